@@ -1,0 +1,3 @@
+/* imsg-sim.c (to be written) */
+#include "config.h"
+int main(void) { return 1; }

@@ -1,0 +1,3 @@
+/* address.c (to be written) */
+#include "config.h"
+

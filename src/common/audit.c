@@ -1,0 +1,3 @@
+/* audit.c (to be written) */
+#include "config.h"
+

@@ -1,0 +1,3 @@
+/* buf.c (to be written) */
+#include "config.h"
+

@@ -1,0 +1,3 @@
+/* config.c (to be written) */
+#include "config.h"
+

@@ -1,0 +1,3 @@
+/* content.c (to be written) */
+#include "config.h"
+

@@ -1,0 +1,3 @@
+/* journal.c (to be written) */
+#include "config.h"
+

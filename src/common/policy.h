@@ -1,0 +1,113 @@
+/*
+ * Policy primitives shared by the handler, the watchers and carapacectl:
+ * address normalisation and allow/deny matching, content rules, and
+ * scrubbing of inbound text.  All functions here are pure (no I/O), so
+ * they are unit-tested and fuzzed directly.
+ *
+ * Every function fails closed: when it cannot decide, the answer is
+ * "not allowed" / "matched a blocking rule" / an error return.
+ */
+#ifndef CARAPACE_POLICY_H
+#define CARAPACE_POLICY_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+#define ADDR_MAX	320	/* longest normalised address, with NUL */
+
+enum addr_kind {
+	ADDR_PHONE = 1,		/* "+14155550100" (E.164) */
+	ADDR_EMAIL,		/* "user@example.com" (lower case) */
+	ADDR_CHAT,		/* "chat:<id>" */
+	ADDR_GROUP		/* "group:<id>" */
+};
+
+/*
+ * Normalise one address as given by a client or a tool: phone numbers
+ * to E.164 (spaces, dashes, dots, parentheses, "tel:", "00" and national
+ * numbers using region), emails trimmed and lower-cased, "chat:<id>" and
+ * "group:<id>" kept with a validated id.  Returns 0 and writes the
+ * normalised form into out, or -1 if the input cannot be normalised (it
+ * must then not be allowed).  *cause, when not NULL, gets a static
+ * string saying why.
+ */
+int	 addr_normalize(const char *in, const char *region, char *out,
+	    size_t outlen, enum addr_kind *kind, const char **cause);
+
+/*
+ * Resolve what a client named (a contact alias or a raw address) to a
+ * normalised address for channel.  Aliases are looked up first.
+ * Returns 0 or -1 as addr_normalize.
+ */
+int	 addr_resolve(const struct config *, enum channel_id, const char *in,
+	    char *out, size_t outlen, enum addr_kind *kind,
+	    const char **cause);
+
+/*
+ * Does the normalised address match any pattern in list?  Patterns:
+ * exact addresses (normalised the same way before comparison), a
+ * trailing '*' on a phone prefix ("+1415555*"), "*@domain", contact
+ * aliases (expanded for channel), "chat:<id>", "group:<id>".  A pattern
+ * that cannot be normalised matches nothing.  Returns 1 on a match and
+ * writes the matching pattern to *which (may be NULL), 0 otherwise.
+ */
+int	 policy_match(const struct config *, enum channel_id,
+	    const struct strlist *list, const char *normalized,
+	    const char **which);
+
+enum verdict_kind {
+	VERDICT_ALLOW = 0,
+	VERDICT_DENY,
+	VERDICT_HOLD
+};
+
+struct verdict {
+	enum verdict_kind kind;
+	const char	*rule;		/* rule or list entry that decided */
+	char		 reason[256];	/* human-readable cause */
+};
+
+/*
+ * Outbound recipient decision for an already normalised address:
+ * deny list first, then the allow list, then the channel's mode.
+ */
+void	 policy_outbound(const struct config *, const struct channel *,
+	    const char *normalized, struct verdict *);
+
+/*
+ * Inbound decision for a sender (normalised): allowlist mode admits
+ * senders in inbound.allow only.  Returns 1 if visible, 0 if hidden.
+ */
+int	 policy_inbound_visible(const struct config *, const struct channel *,
+	    const char *normalized);
+
+/*
+ * Prepare text for content matching: drop Unicode zero-width, bidi and
+ * other invisible format characters, fold full-width ASCII to ASCII and
+ * fold case.  Returns a newly allocated string, or NULL on allocation
+ * failure or invalid UTF-8 (callers treat NULL as "blocked").
+ */
+char	*content_normalize(const char *text, size_t len);
+
+/*
+ * Run the content rules and the length limit on text.  The verdict is
+ * ALLOW, DENY (a block rule, or over max_length) or HOLD; rule names the
+ * rule.  Any internal failure yields DENY.
+ */
+void	 content_check(const struct config *, const char *text, size_t len,
+	    struct verdict *);
+
+/* Individual detectors, exposed for tests; 1 if found. */
+int	 content_detect(unsigned int detect, const char *normalized);
+int	 luhn_valid(const char *digits, size_t n);
+
+/*
+ * Redact one-time codes (SCRUB_OTP) and login/reset/verify links
+ * (SCRUB_AUTH_LINKS) in inbound text.  Returns a newly allocated string
+ * (the input unchanged when nothing matched) and sets *changed; NULL on
+ * allocation failure.
+ */
+char	*scrub_text(unsigned int scrub, const char *text, int *changed);
+
+#endif /* CARAPACE_POLICY_H */

@@ -1,0 +1,3 @@
+/* rpc.c (to be written) */
+#include "config.h"
+

@@ -1,0 +1,3 @@
+/* scrub.c (to be written) */
+#include "config.h"
+

@@ -1,0 +1,3 @@
+/* sha256.c (to be written) */
+#include "config.h"
+

@@ -1,0 +1,3 @@
+/* spawn.c (to be written) */
+#include "config.h"
+

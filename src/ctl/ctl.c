@@ -1,0 +1,3 @@
+/* ctl.c (to be written) */
+#include "config.h"
+

@@ -1,0 +1,3 @@
+/* adapter-imsg.c (to be written) */
+#include "config.h"
+

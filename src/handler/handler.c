@@ -1,0 +1,3 @@
+/* handler.c (to be written) */
+#include "config.h"
+

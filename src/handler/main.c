@@ -1,0 +1,3 @@
+/* main.c (to be written) */
+#include "config.h"
+int main(void) { return 1; }

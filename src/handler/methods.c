@@ -1,0 +1,3 @@
+/* methods.c (to be written) */
+#include "config.h"
+

@@ -1,0 +1,3 @@
+/* peer.c (to be written) */
+#include "config.h"
+

@@ -1,0 +1,3 @@
+/* shim-imsg.c (to be written) */
+#include "config.h"
+

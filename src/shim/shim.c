@@ -1,0 +1,3 @@
+/* shim.c (to be written) */
+#include "config.h"
+

@@ -1,0 +1,3 @@
+/* state.c (to be written) */
+#include "config.h"
+

@@ -1,0 +1,106 @@
+/*
+ * Durable gateway state in one LMDB environment under state_dir:
+ * schema version, rate-limit windows, the holds queue and the audit
+ * hash chain.  (The inbox and watcher cursors join it later.)
+ *
+ * One struct state per process; never carried across fork().  All
+ * functions return 0 on success or a negative STATE_E_* code; see
+ * state_strerror().  Transactions are short and internal.
+ */
+#ifndef CARAPACE_STATE_H
+#define CARAPACE_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define STATE_SCHEMA_VERSION	1
+
+#define STATE_E_SYSTEM		-1	/* errno is set */
+#define STATE_E_FULL		-2	/* the LMDB map is full */
+#define STATE_E_NOTFOUND	-3
+#define STATE_E_CORRUPT		-4	/* malformed record */
+#define STATE_E_SCHEMA		-5	/* unknown schema version */
+#define STATE_E_LMDB		-6	/* other LMDB failure */
+#define STATE_E_PERM		-7	/* state_dir ownership/mode wrong */
+#define STATE_E_INVALID		-8	/* bad argument */
+#define STATE_E_LIMITED		-9	/* rate limit reached */
+
+struct state;
+
+#define STATE_RDONLY	0x01	/* open read-only (carapacectl audit) */
+
+/*
+ * Open (creating if needed) the environment in dir.  dir must exist,
+ * be owned by the calling user and not be group/world writable
+ * (STATE_E_PERM otherwise).  map_size 0 means the default (64 MiB).
+ */
+int		 state_open(const char *dir, uint64_t map_size, int flags,
+		    struct state **out);
+void		 state_close(struct state *);
+const char	*state_strerror(int);
+
+/* Force what was committed so far to disk (fsync). */
+int		 state_sync(struct state *);
+
+/* One window to charge: key is opaque (e.g. "imsg|recipient|+1415..."). */
+struct rate_request {
+	const char	*key;
+	unsigned int	 max;
+	uint64_t	 window_ms;
+};
+
+/*
+ * Charge one event against every window in reqs atomically (one write
+ * transaction, so exact across processes): either all windows have room
+ * and each records now_ms, or none is charged, the call returns
+ * STATE_E_LIMITED, *which is the index of the first full window and
+ * *retry_ms how long until it has room.  Sliding-window semantics: at
+ * most max events in any window_ms interval.
+ */
+int		 state_rate_take(struct state *, const struct rate_request *reqs,
+		    size_t n, uint64_t now_ms, size_t *which,
+		    uint64_t *retry_ms);
+
+/*
+ * Holds queue (dead-letter queue).  hold is a JSON object; state adds
+ * "id" (a new unique string) and "created_ms" and stores it, durably
+ * (synced before returning).  The id is written to id_out.
+ */
+#define STATE_HOLD_ID_MAX	32
+int		 state_hold_put(struct state *, json_t *hold, uint64_t now_ms,
+		    char *id_out, size_t id_len);
+/* *out gets a new reference to the stored object. */
+int		 state_hold_get(struct state *, const char *id, json_t **out);
+/* Calls fn for each hold in id order until fn returns non-zero. */
+int		 state_hold_foreach(struct state *,
+		    int (*fn)(json_t *hold, void *arg), void *arg);
+/* Remove the hold (durable).  STATE_E_NOTFOUND if absent. */
+int		 state_hold_del(struct state *, const char *id);
+
+/*
+ * Audit hash chain.  record is a JSON object without "seq", "prev" or
+ * "hash"; state_audit_append sets "seq" (1, 2, ...), "prev" (hex SHA-256
+ * of the previous record, 64 zeros for the first) and "hash" (hex
+ * SHA-256 over the record's compact, key-sorted serialisation without
+ * "hash") in one write transaction, so concurrent writers form one
+ * chain.
+ */
+#define STATE_HASH_HEX	65
+int		 state_audit_append(struct state *, json_t *record);
+
+/*
+ * Walk the chain from seq 1.  Returns 0 if every link holds, else
+ * STATE_E_CORRUPT with *bad_seq the first record whose hash or prev
+ * link is wrong (or whose seq is out of order) and *count the records
+ * checked; cause gets a short description.
+ */
+int		 state_audit_verify(struct state *, uint64_t *count,
+		    uint64_t *bad_seq, char *cause, size_t causelen);
+
+/* Calls fn for each audit record from seq `from` on. */
+int		 state_audit_foreach(struct state *, uint64_t from,
+		    int (*fn)(json_t *rec, void *arg), void *arg);
+
+#endif /* CARAPACE_STATE_H */

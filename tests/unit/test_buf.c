@@ -1,0 +1,3 @@
+/* test_buf.c (to be written) */
+#include "config.h"
+int main(void) { return 77; }

@@ -1,0 +1,3 @@
+/* test_journal.c (to be written) */
+#include "config.h"
+int main(void) { return 77; }

@@ -1,0 +1,80 @@
+/*
+ * The audit trail: one record per request, written before the request
+ * is answered.  A record goes into the LMDB hash chain (state.h) and to
+ * the configured sink (journald native protocol, syslog datagrams or
+ * stderr).  If either cannot be written, audit_write fails and the
+ * caller refuses the request.
+ */
+#ifndef CARAPACE_AUDIT_H
+#define CARAPACE_AUDIT_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "config.h"
+
+struct state;
+
+struct audit_event {
+	uid_t		 uid;
+	gid_t		 gid;
+	pid_t		 pid;
+	const char	*client;	/* client name, NULL if none matched */
+	const char	*method;	/* NULL when the request had none */
+	const char	*channel;
+	const char	*recipient;	/* normalised, where there is one */
+	const char	*decision;	/* allow | deny | hold | invalid */
+	const char	*rule;		/* the rule or list entry that decided */
+	const char	*outcome;	/* ok | sent | refused | held | failed ... */
+	const char	*reason;	/* human-readable cause */
+	const char	*hold_id;
+	int		 code;		/* JSON-RPC error code, 0 on success */
+	json_t		*request_id;	/* borrowed; NULL for notifications */
+};
+
+struct audit;
+
+/*
+ * Prepare the sink from cfg (connecting its socket) and remember st for
+ * the hash chain (st may be NULL only for records that cannot reach the
+ * state, e.g. when it failed to open: then audit_write fails).
+ * Returns NULL with *cause set when the sink cannot be opened.
+ */
+struct audit	*audit_open(const struct config *cfg, struct state *st,
+		    const char *ident, const char **cause);
+void		 audit_close(struct audit *);
+
+/*
+ * Write one record.  Returns 0 once the chain holds it and the sink took
+ * it; -1 otherwise (the caller must refuse what it was about to answer).
+ */
+int		 audit_write(struct audit *, const struct audit_event *);
+
+/* Build the JSON form of a record (also used by tests). */
+json_t		*audit_record(const struct audit_event *, uint64_t now_ms);
+
+/*
+ * journald native protocol: encode fields (each "KEY=value", value may
+ * hold any bytes) into out; values containing '\n' use the binary-safe
+ * form (KEY\n, 64-bit little-endian length, value, \n).  Returns 0, or
+ * -1 if out's maximum was reached or a key is invalid (keys must be
+ * upper-case letters, digits and '_', not starting with '_' or a digit).
+ */
+struct journal_field {
+	const char	*key;
+	const char	*value;
+	size_t		 len;
+};
+int		 journal_encode(const struct journal_field *, size_t n,
+		    struct buf *out);
+/*
+ * Send an encoded entry to the journal socket at path (a datagram
+ * socket), passing it in a sealed memfd when it is too large for a
+ * datagram.  Returns 0 or -1 with errno set.
+ */
+int		 journal_send(int fd, const char *path, const struct buf *entry);
+
+#endif /* CARAPACE_AUDIT_H */

@@ -1,3 +1,581 @@
-/* spawn.c (to be written) */
+/*
+ * Running a real tool without a shell: posix_spawn of an absolute path
+ * with a fixed argv and a from-scratch environment, only stdin, stdout
+ * and stderr open, an empty signal mask and default dispositions, its
+ * own process group, a deadline after which the whole group is killed,
+ * and bounded capture of stdout and stderr.
+ *
+ * Descriptors.  The capture pipes are created close-on-exec.  Where the
+ * system has posix_spawn_file_actions_addclosefrom_np, the child also
+ * closes every descriptor above 2 before the exec, whatever its flags.
+ * Elsewhere the child inherits whatever is not close-on-exec, so every
+ * program that uses this module opens all of its descriptors
+ * close-on-exec (O_CLOEXEC, SOCK_CLOEXEC, accept4, F_DUPFD_CLOEXEC);
+ * the handler does.
+ *
+ * SIGCHLD.  A caller that ignores SIGCHLD (or set SA_NOCLDWAIT) would
+ * have the kernel reap the child and lose its status, so for the length
+ * of spawn_run SIGCHLD is put back to SIG_DFL, and the caller's action
+ * is restored before returning.  That is a process-wide change: the
+ * module expects a single-threaded caller (a handler is one process per
+ * connection) that does not reap with waitpid(-1, ...) from a SIGCHLD
+ * handler.  No other disposition of the caller is touched.
+ *
+ * The process group.  The child's group id is its pid.  The leader is
+ * reaped only after its group was sent SIGKILL, so that id cannot have
+ * been reused by an unrelated group when the signal is sent.  When
+ * spawn_run returns, every process still in the tool's group has been
+ * sent SIGKILL: a tool cannot leave anything running behind it.
+ */
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * The project's own spawn.h must not hide the system's: project headers
+ * are found through -iquote, system headers through <>.
+ */
+#ifndef POSIX_SPAWN_SETPGROUP
+#error "<spawn.h> is src/common/spawn.h: give project headers with -iquote, not -I"
+#endif
+
+#include "compat.h"
+#include "spawn.h"
+#include "util.h"
+
+/* Bytes taken from a pipe per wake-up, so the deadline is checked. */
+#define SPAWN_READ_CHUNK	65536
+/* First allocation for a capture buffer; it doubles up to the limit. */
+#define SPAWN_INITIAL_CAPACITY	1024
+/*
+ * After the group was killed, how long the pipes may stay open: only a
+ * process that left the group (setsid) can still hold them.
+ */
+#define SPAWN_KILL_GRACE_MS	1000
+/* Longest pause between checks on a leader that closed its pipes. */
+#define SPAWN_PAUSE_MAX_US	20000
+
+struct capture {
+	int	 fd;		/* read end of the pipe, -1 once closed */
+	char	*buf;		/* always NUL-terminated */
+	size_t	 len;
+	size_t	 cap;		/* allocated bytes, the NUL included */
+	size_t	 max;		/* bytes kept; the rest is discarded */
+	int	 truncated;
+};
+
+static int	 capture_init(struct capture *, size_t);
+static void	 capture_close(struct capture *);
+static void	 capture_store(struct capture *, const char *, size_t);
+static void	 capture_read(struct capture *);
+static int	 fd_move_above_stdio(int *);
+static int	 spawn_pipe(int [2]);
+static int	 leader_exited(pid_t);
+static void	 pause_us(uint64_t);
+static int	 supervise(pid_t, struct capture *, struct capture *,
+		    uint64_t);
+static int	 reap(pid_t, int *);
+
+static int
+capture_init(struct capture *c, size_t max)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->max = max;
+	c->cap = (max < SPAWN_INITIAL_CAPACITY ? max :
+	    SPAWN_INITIAL_CAPACITY) + 1;
+	if ((c->buf = malloc(c->cap)) == NULL)
+		return -1;
+	c->buf[0] = '\0';
+	return 0;
+}
+
+static void
+capture_close(struct capture *c)
+{
+	if (c->fd != -1) {
+		(void)close(c->fd);
+		c->fd = -1;
+	}
+}
+
+/*
+ * Keep what fits under the limit and drop the rest.  If the buffer
+ * cannot grow, the output is reported truncated rather than failing the
+ * run: the tool has already acted.
+ */
+static void
+capture_store(struct capture *c, const char *data, size_t n)
+{
+	size_t	 room, take, want;
+	char	*p;
+
+	room = c->max - c->len;
+	take = n < room ? n : room;
+	if (take < n)
+		c->truncated = 1;
+	if (take == 0)
+		return;
+	if (c->len + take + 1 > c->cap) {
+		want = c->cap;
+		while (want < c->len + take + 1)
+			want = want > (c->max + 1) / 2 ? c->max + 1 : want * 2;
+		if ((p = realloc(c->buf, want)) != NULL) {
+			c->buf = p;
+			c->cap = want;
+		} else {
+			c->truncated = 1;
+			take = c->cap - 1 - c->len;
+		}
+	}
+	memcpy(c->buf + c->len, data, take);
+	c->len += take;
+	c->buf[c->len] = '\0';
+}
+
+/* One read per wake-up: an endless writer cannot hold off the deadline. */
+static void
+capture_read(struct capture *c)
+{
+	char	 chunk[SPAWN_READ_CHUNK];
+	ssize_t	 n;
+
+	if (c->fd == -1)
+		return;
+	n = read(c->fd, chunk, sizeof(chunk));
+	if (n > 0) {
+		capture_store(c, chunk, (size_t)n);
+		return;
+	}
+	if (n == -1 && (errno == EINTR || errno == EAGAIN ||
+	    errno == EWOULDBLOCK))
+		return;
+	/* End of file, or an error that will not go away. */
+	capture_close(c);
+}
+
+/*
+ * A descriptor that is 0, 1 or 2 would be overwritten by the child's
+ * own dup2 onto those numbers; move it out of the way (close-on-exec).
+ */
+static int
+fd_move_above_stdio(int *fd)
+{
+	int	 nfd;
+
+	if (*fd > STDERR_FILENO)
+		return 0;
+	if ((nfd = fcntl(*fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) == -1)
+		return -1;
+	(void)close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
+/* A close-on-exec pipe whose read end does not block. */
+static int
+spawn_pipe(int fds[2])
+{
+	int	 flags, saved_errno;
+
+#ifdef HAVE_PIPE2
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return -1;
+#else
+	/* Without pipe2 the parent must not run other threads here. */
+	if (pipe(fds) == -1)
+		return -1;
+	if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(fds[1], F_SETFD, FD_CLOEXEC) == -1)
+		goto fail;
+#endif
+	if (fd_move_above_stdio(&fds[0]) == -1 ||
+	    fd_move_above_stdio(&fds[1]) == -1)
+		goto fail;
+	if ((flags = fcntl(fds[0], F_GETFL)) == -1 ||
+	    fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) == -1)
+		goto fail;
+	return 0;
+
+fail:
+	saved_errno = errno;
+	(void)close(fds[0]);
+	(void)close(fds[1]);
+	fds[0] = fds[1] = -1;
+	errno = saved_errno;
+	return -1;
+}
+
+/*
+ * Has the leader exited?  It is left unreaped (WNOWAIT) so that its pid,
+ * which is also the group id, stays reserved until the group is killed.
+ * If it cannot be waited for at all, say yes: reap() reports the error.
+ */
+static int
+leader_exited(pid_t pid)
+{
+	siginfo_t	 si;
+
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si,
+		    WEXITED | WNOHANG | WNOWAIT) == 0)
+			return si.si_pid == pid;
+		if (errno != EINTR)
+			return 1;
+	}
+}
+
+static void
+pause_us(uint64_t us)
+{
+	struct timespec	 ts;
+
+	ts.tv_sec = (time_t)(us / 1000000);
+	ts.tv_nsec = (long)(us % 1000000) * 1000;
+	/* Interrupted or not, the caller checks the clock again. */
+	(void)nanosleep(&ts, NULL);
+}
+
+/*
+ * Read both pipes until both are closed and the leader has exited, or
+ * until the deadline.  At the deadline the whole group is killed and
+ * the pipes are drained for a short grace.  A leader that exits while
+ * something it started still holds the pipes is given the rest of the
+ * deadline, then its group is killed too.  Returns 1 if the leader was
+ * still running at the deadline, else 0.  The leader is not reaped.
+ */
+static int
+supervise(pid_t pid, struct capture *out, struct capture *err,
+    uint64_t deadline)
+{
+	struct pollfd	 pfd[2];
+	struct capture	*polled[2];
+	uint64_t	 now, pause = 50;
+	int		 exited = 0, killed = 0, timed_out = 0;
+	int		 i, n, nfds, wait_ms;
+
+	for (;;) {
+		now = util_mono_ms();
+		if (!killed && now >= deadline) {
+			if (!exited)
+				exited = leader_exited(pid);
+			timed_out = !exited;
+			(void)kill(-pid, SIGKILL);
+			killed = 1;
+			deadline = now + SPAWN_KILL_GRACE_MS;
+			continue;
+		}
+		if (killed && now >= deadline) {
+			/* Held open from outside the group: stop reading. */
+			capture_close(out);
+			capture_close(err);
+			break;
+		}
+
+		if (out->fd == -1 && err->fd == -1) {
+			if (exited || (exited = leader_exited(pid)))
+				break;
+			/* Output closed but still running: look again soon. */
+			if (deadline - now < pause / 1000 + 1)
+				pause = (deadline - now) * 1000;
+			pause_us(pause);
+			pause = pause * 2 > SPAWN_PAUSE_MAX_US ?
+			    SPAWN_PAUSE_MAX_US : pause * 2;
+			continue;
+		}
+
+		nfds = 0;
+		if (out->fd != -1) {
+			pfd[nfds].fd = out->fd;
+			pfd[nfds].events = POLLIN;
+			polled[nfds++] = out;
+		}
+		if (err->fd != -1) {
+			pfd[nfds].fd = err->fd;
+			pfd[nfds].events = POLLIN;
+			polled[nfds++] = err;
+		}
+		wait_ms = deadline - now > INT_MAX ? INT_MAX :
+		    (int)(deadline - now);
+		n = poll(pfd, (nfds_t)nfds, wait_ms);
+		if (n == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			/* Cannot watch the pipes: end the run now. */
+			capture_close(out);
+			capture_close(err);
+			break;
+		}
+		for (i = 0; i < nfds; i++) {
+			if (pfd[i].revents != 0)
+				capture_read(polled[i]);
+		}
+	}
+
+	/* Nothing started by the tool outlives the run. */
+	(void)kill(-pid, SIGKILL);
+	return timed_out;
+}
+
+static int
+reap(pid_t pid, int *status)
+{
+	for (;;) {
+		if (waitpid(pid, status, 0) == pid)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+int
+spawn_run(const char *path, char *const argv[], char *const envp[],
+    int stdin_fd, uint64_t timeout_ms, size_t max_out,
+    struct spawn_result *res)
+{
+	posix_spawn_file_actions_t	 actions;
+	posix_spawnattr_t		 attr;
+	struct sigaction		 saved_chld, dfl;
+	struct capture			 out, err;
+	sigset_t			 mask, defaults;
+	uint64_t			 now, deadline;
+	pid_t				 pid;
+	int				 outpipe[2] = { -1, -1 };
+	int				 errpipe[2] = { -1, -1 };
+	int				 in_copy = -1, restore_chld = 0;
+	int				 have_actions = 0, have_attr = 0;
+	int				 rc, status, timed_out, saved_errno;
+
+	if (res == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(res, 0, sizeof(*res));
+	/* No search path, no shell, no unbounded run. */
+	if (path == NULL || path[0] != '/' || argv == NULL ||
+	    argv[0] == NULL || envp == NULL || stdin_fd < -1 ||
+	    timeout_ms == 0 || max_out == SIZE_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+
+	out.buf = err.buf = NULL;
+	if (capture_init(&out, max_out) == -1 ||
+	    capture_init(&err, max_out) == -1) {
+		free(out.buf);
+		free(err.buf);
+		errno = ENOMEM;
+		return -1;
+	}
+
+	if (spawn_pipe(outpipe) == -1 || spawn_pipe(errpipe) == -1)
+		goto fail;
+	out.fd = outpipe[0];
+	err.fd = errpipe[0];
+	outpipe[0] = errpipe[0] = -1;
+
+	/*
+	 * A caller's stdin_fd of 0, 1 or 2 could be clobbered by the
+	 * dup2 onto those numbers, and dup2 of a descriptor onto itself
+	 * does not clear close-on-exec everywhere: give the child a copy.
+	 */
+	if (stdin_fd != -1) {
+		if ((in_copy = fcntl(stdin_fd, F_DUPFD_CLOEXEC,
+		    STDERR_FILENO + 1)) == -1)
+			goto fail;
+	}
+
+	if ((rc = posix_spawn_file_actions_init(&actions)) != 0) {
+		errno = rc;
+		goto fail;
+	}
+	have_actions = 1;
+	if (in_copy == -1)
+		rc = posix_spawn_file_actions_addopen(&actions, STDIN_FILENO,
+		    "/dev/null", O_RDONLY, 0);
+	else
+		rc = posix_spawn_file_actions_adddup2(&actions, in_copy,
+		    STDIN_FILENO);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_adddup2(&actions, outpipe[1],
+		    STDOUT_FILENO);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_adddup2(&actions, errpipe[1],
+		    STDERR_FILENO);
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+	if (rc == 0)
+		rc = posix_spawn_file_actions_addclosefrom_np(&actions,
+		    STDERR_FILENO + 1);
+#endif
+	if (rc != 0) {
+		errno = rc;
+		goto fail;
+	}
+
+	if ((rc = posix_spawnattr_init(&attr)) != 0) {
+		errno = rc;
+		goto fail;
+	}
+	have_attr = 1;
+	(void)sigemptyset(&mask);
+	(void)sigfillset(&defaults);
+	(void)sigdelset(&defaults, SIGKILL);
+	(void)sigdelset(&defaults, SIGSTOP);
+	if ((rc = posix_spawnattr_setsigmask(&attr, &mask)) != 0 ||
+	    (rc = posix_spawnattr_setsigdefault(&attr, &defaults)) != 0 ||
+	    (rc = posix_spawnattr_setpgroup(&attr, 0)) != 0 ||
+	    (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)) != 0) {
+		errno = rc;
+		goto fail;
+	}
+
+	/* The child's status must come to us, not be discarded. */
+	if (sigaction(SIGCHLD, NULL, &saved_chld) == -1)
+		goto fail;
+	if (saved_chld.sa_handler == SIG_IGN ||
+	    (saved_chld.sa_flags & SA_NOCLDWAIT)) {
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		(void)sigemptyset(&dfl.sa_mask);
+		if (sigaction(SIGCHLD, &dfl, NULL) == -1)
+			goto fail;
+		restore_chld = 1;
+	}
+
+	/* posix_spawn returns an error number; it does not set errno. */
+	rc = posix_spawn(&pid, path, &actions, &attr, argv, envp);
+	if (rc != 0) {
+		errno = rc;
+		goto fail;
+	}
+	now = util_mono_ms();
+	deadline = timeout_ms > UINT64_MAX - now ? UINT64_MAX :
+	    now + timeout_ms;
+
+	(void)posix_spawn_file_actions_destroy(&actions);
+	(void)posix_spawnattr_destroy(&attr);
+	have_actions = have_attr = 0;
+	/* Only the child may hold the write ends, or EOF never comes. */
+	(void)close(outpipe[1]);
+	(void)close(errpipe[1]);
+	outpipe[1] = errpipe[1] = -1;
+	if (in_copy != -1) {
+		(void)close(in_copy);
+		in_copy = -1;
+	}
+
+	timed_out = supervise(pid, &out, &err, deadline);
+	if (reap(pid, &status) == -1)
+		goto fail;
+	if (restore_chld)
+		(void)sigaction(SIGCHLD, &saved_chld, NULL);
+
+	if (WIFEXITED(status)) {
+		res->exited = 1;
+		res->status = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status))
+		res->status = WTERMSIG(status);
+	else
+		res->status = -1;
+	res->timed_out = timed_out;
+	res->out = out.buf;
+	res->outlen = out.len;
+	res->out_truncated = out.truncated;
+	res->err = err.buf;
+	res->errlen = err.len;
+	res->err_truncated = err.truncated;
+	return 0;
+
+fail:
+	saved_errno = errno;
+	if (have_actions)
+		(void)posix_spawn_file_actions_destroy(&actions);
+	if (have_attr)
+		(void)posix_spawnattr_destroy(&attr);
+	if (restore_chld)
+		(void)sigaction(SIGCHLD, &saved_chld, NULL);
+	if (in_copy != -1)
+		(void)close(in_copy);
+	if (outpipe[0] != -1)
+		(void)close(outpipe[0]);
+	if (outpipe[1] != -1)
+		(void)close(outpipe[1]);
+	if (errpipe[0] != -1)
+		(void)close(errpipe[0]);
+	if (errpipe[1] != -1)
+		(void)close(errpipe[1]);
+	capture_close(&out);
+	capture_close(&err);
+	free(out.buf);
+	free(err.buf);
+	memset(res, 0, sizeof(*res));
+	errno = saved_errno;
+	return -1;
+}
+
+void
+spawn_result_free(struct spawn_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->out);
+	free(res->err);
+	memset(res, 0, sizeof(*res));
+}
+
+/*
+ * Nothing comes from the caller's environment.  HOME is the effective
+ * user's home directory (a tool may keep its settings there), or "/"
+ * when there is none usable.  The array is static and is rebuilt only
+ * when the effective uid changes.
+ */
+char **
+spawn_default_env(void)
+{
+	static char	 path_var[] = "PATH=/usr/bin:/bin";
+	static char	 lang_var[] = "LANG=C.UTF-8";
+	static char	 home_var[PATH_MAX + sizeof("HOME=")];
+	static char	*env[4];
+	static uid_t	 built_for;
+	static int	 built;
+	struct passwd	*pw;
+	uid_t		 uid;
+	int		 r;
+
+	uid = geteuid();
+	if (built && built_for == uid)
+		return env;
+
+	pw = getpwuid(uid);
+	r = -1;
+	if (pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/')
+		r = snprintf(home_var, sizeof(home_var), "HOME=%s",
+		    pw->pw_dir);
+	if (r < 0 || (size_t)r >= sizeof(home_var))
+		(void)strlcpy(home_var, "HOME=/", sizeof(home_var));
+
+	env[0] = path_var;
+	env[1] = home_var;
+	env[2] = lang_var;
+	env[3] = NULL;
+	built_for = uid;
+	built = 1;
+	return env;
+}

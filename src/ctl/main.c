@@ -1,3 +1,11 @@
-/* main.c (to be written) */
+/* carapacectl: check the configuration, manage holds, verify the audit. */
 #include "config.h"
-int main(void) { return 1; }
+
+#include "compat.h"
+#include "ctl.h"
+
+int
+main(int argc, char **argv)
+{
+	return ctl_main(argc, argv);
+}

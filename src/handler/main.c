@@ -1,3 +1,124 @@
-/* main.c (to be written) */
+/*
+ * carapace-handler: serves one gateway connection, started per
+ * connection by systemd (Accept=yes), launchd (inetdCompatibility) or
+ * systemd-socket-activate --accept.
+ */
 #include "config.h"
-int main(void) { return 1; }
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "handler.h"
+#include "log.h"
+#include "protocol.h"
+#include "state.h"
+
+/* Answer the connection with one error before giving up on it. */
+static void
+refuse_all(int fd, int code, const char *message)
+{
+	json_t	*e;
+
+	e = rpc_error(NULL, code, message, NULL);
+	(void)rpc_write(fd, e);
+	json_decref(e);
+}
+
+static void __attribute__((__noreturn__))
+usage(void)
+{
+	(void)fprintf(stderr, "usage: carapace-handler [-v] [-c file]\n");
+	exit(1);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct session		 s;
+	struct config_errors	 errs = { NULL, 0 };
+	const char		*conf = NULL, *cause = NULL;
+	uint64_t		 hard;
+	size_t			 i;
+	int			 ch, verbose = 0, r;
+
+	while ((ch = getopt(argc, argv, "c:v")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("carapace-handler", LOG_TO_STDERR, verbose);
+
+	/* Credentials it holds are not root's to hand out. */
+	if (geteuid() == 0 || getuid() == 0)
+		fatalx("refusing to run as root");
+	(void)signal(SIGPIPE, SIG_IGN);
+	/* A first hard deadline until the configured one is known. */
+	(void)alarm(120);
+
+	memset(&s, 0, sizeof(s));
+	if ((s.fd = peer_connection(&cause)) == -1)
+		fatalx("%s", cause);
+	/* Identity first, from the kernel, before any byte is read. */
+	if (osdep_peer_cred(s.fd, &s.peer) == -1)
+		fatal("cannot get peer credentials: refusing connection");
+
+	if (config_load(config_path(conf), 1, &s.cfg, &errs) == -1) {
+		/* Fail closed, audibly: every problem to the log. */
+		for (i = 0; i < errs.count; i++)
+			log_warnx("%s", errs.items[i].message);
+		log_warnx("invalid configuration: refusing uid %u",
+		    (unsigned)s.peer.uid);
+		config_errors_free(&errs);
+		refuse_all(s.fd, CP_ERR_CONFIG_INVALID,
+		    "gateway configuration invalid: refusing all requests");
+		return 1;
+	}
+	hard = s.cfg->handler_timeout_ms / 1000 + 2;
+	for (i = 0; i < CHANNEL_MAX; i++)
+		hard += s.cfg->channels[i].timeout_ms / 1000;
+	(void)alarm((unsigned int)(hard > 86400 ? 86400 : hard));
+
+	if ((r = state_open(s.cfg->state_dir, s.cfg->map_size, 0,
+	    &s.state)) != 0) {
+		log_warnx("state %s: %s", s.cfg->state_dir, state_strerror(r));
+		refuse_all(s.fd, CP_ERR_STATE_UNAVAILABLE,
+		    "gateway state unavailable: refusing all requests");
+		return 1;
+	}
+	if ((s.audit = audit_open(s.cfg, s.state, "carapace", &cause)) ==
+	    NULL) {
+		log_warn("audit: %s", cause);
+		refuse_all(s.fd, CP_ERR_AUDIT_UNAVAILABLE,
+		    "audit unavailable: refusing all requests");
+		state_close(s.state);
+		return 1;
+	}
+
+	if ((s.client = peer_match(s.cfg, &s.peer)) == NULL) {
+		handler_refuse(&s, CP_ERR_PEER_UNAUTHORIZED,
+		    "peer not authorized");
+	} else
+		handler_serve(&s);
+
+	audit_close(s.audit);
+	state_close(s.state);
+	config_free(s.cfg);
+	close(s.fd);
+	return 0;
+}

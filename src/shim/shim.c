@@ -1,3 +1,695 @@
-/* shim.c (to be written) */
+/*
+ * The gateway client every shim shares: connect to the gateway's Unix
+ * socket, send one JSON-RPC request (with at most one descriptor passed
+ * by SCM_RIGHTS), read one bounded answer line before a deadline, and
+ * turn gateway errors into a line a user can read.  Nothing here knows
+ * about a particular tool.
+ */
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "compat.h"
+#include "protocol.h"
+#include "shim.h"
+#include "util.h"
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL	0	/* callers ignore SIGPIPE as well */
+#endif
+
+#define ANSWER_CHUNK	4096
+
+static int	 remaining_ms(uint64_t);
+static int	 wait_fd(int, short, uint64_t);
+static int	 connect_gateway(const char *, uint64_t, int *, char *, size_t);
+static int	 send_request(int, const char *, size_t, int, uint64_t);
+static int	 read_answer(int, size_t, uint64_t, char **, size_t *);
+static void	 append_clean(char *, size_t, const char *, size_t);
+static const char *data_string(json_t *, const char *);
+static int	 data_integer(json_t *, const char *, long long *);
+
+const char *
+shim_socket_path(void)
+{
+	const char	*path;
+
+	path = getenv("CARAPACE_SOCKET");
+	if (path == NULL || *path == '\0')
+		return CARAPACE_DEFAULT_SOCKET;
+	return path;
+}
+
+static int
+remaining_ms(uint64_t deadline)
+{
+	uint64_t	now;
+
+	now = util_mono_ms();
+	if (now >= deadline)
+		return 0;
+	if (deadline - now > INT_MAX)
+		return INT_MAX;
+	return (int)(deadline - now);
+}
+
+/* Wait for events on fd: 1 ready, 0 deadline passed, -1 error. */
+static int
+wait_fd(int fd, short events, uint64_t deadline)
+{
+	struct pollfd	pfd;
+	int		ms, n;
+
+	for (;;) {
+		if ((ms = remaining_ms(deadline)) == 0)
+			return 0;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, ms);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			continue;	/* re-check the clock */
+		return 1;
+	}
+}
+
+/*
+ * Connect without blocking past the deadline.  Returns the socket, or -1
+ * with *code SHIM_E_UNAVAILABLE / SHIM_E_TIMEOUT and errno in err.
+ */
+static int
+connect_gateway(const char *path, uint64_t deadline, int *code, char *err,
+    size_t errlen)
+{
+	struct sockaddr_un	 sun;
+	socklen_t		 len;
+	int			 fd, flags, soerr, ready;
+
+	*code = SHIM_E_UNAVAILABLE;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		(void)snprintf(err, errlen, "gateway unavailable at %s: %s",
+		    path, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1) {
+		(void)snprintf(err, errlen, "gateway unavailable at %s: %s",
+		    path, strerror(errno));
+		return -1;
+	}
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    (flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		goto fail;
+
+	for (;;) {
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+			return fd;
+		if (errno == EAGAIN) {
+			/* Linux: the listen queue is full; try again. */
+			if (remaining_ms(deadline) == 0)
+				goto timeout;
+			(void)poll(NULL, 0, 10);
+			continue;
+		}
+		if (errno == EINPROGRESS || errno == EINTR)
+			break;
+		goto fail;
+	}
+	ready = wait_fd(fd, POLLOUT, deadline);
+	if (ready == 0)
+		goto timeout;
+	if (ready == -1)
+		goto fail;
+	len = sizeof(soerr);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
+		goto fail;
+	if (soerr != 0) {
+		errno = soerr;
+		goto fail;
+	}
+	return fd;
+
+timeout:
+	*code = SHIM_E_TIMEOUT;
+	(void)snprintf(err, errlen, "gateway unavailable at %s: %s", path,
+	    strerror(ETIMEDOUT));
+	(void)close(fd);
+	return -1;
+fail:
+	(void)snprintf(err, errlen, "gateway unavailable at %s: %s", path,
+	    strerror(errno));
+	(void)close(fd);
+	return -1;
+}
+
+/*
+ * Write the whole request; the descriptor, if any, rides with the first
+ * byte.  Returns 0, SHIM_E_TIMEOUT, or SHIM_E_IO with errno set.
+ */
+static int
+send_request(int fd, const char *buf, size_t len, int pass_fd,
+    uint64_t deadline)
+{
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cmsg;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	}		 cmsgbuf;
+	size_t		 off = 0;
+	ssize_t		 n;
+	int		 ready;
+
+	while (off < len) {
+		if (off == 0 && pass_fd != -1) {
+			memset(&msg, 0, sizeof(msg));
+			memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+			iov.iov_base = (void *)(uintptr_t)buf;
+			iov.iov_len = len;
+			msg.msg_iov = &iov;
+			msg.msg_iovlen = 1;
+			msg.msg_control = cmsgbuf.buf;
+			msg.msg_controllen = sizeof(cmsgbuf.buf);
+			cmsg = CMSG_FIRSTHDR(&msg);
+			cmsg->cmsg_level = SOL_SOCKET;
+			cmsg->cmsg_type = SCM_RIGHTS;
+			cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cmsg), &pass_fd, sizeof(int));
+			n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+		} else
+			n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				ready = wait_fd(fd, POLLOUT, deadline);
+				if (ready == 0)
+					return SHIM_E_TIMEOUT;
+				if (ready == -1)
+					return SHIM_E_IO;
+				continue;
+			}
+			return SHIM_E_IO;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Read up to the first newline.  The line (NUL-terminated, newline
+ * removed) is returned in *linep, which the caller frees.  Returns 0 or
+ * SHIM_E_TIMEOUT, SHIM_E_TOOLONG, SHIM_E_CLOSED, SHIM_E_IO (errno set).
+ */
+static int
+read_answer(int fd, size_t max_answer, uint64_t deadline, char **linep,
+    size_t *lenp)
+{
+	char	*buf = NULL, *nl, *p;
+	size_t	 len = 0, cap = 0, scanned = 0, limit, newcap;
+	ssize_t	 n;
+	int	 ready;
+
+	/* Bytes we ever need: the longest line and its newline. */
+	limit = max_answer + 1;
+	for (;;) {
+		if (len > scanned &&
+		    (nl = memchr(buf + scanned, '\n', len - scanned)) != NULL) {
+			*nl = '\0';
+			*linep = buf;
+			*lenp = (size_t)(nl - buf);
+			return 0;
+		}
+		scanned = len;
+		if (len >= limit) {
+			free(buf);
+			return SHIM_E_TOOLONG;
+		}
+		if (cap - len < 2) {
+			newcap = cap == 0 ? ANSWER_CHUNK : cap * 2;
+			if (newcap > limit + 1)
+				newcap = limit + 1;
+			if ((p = realloc(buf, newcap)) == NULL) {
+				free(buf);
+				return SHIM_E_IO;
+			}
+			buf = p;
+			cap = newcap;
+		}
+		/* Keep one byte for the terminating NUL. */
+		n = read(fd, buf + len, cap - len - 1);
+		if (n == 0) {
+			free(buf);
+			return SHIM_E_CLOSED;
+		}
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				ready = wait_fd(fd, POLLIN, deadline);
+				if (ready == 0) {
+					free(buf);
+					return SHIM_E_TIMEOUT;
+				}
+				if (ready == -1) {
+					free(buf);
+					return SHIM_E_IO;
+				}
+				continue;
+			}
+			free(buf);
+			return SHIM_E_IO;
+		}
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+}
+
+int
+shim_decode_answer(const char *line, size_t len, struct shim_reply *reply,
+    char *err, size_t errlen)
+{
+	json_error_t	 jerr;
+	json_t		*v, *version, *id, *result, *error, *code, *message;
+	const char	*why = NULL;
+
+	memset(reply, 0, sizeof(*reply));
+	v = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (v == NULL) {
+		(void)snprintf(err, errlen,
+		    "malformed answer from the gateway: %s", jerr.text);
+		return SHIM_E_PROTOCOL;
+	}
+	if (!json_is_object(v)) {
+		why = "not an object";
+		goto bad;
+	}
+	version = json_object_get(v, "jsonrpc");
+	if (!json_is_string(version) ||
+	    strcmp(json_string_value(version), "2.0") != 0) {
+		why = "jsonrpc is not \"2.0\"";
+		goto bad;
+	}
+	id = json_object_get(v, "id");
+	result = json_object_get(v, "result");
+	error = json_object_get(v, "error");
+	if ((result == NULL) == (error == NULL)) {
+		why = "needs exactly one of result and error";
+		goto bad;
+	}
+	if (result != NULL) {
+		if (!json_is_integer(id) || json_integer_value(id) != 1) {
+			why = "answer to another request";
+			goto bad;
+		}
+		reply->result = json_incref(result);
+		json_decref(v);
+		return SHIM_OK;
+	}
+	/* An error may carry id null (e.g. a peer refused before reading). */
+	if (!json_is_null(id) &&
+	    (!json_is_integer(id) || json_integer_value(id) != 1)) {
+		why = "answer to another request";
+		goto bad;
+	}
+	code = json_object_get(error, "code");
+	message = json_object_get(error, "message");
+	if (!json_is_object(error) || !json_is_integer(code) ||
+	    json_integer_value(code) < INT_MIN ||
+	    json_integer_value(code) > INT_MAX || !json_is_string(message)) {
+		why = "malformed error object";
+		goto bad;
+	}
+	reply->is_error = 1;
+	reply->code = (int)json_integer_value(code);
+	append_clean(reply->message, sizeof(reply->message),
+	    json_string_value(message), json_string_length(message));
+	if ((reply->data = json_object_get(error, "data")) != NULL)
+		json_incref(reply->data);
+	json_decref(v);
+	return SHIM_OK;
+
+bad:
+	(void)snprintf(err, errlen, "malformed answer from the gateway: %s",
+	    why);
+	json_decref(v);
+	return SHIM_E_PROTOCOL;
+}
+
+void
+shim_reply_free(struct shim_reply *reply)
+{
+	json_decref(reply->result);
+	json_decref(reply->data);
+	reply->result = NULL;
+	reply->data = NULL;
+}
+
+int
+shim_call(const char *path, const char *method, json_t *params, int pass_fd,
+    int timeout_ms, size_t max_answer, struct shim_reply *reply, char *err,
+    size_t errlen)
+{
+	json_t		*req;
+	char		*text = NULL, *line = NULL, *p;
+	size_t		 textlen, linelen;
+	uint64_t	 deadline;
+	int		 fd = -1, rc, saved;
+
+	memset(reply, 0, sizeof(*reply));
+	err[0] = '\0';
+	if (timeout_ms <= 0 || method == NULL) {
+		(void)snprintf(err, errlen, "invalid gateway call");
+		return SHIM_E_INTERNAL;
+	}
+	deadline = util_mono_ms() + (uint64_t)timeout_ms;
+
+	if ((req = json_object()) == NULL ||
+	    json_object_set_new(req, "jsonrpc", json_string("2.0")) == -1 ||
+	    json_object_set_new(req, "id", json_integer(1)) == -1 ||
+	    json_object_set_new(req, "method", json_string(method)) == -1 ||
+	    (params != NULL &&
+	    json_object_set(req, "params", params) == -1) ||
+	    (text = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
+	    NULL) {
+		json_decref(req);
+		(void)snprintf(err, errlen, "cannot encode the request");
+		return SHIM_E_INTERNAL;
+	}
+	json_decref(req);
+	textlen = strlen(text);
+	if ((p = realloc(text, textlen + 2)) == NULL) {
+		free(text);
+		(void)snprintf(err, errlen, "cannot encode the request");
+		return SHIM_E_INTERNAL;
+	}
+	text = p;
+	text[textlen++] = '\n';
+	text[textlen] = '\0';
+
+	if ((fd = connect_gateway(path, deadline, &rc, err, errlen)) == -1)
+		goto out;
+
+	if ((rc = send_request(fd, text, textlen, pass_fd, deadline)) != 0 ||
+	    (rc = read_answer(fd, max_answer, deadline, &line, &linelen)) !=
+	    0) {
+		saved = errno;
+		switch (rc) {
+		case SHIM_E_TIMEOUT:
+			(void)snprintf(err, errlen,
+			    "no answer from the gateway at %s within %d s",
+			    path, (timeout_ms + 999) / 1000);
+			break;
+		case SHIM_E_TOOLONG:
+			(void)snprintf(err, errlen,
+			    "answer from the gateway at %s is longer than "
+			    "%zu bytes", path, max_answer);
+			break;
+		case SHIM_E_CLOSED:
+			(void)snprintf(err, errlen,
+			    "the gateway at %s closed the connection without "
+			    "answering", path);
+			break;
+		default:
+			(void)snprintf(err, errlen,
+			    "lost the connection to the gateway at %s: %s",
+			    path, strerror(saved));
+			break;
+		}
+		goto out;
+	}
+	rc = shim_decode_answer(line, linelen, reply, err, errlen);
+
+out:
+	if (fd != -1)
+		(void)close(fd);
+	free(text);
+	free(line);
+	return rc;
+}
+
+/* Append at most len bytes of s, replacing control characters. */
+static void
+append_clean(char *out, size_t outlen, const char *s, size_t len)
+{
+	size_t		 o, i;
+	unsigned char	 c;
+
+	o = strlen(out);
+	for (i = 0; i < len && o + 1 < outlen; i++) {
+		c = (unsigned char)s[i];
+		if (c == '\n' || c == '\r' || c == '\t')
+			c = ' ';
+		else if (c < 0x20 || c == 0x7f)
+			c = '?';
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	/* Drop trailing blanks left by a final newline. */
+	while (o > 0 && out[o - 1] == ' ')
+		out[--o] = '\0';
+}
+
+static const char *
+data_string(json_t *data, const char *key)
+{
+	json_t	*v;
+
+	if (!json_is_object(data))
+		return NULL;
+	v = json_object_get(data, key);
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return NULL;
+	return json_string_value(v);
+}
+
+static int
+data_integer(json_t *data, const char *key, long long *out)
+{
+	json_t	*v;
+
+	if (!json_is_object(data))
+		return -1;
+	v = json_object_get(data, key);
+	if (!json_is_integer(v))
+		return -1;
+	*out = (long long)json_integer_value(v);
+	return 0;
+}
+
+void
+shim_error_text(int code, const char *message, json_t *data, char *out,
+    size_t outlen)
+{
+	const char	*s, *base;
+	char		 num[32];
+	long long	 n;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	if (message == NULL)
+		message = "";
+
+#define ADD(str)	append_clean(out, outlen, (str), strlen(str))
+	switch (code) {
+	case CP_ERR_PEER_UNAUTHORIZED:
+		ADD("not authorized to use the gateway");
+		if (data_integer(data, "uid", &n) == 0) {
+			(void)snprintf(num, sizeof(num), " (uid %lld)", n);
+			ADD(num);
+		}
+		break;
+	case CP_ERR_RECIPIENT_DENIED:
+		ADD("recipient not allowed");
+		if ((s = data_string(data, "recipient")) != NULL) {
+			ADD(": ");
+			ADD(s);
+		}
+		break;
+	case CP_ERR_RATE_LIMITED:
+		ADD("rate limited");
+		if (data_integer(data, "retry_after", &n) == 0) {
+			(void)snprintf(num, sizeof(num), ": retry in %llds", n);
+			ADD(num);
+		}
+		break;
+	case CP_ERR_CONTENT_BLOCKED:
+		ADD("content blocked");
+		if ((s = data_string(data, "rule")) != NULL) {
+			ADD(": rule ");
+			ADD(s);
+		}
+		break;
+	case CP_ERR_HELD:
+		ADD("held for approval");
+		if ((s = data_string(data, "hold_id")) != NULL) {
+			ADD(": hold ");
+			ADD(s);
+		}
+		break;
+	case CP_ERR_CHANNEL_UNAVAILABLE:
+		ADD("channel unavailable");
+		if ((s = data_string(data, "channel")) != NULL) {
+			ADD(": ");
+			ADD(s);
+		}
+		break;
+	case CP_ERR_TOOL_FAILED:
+		ADD("tool failed");
+		if (data_integer(data, "exit_status", &n) == 0) {
+			(void)snprintf(num, sizeof(num), " (exit %lld)", n);
+			ADD(num);
+		}
+		if ((s = data_string(data, "stderr")) != NULL) {
+			ADD(": ");
+			ADD(s);
+		}
+		break;
+	case CP_ERR_TIMEOUT:
+		ADD("timed out");
+		if (data_integer(data, "timeout_ms", &n) == 0) {
+			(void)snprintf(num, sizeof(num), " after %lld ms", n);
+			ADD(num);
+		}
+		break;
+	case CP_ERR_AUDIT_UNAVAILABLE:
+		ADD("audit unavailable: the request was refused");
+		break;
+	case CP_ERR_STATE_UNAVAILABLE:
+		ADD("state store unavailable: the request was refused");
+		break;
+	case CP_ERR_CONFIG_INVALID:
+		ADD("gateway configuration invalid: the request was refused");
+		break;
+	case CP_ERR_CHANNEL_DENIED:
+		ADD("channel not allowed for this client");
+		if ((s = data_string(data, "channel")) != NULL) {
+			ADD(": ");
+			ADD(s);
+		}
+		break;
+	default:
+		switch (code) {
+		case RPC_PARSE_ERROR:
+		case RPC_INVALID_REQUEST:
+		case RPC_METHOD_NOT_FOUND:
+		case RPC_INVALID_PARAMS:
+			base = "gateway refused the request";
+			break;
+		case RPC_INTERNAL_ERROR:
+			base = "gateway internal error";
+			break;
+		default:
+			(void)snprintf(num, sizeof(num), "gateway error %d",
+			    code);
+			base = num;
+			break;
+		}
+		ADD(base);
+		if (*message != '\0') {
+			ADD(": ");
+			ADD(message);
+		}
+		break;
+	}
+#undef ADD
+}
+
+int
+shim_open_attachment(const char *path, char *err, size_t errlen)
+{
+	struct stat	st;
+	int		fd, flags;
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1) {
+		(void)snprintf(err, errlen, "cannot attach %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		(void)snprintf(err, errlen, "cannot attach %s: %s", path,
+		    strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		(void)snprintf(err, errlen,
+		    "cannot attach %s: not a regular file", path);
+		(void)close(fd);
+		return -1;
+	}
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
+		(void)snprintf(err, errlen, "cannot attach %s: %s", path,
+		    strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+json_t *
+shim_json_string(const char *s)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 len, i, o, n;
+	char			*buf;
+	json_t			*v;
+
+	len = strlen(s);
+	if (util_utf8_valid(s, len))
+		return json_stringn(s, len);
+	/* Replace what is not UTF-8 with U+FFFD, as the real tools do. */
+	buf = xcalloc(len + 1, 3);
+	for (i = 0, o = 0; i < len;) {
+		if (u[i] < 0x80)
+			n = 1;
+		else if (u[i] >= 0xc2 && u[i] <= 0xdf)
+			n = 2;
+		else if (u[i] >= 0xe0 && u[i] <= 0xef)
+			n = 3;
+		else if (u[i] >= 0xf0 && u[i] <= 0xf4)
+			n = 4;
+		else
+			n = 0;
+		if (n != 0 && n <= len - i && util_utf8_valid(s + i, n)) {
+			memcpy(buf + o, s + i, n);
+			o += n;
+			i += n;
+		} else {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	v = json_stringn(buf, o);
+	free(buf);
+	return v;
+}

@@ -1,0 +1,215 @@
+/*
+ * Shims: the small programs installed under the real tools' names.  A
+ * shim turns one command line into one JSON-RPC request to the gateway
+ * (doc/protocol.md) and prints the answer exactly as the real tool
+ * would.  shim.c is the generic client; shim-imsg.c is the imsg command
+ * line on top of it.
+ */
+#ifndef CARAPACE_SHIM_H
+#define CARAPACE_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+/* Bounds on one call: the longest answer line and the overall deadline. */
+#define SHIM_MAX_ANSWER		(16 * 1024 * 1024)	/* newline excluded */
+#define SHIM_TIMEOUT_MS		60000
+
+#define SHIM_ERR_MAX		512
+
+/* shim_call() results. */
+#define SHIM_OK			0
+#define SHIM_E_UNAVAILABLE	-1	/* cannot connect to the gateway */
+#define SHIM_E_IO		-2	/* read/write failed mid-call */
+#define SHIM_E_TIMEOUT		-3	/* deadline passed */
+#define SHIM_E_TOOLONG		-4	/* answer line over the limit */
+#define SHIM_E_CLOSED		-5	/* gateway closed without answering */
+#define SHIM_E_PROTOCOL		-6	/* answer is not a valid response */
+#define SHIM_E_INTERNAL		-7	/* out of memory, bad arguments */
+
+struct shim_reply {
+	int		 is_error;
+	json_t		*result;	/* success: the "result" member */
+	int		 code;		/* error: "code" */
+	char		 message[SHIM_ERR_MAX];	/* error: "message" */
+	json_t		*data;		/* error: "data", or NULL */
+};
+
+/* CARAPACE_SOCKET when set and non-empty, else the default path. */
+const char	*shim_socket_path(void);
+
+/*
+ * Send one request {"jsonrpc":"2.0","id":1,"method","params"} to the
+ * gateway listening at path and wait for its answer.  params is
+ * borrowed.  When pass_fd is not -1 it travels with SCM_RIGHTS on the
+ * same sendmsg as the first byte of the request.  The whole call (connect
+ * included) must finish within timeout_ms, and the answer line may be at
+ * most max_answer bytes.
+ *
+ * Returns SHIM_OK with *reply filled (is_error tells a JSON-RPC error
+ * from a result; release it with shim_reply_free), or a SHIM_E_* code
+ * with a one-line description in err ("gateway unavailable at PATH:
+ * Connection refused").
+ */
+int		 shim_call(const char *path, const char *method, json_t *params,
+		    int pass_fd, int timeout_ms, size_t max_answer,
+		    struct shim_reply *reply, char *err, size_t errlen);
+void		 shim_reply_free(struct shim_reply *);
+
+/*
+ * Decode one answer line (without its newline) into *reply: a JSON-RPC
+ * 2.0 response with id 1 (or null on an error) and either a result or
+ * an error object.  Returns SHIM_OK or SHIM_E_PROTOCOL with err set.
+ */
+int		 shim_decode_answer(const char *line, size_t len,
+		    struct shim_reply *reply, char *err, size_t errlen);
+
+/*
+ * The one-line text a user sees for a gateway error: the reason, with
+ * the detail the data object carries ("recipient not allowed:
+ * +14155550123", "rate limited: retry in 42s", "held for approval: hold
+ * h0000000007").  Control characters from the gateway are replaced.
+ */
+void		 shim_error_text(int code, const char *message, json_t *data,
+		    char *out, size_t outlen);
+
+/*
+ * Open an attachment as the calling user: read-only, close-on-exec, no
+ * controlling tty, without blocking on a FIFO; it must be a regular
+ * file.  Returns the descriptor, or -1 with err set.
+ */
+int		 shim_open_attachment(const char *path, char *err,
+		    size_t errlen);
+
+/*
+ * A JSON string from a command-line argument.  Bytes that are not UTF-8
+ * become U+FFFD, as the real tools' argument decoding does, so the
+ * result is never NULL for lack of valid UTF-8.
+ */
+json_t		*shim_json_string(const char *);
+
+/* ---- imsg ---------------------------------------------------------- */
+
+/* The imsg version the shim answers to --version with. */
+#define SHIM_IMSG_VERSION	"0.9.2"
+
+enum shim_imsg_cmd {
+	SHIM_IMSG_NONE = 0,
+	SHIM_IMSG_CHATS,
+	SHIM_IMSG_HISTORY,
+	SHIM_IMSG_SEND,
+	SHIM_IMSG_STATUS
+};
+
+enum shim_imsg_action {
+	SHIM_IMSG_RUN = 0,	/* run args.cmd */
+	SHIM_IMSG_HELP,		/* print help (for help_cmd, or root); exit 0 */
+	SHIM_IMSG_VERSION,	/* print the version; exit 0 */
+	SHIM_IMSG_ERROR,	/* print msg; exit 1 */
+	SHIM_IMSG_ERROR_HELP,	/* print msg, then the root help; exit 1 */
+	SHIM_IMSG_UNAVAILABLE	/* a real command the gateway lacks; exit 1 */
+};
+
+/* Parse as the real tool does: status takes no --db. */
+#define SHIM_IMSG_STRICT	0x01
+
+#define SHIM_IMSG_MSG_MAX	512
+
+/*
+ * A parsed command line.  String members point into argv; participants
+ * is allocated (free with shim_imsg_args_free).  A member is NULL when
+ * the option was absent; numbers that failed to parse count as absent,
+ * as in the real tool.
+ */
+struct shim_imsg_args {
+	enum shim_imsg_cmd	 cmd;
+	const char		*cmd_name;	/* argv[1] */
+	int			 json;
+	int			 verbose;
+	const char		*db;
+	const char		*log_level;
+	/* send */
+	const char		*to;
+	const char		*chat_id_str;	/* raw --chat-id */
+	int			 has_chat_id;
+	int64_t			 chat_id;
+	const char		*chat_identifier;
+	const char		*chat_guid;
+	const char		*text;
+	const char		*file;
+	const char		*service;
+	const char		*region;
+	/* chats, history */
+	const char		*limit_str;	/* raw --limit */
+	int			 has_limit;
+	int64_t			 limit;
+	int			 attachments;
+	char			**participants;
+	size_t			 nparticipants;
+	const char		*start;
+	const char		*end;
+	/* SHIM_IMSG_HELP: the command whose help to print, or NULL */
+	const char		*help_cmd;
+};
+
+/*
+ * Parse argv (argv[0] is the program) the way the real imsg's Commander
+ * parser does: every element starting with '-' is an option, so a value
+ * never starts with '-'; no --opt=value; "--" makes the rest positional.
+ * --version/-V and --help/-h anywhere before "--" win.  Returns the
+ * action; for SHIM_IMSG_ERROR* msg holds the real tool's text ("Unknown
+ * option --x", "Missing value for option text").
+ */
+enum shim_imsg_action shim_imsg_parse(int argc, char **argv, int flags,
+		    struct shim_imsg_args *args, char *msg, size_t msglen);
+void		 shim_imsg_args_free(struct shim_imsg_args *);
+
+/* Parse an integer as Swift's Int64(String) does: 0 or -1. */
+int		 shim_imsg_parse_int(const char *, int64_t *);
+
+/*
+ * Check the arguments as the real command does before it touches the
+ * network, and build the gateway request: *method is set and the params
+ * object returned (a new reference).  Returns NULL with msg set to the
+ * real tool's error ("Missing required option: --to").  --file is not
+ * looked at here: the caller opens it and adds "attachment".
+ */
+json_t		*shim_imsg_build_request(const struct shim_imsg_args *,
+		    const char **method, char *msg, size_t msglen);
+
+/* Help and version output, as the real tool prints them. */
+void		 shim_imsg_print_help(FILE *, const char *cmd,
+		    const char *version);
+
+/*
+ * Render one object the way the real command prints it: with json, the
+ * object itself on one line (its field order kept); otherwise the text
+ * form.  Return 0, or -1 if the object is not one (wrong JSON type).
+ */
+int		 shim_imsg_print_chat(FILE *, json_t *chat, int json);
+int		 shim_imsg_print_message(FILE *, json_t *message, int json,
+		    int attachments);
+int		 shim_imsg_print_status(FILE *, json_t *tool, int json);
+
+/*
+ * Print a gateway result for the parsed command (chats.list,
+ * messages.history, send, status).  Returns 0, or -1 if the result
+ * does not have the expected shape.
+ */
+int		 shim_imsg_print_result(FILE *, const struct shim_imsg_args *,
+		    json_t *result);
+
+/*
+ * The whole imsg command: parse, call the gateway at socket_path with
+ * the given deadline, print on out.  Returns the exit status (0 or 1).
+ */
+int		 shim_imsg_run(int argc, char **argv, const char *socket_path,
+		    int timeout_ms, FILE *out);
+
+/* main() of the installed imsg shim. */
+int		 shim_imsg_main(int argc, char **argv);
+
+#endif /* CARAPACE_SHIM_H */

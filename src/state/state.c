@@ -1,3 +1,902 @@
-/* state.c (to be written) */
+/*
+ * Durable gateway state in one LMDB environment (data.mdb, lock.mdb in
+ * state_dir): the schema version, rate-limit windows, the holds queue
+ * and the audit hash chain.  LMDB's single write lock serialises every
+ * read-modify-write below across handler processes.
+ *
+ * Durability: the environment runs with MDB_NOSYNC, so a commit reaches
+ * the page cache (it survives a crash of this process, not a power cut).
+ * A hold must be on disk before the owner is told it exists, so
+ * state_hold_put and state_hold_del sync before returning; rate-limit
+ * windows and audit records do not (state_sync forces everything).
+ *
+ * The foreach functions read records in small batches, each in its own
+ * short read transaction, and call back outside any transaction: the
+ * callback may call state functions (e.g. delete the hold it was given).
+ */
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <lmdb.h>
+
+#include "compat.h"
+#include "log.h"
+#include "sha256.h"
+#include "state.h"
+
+#define STATE_MAP_DEFAULT	(64ULL * 1024 * 1024)
+#define STATE_MAXDBS		8
+#define STATE_MAXREADERS	126
+#define STATE_KEY_MAX		511	/* LMDB's maximum key size */
+#define STATE_RATE_MAX		65536	/* most events one window may hold */
+#define STATE_HOLD_SEQ_MAX	9999999999ULL	/* ten digits in a hold id */
+#define STATE_WALK_BATCH	32	/* records per foreach transaction */
+
+/*
+ * How records are stored, and what the audit hash covers: compact, keys
+ * sorted bytewise, UTF-8 left as is.  Verification re-serialises each
+ * stored record with the same flags, so both sides must use this.
+ */
+#define STATE_JSON_FLAGS	(JSON_COMPACT | JSON_SORT_KEYS)
+#define STATE_JSON_LOAD		(JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL)
+
+enum state_db {
+	DB_META,
+	DB_RATE,
+	DB_HOLDS,
+	DB_AUDIT,
+	DB_COUNT
+};
+
+static const char *const state_db_names[DB_COUNT] = {
+	[DB_META] = "meta",
+	[DB_RATE] = "rate",
+	[DB_HOLDS] = "holds",
+	[DB_AUDIT] = "audit",
+};
+
+struct state {
+	MDB_env		*env;
+	MDB_dbi		 dbi[DB_COUNT];
+	int		 rdonly;
+};
+
+struct walk_entry {
+	unsigned char	 key[STATE_KEY_MAX];
+	size_t		 keylen;
+	json_t		*rec;		/* NULL if not a JSON object */
+};
+
+/* Returns 0 to go on, > 0 to stop, < 0 (a STATE_E_*) to fail. */
+typedef int	(*walk_cb)(const unsigned char *, size_t, json_t *, void *);
+
+struct foreach_arg {
+	int		(*fn)(json_t *, void *);
+	void		*arg;
+};
+
+struct audit_check {
+	uint64_t	 next;			/* expected seq */
+	uint64_t	 count;			/* records found good */
+	uint64_t	 bad;
+	char		 prev[STATE_HASH_HEX];
+	char		 cause[80];
+};
+
+static int	state_lmdb(int);
+static int	state_abort(MDB_txn *, int);
+static int	state_begin(struct state *, unsigned int, MDB_txn **);
+static int	state_fsync(struct state *);
+static int	state_setup(struct state *);
+static void	le_encode(unsigned char *, uint64_t, size_t);
+static uint64_t	le_decode(const unsigned char *, size_t);
+static void	be_encode(unsigned char *, uint64_t);
+static uint64_t	be_decode(const unsigned char *);
+static int	meta_get(struct state *, MDB_txn *, const char *, size_t,
+		    uint64_t *);
+static int	meta_put(struct state *, MDB_txn *, const char *, size_t,
+		    uint64_t);
+static int	rate_charge(struct state *, MDB_txn *,
+		    const struct rate_request *, uint64_t, uint64_t *);
+static int	walk_batch(struct state *, enum state_db,
+		    const unsigned char *, size_t, int, struct walk_entry *,
+		    size_t *);
+static int	state_walk(struct state *, enum state_db, const void *,
+		    size_t, walk_cb, void *);
+static int	foreach_one(const unsigned char *, size_t, json_t *, void *);
+static int	hash_valid(const char *);
+static int	audit_hash(json_t *, char [STATE_HASH_HEX]);
+static int	audit_last(struct state *, MDB_txn *, uint64_t *,
+		    char [STATE_HASH_HEX]);
+static int	audit_check_one(const unsigned char *, size_t, json_t *,
+		    void *);
+
+/* Map an LMDB or errno return value to a STATE_E_* code. */
+static int
+state_lmdb(int rc)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_MAP_FULL:
+		return STATE_E_FULL;
+	case MDB_NOTFOUND:
+		return STATE_E_NOTFOUND;
+	}
+	if (rc > 0) {
+		errno = rc;
+		return STATE_E_SYSTEM;
+	}
+	log_warnx("state: %s", mdb_strerror(rc));
+	return STATE_E_LMDB;
+}
+
+/* Abort txn and return error, keeping errno for STATE_E_SYSTEM. */
+static int
+state_abort(MDB_txn *txn, int error)
+{
+	int	saved = errno;
+
+	mdb_txn_abort(txn);
+	errno = saved;
+	return error;
+}
+
+static int
+state_begin(struct state *st, unsigned int flags, MDB_txn **txn)
+{
+	int	rc;
+
+	if ((flags & MDB_RDONLY) == 0 && st->rdonly)
+		return STATE_E_INVALID;
+	rc = mdb_txn_begin(st->env, NULL, flags, txn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* Another process grew the map; adopt its size. */
+		if ((rc = mdb_env_set_mapsize(st->env, 0)) == 0)
+			rc = mdb_txn_begin(st->env, NULL, flags, txn);
+	}
+	return state_lmdb(rc);
+}
+
+static int
+state_fsync(struct state *st)
+{
+	int	rc;
+
+	while ((rc = mdb_env_sync(st->env, 1)) == EINTR)
+		;
+	return state_lmdb(rc);
+}
+
+static void
+le_encode(unsigned char *p, uint64_t v, size_t width)
+{
+	size_t	i;
+
+	for (i = 0; i < width; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t
+le_decode(const unsigned char *p, size_t width)
+{
+	uint64_t	v = 0;
+	size_t		i;
+
+	for (i = 0; i < width; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Audit keys are big-endian so LMDB's bytewise order is numeric. */
+static void
+be_encode(unsigned char *p, uint64_t v)
+{
+	int	i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (56 - 8 * i));
+}
+
+static uint64_t
+be_decode(const unsigned char *p)
+{
+	uint64_t	v = 0;
+	int		i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* meta values are little-endian unsigned integers of a fixed width. */
+static int
+meta_get(struct state *st, MDB_txn *txn, const char *name, size_t width,
+    uint64_t *v)
+{
+	MDB_val	key, val;
+	int	rc;
+
+	key.mv_data = (void *)name;
+	key.mv_size = strlen(name);
+	if ((rc = mdb_get(txn, st->dbi[DB_META], &key, &val)) != 0)
+		return state_lmdb(rc);
+	if (val.mv_size != width)
+		return STATE_E_CORRUPT;
+	*v = le_decode(val.mv_data, width);
+	return 0;
+}
+
+static int
+meta_put(struct state *st, MDB_txn *txn, const char *name, size_t width,
+    uint64_t v)
+{
+	unsigned char	buf[8];
+	MDB_val		key, val;
+
+	le_encode(buf, v, width);
+	key.mv_data = (void *)name;
+	key.mv_size = strlen(name);
+	val.mv_data = buf;
+	val.mv_size = width;
+	return state_lmdb(mdb_put(txn, st->dbi[DB_META], &key, &val, 0));
+}
+
+/* Open (or create) the named databases and check the schema version. */
+static int
+state_setup(struct state *st)
+{
+	MDB_txn		*txn;
+	uint64_t	 version = STATE_SCHEMA_VERSION;
+	int		 i, rc, r;
+
+	if ((r = state_begin(st, st->rdonly ? MDB_RDONLY : 0, &txn)) != 0)
+		return r;
+	for (i = 0; i < DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, state_db_names[i],
+		    st->rdonly ? 0 : MDB_CREATE, &st->dbi[i]);
+		if (rc == MDB_NOTFOUND)
+			return state_abort(txn, STATE_E_SCHEMA);
+		if (rc != 0)
+			return state_abort(txn, state_lmdb(rc));
+	}
+	r = meta_get(st, txn, "schema", 4, &version);
+	if (r == STATE_E_NOTFOUND && !st->rdonly)
+		r = meta_put(st, txn, "schema", 4, version);
+	if (r == STATE_E_NOTFOUND || r == STATE_E_CORRUPT ||
+	    (r == 0 && version != STATE_SCHEMA_VERSION))
+		r = STATE_E_SCHEMA;
+	if (r != 0)
+		return state_abort(txn, r);
+	/* Committing (even read-only) keeps the dbi handles open. */
+	return state_lmdb(mdb_txn_commit(txn));
+}
+
+int
+state_open(const char *dir, uint64_t map_size, int flags, struct state **out)
+{
+	struct state	*st;
+	struct stat	 sb;
+	unsigned int	 envflags;
+	int		 dead, r;
+
+	if (out == NULL)
+		return STATE_E_INVALID;
+	*out = NULL;
+	if (dir == NULL || (flags & ~STATE_RDONLY) != 0 ||
+	    map_size > SIZE_MAX)
+		return STATE_E_INVALID;
+	/* lstat: a symbolic link is not accepted as state_dir. */
+	if (lstat(dir, &sb) == -1)
+		return STATE_E_SYSTEM;
+	if (!S_ISDIR(sb.st_mode) || sb.st_uid != geteuid() ||
+	    (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return STATE_E_PERM;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return STATE_E_SYSTEM;
+	st->rdonly = (flags & STATE_RDONLY) != 0;
+	/*
+	 * MDB_NOTLS ties a reader slot to a read transaction, not to the
+	 * process for its lifetime, so the reader table limits concurrent
+	 * reads rather than open handler processes.
+	 */
+	envflags = MDB_NOSYNC | MDB_NOTLS | (st->rdonly ? MDB_RDONLY : 0);
+	if ((r = state_lmdb(mdb_env_create(&st->env))) != 0) {
+		free(st);
+		return r;
+	}
+	if ((r = state_lmdb(mdb_env_set_maxdbs(st->env, STATE_MAXDBS))) != 0 ||
+	    (r = state_lmdb(mdb_env_set_mapsize(st->env,
+	    map_size != 0 ? map_size : STATE_MAP_DEFAULT))) != 0 ||
+	    (r = state_lmdb(mdb_env_set_maxreaders(st->env,
+	    STATE_MAXREADERS))) != 0 ||
+	    (r = state_lmdb(mdb_env_open(st->env, dir, envflags, 0600))) != 0 ||
+	    (r = state_lmdb(mdb_reader_check(st->env, &dead))) != 0 ||
+	    (r = state_setup(st)) != 0) {
+		state_close(st);
+		return r;
+	}
+	*out = st;
+	return 0;
+}
+
+void
+state_close(struct state *st)
+{
+	int	saved = errno;
+
+	if (st == NULL)
+		return;
+	mdb_env_close(st->env);
+	free(st);
+	errno = saved;
+}
+
+const char *
+state_strerror(int error)
+{
+	switch (error) {
+	case 0:
+		return "success";
+	case STATE_E_SYSTEM:
+		return "system call failed";
+	case STATE_E_FULL:
+		return "state store is full (raise map_size)";
+	case STATE_E_NOTFOUND:
+		return "no such record";
+	case STATE_E_CORRUPT:
+		return "malformed record in the state store";
+	case STATE_E_SCHEMA:
+		return "state store missing or of an unknown schema version";
+	case STATE_E_LMDB:
+		return "state store (LMDB) failure";
+	case STATE_E_PERM:
+		return "state_dir must be a directory owned by this user and "
+		    "not writable by group or others";
+	case STATE_E_INVALID:
+		return "invalid argument";
+	case STATE_E_LIMITED:
+		return "rate limit reached";
+	}
+	return "unknown state error";
+}
+
+int
+state_sync(struct state *st)
+{
+	if (st == NULL)
+		return STATE_E_INVALID;
+	if (st->rdonly)
+		return 0;	/* nothing of ours to write */
+	return state_fsync(st);
+}
+
+/*
+ * Sliding-window log: the value under req->key is the packed array of
+ * the little-endian uint64 times (ms) of the events still in the window.
+ */
+static int
+rate_charge(struct state *st, MDB_txn *txn, const struct rate_request *req,
+    uint64_t now, uint64_t *retry_ms)
+{
+	MDB_val		 key, val;
+	unsigned char	*buf;
+	uint64_t	 ts, oldest = UINT64_MAX;
+	size_t		 i, stored = 0, kept = 0;
+	int		 rc, r;
+
+	key.mv_data = (void *)req->key;
+	key.mv_size = strlen(req->key);
+	rc = mdb_get(txn, st->dbi[DB_RATE], &key, &val);
+	if (rc == 0) {
+		if (val.mv_size % 8 != 0)
+			return STATE_E_CORRUPT;
+		stored = val.mv_size / 8;
+	} else if (rc != MDB_NOTFOUND)
+		return state_lmdb(rc);
+
+	/* Decode before mdb_put, which may move what val points to. */
+	if ((buf = reallocarray(NULL, stored + 1, 8)) == NULL)
+		return STATE_E_SYSTEM;
+	for (i = 0; i < stored; i++) {
+		ts = le_decode((unsigned char *)val.mv_data + 8 * i, 8);
+		if (ts <= now && now - ts >= req->window_ms)
+			continue;	/* expired */
+		if (ts < oldest)
+			oldest = ts;
+		le_encode(buf + 8 * kept++, ts, 8);
+	}
+	if (kept >= req->max) {
+		/* Room comes back when the oldest event leaves the window. */
+		if (oldest <= now)
+			*retry_ms = req->window_ms - (now - oldest);
+		else if (oldest - now <= UINT64_MAX - req->window_ms)
+			*retry_ms = req->window_ms + (oldest - now);
+		else
+			*retry_ms = UINT64_MAX;
+		free(buf);
+		return STATE_E_LIMITED;
+	}
+	le_encode(buf + 8 * kept++, now, 8);
+	val.mv_data = buf;
+	val.mv_size = kept * 8;
+	r = state_lmdb(mdb_put(txn, st->dbi[DB_RATE], &key, &val, 0));
+	free(buf);
+	return r;
+}
+
+int
+state_rate_take(struct state *st, const struct rate_request *reqs, size_t n,
+    uint64_t now_ms, size_t *which, uint64_t *retry_ms)
+{
+	MDB_txn	*txn;
+	size_t	 i, len;
+	int	 r;
+
+	if (st == NULL || (reqs == NULL && n > 0) || which == NULL ||
+	    retry_ms == NULL)
+		return STATE_E_INVALID;
+	for (i = 0; i < n; i++) {
+		if (reqs[i].key == NULL || reqs[i].max == 0 ||
+		    reqs[i].max > STATE_RATE_MAX || reqs[i].window_ms == 0)
+			return STATE_E_INVALID;
+		len = strlen(reqs[i].key);
+		if (len == 0 || len > STATE_KEY_MAX)
+			return STATE_E_INVALID;
+	}
+	if (n == 0)
+		return 0;
+	if ((r = state_begin(st, 0, &txn)) != 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		/* The txn sees its own writes: repeated keys charge twice. */
+		if ((r = rate_charge(st, txn, &reqs[i], now_ms,
+		    retry_ms)) != 0) {
+			if (r == STATE_E_LIMITED)
+				*which = i;
+			return state_abort(txn, r);
+		}
+	}
+	return state_lmdb(mdb_txn_commit(txn));
+}
+
+int
+state_hold_put(struct state *st, json_t *hold, uint64_t now_ms,
+    char *id_out, size_t id_len)
+{
+	MDB_txn		*txn;
+	MDB_val		 key, val;
+	char		 id[STATE_HOLD_ID_MAX], *text = NULL;
+	uint64_t	 seq = 0;
+	int		 r;
+
+	if (st == NULL || !json_is_object(hold) || id_out == NULL ||
+	    now_ms > INT64_MAX)
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, 0, &txn)) != 0)
+		return r;
+	r = meta_get(st, txn, "hold_seq", 8, &seq);
+	if (r == STATE_E_NOTFOUND)
+		r = 0;
+	if (r == 0 && seq >= STATE_HOLD_SEQ_MAX)
+		r = STATE_E_FULL;
+	if (r != 0)
+		return state_abort(txn, r);
+	seq++;
+	(void)snprintf(id, sizeof(id), "h%010llu", (unsigned long long)seq);
+	if (strlen(id) >= id_len)
+		return state_abort(txn, STATE_E_INVALID);
+
+	if (json_object_set_new(hold, "id", json_string(id)) == -1 ||
+	    json_object_set_new(hold, "created_ms",
+	    json_integer((json_int_t)now_ms)) == -1 ||
+	    (text = json_dumps(hold, STATE_JSON_FLAGS)) == NULL) {
+		errno = ENOMEM;
+		r = STATE_E_SYSTEM;
+		goto fail;
+	}
+	key.mv_data = id;
+	key.mv_size = strlen(id);
+	val.mv_data = text;
+	val.mv_size = strlen(text);
+	if ((r = state_lmdb(mdb_put(txn, st->dbi[DB_HOLDS], &key, &val,
+	    MDB_NOOVERWRITE))) != 0 ||
+	    (r = meta_put(st, txn, "hold_seq", 8, seq)) != 0)
+		goto fail;
+	free(text);
+	if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
+		goto undo;
+	/* Committed: the caller gets the id even if the sync fails. */
+	(void)strlcpy(id_out, id, id_len);
+	return state_fsync(st);
+
+fail:
+	free(text);
+	r = state_abort(txn, r);
+undo:
+	json_object_del(hold, "id");
+	json_object_del(hold, "created_ms");
+	return r;
+}
+
+int
+state_hold_get(struct state *st, const char *id, json_t **out)
+{
+	MDB_txn		*txn;
+	MDB_val		 key, val;
+	json_t		*hold;
+	int		 rc, r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (st == NULL || id == NULL || out == NULL || *id == '\0' ||
+	    strlen(id) > STATE_KEY_MAX)
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
+		return r;
+	key.mv_data = (void *)id;
+	key.mv_size = strlen(id);
+	if ((rc = mdb_get(txn, st->dbi[DB_HOLDS], &key, &val)) != 0)
+		return state_abort(txn, state_lmdb(rc));
+	hold = json_loadb(val.mv_data, val.mv_size, STATE_JSON_LOAD, NULL);
+	mdb_txn_abort(txn);
+	if (!json_is_object(hold)) {
+		json_decref(hold);
+		return STATE_E_CORRUPT;
+	}
+	*out = hold;
+	return 0;
+}
+
+int
+state_hold_del(struct state *st, const char *id)
+{
+	MDB_txn		*txn;
+	MDB_val		 key;
+	int		 rc, r;
+
+	if (st == NULL || id == NULL || *id == '\0' ||
+	    strlen(id) > STATE_KEY_MAX)
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, 0, &txn)) != 0)
+		return r;
+	key.mv_data = (void *)id;
+	key.mv_size = strlen(id);
+	if ((rc = mdb_del(txn, st->dbi[DB_HOLDS], &key, NULL)) != 0)
+		return state_abort(txn, state_lmdb(rc));
+	if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
+		return r;
+	return state_fsync(st);
+}
+
+/*
+ * Read up to STATE_WALK_BATCH records of db in key order, starting at
+ * from (at the first record if fromlen is 0; just past from if after).
+ * On error nothing is left in batch.
+ */
+static int
+walk_batch(struct state *st, enum state_db db, const unsigned char *from,
+    size_t fromlen, int after, struct walk_entry *batch, size_t *np)
+{
+	struct walk_entry	*e;
+	MDB_txn			*txn;
+	MDB_cursor		*cur;
+	MDB_val			 key, val;
+	MDB_cursor_op		 op;
+	size_t			 n = 0;
+	int			 rc, r;
+
+	*np = 0;
+	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
+		return r;
+	if ((rc = mdb_cursor_open(txn, st->dbi[db], &cur)) != 0)
+		return state_abort(txn, state_lmdb(rc));
+	key.mv_data = (void *)from;
+	key.mv_size = fromlen;
+	op = fromlen > 0 ? MDB_SET_RANGE : MDB_FIRST;
+	while (n < STATE_WALK_BATCH &&
+	    (rc = mdb_cursor_get(cur, &key, &val, op)) == 0) {
+		op = MDB_NEXT;
+		if (after && key.mv_size == fromlen &&
+		    memcmp(key.mv_data, from, fromlen) == 0)
+			continue;
+		if (key.mv_size > sizeof(e->key)) {
+			rc = MDB_BAD_VALSIZE;
+			break;
+		}
+		e = &batch[n++];
+		memcpy(e->key, key.mv_data, key.mv_size);
+		e->keylen = key.mv_size;
+		e->rec = json_loadb(val.mv_data, val.mv_size,
+		    STATE_JSON_LOAD, NULL);
+		if (e->rec != NULL && !json_is_object(e->rec)) {
+			json_decref(e->rec);
+			e->rec = NULL;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		while (n > 0)
+			json_decref(batch[--n].rec);
+		return state_abort(txn, state_lmdb(rc));
+	}
+	mdb_txn_abort(txn);
+	*np = n;
+	return 0;
+}
+
+/* Call cb for each record of db from key start (all if startlen is 0). */
+static int
+state_walk(struct state *st, enum state_db db, const void *start,
+    size_t startlen, walk_cb cb, void *arg)
+{
+	struct walk_entry	*batch, *last;
+	unsigned char		 from[STATE_KEY_MAX];
+	size_t			 fromlen = startlen, n, i;
+	int			 after = 0, r;
+
+	if ((batch = calloc(STATE_WALK_BATCH, sizeof(*batch))) == NULL)
+		return STATE_E_SYSTEM;
+	if (startlen > 0)
+		memcpy(from, start, startlen);
+	for (;;) {
+		if ((r = walk_batch(st, db, from, fromlen, after, batch,
+		    &n)) != 0)
+			break;
+		for (i = 0; i < n; i++) {
+			if (r == 0)
+				r = cb(batch[i].key, batch[i].keylen,
+				    batch[i].rec, arg);
+			json_decref(batch[i].rec);
+		}
+		if (r != 0 || n < STATE_WALK_BATCH)
+			break;
+		last = &batch[n - 1];
+		memcpy(from, last->key, last->keylen);
+		fromlen = last->keylen;
+		after = 1;
+	}
+	free(batch);
+	return r < 0 ? r : 0;
+}
+
+static int
+foreach_one(const unsigned char *key, size_t keylen, json_t *rec, void *arg)
+{
+	struct foreach_arg	*fa = arg;
+
+	(void)key;
+	(void)keylen;
+	if (rec == NULL)
+		return STATE_E_CORRUPT;
+	return fa->fn(rec, fa->arg) != 0;
+}
+
+int
+state_hold_foreach(struct state *st, int (*fn)(json_t *, void *), void *arg)
+{
+	struct foreach_arg	fa = { fn, arg };
+
+	if (st == NULL || fn == NULL)
+		return STATE_E_INVALID;
+	return state_walk(st, DB_HOLDS, NULL, 0, foreach_one, &fa);
+}
+
+static int
+hash_valid(const char *s)
+{
+	return s != NULL && strlen(s) == STATE_HASH_HEX - 1 &&
+	    strspn(s, "0123456789abcdef") == STATE_HASH_HEX - 1;
+}
+
+/* Hash of record, which must not hold "hash" (see STATE_JSON_FLAGS). */
+static int
+audit_hash(json_t *record, char hash[STATE_HASH_HEX])
+{
+	char	*text;
+
+	if ((text = json_dumps(record, STATE_JSON_FLAGS)) == NULL) {
+		errno = ENOMEM;
+		return STATE_E_SYSTEM;
+	}
+	sha256_hex(text, strlen(text), hash);
+	free(text);
+	return 0;
+}
+
+/* Seq and hash of the newest record (0 and 64 zeros if none). */
+static int
+audit_last(struct state *st, MDB_txn *txn, uint64_t *seq,
+    char hash[STATE_HASH_HEX])
+{
+	MDB_cursor	*cur;
+	MDB_val		 key, val;
+	json_t		*rec;
+	const char	*s;
+	int		 rc, r = 0;
+
+	*seq = 0;
+	memset(hash, '0', STATE_HASH_HEX - 1);
+	hash[STATE_HASH_HEX - 1] = '\0';
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_AUDIT], &cur)) != 0)
+		return state_lmdb(rc);
+	rc = mdb_cursor_get(cur, &key, &val, MDB_LAST);
+	if (rc == 0 && key.mv_size == 8) {
+		*seq = be_decode(key.mv_data);
+		rec = json_loadb(val.mv_data, val.mv_size, STATE_JSON_LOAD,
+		    NULL);
+		s = json_string_value(json_object_get(rec, "hash"));
+		if (*seq == 0 || *seq >= INT64_MAX || !hash_valid(s))
+			r = STATE_E_CORRUPT;
+		else
+			(void)strlcpy(hash, s, STATE_HASH_HEX);
+		json_decref(rec);
+	} else if (rc == 0)
+		r = STATE_E_CORRUPT;
+	else if (rc != MDB_NOTFOUND)
+		r = state_lmdb(rc);
+	mdb_cursor_close(cur);
+	return r;
+}
+
+int
+state_audit_append(struct state *st, json_t *record)
+{
+	MDB_txn		*txn;
+	MDB_val		 key, val;
+	unsigned char	 seqkey[8];
+	char		 prev[STATE_HASH_HEX], hash[STATE_HASH_HEX];
+	char		*text = NULL;
+	uint64_t	 seq;
+	int		 r;
+
+	if (st == NULL || !json_is_object(record) ||
+	    json_object_get(record, "seq") != NULL ||
+	    json_object_get(record, "prev") != NULL ||
+	    json_object_get(record, "hash") != NULL)
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, 0, &txn)) != 0)
+		return r;
+	if ((r = audit_last(st, txn, &seq, prev)) != 0)
+		goto fail;
+	seq++;
+	if (json_object_set_new(record, "seq",
+	    json_integer((json_int_t)seq)) == -1 ||
+	    json_object_set_new(record, "prev", json_string(prev)) == -1) {
+		errno = ENOMEM;
+		r = STATE_E_SYSTEM;
+		goto fail;
+	}
+	if ((r = audit_hash(record, hash)) != 0)
+		goto fail;
+	if (json_object_set_new(record, "hash", json_string(hash)) == -1 ||
+	    (text = json_dumps(record, STATE_JSON_FLAGS)) == NULL) {
+		errno = ENOMEM;
+		r = STATE_E_SYSTEM;
+		goto fail;
+	}
+	be_encode(seqkey, seq);
+	key.mv_data = seqkey;
+	key.mv_size = sizeof(seqkey);
+	val.mv_data = text;
+	val.mv_size = strlen(text);
+	r = state_lmdb(mdb_put(txn, st->dbi[DB_AUDIT], &key, &val,
+	    MDB_APPEND));
+	free(text);
+	text = NULL;
+	if (r != 0)
+		goto fail;
+	if ((r = state_lmdb(mdb_txn_commit(txn))) == 0)
+		return 0;
+	goto undo;
+
+fail:
+	free(text);
+	r = state_abort(txn, r);
+undo:
+	json_object_del(record, "seq");
+	json_object_del(record, "prev");
+	json_object_del(record, "hash");
+	return r;
+}
+
+static int
+audit_check_one(const unsigned char *key, size_t keylen, json_t *rec,
+    void *arg)
+{
+	struct audit_check	*c = arg;
+	json_t			*seqv;
+	char			 stored[STATE_HASH_HEX], hash[STATE_HASH_HEX];
+	const char		*s;
+	int			 r;
+
+	if (keylen != 8) {
+		c->bad = c->next;
+		(void)strlcpy(c->cause, "malformed key", sizeof(c->cause));
+		return 1;
+	}
+	c->bad = be_decode(key);
+	if (c->bad != c->next) {
+		(void)snprintf(c->cause, sizeof(c->cause),
+		    "sequence gap (expected %llu)",
+		    (unsigned long long)c->next);
+		return 1;
+	}
+	seqv = json_object_get(rec, "seq");
+	s = json_string_value(json_object_get(rec, "hash"));
+	if (rec == NULL || !json_is_integer(seqv) || !hash_valid(s)) {
+		(void)strlcpy(c->cause, "malformed record", sizeof(c->cause));
+		return 1;
+	}
+	if ((uint64_t)json_integer_value(seqv) != c->bad) {
+		(void)strlcpy(c->cause, "seq does not match its key",
+		    sizeof(c->cause));
+		return 1;
+	}
+	(void)strlcpy(stored, s, sizeof(stored));
+	json_object_del(rec, "hash");
+	if ((r = audit_hash(rec, hash)) != 0)
+		return r;
+	if (strcmp(hash, stored) != 0) {
+		(void)strlcpy(c->cause, "hash mismatch", sizeof(c->cause));
+		return 1;
+	}
+	s = json_string_value(json_object_get(rec, "prev"));
+	if (s == NULL || strcmp(s, c->prev) != 0) {
+		(void)strlcpy(c->cause, "broken prev link", sizeof(c->cause));
+		return 1;
+	}
+	(void)strlcpy(c->prev, stored, sizeof(c->prev));
+	c->next++;
+	c->count++;
+	return 0;
+}
+
+int
+state_audit_verify(struct state *st, uint64_t *count, uint64_t *bad_seq,
+    char *cause, size_t causelen)
+{
+	struct audit_check	c;
+	int			r;
+
+	if (st == NULL)
+		return STATE_E_INVALID;
+	memset(&c, 0, sizeof(c));
+	c.next = 1;
+	memset(c.prev, '0', sizeof(c.prev) - 1);
+	r = state_walk(st, DB_AUDIT, NULL, 0, audit_check_one, &c);
+	if (r == 0 && c.cause[0] != '\0')
+		r = STATE_E_CORRUPT;
+	if (count != NULL)
+		*count = c.count;
+	if (bad_seq != NULL)
+		*bad_seq = r == STATE_E_CORRUPT ? c.bad : 0;
+	if (cause != NULL && causelen > 0)
+		(void)strlcpy(cause, c.cause, causelen);
+	return r;
+}
+
+int
+state_audit_foreach(struct state *st, uint64_t from,
+    int (*fn)(json_t *, void *), void *arg)
+{
+	struct foreach_arg	fa = { fn, arg };
+	unsigned char		start[8];
+
+	if (st == NULL || fn == NULL)
+		return STATE_E_INVALID;
+	be_encode(start, from);
+	return state_walk(st, DB_AUDIT, start, from > 0 ? sizeof(start) : 0,
+	    foreach_one, &fa);
+}

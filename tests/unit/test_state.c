@@ -1,3 +1,986 @@
-/* test_state.c (to be written) */
+/*
+ * Unit tests for the LMDB state store: opening and permission checks,
+ * schema versions, sliding-window rate limits (also across processes),
+ * the holds queue, the audit hash chain and its verification against
+ * tampering, and behaviour when the map is full.
+ */
 #include "config.h"
-int main(void) { return 77; }
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <lmdb.h>
+
+#include "compat.h"
+#include "sha256.h"
+#include "state.h"
+
+#define ZERO_HASH \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+
+struct fixture {
+	char		 dir[64];
+	struct state	*st;
+};
+
+static int
+setup(void **statep)
+{
+	struct fixture	*f;
+
+	f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	(void)strlcpy(f->dir, "/tmp/test_state.XXXXXX", sizeof(f->dir));
+	assert_non_null(mkdtemp(f->dir));
+	*statep = f;
+	return 0;
+}
+
+static void
+remove_file(const char *dir, const char *name)
+{
+	char	path[128];
+
+	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+	(void)unlink(path);
+}
+
+static int
+teardown(void **statep)
+{
+	struct fixture	*f = *statep;
+
+	state_close(f->st);
+	remove_file(f->dir, "data.mdb");
+	remove_file(f->dir, "lock.mdb");
+	remove_file(f->dir, "link");
+	remove_file(f->dir, "file");
+	(void)rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+open_state(struct fixture *f, uint64_t map_size, int flags)
+{
+	int	r;
+
+	state_close(f->st);
+	f->st = NULL;
+	r = state_open(f->dir, map_size, flags, &f->st);
+	if (r != 0)
+		fail_msg("state_open: %s", state_strerror(r));
+}
+
+/*
+ * Direct LMDB access, to tamper with the store as an attacker with file
+ * access would.  The state must be closed first: one process must not
+ * have the environment open twice.
+ */
+struct raw {
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 dbi;
+};
+
+static void
+raw_open(struct fixture *f, const char *db, struct raw *raw)
+{
+	state_close(f->st);
+	f->st = NULL;
+	assert_int_equal(mdb_env_create(&raw->env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(raw->env, 8), 0);
+	assert_int_equal(mdb_env_open(raw->env, f->dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(raw->env, NULL, 0, &raw->txn), 0);
+	assert_int_equal(mdb_dbi_open(raw->txn, db, MDB_CREATE, &raw->dbi),
+	    0);
+}
+
+static void
+raw_put(struct raw *raw, const void *k, size_t klen, const void *v,
+    size_t vlen)
+{
+	MDB_val	key = { klen, (void *)k }, val = { vlen, (void *)v };
+
+	assert_int_equal(mdb_put(raw->txn, raw->dbi, &key, &val, 0), 0);
+}
+
+static void
+raw_close(struct raw *raw)
+{
+	assert_int_equal(mdb_txn_commit(raw->txn), 0);
+	mdb_env_close(raw->env);
+}
+
+static void
+seq_key(unsigned char key[8], uint64_t seq)
+{
+	int	i;
+
+	for (i = 0; i < 8; i++)
+		key[i] = (unsigned char)(seq >> (56 - 8 * i));
+}
+
+static void
+test_open_creates_private_files(void **statep)
+{
+	struct fixture	*f = *statep;
+	struct stat	 sb;
+	char		 path[128];
+
+	open_state(f, 0, 0);
+	(void)snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 077, 0);
+	(void)snprintf(path, sizeof(path), "%s/lock.mdb", f->dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 077, 0);
+	assert_int_equal(state_sync(f->st), 0);
+	open_state(f, 0, 0);		/* reopen an existing store */
+	open_state(f, 0, STATE_RDONLY);
+}
+
+static void
+test_open_refuses_bad_dir(void **statep)
+{
+	struct fixture	*f = *statep;
+	struct state	*st = (struct state *)1;
+	char		 path[128];
+	int		 fd;
+
+	assert_int_equal(chmod(f->dir, 0777), 0);
+	assert_int_equal(state_open(f->dir, 0, 0, &st), STATE_E_PERM);
+	assert_null(st);
+	assert_int_equal(chmod(f->dir, 0770), 0);
+	assert_int_equal(state_open(f->dir, 0, 0, &st), STATE_E_PERM);
+	assert_int_equal(chmod(f->dir, 0702), 0);
+	assert_int_equal(state_open(f->dir, 0, 0, &st), STATE_E_PERM);
+	assert_int_equal(chmod(f->dir, 0700), 0);
+
+	/* A symbolic link to a good directory is refused too. */
+	(void)snprintf(path, sizeof(path), "%s/link", f->dir);
+	assert_int_equal(symlink(f->dir, path), 0);
+	assert_int_equal(state_open(path, 0, 0, &st), STATE_E_PERM);
+	(void)snprintf(path, sizeof(path), "%s/file", f->dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	(void)close(fd);
+	assert_int_equal(state_open(path, 0, 0, &st), STATE_E_PERM);
+	(void)snprintf(path, sizeof(path), "%s/missing", f->dir);
+	assert_int_equal(state_open(path, 0, 0, &st), STATE_E_SYSTEM);
+	assert_int_equal(errno, ENOENT);
+
+	assert_int_equal(state_open(NULL, 0, 0, &st), STATE_E_INVALID);
+	assert_int_equal(state_open(f->dir, 0, 0x100, &st), STATE_E_INVALID);
+	assert_int_equal(state_open(f->dir, 0, 0, NULL), STATE_E_INVALID);
+	assert_null(st);
+}
+
+static void
+test_open_refuses_foreign_dir(void **statep)
+{
+	struct fixture	*f = *statep;
+	struct state	*st = NULL;
+
+	if (geteuid() != 0)
+		skip();	/* only root can give a directory away */
+	assert_int_equal(chown(f->dir, 65534, (gid_t)-1), 0);
+	assert_int_equal(state_open(f->dir, 0, 0, &st), STATE_E_PERM);
+	assert_null(st);
+	assert_int_equal(chown(f->dir, 0, (gid_t)-1), 0);
+}
+
+static void
+test_schema(void **statep)
+{
+	struct fixture	*f = *statep;
+	struct state	*st = NULL;
+	struct raw	 raw;
+	unsigned char	 v2[4] = { 2, 0, 0, 0 }, v1[4] = { 1, 0, 0, 0 };
+
+	/* Read-only on an empty directory: nothing to read. */
+	assert_true(state_open(f->dir, 0, STATE_RDONLY, &st) < 0);
+	assert_null(st);
+
+	/* An environment without our records is refused read-only. */
+	raw_open(f, "other", &raw);
+	raw_close(&raw);
+	assert_int_equal(state_open(f->dir, 0, STATE_RDONLY, &st),
+	    STATE_E_SCHEMA);
+
+	open_state(f, 0, 0);
+	raw_open(f, "meta", &raw);
+	raw_put(&raw, "schema", 6, v2, sizeof(v2));
+	raw_close(&raw);
+	assert_int_equal(state_open(f->dir, 0, 0, &st), STATE_E_SCHEMA);
+	assert_int_equal(state_open(f->dir, 0, STATE_RDONLY, &st),
+	    STATE_E_SCHEMA);
+	raw_open(f, "meta", &raw);
+	raw_put(&raw, "schema", 6, v1, 3);	/* wrong width */
+	raw_close(&raw);
+	assert_int_equal(state_open(f->dir, 0, 0, &st), STATE_E_SCHEMA);
+	raw_open(f, "meta", &raw);
+	raw_put(&raw, "schema", 6, v1, sizeof(v1));
+	raw_close(&raw);
+	open_state(f, 0, 0);
+	assert_null(st);
+}
+
+static void
+test_rdonly_refuses_writes(void **statep)
+{
+	struct fixture		*f = *statep;
+	struct rate_request	 req = { "k", 1, 1000 };
+	json_t			*o, *got;
+	char			 id[STATE_HOLD_ID_MAX];
+	size_t			 which;
+	uint64_t		 retry, count, bad;
+
+	open_state(f, 0, 0);
+	o = json_pack("{s:s}", "to", "+15550100");
+	assert_int_equal(state_hold_put(f->st, o, 5, id, sizeof(id)), 0);
+	json_decref(o);
+
+	open_state(f, 0, STATE_RDONLY);
+	assert_int_equal(state_rate_take(f->st, &req, 1, 1, &which, &retry),
+	    STATE_E_INVALID);
+	o = json_object();
+	assert_int_equal(state_hold_put(f->st, o, 1, id, sizeof(id)),
+	    STATE_E_INVALID);
+	assert_int_equal(state_audit_append(f->st, o), STATE_E_INVALID);
+	assert_int_equal(json_object_size(o), 0);
+	json_decref(o);
+	assert_int_equal(state_hold_del(f->st, id), STATE_E_INVALID);
+	assert_int_equal(state_hold_get(f->st, id, &got), 0);
+	assert_string_equal(json_string_value(json_object_get(got, "to")),
+	    "+15550100");
+	json_decref(got);
+	assert_int_equal(state_audit_verify(f->st, &count, &bad, NULL, 0), 0);
+	assert_int_equal(count, 0);
+	assert_int_equal(state_sync(f->st), 0);
+}
+
+static int
+take(struct state *st, const char *key, unsigned int max, uint64_t window,
+    uint64_t now, uint64_t *retry)
+{
+	struct rate_request	req = { key, max, window };
+	size_t			which = 99;
+	int			r;
+
+	*retry = 0;
+	r = state_rate_take(st, &req, 1, now, &which, retry);
+	if (r == STATE_E_LIMITED)
+		assert_int_equal(which, 0);
+	return r;
+}
+
+static void
+test_rate_sliding_window(void **statep)
+{
+	struct fixture	*f = *statep;
+	uint64_t	 retry;
+	const uint64_t	 t = 1700000000000ULL;
+
+	open_state(f, 0, 0);
+	/* At most 3 events in any 1000 ms. */
+	assert_int_equal(take(f->st, "k", 3, 1000, t, &retry), 0);
+	assert_int_equal(take(f->st, "k", 3, 1000, t + 100, &retry), 0);
+	assert_int_equal(take(f->st, "k", 3, 1000, t + 200, &retry), 0);
+	assert_int_equal(take(f->st, "k", 3, 1000, t + 300, &retry),
+	    STATE_E_LIMITED);
+	assert_int_equal(retry, 700);		/* t leaves at t + 1000 */
+	assert_int_equal(take(f->st, "k", 3, 1000, t + 999, &retry),
+	    STATE_E_LIMITED);
+	assert_int_equal(retry, 1);
+	/* A refused event is not recorded: t has left, one slot free. */
+	assert_int_equal(take(f->st, "k", 3, 1000, t + 1000, &retry), 0);
+	assert_int_equal(take(f->st, "k", 3, 1000, t + 1050, &retry),
+	    STATE_E_LIMITED);
+	assert_int_equal(retry, 50);		/* t + 100 leaves at t + 1100 */
+	/* Another key is independent. */
+	assert_int_equal(take(f->st, "other", 1, 1000, t + 1050, &retry), 0);
+	/* Windows survive reopening. */
+	open_state(f, 0, 0);
+	assert_int_equal(take(f->st, "k", 3, 1000, t + 1050, &retry),
+	    STATE_E_LIMITED);
+	assert_int_equal(take(f->st, "other", 1, 1000, t + 1051, &retry),
+	    STATE_E_LIMITED);
+	assert_int_equal(retry, 999);
+	/* Small clock values do not wrap. */
+	assert_int_equal(take(f->st, "early", 1, 1000, 0, &retry), 0);
+	assert_int_equal(take(f->st, "early", 1, 1000, 999, &retry),
+	    STATE_E_LIMITED);
+	assert_int_equal(retry, 1);
+	assert_int_equal(take(f->st, "early", 1, 1000, 1000, &retry), 0);
+}
+
+static void
+test_rate_all_or_nothing(void **statep)
+{
+	struct fixture		*f = *statep;
+	struct rate_request	 reqs[3] = {
+		{ "global", 5, 60000 },
+		{ "imsg|+15550100", 1, 60000 },
+		{ "global", 5, 60000 },		/* charged twice */
+	};
+	size_t			 which = 99;
+	uint64_t		 retry = 0;
+	int			 i;
+
+	open_state(f, 0, 0);
+	assert_int_equal(state_rate_take(f->st, reqs, 3, 1000, &which,
+	    &retry), 0);
+	assert_int_equal(state_rate_take(f->st, reqs, 3, 2000, &which,
+	    &retry), STATE_E_LIMITED);
+	assert_int_equal(which, 1);
+	assert_int_equal(retry, 59000);
+	/* "global" holds 2 events, not 4: three more fit. */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(take(f->st, "global", 5, 60000, 3000, &retry),
+		    0);
+	assert_int_equal(take(f->st, "global", 5, 60000, 3000, &retry),
+	    STATE_E_LIMITED);
+	assert_int_equal(state_rate_take(f->st, reqs, 0, 1, &which, &retry),
+	    0);
+}
+
+static void
+test_rate_bad_input(void **statep)
+{
+	struct fixture		*f = *statep;
+	struct rate_request	 req;
+	struct raw		 raw;
+	char			 key[600];
+	size_t			 which;
+	uint64_t		 retry;
+
+	open_state(f, 0, 0);
+	memset(key, 'a', sizeof(key));
+	key[512] = '\0';
+	assert_int_equal(take(f->st, key, 1, 1, 1, &retry), STATE_E_INVALID);
+	key[511] = '\0';
+	assert_int_equal(take(f->st, key, 1, 1, 1, &retry), 0);
+	assert_int_equal(take(f->st, "", 1, 1, 1, &retry), STATE_E_INVALID);
+	assert_int_equal(take(f->st, "k", 0, 1, 1, &retry), STATE_E_INVALID);
+	assert_int_equal(take(f->st, "k", 1, 0, 1, &retry), STATE_E_INVALID);
+	req.key = NULL;
+	req.max = 1;
+	req.window_ms = 1;
+	assert_int_equal(state_rate_take(f->st, &req, 1, 1, &which, &retry),
+	    STATE_E_INVALID);
+	assert_int_equal(state_rate_take(f->st, NULL, 1, 1, &which, &retry),
+	    STATE_E_INVALID);
+
+	raw_open(f, "rate", &raw);
+	raw_put(&raw, "bad", 3, "1234567", 7);
+	raw_close(&raw);
+	open_state(f, 0, 0);
+	assert_int_equal(take(f->st, "bad", 5, 1000, 1, &retry),
+	    STATE_E_CORRUPT);
+}
+
+/* Children each open their own state and report successes by exit code. */
+static int
+child_rate(const char *dir)
+{
+	struct state	*st;
+	struct rate_request req = { "shared", 37, 3600000 };
+	size_t		 which;
+	uint64_t	 retry;
+	int		 i, r, ok = 0;
+
+	if (state_open(dir, 0, 0, &st) != 0)
+		return 100;
+	for (i = 0; i < 10; i++) {
+		r = state_rate_take(st, &req, 1, 1000 + (uint64_t)i, &which,
+		    &retry);
+		if (r == 0)
+			ok++;
+		else if (r != STATE_E_LIMITED || retry == 0)
+			ok = 101;
+	}
+	state_close(st);
+	return ok;
+}
+
+static int
+child_audit(const char *dir, int id)
+{
+	struct state	*st;
+	json_t		*rec;
+	int		 i, bad = 0;
+
+	if (state_open(dir, 0, 0, &st) != 0)
+		return 100;
+	for (i = 0; i < 50; i++) {
+		rec = json_pack("{s:i,s:i}", "child", id, "n", i);
+		if (rec == NULL || state_audit_append(st, rec) != 0)
+			bad = 1;
+		json_decref(rec);
+	}
+	state_close(st);
+	return bad;
+}
+
+/* Fork n children running fn; return the sum of their exit codes. */
+static int
+run_children(struct fixture *f, int n, int (*fn)(const char *, int))
+{
+	pid_t	pid;
+	int	i, status, sum = 0;
+
+	state_close(f->st);	/* never carry an environment across fork */
+	f->st = NULL;
+	for (i = 0; i < n; i++) {
+		if ((pid = fork()) == -1)
+			fail_msg("fork: %s", strerror(errno));
+		if (pid == 0)
+			_exit(fn(f->dir, i));
+	}
+	for (i = 0; i < n; i++) {
+		assert_true(wait(&status) > 0);
+		assert_true(WIFEXITED(status));
+		assert_true(WEXITSTATUS(status) < 100);
+		sum += WEXITSTATUS(status);
+	}
+	return sum;
+}
+
+static int
+child_rate_fn(const char *dir, int i)
+{
+	(void)i;
+	return child_rate(dir);
+}
+
+static int
+count_seq(json_t *rec, void *arg)
+{
+	uint64_t	*next = arg;
+
+	assert_int_equal(json_integer_value(json_object_get(rec, "seq")),
+	    *next);
+	(*next)++;
+	return 0;
+}
+
+static void
+test_concurrent_processes(void **statep)
+{
+	struct fixture	*f = *statep;
+	uint64_t	 count, bad, next = 1;
+	char		 cause[64];
+
+	open_state(f, 0, 0);
+	assert_int_equal(run_children(f, 16, child_rate_fn), 37);
+	assert_int_equal(run_children(f, 8, child_audit), 0);
+	open_state(f, 0, STATE_RDONLY);
+	assert_int_equal(state_audit_verify(f->st, &count, &bad, cause,
+	    sizeof(cause)), 0);
+	assert_int_equal(count, 400);
+	assert_int_equal(state_audit_foreach(f->st, 0, count_seq, &next), 0);
+	assert_int_equal(next, 401);
+}
+
+struct collect {
+	char		 ids[8][STATE_HOLD_ID_MAX];
+	int		 n;
+	int		 stop_at;
+	struct state	*del_from;
+};
+
+static int
+collect_hold(json_t *hold, void *arg)
+{
+	struct collect	*c = arg;
+	const char	*id = json_string_value(json_object_get(hold, "id"));
+
+	assert_non_null(id);
+	assert_true(c->n < 8);
+	(void)strlcpy(c->ids[c->n++], id, sizeof(c->ids[0]));
+	/* Callbacks run outside any transaction: they may write. */
+	if (c->del_from != NULL)
+		assert_int_equal(state_hold_del(c->del_from, id), 0);
+	return c->n == c->stop_at;
+}
+
+struct delete_walk {
+	struct state	*st;
+	int		 n;
+	long long	 last;
+};
+
+/* Ids come in increasing order; each is deleted from the callback. */
+static int
+delete_hold(json_t *hold, void *arg)
+{
+	struct delete_walk	*w = arg;
+	const char		*id, *errstr;
+	long long		 seq;
+
+	id = json_string_value(json_object_get(hold, "id"));
+	assert_non_null(id);
+	seq = strtonum(id + 1, 1, 9999999999LL, &errstr);
+	assert_null(errstr);
+	assert_true(seq > w->last);
+	w->last = seq;
+	w->n++;
+	assert_int_equal(state_hold_del(w->st, id), 0);
+	return 0;
+}
+
+static void
+test_holds(void **statep)
+{
+	struct fixture	*f = *statep;
+	struct delete_walk walk;
+	struct collect	 c;
+	json_t		*h, *got;
+	char		 id[STATE_HOLD_ID_MAX], want[16], small[4];
+	int		 i;
+
+	open_state(f, 0, 0);
+	for (i = 1; i <= 3; i++) {
+		h = json_pack("{s:s,s:i,s:s}", "channel", "imsg", "n", i,
+		    "id", "caller-chosen");
+		assert_int_equal(state_hold_put(f->st, h, 1000 + i, id,
+		    sizeof(id)), 0);
+		(void)snprintf(want, sizeof(want), "h%010d", i);
+		assert_string_equal(id, want);
+		assert_string_equal(json_string_value(json_object_get(h,
+		    "id")), id);
+		assert_int_equal(json_integer_value(json_object_get(h,
+		    "created_ms")), 1000 + i);
+		assert_int_equal(state_hold_get(f->st, id, &got), 0);
+		assert_true(json_equal(got, h));
+		json_decref(got);
+		json_decref(h);
+	}
+	assert_string_equal(id, "h0000000003");
+
+	/* A too-small id buffer: refused, nothing stored or added. */
+	h = json_object();
+	assert_int_equal(state_hold_put(f->st, h, 1, small, sizeof(small)),
+	    STATE_E_INVALID);
+	assert_int_equal(json_object_size(h), 0);
+	json_decref(h);
+	h = json_array();
+	assert_int_equal(state_hold_put(f->st, h, 1, id, sizeof(id)),
+	    STATE_E_INVALID);
+	json_decref(h);
+
+	memset(&c, 0, sizeof(c));
+	c.stop_at = 2;
+	assert_int_equal(state_hold_foreach(f->st, collect_hold, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.ids[0], "h0000000001");
+	assert_string_equal(c.ids[1], "h0000000002");
+
+	assert_int_equal(state_hold_del(f->st, "h0000000002"), 0);
+	assert_int_equal(state_hold_del(f->st, "h0000000002"),
+	    STATE_E_NOTFOUND);
+	assert_int_equal(state_hold_get(f->st, "h0000000002", &got),
+	    STATE_E_NOTFOUND);
+	assert_null(got);
+	assert_int_equal(state_hold_get(f->st, "", &got), STATE_E_INVALID);
+
+	/* Ids are never reused, even after a delete and a reopen. */
+	open_state(f, 0, 0);
+	h = json_object();
+	assert_int_equal(state_hold_put(f->st, h, 1, id, sizeof(id)), 0);
+	assert_string_equal(id, "h0000000004");
+	json_decref(h);
+
+	memset(&c, 0, sizeof(c));
+	c.del_from = f->st;
+	assert_int_equal(state_hold_foreach(f->st, collect_hold, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.ids[0], "h0000000001");
+	assert_string_equal(c.ids[1], "h0000000003");
+	assert_string_equal(c.ids[2], "h0000000004");
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(state_hold_foreach(f->st, collect_hold, &c), 0);
+	assert_int_equal(c.n, 0);
+
+	/* Across several read batches, deleting as we go. */
+	for (i = 0; i < 70; i++) {
+		h = json_object();
+		assert_int_equal(state_hold_put(f->st, h, 1, id, sizeof(id)),
+		    0);
+		json_decref(h);
+	}
+	walk.st = f->st;
+	walk.n = 0;
+	walk.last = 0;
+	assert_int_equal(state_hold_foreach(f->st, delete_hold, &walk), 0);
+	assert_int_equal(walk.n, 70);
+	assert_int_equal(walk.last, 74);
+	walk.n = 0;
+	assert_int_equal(state_hold_foreach(f->st, delete_hold, &walk), 0);
+	assert_int_equal(walk.n, 0);
+}
+
+static void
+test_hold_corrupt(void **statep)
+{
+	struct fixture	*f = *statep;
+	struct collect	 c;
+	struct raw	 raw;
+	json_t		*got;
+
+	raw_open(f, "holds", &raw);
+	raw_put(&raw, "h0000000009", 11, "[1,2]", 5);
+	raw_close(&raw);
+	open_state(f, 0, 0);
+	assert_int_equal(state_hold_get(f->st, "h0000000009", &got),
+	    STATE_E_CORRUPT);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(state_hold_foreach(f->st, collect_hold, &c),
+	    STATE_E_CORRUPT);
+}
+
+static void
+append_n(struct state *st, int from, int to)
+{
+	json_t	*rec;
+	int	 i;
+
+	for (i = from; i <= to; i++) {
+		rec = json_pack("{s:s,s:i,s:s}", "method", "send", "n", i,
+		    "who", "agent \xc3\xa9");
+		assert_non_null(rec);
+		assert_int_equal(state_audit_append(st, rec), 0);
+		assert_int_equal(json_integer_value(json_object_get(rec,
+		    "seq")), i);
+		json_decref(rec);
+	}
+}
+
+static int
+check_prev(json_t *rec, void *arg)
+{
+	const char	*want = arg;
+
+	assert_int_equal(json_integer_value(json_object_get(rec, "seq")), 2);
+	assert_string_equal(json_string_value(json_object_get(rec, "prev")),
+	    want);
+	return 1;
+}
+
+static int
+collect_seq(json_t *rec, void *arg)
+{
+	json_t	*seqs = arg;
+
+	assert_int_equal(json_array_append(seqs, json_object_get(rec, "seq")),
+	    0);
+	return json_array_size(seqs) == 40;
+}
+
+static void
+test_audit_chain(void **statep)
+{
+	struct fixture	*f = *statep;
+	json_t		*rec, *copy, *seqs;
+	char		*text, hash[65], first[65];
+	uint64_t	 count = 0, bad = 99;
+	char		 cause[64] = "x";
+
+	open_state(f, 0, 0);
+	assert_int_equal(state_audit_verify(f->st, &count, &bad, cause,
+	    sizeof(cause)), 0);
+	assert_int_equal(count, 0);
+	assert_string_equal(cause, "");
+
+	/* The hash is SHA-256 of the compact key-sorted record sans hash. */
+	rec = json_pack("{s:s}", "method", "send");
+	assert_int_equal(state_audit_append(f->st, rec), 0);
+	assert_int_equal(json_integer_value(json_object_get(rec, "seq")), 1);
+	assert_string_equal(json_string_value(json_object_get(rec, "prev")),
+	    ZERO_HASH);
+	copy = json_copy(rec);
+	assert_int_equal(json_object_del(copy, "hash"), 0);
+	text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(text,
+	    "{\"method\":\"send\",\"prev\":\"" ZERO_HASH "\",\"seq\":1}");
+	sha256_hex(text, strlen(text), hash);
+	assert_string_equal(json_string_value(json_object_get(rec, "hash")),
+	    hash);
+	(void)strlcpy(first, hash, sizeof(first));
+	free(text);
+	json_decref(copy);
+	/* A record that already carries chain fields is refused. */
+	assert_int_equal(state_audit_append(f->st, rec), STATE_E_INVALID);
+	json_decref(rec);
+
+	append_n(f->st, 2, 100);
+	assert_int_equal(state_audit_verify(f->st, &count, &bad, cause,
+	    sizeof(cause)), 0);
+	assert_int_equal(count, 100);
+	assert_int_equal(bad, 0);
+
+	/* The second record links to the first. */
+	assert_int_equal(state_audit_foreach(f->st, 2, check_prev, first), 0);
+	seqs = json_array();
+	assert_int_equal(state_audit_foreach(f->st, 61, collect_seq, seqs),
+	    0);
+	assert_int_equal(json_array_size(seqs), 40);
+	assert_int_equal(json_integer_value(json_array_get(seqs, 0)), 61);
+	assert_int_equal(json_integer_value(json_array_get(seqs, 39)), 100);
+	json_array_clear(seqs);
+	assert_int_equal(state_audit_foreach(f->st, 95, collect_seq, seqs),
+	    0);
+	assert_int_equal(json_array_size(seqs), 6);
+	json_array_clear(seqs);
+	assert_int_equal(state_audit_foreach(f->st, 101, collect_seq, seqs),
+	    0);
+	assert_int_equal(json_array_size(seqs), 0);
+	json_decref(seqs);
+
+	rec = json_object();
+	assert_int_equal(json_object_set_new(rec, "seq", json_integer(5)), 0);
+	assert_int_equal(state_audit_append(f->st, rec), STATE_E_INVALID);
+	json_decref(rec);
+	assert_int_equal(state_audit_append(f->st, NULL), STATE_E_INVALID);
+}
+
+/* Rewrite record seq through LMDB: set "n" to n, rehash if asked. */
+static void
+tamper(struct fixture *f, uint64_t seq, int n, int rehash)
+{
+	struct raw	 raw;
+	unsigned char	 key[8];
+	MDB_val		 k = { 8, key }, v;
+	json_t		*rec;
+	char		*text, hash[65];
+
+	seq_key(key, seq);
+	raw_open(f, "audit", &raw);
+	assert_int_equal(mdb_get(raw.txn, raw.dbi, &k, &v), 0);
+	rec = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+	assert_non_null(rec);
+	assert_int_equal(json_object_set_new(rec, "n", json_integer(n)), 0);
+	if (rehash) {
+		assert_int_equal(json_object_del(rec, "hash"), 0);
+		text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+		sha256_hex(text, strlen(text), hash);
+		free(text);
+		assert_int_equal(json_object_set_new(rec, "hash",
+		    json_string(hash)), 0);
+	}
+	text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+	raw_put(&raw, key, 8, text, strlen(text));
+	free(text);
+	json_decref(rec);
+	raw_close(&raw);
+}
+
+/* Verify read-only, as carapacectl does; seq 0 means the chain holds. */
+static void
+expect_bad(struct fixture *f, uint64_t seq, const char *cause_prefix)
+{
+	uint64_t	count = 0, bad = 99;
+	char		cause[64];
+
+	open_state(f, 0, STATE_RDONLY);
+	if (seq == 0) {
+		assert_int_equal(state_audit_verify(f->st, &count, &bad, cause,
+		    sizeof(cause)), 0);
+		assert_int_equal(count, 100);
+		assert_int_equal(bad, 0);
+		return;
+	}
+	assert_int_equal(state_audit_verify(f->st, &count, &bad, cause,
+	    sizeof(cause)), STATE_E_CORRUPT);
+	assert_int_equal(bad, seq);
+	/* Records before the bad one checked good (a gap skips one). */
+	assert_int_equal(count, strncmp(cause, "sequence gap", 12) == 0 ?
+	    seq - 2 : seq - 1);
+	assert_int_equal(strncmp(cause, cause_prefix, strlen(cause_prefix)),
+	    0);
+}
+
+static void
+test_audit_tamper(void **statep)
+{
+	struct fixture	*f = *statep;
+	struct raw	 raw;
+	unsigned char	 key[8];
+	MDB_val		 k = { 8, key };
+
+	open_state(f, 0, 0);
+	append_n(f->st, 1, 100);
+
+	tamper(f, 37, 1000, 0);
+	expect_bad(f, 37, "hash mismatch");
+	tamper(f, 37, 37, 0);			/* put it back */
+	expect_bad(f, 0, NULL);
+
+	/* Rehashed after the change: the next record's link breaks. */
+	tamper(f, 37, 1000, 1);
+	expect_bad(f, 38, "broken prev link");
+	tamper(f, 37, 37, 1);
+	expect_bad(f, 0, NULL);
+
+	/* A deleted record leaves a gap. */
+	seq_key(key, 50);
+	raw_open(f, "audit", &raw);
+	assert_int_equal(mdb_del(raw.txn, raw.dbi, &k, NULL), 0);
+	raw_close(&raw);
+	expect_bad(f, 51, "sequence gap");
+
+	/* A record that is not JSON. */
+	raw_open(f, "audit", &raw);
+	raw_put(&raw, key, 8, "{\"seq\":", 7);
+	raw_close(&raw);
+	expect_bad(f, 50, "malformed record");
+}
+
+static int
+count_hold(json_t *hold, void *arg)
+{
+	size_t	*n = arg;
+
+	(void)hold;
+	(*n)++;
+	return 0;
+}
+
+/* Fill a small map: every write fails cleanly, reads and verify go on. */
+static void
+test_map_full(void **statep)
+{
+	struct fixture		*f = *statep;
+	struct rate_request	 req;
+	json_t			*rec;
+	char			 id[STATE_HOLD_ID_MAX], key[32], pad[512];
+	size_t			 which, holds, found;
+	uint64_t		 retry, count, bad, n;
+	int			 i, r;
+
+	memset(pad, 'p', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	open_state(f, 64 * 1024, 0);
+	for (n = 1; n < 100000; n++) {
+		rec = json_pack("{s:I,s:s}", "n", (json_int_t)n, "pad", pad);
+		r = state_audit_append(f->st, rec);
+		if (r != 0) {
+			/* Nothing of the failed append is left behind. */
+			assert_null(json_object_get(rec, "seq"));
+			assert_null(json_object_get(rec, "hash"));
+		}
+		json_decref(rec);
+		if (r != 0)
+			break;
+	}
+	assert_int_equal(r, STATE_E_FULL);
+	assert_true(n > 3);		/* some fitted */
+	assert_string_equal(state_strerror(r),
+	    "state store is full (raise map_size)");
+
+	/* Holds and rate windows meet the same wall. */
+	for (holds = 0; holds < 100000; holds++) {
+		rec = json_pack("{s:s}", "pad", pad);
+		r = state_hold_put(f->st, rec, 1, id, sizeof(id));
+		if (r != 0)
+			assert_null(json_object_get(rec, "id"));
+		json_decref(rec);
+		if (r != 0)
+			break;
+	}
+	assert_int_equal(r, STATE_E_FULL);
+	for (i = 0; i < 100000; i++) {
+		(void)snprintf(key, sizeof(key), "key-%d", i);
+		req.key = key;
+		req.max = 10;
+		req.window_ms = 1000;
+		if ((r = state_rate_take(f->st, &req, 1, 1, &which,
+		    &retry)) != 0)
+			break;
+	}
+	assert_int_equal(r, STATE_E_FULL);
+
+	/* Everything committed before is intact and readable. */
+	assert_int_equal(state_audit_verify(f->st, &count, &bad, NULL, 0), 0);
+	assert_int_equal(count, n - 1);
+	found = 0;
+	assert_int_equal(state_hold_foreach(f->st, count_hold, &found), 0);
+	assert_int_equal(found, holds);
+	assert_int_equal(state_sync(f->st), 0);
+
+	/* Reopened with a larger map, the store takes writes again. */
+	open_state(f, 0, 0);
+	append_n(f->st, (int)count + 1, (int)count + 5);
+	assert_int_equal(state_audit_verify(f->st, &n, &bad, NULL, 0), 0);
+	assert_int_equal(n, count + 5);
+}
+
+static void
+test_strerror(void **unused)
+{
+	int	codes[] = {
+		STATE_E_SYSTEM, STATE_E_FULL, STATE_E_NOTFOUND,
+		STATE_E_CORRUPT, STATE_E_SCHEMA, STATE_E_LMDB, STATE_E_PERM,
+		STATE_E_INVALID, STATE_E_LIMITED
+	};
+	size_t	i, j;
+
+	(void)unused;
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		assert_string_not_equal(state_strerror(codes[i]),
+		    state_strerror(-1000));
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(state_strerror(codes[i]),
+			    state_strerror(codes[j]));
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_creates_private_files,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_refuses_bad_dir,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_refuses_foreign_dir,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rdonly_refuses_writes,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_sliding_window,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_all_or_nothing,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_bad_input,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_processes,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_holds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_corrupt,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_chain,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_tamper,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_full, setup, teardown),
+		cmocka_unit_test(test_strerror),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "buf.h"
-#include "config.h"
+#include "conf.h"
 
 struct state;
 

@@ -38,7 +38,8 @@ struct linereader {
 	int		 fd;
 	size_t		 max_line;	/* longest line, newline excluded */
 	struct buf	 in;
-	size_t		 scanned;	/* bytes of in known to hold no '\n' */
+	size_t		 start;		/* first byte of in not yet returned */
+	size_t		 scanned;	/* in[start, scanned) holds no '\n' */
 	int		 eof;
 	int		 fds[LINEREADER_MAX_FDS];
 	size_t		 nfds;
@@ -62,9 +63,10 @@ void	 linereader_free(struct linereader *);
 int	 linereader_fill(struct linereader *);
 /*
  * Return the next complete line without its newline, NUL-terminated,
- * in *line / *len (valid until the next call).  A line may contain NUL
- * bytes: use *len.  Returns LINE_OK, LINE_AGAIN, LINE_EOF (after the
- * last line once the peer closed) or LINE_TOOLONG.
+ * in *line / *len (valid until the next linereader_next or
+ * linereader_fill).  A line may contain NUL bytes: use *len.  Returns
+ * LINE_OK, LINE_AGAIN, LINE_EOF (after the last line once the peer
+ * closed; an unterminated last line is discarded) or LINE_TOOLONG.
  */
 int	 linereader_next(struct linereader *, char **line, size_t *len);
 /* Take the oldest queued descriptor (-1 if none); caller owns it. */

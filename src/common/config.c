@@ -26,7 +26,7 @@
 #include <yaml.h>
 
 #include "compat.h"
-#include "config.h"
+#include "conf.h"
 #include "protocol.h"
 #include "util.h"
 
@@ -63,6 +63,12 @@ struct alias_ref {
 	yaml_mark_t	 mark;
 };
 
+/* Where an error is, to list them in file order. */
+struct error_pos {
+	size_t		 line;
+	size_t		 column;
+};
+
 struct parse {
 	yaml_parser_t	 parser;
 	yaml_event_t	 event;		/* the current event */
@@ -75,7 +81,9 @@ struct parse {
 	size_t		 textlen;
 	struct config	*cf;
 	struct config_errors *errs;
+	size_t		 first_error;	/* errs->items index of the first */
 	size_t		 nerrors;
+	struct error_pos *positions;	/* one per error from first_error */
 
 	struct path_step path[CONFIG_MAX_PATH];
 	size_t		 depth;
@@ -103,6 +111,8 @@ static void	 file_error(struct config_errors *, const char *,
 		    const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
 static void	 errors_add(struct config_errors *, char *);
+static void	 add_position(struct parse *, size_t, size_t);
+static void	 sort_errors(struct parse *);
 static void	 syntax_error(struct parse *);
 static void	 advance(struct parse *);
 static void	 skip_node(struct parse *);
@@ -117,6 +127,7 @@ static int	 walk_mapping(struct parse *, const char *const *, int,
 		    const char *, key_fn, void *, uint64_t *, yaml_mark_t *);
 static int	 walk_sequence(struct parse *, item_fn, void *);
 static int	 key_lookup(const char *const *, int, const char *, size_t);
+static int	 get_text(struct parse *, char **, const char *);
 static int	 get_string(struct parse *, char **);
 static int	 get_path(struct parse *, char **);
 static int	 get_uint(struct parse *, uint64_t, uint64_t, uint64_t *);
@@ -387,7 +398,8 @@ report(struct parse *p, yaml_mark_t mark, int with_path, const char *fmt,
 	if (p->nerrors >= CONFIG_MAX_ERRORS)
 		return;
 	where[0] = '\0';
-	for (i = 0; with_path && i < p->depth && off < sizeof(where); i++) {
+	for (i = 0; with_path && i < p->depth && i < CONFIG_MAX_PATH &&
+	    off < sizeof(where); i++) {
 		if (p->path[i].name != NULL)
 			n = snprintf(where + off, sizeof(where) - off, "%s%s",
 			    i == 0 ? "" : ".", p->path[i].name);
@@ -403,10 +415,51 @@ report(struct parse *p, yaml_mark_t mark, int with_path, const char *fmt,
 	    p->file, mark.line + 1, mark.column + 1, where,
 	    where[0] != '\0' ? ": " : "", text);
 	errors_add(p->errs, xstrdup(message));
+	add_position(p, mark.line, mark.column);
 	if (++p->nerrors == CONFIG_MAX_ERRORS) {
 		file_error(p->errs, p->file, "too many errors; stopped after "
 		    "%d", CONFIG_MAX_ERRORS);
+		add_position(p, SIZE_MAX, SIZE_MAX);
 		p->stop = 1;
+	}
+}
+
+static void
+add_position(struct parse *p, size_t line, size_t column)
+{
+	size_t	 n = p->errs->count - 1 - p->first_error;
+
+	p->positions = grow(p->positions, n, sizeof(*p->positions));
+	p->positions[n].line = line;
+	p->positions[n].column = column;
+}
+
+/*
+ * Put this file's errors in file order: a missing key is only noticed
+ * at the end of its mapping, and contact references at the end of the
+ * file.  Insertion sort: stable, and there are at most a hundred.
+ */
+static void
+sort_errors(struct parse *p)
+{
+	struct config_error	*items, item;
+	struct error_pos	 pos;
+	size_t			 n = p->errs->count - p->first_error, i, j;
+
+	if (n < 2)
+		return;
+	items = p->errs->items + p->first_error;
+	for (i = 1; i < n; i++) {
+		item = items[i];
+		pos = p->positions[i];
+		for (j = i; j > 0 && (p->positions[j - 1].line > pos.line ||
+		    (p->positions[j - 1].line == pos.line &&
+		    p->positions[j - 1].column > pos.column)); j--) {
+			items[j] = items[j - 1];
+			p->positions[j] = p->positions[j - 1];
+		}
+		items[j] = item;
+		p->positions[j] = pos;
 	}
 }
 
@@ -724,7 +777,8 @@ walk_mapping(struct parse *p, const char *const *keys, int nkeys,
 		if (k == -1) {
 			hint[0] = '\0';
 			if (nkeys <= 4) {
-				(void)strlcpy(hint, " (expected ", sizeof(hint));
+				(void)strlcpy(hint, " (expected ",
+				    sizeof(hint));
 				join_names(keys, nkeys, hint + strlen(hint),
 				    sizeof(hint) - strlen(hint));
 				(void)strlcat(hint, ")", sizeof(hint));
@@ -788,22 +842,25 @@ walk_sequence(struct parse *p, item_fn fn, void *arg)
 
 /* Scalars.  Each getter consumes the node, whatever it is. */
 
-/* A non-empty string of printable characters, copied into *dst. */
+/*
+ * A non-empty scalar of printable characters, copied into *dst; what
+ * names the kind of value expected, for messages.
+ */
 static int
-get_string(struct parse *p, char **dst)
+get_text(struct parse *p, char **dst, const char *what)
 {
 	const yaml_event_t	*ev = &p->event;
 	const char		*s;
 	size_t			 len, i;
 	char			*copy;
 
-	if (expect(p, YAML_SCALAR_EVENT, "a string") == -1)
+	if (expect(p, YAML_SCALAR_EVENT, what) == -1)
 		return -1;
 	s = (const char *)ev->data.scalar.value;
 	len = ev->data.scalar.length;
 	if (is_null(ev)) {
-		error_at(p, ev->start_mark, "expected a string, found an "
-		    "empty value");
+		error_at(p, ev->start_mark, "expected %s, found an empty "
+		    "value", what);
 		goto fail;
 	}
 	if (len == 0) {
@@ -839,12 +896,18 @@ fail:
 }
 
 static int
+get_string(struct parse *p, char **dst)
+{
+	return get_text(p, dst, "a string");
+}
+
+static int
 get_path(struct parse *p, char **dst)
 {
 	yaml_mark_t	 mark = p->event.start_mark;
 	char		*s = NULL, q[80];
 
-	if (get_string(p, &s) == -1)
+	if (get_text(p, &s, "a path") == -1)
 		return -1;
 	if (s[0] != '/') {
 		error_at(p, mark, "\"%s\" is not an absolute path",
@@ -987,7 +1050,7 @@ get_size(struct parse *p, uint64_t min, uint64_t max, uint64_t *out)
 	uint64_t	 v;
 	int		 rc = -1;
 
-	if (get_string(p, &s) == -1)
+	if (get_text(p, &s, "a size") == -1)
 		return -1;
 	if (util_parse_size(s, &v) == -1)
 		error_at(p, mark, "bad size \"%s\" (bytes, or a number with "
@@ -1014,7 +1077,7 @@ get_duration(struct parse *p, uint64_t min, uint64_t max, uint64_t *out)
 	uint64_t	 v;
 	int		 rc = -1;
 
-	if (get_string(p, &s) == -1)
+	if (get_text(p, &s, "a duration") == -1)
 		return -1;
 	if (util_parse_duration(s, &v) == -1)
 		error_at(p, mark, "bad duration \"%s\" (seconds, or a number "
@@ -2063,6 +2126,7 @@ config_load(const char *path, int check_perms, struct config **out,
 	p.textlen = len;
 	p.cf = cf;
 	p.errs = errs;
+	p.first_error = errs->count;
 	if (!yaml_parser_initialize(&p.parser)) {
 		file_error(errs, path, "cannot initialise the YAML parser");
 		free(text);
@@ -2075,11 +2139,13 @@ config_load(const char *path, int check_perms, struct config **out,
 	parse_document(&p);
 	if (!p.stop)
 		check_alias_refs(&p);
+	sort_errors(&p);
 
 	if (p.have_event)
 		yaml_event_delete(&p.event);
 	yaml_parser_delete(&p.parser);
 	free(p.refs);
+	free(p.positions);
 	free(p.client_lines);
 	free(p.contact_lines);
 	free(p.rule_lines);

@@ -28,7 +28,7 @@ log_init(const char *progname, int where, int verbose)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-static void
+static void __attribute__((__format__(__printf__, 2, 0)))
 log_vwrite(int pri, const char *fmt, va_list ap, int with_errno, int saved)
 {
 	char	msg[1024];

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "conf.h"
 
 #define ADDR_MAX	320	/* longest normalised address, with NUL */
 

@@ -37,7 +37,7 @@
 
 static void	 rpc_msg(char *, size_t, const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
-static void	 rpc_sanitize(const char *, size_t, char *, size_t);
+static void	 rpc_sanitize(const char *, size_t, size_t, char *, size_t);
 static int	 rpc_depth_ok(const char *, size_t, int);
 static int	 rpc_blank(const char *, size_t);
 static void	 rpc_duplicate_key(const char *, size_t, size_t, char *,
@@ -59,29 +59,28 @@ rpc_msg(char *msg, size_t msglen, const char *fmt, ...)
 }
 
 /*
- * Copy len bytes of a client-supplied name into out as printable ASCII
- * (anything else becomes '?'), at most RPC_NAME_MAX characters with
- * "..." marking a cut.  out must hold RPC_NAME_MAX + 1 bytes.
+ * Copy len bytes of client-supplied text into out as printable ASCII
+ * (anything else becomes '?'), at most max characters (max >= 3) with
+ * "..." marking a cut.  out must hold max + 1 bytes.
  */
 static void
-rpc_sanitize(const char *in, size_t len, char *out, size_t outlen)
+rpc_sanitize(const char *in, size_t len, size_t max, char *out,
+    size_t outlen)
 {
 	size_t	 i, n;
 
 	if (outlen == 0)
 		return;
-	n = len;
-	if (n > RPC_NAME_MAX)
-		n = RPC_NAME_MAX - 3;
-	if (n > outlen - 1)
-		n = outlen - 1;
+	if (max > outlen - 1)
+		max = outlen - 1;
+	n = len > max ? max - 3 : len;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)in[i];
 
 		out[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
 	}
 	out[i] = '\0';
-	if (len > RPC_NAME_MAX)
+	if (len > max)
 		(void)strlcat(out, "...", outlen);
 }
 
@@ -172,7 +171,7 @@ rpc_duplicate_key(const char *s, size_t len, size_t end, char *out,
 	key = json_loadb(s + start, end - start, JSON_DECODE_ANY, NULL);
 	if (json_is_string(key))
 		rpc_sanitize(json_string_value(key), json_string_length(key),
-		    out, outlen);
+		    RPC_NAME_MAX, out, outlen);
 	json_decref(key);
 }
 
@@ -223,7 +222,7 @@ rpc_decode(const char *line, size_t len, int max_depth, int *code,
 		return v;
 
 	rpc_sanitize(error.text, strnlen(error.text, sizeof(error.text)),
-	    text, sizeof(text));
+	    sizeof(text) - 1, text, sizeof(text));
 	switch (json_error_code(&error)) {
 	case json_error_out_of_memory:
 		*code = RPC_INTERNAL_ERROR;
@@ -235,6 +234,7 @@ rpc_decode(const char *line, size_t len, int max_depth, int *code,
 		rpc_msg(msg, msglen, "parse error: duplicate key \"%s\"", key);
 		break;
 	case json_error_null_character:
+	case json_error_null_byte_in_key:
 		rpc_msg(msg, msglen,
 		    "parse error: \\u0000 not allowed at column %d",
 		    error.column);
@@ -326,7 +326,8 @@ rpc_parse_request(json_t *v, struct rpc_request *req, char *msg,
 	json_object_foreach(v, key, member) {
 		if (strcmp(key, "jsonrpc") != 0 && strcmp(key, "method") != 0 &&
 		    strcmp(key, "id") != 0 && strcmp(key, "params") != 0) {
-			rpc_sanitize(key, strlen(key), safe, sizeof(safe));
+			rpc_sanitize(key, strlen(key), RPC_NAME_MAX, safe,
+			    sizeof(safe));
 			rpc_msg(msg, msglen, "unknown member: %s", safe);
 			return RPC_INVALID_REQUEST;
 		}
@@ -415,7 +416,8 @@ rpc_check_params(json_t *params, const struct rpc_param *table, char *msg,
 			for (p = table; p != NULL && p->name != NULL; p++)
 				if (strcmp(p->name, key) == 0)
 					break;
-			rpc_sanitize(key, strlen(key), safe, sizeof(safe));
+			rpc_sanitize(key, strlen(key), RPC_NAME_MAX, safe,
+			    sizeof(safe));
 			if (p == NULL || p->name == NULL) {
 				rpc_msg(msg, msglen, "unknown param: %s", safe);
 				return RPC_INVALID_PARAMS;
@@ -436,9 +438,10 @@ rpc_check_params(json_t *params, const struct rpc_param *table, char *msg,
 	for (p = table; p != NULL && p->name != NULL; p++) {
 		if (!p->required)
 			continue;
-		if (params == NULL || json_object_get(params, p->name) == NULL) {
-			rpc_sanitize(p->name, strlen(p->name), safe,
-			    sizeof(safe));
+		if (params == NULL ||
+		    json_object_get(params, p->name) == NULL) {
+			rpc_sanitize(p->name, strlen(p->name), RPC_NAME_MAX,
+			    safe, sizeof(safe));
 			rpc_msg(msg, msglen, "missing param: %s", safe);
 			return RPC_INVALID_PARAMS;
 		}
@@ -546,7 +549,7 @@ rpc_write(int fd, json_t *v)
 
 	while (off < len) {
 		if (use_send) {
-			/* MSG_NOSIGNAL: a closed peer is EPIPE, not a signal. */
+			/* A closed peer is EPIPE, not SIGPIPE. */
 			n = send(fd, s + off, len - off, MSG_NOSIGNAL);
 			if (n == -1 && errno == ENOTSOCK) {
 				use_send = 0;

@@ -29,6 +29,15 @@
  */
 #include "config.h"
 
+/*
+ * The descriptor and signal guarantees above depend on what configure
+ * found: refuse to build against src/common/config.h (the gateway
+ * configuration header) in place of the configure header.
+ */
+#ifndef PACKAGE_NAME
+#error "config.h is not the configure header: check the include path order"
+#endif
+
 #include <sys/types.h>
 #include <sys/wait.h>
 

@@ -13,7 +13,7 @@
 
 #include "audit.h"
 #include "buf.h"
-#include "config.h"
+#include "conf.h"
 #include "osdep.h"
 #include "policy.h"
 #include "rpc.h"

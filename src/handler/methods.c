@@ -191,7 +191,9 @@ spool_attachment(struct call *c, const struct channel *ch, json_t *att,
 			suffixlen = (int)strlen(suffix);
 		}
 	}
-	if ((size_t)snprintf(path, pathlen, "%s/spool/att-XXXXXX%s",
+	if ((size_t)snprintf(path, pathlen, "%s/spool", c->s->cfg->state_dir) >=
+	    pathlen || (mkdir(path, 0700) == -1 && errno != EEXIST) ||
+	    (size_t)snprintf(path, pathlen, "%s/spool/att-XXXXXX%s",
 	    c->s->cfg->state_dir, suffix) >= pathlen) {
 		close(fd);
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,

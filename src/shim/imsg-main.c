@@ -1,3 +1,14 @@
-/* imsg-main.c (to be written) */
+/*
+ * The imsg shim installed in place of the real imsg: everything happens
+ * in shim_imsg_main() (src/shim/shim-imsg.c) so tests can drive it.
+ */
 #include "config.h"
-int main(void) { return 1; }
+
+#include "compat.h"
+#include "shim.h"
+
+int
+main(int argc, char **argv)
+{
+	return shim_imsg_main(argc, argv);
+}

@@ -1,3 +1,1109 @@
-/* shim-imsg.c (to be written) */
+/*
+ * The imsg shim: the real imsg command line (its Commander parser, its
+ * messages and output formats) backed by the gateway instead of the
+ * Messages database.  Parsing, request building and rendering are
+ * separate functions so the unit tests and the simulated imsg
+ * (sim/imsg-sim.c) use exactly the same code.
+ */
 #include "config.h"
 
+#include <sys/types.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "compat.h"
+#include "shim.h"
+#include "util.h"
+
+#define IMSG_CHANNEL		"imsg"
+#define GATEWAY_LIMIT_MAX	1000	/* doc/protocol.md: limit 1..1000 */
+
+enum opt_id {
+	OPT_NONE = 0,
+	OPT_DB,
+	OPT_LOG_LEVEL,
+	OPT_TO,
+	OPT_CHAT_ID,
+	OPT_CHAT_IDENTIFIER,
+	OPT_CHAT_GUID,
+	OPT_TEXT,
+	OPT_FILE,
+	OPT_SERVICE,
+	OPT_REGION,
+	OPT_LIMIT,
+	OPT_PARTICIPANTS,
+	OPT_START,
+	OPT_END,
+	FLAG_ATTACHMENTS,
+	FLAG_VERBOSE,
+	FLAG_JSON
+};
+
+enum opt_kind {
+	KIND_VALUE,	/* exactly one value follows */
+	KIND_VALUES,	/* values up to the next option */
+	KIND_FLAG
+};
+
+/* Names without dashes: one character is -x, longer is --name. */
+struct opt_def {
+	enum opt_kind	 kind;
+	const char	*names[5];
+};
+
+static const struct opt_def opt_defs[] = {
+	[OPT_DB] =		{ KIND_VALUE, { "db" } },
+	[OPT_LOG_LEVEL] =	{ KIND_VALUE, { "log-level", "logLevel" } },
+	[OPT_TO] =		{ KIND_VALUE, { "to" } },
+	[OPT_CHAT_ID] =		{ KIND_VALUE, { "chat-id" } },
+	[OPT_CHAT_IDENTIFIER] =	{ KIND_VALUE, { "chat-identifier" } },
+	[OPT_CHAT_GUID] =	{ KIND_VALUE, { "chat-guid" } },
+	[OPT_TEXT] =		{ KIND_VALUE, { "text" } },
+	[OPT_FILE] =		{ KIND_VALUE, { "file" } },
+	[OPT_SERVICE] =		{ KIND_VALUE, { "service" } },
+	[OPT_REGION] =		{ KIND_VALUE, { "region" } },
+	[OPT_LIMIT] =		{ KIND_VALUE, { "limit" } },
+	[OPT_PARTICIPANTS] =	{ KIND_VALUES, { "participants" } },
+	[OPT_START] =		{ KIND_VALUE, { "start" } },
+	[OPT_END] =		{ KIND_VALUE, { "end" } },
+	[FLAG_ATTACHMENTS] =	{ KIND_FLAG, { "attachments" } },
+	[FLAG_VERBOSE] =	{ KIND_FLAG, { "v", "verbose" } },
+	[FLAG_JSON] =		{ KIND_FLAG,
+				  { "json", "j", "json-output", "jsonOutput" } },
+};
+
+/* One option of one command, in the order the real help lists them. */
+struct cmd_opt {
+	enum opt_id	 id;
+	const char	*help;
+};
+
+#define HELP_DB		"Path to chat.db (defaults to ~/Library/Messages/chat.db)"
+#define HELP_LOG_LEVEL	\
+	"Set log level (trace|verbose|debug|info|warning|error|critical)"
+#define HELP_VERBOSE	"Enable verbose logging"
+#define HELP_JSON	"Emit machine-readable JSON output"
+
+static const struct cmd_opt chats_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_LIMIT, "Number of chats to list" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const struct cmd_opt history_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_CHAT_ID, "chat rowid from 'imsg chats'" },
+	{ OPT_LIMIT, "Number of messages to show" },
+	{ OPT_PARTICIPANTS, "filter by participant handles" },
+	{ OPT_START, "ISO8601 start (inclusive)" },
+	{ OPT_END, "ISO8601 end (exclusive)" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_ATTACHMENTS, "include attachment metadata" },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const struct cmd_opt send_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_TO, "phone number or email" },
+	{ OPT_CHAT_ID, "chat rowid" },
+	{ OPT_CHAT_IDENTIFIER, "chat identifier (e.g. iMessage;+;chat...)" },
+	{ OPT_CHAT_GUID, "chat guid" },
+	{ OPT_TEXT, "message body" },
+	{ OPT_FILE, "path to attachment" },
+	{ OPT_SERVICE, "service to use: imessage|sms|auto" },
+	{ OPT_REGION, "default region for phone normalization" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+/* The real status command takes no --db. */
+static const struct cmd_opt status_opts[] = {
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const char *const chats_examples[] = {
+	"imsg chats --limit 5",
+	"imsg chats --limit 5 --json",
+	NULL
+};
+
+static const char *const history_examples[] = {
+	"imsg history --chat-id 1 --limit 10 --attachments",
+	"imsg history --chat-id 1 --start 2025-01-01T00:00:00Z --json",
+	NULL
+};
+
+static const char *const send_examples[] = {
+	"imsg send --to +14155551212 --text \"hi\"",
+	"imsg send --to +14155551212 --text \"hi\" --file ~/Desktop/pic.jpg "
+	    "--service imessage",
+	"imsg send --chat-id 1 --text \"hi\"",
+	NULL
+};
+
+static const char *const status_examples[] = {
+	"imsg status",
+	"imsg status --json",
+	NULL
+};
+
+struct imsg_command {
+	const char		*name;
+	enum shim_imsg_cmd	 cmd;	/* SHIM_IMSG_NONE: not offered yet */
+	const char		*abstract;
+	const char		*discussion;
+	const struct cmd_opt	*opts;
+	const char *const	*examples;
+};
+
+/* In the order the real root help lists them. */
+static const struct imsg_command commands[] = {
+	{ "chats", SHIM_IMSG_CHATS, "List recent conversations", NULL,
+	    chats_opts, chats_examples },
+	{ "group", SHIM_IMSG_NONE,
+	    "Show chat identity and participants for a chat id", NULL, NULL,
+	    NULL },
+	{ "history", SHIM_IMSG_HISTORY, "Show recent messages for a chat",
+	    NULL, history_opts, history_examples },
+	{ "watch", SHIM_IMSG_NONE, "Stream incoming messages", NULL, NULL,
+	    NULL },
+	{ "send", SHIM_IMSG_SEND, "Send a message (text and/or attachment)",
+	    NULL, send_opts, send_examples },
+	{ "react", SHIM_IMSG_NONE,
+	    "Send a tapback reaction to the most recent message", NULL, NULL,
+	    NULL },
+	{ "read", SHIM_IMSG_NONE, "Mark messages as read", NULL, NULL, NULL },
+	{ "typing", SHIM_IMSG_NONE, "Send typing indicator to a chat", NULL,
+	    NULL, NULL },
+	{ "status", SHIM_IMSG_STATUS,
+	    "Check availability of imsg advanced features",
+	    "Display the current status of imsg features and permissions.\n"
+	    "Shows which advanced features (typing indicators, read "
+	    "receipts) are\n"
+	    "available and provides setup instructions if needed.",
+	    status_opts, status_examples },
+	{ "rpc", SHIM_IMSG_NONE, "Run JSON-RPC over stdin/stdout", NULL, NULL,
+	    NULL },
+	{ "search", SHIM_IMSG_NONE, "Search messages", NULL, NULL, NULL },
+};
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static const struct imsg_command *find_command(const char *);
+static int	 is_argument(const char *);
+static size_t	 utf8_chars(const char *);
+static enum opt_id lookup_opt(const struct imsg_command *, int, const char *);
+static void	 add_participants(struct shim_imsg_args *, const char *);
+static void	 set_value(struct shim_imsg_args *, enum opt_id, const char *);
+static int	 nonempty(const char *);
+static void	 swift_quote(const char *, char *, size_t);
+static int	 set_string(json_t *, const char *, const char *);
+static const char *get_string(json_t *, const char *);
+static int	 get_bool(json_t *, const char *);
+static void	 print_json_line(FILE *, json_t *);
+static const char *basename_of(const char *);
+static int	 strcmp_ptr(const void *, const void *);
+
+static const struct imsg_command *
+find_command(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Commander: "-" alone is a value; anything else starting '-' is not. */
+static int
+is_argument(const char *s)
+{
+	return s[0] != '-' || s[1] == '\0';
+}
+
+static size_t
+utf8_chars(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static enum opt_id
+lookup_opt(const struct imsg_command *c, int flags, const char *name)
+{
+	const struct cmd_opt	*o;
+	size_t			 i;
+
+	for (o = c->opts; o->id != OPT_NONE; o++)
+		for (i = 0; opt_defs[o->id].names[i] != NULL; i++)
+			if (strcmp(opt_defs[o->id].names[i], name) == 0)
+				return o->id;
+	/* The shim takes --db everywhere: the database is not ours. */
+	if (!(flags & SHIM_IMSG_STRICT) && strcmp(name, "db") == 0)
+		return OPT_DB;
+	return OPT_NONE;
+}
+
+static void
+add_participants(struct shim_imsg_args *args, const char *value)
+{
+	const char	*p, *comma;
+	size_t		 len;
+	char		*piece;
+
+	for (p = value;; p = comma + 1) {
+		comma = strchr(p, ',');
+		len = comma == NULL ? strlen(p) : (size_t)(comma - p);
+		if (len > 0) {
+			piece = xcalloc(len + 1, 1);
+			memcpy(piece, p, len);
+			args->participants = xreallocarray(args->participants,
+			    args->nparticipants + 1, sizeof(char *));
+			args->participants[args->nparticipants++] = piece;
+		}
+		if (comma == NULL)
+			break;
+	}
+}
+
+static void
+set_value(struct shim_imsg_args *args, enum opt_id id, const char *value)
+{
+	switch (id) {
+	case OPT_DB:
+		args->db = value;
+		break;
+	case OPT_LOG_LEVEL:
+		args->log_level = value;
+		break;
+	case OPT_TO:
+		args->to = value;
+		break;
+	case OPT_CHAT_ID:
+		args->chat_id_str = value;
+		args->has_chat_id =
+		    shim_imsg_parse_int(value, &args->chat_id) == 0;
+		break;
+	case OPT_CHAT_IDENTIFIER:
+		args->chat_identifier = value;
+		break;
+	case OPT_CHAT_GUID:
+		args->chat_guid = value;
+		break;
+	case OPT_TEXT:
+		args->text = value;
+		break;
+	case OPT_FILE:
+		args->file = value;
+		break;
+	case OPT_SERVICE:
+		args->service = value;
+		break;
+	case OPT_REGION:
+		args->region = value;
+		break;
+	case OPT_LIMIT:
+		args->limit_str = value;
+		args->has_limit = shim_imsg_parse_int(value, &args->limit) == 0;
+		break;
+	case OPT_PARTICIPANTS:
+		add_participants(args, value);
+		break;
+	case OPT_START:
+		args->start = value;
+		break;
+	case OPT_END:
+		args->end = value;
+		break;
+	case FLAG_ATTACHMENTS:
+		args->attachments = 1;
+		break;
+	case FLAG_VERBOSE:
+		args->verbose = 1;
+		break;
+	case FLAG_JSON:
+		args->json = 1;
+		break;
+	case OPT_NONE:
+		break;
+	}
+}
+
+int
+shim_imsg_parse_int(const char *s, int64_t *out)
+{
+	uint64_t	 v = 0, max;
+	int		 negative = 0;
+	const char	*p = s;
+
+	if (*p == '+' || *p == '-') {
+		negative = *p == '-';
+		p++;
+	}
+	if (*p == '\0')
+		return -1;
+	max = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		if (v > (max - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (negative)
+		*out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+	else
+		*out = (int64_t)v;
+	return 0;
+}
+
+enum shim_imsg_action
+shim_imsg_parse(int argc, char **argv, int flags, struct shim_imsg_args *args,
+    char *msg, size_t msglen)
+{
+	const struct imsg_command	*c;
+	const char			*a, *second = NULL;
+	char				 name[64];
+	enum opt_id			 id;
+	int				 i, npath;
+	size_t				 len;
+
+	memset(args, 0, sizeof(*args));
+	if (msglen > 0)
+		msg[0] = '\0';
+
+	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--version") == 0 ||
+		    strcmp(argv[i], "-V") == 0)
+			return SHIM_IMSG_VERSION;
+	if (argc <= 1)
+		return SHIM_IMSG_HELP;
+	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") != 0 &&
+		    strcmp(argv[i], "-h") != 0)
+			continue;
+		/* The help path: leading words, --help/-h skipped. */
+		for (i = 0, npath = 0; i < argc; i++) {
+			if (strcmp(argv[i], "--help") == 0 ||
+			    strcmp(argv[i], "-h") == 0)
+				continue;
+			if (argv[i][0] == '-')
+				break;
+			if (++npath == 2)
+				second = argv[i];
+		}
+		if (second != NULL && (c = find_command(second)) != NULL &&
+		    c->cmd != SHIM_IMSG_NONE)
+			args->help_cmd = c->name;
+		return SHIM_IMSG_HELP;
+	}
+
+	args->cmd_name = argv[1];
+	if (argv[1][0] == '-') {
+		(void)snprintf(msg, msglen,
+		    "Command 'imsg' requires a subcommand");
+		return SHIM_IMSG_ERROR_HELP;
+	}
+	if ((c = find_command(argv[1])) == NULL) {
+		(void)snprintf(msg, msglen,
+		    "Unknown subcommand '%s' for command 'imsg'", argv[1]);
+		return SHIM_IMSG_ERROR;
+	}
+	if (c->cmd == SHIM_IMSG_NONE)
+		return SHIM_IMSG_UNAVAILABLE;
+	args->cmd = c->cmd;
+
+	for (i = 2; i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "--") == 0)
+			break;		/* the rest is positional */
+		if (is_argument(a))
+			continue;	/* positional: the commands take none */
+		if (a[1] != '-' && utf8_chars(a + 1) > 1) {
+			/* A pack of short flags: -jv. */
+			for (a++; *a != '\0'; a += len) {
+				for (len = 1; (a[len] & 0xc0) == 0x80; len++)
+					;
+				if (len >= sizeof(name))
+					len = sizeof(name) - 1;
+				memcpy(name, a, len);
+				name[len] = '\0';
+				id = lookup_opt(c, flags, name);
+				if (id == OPT_NONE ||
+				    opt_defs[id].kind != KIND_FLAG) {
+					(void)snprintf(msg, msglen,
+					    "Unknown option -%s", name);
+					shim_imsg_args_free(args);
+					return SHIM_IMSG_ERROR;
+				}
+				set_value(args, id, NULL);
+			}
+			continue;
+		}
+		a += a[1] == '-' ? 2 : 1;
+		id = lookup_opt(c, flags, a);
+		if (id == OPT_NONE) {
+			(void)snprintf(msg, msglen, "Unknown option --%s", a);
+			shim_imsg_args_free(args);
+			return SHIM_IMSG_ERROR;
+		}
+		switch (opt_defs[id].kind) {
+		case KIND_FLAG:
+			set_value(args, id, NULL);
+			break;
+		case KIND_VALUE:
+			if (i + 1 >= argc || !is_argument(argv[i + 1]) ||
+			    strcmp(argv[i + 1], "--") == 0) {
+				(void)snprintf(msg, msglen,
+				    "Missing value for option %s", a);
+				shim_imsg_args_free(args);
+				return SHIM_IMSG_ERROR;
+			}
+			set_value(args, id, argv[++i]);
+			break;
+		case KIND_VALUES:
+			while (i + 1 < argc && is_argument(argv[i + 1]))
+				set_value(args, id, argv[++i]);
+			break;
+		}
+	}
+	return SHIM_IMSG_RUN;
+}
+
+void
+shim_imsg_args_free(struct shim_imsg_args *args)
+{
+	size_t	i;
+
+	for (i = 0; i < args->nparticipants; i++)
+		free(args->participants[i]);
+	free(args->participants);
+	args->participants = NULL;
+	args->nparticipants = 0;
+}
+
+static int
+nonempty(const char *s)
+{
+	return s != NULL && *s != '\0';
+}
+
+/* A string as Swift's debug description prints it: "a\"b". */
+static void
+swift_quote(const char *s, char *out, size_t outlen)
+{
+	char		 esc[16];
+	unsigned char	 c;
+
+	(void)strlcpy(out, "\"", outlen);
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		switch (c) {
+		case '\\':
+			(void)strlcpy(esc, "\\\\", sizeof(esc));
+			break;
+		case '"':
+			(void)strlcpy(esc, "\\\"", sizeof(esc));
+			break;
+		case '\n':
+			(void)strlcpy(esc, "\\n", sizeof(esc));
+			break;
+		case '\r':
+			(void)strlcpy(esc, "\\r", sizeof(esc));
+			break;
+		case '\t':
+			(void)strlcpy(esc, "\\t", sizeof(esc));
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				(void)snprintf(esc, sizeof(esc), "\\u{%x}", c);
+			else {
+				esc[0] = (char)c;
+				esc[1] = '\0';
+			}
+			break;
+		}
+		(void)strlcat(out, esc, outlen);
+	}
+	(void)strlcat(out, "\"", outlen);
+}
+
+static int
+set_string(json_t *obj, const char *key, const char *value)
+{
+	json_t	*v;
+
+	if ((v = shim_json_string(value)) == NULL)
+		return -1;
+	return json_object_set_new(obj, key, v);
+}
+
+json_t *
+shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
+    char *msg, size_t msglen)
+{
+	json_t		*p, *list;
+	char		 quoted[SHIM_IMSG_MSG_MAX];
+	int64_t		 limit;
+	int		 has_target, rc = 0;
+	size_t		 i;
+
+	msg[0] = '\0';
+	*method = NULL;
+
+	/* The checks the real commands make, in their order. */
+	switch (a->cmd) {
+	case SHIM_IMSG_HISTORY:
+		if (!a->has_chat_id) {
+			(void)snprintf(msg, msglen,
+			    "Missing required option: --chat-id");
+			return NULL;
+		}
+		/* FALLTHROUGH */
+	case SHIM_IMSG_CHATS:
+		if (a->has_limit && a->limit < 1) {
+			(void)snprintf(msg, msglen,
+			    "Invalid value for option: --limit");
+			return NULL;
+		}
+		break;
+	case SHIM_IMSG_SEND:
+		has_target = a->has_chat_id || nonempty(a->chat_identifier) ||
+		    nonempty(a->chat_guid);
+		if (has_target && nonempty(a->to)) {
+			(void)snprintf(msg, msglen,
+			    "Invalid value for option: --to");
+			return NULL;
+		}
+		if (!has_target && !nonempty(a->to)) {
+			(void)snprintf(msg, msglen,
+			    "Missing required option: --to");
+			return NULL;
+		}
+		if (!nonempty(a->text) && !nonempty(a->file)) {
+			(void)snprintf(msg, msglen,
+			    "Missing required option: --text or file");
+			return NULL;
+		}
+		if (a->service != NULL && strcmp(a->service, "auto") != 0 &&
+		    strcmp(a->service, "imessage") != 0 &&
+		    strcmp(a->service, "sms") != 0) {
+			swift_quote(a->service, quoted, sizeof(quoted));
+			(void)snprintf(msg, msglen, "invalidService(%s)",
+			    quoted);
+			return NULL;
+		}
+		break;
+	case SHIM_IMSG_STATUS:
+		break;
+	default:
+		(void)snprintf(msg, msglen, "Unknown command");
+		return NULL;
+	}
+
+	if ((p = json_object()) == NULL ||
+	    set_string(p, "channel", IMSG_CHANNEL) == -1)
+		goto nomem;
+
+	switch (a->cmd) {
+	case SHIM_IMSG_CHATS:
+		*method = "chats.list";
+		break;
+	case SHIM_IMSG_HISTORY:
+		*method = "messages.history";
+		rc |= json_object_set_new(p, "chat_id",
+		    json_integer(a->chat_id));
+		break;
+	case SHIM_IMSG_SEND:
+		*method = "send";
+		/* One target: a chat id wins, then identifier, then guid. */
+		if (nonempty(a->to))
+			rc |= set_string(p, "to", a->to);
+		else if (a->has_chat_id)
+			rc |= json_object_set_new(p, "chat_id",
+			    json_integer(a->chat_id));
+		else if (nonempty(a->chat_identifier))
+			rc |= set_string(p, "chat_identifier",
+			    a->chat_identifier);
+		else
+			rc |= set_string(p, "chat_guid", a->chat_guid);
+		if (nonempty(a->text))
+			rc |= set_string(p, "text", a->text);
+		if (a->service != NULL)
+			rc |= set_string(p, "service", a->service);
+		if (nonempty(a->region))
+			rc |= set_string(p, "region", a->region);
+		break;
+	case SHIM_IMSG_STATUS:
+		*method = "status";
+		break;
+	default:
+		break;
+	}
+
+	if ((a->cmd == SHIM_IMSG_CHATS || a->cmd == SHIM_IMSG_HISTORY) &&
+	    a->has_limit) {
+		limit = a->limit > GATEWAY_LIMIT_MAX ? GATEWAY_LIMIT_MAX :
+		    a->limit;
+		rc |= json_object_set_new(p, "limit", json_integer(limit));
+	}
+	if (a->cmd == SHIM_IMSG_HISTORY) {
+		if (a->attachments)
+			rc |= json_object_set_new(p, "attachments",
+			    json_true());
+		if (a->nparticipants > 0) {
+			if ((list = json_array()) == NULL)
+				goto nomem;
+			for (i = 0; i < a->nparticipants; i++)
+				rc |= json_array_append_new(list,
+				    shim_json_string(a->participants[i]));
+			rc |= json_object_set_new(p, "participants", list);
+		}
+		if (a->start != NULL)
+			rc |= set_string(p, "start", a->start);
+		if (a->end != NULL)
+			rc |= set_string(p, "end", a->end);
+	}
+	if (rc != 0)
+		goto nomem;
+	return p;
+
+nomem:
+	json_decref(p);
+	*method = NULL;
+	(void)snprintf(msg, msglen, "imsg: out of memory");
+	return NULL;
+}
+
+void
+shim_imsg_print_help(FILE *out, const char *cmd, const char *version)
+{
+	const struct imsg_command	*c = NULL;
+	const struct cmd_opt		*o;
+	const char *const		*ex;
+	const char			*sep;
+	size_t				 i;
+
+	if (cmd != NULL)
+		c = find_command(cmd);
+	if (c == NULL || c->opts == NULL) {
+		(void)fprintf(out, "imsg %s\n", version);
+		(void)fprintf(out,
+		    "Send and read iMessage / SMS from the terminal\n\n");
+		(void)fprintf(out, "Usage:\n  imsg <command> [options]\n\n");
+		(void)fprintf(out, "Commands:\n");
+		for (i = 0; i < NCOMMANDS; i++)
+			(void)fprintf(out, "  %s\t%s\n", commands[i].name,
+			    commands[i].abstract);
+		(void)fprintf(out,
+		    "\nRun 'imsg <command> --help' for details.\n");
+		return;
+	}
+
+	(void)fprintf(out, "imsg %s\n%s\n", c->name, c->abstract);
+	if (c->discussion != NULL)
+		(void)fprintf(out, "\n%s\n", c->discussion);
+	(void)fprintf(out, "\nUsage:\n  imsg %s [options]\n\n", c->name);
+	(void)fprintf(out, "Options:\n");
+	/* Options with values first, then flags, as Commander does. */
+	for (o = c->opts; o->id != OPT_NONE; o++) {
+		if (opt_defs[o->id].kind == KIND_FLAG)
+			continue;
+		(void)fprintf(out, "  ");
+		for (i = 0, sep = ""; opt_defs[o->id].names[i] != NULL;
+		    i++, sep = ", ")
+			(void)fprintf(out, "%s%s%s", sep,
+			    strlen(opt_defs[o->id].names[i]) == 1 ? "-" : "--",
+			    opt_defs[o->id].names[i]);
+		(void)fprintf(out, " <value>\t%s\n", o->help);
+	}
+	for (o = c->opts; o->id != OPT_NONE; o++) {
+		if (opt_defs[o->id].kind != KIND_FLAG)
+			continue;
+		(void)fprintf(out, "  ");
+		for (i = 0, sep = ""; opt_defs[o->id].names[i] != NULL;
+		    i++, sep = ", ")
+			(void)fprintf(out, "%s%s%s", sep,
+			    strlen(opt_defs[o->id].names[i]) == 1 ? "-" : "--",
+			    opt_defs[o->id].names[i]);
+		(void)fprintf(out, "\t%s\n", o->help);
+	}
+	(void)fprintf(out, "\n");
+	if (c->examples != NULL && c->examples[0] != NULL) {
+		(void)fprintf(out, "Examples:\n");
+		for (ex = c->examples; *ex != NULL; ex++)
+			(void)fprintf(out, "  %s\n", *ex);
+	}
+}
+
+static const char *
+get_string(json_t *obj, const char *key)
+{
+	json_t	*v;
+
+	v = json_object_get(obj, key);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static int
+get_bool(json_t *obj, const char *key)
+{
+	return json_is_true(json_object_get(obj, key));
+}
+
+/* The object as the tool printed it: compact, fields in their order. */
+static void
+print_json_line(FILE *out, json_t *v)
+{
+	(void)json_dumpf(v, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	(void)fputc('\n', out);
+}
+
+int
+shim_imsg_print_chat(FILE *out, json_t *chat, int json)
+{
+	json_t		*id;
+	const char	*name;
+
+	if (!json_is_object(chat))
+		return -1;
+	if (json) {
+		print_json_line(out, chat);
+		return 0;
+	}
+	id = json_object_get(chat, "id");
+	name = get_string(chat, "contact_name");
+	if (*name == '\0')
+		name = get_string(chat, "name");
+	(void)fprintf(out, "[%lld] %s (%s) last=%s\n",
+	    json_is_integer(id) ? (long long)json_integer_value(id) : 0LL,
+	    name, get_string(chat, "identifier"),
+	    get_string(chat, "last_message_at"));
+	return 0;
+}
+
+int
+shim_imsg_print_message(FILE *out, json_t *m, int json, int attachments)
+{
+	json_t		*list, *att, *converted;
+	const char	*sender, *name;
+	size_t		 i, n;
+	int		 from_me;
+
+	if (!json_is_object(m))
+		return -1;
+	if (json) {
+		print_json_line(out, m);
+		return 0;
+	}
+	from_me = get_bool(m, "is_from_me");
+	sender = get_string(m, "sender");
+	if (!from_me && *get_string(m, "sender_name") != '\0')
+		sender = get_string(m, "sender_name");
+	(void)fprintf(out, "%s [%s] %s: %s\n", get_string(m, "created_at"),
+	    from_me ? "sent" : "recv", sender, get_string(m, "text"));
+
+	list = json_object_get(m, "attachments");
+	n = json_is_array(list) ? json_array_size(list) : 0;
+	if (n == 0)
+		return 0;
+	if (!attachments) {
+		(void)fprintf(out, "  (%zu attachment%s)\n", n,
+		    n == 1 ? "" : "s");
+		return 0;
+	}
+	json_array_foreach(list, i, att) {
+		name = get_string(att, "transfer_name");
+		if (*name == '\0')
+			name = get_string(att, "filename");
+		if (*name == '\0')
+			name = "(unknown)";
+		(void)fprintf(out,
+		    "  attachment: name=%s mime=%s missing=%s path=%s", name,
+		    get_string(att, "mime_type"),
+		    get_bool(att, "missing") ? "true" : "false",
+		    get_string(att, "original_path"));
+		converted = json_object_get(att, "converted_path");
+		if (json_is_string(converted))
+			(void)fprintf(out, " converted_mime=%s "
+			    "converted_path=%s",
+			    get_string(att, "converted_mime_type"),
+			    json_string_value(converted));
+		(void)fputc('\n', out);
+	}
+	return 0;
+}
+
+static int
+strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int
+shim_imsg_print_status(FILE *out, json_t *tool, int json)
+{
+	json_t		*selectors, *bridge, *v;
+	const char	*key, *s, **keys;
+	size_t		 n, i;
+
+	if (!json_is_object(tool))
+		return -1;
+	if (json) {
+		print_json_line(out, tool);
+		return 0;
+	}
+
+	(void)fprintf(out, "imsg Status Report\n");
+	(void)fprintf(out, "==================\n\n");
+	if (*(s = get_string(tool, "version")) != '\0')
+		(void)fprintf(out, "Version:\n  %s\n\n", s);
+	(void)fprintf(out, "Basic features (send, receive, history):\n");
+	(void)fprintf(out, "  Available\n\n");
+	(void)fprintf(out, "System Integrity Protection (SIP):\n");
+	s = get_string(tool, "sip");
+	(void)fprintf(out, "  %s\n\n", *s != '\0' ? s : "unknown");
+	(void)fprintf(out, "Advanced features (typing, read receipts):\n");
+
+	selectors = json_object_get(tool, "selectors");
+	if (get_bool(tool, "advanced_features")) {
+		bridge = json_object_get(tool, "bridge_version");
+		(void)fprintf(out, "  Available - IMCore bridge connected\n");
+		(void)fprintf(out, "  bridge version: v%lld%s\n",
+		    json_is_integer(bridge) ?
+		    (long long)json_integer_value(bridge) : 0LL,
+		    get_bool(tool, "v2_ready") ? " (v2 inbox active)" : "");
+		if (*(s = get_string(tool, "helper_version")) != '\0')
+			(void)fprintf(out, "  helper dylib version: %s\n", s);
+		if (*(s = get_string(tool, "helper_version_mismatch")) != '\0')
+			(void)fprintf(out, "\n  WARNING: %s\n", s);
+		n = json_is_object(selectors) ? json_object_size(selectors) : 0;
+		if (n > 0) {
+			keys = xcalloc(n, sizeof(*keys));
+			i = 0;
+			json_object_foreach(selectors, key, v)
+				keys[i++] = key;
+			qsort(keys, n, sizeof(*keys), strcmp_ptr);
+			(void)fprintf(out, "  selectors:\n");
+			for (i = 0; i < n; i++)
+				(void)fprintf(out, "    %s: %s\n", keys[i],
+				    get_bool(selectors, keys[i]) ?
+				    "\xe2\x9c\x93" : "\xe2\x9c\x97");
+			free(keys);
+		}
+		(void)fprintf(out, "\nAvailable bridge commands:\n");
+		(void)fprintf(out, "  Send: imsg send-rich, send-multipart, "
+		    "send-attachment%s, tapback\n",
+		    json_is_object(selectors) &&
+		    get_bool(selectors, "stickerSend") ? ", send-sticker" : "");
+		(void)fprintf(out, "  Mutate: imsg edit, unsend, "
+		    "delete-message, notify-anyways\n");
+		(void)fprintf(out, "  Chat: imsg chat-create, chat-name, "
+		    "chat-photo, chat-add/remove-member, chat-leave/delete, "
+		    "chat-mark\n");
+		(void)fprintf(out, "  Introspect: imsg account, whois, "
+		    "nickname\n");
+		(void)fprintf(out, "  Name & Photo: imsg name-photo "
+		    "status|share\n");
+		(void)fprintf(out, "  Local DB: imsg search\n");
+		(void)fprintf(out, "  Watch with events: imsg watch "
+		    "--bb-events\n");
+		return 0;
+	}
+	(void)fprintf(out, "  Not available\n\n");
+	(void)fprintf(out, "To enable advanced features:\n");
+	(void)fprintf(out, "  1. Disable System Integrity Protection (SIP)\n");
+	(void)fprintf(out, "     - Restart Mac holding Cmd+R\n");
+	(void)fprintf(out, "     - Open Terminal from Utilities menu\n");
+	(void)fprintf(out, "     - Run: csrutil disable\n");
+	(void)fprintf(out, "     - Restart normally\n\n");
+	(void)fprintf(out, "  2. Grant Full Disk Access\n");
+	(void)fprintf(out, "     - System Settings > Privacy & Security > "
+	    "Full Disk Access\n");
+	(void)fprintf(out, "     - Add Terminal or your terminal app\n\n");
+	(void)fprintf(out, "  3. Build and launch:\n");
+	(void)fprintf(out, "     make build-dylib\n");
+	(void)fprintf(out, "     imsg launch\n\n");
+	(void)fprintf(out, "macOS 26/Tahoe note:\n");
+	(void)fprintf(out, "  Advanced IMCore features may still be blocked "
+	    "by library validation\n");
+	(void)fprintf(out, "  or imagent private entitlement checks. Basic "
+	    "commands still work.\n\n");
+	(void)fprintf(out, "Note: Basic messaging features work without "
+	    "these steps.\n");
+	return 0;
+}
+
+int
+shim_imsg_print_result(FILE *out, const struct shim_imsg_args *args,
+    json_t *result)
+{
+	json_t	*list, *item;
+	size_t	 i;
+
+	if (!json_is_object(result))
+		return -1;
+	switch (args->cmd) {
+	case SHIM_IMSG_CHATS:
+		list = json_object_get(result, "chats");
+		if (!json_is_array(list))
+			return -1;
+		json_array_foreach(list, i, item)
+			if (shim_imsg_print_chat(out, item, args->json) == -1)
+				return -1;
+		return 0;
+	case SHIM_IMSG_HISTORY:
+		list = json_object_get(result, "messages");
+		if (!json_is_array(list))
+			return -1;
+		json_array_foreach(list, i, item)
+			if (shim_imsg_print_message(out, item, args->json,
+			    args->attachments) == -1)
+				return -1;
+		return 0;
+	case SHIM_IMSG_SEND:
+		(void)fprintf(out, "%s\n",
+		    args->json ? "{\"status\":\"sent\"}" : "sent");
+		return 0;
+	case SHIM_IMSG_STATUS:
+		return shim_imsg_print_status(out,
+		    json_object_get(result, "tool"), args->json);
+	default:
+		return -1;
+	}
+}
+
+static const char *
+basename_of(const char *path)
+{
+	const char	*slash;
+
+	slash = strrchr(path, '/');
+	return slash == NULL ? path : slash + 1;
+}
+
+int
+shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
+    FILE *out)
+{
+	struct shim_imsg_args	 args;
+	struct shim_reply	 reply;
+	enum shim_imsg_action	 action;
+	json_t			*params = NULL, *att;
+	const char		*method, *version;
+	char			 msg[SHIM_IMSG_MSG_MAX], err[SHIM_ERR_MAX];
+	char			 text[SHIM_ERR_MAX];
+	int			 fd = -1, rc = 1;
+	uint64_t		 t0;
+
+	version = getenv("IMSG_VERSION");
+	if (version == NULL || *version == '\0')
+		version = SHIM_IMSG_TOOL_VERSION;
+
+	action = shim_imsg_parse(argc, argv, 0, &args, msg, sizeof(msg));
+	switch (action) {
+	case SHIM_IMSG_VERSION:
+		(void)fprintf(out, "%s\n", version);
+		rc = 0;
+		goto done;
+	case SHIM_IMSG_HELP:
+		shim_imsg_print_help(out, args.help_cmd, version);
+		rc = 0;
+		goto done;
+	case SHIM_IMSG_ERROR:
+		(void)fprintf(out, "%s\n", msg);
+		goto done;
+	case SHIM_IMSG_ERROR_HELP:
+		(void)fprintf(out, "%s\n", msg);
+		shim_imsg_print_help(out, NULL, version);
+		goto done;
+	case SHIM_IMSG_UNAVAILABLE:
+		(void)fprintf(out,
+		    "imsg: %s is not available through this gateway yet\n",
+		    args.cmd_name);
+		goto done;
+	case SHIM_IMSG_RUN:
+		break;
+	}
+
+	if ((params = shim_imsg_build_request(&args, &method, msg,
+	    sizeof(msg))) == NULL) {
+		(void)fprintf(out, "%s\n", msg);
+		goto done;
+	}
+	/* The file is opened here, as the caller; only its name travels. */
+	if (args.cmd == SHIM_IMSG_SEND && nonempty(args.file)) {
+		if ((fd = shim_open_attachment(args.file, err,
+		    sizeof(err))) == -1) {
+			(void)fprintf(out, "imsg: %s\n", err);
+			goto done;
+		}
+		if ((att = json_object()) == NULL ||
+		    json_object_set_new(params, "attachment", att) == -1 ||
+		    set_string(att, "name", basename_of(args.file)) == -1) {
+			(void)fprintf(out, "imsg: out of memory\n");
+			goto done;
+		}
+	}
+
+	if (args.verbose)
+		(void)fprintf(stderr, "imsg: %s via %s\n", method, socket_path);
+	t0 = util_mono_ms();
+	if (shim_call(socket_path, method, params, fd, timeout_ms,
+	    SHIM_MAX_ANSWER, &reply, err, sizeof(err)) != SHIM_OK) {
+		(void)fprintf(out, "imsg: %s\n", err);
+		goto done;
+	}
+	if (args.verbose)
+		(void)fprintf(stderr, "imsg: answered in %llu ms\n",
+		    (unsigned long long)(util_mono_ms() - t0));
+	if (reply.is_error) {
+		shim_error_text(reply.code, reply.message, reply.data, text,
+		    sizeof(text));
+		(void)fprintf(out, "%s\n", text);
+	} else if (shim_imsg_print_result(out, &args, reply.result) == -1)
+		(void)fprintf(out, "imsg: malformed answer from the gateway\n");
+	else
+		rc = 0;
+	shim_reply_free(&reply);
+
+done:
+	if (fd != -1)
+		(void)close(fd);
+	json_decref(params);
+	shim_imsg_args_free(&args);
+	if (fflush(out) == EOF || ferror(out))
+		rc = 1;
+	return rc;
+}
+
+int
+shim_imsg_main(int argc, char **argv)
+{
+	/* A reader that goes away must not kill us mid-write. */
+	(void)signal(SIGPIPE, SIG_IGN);
+	return shim_imsg_run(argc, argv, shim_socket_path(), SHIM_TIMEOUT_MS,
+	    stdout);
+}

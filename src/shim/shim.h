@@ -94,7 +94,7 @@ json_t		*shim_json_string(const char *);
 /* ---- imsg ---------------------------------------------------------- */
 
 /* The imsg version the shim answers to --version with. */
-#define SHIM_IMSG_VERSION	"0.9.2"
+#define SHIM_IMSG_TOOL_VERSION	"0.9.2"
 
 enum shim_imsg_cmd {
 	SHIM_IMSG_NONE = 0,

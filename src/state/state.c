@@ -116,6 +116,8 @@ static int	state_walk(struct state *, enum state_db, const void *,
 static int	foreach_one(const unsigned char *, size_t, json_t *, void *);
 static int	hash_valid(const char *);
 static int	audit_hash(json_t *, char [STATE_HASH_HEX]);
+static int	audit_rehash(json_t *, char [STATE_HASH_HEX],
+		    char [STATE_HASH_HEX]);
 static int	audit_last(struct state *, MDB_txn *, uint64_t *,
 		    char [STATE_HASH_HEX]);
 static int	audit_check_one(const unsigned char *, size_t, json_t *,
@@ -715,6 +717,23 @@ audit_hash(json_t *record, char hash[STATE_HASH_HEX])
 	return 0;
 }
 
+/*
+ * Take the "hash" member out of a stored record into stored and
+ * recompute it into hash.  STATE_E_CORRUPT if the member is malformed.
+ */
+static int
+audit_rehash(json_t *rec, char stored[STATE_HASH_HEX],
+    char hash[STATE_HASH_HEX])
+{
+	const char	*s = json_string_value(json_object_get(rec, "hash"));
+
+	if (!hash_valid(s))
+		return STATE_E_CORRUPT;
+	(void)strlcpy(stored, s, STATE_HASH_HEX);
+	json_object_del(rec, "hash");
+	return audit_hash(rec, hash);
+}
+
 /* Seq and hash of the newest record (0 and 64 zeros if none). */
 static int
 audit_last(struct state *st, MDB_txn *txn, uint64_t *seq,
@@ -757,7 +776,9 @@ state_audit_append(struct state *st, json_t *record)
 	MDB_val		 key, val;
 	unsigned char	 seqkey[8];
 	char		 prev[STATE_HASH_HEX], hash[STATE_HASH_HEX];
+	char		 stored[STATE_HASH_HEX], again[STATE_HASH_HEX];
 	char		*text = NULL;
+	json_t		*check;
 	uint64_t	 seq;
 	int		 r;
 
@@ -786,6 +807,14 @@ state_audit_append(struct state *st, json_t *record)
 		r = STATE_E_SYSTEM;
 		goto fail;
 	}
+	/* Store only what verification will accept (e.g. not too deep). */
+	check = json_loadb(text, strlen(text), STATE_JSON_LOAD, NULL);
+	if (check == NULL || audit_rehash(check, stored, again) != 0 ||
+	    strcmp(again, hash) != 0)
+		r = STATE_E_INVALID;
+	json_decref(check);
+	if (r != 0)
+		goto fail;
 	be_encode(seqkey, seq);
 	key.mv_data = seqkey;
 	key.mv_size = sizeof(seqkey);
@@ -834,20 +863,18 @@ audit_check_one(const unsigned char *key, size_t keylen, json_t *rec,
 		return 1;
 	}
 	seqv = json_object_get(rec, "seq");
-	s = json_string_value(json_object_get(rec, "hash"));
-	if (rec == NULL || !json_is_integer(seqv) || !hash_valid(s)) {
+	if (rec == NULL || !json_is_integer(seqv) ||
+	    (r = audit_rehash(rec, stored, hash)) == STATE_E_CORRUPT) {
 		(void)strlcpy(c->cause, "malformed record", sizeof(c->cause));
 		return 1;
 	}
+	if (r != 0)
+		return r;
 	if ((uint64_t)json_integer_value(seqv) != c->bad) {
 		(void)strlcpy(c->cause, "seq does not match its key",
 		    sizeof(c->cause));
 		return 1;
 	}
-	(void)strlcpy(stored, s, sizeof(stored));
-	json_object_del(rec, "hash");
-	if ((r = audit_hash(rec, hash)) != 0)
-		return r;
 	if (strcmp(hash, stored) != 0) {
 		(void)strlcpy(c->cause, "hash mismatch", sizeof(c->cause));
 		return 1;

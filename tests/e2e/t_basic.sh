@@ -67,7 +67,7 @@ out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"send","params":{"channel"
     as "$STRANGER_USER" "$T/bin/rawclient" -n -w 3000 "$SOCK")
 expect_match "unknown uid refused with -32001" '"code":-32001' "$out"
 expect_eq "stranger sent nothing" 3 "$(spool_count)"
-line=$(ctl audit show | grep "\"uid\":$(id -u $STRANGER_USER),")
+line=$(ctl audit show | grep -E "\"uid\":$(id -u $STRANGER_USER)[,}]")
 expect_match "stranger audited" '"decision":"deny".*"rule":"clients"' "$line"
 case "$line" in
 *'"method"'*) not_ok "stranger's payload was never read (record has a method)" ;;
@@ -102,7 +102,10 @@ expect_match "approve reports delivery" "approved and sent" "$out"
 expect_eq "approved message delivered once" 4 "$(spool_count)"
 expect_match "approved message went to the held recipient" \
     '"text":"please hold"' "$(cat "$T"/sim/spool/*)"
-expect_match "hold gone after approval" '^0 held' "$(ctl holds list)"
+case "$(ctl holds list)" in
+*"$hold "*) not_ok "hold gone after approval" ;;
+*) ok "hold gone after approval" ;;
+esac
 expect_match "approval audited" '"method":"holds.approve"' "$(ctl audit show)"
 out=$(ctl holds approve "$hold" 2>&1)
 rc=$?

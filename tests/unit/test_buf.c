@@ -106,9 +106,12 @@ next_blocking(struct linereader *lr, char **line, size_t *len)
 	}
 }
 
-/* Write len bytes of p from a child process, then close (EOF). */
+/*
+ * Write len bytes of p from a child process, then close (EOF).  p is
+ * malloc'd; the child frees its copy so leak checkers stay quiet.
+ */
 static pid_t
-spawn_writer(int fd, const char *p, size_t len)
+spawn_writer(int fd, char *p, size_t len)
 {
 	pid_t	 pid;
 
@@ -127,6 +130,7 @@ spawn_writer(int fd, const char *p, size_t len)
 			s += n;
 			len -= (size_t)n;
 		}
+		free(p);
 		_exit(0);
 	}
 	return pid;

@@ -315,19 +315,23 @@ static void
 test_timeout_kills_group(void **state)
 {
 	struct spawn_result	 res;
-	char			 pidfile[256], script[512];
+	char			 pidfile[256], script[2048];
 	uint64_t		 start, elapsed;
 	pid_t			 grandchild;
 
 	(void)state;
 	temp_path(pidfile, sizeof(pidfile));
+	/* "leader" is printed once the grandchild has written its pid. */
 	assert_true((size_t)snprintf(script, sizeof(script),
-	    "/bin/sh -c 'echo $$ > %s; exec sleep 100' & "
-	    "echo leader; exec sleep 100", pidfile) < sizeof(script));
+	    "/bin/sh -c 'echo $$ > %s.tmp; mv %s.tmp %s; exec sleep 100' & "
+	    "while [ ! -s %s ]; do sleep 0.01; done; "
+	    "echo leader; exec sleep 100", pidfile, pidfile, pidfile,
+	    pidfile) < sizeof(script));
+	unlink(pidfile);
 	start = util_mono_ms();
-	assert_int_equal(run_sh(script, 500, MAX_OUT, &res), 0);
+	assert_int_equal(run_sh(script, 1500, MAX_OUT, &res), 0);
 	elapsed = util_mono_ms() - start;
-	assert_true(elapsed >= 500);
+	assert_true(elapsed >= 1500);
 	assert_true(elapsed < 5000);
 	assert_int_equal(res.timed_out, 1);
 	assert_int_equal(res.exited, 0);

@@ -696,8 +696,9 @@ static void
 test_audit_chain(void **statep)
 {
 	struct fixture	*f = *statep;
-	json_t		*rec, *copy, *seqs;
+	json_t		*rec, *copy, *seqs, *deep, *inner;
 	char		*text, hash[65], first[65];
+	int		 i;
 	uint64_t	 count = 0, bad = 99;
 	char		 cause[64] = "x";
 
@@ -751,6 +752,27 @@ test_audit_chain(void **statep)
 	    0);
 	assert_int_equal(json_array_size(seqs), 0);
 	json_decref(seqs);
+
+	/* A NUL inside a string survives the round trip. */
+	rec = json_pack("{s:s%}", "text", "a\0b", (size_t)3);
+	assert_non_null(rec);
+	assert_int_equal(state_audit_append(f->st, rec), 0);
+	json_decref(rec);
+	/* Nesting the parser would refuse later is refused now. */
+	rec = json_object();
+	deep = json_array();
+	assert_int_equal(json_object_set_new(rec, "deep", deep), 0);
+	for (i = 0; i < 5000; i++) {
+		inner = json_array();
+		assert_int_equal(json_array_append_new(deep, inner), 0);
+		deep = inner;
+	}
+	assert_int_equal(state_audit_append(f->st, rec), STATE_E_INVALID);
+	assert_null(json_object_get(rec, "seq"));
+	json_decref(rec);
+	assert_int_equal(state_audit_verify(f->st, &count, &bad, cause,
+	    sizeof(cause)), 0);
+	assert_int_equal(count, 101);
 
 	rec = json_object();
 	assert_int_equal(json_object_set_new(rec, "seq", json_integer(5)), 0);

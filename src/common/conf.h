@@ -1,0 +1,192 @@
+/*
+ * The gateway configuration (carapace.yaml): its in-memory form and the
+ * loader.  doc/carapace.yaml.5 documents every key.  The loader rejects
+ * unknown keys, wrong types and bad values with file:line:column, and a
+ * configuration that loaded without errors is the only kind a program
+ * may act on (fail closed).
+ */
+#ifndef CARAPACE_CONF_H
+#define CARAPACE_CONF_H
+
+#include <sys/types.h>
+#include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum channel_id {
+	CHANNEL_IMSG = 0,
+	CHANNEL_SIGNAL,
+	CHANNEL_GMAIL,
+	CHANNEL_DISCORD,
+	CHANNEL_MAX
+};
+
+enum audit_sink {
+	AUDIT_SINK_JOURNALD = 0,
+	AUDIT_SINK_SYSLOG,
+	AUDIT_SINK_STDERR
+};
+
+enum outbound_mode {
+	OUTBOUND_ALLOWLIST = 0,	/* not allowed → refused */
+	OUTBOUND_APPROVAL,	/* not allowed → held for the owner */
+	OUTBOUND_OPEN		/* anything not denied */
+};
+
+enum inbound_mode {
+	INBOUND_ALLOWLIST = 0,
+	INBOUND_OPEN
+};
+
+enum limit_scope {
+	LIMIT_PER_RECIPIENT = 0,
+	LIMIT_PER_CHANNEL,
+	LIMIT_PER_CLIENT
+};
+
+enum rule_action {
+	RULE_BLOCK = 0,
+	RULE_HOLD
+};
+
+/* Built-in content detectors (bit flags). */
+#define DETECT_PRIVATE_KEY	0x01
+#define DETECT_AWS_KEY		0x02
+#define DETECT_GITHUB_TOKEN	0x04
+#define DETECT_SLACK_TOKEN	0x08
+#define DETECT_JWT		0x10
+#define DETECT_CREDIT_CARD	0x20
+
+/* Inbound scrubbers (bit flags). */
+#define SCRUB_OTP		0x01
+#define SCRUB_AUTH_LINKS	0x02
+
+/* Gmail send mode. */
+enum gmail_send_mode {
+	GMAIL_SEND_DRAFT = 0,
+	GMAIL_SEND_SEND
+};
+
+struct strlist {
+	char		**items;
+	size_t		  count;
+};
+
+struct limit {
+	enum limit_scope  per;
+	unsigned int	  max;		/* 1 .. LIMIT_MAX_COUNT */
+	uint64_t	  window_ms;	/* > 0 */
+};
+#define LIMIT_MAX_COUNT	10000
+
+struct client {
+	char		*name;
+	struct strlist	 users;		/* names or decimal uids */
+	struct strlist	 groups;	/* names or decimal gids */
+	unsigned int	 channels;	/* bit (1 << enum channel_id) */
+};
+
+struct contact {
+	char		*name;
+	char		*address[CHANNEL_MAX];	/* NULL where not given */
+};
+
+struct content_rule {
+	char		*name;
+	unsigned int	 detect;	/* DETECT_* */
+	char		*pattern;	/* POSIX extended regex or NULL */
+	int		 icase;		/* default 1 */
+	regex_t		 regex;		/* compiled when pattern != NULL */
+	enum rule_action action;
+};
+
+struct channel {
+	int		  configured;	/* present in the file */
+	enum channel_id	  id;
+	char		 *tool;		/* absolute path of the real tool */
+	char		 *db;		/* imsg: --db passed to the tool */
+	uint64_t	  timeout_ms;	/* default 30000 */
+	char		  region[3];	/* ISO 3166 alpha-2, default "US" */
+	char		 *account;	/* signal/gmail account */
+	char		 *daemon_socket;/* signal */
+	enum gmail_send_mode gmail_send;
+	char		 *token_file;	/* discord */
+	char		 *api_base;	/* discord */
+	uint64_t	  max_output;	/* bytes captured from the tool */
+	uint64_t	  max_attachment;/* bytes per attachment */
+
+	enum outbound_mode outbound_mode;
+	struct strlist	  outbound_allow;
+	struct strlist	  outbound_deny;
+
+	enum inbound_mode inbound_mode;
+	struct strlist	  inbound_allow;
+	unsigned int	  scrub;	/* SCRUB_* */
+
+	struct limit	 *limits;
+	size_t		  nlimits;
+};
+
+struct config {
+	char		*path;
+	int		 version;	/* must be 1 */
+	char		*state_dir;
+	uint64_t	 map_size;	/* LMDB map size, bytes */
+	size_t		 max_line;	/* protocol line limit, bytes */
+	uint64_t	 handler_timeout_ms; /* whole-connection deadline */
+
+	enum audit_sink	 audit_sink;
+	char		*audit_socket;	/* NULL: the sink's default path */
+	char		*audit_ident;	/* syslog ident, default "carapace" */
+	int		 audit_facility;/* syslog facility, default LOG_AUTHPRIV */
+
+	struct client	*clients;
+	size_t		 nclients;
+
+	struct contact	*contacts;
+	size_t		 ncontacts;
+
+	struct channel	 channels[CHANNEL_MAX];
+
+	size_t		 content_max_length;	/* default 4000 */
+	struct content_rule *rules;
+	size_t		 nrules;
+};
+
+/* One problem found in a configuration file. */
+struct config_error {
+	char		*message;	/* "file:line:col: text" */
+};
+
+struct config_errors {
+	struct config_error *items;
+	size_t		 count;
+};
+
+/*
+ * Load and validate the file at path.  Returns 0 and sets *out on
+ * success.  Returns -1 when the file has any problem; every problem
+ * found is appended to errs (each as "file:line:column: message"; the
+ * caller frees them with config_errors_free), and *out is left NULL.
+ * check_perms != 0 also refuses a file that is group or world writable
+ * or not a regular file.
+ */
+int		 config_load(const char *path, int check_perms,
+		    struct config **out, struct config_errors *errs);
+void		 config_free(struct config *);
+void		 config_errors_free(struct config_errors *);
+
+/*
+ * The path a program should read: the -c argument if given, else
+ * $CARAPACE_CONFIG if set and non-empty, else CARAPACE_DEFAULT_CONFIG.
+ */
+const char	*config_path(const char *arg);
+
+const char	*channel_name(enum channel_id);
+/* Returns the channel with that name, or -1. */
+int		 channel_lookup(const char *name);
+
+/* Returns the contact with that alias, or NULL. */
+const struct contact *config_contact(const struct config *, const char *name);
+
+#endif /* CARAPACE_CONF_H */

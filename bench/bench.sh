@@ -10,7 +10,8 @@
 #            bench/null-handler (a do-nothing client and handler)
 #   gateway  src/shim/imsg send -> systemd-socket-activate --accept ->
 #            carapace-handler -> sim/imsg (the simulated tool)
-#   tool     sim/imsg send, run directly
+#   tool     sim/imsg send --db DIR --json ..., run directly (the command
+#            line the handler gives it)
 # overhead = gateway p50 - tool p50; overhead_ratio = overhead / floor p50
 # (target <= 1.25).  Peak RSS comes from bench/rss (wait4's rusage).
 #
@@ -58,6 +59,7 @@ mkdir -p "$T/bin" "$T/run" "$T/state" "$T/db/spool" "$T/db-direct/spool" \
     "$T/rss"
 ACT_PIDS=
 
+# shellcheck disable=SC2317  # called from the EXIT trap
 cleanup() {
 	for p in $ACT_PIDS; do
 		kill "$p" 2>/dev/null
@@ -175,7 +177,9 @@ if have carapace-handler && have imsg && have sim-imsg &&
 	GATEWAY=("$T/bin/imsg" send --to "$TO" --text hi)
 fi
 if have sim-imsg; then
-	TOOL=("$T/bin/sim-imsg" --db "$T/db-direct" send --to "$TO" --text hi)
+	# The command line the handler's imsg adapter gives the tool.
+	TOOL=("$T/bin/sim-imsg" send --db "$T/db-direct" --json --to "$TO"
+	    --text hi)
 fi
 
 # check NAME SOCKET COMMAND...: one run must succeed, or the part is
@@ -297,8 +301,10 @@ echo "overhead_ratio $RATIO (target <= 1.25)"
 # client is done: wait for all the lines.
 peak() { [ -s "$1" ] && sort -n "$1" | tail -n 1 || echo n/a; }
 wait_lines() {
-	local i=0
-	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ] && [ $i -lt 250 ]; do
+	local i=0 lines
+	while [ $i -lt 250 ]; do
+		lines=$(wc -l 2>/dev/null <"$1") || lines=0
+		[ "$lines" -ge "$2" ] && return
 		sleep 0.02
 		i=$((i + 1))
 	done

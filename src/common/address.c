@@ -234,6 +234,11 @@ check_international(char *digits, size_t *n, const char **cause)
 			memmove(digits + cclen, digits + cclen + 1,
 			    *n - cclen - 1);
 			(*n)--;
+			if (*n > cclen && digits[cclen] == '0') {
+				*cause = "number starts with 0 after the "
+				    "country code";
+				return -1;
+			}
 		}
 		if (regions[i].rule == NATIONAL_NANP &&
 		    (*n != 11 || digits[1] < '2')) {

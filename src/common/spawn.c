@@ -30,9 +30,8 @@
 #include "config.h"
 
 /*
- * The descriptor and signal guarantees above depend on what configure
- * found: refuse to build against src/common/config.h (the gateway
- * configuration header) in place of the configure header.
+ * The descriptor guarantees above depend on what configure found:
+ * refuse to build if some other config.h came first.
  */
 #ifndef PACKAGE_NAME
 #error "config.h is not the configure header: check the include path order"

@@ -78,8 +78,13 @@ ctl_open(struct ctl *ctl, int flags)
 		config_errors_free(&errs);
 		fatalx("invalid configuration");
 	}
-	if ((r = state_open(ctl->s.cfg->state_dir, ctl->s.cfg->map_size,
-	    flags, &ctl->s.state)) != 0)
+	r = state_open(ctl->s.cfg->state_dir, ctl->s.cfg->map_size, flags,
+	    &ctl->s.state);
+	/* No gateway has run yet: create the (empty) state. */
+	if (r != 0 && (flags & STATE_RDONLY))
+		r = state_open(ctl->s.cfg->state_dir, ctl->s.cfg->map_size,
+		    flags & ~STATE_RDONLY, &ctl->s.state);
+	if (r != 0)
 		fatalx("state %s: %s", ctl->s.cfg->state_dir,
 		    state_strerror(r));
 	if (flags & STATE_RDONLY)

@@ -54,6 +54,15 @@ expect_match() {
 
 finish() {
 	stop_gateway
+	# Sanitizer builds: every process logs its reports under $T/san.
+	if [ -n "${T:-}" ] && [ -d "$T/san" ]; then
+		if [ -n "$(ls -A "$T/san")" ]; then
+			not_ok "sanitizers reported problems"
+			head -c 20000 "$T"/san/*
+		else
+			ok "no sanitizer reports from any process"
+		fi
+	fi
 	echo "$passed passed, $failed failed"
 	if [ -n "${T:-}" ] && [ "$failed" -eq 0 ] && [ -z "${KEEP:-}" ]; then
 		rm -rf "$T"
@@ -108,6 +117,12 @@ setup() {
 	chmod 700 "$T/state"
 	SOCK=$T/run/gw.sock
 	CONF=$T/carapace.yaml
+	if [ "${CP_SANITIZERS:-0}" = 1 ]; then
+		mkdir -m 1777 "$T/san"
+		ASAN_OPTIONS="log_path=$T/san/asan:detect_leaks=1"
+		UBSAN_OPTIONS="log_path=$T/san/ubsan:print_stacktrace=1"
+		export ASAN_OPTIONS UBSAN_OPTIONS
+	fi
 	trap 'stop_gateway' EXIT
 }
 
@@ -134,7 +149,7 @@ channels:
   imsg:
     tool: $T/bin/sim-imsg
     db: $T/sim
-    timeout: 5s
+    timeout: ${TOOL_TIMEOUT:-10s}
     region: US
     outbound:
       mode: $mode
@@ -159,6 +174,8 @@ start_gateway() {
 	rm -f "$SOCK"
 	setpriv --reuid="$GW_USER" --regid="$GW_USER" --init-groups \
 	    systemd-socket-activate --accept -l "$SOCK" \
+	    -E ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
+	    -E UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
 	    "$T/bin/carapace-handler" -c "$CONF" \
 	    >>"$T/handler.log" 2>&1 &
 	GW_PID=$!
@@ -184,6 +201,7 @@ as() {
 	shift
 	setpriv --reuid="$u" --regid="$u" --init-groups \
 	    env -i PATH=/usr/bin:/bin HOME="$T/home" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
 	    CARAPACE_SOCKET="$SOCK" "$@"
 }
 

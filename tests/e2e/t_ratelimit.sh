@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 setup
-LIMIT_MAX=5 default_config allowlist
+LIMIT_MAX=5 TOOL_TIMEOUT=60s default_config allowlist
 start_gateway
 
 before=$(audit_count)

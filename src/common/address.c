@@ -42,7 +42,7 @@ enum national_rule {
 struct region {
 	const char	*code;		/* ISO 3166 alpha-2 */
 	const char	*cc;		/* country calling code */
-	const char	*idd;		/* international prefix other than "00" */
+	const char	*idd;		/* international prefix besides "00" */
 	enum national_rule rule;
 	size_t		 nsn_min;	/* national significant number length */
 	size_t		 nsn_max;
@@ -104,7 +104,7 @@ region_find(const char *code)
 {
 	size_t	i;
 
-	if (code == NULL || strlen(code) != 2)
+	if (code == NULL || strnlen(code, 3) != 2)
 		return NULL;
 	for (i = 0; i < sizeof(regions) / sizeof(regions[0]); i++) {
 		if (to_lower((unsigned char)code[0]) ==
@@ -262,7 +262,8 @@ static int
 normalize_phone(const char *s, size_t len, const char *region, char *out,
     size_t outlen, const char **cause)
 {
-	char			 raw[PHONE_MAX_RAW + 1], digits[PHONE_MAX_RAW + 1];
+	char			 raw[PHONE_MAX_RAW + 1];
+	char			 digits[PHONE_MAX_RAW + 1];
 	const struct region	*r;
 	size_t			 i, n = 0, nd, idd, skip = 0;
 	int			 plus = 0, depth = 0;
@@ -759,7 +760,8 @@ policy_outbound(const struct config *cfg, const struct channel *chan,
 		return;
 	memset(v, 0, sizeof(*v));
 	v->kind = VERDICT_DENY;
-	if (cfg == NULL || chan == NULL || (unsigned int)chan->id >= CHANNEL_MAX) {
+	if (cfg == NULL || chan == NULL ||
+	    (unsigned int)chan->id >= CHANNEL_MAX) {
 		v->rule = "policy";
 		(void)strlcpy(v->reason, "no configuration for this channel",
 		    sizeof(v->reason));
@@ -777,7 +779,8 @@ policy_outbound(const struct config *cfg, const struct channel *chan,
 	 */
 	if (!is_normalized(normalized, NULL)) {
 		v->rule = "address";
-		(void)strlcpy(v->reason, "recipient is not a normalised address",
+		(void)strlcpy(v->reason,
+		    "recipient is not a normalised address",
 		    sizeof(v->reason));
 		return;
 	}

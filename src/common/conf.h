@@ -122,6 +122,9 @@ struct channel {
 	enum inbound_mode inbound_mode;
 	struct strlist	  inbound_allow;
 	unsigned int	  scrub;	/* SCRUB_* */
+	int		  from_me;	/* show the owner's own messages */
+	uint64_t	  keep_messages;/* inbox retention by count (0: none) */
+	uint64_t	  keep_for_ms;	/* inbox retention by age (0: none) */
 
 	struct limit	 *limits;
 	size_t		  nlimits;

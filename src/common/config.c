@@ -287,12 +287,17 @@ static const char *const outbound_modes[] = {
 	[OUTBOUND_OPEN] = "open",
 };
 
-enum inbound_key { IN_MODE, IN_ALLOW, IN_SCRUB, IN_NKEYS };
+enum inbound_key { IN_MODE, IN_ALLOW, IN_SCRUB, IN_FROM_ME, IN_KEEP_MESSAGES,
+	IN_KEEP_FOR, IN_NKEYS };
 static const char *const inbound_keys[IN_NKEYS] = {
 	[IN_MODE] = "mode",
 	[IN_ALLOW] = "allow",
 	[IN_SCRUB] = "scrub",
+	[IN_FROM_ME] = "from_me",
+	[IN_KEEP_MESSAGES] = "keep_messages",
+	[IN_KEEP_FOR] = "keep_for",
 };
+static const char *const from_me_modes[] = { "hide", "show" };
 static const char *const inbound_modes[] = {
 	[INBOUND_ALLOWLIST] = "allowlist",
 	[INBOUND_OPEN] = "open",
@@ -1759,6 +1764,16 @@ inbound_key(struct parse *p, void *arg, int key)
 		(void)get_flags(p, scrub_names, scrub_bits, NITEMS(scrub_names),
 		    0, &ch->scrub);
 		break;
+	case IN_FROM_ME:
+		if (get_name(p, from_me_modes, NITEMS(from_me_modes), &k) == 0)
+			ch->from_me = k;
+		break;
+	case IN_KEEP_MESSAGES:
+		(void)get_uint(p, 0, 100000000, &ch->keep_messages);
+		break;
+	case IN_KEEP_FOR:
+		(void)get_duration(p, 0, 3660 * DAY_MS, &ch->keep_for_ms);
+		break;
 	}
 }
 
@@ -1998,6 +2013,9 @@ set_defaults(struct config *cf)
 		ch->max_attachment = 100 * MIB;
 		ch->outbound_mode = OUTBOUND_ALLOWLIST;
 		ch->inbound_mode = INBOUND_ALLOWLIST;
+		ch->from_me = 1;
+		ch->keep_messages = 100000;
+		ch->keep_for_ms = 30 * DAY_MS;
 	}
 }
 

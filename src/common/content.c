@@ -538,8 +538,8 @@ detect_credit_card(const char *s)
 			ng++;
 			n = 0;
 			sum = 0;
-			for (a = ng; a > 0 && n + glen[a - 1] <= CARD_MAX_DIGITS;
-			    a--) {
+			for (a = ng; a > 0 &&
+			    n + glen[a - 1] <= CARD_MAX_DIGITS; a--) {
 				for (j = glen[a - 1]; j > 0; j--, n++) {
 					d = (unsigned int)(s[start[a - 1] +
 					    j - 1] - '0');
@@ -601,7 +601,8 @@ content_check(const struct config *cfg, const char *text, size_t len,
 	v->rule = "content";
 	if (cfg == NULL || text == NULL || (cfg->nrules > 0 &&
 	    cfg->rules == NULL)) {
-		(void)strlcpy(v->reason, "no content policy", sizeof(v->reason));
+		(void)strlcpy(v->reason, "no content policy",
+		    sizeof(v->reason));
 		return;
 	}
 	if (!util_utf8_valid(text, len)) {

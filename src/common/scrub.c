@@ -37,6 +37,16 @@
  *   letters and digits with at least two digits ("code: A7K2Q9").
  *
  * Numbers inside URLs are left to the link scrubber.
+ *
+ * What counts as an authentication link (http://, https:// or www.):
+ * credentials before the host ("user:pass@"), a host whose first labels
+ * say login, signin, auth or sso, a path or query word starting with
+ * login, logon, signin, magic, verif, reset, passw, confirm, activat,
+ * authent, authoriz, oauth or invit, the words auth, otp, sso, 2fa, mfa,
+ * session, "sign in", "log in", "one time", or a credential-bearing
+ * parameter (token=, code=, ticket=, nonce=, otp=, pin=, key=).  The
+ * word "unsubscribe" alone does not make a link one, though a token in
+ * it does.  Prose punctuation after a link is not part of it.
  */
 #include "config.h"
 
@@ -499,7 +509,8 @@ numeric_code(struct scan *sc, size_t i, size_t *end)
 
 	if (is_reference(sc, g1s))
 		return 0;
-	year = *end - g1s == 4 && ((sc->s[g1s] == '1' && sc->s[g1s + 1] == '9') ||
+	year = *end - g1s == 4 &&
+	    ((sc->s[g1s] == '1' && sc->s[g1s + 1] == '9') ||
 	    (sc->s[g1s] == '2' && sc->s[g1s + 1] == '0'));
 	if (keyword_adjacent(sc, g1s, *end))
 		return 1;
@@ -545,7 +556,8 @@ alnum_code(const struct scan *sc, size_t i, size_t e)
 		return 0;
 	if ((len = prev_word(sc, j, &ws, 0)) == 0)
 		return 0;
-	return word_in(sc->s + ws, len, words, sizeof(words) / sizeof(words[0]));
+	return word_in(sc->s + ws, len, words,
+	    sizeof(words) / sizeof(words[0]));
 }
 
 /* Length of a URL starting at i ("http://", "https://", "www."), or 0. */
@@ -629,10 +641,10 @@ url_is_auth(const char *u, size_t len)
 		for (k = 0; k < sizeof(link_words) / sizeof(link_words[0]);
 		    k++) {
 			plen = strlen(link_words[k].word);
-			if (tl < plen || (!link_words[k].prefix && tl != plen) ||
-			    !at_icase(u, len, ts, link_words[k].word))
-				continue;
-			return 1;
+			if (tl >= plen && (link_words[k].prefix ||
+			    tl == plen) && at_icase(u, len, ts,
+			    link_words[k].word))
+				return 1;
 		}
 		if (i < len && u[i] == '=' && word_in(u + ts, tl, link_params,
 		    sizeof(link_params) / sizeof(link_params[0])))

@@ -103,4 +103,61 @@ int		 state_audit_verify(struct state *, uint64_t *count,
 int		 state_audit_foreach(struct state *, uint64_t from,
 		    int (*fn)(json_t *rec, void *arg), void *arg);
 
+/*
+ * Inbox.  Each channel has its own sequence of cursors, strictly
+ * increasing.  Watchers publish what inbound policy lets through;
+ * handlers read from a cursor on.  A watcher's own resume position in
+ * its tool's stream is stored in the same transaction as the message it
+ * produced, so a crash or restart neither loses nor repeats a message.
+ */
+#define STATE_CHANNEL_MAX	32	/* longest channel name */
+#define STATE_POSITION_MAX	256	/* longest watcher position */
+
+/*
+ * In one write transaction: store msg (a JSON object; NULL when the
+ * message was hidden by policy and only the position moves) under a new
+ * cursor for channel, and record position as the watcher's resume
+ * point.  The cursor is cursor_hint when that is larger than every
+ * earlier cursor of the channel (imsg uses its rowids), else the last
+ * cursor + 1.  *cursor_out gets the cursor (0 when msg is NULL).  After
+ * the commit, the inbox wake file is touched so that subscribers wake.
+ */
+int		 state_inbox_publish(struct state *, const char *channel,
+		    json_t *msg, uint64_t cursor_hint, uint64_t now_ms,
+		    const char *position, uint64_t *cursor_out);
+
+/* The watcher's resume position for channel; "" when none yet. */
+int		 state_watch_position(struct state *, const char *channel,
+		    char *out, size_t outlen);
+
+/* The last cursor published on channel (0 if none). */
+int		 state_inbox_last(struct state *, const char *channel,
+		    uint64_t *cursor);
+
+/*
+ * Call fn for up to limit messages of channel with cursor > since, in
+ * cursor order, until fn returns non-zero.  msg is borrowed.
+ */
+int		 state_inbox_read(struct state *, const char *channel,
+		    uint64_t since, size_t limit,
+		    int (*fn)(uint64_t cursor, json_t *msg, void *arg),
+		    void *arg);
+
+/*
+ * Retention: remove the oldest messages of channel beyond max_count
+ * (0: no count limit) or published more than max_age_ms ago (0: no age
+ * limit), at most batch per call (short write transactions, so writers
+ * are never held up for long).  *removed gets the number removed; call
+ * again while it equals batch.
+ */
+int		 state_inbox_compact(struct state *, const char *channel,
+		    size_t max_count, uint64_t max_age_ms, uint64_t now_ms,
+		    size_t batch, size_t *removed);
+
+/*
+ * The file touched after every publish: subscribers watch it (inotify,
+ * kqueue) to sleep until the inbox changes.  Returns its path.
+ */
+const char	*state_inbox_wake_path(struct state *);
+
 #endif /* CARAPACE_STATE_H */

@@ -160,8 +160,9 @@ build_config(struct config *cfg)
 {
 	const struct rule_spec	*rs;
 	struct content_rule	*r;
-	size_t			 i, n = sizeof(rule_specs) / sizeof(rule_specs[0]);
+	size_t			 i, n;
 
+	n = sizeof(rule_specs) / sizeof(rule_specs[0]);
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->content_max_length = MAX_LENGTH;
 	cfg->rules = calloc(n, sizeof(*cfg->rules));

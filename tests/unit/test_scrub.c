@@ -110,7 +110,8 @@ static void
 test_cases_file(void **state)
 {
 	FILE		*f = open_data("scrub/cases.txt");
-	char		 line[LINE_MAX_LEN], in[LINE_MAX_LEN], want[LINE_MAX_LEN];
+	char		 line[LINE_MAX_LEN], in[LINE_MAX_LEN];
+	char		 want[LINE_MAX_LEN];
 	char		*field[3], *p, *out;
 	size_t		 lineno = 0, nf, ncases = 0, nsame = 0;
 	unsigned int	 flags;

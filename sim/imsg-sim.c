@@ -46,7 +46,7 @@ struct sim {
 	char			**argv;
 	struct shim_imsg_args	 args;
 	const char		*dir;
-	json_t			*params;	/* the request the shim would send */
+	json_t			*params;	/* what the shim would send */
 };
 
 static int	 knob(const char *, const char *);
@@ -91,14 +91,13 @@ fault_knobs(const char *dir)
 	if (knob(dir, "sim-flood")) {
 		memset(buf, 'x', sizeof(buf));
 		buf[sizeof(buf) - 1] = '\n';
-		for (off = 0; off < FLOOD_BYTES; off += (size_t)n)
-			if ((n = write(STDOUT_FILENO, buf, sizeof(buf))) == -1) {
-				if (errno == EINTR) {
-					n = 0;
-					continue;
-				}
+		for (off = 0; off < FLOOD_BYTES; off += (size_t)n) {
+			n = write(STDOUT_FILENO, buf, sizeof(buf));
+			if (n == -1 && errno == EINTR)
+				n = 0;
+			else if (n == -1)
 				exit(1);
-			}
+		}
 		exit(0);
 	}
 }
@@ -419,6 +418,7 @@ cmd_send(struct sim *s)
 {
 	json_t		*chats, *chat, *rec, *argv, *id;
 	const char	*ident = "", *guid = "", *why;
+	char		 resolved_ident[512] = "", resolved_guid[512] = "";
 	char		 buf[FAIL_MAX], detail[PATH_MAX + 128], path[PATH_MAX];
 	FILE		*f;
 	size_t		 i, n;
@@ -449,6 +449,8 @@ cmd_send(struct sim *s)
 			json_decref(chats);
 			return 1;
 		}
+		(void)strlcpy(resolved_ident, ident, sizeof(resolved_ident));
+		(void)strlcpy(resolved_guid, guid, sizeof(resolved_guid));
 		if (*ident == '\0' && *guid == '\0') {
 			swift_error("invalidChatTarget",
 			    "Missing chat identifier or guid");
@@ -493,6 +495,12 @@ cmd_send(struct sim *s)
 	COPY("chat_guid");
 	COPY("text");
 #undef COPY
+	if (id != NULL) {
+		(void)json_object_set_new(rec, "resolved_chat_identifier",
+		    json_string(resolved_ident));
+		(void)json_object_set_new(rec, "resolved_chat_guid",
+		    json_string(resolved_guid));
+	}
 	(void)json_object_set_new(rec, "service", shim_json_string(
 	    s->args.service != NULL ? s->args.service : "auto"));
 	(void)json_object_set_new(rec, "region", shim_json_string(

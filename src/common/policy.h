@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "conf.h"
 
 #define ADDR_MAX	320	/* longest normalised address, with NUL */
@@ -109,5 +111,21 @@ int	 luhn_valid(const char *digits, size_t n);
  * allocation failure.
  */
 char	*scrub_text(unsigned int scrub, const char *text, int *changed);
+
+/*
+ * Inbound decisions on imsg-shaped messages (inbound.c).  A chat is
+ * visible when named as chat:<id> in inbound.allow (*explicit set: all
+ * its senders are then visible), or, for a one-to-one chat, when its
+ * identifier is an allowed address.  A message is visible when its chat
+ * is, and it is the owner's own (inbound.from_me) or its sender is
+ * allowed.  Returns 1 visible, 0 hidden.
+ */
+int	 inbound_chat_visible(const struct config *, const struct channel *,
+	    long long chat_id, const char *identifier, int is_group,
+	    int *explicit);
+int	 inbound_message_visible(const struct config *,
+	    const struct channel *, json_t *msg);
+/* Scrub msg's text in place; 0, or -1 if it cannot (then hide it). */
+int	 inbound_scrub(const struct channel *, json_t *msg);
 
 #endif /* CARAPACE_POLICY_H */

@@ -98,6 +98,8 @@ static void	 pause_us(uint64_t);
 static int	 supervise(pid_t, struct capture *, struct capture *,
 		    uint64_t);
 static int	 reap(pid_t, int *);
+static int	 spawn_child(const char *, char *const [], char *const [], int,
+		    int, int, pid_t *);
 
 static int
 capture_init(struct capture *c, size_t max)
@@ -352,23 +354,91 @@ reap(pid_t pid, int *status)
 	}
 }
 
+/*
+ * Start path with stdin from in_fd (/dev/null when -1), stdout on
+ * out_fd and stderr on err_fd (left as the caller's when err_fd is
+ * STDERR_FILENO), an empty signal mask, default dispositions and its own
+ * process group.  Returns 0 with *pid set, or -1 with errno set.
+ */
+static int
+spawn_child(const char *path, char *const argv[], char *const envp[],
+    int in_fd, int out_fd, int err_fd, pid_t *pid)
+{
+	posix_spawn_file_actions_t	 actions;
+	posix_spawnattr_t		 attr;
+	sigset_t			 mask, defaults;
+	int				 rc, have_attr = 0;
+
+	if ((rc = posix_spawn_file_actions_init(&actions)) != 0) {
+		errno = rc;
+		return -1;
+	}
+	if (in_fd == -1)
+		rc = posix_spawn_file_actions_addopen(&actions, STDIN_FILENO,
+		    "/dev/null", O_RDONLY, 0);
+	else
+		rc = posix_spawn_file_actions_adddup2(&actions, in_fd,
+		    STDIN_FILENO);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_adddup2(&actions, out_fd,
+		    STDOUT_FILENO);
+	if (rc == 0 && err_fd != STDERR_FILENO)
+		rc = posix_spawn_file_actions_adddup2(&actions, err_fd,
+		    STDERR_FILENO);
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+	if (rc == 0)
+		rc = posix_spawn_file_actions_addclosefrom_np(&actions,
+		    STDERR_FILENO + 1);
+#endif
+	if (rc != 0) {
+		errno = rc;
+		goto out;
+	}
+
+	if ((rc = posix_spawnattr_init(&attr)) != 0) {
+		errno = rc;
+		goto out;
+	}
+	have_attr = 1;
+	(void)sigemptyset(&mask);
+	(void)sigfillset(&defaults);
+	(void)sigdelset(&defaults, SIGKILL);
+	(void)sigdelset(&defaults, SIGSTOP);
+	if ((rc = posix_spawnattr_setsigmask(&attr, &mask)) != 0 ||
+	    (rc = posix_spawnattr_setsigdefault(&attr, &defaults)) != 0 ||
+	    (rc = posix_spawnattr_setpgroup(&attr, 0)) != 0 ||
+	    (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)) != 0) {
+		errno = rc;
+		goto out;
+	}
+
+	/* posix_spawn returns an error number; it does not set errno. */
+	rc = posix_spawn(pid, path, &actions, &attr, argv, envp);
+	if (rc != 0)
+		errno = rc;
+out:
+	(void)posix_spawn_file_actions_destroy(&actions);
+	if (have_attr)
+		(void)posix_spawnattr_destroy(&attr);
+	if (rc != 0)
+		errno = rc;
+	return rc == 0 ? 0 : -1;
+}
+
 int
 spawn_run(const char *path, char *const argv[], char *const envp[],
     int stdin_fd, uint64_t timeout_ms, size_t max_out,
     struct spawn_result *res)
 {
-	posix_spawn_file_actions_t	 actions;
-	posix_spawnattr_t		 attr;
 	struct sigaction		 saved_chld, dfl;
 	struct capture			 out, err;
-	sigset_t			 mask, defaults;
 	uint64_t			 now, deadline;
 	pid_t				 pid;
 	int				 outpipe[2] = { -1, -1 };
 	int				 errpipe[2] = { -1, -1 };
 	int				 in_copy = -1, restore_chld = 0;
-	int				 have_actions = 0, have_attr = 0;
-	int				 rc, status, timed_out, saved_errno;
+	int				 status, timed_out, saved_errno;
 
 	if (res == NULL) {
 		errno = EINVAL;
@@ -409,51 +479,6 @@ spawn_run(const char *path, char *const argv[], char *const envp[],
 			goto fail;
 	}
 
-	if ((rc = posix_spawn_file_actions_init(&actions)) != 0) {
-		errno = rc;
-		goto fail;
-	}
-	have_actions = 1;
-	if (in_copy == -1)
-		rc = posix_spawn_file_actions_addopen(&actions, STDIN_FILENO,
-		    "/dev/null", O_RDONLY, 0);
-	else
-		rc = posix_spawn_file_actions_adddup2(&actions, in_copy,
-		    STDIN_FILENO);
-	if (rc == 0)
-		rc = posix_spawn_file_actions_adddup2(&actions, outpipe[1],
-		    STDOUT_FILENO);
-	if (rc == 0)
-		rc = posix_spawn_file_actions_adddup2(&actions, errpipe[1],
-		    STDERR_FILENO);
-#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
-	if (rc == 0)
-		rc = posix_spawn_file_actions_addclosefrom_np(&actions,
-		    STDERR_FILENO + 1);
-#endif
-	if (rc != 0) {
-		errno = rc;
-		goto fail;
-	}
-
-	if ((rc = posix_spawnattr_init(&attr)) != 0) {
-		errno = rc;
-		goto fail;
-	}
-	have_attr = 1;
-	(void)sigemptyset(&mask);
-	(void)sigfillset(&defaults);
-	(void)sigdelset(&defaults, SIGKILL);
-	(void)sigdelset(&defaults, SIGSTOP);
-	if ((rc = posix_spawnattr_setsigmask(&attr, &mask)) != 0 ||
-	    (rc = posix_spawnattr_setsigdefault(&attr, &defaults)) != 0 ||
-	    (rc = posix_spawnattr_setpgroup(&attr, 0)) != 0 ||
-	    (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)) != 0) {
-		errno = rc;
-		goto fail;
-	}
-
 	/* The child's status must come to us, not be discarded. */
 	if (sigaction(SIGCHLD, NULL, &saved_chld) == -1)
 		goto fail;
@@ -467,19 +492,12 @@ spawn_run(const char *path, char *const argv[], char *const envp[],
 		restore_chld = 1;
 	}
 
-	/* posix_spawn returns an error number; it does not set errno. */
-	rc = posix_spawn(&pid, path, &actions, &attr, argv, envp);
-	if (rc != 0) {
-		errno = rc;
+	if (spawn_child(path, argv, envp, in_copy, outpipe[1], errpipe[1],
+	    &pid) == -1)
 		goto fail;
-	}
 	now = util_mono_ms();
 	deadline = timeout_ms > UINT64_MAX - now ? UINT64_MAX :
 	    now + timeout_ms;
-
-	(void)posix_spawn_file_actions_destroy(&actions);
-	(void)posix_spawnattr_destroy(&attr);
-	have_actions = have_attr = 0;
 	/* Only the child may hold the write ends, or EOF never comes. */
 	(void)close(outpipe[1]);
 	(void)close(errpipe[1]);
@@ -513,10 +531,6 @@ spawn_run(const char *path, char *const argv[], char *const envp[],
 
 fail:
 	saved_errno = errno;
-	if (have_actions)
-		(void)posix_spawn_file_actions_destroy(&actions);
-	if (have_attr)
-		(void)posix_spawnattr_destroy(&attr);
 	if (restore_chld)
 		(void)sigaction(SIGCHLD, &saved_chld, NULL);
 	if (in_copy != -1)
@@ -586,4 +600,63 @@ spawn_default_env(void)
 	built_for = uid;
 	built = 1;
 	return env;
+}
+
+int
+spawn_stream_start(const char *path, char *const argv[], char *const envp[],
+    struct spawn_stream *st)
+{
+	int	pipefd[2] = { -1, -1 }, saved;
+
+	st->pid = -1;
+	st->out = -1;
+	if (path == NULL || path[0] != '/' || argv == NULL ||
+	    argv[0] == NULL || envp == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (spawn_pipe(pipefd) == -1)
+		return -1;
+	if (spawn_child(path, argv, envp, -1, pipefd[1], STDERR_FILENO,
+	    &st->pid) == -1) {
+		saved = errno;
+		(void)close(pipefd[0]);
+		(void)close(pipefd[1]);
+		errno = saved;
+		return -1;
+	}
+	(void)close(pipefd[1]);
+	st->out = pipefd[0];
+	return 0;
+}
+
+int
+spawn_stream_exited(struct spawn_stream *st, int *status)
+{
+	if (st->pid == -1)
+		return 1;
+	if (!leader_exited(st->pid))
+		return 0;
+	/* Whatever it started goes with it, before its id can be reused. */
+	(void)kill(-st->pid, SIGKILL);
+	if (reap(st->pid, status) == -1)
+		*status = -1;
+	st->pid = -1;
+	return 1;
+}
+
+void
+spawn_stream_stop(struct spawn_stream *st)
+{
+	int	status;
+
+	if (st->out != -1) {
+		(void)close(st->out);
+		st->out = -1;
+	}
+	if (st->pid == -1)
+		return;
+	(void)kill(-st->pid, SIGKILL);
+	(void)reap(st->pid, &status);
+	st->pid = -1;
 }

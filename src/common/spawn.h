@@ -9,6 +9,7 @@
 #define CARAPACE_SPAWN_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 struct spawn_result {
@@ -35,6 +36,27 @@ int	 spawn_run(const char *path, char *const argv[], char *const envp[],
 	    int stdin_fd, uint64_t timeout_ms, size_t max_out,
 	    struct spawn_result *res);
 void	 spawn_result_free(struct spawn_result *);
+
+/*
+ * A long-running tool whose stdout is read as a stream (watchers): the
+ * same confinement as spawn_run, stdin from /dev/null, stderr shared
+ * with the caller's (a log), stdout on st->out (close-on-exec).
+ */
+struct spawn_stream {
+	pid_t		 pid;		/* -1 once reaped */
+	int		 out;		/* read end of its stdout, or -1 */
+};
+
+/* Returns 0, or -1 with errno set. */
+int	 spawn_stream_start(const char *path, char *const argv[],
+	    char *const envp[], struct spawn_stream *st);
+/*
+ * Has it exited?  Reaps it (and kills its process group) if so, with
+ * *status as from waitpid; returns 1 then, 0 while it runs.
+ */
+int	 spawn_stream_exited(struct spawn_stream *st, int *status);
+/* Close its stdout, kill its process group and reap it. */
+void	 spawn_stream_stop(struct spawn_stream *st);
 
 /* The minimal environment given to every tool: PATH, HOME, LANG. */
 char	**spawn_default_env(void);

@@ -5,9 +5,12 @@
 #include <sys/socket.h>
 #include <sys/ucred.h>
 #include <sys/un.h>
+#include <sys/event.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compat.h"
 #include "osdep.h"
@@ -37,4 +40,38 @@ osdep_peer_cred(int fd, struct peer_cred *pc)
 		pid = -1;
 	pc->pid = pid;
 	return 0;
+}
+
+int
+osdep_watch_file(const char *path)
+{
+	struct kevent	ev;
+	int		kq, fd;
+
+	if ((fd = open(path, O_EVTONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if ((kq = kqueue()) == -1) {
+		close(fd);
+		return -1;
+	}
+	/* The vnode descriptor stays open for the life of the process. */
+	EV_SET(&ev, fd, EVFILT_VNODE, EV_ADD | EV_CLEAR,
+	    NOTE_WRITE | NOTE_ATTRIB | NOTE_EXTEND, 0, NULL);
+	if (kevent(kq, &ev, 1, NULL, 0, NULL) == -1 ||
+	    fcntl(kq, F_SETFD, FD_CLOEXEC) == -1) {
+		close(kq);
+		close(fd);
+		return -1;
+	}
+	return kq;
+}
+
+void
+osdep_watch_drain(int kq)
+{
+	struct kevent		ev;
+	struct timespec		zero = { 0, 0 };
+
+	while (kevent(kq, NULL, 0, &ev, 1, &zero) > 0)
+		;
 }

@@ -3,9 +3,11 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/inotify.h>
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compat.h"
 #include "osdep.h"
@@ -36,4 +38,28 @@ osdep_peer_cred(int fd, struct peer_cred *pc)
 	pc->ngroups = len / sizeof(gid_t);
 #endif
 	return 0;
+}
+
+int
+osdep_watch_file(const char *path)
+{
+	int	fd;
+
+	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
+		return -1;
+	if (inotify_add_watch(fd, path, IN_MODIFY | IN_ATTRIB |
+	    IN_CLOSE_WRITE) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void
+osdep_watch_drain(int fd)
+{
+	char	buf[4096] __attribute__((__aligned__(8)));
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
 }

@@ -19,3 +19,16 @@ osdep_peer_cred(int fd, struct peer_cred *pc)
 	errno = ENOTSUP;
 	return -1;
 }
+
+int
+osdep_watch_file(const char *path)
+{
+	(void)path;
+	return -1;
+}
+
+void
+osdep_watch_drain(int fd)
+{
+	(void)fd;
+}

@@ -28,4 +28,14 @@ struct peer_cred {
  */
 int	 osdep_peer_cred(int fd, struct peer_cred *);
 
+/*
+ * A descriptor that becomes readable when the file at path is written
+ * (inotify on Linux, kqueue on macOS).  Returns it (close-on-exec,
+ * non-blocking), or -1 where the platform has no such thing: callers
+ * then fall back to a timer.
+ */
+int	 osdep_watch_file(const char *path);
+/* Consume the pending events so the descriptor can signal again. */
+void	 osdep_watch_drain(int fd);
+
 #endif /* CARAPACE_OSDEP_H */

@@ -45,7 +45,8 @@ argv_start(struct argv *a, const struct channel *ch, const char *command)
 	a->n = 0;
 	argv_add(a, ch->tool);
 	argv_add(a, command);
-	if (ch->db != NULL) {
+	/* imsg's status takes no --db: it reports on the whole system. */
+	if (ch->db != NULL && strcmp(command, "status") != 0) {
 		argv_add(a, "--db");
 		argv_add(a, ch->db);
 	}
@@ -223,49 +224,6 @@ struct filter {
 	size_t			 hidden;
 };
 
-/*
- * Is the chat visible?  Explicitly allowed as chat:<id>, or (one-to-one
- * chats) its identifier is an allowed address.  Groups need chat:<id>.
- * *explicit says whether chat:<id> matched (every sender then visible).
- */
-static int
-chat_visible(const struct filter *f, json_int_t id, const char *identifier,
-    int is_group, int *explicit)
-{
-	char		 want[64], norm[ADDR_MAX];
-	enum addr_kind	 kind;
-
-	*explicit = 0;
-	if (f->ch->inbound_mode == INBOUND_OPEN) {
-		*explicit = 1;
-		return 1;
-	}
-	(void)snprintf(want, sizeof(want), "chat:%lld", (long long)id);
-	if (policy_match(f->c->s->cfg, f->ch->id, &f->ch->inbound_allow,
-	    want, NULL)) {
-		*explicit = 1;
-		return 1;
-	}
-	if (is_group || identifier == NULL)
-		return 0;
-	if (addr_normalize(identifier, f->ch->region, norm, sizeof(norm),
-	    &kind, NULL) == -1)
-		return 0;
-	return policy_inbound_visible(f->c->s->cfg, f->ch, norm);
-}
-
-static int
-sender_visible(const struct filter *f, const char *sender)
-{
-	char		 norm[ADDR_MAX];
-	enum addr_kind	 kind;
-
-	if (sender == NULL || addr_normalize(sender, f->ch->region, norm,
-	    sizeof(norm), &kind, NULL) == -1)
-		return 0;
-	return policy_inbound_visible(f->c->s->cfg, f->ch, norm);
-}
-
 static void
 filter_chat(json_t *chat, void *arg)
 {
@@ -275,7 +233,8 @@ filter_chat(json_t *chat, void *arg)
 	if ((json_int_t)json_array_size(f->keep) >= f->limit)
 		return;
 	if (!json_is_integer(json_object_get(chat, "id")) ||
-	    !chat_visible(f, json_integer_value(json_object_get(chat, "id")),
+	    !inbound_chat_visible(f->c->s->cfg, f->ch,
+	    (long long)json_integer_value(json_object_get(chat, "id")),
 	    json_string_value(json_object_get(chat, "identifier")),
 	    json_is_true(json_object_get(chat, "is_group")), &explicit)) {
 		f->hidden++;
@@ -288,33 +247,13 @@ static void
 filter_message(json_t *m, void *arg)
 {
 	struct filter	*f = arg;
-	json_t		*text;
-	char		*scrubbed;
-	int		 explicit, changed = 0;
 
 	if ((json_int_t)json_array_size(f->keep) >= f->limit)
 		return;
-	if (!json_is_integer(json_object_get(m, "chat_id")) ||
-	    !chat_visible(f, json_integer_value(json_object_get(m, "chat_id")),
-	    json_string_value(json_object_get(m, "chat_identifier")),
-	    json_is_true(json_object_get(m, "is_group")), &explicit) ||
-	    (!explicit && !json_is_true(json_object_get(m, "is_from_me")) &&
-	    !sender_visible(f, json_string_value(json_object_get(m,
-	    "sender"))))) {
+	if (!inbound_message_visible(f->c->s->cfg, f->ch, m) ||
+	    inbound_scrub(f->ch, m) == -1) {
 		f->hidden++;
 		return;
-	}
-	text = json_object_get(m, "text");
-	if (f->ch->scrub != 0 && json_is_string(text)) {
-		scrubbed = scrub_text(f->ch->scrub, json_string_value(text),
-		    &changed);
-		if (scrubbed == NULL) {
-			f->hidden++;	/* cannot scrub: do not show */
-			return;
-		}
-		if (changed)
-			json_object_set_new(m, "text", json_string(scrubbed));
-		free(scrubbed);
 	}
 	json_array_append(f->keep, m);
 }

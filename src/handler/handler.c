@@ -18,6 +18,7 @@
 #include "compat.h"
 #include "handler.h"
 #include "log.h"
+#include "osdep.h"
 #include "protocol.h"
 #include "rpc.h"
 #include "util.h"
@@ -169,7 +170,7 @@ handle_request(struct session *s, json_t *v)
 			    "channel %s is not configured", c.channel);
 			goto done;
 		}
-		if (ch->id != CHANNEL_IMSG) {
+		if (ch->id != CHANNEL_IMSG && !(m->flags & METHOD_INBOX)) {
 			c.rule = "channels";
 			call_error(&c, CP_ERR_CHANNEL_UNAVAILABLE,
 			    json_pack("{s:s}", "channel", c.channel),
@@ -256,26 +257,42 @@ handle_line(struct session *s, const char *line, size_t len)
 	json_decref(v);
 }
 
-/* Wait for input until the session's deadline; 1 ready, 0 expired. */
+/*
+ * Wait for input until the session's deadline (none while a
+ * subscription is open), pumping the inbox when it changes.  Returns 1
+ * when the connection is readable, 0 to end the session.
+ */
 static int
 wait_readable(struct session *s, uint64_t deadline)
 {
-	struct pollfd	pfd;
-	uint64_t	now;
-	int		r;
+	struct pollfd	pfd[2];
+	uint64_t	now, wait;
+	int		r, n;
 
 	for (;;) {
 		now = util_mono_ms();
-		if (now >= deadline)
+		if (!inbox_subscribed(s) && now >= deadline)
 			return 0;
-		pfd.fd = s->fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, (int)(deadline - now > 60000 ? 60000 :
-		    deadline - now));
+		pfd[0].fd = s->fd;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		n = 1;
+		if (s->wake_fd != -1 && inbox_subscribed(s)) {
+			pfd[1].fd = s->wake_fd;
+			pfd[1].events = POLLIN;
+			pfd[1].revents = 0;
+			n = 2;
+		}
+		/* Subscribed: look at the inbox at least once a second. */
+		wait = inbox_subscribed(s) ? 1000 : deadline - now;
+		r = poll(pfd, (nfds_t)n, (int)(wait > 60000 ? 60000 : wait));
 		if (r == -1 && errno != EINTR)
 			return 0;
-		if (r > 0)
+		if (n == 2 && (pfd[1].revents & POLLIN))
+			osdep_watch_drain(s->wake_fd);
+		if (inbox_subscribed(s) && inbox_pump(s) == -1)
+			return 0;
+		if (r > 0 && pfd[0].revents != 0)
 			return 1;
 	}
 }
@@ -296,6 +313,9 @@ handler_serve(struct session *s)
 			handle_line(s, line, len);
 			/* Descriptors not claimed by that line are dropped. */
 			linereader_drop_fds(&s->reader);
+			/* A new subscription may start from the past. */
+			if (inbox_subscribed(s) && inbox_pump(s) == -1)
+				break;
 			continue;
 		}
 		if (r == LINE_EOF)
@@ -318,6 +338,8 @@ handler_serve(struct session *s)
 			break;
 	}
 	linereader_free(&s->reader);
+	if (s->wake_fd != -1)
+		close(s->wake_fd);
 }
 
 void

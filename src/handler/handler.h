@@ -19,6 +19,16 @@
 #include "rpc.h"
 
 struct state;
+struct call;
+
+#define SUBSCRIPTIONS_MAX	8
+
+/* An inbox subscription: which channels, and how far it has been sent. */
+struct subscription {
+	int			 id;		/* 0: free slot */
+	unsigned int		 channels;	/* bit (1 << enum channel_id) */
+	uint64_t		 cursor[CHANNEL_MAX];
+};
 
 struct session {
 	int			 fd;		/* the connection */
@@ -29,7 +39,20 @@ struct session {
 	struct audit		*audit;
 	struct linereader	 reader;
 	int			 closing;	/* stop after this line */
+	struct subscription	 subs[SUBSCRIPTIONS_MAX];
+	int			 next_sub;
+	int			 wake_fd;	/* inbox changes; -1 if none */
 };
+
+/* Inbox methods (inbox.c). */
+int	 inbox_subscribe(struct call *, const struct channel *);
+int	 inbox_unsubscribe(struct call *, const struct channel *);
+int	 inbox_read(struct call *, const struct channel *);
+
+/* Send what is new in the inbox to every subscription; 0 or -1. */
+int	 inbox_pump(struct session *);
+/* Any subscription open? */
+int	 inbox_subscribed(const struct session *);
 
 /* What a method produced, and what the audit record will say. */
 struct call {
@@ -58,6 +81,7 @@ int	 call_error(struct call *, int code, json_t *data, const char *fmt, ...)
 
 /* Method table (methods.c). */
 #define METHOD_CHANNEL	0x01	/* takes "channel"; client must have it */
+#define METHOD_INBOX	0x02	/* works on any configured channel */
 
 struct method {
 	const char		*name;

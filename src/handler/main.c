@@ -72,6 +72,7 @@ main(int argc, char **argv)
 	(void)alarm(120);
 
 	memset(&s, 0, sizeof(s));
+	s.wake_fd = -1;
 	if ((s.fd = peer_connection(&cause)) == -1)
 		fatalx("%s", cause);
 	/* Identity first, from the kernel, before any byte is read. */

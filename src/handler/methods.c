@@ -73,6 +73,24 @@ static const struct rpc_param status_params[] = {
 	{ NULL, 0, 0 }
 };
 
+static const struct rpc_param subscribe_params[] = {
+	{ "channels", RPC_T_STRINGS, 0 },
+	{ "since", RPC_T_OBJECT, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param unsubscribe_params[] = {
+	{ "subscription", RPC_T_INTEGER, 1 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param read_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "since", RPC_T_INTEGER, 0 },
+	{ "limit", RPC_T_INTEGER, 0 },
+	{ NULL, 0, 0 }
+};
+
 static const struct method methods[] = {
 	{ .name = "gateway.ping", .params = no_params, .flags = 0,
 	  .fn = m_ping },
@@ -86,6 +104,12 @@ static const struct method methods[] = {
 	  .flags = METHOD_CHANNEL, .fn = m_history },
 	{ .name = "status", .params = status_params, .flags = METHOD_CHANNEL,
 	  .fn = m_status },
+	{ .name = "inbox.subscribe", .params = subscribe_params, .flags = 0,
+	  .fn = inbox_subscribe },
+	{ .name = "inbox.unsubscribe", .params = unsubscribe_params,
+	  .flags = 0, .fn = inbox_unsubscribe },
+	{ .name = "inbox.read", .params = read_params,
+	  .flags = METHOD_CHANNEL | METHOD_INBOX, .fn = inbox_read },
 };
 
 const struct method *

@@ -76,8 +76,8 @@ static const struct opt_def opt_defs[] = {
 	[OPT_END] =		{ KIND_VALUE, { "end" } },
 	[FLAG_ATTACHMENTS] =	{ KIND_FLAG, { "attachments" } },
 	[FLAG_VERBOSE] =	{ KIND_FLAG, { "v", "verbose" } },
-	[FLAG_JSON] =		{ KIND_FLAG,
-				  { "json", "j", "json-output", "jsonOutput" } },
+	[FLAG_JSON] =		{ KIND_FLAG, { "json", "j", "json-output",
+				  "jsonOutput" } },
 };
 
 /* One option of one command, in the order the real help lists them. */
@@ -86,7 +86,8 @@ struct cmd_opt {
 	const char	*help;
 };
 
-#define HELP_DB		"Path to chat.db (defaults to ~/Library/Messages/chat.db)"
+#define HELP_DB		\
+	"Path to chat.db (defaults to ~/Library/Messages/chat.db)"
 #define HELP_LOG_LEVEL	\
 	"Set log level (trace|verbose|debug|info|warning|error|critical)"
 #define HELP_VERBOSE	"Enable verbose logging"

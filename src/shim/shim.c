@@ -1,9 +1,9 @@
 /*
  * The gateway client every shim shares: connect to the gateway's Unix
- * socket, send one JSON-RPC request (with at most one descriptor passed
- * by SCM_RIGHTS), read one bounded answer line before a deadline, and
- * turn gateway errors into a line a user can read.  Nothing here knows
- * about a particular tool.
+ * socket, send a JSON-RPC request (with at most one descriptor passed
+ * by SCM_RIGHTS), read bounded answer lines before a deadline (or, for
+ * a stream, until a signal says stop), and turn gateway errors into a
+ * line a user can read.  Nothing here knows about a particular tool.
  */
 #include "config.h"
 
@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "buf.h"
 #include "protocol.h"
 #include "shim.h"
 #include "util.h"
@@ -33,13 +35,25 @@
 #define MSG_NOSIGNAL	0	/* callers ignore SIGPIPE as well */
 #endif
 
-#define ANSWER_CHUNK	4096
+/* What wait_fd() saw. */
+#define WAIT_READY	1
+#define WAIT_TIMEOUT	0
+#define WAIT_ERROR	-1
+#define WAIT_CANCELLED	-2
+
+static const int	 caught_signals[] = { SIGTERM, SIGINT, SIGHUP };
+#define NCAUGHT		(sizeof(caught_signals) / sizeof(caught_signals[0]))
+
+static volatile sig_atomic_t	 signal_caught;
+static int			 signal_pipe[2] = { -1, -1 };
+static struct sigaction		 signal_saved[NCAUGHT];
 
 static int	 remaining_ms(uint64_t);
-static int	 wait_fd(int, short, uint64_t);
+static int	 wait_fd(int, short, int, uint64_t);
 static int	 connect_gateway(const char *, uint64_t, int *, char *, size_t);
-static int	 send_request(int, const char *, size_t, int, uint64_t);
-static int	 read_answer(int, size_t, uint64_t, char **, size_t *);
+static int	 send_all(int, const char *, size_t, int, int, uint64_t);
+static char	*encode_request(const char *, json_t *, size_t *);
+static void	 on_signal(int);
 static void	 append_clean(char *, size_t, const char *, size_t);
 static const char *data_string(json_t *, const char *);
 static int	 data_integer(json_t *, const char *, long long *);
@@ -55,11 +69,14 @@ shim_socket_path(void)
 	return path;
 }
 
+/* Milliseconds to the deadline for poll(2): -1 when there is none. */
 static int
 remaining_ms(uint64_t deadline)
 {
 	uint64_t	now;
 
+	if (deadline == 0)
+		return -1;
 	now = util_mono_ms();
 	if (now >= deadline)
 		return 0;
@@ -68,28 +85,41 @@ remaining_ms(uint64_t deadline)
 	return (int)(deadline - now);
 }
 
-/* Wait for events on fd: 1 ready, 0 deadline passed, -1 error. */
+/*
+ * Wait for events on fd, or for cancel_fd (if not -1) to become
+ * readable: WAIT_READY, WAIT_TIMEOUT, WAIT_CANCELLED or WAIT_ERROR.
+ */
 static int
-wait_fd(int fd, short events, uint64_t deadline)
+wait_fd(int fd, short events, int cancel_fd, uint64_t deadline)
 {
-	struct pollfd	pfd;
-	int		ms, n;
+	struct pollfd	pfd[2];
+	nfds_t		n;
+	int		ms, r;
 
 	for (;;) {
 		if ((ms = remaining_ms(deadline)) == 0)
-			return 0;
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		n = poll(&pfd, 1, ms);
-		if (n == -1) {
+			return WAIT_TIMEOUT;
+		pfd[0].fd = fd;
+		pfd[0].events = events;
+		pfd[0].revents = 0;
+		n = 1;
+		if (cancel_fd != -1) {
+			pfd[1].fd = cancel_fd;
+			pfd[1].events = POLLIN;
+			pfd[1].revents = 0;
+			n = 2;
+		}
+		r = poll(pfd, n, ms);
+		if (r == -1) {
 			if (errno == EINTR)
 				continue;
-			return -1;
+			return WAIT_ERROR;
 		}
-		if (n == 0)
+		if (n == 2 && pfd[1].revents != 0)
+			return WAIT_CANCELLED;
+		if (r == 0)
 			continue;	/* re-check the clock */
-		return 1;
+		return WAIT_READY;
 	}
 }
 
@@ -138,10 +168,10 @@ connect_gateway(const char *path, uint64_t deadline, int *code, char *err,
 			break;
 		goto fail;
 	}
-	ready = wait_fd(fd, POLLOUT, deadline);
-	if (ready == 0)
+	ready = wait_fd(fd, POLLOUT, -1, deadline);
+	if (ready == WAIT_TIMEOUT)
 		goto timeout;
-	if (ready == -1)
+	if (ready != WAIT_READY)
 		goto fail;
 	len = sizeof(soerr);
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
@@ -166,11 +196,12 @@ fail:
 }
 
 /*
- * Write the whole request; the descriptor, if any, rides with the first
- * byte.  Returns 0, SHIM_E_TIMEOUT, or SHIM_E_IO with errno set.
+ * Write all of buf; the descriptor, if any, rides with the first byte.
+ * Returns 0, SHIM_E_TIMEOUT, SHIM_E_CANCELLED, or SHIM_E_IO with errno
+ * set.
  */
 static int
-send_request(int fd, const char *buf, size_t len, int pass_fd,
+send_all(int fd, const char *buf, size_t len, int pass_fd, int cancel_fd,
     uint64_t deadline)
 {
 	struct msghdr	 msg;
@@ -206,10 +237,13 @@ send_request(int fd, const char *buf, size_t len, int pass_fd,
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				ready = wait_fd(fd, POLLOUT, deadline);
-				if (ready == 0)
+				ready = wait_fd(fd, POLLOUT, cancel_fd,
+				    deadline);
+				if (ready == WAIT_TIMEOUT)
 					return SHIM_E_TIMEOUT;
-				if (ready == -1)
+				if (ready == WAIT_CANCELLED)
+					return SHIM_E_CANCELLED;
+				if (ready == WAIT_ERROR)
 					return SHIM_E_IO;
 				continue;
 			}
@@ -220,73 +254,244 @@ send_request(int fd, const char *buf, size_t len, int pass_fd,
 	return 0;
 }
 
-/*
- * Read up to the first newline.  The line (NUL-terminated, newline
- * removed) is returned in *linep, which the caller frees.  Returns 0 or
- * SHIM_E_TIMEOUT, SHIM_E_TOOLONG, SHIM_E_CLOSED, SHIM_E_IO (errno set).
- */
-static int
-read_answer(int fd, size_t max_answer, uint64_t deadline, char **linep,
-    size_t *lenp)
+/* The request line, newline included, in a new buffer; NULL on error. */
+static char *
+encode_request(const char *method, json_t *params, size_t *lenp)
 {
-	char	*buf = NULL, *nl, *p;
-	size_t	 len = 0, cap = 0, scanned = 0, limit, newcap;
-	ssize_t	 n;
-	int	 ready;
+	json_t	*req;
+	char	*text = NULL, *p;
+	size_t	 len;
 
-	/* Bytes we ever need: the longest line and its newline. */
-	limit = max_answer + 1;
+	if ((req = json_object()) == NULL ||
+	    json_object_set_new(req, "jsonrpc", json_string("2.0")) == -1 ||
+	    json_object_set_new(req, "id", json_integer(1)) == -1 ||
+	    json_object_set_new(req, "method", json_string(method)) == -1 ||
+	    (params != NULL &&
+	    json_object_set(req, "params", params) == -1) ||
+	    (text = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
+	    NULL) {
+		json_decref(req);
+		return NULL;
+	}
+	json_decref(req);
+	len = strlen(text);
+	if ((p = realloc(text, len + 2)) == NULL) {
+		free(text);
+		return NULL;
+	}
+	p[len++] = '\n';
+	p[len] = '\0';
+	*lenp = len;
+	return p;
+}
+
+int
+shim_connect(struct shim_conn *conn, const char *path, int timeout_ms,
+    size_t max_line, char *err, size_t errlen)
+{
+	int	rc;
+
+	memset(conn, 0, sizeof(*conn));
+	conn->fd = -1;
+	conn->cancel_fd = -1;
+	err[0] = '\0';
+	if (timeout_ms <= 0 || path == NULL || max_line == 0) {
+		(void)snprintf(err, errlen, "invalid gateway call");
+		return SHIM_E_INTERNAL;
+	}
+	conn->path = path;
+	conn->timeout_ms = timeout_ms;
+	conn->max_line = max_line;
+	conn->deadline = util_mono_ms() + (uint64_t)timeout_ms;
+	if ((conn->fd = connect_gateway(path, conn->deadline, &rc, err,
+	    errlen)) == -1)
+		return rc;
+	linereader_init(&conn->lr, conn->fd, max_line);
+	return SHIM_OK;
+}
+
+int
+shim_send_request(struct shim_conn *conn, const char *method, json_t *params,
+    int pass_fd, char *err, size_t errlen)
+{
+	char	*text;
+	size_t	 len;
+	int	 rc;
+
+	err[0] = '\0';
+	if (conn->fd == -1 || method == NULL) {
+		(void)snprintf(err, errlen, "invalid gateway call");
+		return SHIM_E_INTERNAL;
+	}
+	if ((text = encode_request(method, params, &len)) == NULL) {
+		(void)snprintf(err, errlen, "cannot encode the request");
+		return SHIM_E_INTERNAL;
+	}
+	rc = send_all(conn->fd, text, len, pass_fd, conn->cancel_fd,
+	    conn->deadline);
+	switch (rc) {
+	case 0:
+		break;
+	case SHIM_E_TIMEOUT:
+		(void)snprintf(err, errlen,
+		    "no answer from the gateway at %s within %d s",
+		    conn->path, (conn->timeout_ms + 999) / 1000);
+		break;
+	case SHIM_E_CANCELLED:
+		(void)snprintf(err, errlen, "interrupted");
+		break;
+	default:
+		(void)snprintf(err, errlen,
+		    "lost the connection to the gateway at %s: %s",
+		    conn->path, strerror(errno));
+		break;
+	}
+	free(text);
+	return rc == 0 ? SHIM_OK : rc;
+}
+
+int
+shim_read_line(struct shim_conn *conn, char **line, size_t *len, char *err,
+    size_t errlen)
+{
+	int	r, ready;
+
+	*line = NULL;
+	*len = 0;
+	err[0] = '\0';
+	if (conn->fd == -1) {
+		(void)snprintf(err, errlen, "invalid gateway call");
+		return SHIM_E_INTERNAL;
+	}
 	for (;;) {
-		if (len > scanned &&
-		    (nl = memchr(buf + scanned, '\n', len - scanned)) != NULL) {
-			*nl = '\0';
-			*linep = buf;
-			*lenp = (size_t)(nl - buf);
-			return 0;
-		}
-		scanned = len;
-		if (len >= limit) {
-			free(buf);
+		r = linereader_next(&conn->lr, line, len);
+		if (r == LINE_OK)
+			return SHIM_OK;
+		if (r == LINE_TOOLONG) {
+			(void)snprintf(err, errlen,
+			    "answer from the gateway at %s is longer than "
+			    "%zu bytes", conn->path, conn->max_line);
 			return SHIM_E_TOOLONG;
 		}
-		if (cap - len < 2) {
-			newcap = cap == 0 ? ANSWER_CHUNK : cap * 2;
-			if (newcap > limit + 1)
-				newcap = limit + 1;
-			if ((p = realloc(buf, newcap)) == NULL) {
-				free(buf);
-				return SHIM_E_IO;
-			}
-			buf = p;
-			cap = newcap;
-		}
-		/* Keep one byte for the terminating NUL. */
-		n = read(fd, buf + len, cap - len - 1);
-		if (n == 0) {
-			free(buf);
+		if (r == LINE_EOF) {
+			(void)snprintf(err, errlen,
+			    "the gateway at %s closed the connection",
+			    conn->path);
 			return SHIM_E_CLOSED;
 		}
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				ready = wait_fd(fd, POLLIN, deadline);
-				if (ready == 0) {
-					free(buf);
-					return SHIM_E_TIMEOUT;
-				}
-				if (ready == -1) {
-					free(buf);
-					return SHIM_E_IO;
-				}
-				continue;
-			}
-			free(buf);
-			return SHIM_E_IO;
+		r = linereader_fill(&conn->lr);
+		if (r == LINE_AGAIN || r == LINE_EOF)
+			continue;
+		if (r == LINE_TOOMANYFDS) {
+			(void)snprintf(err, errlen,
+			    "malformed answer from the gateway at %s: "
+			    "unexpected descriptors", conn->path);
+			return SHIM_E_PROTOCOL;
 		}
-		len += (size_t)n;
-		buf[len] = '\0';
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			break;
+		ready = wait_fd(conn->fd, POLLIN, conn->cancel_fd,
+		    conn->deadline);
+		if (ready == WAIT_READY)
+			continue;
+		if (ready == WAIT_TIMEOUT) {
+			(void)snprintf(err, errlen,
+			    "no answer from the gateway at %s within %d s",
+			    conn->path, (conn->timeout_ms + 999) / 1000);
+			return SHIM_E_TIMEOUT;
+		}
+		if (ready == WAIT_CANCELLED) {
+			(void)snprintf(err, errlen, "interrupted");
+			return SHIM_E_CANCELLED;
+		}
+		break;
 	}
+	(void)snprintf(err, errlen, "lost the connection to the gateway at "
+	    "%s: %s", conn->path, strerror(errno));
+	return SHIM_E_IO;
+}
+
+void
+shim_close(struct shim_conn *conn)
+{
+	if (conn->fd == -1)
+		return;
+	linereader_free(&conn->lr);
+	(void)close(conn->fd);
+	conn->fd = -1;
+}
+
+/*
+ * Besides the flag, one byte into the self-pipe: poll(2) cannot miss a
+ * signal that lands between the flag check and the wait.
+ */
+static void
+on_signal(int sig)
+{
+	int	saved = errno;
+	char	c = 0;
+
+	signal_caught = sig;
+	if (signal_pipe[1] != -1)
+		(void)write(signal_pipe[1], &c, 1);
+	errno = saved;
+}
+
+int
+shim_catch_signals(void)
+{
+	struct sigaction	sa;
+	size_t			i;
+	int			flags;
+
+	if (signal_pipe[0] != -1)
+		return signal_pipe[0];
+	if (pipe(signal_pipe) == -1) {
+		signal_pipe[0] = signal_pipe[1] = -1;
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		if (fcntl(signal_pipe[i], F_SETFD, FD_CLOEXEC) == -1 ||
+		    (flags = fcntl(signal_pipe[i], F_GETFL)) == -1 ||
+		    fcntl(signal_pipe[i], F_SETFL, flags | O_NONBLOCK) == -1) {
+			(void)close(signal_pipe[0]);
+			(void)close(signal_pipe[1]);
+			signal_pipe[0] = signal_pipe[1] = -1;
+			return -1;
+		}
+	}
+	signal_caught = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	(void)sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NCAUGHT; i++)
+		(void)sigaddset(&sa.sa_mask, caught_signals[i]);
+	for (i = 0; i < NCAUGHT; i++)
+		(void)sigaction(caught_signals[i], &sa, &signal_saved[i]);
+	return signal_pipe[0];
+}
+
+void
+shim_signals_restore(void)
+{
+	size_t	i;
+
+	if (signal_pipe[0] == -1)
+		return;
+	for (i = 0; i < NCAUGHT; i++)
+		(void)sigaction(caught_signals[i], &signal_saved[i], NULL);
+	(void)close(signal_pipe[0]);
+	(void)close(signal_pipe[1]);
+	signal_pipe[0] = signal_pipe[1] = -1;
+}
+
+int
+shim_caught_signal(void)
+{
+	return (int)signal_caught;
 }
 
 int
@@ -374,11 +579,10 @@ shim_call(const char *path, const char *method, json_t *params, int pass_fd,
     int timeout_ms, size_t max_answer, struct shim_reply *reply, char *err,
     size_t errlen)
 {
-	json_t		*req;
-	char		*text = NULL, *line = NULL, *p;
-	size_t		 textlen, linelen;
-	uint64_t	 deadline;
-	int		 fd = -1, rc, saved;
+	struct shim_conn	 conn;
+	char			*line;
+	size_t			 linelen;
+	int			 rc;
 
 	memset(reply, 0, sizeof(*reply));
 	err[0] = '\0';
@@ -386,79 +590,36 @@ shim_call(const char *path, const char *method, json_t *params, int pass_fd,
 		(void)snprintf(err, errlen, "invalid gateway call");
 		return SHIM_E_INTERNAL;
 	}
-	deadline = util_mono_ms() + (uint64_t)timeout_ms;
-
-	if ((req = json_object()) == NULL ||
-	    json_object_set_new(req, "jsonrpc", json_string("2.0")) == -1 ||
-	    json_object_set_new(req, "id", json_integer(1)) == -1 ||
-	    json_object_set_new(req, "method", json_string(method)) == -1 ||
-	    (params != NULL &&
-	    json_object_set(req, "params", params) == -1) ||
-	    (text = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
-	    NULL) {
-		json_decref(req);
-		(void)snprintf(err, errlen, "cannot encode the request");
-		return SHIM_E_INTERNAL;
+	if ((rc = shim_connect(&conn, path, timeout_ms, max_answer, err,
+	    errlen)) != SHIM_OK)
+		return rc;
+	if ((rc = shim_send_request(&conn, method, params, pass_fd, err,
+	    errlen)) == SHIM_OK) {
+		rc = shim_read_line(&conn, &line, &linelen, err, errlen);
+		if (rc == SHIM_OK)
+			rc = shim_decode_answer(line, linelen, reply, err,
+			    errlen);
+		else if (rc == SHIM_E_CLOSED)
+			(void)snprintf(err, errlen, "the gateway at %s closed "
+			    "the connection without answering", path);
 	}
-	json_decref(req);
-	textlen = strlen(text);
-	if ((p = realloc(text, textlen + 2)) == NULL) {
-		free(text);
-		(void)snprintf(err, errlen, "cannot encode the request");
-		return SHIM_E_INTERNAL;
-	}
-	text = p;
-	text[textlen++] = '\n';
-	text[textlen] = '\0';
-
-	if ((fd = connect_gateway(path, deadline, &rc, err, errlen)) == -1)
-		goto out;
-
-	if ((rc = send_request(fd, text, textlen, pass_fd, deadline)) != 0 ||
-	    (rc = read_answer(fd, max_answer, deadline, &line, &linelen)) !=
-	    0) {
-		saved = errno;
-		switch (rc) {
-		case SHIM_E_TIMEOUT:
-			(void)snprintf(err, errlen,
-			    "no answer from the gateway at %s within %d s",
-			    path, (timeout_ms + 999) / 1000);
-			break;
-		case SHIM_E_TOOLONG:
-			(void)snprintf(err, errlen,
-			    "answer from the gateway at %s is longer than "
-			    "%zu bytes", path, max_answer);
-			break;
-		case SHIM_E_CLOSED:
-			(void)snprintf(err, errlen,
-			    "the gateway at %s closed the connection without "
-			    "answering", path);
-			break;
-		default:
-			(void)snprintf(err, errlen,
-			    "lost the connection to the gateway at %s: %s",
-			    path, strerror(saved));
-			break;
-		}
-		goto out;
-	}
-	rc = shim_decode_answer(line, linelen, reply, err, errlen);
-
-out:
-	if (fd != -1)
-		(void)close(fd);
-	free(text);
-	free(line);
+	shim_close(&conn);
 	return rc;
 }
 
-/* Append at most len bytes of s, replacing control characters. */
+/*
+ * Append at most len bytes of s without its trailing white space,
+ * replacing control characters: what the gateway says stays on one line.
+ */
 static void
 append_clean(char *out, size_t outlen, const char *s, size_t len)
 {
 	size_t		 o, i;
 	unsigned char	 c;
 
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' ||
+	    s[len - 1] == '\t' || s[len - 1] == ' '))
+		len--;
 	o = strlen(out);
 	for (i = 0; i < len && o + 1 < outlen; i++) {
 		c = (unsigned char)s[i];
@@ -469,9 +630,6 @@ append_clean(char *out, size_t outlen, const char *s, size_t len)
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';
-	/* Drop trailing blanks left by a final newline. */
-	while (o > 0 && out[o - 1] == ' ')
-		out[--o] = '\0';
 }
 
 static const char *
@@ -515,7 +673,9 @@ shim_error_text(int code, const char *message, json_t *data, char *out,
 	if (message == NULL)
 		message = "";
 
-#define ADD(str)	append_clean(out, outlen, (str), strlen(str))
+/* ADD: our own words; CLEAN: words from the gateway. */
+#define ADD(str)	(void)strlcat(out, (str), outlen)
+#define CLEAN(str)	append_clean(out, outlen, (str), strlen(str))
 	switch (code) {
 	case CP_ERR_PEER_UNAUTHORIZED:
 		ADD("not authorized to use the gateway");
@@ -528,7 +688,7 @@ shim_error_text(int code, const char *message, json_t *data, char *out,
 		ADD("recipient not allowed");
 		if ((s = data_string(data, "recipient")) != NULL) {
 			ADD(": ");
-			ADD(s);
+			CLEAN(s);
 		}
 		break;
 	case CP_ERR_RATE_LIMITED:
@@ -542,21 +702,21 @@ shim_error_text(int code, const char *message, json_t *data, char *out,
 		ADD("content blocked");
 		if ((s = data_string(data, "rule")) != NULL) {
 			ADD(": rule ");
-			ADD(s);
+			CLEAN(s);
 		}
 		break;
 	case CP_ERR_HELD:
 		ADD("held for approval");
 		if ((s = data_string(data, "hold_id")) != NULL) {
 			ADD(": hold ");
-			ADD(s);
+			CLEAN(s);
 		}
 		break;
 	case CP_ERR_CHANNEL_UNAVAILABLE:
 		ADD("channel unavailable");
 		if ((s = data_string(data, "channel")) != NULL) {
 			ADD(": ");
-			ADD(s);
+			CLEAN(s);
 		}
 		break;
 	case CP_ERR_TOOL_FAILED:
@@ -567,7 +727,7 @@ shim_error_text(int code, const char *message, json_t *data, char *out,
 		}
 		if ((s = data_string(data, "stderr")) != NULL) {
 			ADD(": ");
-			ADD(s);
+			CLEAN(s);
 		}
 		break;
 	case CP_ERR_TIMEOUT:
@@ -590,7 +750,7 @@ shim_error_text(int code, const char *message, json_t *data, char *out,
 		ADD("channel not allowed for this client");
 		if ((s = data_string(data, "channel")) != NULL) {
 			ADD(": ");
-			ADD(s);
+			CLEAN(s);
 		}
 		break;
 	default:
@@ -613,11 +773,12 @@ shim_error_text(int code, const char *message, json_t *data, char *out,
 		ADD(base);
 		if (*message != '\0') {
 			ADD(": ");
-			ADD(message);
+			CLEAN(message);
 		}
 		break;
 	}
 #undef ADD
+#undef CLEAN
 }
 
 int

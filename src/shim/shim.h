@@ -2,8 +2,9 @@
  * Shims: the small programs installed under the real tools' names.  A
  * shim turns one command line into one JSON-RPC request to the gateway
  * (doc/protocol.md) and prints the answer exactly as the real tool
- * would.  shim.c is the generic client; shim-imsg.c is the imsg command
- * line on top of it.
+ * would; a streaming command (imsg watch) subscribes and prints what the
+ * gateway pushes, one line per message, until it is stopped.  shim.c is
+ * the generic client; shim-imsg.c is the imsg command line on top of it.
  */
 #ifndef CARAPACE_SHIM_H
 #define CARAPACE_SHIM_H
@@ -13,6 +14,8 @@
 #include <stdio.h>
 
 #include <jansson.h>
+
+#include "buf.h"
 
 /* Bounds on one call: the longest answer line and the overall deadline. */
 #define SHIM_MAX_ANSWER		(16 * 1024 * 1024)	/* newline excluded */
@@ -29,6 +32,7 @@
 #define SHIM_E_CLOSED		-5	/* gateway closed without answering */
 #define SHIM_E_PROTOCOL		-6	/* answer is not a valid response */
 #define SHIM_E_INTERNAL		-7	/* out of memory, bad arguments */
+#define SHIM_E_CANCELLED	-8	/* the cancel descriptor became readable */
 
 struct shim_reply {
 	int		 is_error;
@@ -58,6 +62,72 @@ int		 shim_call(const char *path, const char *method, json_t *params,
 		    int pass_fd, int timeout_ms, size_t max_answer,
 		    struct shim_reply *reply, char *err, size_t errlen);
 void		 shim_reply_free(struct shim_reply *);
+
+/*
+ * A connection for callers that read more than one line: a stream such
+ * as an inbox subscription.  shim_call() is built from the same pieces.
+ * Every function below fills err with the one line a user sees
+ * ("lost the connection to the gateway at PATH: ...") when it fails.
+ */
+struct shim_conn {
+	int			 fd;
+	const char		*path;		/* borrowed, for messages */
+	int			 timeout_ms;	/* the budget, for messages */
+	uint64_t		 deadline;	/* util_mono_ms(); 0: none */
+	int			 cancel_fd;	/* readable: stop waiting; -1 */
+	size_t			 max_line;	/* newline excluded */
+	struct linereader	 lr;
+};
+
+/*
+ * Connect to the gateway at path.  The connection gets a deadline of
+ * timeout_ms (> 0) from now, which bounds the connect and every later
+ * call until the caller moves or clears conn->deadline (0: wait for
+ * ever, as a stream does once it is subscribed).  Lines longer than
+ * max_line are refused.  Returns SHIM_OK, or SHIM_E_UNAVAILABLE,
+ * SHIM_E_TIMEOUT, SHIM_E_INTERNAL with err set; on failure there is
+ * nothing to close.
+ */
+int		 shim_connect(struct shim_conn *, const char *path,
+		    int timeout_ms, size_t max_line, char *err, size_t errlen);
+
+/*
+ * Send {"jsonrpc":"2.0","id":1,"method","params"} and its newline;
+ * params is borrowed and may be NULL.  When pass_fd is not -1 it travels
+ * with SCM_RIGHTS on the same sendmsg as the first byte.  Returns
+ * SHIM_OK, SHIM_E_TIMEOUT, SHIM_E_IO or SHIM_E_INTERNAL.
+ */
+int		 shim_send_request(struct shim_conn *, const char *method,
+		    json_t *params, int pass_fd, char *err, size_t errlen);
+
+/*
+ * Wait for the next line from the gateway, before conn->deadline and
+ * until conn->cancel_fd becomes readable.  On SHIM_OK *line is the line
+ * without its newline, NUL-terminated, valid until the next call.
+ * Otherwise SHIM_E_TIMEOUT, SHIM_E_TOOLONG, SHIM_E_CLOSED (the gateway
+ * closed the connection; a partial last line is dropped), SHIM_E_IO,
+ * SHIM_E_PROTOCOL (descriptors the shim cannot hold) or
+ * SHIM_E_CANCELLED.
+ */
+int		 shim_read_line(struct shim_conn *, char **line, size_t *len,
+		    char *err, size_t errlen);
+
+/* Close the socket and free the reader. */
+void		 shim_close(struct shim_conn *);
+
+/*
+ * Catch SIGTERM, SIGINT and SIGHUP for a stream: the handler notes the
+ * signal and makes the returned descriptor readable, so a shim_conn
+ * with it as cancel_fd stops waiting and the caller can finish the line
+ * it is writing and exit.  SA_RESTART is set, so a write in progress
+ * completes.  Returns the descriptor (the same one on every call), or
+ * -1 if it cannot be set up.  shim_signals_restore() puts the previous
+ * dispositions back and closes it.
+ */
+int		 shim_catch_signals(void);
+void		 shim_signals_restore(void);
+/* The signal caught since shim_catch_signals(), or 0. */
+int		 shim_caught_signal(void);
 
 /*
  * Decode one answer line (without its newline) into *reply: a JSON-RPC
@@ -101,7 +171,8 @@ enum shim_imsg_cmd {
 	SHIM_IMSG_CHATS,
 	SHIM_IMSG_HISTORY,
 	SHIM_IMSG_SEND,
-	SHIM_IMSG_STATUS
+	SHIM_IMSG_STATUS,
+	SHIM_IMSG_WATCH
 };
 
 enum shim_imsg_action {
@@ -142,7 +213,7 @@ struct shim_imsg_args {
 	const char		*file;
 	const char		*service;
 	const char		*region;
-	/* chats, history */
+	/* chats, history, watch */
 	const char		*limit_str;	/* raw --limit */
 	int			 has_limit;
 	int64_t			 limit;
@@ -151,6 +222,12 @@ struct shim_imsg_args {
 	size_t			 nparticipants;
 	const char		*start;
 	const char		*end;
+	/* watch */
+	const char		*since_rowid_str;	/* raw --since-rowid */
+	int			 has_since_rowid;
+	int64_t			 since_rowid;
+	const char		*debounce;
+	int			 reactions;
 	/* SHIM_IMSG_HELP: the command whose help to print, or NULL */
 	const char		*help_cmd;
 };
@@ -171,11 +248,34 @@ void		 shim_imsg_args_free(struct shim_imsg_args *);
 int		 shim_imsg_parse_int(const char *, int64_t *);
 
 /*
+ * An ISO 8601 time with a zone, 2026-05-16T15:24:36[.123](Z|+02:00), as
+ * milliseconds since the epoch: 0 or -1.
+ */
+int		 shim_imsg_parse_iso(const char *, int64_t *ms);
+
+/*
+ * A --debounce value as the real tool reads it: a number with an
+ * optional unit ms, s, m or h (none: seconds), e.g. "250ms".  Returns 0
+ * with the milliseconds in *ms, or -1.
+ */
+int		 shim_imsg_parse_duration(const char *, double *ms);
+
+/*
+ * Whether imsg watch, with these arguments, prints this message object:
+ * --chat-id, --participants (the sender, ignoring case), --start and
+ * --end (created_at), and reaction events only with --reactions.
+ * Returns 1 or 0; 0 as well for what is not a message object.
+ */
+int		 shim_imsg_watch_allows(const struct shim_imsg_args *,
+		    json_t *message);
+
+/*
  * Check the arguments as the real command does before it touches the
  * network, and build the gateway request: *method is set and the params
  * object returned (a new reference).  Returns NULL with msg set to the
  * real tool's error ("Missing required option: --to").  --file is not
- * looked at here: the caller opens it and adds "attachment".
+ * looked at here: the caller opens it and adds "attachment".  For watch
+ * the request is the inbox subscription ("inbox.subscribe").
  */
 json_t		*shim_imsg_build_request(const struct shim_imsg_args *,
 		    const char **method, char *msg, size_t msglen);
@@ -187,7 +287,9 @@ void		 shim_imsg_print_help(FILE *, const char *cmd,
 /*
  * Render one object the way the real command prints it: with json, the
  * object itself on one line (its field order kept); otherwise the text
- * form.  Return 0, or -1 if the object is not one (wrong JSON type).
+ * form (for a message that is a reaction event, as watch prints it:
+ * "<ISO> [recv] <sender> added <emoji> reaction to <guid>").  Return 0,
+ * or -1 if the object is not one (wrong JSON type).
  */
 int		 shim_imsg_print_chat(FILE *, json_t *chat, int json);
 int		 shim_imsg_print_message(FILE *, json_t *message, int json,
@@ -205,6 +307,11 @@ int		 shim_imsg_print_result(FILE *, const struct shim_imsg_args *,
 /*
  * The whole imsg command: parse, call the gateway at socket_path with
  * the given deadline, print on out.  Returns the exit status (0 or 1).
+ * watch has the deadline for connecting and subscribing only; then it
+ * prints each message as it comes, flushed, one write(2) per message
+ * when out has a descriptor, until the gateway closes the connection
+ * (1, with a line saying so), a signal caught by shim_catch_signals()
+ * arrives (0), or out is closed (0).
  */
 int		 shim_imsg_run(int argc, char **argv, const char *socket_path,
 		    int timeout_ms, FILE *out);

@@ -1,14 +1,19 @@
 /*
  * Durable gateway state in one LMDB environment (data.mdb, lock.mdb in
- * state_dir): the schema version, rate-limit windows, the holds queue
- * and the audit hash chain.  LMDB's single write lock serialises every
- * read-modify-write below across handler processes.
+ * state_dir): the schema version, rate-limit windows, the holds queue,
+ * the audit hash chain, the inbox and the watchers' resume positions.
+ * LMDB's single write lock serialises every read-modify-write below
+ * across handler and watcher processes.
  *
  * Durability: the environment runs with MDB_NOSYNC, so a commit reaches
  * the page cache (it survives a crash of this process, not a power cut).
  * A hold must be on disk before the owner is told it exists, so
  * state_hold_put and state_hold_del sync before returning; rate-limit
  * windows and audit records do not (state_sync forces everything).
+ * Neither does an inbox publish: a crash of the process never loses a
+ * committed publish, a power cut may lose the last few, but a message
+ * and the watcher position it advanced roll back together, so the
+ * watcher fetches that message again and nothing is duplicated.
  *
  * The foreach functions read records in small batches, each in its own
  * short read transaction, and call back outside any transaction: the
@@ -20,6 +25,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +48,9 @@
 #define STATE_RATE_MAX		65536	/* most events one window may hold */
 #define STATE_HOLD_SEQ_MAX	9999999999ULL	/* ten digits in a hold id */
 #define STATE_WALK_BATCH	32	/* records per foreach transaction */
+#define STATE_NAME_MAX		64	/* longest meta key */
+#define STATE_INBOX_KEY		(STATE_CHANNEL_MAX + 8)	/* name, NUL, cursor */
+#define STATE_CURSOR_MAX	((uint64_t)INT64_MAX)	/* a JSON integer */
 
 /*
  * How records are stored, and what the audit hash covers: compact, keys
@@ -55,6 +65,7 @@ enum state_db {
 	DB_RATE,
 	DB_HOLDS,
 	DB_AUDIT,
+	DB_INBOX,
 	DB_COUNT
 };
 
@@ -63,12 +74,15 @@ static const char *const state_db_names[DB_COUNT] = {
 	[DB_RATE] = "rate",
 	[DB_HOLDS] = "holds",
 	[DB_AUDIT] = "audit",
+	[DB_INBOX] = "inbox",
 };
 
 struct state {
 	MDB_env		*env;
 	MDB_dbi		 dbi[DB_COUNT];
 	int		 rdonly;
+	int		 inbox_absent;	/* read-only, store predates it */
+	char		 wake[PATH_MAX];
 };
 
 struct walk_entry {
@@ -83,6 +97,14 @@ typedef int	(*walk_cb)(const unsigned char *, size_t, json_t *, void *);
 struct foreach_arg {
 	int		(*fn)(json_t *, void *);
 	void		*arg;
+};
+
+struct inbox_walk {
+	int		(*fn)(uint64_t, json_t *, void *);
+	void		*arg;
+	size_t		 keylen;
+	size_t		 limit;
+	size_t		 n;
 };
 
 struct audit_check {
@@ -102,17 +124,21 @@ static void	le_encode(unsigned char *, uint64_t, size_t);
 static uint64_t	le_decode(const unsigned char *, size_t);
 static void	be_encode(unsigned char *, uint64_t);
 static uint64_t	be_decode(const unsigned char *);
-static int	meta_get(struct state *, MDB_txn *, const char *, size_t,
-		    uint64_t *);
-static int	meta_put(struct state *, MDB_txn *, const char *, size_t,
-		    uint64_t);
+static size_t	meta_name(char [STATE_NAME_MAX], const char *, const char *);
+static int	meta_get(struct state *, MDB_txn *, const char *,
+		    const char *, size_t, uint64_t *);
+static int	meta_put(struct state *, MDB_txn *, const char *,
+		    const char *, size_t, uint64_t);
+static int	meta_counter(struct state *, MDB_txn *, const char *,
+		    const char *, uint64_t *);
+static int	wake_file(struct state *, int);
 static int	rate_charge(struct state *, MDB_txn *,
 		    const struct rate_request *, uint64_t, uint64_t *);
 static int	walk_batch(struct state *, enum state_db,
-		    const unsigned char *, size_t, int, struct walk_entry *,
-		    size_t *);
+		    const unsigned char *, size_t, size_t, int,
+		    struct walk_entry *, size_t *);
 static int	state_walk(struct state *, enum state_db, const void *,
-		    size_t, walk_cb, void *);
+		    size_t, size_t, walk_cb, void *);
 static int	foreach_one(const unsigned char *, size_t, json_t *, void *);
 static int	hash_valid(const char *);
 static int	audit_hash(json_t *, char [STATE_HASH_HEX]);
@@ -122,6 +148,12 @@ static int	audit_last(struct state *, MDB_txn *, uint64_t *,
 		    char [STATE_HASH_HEX]);
 static int	audit_check_one(const unsigned char *, size_t, json_t *,
 		    void *);
+static size_t	channel_len(const char *);
+static size_t	inbox_key(unsigned char [STATE_INBOX_KEY], const char *, size_t,
+		    uint64_t);
+static int	inbox_record(json_t *, uint64_t, char **);
+static int	inbox_ts(const MDB_val *, uint64_t *);
+static int	inbox_one(const unsigned char *, size_t, json_t *, void *);
 
 /* Map an LMDB or errno return value to a STATE_E_* code. */
 static int
@@ -200,7 +232,7 @@ le_decode(const unsigned char *p, size_t width)
 	return v;
 }
 
-/* Audit keys are big-endian so LMDB's bytewise order is numeric. */
+/* Audit and inbox keys are big-endian: LMDB's byte order is numeric. */
 static void
 be_encode(unsigned char *p, uint64_t v)
 {
@@ -221,16 +253,30 @@ be_decode(const unsigned char *p)
 	return v;
 }
 
-/* meta values are little-endian unsigned integers of a fixed width. */
+/*
+ * A meta key: the name alone, or for a channel's records the name, a NUL
+ * and the channel (names and channels are short: see channel_len).
+ */
+static size_t
+meta_name(char buf[STATE_NAME_MAX], const char *name, const char *channel)
+{
+	if (channel == NULL)
+		return strlcpy(buf, name, STATE_NAME_MAX);
+	return (size_t)snprintf(buf, STATE_NAME_MAX, "%s%c%s", name, '\0',
+	    channel);
+}
+
+/* meta integers are little-endian, of a fixed width (positions: text). */
 static int
-meta_get(struct state *st, MDB_txn *txn, const char *name, size_t width,
-    uint64_t *v)
+meta_get(struct state *st, MDB_txn *txn, const char *name,
+    const char *channel, size_t width, uint64_t *v)
 {
 	MDB_val	key, val;
+	char	buf[STATE_NAME_MAX];
 	int	rc;
 
-	key.mv_data = (void *)name;
-	key.mv_size = strlen(name);
+	key.mv_data = buf;
+	key.mv_size = meta_name(buf, name, channel);
 	if ((rc = mdb_get(txn, st->dbi[DB_META], &key, &val)) != 0)
 		return state_lmdb(rc);
 	if (val.mv_size != width)
@@ -240,18 +286,54 @@ meta_get(struct state *st, MDB_txn *txn, const char *name, size_t width,
 }
 
 static int
-meta_put(struct state *st, MDB_txn *txn, const char *name, size_t width,
-    uint64_t v)
+meta_put(struct state *st, MDB_txn *txn, const char *name,
+    const char *channel, size_t width, uint64_t v)
 {
 	unsigned char	buf[8];
+	char		namebuf[STATE_NAME_MAX];
 	MDB_val		key, val;
 
 	le_encode(buf, v, width);
-	key.mv_data = (void *)name;
-	key.mv_size = strlen(name);
+	key.mv_data = namebuf;
+	key.mv_size = meta_name(namebuf, name, channel);
 	val.mv_data = buf;
 	val.mv_size = width;
 	return state_lmdb(mdb_put(txn, st->dbi[DB_META], &key, &val, 0));
+}
+
+/* A 64-bit counter of channel that is 0 until first stored. */
+static int
+meta_counter(struct state *st, MDB_txn *txn, const char *name,
+    const char *channel, uint64_t *v)
+{
+	int	r;
+
+	*v = 0;
+	if ((r = meta_get(st, txn, name, channel, 8, v)) == STATE_E_NOTFOUND)
+		r = 0;
+	return r;
+}
+
+/*
+ * Create the wake file if it is missing; with touch, also write one byte
+ * at offset 0 so that inotify (IN_MODIFY) and kqueue (NOTE_WRITE) fire.
+ * Not a link; O_NONBLOCK: a FIFO in its place fails (ENXIO), not blocks.
+ */
+static int
+wake_file(struct state *st, int touch)
+{
+	int	fd, saved, r = 0;
+
+	fd = open(st->wake, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0600);
+	if (fd == -1)
+		return STATE_E_SYSTEM;
+	if (touch && pwrite(fd, "\n", 1, 0) != 1)
+		r = STATE_E_SYSTEM;
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return r;
 }
 
 /* Open (or create) the named databases and check the schema version. */
@@ -267,14 +349,22 @@ state_setup(struct state *st)
 	for (i = 0; i < DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, state_db_names[i],
 		    st->rdonly ? 0 : MDB_CREATE, &st->dbi[i]);
+		/*
+		 * A read-only open of a store that no writer has opened
+		 * since the inbox was added sees an empty inbox.
+		 */
+		if (rc == MDB_NOTFOUND && i == DB_INBOX) {
+			st->inbox_absent = 1;
+			continue;
+		}
 		if (rc == MDB_NOTFOUND)
 			return state_abort(txn, STATE_E_SCHEMA);
 		if (rc != 0)
 			return state_abort(txn, state_lmdb(rc));
 	}
-	r = meta_get(st, txn, "schema", 4, &version);
+	r = meta_get(st, txn, "schema", NULL, 4, &version);
 	if (r == STATE_E_NOTFOUND && !st->rdonly)
-		r = meta_put(st, txn, "schema", 4, version);
+		r = meta_put(st, txn, "schema", NULL, 4, version);
 	if (r == STATE_E_NOTFOUND || r == STATE_E_CORRUPT ||
 	    (r == 0 && version != STATE_SCHEMA_VERSION))
 		r = STATE_E_SCHEMA;
@@ -290,7 +380,7 @@ state_open(const char *dir, uint64_t map_size, int flags, struct state **out)
 	struct state	*st;
 	struct stat	 sb;
 	unsigned int	 envflags;
-	int		 dead, r;
+	int		 dead, len, r;
 
 	if (out == NULL)
 		return STATE_E_INVALID;
@@ -308,6 +398,12 @@ state_open(const char *dir, uint64_t map_size, int flags, struct state **out)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return STATE_E_SYSTEM;
 	st->rdonly = (flags & STATE_RDONLY) != 0;
+	len = snprintf(st->wake, sizeof(st->wake), "%s/inbox.wake", dir);
+	if (len < 0 || (size_t)len >= sizeof(st->wake)) {
+		free(st);
+		errno = ENAMETOOLONG;
+		return STATE_E_SYSTEM;
+	}
 	/*
 	 * MDB_NOTLS ties a reader slot to a read transaction, not to the
 	 * process for its lifetime, so the reader table limits concurrent
@@ -325,7 +421,8 @@ state_open(const char *dir, uint64_t map_size, int flags, struct state **out)
 	    STATE_MAXREADERS))) != 0 ||
 	    (r = state_lmdb(mdb_env_open(st->env, dir, envflags, 0600))) != 0 ||
 	    (r = state_lmdb(mdb_reader_check(st->env, &dead))) != 0 ||
-	    (r = state_setup(st)) != 0) {
+	    (r = state_setup(st)) != 0 ||
+	    (!st->rdonly && (r = wake_file(st, 0)) != 0)) {
 		state_close(st);
 		return r;
 	}
@@ -488,7 +585,7 @@ state_hold_put(struct state *st, json_t *hold, uint64_t now_ms,
 		return STATE_E_INVALID;
 	if ((r = state_begin(st, 0, &txn)) != 0)
 		return r;
-	r = meta_get(st, txn, "hold_seq", 8, &seq);
+	r = meta_get(st, txn, "hold_seq", NULL, 8, &seq);
 	if (r == STATE_E_NOTFOUND)
 		r = 0;
 	if (r == 0 && seq >= STATE_HOLD_SEQ_MAX)
@@ -514,7 +611,7 @@ state_hold_put(struct state *st, json_t *hold, uint64_t now_ms,
 	val.mv_size = strlen(text);
 	if ((r = state_lmdb(mdb_put(txn, st->dbi[DB_HOLDS], &key, &val,
 	    MDB_NOOVERWRITE))) != 0 ||
-	    (r = meta_put(st, txn, "hold_seq", 8, seq)) != 0)
+	    (r = meta_put(st, txn, "hold_seq", NULL, 8, seq)) != 0)
 		goto fail;
 	free(text);
 	if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
@@ -584,12 +681,14 @@ state_hold_del(struct state *st, const char *id)
 
 /*
  * Read up to STATE_WALK_BATCH records of db in key order, starting at
- * from (at the first record if fromlen is 0; just past from if after).
- * On error nothing is left in batch.
+ * from (at the first record if fromlen is 0; just past from if after)
+ * and ending before the first key whose first prefixlen bytes differ
+ * from from's.  On error nothing is left in batch.
  */
 static int
 walk_batch(struct state *st, enum state_db db, const unsigned char *from,
-    size_t fromlen, int after, struct walk_entry *batch, size_t *np)
+    size_t fromlen, size_t prefixlen, int after, struct walk_entry *batch,
+    size_t *np)
 {
 	struct walk_entry	*e;
 	MDB_txn			*txn;
@@ -610,6 +709,11 @@ walk_batch(struct state *st, enum state_db db, const unsigned char *from,
 	while (n < STATE_WALK_BATCH &&
 	    (rc = mdb_cursor_get(cur, &key, &val, op)) == 0) {
 		op = MDB_NEXT;
+		if (key.mv_size < prefixlen ||
+		    memcmp(key.mv_data, from, prefixlen) != 0) {
+			rc = MDB_NOTFOUND;
+			break;
+		}
 		if (after && key.mv_size == fromlen &&
 		    memcmp(key.mv_data, from, fromlen) == 0)
 			continue;
@@ -638,10 +742,13 @@ walk_batch(struct state *st, enum state_db db, const unsigned char *from,
 	return 0;
 }
 
-/* Call cb for each record of db from key start (all if startlen is 0). */
+/*
+ * Call cb for each record of db from key start (all if startlen is 0)
+ * whose key begins with the first prefixlen bytes of start.
+ */
 static int
 state_walk(struct state *st, enum state_db db, const void *start,
-    size_t startlen, walk_cb cb, void *arg)
+    size_t startlen, size_t prefixlen, walk_cb cb, void *arg)
 {
 	struct walk_entry	*batch, *last;
 	unsigned char		 from[STATE_KEY_MAX];
@@ -653,8 +760,8 @@ state_walk(struct state *st, enum state_db db, const void *start,
 	if (startlen > 0)
 		memcpy(from, start, startlen);
 	for (;;) {
-		if ((r = walk_batch(st, db, from, fromlen, after, batch,
-		    &n)) != 0)
+		if ((r = walk_batch(st, db, from, fromlen, prefixlen, after,
+		    batch, &n)) != 0)
 			break;
 		for (i = 0; i < n; i++) {
 			if (r == 0)
@@ -692,7 +799,7 @@ state_hold_foreach(struct state *st, int (*fn)(json_t *, void *), void *arg)
 
 	if (st == NULL || fn == NULL)
 		return STATE_E_INVALID;
-	return state_walk(st, DB_HOLDS, NULL, 0, foreach_one, &fa);
+	return state_walk(st, DB_HOLDS, NULL, 0, 0, foreach_one, &fa);
 }
 
 static int
@@ -902,7 +1009,7 @@ state_audit_verify(struct state *st, uint64_t *count, uint64_t *bad_seq,
 	memset(&c, 0, sizeof(c));
 	c.next = 1;
 	memset(c.prev, '0', sizeof(c.prev) - 1);
-	r = state_walk(st, DB_AUDIT, NULL, 0, audit_check_one, &c);
+	r = state_walk(st, DB_AUDIT, NULL, 0, 0, audit_check_one, &c);
 	if (r == 0 && c.cause[0] != '\0')
 		r = STATE_E_CORRUPT;
 	if (count != NULL)
@@ -925,5 +1032,290 @@ state_audit_foreach(struct state *st, uint64_t from,
 		return STATE_E_INVALID;
 	be_encode(start, from);
 	return state_walk(st, DB_AUDIT, start, from > 0 ? sizeof(start) : 0,
-	    foreach_one, &fa);
+	    0, foreach_one, &fa);
+}
+
+/* Length of a valid channel name (1 to 31 of [a-z0-9_-]), else 0. */
+static size_t
+channel_len(const char *channel)
+{
+	size_t	len;
+
+	if (channel == NULL)
+		return 0;
+	len = strspn(channel, "abcdefghijklmnopqrstuvwxyz0123456789_-");
+	if (channel[len] != '\0' || len >= STATE_CHANNEL_MAX)
+		return 0;
+	return len;
+}
+
+/* Inbox key: channel, a NUL, the big-endian cursor; one range each. */
+static size_t
+inbox_key(unsigned char key[STATE_INBOX_KEY], const char *channel,
+    size_t len, uint64_t cursor)
+{
+	memcpy(key, channel, len);
+	key[len] = '\0';
+	be_encode(key + len + 1, cursor);
+	return len + 9;
+}
+
+/*
+ * The stored form {"msg": msg, "ts_ms": now}, refused (STATE_E_INVALID)
+ * unless it loads back: a reader must never meet a record it cannot
+ * parse, which would stop the channel.
+ */
+static int
+inbox_record(json_t *msg, uint64_t now_ms, char **text)
+{
+	json_t	*rec, *check;
+
+	rec = json_pack("{s:O,s:I}", "msg", msg, "ts_ms", (json_int_t)now_ms);
+	*text = rec != NULL ? json_dumps(rec, STATE_JSON_FLAGS) : NULL;
+	json_decref(rec);
+	if (*text == NULL) {
+		errno = ENOMEM;
+		return STATE_E_SYSTEM;
+	}
+	if ((check = json_loadb(*text, strlen(*text), STATE_JSON_LOAD,
+	    NULL)) == NULL) {
+		free(*text);
+		*text = NULL;
+		return STATE_E_INVALID;
+	}
+	json_decref(check);
+	return 0;
+}
+
+int
+state_inbox_publish(struct state *st, const char *channel, json_t *msg,
+    uint64_t cursor_hint, uint64_t now_ms, const char *position,
+    uint64_t *cursor_out)
+{
+	MDB_txn		*txn;
+	MDB_val		 key, val;
+	unsigned char	 ikey[STATE_INBOX_KEY];
+	char		 name[STATE_NAME_MAX], *text = NULL;
+	uint64_t	 last, count, cursor = 0;
+	size_t		 len;
+	int		 rc, r;
+
+	if (cursor_out != NULL)
+		*cursor_out = 0;
+	if (st == NULL || (len = channel_len(channel)) == 0 ||
+	    (msg != NULL && !json_is_object(msg)) ||
+	    cursor_hint > STATE_CURSOR_MAX || now_ms > INT64_MAX ||
+	    (position != NULL && strlen(position) >= STATE_POSITION_MAX))
+		return STATE_E_INVALID;
+	/* Serialise before taking the write lock. */
+	if (msg != NULL && (r = inbox_record(msg, now_ms, &text)) != 0)
+		return r;
+	if ((r = state_begin(st, 0, &txn)) != 0)
+		goto out;
+	if (msg != NULL) {
+		if ((r = meta_counter(st, txn, "inbox_last", channel,
+		    &last)) != 0 ||
+		    (r = meta_counter(st, txn, "inbox_count", channel,
+		    &count)) != 0)
+			goto fail;
+		if (last >= STATE_CURSOR_MAX) {
+			r = STATE_E_FULL;
+			goto fail;
+		}
+		cursor = cursor_hint > last ? cursor_hint : last + 1;
+		key.mv_data = ikey;
+		key.mv_size = inbox_key(ikey, channel, len, cursor);
+		val.mv_data = text;
+		val.mv_size = strlen(text);
+		rc = mdb_put(txn, st->dbi[DB_INBOX], &key, &val,
+		    MDB_NOOVERWRITE);
+		/* A stored cursor above inbox_last: the meta record lies. */
+		r = rc == MDB_KEYEXIST ? STATE_E_CORRUPT : state_lmdb(rc);
+		if (r != 0 ||
+		    (r = meta_put(st, txn, "inbox_last", channel, 8,
+		    cursor)) != 0 ||
+		    (r = meta_put(st, txn, "inbox_count", channel, 8,
+		    count + 1)) != 0)
+			goto fail;
+	}
+	if (position != NULL) {
+		key.mv_data = name;
+		key.mv_size = meta_name(name, "watch_pos", channel);
+		val.mv_data = (void *)position;
+		val.mv_size = strlen(position);
+		if ((r = state_lmdb(mdb_put(txn, st->dbi[DB_META], &key, &val,
+		    0))) != 0)
+			goto fail;
+	}
+	if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
+		goto out;
+	/* Subscribers also poll on a timer: a missed wake only delays. */
+	if (msg != NULL && wake_file(st, 1) != 0)
+		log_warn("state: %s", st->wake);
+	if (cursor_out != NULL)
+		*cursor_out = cursor;
+	goto out;
+
+fail:
+	r = state_abort(txn, r);
+out:
+	free(text);
+	return r;
+}
+
+int
+state_watch_position(struct state *st, const char *channel, char *out,
+    size_t outlen)
+{
+	MDB_txn		*txn;
+	MDB_val		 key, val;
+	char		 name[STATE_NAME_MAX];
+	int		 rc, r;
+
+	if (out != NULL && outlen > 0)
+		*out = '\0';
+	if (st == NULL || channel_len(channel) == 0 || out == NULL ||
+	    outlen == 0)
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
+		return r;
+	key.mv_data = name;
+	key.mv_size = meta_name(name, "watch_pos", channel);
+	if ((rc = mdb_get(txn, st->dbi[DB_META], &key, &val)) != 0)
+		r = rc == MDB_NOTFOUND ? 0 : state_lmdb(rc);
+	else if (val.mv_size >= STATE_POSITION_MAX ||
+	    memchr(val.mv_data, '\0', val.mv_size) != NULL)
+		r = STATE_E_CORRUPT;
+	else if (val.mv_size >= outlen)
+		r = STATE_E_INVALID;
+	else {
+		memcpy(out, val.mv_data, val.mv_size);
+		out[val.mv_size] = '\0';
+	}
+	return state_abort(txn, r);
+}
+
+int
+state_inbox_last(struct state *st, const char *channel, uint64_t *cursor)
+{
+	MDB_txn	*txn;
+	int	 r;
+
+	if (cursor != NULL)
+		*cursor = 0;
+	if (st == NULL || channel_len(channel) == 0 || cursor == NULL)
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
+		return r;
+	r = meta_counter(st, txn, "inbox_last", channel, cursor);
+	return state_abort(txn, r);
+}
+
+static int
+inbox_one(const unsigned char *key, size_t keylen, json_t *rec, void *arg)
+{
+	struct inbox_walk	*w = arg;
+	json_t			*msg = json_object_get(rec, "msg");
+
+	if (keylen != w->keylen || !json_is_object(msg))
+		return STATE_E_CORRUPT;
+	if (w->fn(be_decode(key + keylen - 8), msg, w->arg) != 0)
+		return 1;
+	return w->limit != 0 && ++w->n == w->limit;
+}
+
+int
+state_inbox_read(struct state *st, const char *channel, uint64_t since,
+    size_t limit, int (*fn)(uint64_t, json_t *, void *), void *arg)
+{
+	struct inbox_walk	w = { fn, arg, 0, limit, 0 };
+	unsigned char		start[STATE_INBOX_KEY];
+	size_t			len;
+
+	if (st == NULL || (len = channel_len(channel)) == 0 || fn == NULL)
+		return STATE_E_INVALID;
+	if (st->inbox_absent || since >= STATE_CURSOR_MAX)
+		return 0;
+	w.keylen = inbox_key(start, channel, len, since + 1);
+	return state_walk(st, DB_INBOX, start, w.keylen, len + 1, inbox_one,
+	    &w);
+}
+
+/* The publish time of a stored inbox record. */
+static int
+inbox_ts(const MDB_val *val, uint64_t *ts)
+{
+	json_t	*rec, *t;
+	int	 r = STATE_E_CORRUPT;
+
+	rec = json_loadb(val->mv_data, val->mv_size, STATE_JSON_LOAD, NULL);
+	t = json_object_get(rec, "ts_ms");
+	if (json_is_integer(t) && json_integer_value(t) >= 0) {
+		*ts = (uint64_t)json_integer_value(t);
+		r = 0;
+	}
+	json_decref(rec);
+	return r;
+}
+
+int
+state_inbox_compact(struct state *st, const char *channel, size_t max_count,
+    uint64_t max_age_ms, uint64_t now_ms, size_t batch, size_t *removed)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	MDB_val		 key, val;
+	unsigned char	 start[STATE_INBOX_KEY];
+	uint64_t	 count, ts;
+	size_t		 len, n = 0;
+	int		 rc, r;
+
+	if (removed != NULL)
+		*removed = 0;
+	if (st == NULL || (len = channel_len(channel)) == 0 || batch == 0 ||
+	    removed == NULL)
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, 0, &txn)) != 0)
+		return r;
+	if ((r = meta_counter(st, txn, "inbox_count", channel, &count)) != 0)
+		return state_abort(txn, r);
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_INBOX], &cur)) != 0)
+		return state_abort(txn, state_lmdb(rc));
+	key.mv_data = start;
+	key.mv_size = inbox_key(start, channel, len, 0);
+	/* Oldest first: stop at the first message that may stay. */
+	rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	while (rc == 0 && n < batch && key.mv_size == len + 9 &&
+	    memcmp(key.mv_data, start, len + 1) == 0) {
+		if (max_count == 0 || count <= max_count) {
+			if (max_age_ms == 0 || (r = inbox_ts(&val, &ts)) != 0 ||
+			    ts > now_ms || now_ms - ts <= max_age_ms)
+				break;
+		}
+		if (count == 0) {
+			r = STATE_E_CORRUPT;	/* more stored than counted */
+			break;
+		}
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		count--;
+		n++;
+		rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		r = state_lmdb(rc);
+	if (r == 0 && n > 0)
+		r = meta_put(st, txn, "inbox_count", channel, 8, count);
+	if (r != 0 || n == 0)
+		return state_abort(txn, r);
+	if ((r = state_lmdb(mdb_txn_commit(txn))) == 0)
+		*removed = n;
+	return r;
+}
+
+const char *
+state_inbox_wake_path(struct state *st)
+{
+	return st != NULL ? st->wake : NULL;
 }

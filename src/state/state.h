@@ -1,7 +1,7 @@
 /*
  * Durable gateway state in one LMDB environment under state_dir:
- * schema version, rate-limit windows, the holds queue and the audit
- * hash chain.  (The inbox and watcher cursors join it later.)
+ * schema version, rate-limit windows, the holds queue, the audit hash
+ * chain, the inbox and the watchers' resume positions.
  *
  * One struct state per process; never carried across fork().  All
  * functions return 0 on success or a negative STATE_E_* code; see
@@ -35,6 +35,8 @@ struct state;
  * Open (creating if needed) the environment in dir.  dir must exist,
  * be owned by the calling user and not be group/world writable
  * (STATE_E_PERM otherwise).  map_size 0 means the default (64 MiB).
+ * A read-write open also creates the inbox wake file if missing
+ * (STATE_E_SYSTEM if it cannot, e.g. a link or a FIFO in its place).
  */
 int		 state_open(const char *dir, uint64_t map_size, int flags,
 		    struct state **out);
@@ -109,9 +111,12 @@ int		 state_audit_foreach(struct state *, uint64_t from,
  * handlers read from a cursor on.  A watcher's own resume position in
  * its tool's stream is stored in the same transaction as the message it
  * produced, so a crash or restart neither loses nor repeats a message.
+ * A channel name is 1 to STATE_CHANNEL_MAX - 1 bytes of [a-z0-9_-] (else
+ * STATE_E_INVALID); cursors start at 1 and stay below 2^63, so that they
+ * fit a JSON integer.
  */
-#define STATE_CHANNEL_MAX	32	/* longest channel name */
-#define STATE_POSITION_MAX	256	/* longest watcher position */
+#define STATE_CHANNEL_MAX	32	/* longest channel name + 1 */
+#define STATE_POSITION_MAX	256	/* longest watcher position + 1 */
 
 /*
  * In one write transaction: store msg (a JSON object; NULL when the
@@ -119,14 +124,25 @@ int		 state_audit_foreach(struct state *, uint64_t from,
  * cursor for channel, and record position as the watcher's resume
  * point.  The cursor is cursor_hint when that is larger than every
  * earlier cursor of the channel (imsg uses its rowids), else the last
- * cursor + 1.  *cursor_out gets the cursor (0 when msg is NULL).  After
- * the commit, the inbox wake file is touched so that subscribers wake.
+ * cursor + 1; the cursors of messages removed by retention are never
+ * reused.  position NULL leaves the stored one as it is.  *cursor_out
+ * (may be NULL) gets the cursor, 0 when msg is NULL or on error.  After
+ * the commit, when a message was stored, the inbox wake file is touched
+ * so that subscribers wake (a failure to touch is only logged).
+ * STATE_E_INVALID also for a message that could not be read back (too
+ * deeply nested); STATE_E_FULL when the map is full or the channel's
+ * cursors are exhausted.  On error nothing is stored, position included.
+ * Not synced: a committed publish survives a crash of the process; a
+ * power cut may lose the last few, messages and positions together.
  */
 int		 state_inbox_publish(struct state *, const char *channel,
 		    json_t *msg, uint64_t cursor_hint, uint64_t now_ms,
 		    const char *position, uint64_t *cursor_out);
 
-/* The watcher's resume position for channel; "" when none yet. */
+/*
+ * The watcher's resume position for channel; "" when none yet.
+ * STATE_E_INVALID (and "") when it does not fit in outlen.
+ */
 int		 state_watch_position(struct state *, const char *channel,
 		    char *out, size_t outlen);
 
@@ -135,8 +151,11 @@ int		 state_inbox_last(struct state *, const char *channel,
 		    uint64_t *cursor);
 
 /*
- * Call fn for up to limit messages of channel with cursor > since, in
- * cursor order, until fn returns non-zero.  msg is borrowed.
+ * Call fn for up to limit (0: no limit) messages of channel with
+ * cursor > since, in cursor order, until fn returns non-zero (still a
+ * success).  msg is borrowed.  fn runs outside any transaction and may
+ * call state functions.  STATE_E_CORRUPT at a malformed record, after
+ * the messages before it were passed to fn.
  */
 int		 state_inbox_read(struct state *, const char *channel,
 		    uint64_t since, size_t limit,
@@ -147,16 +166,18 @@ int		 state_inbox_read(struct state *, const char *channel,
  * Retention: remove the oldest messages of channel beyond max_count
  * (0: no count limit) or published more than max_age_ms ago (0: no age
  * limit), at most batch per call (short write transactions, so writers
- * are never held up for long).  *removed gets the number removed; call
- * again while it equals batch.
+ * are never held up for long; batch must be at least 1).  *removed gets
+ * the number removed; call again while it equals batch.
  */
 int		 state_inbox_compact(struct state *, const char *channel,
 		    size_t max_count, uint64_t max_age_ms, uint64_t now_ms,
 		    size_t batch, size_t *removed);
 
 /*
- * The file touched after every publish: subscribers watch it (inotify,
- * kqueue) to sleep until the inbox changes.  Returns its path.
+ * The file touched after every publish of a message (state_dir/
+ * inbox.wake, created 0600 by a read-write state_open): subscribers
+ * watch it (inotify IN_MODIFY, kqueue NOTE_WRITE) to sleep until the
+ * inbox changes, and re-read on a timer too.  Returns its path.
  */
 const char	*state_inbox_wake_path(struct state *);
 

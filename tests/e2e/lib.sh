@@ -108,7 +108,8 @@ setup() {
 	chmod 755 "$T"
 	mkdir -p "$T/bin" "$T/state" "$T/run" "$T/sim/spool" "$T/home"
 	cp "$top_builddir/carapace-handler" "$top_builddir/carapacectl" \
-	    "$top_builddir/tests/rawclient" "$T/bin/"
+	    "$top_builddir/carapace-watch" "$top_builddir/tests/rawclient" \
+	    "$T/bin/"
 	cp "$top_builddir/src/shim/imsg" "$T/bin/imsg"
 	cp "$top_builddir/sim/imsg" "$T/bin/sim-imsg"
 	cp "$top_srcdir"/sim/data/imsg/*.json "$T/sim/"
@@ -157,7 +158,7 @@ channels:
       deny: ["+14155550129"]
     inbound:
       mode: allowlist
-      allow: [mom, "chat:3"]
+      allow: [${INBOUND_ALLOW:-mom, "chat:3"}]
       scrub: [otp, auth_links]
     limits:
       - { per: recipient, max: ${LIMIT_MAX:-5}, window: 1m }

@@ -1,3 +1,1474 @@
-/* test_shim_imsg.c (to be written) */
+/*
+ * Unit tests for the imsg shim: the Commander-compatible argument
+ * parser, the requests it builds (params exactly as doc/protocol.md),
+ * the real tool's text and JSON output, the mapping of gateway errors,
+ * answer decoding, and whole runs against a small fake gateway on a
+ * Unix socket (descriptor passing, errors, deadline, bounds).
+ */
 #include "config.h"
-int main(void) { return 77; }
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "compat.h"
+#include "protocol.h"
+#include "shim.h"
+#include "util.h"
+
+#define MAXARGS		32
+#define ANSWER_RESULT	"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":"
+#define ANSWER_ERROR	"{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":"
+
+static char	*argv_buf[MAXARGS + 1];
+static int	 argc_buf;
+
+/* Build argv ("imsg", then the NULL-terminated list). */
+static void
+set_argv(const char *first, va_list ap)
+{
+	const char	*s;
+
+	argc_buf = 0;
+	argv_buf[argc_buf++] = (char *)"imsg";
+	for (s = first; s != NULL; s = va_arg(ap, const char *)) {
+		assert_true(argc_buf < MAXARGS);
+		argv_buf[argc_buf++] = (char *)s;
+	}
+	argv_buf[argc_buf] = NULL;
+}
+
+static enum shim_imsg_action
+parse(int flags, struct shim_imsg_args *args, char *msg, const char *first,
+    ...)
+{
+	va_list			ap;
+	enum shim_imsg_action	action;
+
+	va_start(ap, first);
+	set_argv(first, ap);
+	va_end(ap);
+	action = shim_imsg_parse(argc_buf, argv_buf, flags, args, msg,
+	    SHIM_IMSG_MSG_MAX);
+	return action;
+}
+
+/* Parse and build; returns params or NULL with msg set. */
+static json_t *
+request(const char **method, char *msg, const char *first, ...)
+{
+	struct shim_imsg_args	 args;
+	va_list			 ap;
+	json_t			*p;
+
+	va_start(ap, first);
+	set_argv(first, ap);
+	va_end(ap);
+	assert_int_equal(shim_imsg_parse(argc_buf, argv_buf, 0, &args, msg,
+	    SHIM_IMSG_MSG_MAX), SHIM_IMSG_RUN);
+	p = shim_imsg_build_request(&args, method, msg, SHIM_IMSG_MSG_MAX);
+	shim_imsg_args_free(&args);
+	return p;
+}
+
+static void
+assert_json(json_t *got, const char *want_text)
+{
+	json_t	*want;
+	char	*g, *w;
+
+	want = json_loads(want_text, 0, NULL);
+	assert_non_null(want);
+	assert_non_null(got);
+	if (!json_equal(got, want)) {
+		g = json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS);
+		w = json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS);
+		print_error("got  %s\nwant %s\n", g, w);
+		free(g);
+		free(w);
+		fail();
+	}
+	json_decref(want);
+}
+
+/* Text written to a FILE, captured. */
+struct capture {
+	FILE	*f;
+	char	*buf;
+	size_t	 len;
+};
+
+static FILE *
+capture_start(struct capture *c)
+{
+	c->buf = NULL;
+	c->len = 0;
+	c->f = open_memstream(&c->buf, &c->len);
+	assert_non_null(c->f);
+	return c->f;
+}
+
+static const char *
+capture_end(struct capture *c)
+{
+	assert_int_equal(fclose(c->f), 0);
+	return c->buf;
+}
+
+static json_t *
+fixture(const char *name)
+{
+	const char	*top;
+	char		 path[PATH_MAX];
+	json_t		*v;
+
+	if ((top = getenv("top_srcdir")) == NULL || *top == '\0')
+		top = ".";
+	(void)snprintf(path, sizeof(path), "%s/sim/data/imsg/%s", top, name);
+	v = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(v);
+	assert_true(json_is_array(v));
+	return v;
+}
+
+static json_t *
+fixture_item(json_t *list, json_int_t id)
+{
+	json_t	*item;
+	size_t	 i;
+
+	json_array_foreach(list, i, item)
+		if (json_integer_value(json_object_get(item, "id")) == id)
+			return item;
+	fail_msg("no fixture item %lld", (long long)id);
+	return NULL;
+}
+
+/* ---- parsing ---------------------------------------------------- */
+
+static void
+test_parse_help_version(void **state)
+{
+	struct shim_imsg_args	a;
+	char			msg[SHIM_IMSG_MSG_MAX];
+
+	(void)state;
+	assert_int_equal(parse(0, &a, msg, NULL), SHIM_IMSG_HELP);
+	assert_null(a.help_cmd);
+	assert_int_equal(parse(0, &a, msg, "--version", NULL),
+	    SHIM_IMSG_VERSION);
+	assert_int_equal(parse(0, &a, msg, "send", "--text", "x", "-V", NULL),
+	    SHIM_IMSG_VERSION);
+	/* --version wins over --help, wherever it is. */
+	assert_int_equal(parse(0, &a, msg, "-h", "chats", "--version", NULL),
+	    SHIM_IMSG_VERSION);
+	assert_int_equal(parse(0, &a, msg, "-h", NULL), SHIM_IMSG_HELP);
+	assert_null(a.help_cmd);
+	assert_int_equal(parse(0, &a, msg, "chats", "--help", NULL),
+	    SHIM_IMSG_HELP);
+	assert_string_equal(a.help_cmd, "chats");
+	assert_int_equal(parse(0, &a, msg, "send", "--to", "x", "-h", NULL),
+	    SHIM_IMSG_HELP);
+	assert_string_equal(a.help_cmd, "send");
+	/* Even an option's value: the real tool looks at every word. */
+	assert_int_equal(parse(0, &a, msg, "send", "--text", "--help", NULL),
+	    SHIM_IMSG_HELP);
+	/* Commands the gateway lacks, and unknown words: the root help. */
+	assert_int_equal(parse(0, &a, msg, "watch", "--help", NULL),
+	    SHIM_IMSG_HELP);
+	assert_null(a.help_cmd);
+	assert_int_equal(parse(0, &a, msg, "bogus", "--help", NULL),
+	    SHIM_IMSG_HELP);
+	assert_null(a.help_cmd);
+	/* After "--" nothing is an option, --version included. */
+	assert_int_equal(parse(0, &a, msg, "send", "--to", "x", "--",
+	    "--version", "-h", NULL), SHIM_IMSG_RUN);
+	assert_string_equal(a.to, "x");
+	shim_imsg_args_free(&a);
+}
+
+static void
+test_parse_commands(void **state)
+{
+	struct shim_imsg_args	 a;
+	char			 msg[SHIM_IMSG_MSG_MAX];
+	const char		*later[] = { "watch", "rpc", "group", "react",
+				    "typing", "read", "search" };
+	size_t			 i;
+
+	(void)state;
+	assert_int_equal(parse(0, &a, msg, "--json", "chats", NULL),
+	    SHIM_IMSG_ERROR_HELP);
+	assert_string_equal(msg, "Command 'imsg' requires a subcommand");
+	assert_int_equal(parse(0, &a, msg, "-", NULL), SHIM_IMSG_ERROR_HELP);
+	assert_int_equal(parse(0, &a, msg, "bogus", NULL), SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown subcommand 'bogus' for command "
+	    "'imsg'");
+	for (i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
+		assert_int_equal(parse(0, &a, msg, later[i], "--chat-id", "1",
+		    NULL), SHIM_IMSG_UNAVAILABLE);
+		assert_string_equal(a.cmd_name, later[i]);
+	}
+	assert_int_equal(parse(0, &a, msg, "chats", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_CHATS);
+	assert_int_equal(parse(0, &a, msg, "history", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_HISTORY);
+	assert_int_equal(parse(0, &a, msg, "send", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_SEND);
+	assert_int_equal(parse(0, &a, msg, "status", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_STATUS);
+	assert_int_equal(a.json, 0);
+	assert_int_equal(a.verbose, 0);
+}
+
+static void
+test_parse_tokenizer(void **state)
+{
+	struct shim_imsg_args	a;
+	char			msg[SHIM_IMSG_MSG_MAX];
+
+	(void)state;
+	assert_int_equal(parse(0, &a, msg, "chats", "--bogus", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option --bogus");
+	/* A single short option is looked up as an option name. */
+	assert_int_equal(parse(0, &a, msg, "chats", "-x", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option --x");
+	/* A pack is a list of flags. */
+	assert_int_equal(parse(0, &a, msg, "chats", "-jx", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option -x");
+	assert_int_equal(parse(0, &a, msg, "chats", "-jv", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(a.json, 1);
+	assert_int_equal(a.verbose, 1);
+	assert_int_equal(parse(0, &a, msg, "chats", "-j", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(a.json, 1);
+	assert_int_equal(a.verbose, 0);
+	assert_int_equal(parse(0, &a, msg, "chats", "--json-output", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(a.json, 1);
+	assert_int_equal(parse(0, &a, msg, "chats", "--jsonOutput",
+	    "--verbose", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.json, 1);
+	assert_int_equal(a.verbose, 1);
+	/* No --opt=value form. */
+	assert_int_equal(parse(0, &a, msg, "send", "--to=+1", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option --to=+1");
+	/* A value may not start with '-'. */
+	assert_int_equal(parse(0, &a, msg, "send", "--text", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Missing value for option text");
+	assert_int_equal(parse(0, &a, msg, "send", "--text", "-x", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Missing value for option text");
+	assert_int_equal(parse(0, &a, msg, "send", "--to", "--text", "hi",
+	    NULL), SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Missing value for option to");
+	assert_int_equal(parse(0, &a, msg, "send", "--text", "--", "x",
+	    NULL), SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Missing value for option text");
+	/* "-" alone is a value. */
+	assert_int_equal(parse(0, &a, msg, "send", "--text", "-", NULL),
+	    SHIM_IMSG_RUN);
+	assert_string_equal(a.text, "-");
+	/* The last value wins; positional words are ignored. */
+	assert_int_equal(parse(0, &a, msg, "send", "stray", "--to", "a",
+	    "--to", "b", NULL), SHIM_IMSG_RUN);
+	assert_string_equal(a.to, "b");
+	/* After "--" the words are positional. */
+	assert_int_equal(parse(0, &a, msg, "send", "--to", "a", "--",
+	    "--text", "b", NULL), SHIM_IMSG_RUN);
+	assert_null(a.text);
+	/* Errors come in argument order. */
+	assert_int_equal(parse(0, &a, msg, "send", "--nope", "--text", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option --nope");
+}
+
+static void
+test_parse_values(void **state)
+{
+	struct shim_imsg_args	a;
+	char			msg[SHIM_IMSG_MSG_MAX];
+
+	(void)state;
+	assert_int_equal(parse(0, &a, msg, "send", "--db", "/x/chat.db",
+	    "--log-level", "debug", "--to", "+14155550123", "--chat-id", "7",
+	    "--chat-identifier", "ci", "--chat-guid", "cg", "--text", "hello",
+	    "--file", "/tmp/f", "--service", "sms", "--region", "GB", NULL),
+	    SHIM_IMSG_RUN);
+	assert_string_equal(a.db, "/x/chat.db");
+	assert_string_equal(a.log_level, "debug");
+	assert_string_equal(a.to, "+14155550123");
+	assert_string_equal(a.chat_id_str, "7");
+	assert_int_equal(a.has_chat_id, 1);
+	assert_int_equal(a.chat_id, 7);
+	assert_string_equal(a.chat_identifier, "ci");
+	assert_string_equal(a.chat_guid, "cg");
+	assert_string_equal(a.text, "hello");
+	assert_string_equal(a.file, "/tmp/f");
+	assert_string_equal(a.service, "sms");
+	assert_string_equal(a.region, "GB");
+	/* Options of another command are unknown. */
+	assert_int_equal(parse(0, &a, msg, "chats", "--text", "x", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option --text");
+	assert_int_equal(parse(0, &a, msg, "send", "--limit", "3", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option --limit");
+
+	assert_int_equal(parse(0, &a, msg, "history", "--chat-id", "3",
+	    "--participants", "a,b", "+1", "--participants", ",c,,", "--limit",
+	    "+7", "--attachments", "--start", "2026-01-01T00:00:00Z", "--end",
+	    "2026-02-01T00:00:00Z", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.has_chat_id, 1);
+	assert_int_equal(a.chat_id, 3);
+	assert_int_equal(a.nparticipants, 4);
+	assert_string_equal(a.participants[0], "a");
+	assert_string_equal(a.participants[1], "b");
+	assert_string_equal(a.participants[2], "+1");
+	assert_string_equal(a.participants[3], "c");
+	assert_int_equal(a.has_limit, 1);
+	assert_int_equal(a.limit, 7);
+	assert_int_equal(a.attachments, 1);
+	assert_string_equal(a.start, "2026-01-01T00:00:00Z");
+	assert_string_equal(a.end, "2026-02-01T00:00:00Z");
+	shim_imsg_args_free(&a);
+	assert_int_equal(a.nparticipants, 0);
+	assert_null(a.participants);
+
+	/* --participants takes no value before the next option. */
+	assert_int_equal(parse(0, &a, msg, "history", "--participants",
+	    "--json", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.nparticipants, 0);
+	assert_int_equal(a.json, 1);
+
+	/* Numbers that do not parse count as absent. */
+	assert_int_equal(parse(0, &a, msg, "chats", "--limit", "abc", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(a.has_limit, 0);
+	assert_string_equal(a.limit_str, "abc");
+	assert_int_equal(parse(0, &a, msg, "history", "--chat-id",
+	    "99999999999999999999", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.has_chat_id, 0);
+
+	/* --db: the shim takes it on status, the real tool does not. */
+	assert_int_equal(parse(0, &a, msg, "status", "--db", "/x", NULL),
+	    SHIM_IMSG_RUN);
+	assert_string_equal(a.db, "/x");
+	assert_int_equal(parse(SHIM_IMSG_STRICT, &a, msg, "status", "--db",
+	    "/x", NULL), SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option --db");
+	assert_int_equal(parse(SHIM_IMSG_STRICT, &a, msg, "chats", "--db",
+	    "/x", NULL), SHIM_IMSG_RUN);
+	assert_string_equal(a.db, "/x");
+}
+
+static void
+test_parse_int(void **state)
+{
+	int64_t	v;
+
+	(void)state;
+	assert_int_equal(shim_imsg_parse_int("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(shim_imsg_parse_int("+5", &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(shim_imsg_parse_int("-5", &v), 0);
+	assert_int_equal(v, -5);
+	assert_int_equal(shim_imsg_parse_int("9223372036854775807", &v), 0);
+	assert_true(v == INT64_MAX);
+	assert_int_equal(shim_imsg_parse_int("-9223372036854775808", &v), 0);
+	assert_true(v == INT64_MIN);
+	assert_int_equal(shim_imsg_parse_int("9223372036854775808", &v), -1);
+	assert_int_equal(shim_imsg_parse_int("", &v), -1);
+	assert_int_equal(shim_imsg_parse_int("+", &v), -1);
+	assert_int_equal(shim_imsg_parse_int("5a", &v), -1);
+	assert_int_equal(shim_imsg_parse_int(" 5", &v), -1);
+	assert_int_equal(shim_imsg_parse_int("0x10", &v), -1);
+}
+
+/* ---- requests --------------------------------------------------- */
+
+static void
+expect_send_error(const char *want, const char *first, ...)
+{
+	struct shim_imsg_args	 args;
+	va_list			 ap;
+	const char		*method;
+	char			 msg[SHIM_IMSG_MSG_MAX];
+
+	va_start(ap, first);
+	set_argv(first, ap);
+	va_end(ap);
+	assert_int_equal(shim_imsg_parse(argc_buf, argv_buf, 0, &args, msg,
+	    sizeof(msg)), SHIM_IMSG_RUN);
+	assert_null(shim_imsg_build_request(&args, &method, msg, sizeof(msg)));
+	assert_null(method);
+	assert_string_equal(msg, want);
+	shim_imsg_args_free(&args);
+}
+
+static void
+test_send_errors(void **state)
+{
+	(void)state;
+	expect_send_error("Missing required option: --to", "send", NULL);
+	expect_send_error("Missing required option: --to", "send", "--text",
+	    "hi", NULL);
+	expect_send_error("Missing required option: --to", "send", "--to", "",
+	    "--text", "hi", NULL);
+	expect_send_error("Missing required option: --to", "send",
+	    "--chat-id", "abc", "--text", "hi", NULL);
+	expect_send_error("Missing required option: --to", "send",
+	    "--chat-guid", "", "--text", "hi", NULL);
+	expect_send_error("Invalid value for option: --to", "send", "--to",
+	    "a", "--chat-id", "1", "--text", "hi", NULL);
+	expect_send_error("Invalid value for option: --to", "send", "--to",
+	    "a", "--chat-identifier", "x", NULL);
+	expect_send_error("Invalid value for option: --to", "send", "--to",
+	    "a", "--chat-guid", "g", "--text", "hi", NULL);
+	expect_send_error("Missing required option: --text or file", "send",
+	    "--to", "a", NULL);
+	expect_send_error("Missing required option: --text or file", "send",
+	    "--to", "a", "--text", "", "--file", "", NULL);
+	expect_send_error("Missing required option: --text or file", "send",
+	    "--chat-id", "4", "--service", "sms", NULL);
+	expect_send_error("invalidService(\"SMS\")", "send", "--to", "a",
+	    "--text", "hi", "--service", "SMS", NULL);
+	expect_send_error("invalidService(\"\")", "send", "--to", "a",
+	    "--text", "hi", "--service", "", NULL);
+	expect_send_error("invalidService(\"a\\\"b\\\\c\\n\")", "send", "--to",
+	    "a", "--text", "hi", "--service", "a\"b\\c\n", NULL);
+	/* Target errors come before content errors, as in the real tool. */
+	expect_send_error("Missing required option: --to", "send",
+	    "--service", "bogus", NULL);
+}
+
+static void
+test_send_request(void **state)
+{
+	json_t		*p;
+	const char	*method;
+	char		 msg[SHIM_IMSG_MSG_MAX];
+
+	(void)state;
+	p = request(&method, msg, "send", "--to", "+14155550123", "--text",
+	    "hello", "--service", "sms", "--region", "GB", "--db", "/x", "-j",
+	    NULL);
+	assert_string_equal(method, "send");
+	assert_json(p, "{\"channel\":\"imsg\",\"to\":\"+14155550123\","
+	    "\"text\":\"hello\",\"service\":\"sms\",\"region\":\"GB\"}");
+	json_decref(p);
+
+	/* One target only: a chat id wins. */
+	p = request(&method, msg, "send", "--chat-id", "7", "--chat-guid",
+	    "iMessage;+;chat1", "--chat-identifier", "chat1", "--text", "hi",
+	    NULL);
+	assert_json(p, "{\"channel\":\"imsg\",\"chat_id\":7,\"text\":\"hi\"}");
+	json_decref(p);
+	p = request(&method, msg, "send", "--chat-identifier", "chat1",
+	    "--chat-guid", "iMessage;+;chat1", "--text", "hi", NULL);
+	assert_json(p, "{\"channel\":\"imsg\",\"chat_identifier\":\"chat1\","
+	    "\"text\":\"hi\"}");
+	json_decref(p);
+
+	/* A file alone: no text; the path is never part of the request. */
+	p = request(&method, msg, "send", "--chat-guid", "iMessage;+;chat1",
+	    "--file", "/home/agent/photo.jpg", "--region", "", NULL);
+	assert_json(p, "{\"channel\":\"imsg\",\"chat_guid\":"
+	    "\"iMessage;+;chat1\"}");
+	json_decref(p);
+
+	/* Bytes that are not UTF-8 become U+FFFD. */
+	p = request(&method, msg, "send", "--to", "a", "--text", "x\xff" "y",
+	    NULL);
+	assert_json(p, "{\"channel\":\"imsg\",\"to\":\"a\","
+	    "\"text\":\"x\\ufffdy\"}");
+	json_decref(p);
+}
+
+static void
+test_read_requests(void **state)
+{
+	struct shim_imsg_args	 args;
+	json_t			*p;
+	const char		*method;
+	char			 msg[SHIM_IMSG_MSG_MAX];
+
+	(void)state;
+	p = request(&method, msg, "chats", NULL);
+	assert_string_equal(method, "chats.list");
+	assert_json(p, "{\"channel\":\"imsg\"}");
+	json_decref(p);
+	p = request(&method, msg, "chats", "--limit", "5", "--json", NULL);
+	assert_json(p, "{\"channel\":\"imsg\",\"limit\":5}");
+	json_decref(p);
+	/* The gateway serves at most 1000. */
+	p = request(&method, msg, "chats", "--limit", "5000", NULL);
+	assert_json(p, "{\"channel\":\"imsg\",\"limit\":1000}");
+	json_decref(p);
+	/* A limit that does not parse means the default, as in imsg. */
+	p = request(&method, msg, "chats", "--limit", "many", NULL);
+	assert_json(p, "{\"channel\":\"imsg\"}");
+	json_decref(p);
+	assert_null(request(&method, msg, "chats", "--limit", "0", NULL));
+	assert_string_equal(msg, "Invalid value for option: --limit");
+
+	assert_null(request(&method, msg, "history", "--limit", "3", NULL));
+	assert_string_equal(msg, "Missing required option: --chat-id");
+	assert_null(request(&method, msg, "history", "--chat-id", "x", NULL));
+	assert_string_equal(msg, "Missing required option: --chat-id");
+	p = request(&method, msg, "history", "--chat-id", "3", NULL);
+	assert_string_equal(method, "messages.history");
+	assert_json(p, "{\"channel\":\"imsg\",\"chat_id\":3}");
+	json_decref(p);
+	p = request(&method, msg, "history", "--chat-id", "3", "--limit", "10",
+	    "--attachments", "--participants", "+14155550100,a@example.com",
+	    "--start", "2026-05-01T00:00:00Z", "--end", "2026-05-02T00:00:00Z",
+	    NULL);
+	assert_json(p, "{\"channel\":\"imsg\",\"chat_id\":3,\"limit\":10,"
+	    "\"attachments\":true,\"participants\":[\"+14155550100\","
+	    "\"a@example.com\"],\"start\":\"2026-05-01T00:00:00Z\","
+	    "\"end\":\"2026-05-02T00:00:00Z\"}");
+	json_decref(p);
+
+	p = request(&method, msg, "status", "--json", NULL);
+	assert_string_equal(method, "status");
+	assert_json(p, "{\"channel\":\"imsg\"}");
+	json_decref(p);
+
+	/* Only a parsed command builds a request. */
+	memset(&args, 0, sizeof(args));
+	assert_null(shim_imsg_build_request(&args, &method, msg, sizeof(msg)));
+}
+
+/* ---- rendering -------------------------------------------------- */
+
+static void
+test_render_chats(void **state)
+{
+	struct capture	 c;
+	json_t		*chats, *odd;
+	FILE		*f;
+	const char	*line =
+	    "{\"name\":\"Zed\",\"id\":9,\"is_group\":false,\"identifier\":"
+	    "\"+1\",\"last_message_at\":\"2026-01-01T00:00:00.000Z\"}";
+
+	(void)state;
+	chats = fixture("chats.json");
+	f = capture_start(&c);
+	assert_int_equal(shim_imsg_print_chat(f, fixture_item(chats, 1), 0),
+	    0);
+	assert_int_equal(shim_imsg_print_chat(f, fixture_item(chats, 3), 0),
+	    0);
+	assert_int_equal(shim_imsg_print_chat(f, fixture_item(chats, 4), 0),
+	    0);
+	assert_string_equal(capture_end(&c),
+	    "[1] Mom (+14155550100) last=2026-05-16T15:24:36.123Z\n"
+	    "[3] Hiking Crew (chat493827161045763123) "
+	    "last=2026-05-15T16:20:45.000Z\n"
+	    "[4] +14155559999 (+14155559999) last=2026-05-16T09:12:00.000Z\n");
+	free(c.buf);
+
+	/* JSON: the object as given, one line, fields in their order. */
+	odd = json_loads(line, 0, NULL);
+	assert_non_null(odd);
+	f = capture_start(&c);
+	assert_int_equal(shim_imsg_print_chat(f, odd, 1), 0);
+	assert_int_equal(shim_imsg_print_chat(f, odd, 0), 0);
+	assert_int_equal(shim_imsg_print_chat(f, json_array_get(chats, 0), 1),
+	    0);
+	capture_end(&c);
+	assert_non_null(strstr(c.buf, line));
+	assert_int_equal(strncmp(c.buf, line, strlen(line)), 0);
+	assert_non_null(strstr(c.buf,
+	    "\n[9] Zed (+1) last=2026-01-01T00:00:00.000Z\n"));
+	assert_non_null(strstr(c.buf, "\n{\"id\":1,\"name\":\"+14155550100\","
+	    "\"identifier\":\"+14155550100\",\"service\":\"iMessage\","
+	    "\"last_message_at\":\"2026-05-16T15:24:36.123Z\",\"guid\":"
+	    "\"iMessage;-;+14155550100\",\"contact_name\":\"Mom\","
+	    "\"is_group\":false,\"participants\":[\"+14155550100\"],"));
+	free(c.buf);
+
+	f = capture_start(&c);
+	assert_int_equal(shim_imsg_print_chat(f, json_object_get(odd, "name"),
+	    0), -1);
+	assert_int_equal(shim_imsg_print_chat(f, NULL, 1), -1);
+	capture_end(&c);
+	assert_int_equal(c.len, 0);
+	free(c.buf);
+	json_decref(odd);
+	json_decref(chats);
+}
+
+static void
+test_render_messages(void **state)
+{
+	struct capture	 c;
+	json_t		*msgs, *m;
+	FILE		*f;
+	const char	*line = "{\"text\":\"a/b \\u00e9\",\"id\":1,"
+	    "\"chat_id\":2,\"attachments\":[],\"is_from_me\":true,"
+	    "\"sender\":\"me\",\"created_at\":\"2026-01-01T00:00:00.000Z\"}";
+
+	(void)state;
+	msgs = fixture("messages.json");
+	f = capture_start(&c);
+	/* Received: the contact's name; sent: the handle. */
+	assert_int_equal(shim_imsg_print_message(f, fixture_item(msgs, 101),
+	    0, 0), 0);
+	assert_int_equal(shim_imsg_print_message(f, fixture_item(msgs, 102),
+	    0, 0), 0);
+	assert_int_equal(shim_imsg_print_message(f, fixture_item(msgs, 106),
+	    0, 0), 0);
+	assert_int_equal(shim_imsg_print_message(f, fixture_item(msgs, 106),
+	    0, 1), 0);
+	assert_int_equal(shim_imsg_print_message(f, fixture_item(msgs, 112),
+	    0, 1), 0);
+	assert_string_equal(capture_end(&c),
+	    "2026-05-15T21:02:10.000Z [recv] Mom: Did you land okay?\n"
+	    "2026-05-15T21:05:44.250Z [sent] +14155550100: Yes, just got to "
+	    "the hotel\n"
+	    "2026-05-14T18:40:05.900Z [recv] Alex Rivera: Here's the map\n"
+	    "  (1 attachment)\n"
+	    "2026-05-14T18:40:05.900Z [recv] Alex Rivera: Here's the map\n"
+	    "  attachment: name=trail-map.jpg mime=image/jpeg missing=false "
+	    "path=/Users/owner/Library/Messages/Attachments/3c/12/"
+	    "6E1F0B7A-2C44-4F0E-9B1D-7A0C5E2D9F10/trail-map.jpg\n"
+	    "2026-05-16T10:45:30.500Z [recv] 262966: Your verification code "
+	    "is 123456\n");
+	free(c.buf);
+
+	/* Plural, unnamed and converted attachments. */
+	m = json_loads("{\"id\":5,\"is_from_me\":false,\"sender\":\"+1\","
+	    "\"text\":\"pics\",\"created_at\":\"T\",\"attachments\":["
+	    "{\"filename\":\"f.heic\",\"transfer_name\":\"\",\"mime_type\":"
+	    "\"image/heic\",\"missing\":true,\"original_path\":\"/p/f.heic\","
+	    "\"converted_path\":\"/c/f.jpg\",\"converted_mime_type\":"
+	    "\"image/jpeg\"},{\"filename\":\"\",\"transfer_name\":\"\","
+	    "\"mime_type\":\"\",\"missing\":false,\"original_path\":\"\"}]}",
+	    0, NULL);
+	assert_non_null(m);
+	f = capture_start(&c);
+	assert_int_equal(shim_imsg_print_message(f, m, 0, 0), 0);
+	assert_int_equal(shim_imsg_print_message(f, m, 0, 1), 0);
+	assert_string_equal(capture_end(&c),
+	    "T [recv] +1: pics\n"
+	    "  (2 attachments)\n"
+	    "T [recv] +1: pics\n"
+	    "  attachment: name=f.heic mime=image/heic missing=true "
+	    "path=/p/f.heic converted_mime=image/jpeg converted_path=/c/f.jpg\n"
+	    "  attachment: name=(unknown) mime= missing=false path=\n");
+	free(c.buf);
+	json_decref(m);
+
+	/* JSON: unchanged, slashes and UTF-8 as they were. */
+	m = json_loads(line, 0, NULL);
+	assert_non_null(m);
+	f = capture_start(&c);
+	assert_int_equal(shim_imsg_print_message(f, m, 1, 0), 0);
+	assert_string_equal(capture_end(&c),
+	    "{\"text\":\"a/b \xc3\xa9\",\"id\":1,\"chat_id\":2,"
+	    "\"attachments\":[],\"is_from_me\":true,\"sender\":\"me\","
+	    "\"created_at\":\"2026-01-01T00:00:00.000Z\"}\n");
+	free(c.buf);
+	json_decref(m);
+	json_decref(msgs);
+}
+
+static void
+test_render_status(void **state)
+{
+	struct capture	 c;
+	json_t		*tool;
+	FILE		*f;
+	const char	*line = "{\"version\":\"0.9.2\","
+	    "\"basic_features\":true,\"advanced_features\":true,"
+	    "\"sip\":\"disabled\",\"bridge_version\":2,\"v2_ready\":true,"
+	    "\"helper_version\":\"0.9.2\",\"selectors\":{\"typing\":true,"
+	    "\"stickerSend\":true,\"edit\":false},"
+	    "\"rpc_methods\":[\"send\"]}";
+
+	(void)state;
+	tool = json_loads(line, 0, NULL);
+	assert_non_null(tool);
+	f = capture_start(&c);
+	assert_int_equal(shim_imsg_print_status(f, tool, 1), 0);
+	assert_int_equal(shim_imsg_print_status(f, tool, 0), 0);
+	assert_string_equal(capture_end(&c), "{\"version\":\"0.9.2\","
+	    "\"basic_features\":true,\"advanced_features\":true,\"sip\":"
+	    "\"disabled\",\"bridge_version\":2,\"v2_ready\":true,"
+	    "\"helper_version\":\"0.9.2\",\"selectors\":{\"typing\":true,"
+	    "\"stickerSend\":true,\"edit\":false},\"rpc_methods\":[\"send\"]}\n"
+	    "imsg Status Report\n"
+	    "==================\n"
+	    "\n"
+	    "Version:\n"
+	    "  0.9.2\n"
+	    "\n"
+	    "Basic features (send, receive, history):\n"
+	    "  Available\n"
+	    "\n"
+	    "System Integrity Protection (SIP):\n"
+	    "  disabled\n"
+	    "\n"
+	    "Advanced features (typing, read receipts):\n"
+	    "  Available - IMCore bridge connected\n"
+	    "  bridge version: v2 (v2 inbox active)\n"
+	    "  helper dylib version: 0.9.2\n"
+	    "  selectors:\n"
+	    "    edit: \xe2\x9c\x97\n"
+	    "    stickerSend: \xe2\x9c\x93\n"
+	    "    typing: \xe2\x9c\x93\n"
+	    "\n"
+	    "Available bridge commands:\n"
+	    "  Send: imsg send-rich, send-multipart, send-attachment, "
+	    "send-sticker, tapback\n"
+	    "  Mutate: imsg edit, unsend, delete-message, notify-anyways\n"
+	    "  Chat: imsg chat-create, chat-name, chat-photo, "
+	    "chat-add/remove-member, chat-leave/delete, chat-mark\n"
+	    "  Introspect: imsg account, whois, nickname\n"
+	    "  Name & Photo: imsg name-photo status|share\n"
+	    "  Local DB: imsg search\n"
+	    "  Watch with events: imsg watch --bb-events\n");
+	free(c.buf);
+	json_decref(tool);
+
+	tool = json_loads("{\"advanced_features\":false}", 0, NULL);
+	f = capture_start(&c);
+	assert_int_equal(shim_imsg_print_status(f, tool, 0), 0);
+	capture_end(&c);
+	assert_int_equal(strncmp(c.buf, "imsg Status Report\n"
+	    "==================\n\nBasic features (send, receive, history):\n"
+	    "  Available\n\nSystem Integrity Protection (SIP):\n  unknown\n\n"
+	    "Advanced features (typing, read receipts):\n  Not available\n\n"
+	    "To enable advanced features:\n", 220), 0);
+	assert_non_null(strstr(c.buf, "\nNote: Basic messaging features work "
+	    "without these steps.\n"));
+	assert_null(strstr(c.buf, "Version:"));
+	free(c.buf);
+	json_decref(tool);
+}
+
+static void
+test_print_result(void **state)
+{
+	struct shim_imsg_args	 args;
+	struct capture		 c;
+	json_t			*r;
+	FILE			*f;
+	char			 msg[SHIM_IMSG_MSG_MAX];
+
+	(void)state;
+	assert_int_equal(parse(0, &args, msg, "chats", NULL), SHIM_IMSG_RUN);
+	r = json_loads("{\"chats\":[{\"id\":1,\"name\":\"A\",\"identifier\":"
+	    "\"a\",\"last_message_at\":\"t1\"},{\"id\":2,\"name\":\"B\","
+	    "\"identifier\":\"b\",\"last_message_at\":\"t2\"}]}", 0, NULL);
+	f = capture_start(&c);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 0);
+	assert_string_equal(capture_end(&c),
+	    "[1] A (a) last=t1\n[2] B (b) last=t2\n");
+	free(c.buf);
+	json_decref(r);
+
+	/* Wrong shapes are refused, not half-printed. */
+	r = json_loads("{\"chats\":{}}", 0, NULL);
+	f = capture_start(&c);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), -1);
+	json_decref(r);
+	r = json_loads("{\"chats\":[3]}", 0, NULL);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), -1);
+	json_decref(r);
+	r = json_loads("[]", 0, NULL);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), -1);
+	json_decref(r);
+	assert_int_equal(parse(0, &args, msg, "history", "--chat-id", "1",
+	    NULL), SHIM_IMSG_RUN);
+	r = json_loads("{\"chats\":[]}", 0, NULL);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), -1);
+	json_decref(r);
+	assert_int_equal(parse(0, &args, msg, "status", NULL), SHIM_IMSG_RUN);
+	r = json_loads("{\"channel\":\"imsg\",\"available\":true}", 0, NULL);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), -1);
+	json_decref(r);
+	capture_end(&c);
+	free(c.buf);
+
+	/* send prints the tool's word, not the gateway's object. */
+	r = json_loads("{\"status\":\"sent\",\"channel\":\"imsg\","
+	    "\"recipient\":\"+1\"}", 0, NULL);
+	assert_int_equal(parse(0, &args, msg, "send", NULL), SHIM_IMSG_RUN);
+	f = capture_start(&c);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 0);
+	assert_int_equal(parse(0, &args, msg, "send", "--json", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 0);
+	assert_string_equal(capture_end(&c), "sent\n{\"status\":\"sent\"}\n");
+	free(c.buf);
+	json_decref(r);
+}
+
+static void
+test_help_output(void **state)
+{
+	struct capture	c;
+	FILE		*f;
+
+	(void)state;
+	f = capture_start(&c);
+	shim_imsg_print_help(f, NULL, "0.9.2");
+	capture_end(&c);
+	assert_int_equal(strncmp(c.buf, "imsg 0.9.2\nSend and read iMessage / "
+	    "SMS from the terminal\n\nUsage:\n  imsg <command> [options]\n\n"
+	    "Commands:\n  chats\tList recent conversations\n", 113), 0);
+	assert_non_null(strstr(c.buf, "  send\tSend a message (text and/or "
+	    "attachment)\n"));
+	assert_non_null(strstr(c.buf, "\n\nRun 'imsg <command> --help' for "
+	    "details.\n"));
+	free(c.buf);
+
+	f = capture_start(&c);
+	shim_imsg_print_help(f, "history", "0.9.2");
+	assert_string_equal(capture_end(&c),
+	    "imsg history\n"
+	    "Show recent messages for a chat\n"
+	    "\n"
+	    "Usage:\n"
+	    "  imsg history [options]\n"
+	    "\n"
+	    "Options:\n"
+	    "  --db <value>\tPath to chat.db (defaults to "
+	    "~/Library/Messages/chat.db)\n"
+	    "  --chat-id <value>\tchat rowid from 'imsg chats'\n"
+	    "  --limit <value>\tNumber of messages to show\n"
+	    "  --participants <value>\tfilter by participant handles\n"
+	    "  --start <value>\tISO8601 start (inclusive)\n"
+	    "  --end <value>\tISO8601 end (exclusive)\n"
+	    "  --log-level, --logLevel <value>\tSet log level "
+	    "(trace|verbose|debug|info|warning|error|critical)\n"
+	    "  --attachments\tinclude attachment metadata\n"
+	    "  -v, --verbose\tEnable verbose logging\n"
+	    "  --json, -j, --json-output, --jsonOutput\tEmit machine-readable "
+	    "JSON output\n"
+	    "\n"
+	    "Examples:\n"
+	    "  imsg history --chat-id 1 --limit 10 --attachments\n"
+	    "  imsg history --chat-id 1 --start 2025-01-01T00:00:00Z --json\n");
+	free(c.buf);
+}
+
+/* ---- errors and answers ----------------------------------------- */
+
+static void
+expect_error_text(int code, const char *message, const char *data,
+    const char *want)
+{
+	json_t	*d = NULL;
+	char	 out[SHIM_ERR_MAX];
+
+	if (data != NULL) {
+		d = json_loads(data, 0, NULL);
+		assert_non_null(d);
+	}
+	shim_error_text(code, message, d, out, sizeof(out));
+	assert_string_equal(out, want);
+	json_decref(d);
+}
+
+static void
+test_error_text(void **state)
+{
+	(void)state;
+	expect_error_text(CP_ERR_PEER_UNAUTHORIZED, "peer not authorized",
+	    "{\"uid\":1001}", "not authorized to use the gateway (uid 1001)");
+	expect_error_text(CP_ERR_RECIPIENT_DENIED, "recipient not allowed",
+	    "{\"recipient\":\"+14155550123\",\"rule\":\"allowlist\"}",
+	    "recipient not allowed: +14155550123");
+	expect_error_text(CP_ERR_RATE_LIMITED, "rate limited",
+	    "{\"retry_after\":42,\"rule\":\"per-hour\"}",
+	    "rate limited: retry in 42s");
+	expect_error_text(CP_ERR_CONTENT_BLOCKED, "content blocked",
+	    "{\"rule\":\"no-otp\"}", "content blocked: rule no-otp");
+	expect_error_text(CP_ERR_HELD, "held for approval",
+	    "{\"hold_id\":\"h0000000007\",\"rule\":\"new-recipient\"}",
+	    "held for approval: hold h0000000007");
+	expect_error_text(CP_ERR_CHANNEL_UNAVAILABLE, "channel unavailable",
+	    "{\"channel\":\"imsg\"}", "channel unavailable: imsg");
+	expect_error_text(CP_ERR_TOOL_FAILED, "tool failed",
+	    "{\"exit_status\":1,\"stderr\":\"AppleScript failed\\n"
+	    "line 2\\u001b[31m\\n\"}",
+	    "tool failed (exit 1): AppleScript failed line 2?[31m");
+	expect_error_text(CP_ERR_TIMEOUT, "timeout", "{\"timeout_ms\":10000}",
+	    "timed out after 10000 ms");
+	expect_error_text(CP_ERR_AUDIT_UNAVAILABLE, "audit unavailable", NULL,
+	    "audit unavailable: the request was refused");
+	expect_error_text(CP_ERR_STATE_UNAVAILABLE, "x", NULL,
+	    "state store unavailable: the request was refused");
+	expect_error_text(CP_ERR_CONFIG_INVALID, "x", NULL,
+	    "gateway configuration invalid: the request was refused");
+	expect_error_text(CP_ERR_CHANNEL_DENIED, "x", "{\"channel\":\"imsg\"}",
+	    "channel not allowed for this client: imsg");
+	/* Missing or mistyped data: the reason alone. */
+	expect_error_text(CP_ERR_RECIPIENT_DENIED, "x", NULL,
+	    "recipient not allowed");
+	expect_error_text(CP_ERR_RATE_LIMITED, "x",
+	    "{\"retry_after\":\"soon\"}", "rate limited");
+	expect_error_text(CP_ERR_HELD, "x", "[1]", "held for approval");
+	expect_error_text(RPC_INVALID_PARAMS,
+	    "param to: must not start with '-'", NULL,
+	    "gateway refused the request: param to: must not start with '-'");
+	expect_error_text(RPC_METHOD_NOT_FOUND, "Method not found", NULL,
+	    "gateway refused the request: Method not found");
+	expect_error_text(RPC_INTERNAL_ERROR, "", NULL,
+	    "gateway internal error");
+	expect_error_text(-31999, "odd\r\nthing", NULL,
+	    "gateway error -31999: odd  thing");
+}
+
+static void
+test_decode_answer(void **state)
+{
+	struct shim_reply	 r;
+	char			 err[SHIM_ERR_MAX];
+	const char		*bad[] = {
+		"",
+		"[]",
+		"{\"jsonrpc\":\"2.0\",\"id\":1}",
+		"{\"jsonrpc\":\"1.0\",\"id\":1,\"result\":{}}",
+		"{\"id\":1,\"result\":{}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":{}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"result\":{}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{},\"error\":{}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{},\"result\":{}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":\"x\","
+		    "\"message\":\"m\"}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":1}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":"
+		    "99999999999,\"message\":\"m\"}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":[]}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}} trailing",
+	};
+	size_t			 i;
+	const char		*ok = "{\"jsonrpc\":\"2.0\",\"id\":1,"
+	    "\"result\":{\"pong\":true}}";
+	const char		*e = "{\"jsonrpc\":\"2.0\",\"id\":null,"
+	    "\"error\":{\"code\":-32001,\"message\":"
+	    "\"peer not authorized\",\"data\":{\"uid\":1001}}}";
+
+	(void)state;
+	assert_int_equal(shim_decode_answer(ok, strlen(ok), &r, err,
+	    sizeof(err)), SHIM_OK);
+	assert_int_equal(r.is_error, 0);
+	assert_json(r.result, "{\"pong\":true}");
+	assert_null(r.data);
+	shim_reply_free(&r);
+
+	assert_int_equal(shim_decode_answer(e, strlen(e), &r, err,
+	    sizeof(err)), SHIM_OK);
+	assert_int_equal(r.is_error, 1);
+	assert_int_equal(r.code, CP_ERR_PEER_UNAUTHORIZED);
+	assert_string_equal(r.message, "peer not authorized");
+	assert_json(r.data, "{\"uid\":1001}");
+	assert_null(r.result);
+	shim_reply_free(&r);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (shim_decode_answer(bad[i], strlen(bad[i]), &r, err,
+		    sizeof(err)) != SHIM_E_PROTOCOL)
+			fail_msg("accepted: %s", bad[i]);
+		assert_null(r.result);
+		assert_null(r.data);
+		assert_non_null(strstr(err, "malformed answer"));
+	}
+}
+
+/* ---- against a fake gateway ------------------------------------- */
+
+enum gw_mode {
+	GW_ANSWER,	/* read the request, write the answer line */
+	GW_HANG,	/* read the request, then never answer */
+	GW_CLOSE,	/* read the request, close */
+	GW_NO_NEWLINE	/* read the request, write bytes without '\n' */
+};
+
+struct gateway {
+	char	 dir[64];
+	char	 path[128];
+	char	 report[128];
+	pid_t	 pid;
+};
+
+/* In the fake gateway's child: write everything or give up. */
+static void
+child_write(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			_exit(5);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/*
+ * The fake gateway records the request line, and the first bytes of a
+ * passed descriptor, in the report file.
+ */
+static void
+gateway_serve(int lfd, enum gw_mode mode, const char *answer,
+    const char *report)
+{
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cmsg;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(4 * sizeof(int))];
+	}		 cbuf;
+	char		 buf[65536], fdbuf[1024], junk[4096];
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 c, fd = -1, out;
+
+	if ((c = accept(lfd, NULL, NULL)) == -1)
+		_exit(2);
+	while (memchr(buf, '\n', len) == NULL && len < sizeof(buf)) {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = buf + len;
+		iov.iov_len = sizeof(buf) - len;
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = sizeof(cbuf.buf);
+		if ((n = recvmsg(c, &msg, 0)) <= 0)
+			_exit(3);
+		for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
+		    cmsg = CMSG_NXTHDR(&msg, cmsg))
+			if (cmsg->cmsg_level == SOL_SOCKET &&
+			    cmsg->cmsg_type == SCM_RIGHTS)
+				memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+		len += (size_t)n;
+	}
+	if ((out = open(report, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
+		_exit(4);
+	child_write(out, buf, len);
+	if (fd != -1) {
+		child_write(out, "---\n", 4);
+		if ((n = read(fd, fdbuf, sizeof(fdbuf))) > 0)
+			child_write(out, fdbuf, (size_t)n);
+	}
+	(void)close(out);
+	switch (mode) {
+	case GW_ANSWER:
+		child_write(c, answer, strlen(answer));
+		child_write(c, "\n", 1);
+		break;
+	case GW_HANG:
+		for (;;)
+			(void)pause();
+	case GW_CLOSE:
+		break;
+	case GW_NO_NEWLINE:
+		memset(junk, 'x', sizeof(junk));
+		for (;;)
+			if (write(c, junk, sizeof(junk)) == -1)
+				break;
+		break;
+	}
+	(void)close(c);
+	_exit(0);
+}
+
+static void
+gateway_start(struct gateway *gw, enum gw_mode mode, const char *answer)
+{
+	struct sockaddr_un	sun;
+	int			lfd;
+
+	(void)strlcpy(gw->dir, "/tmp/test_shim_imsg.XXXXXX", sizeof(gw->dir));
+	assert_non_null(mkdtemp(gw->dir));
+	(void)snprintf(gw->path, sizeof(gw->path), "%s/gw.sock", gw->dir);
+	(void)snprintf(gw->report, sizeof(gw->report), "%s/report", gw->dir);
+	gw->pid = -1;
+	if (answer == NULL && mode == GW_ANSWER)
+		return;		/* no gateway at all */
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)strlcpy(sun.sun_path, gw->path, sizeof(sun.sun_path));
+	assert_int_not_equal(lfd = socket(AF_UNIX, SOCK_STREAM, 0), -1);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	gw->pid = fork();
+	assert_int_not_equal(gw->pid, -1);
+	if (gw->pid == 0)
+		gateway_serve(lfd, mode, answer, gw->report);
+	(void)close(lfd);
+}
+
+/* The request line the gateway saw, and what came through the fd. */
+static char *
+gateway_stop(struct gateway *gw, char **fdtext)
+{
+	char	 buf[65536], *sep, *line = NULL;
+	ssize_t	 n;
+	int	 fd, status;
+
+	if (fdtext != NULL)
+		*fdtext = NULL;
+	if (gw->pid != -1) {
+		(void)kill(gw->pid, SIGKILL);
+		(void)waitpid(gw->pid, &status, 0);
+	}
+	if ((fd = open(gw->report, O_RDONLY)) != -1) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		(void)close(fd);
+		assert_true(n >= 0);
+		buf[n] = '\0';
+		if ((sep = strstr(buf, "\n---\n")) != NULL) {
+			if (fdtext != NULL)
+				*fdtext = strdup(sep + 5);
+			sep[1] = '\0';
+		}
+		line = strdup(buf);
+	}
+	(void)unlink(gw->report);
+	(void)unlink(gw->path);
+	(void)rmdir(gw->dir);
+	return line;
+}
+
+static int
+run_shim(struct gateway *gw, int timeout_ms, char **out, const char *first,
+    ...)
+{
+	struct capture	c;
+	va_list		ap;
+	int		rc;
+
+	va_start(ap, first);
+	set_argv(first, ap);
+	va_end(ap);
+	rc = shim_imsg_run(argc_buf, argv_buf, gw->path, timeout_ms,
+	    capture_start(&c));
+	*out = (char *)capture_end(&c);
+	return rc;
+}
+
+static void
+test_gateway_send_file(void **state)
+{
+	struct gateway	 gw;
+	char		 att[256], *out, *req, *fdtext;
+	json_t		*v;
+	FILE		*f;
+
+	(void)state;
+	gateway_start(&gw, GW_ANSWER, ANSWER_RESULT
+	    "{\"status\":\"sent\",\"channel\":\"imsg\",\"recipient\":"
+	    "\"+14155550123\"}}");
+	(void)snprintf(att, sizeof(att), "%s/holiday photo.jpg", gw.dir);
+	assert_non_null(f = fopen(att, "w"));
+	assert_int_equal(fputs("\x89PNG not really", f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+
+	assert_int_equal(run_shim(&gw, 10000, &out, "send", "--to",
+	    "+14155550123", "--text", "see attached", "--file", att, NULL), 0);
+	assert_string_equal(out, "sent\n");
+	free(out);
+	req = gateway_stop(&gw, &fdtext);
+	(void)unlink(att);
+	(void)rmdir(gw.dir);
+
+	assert_non_null(req);
+	/* The path never reaches the gateway, only the name. */
+	assert_null(strstr(req, gw.dir));
+	assert_non_null(v = json_loads(req, 0, NULL));
+	assert_json(v, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\","
+	    "\"params\":{\"channel\":\"imsg\",\"to\":\"+14155550123\","
+	    "\"text\":\"see attached\",\"attachment\":{\"name\":"
+	    "\"holiday photo.jpg\"}}}");
+	json_decref(v);
+	assert_non_null(fdtext);
+	assert_string_equal(fdtext, "\x89PNG not really");
+	free(fdtext);
+	free(req);
+}
+
+static void
+test_gateway_results(void **state)
+{
+	struct gateway	 gw;
+	char		*out, *req;
+	json_t		*v;
+
+	(void)state;
+	/* History, JSON: each message exactly as the gateway gave it. */
+	gateway_start(&gw, GW_ANSWER, ANSWER_RESULT
+	    "{\"messages\":[{\"text\":\"b\",\"id\":2},{\"id\":1,\"text\":\"a\","
+	    "\"attachments\":[]}]}}");
+	assert_int_equal(run_shim(&gw, 10000, &out, "history", "--chat-id",
+	    "3", "--json", "--limit", "2", NULL), 0);
+	assert_string_equal(out, "{\"text\":\"b\",\"id\":2}\n"
+	    "{\"id\":1,\"text\":\"a\",\"attachments\":[]}\n");
+	free(out);
+	req = gateway_stop(&gw, NULL);
+	assert_non_null(v = json_loads(req, 0, NULL));
+	assert_json(v, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+	    "\"messages.history\",\"params\":{\"channel\":\"imsg\","
+	    "\"chat_id\":3,\"limit\":2}}");
+	json_decref(v);
+	free(req);
+
+	/* A policy refusal: the reason, exit 1. */
+	gateway_start(&gw, GW_ANSWER, ANSWER_ERROR
+	    "{\"code\":-32002,\"message\":\"recipient not allowed\",\"data\":"
+	    "{\"recipient\":\"+14155550123\",\"rule\":\"allowlist\"}}}");
+	assert_int_equal(run_shim(&gw, 10000, &out, "send", "--to",
+	    "+14155550123", "--text", "hi", "--json", NULL), 1);
+	assert_string_equal(out, "recipient not allowed: +14155550123\n");
+	free(out);
+	free(gateway_stop(&gw, NULL));
+
+	gateway_start(&gw, GW_ANSWER, ANSWER_ERROR
+	    "{\"code\":-32003,\"message\":\"rate limited\",\"data\":"
+	    "{\"retry_after\":42,\"rule\":\"hourly\"}}}");
+	assert_int_equal(run_shim(&gw, 10000, &out, "chats", NULL), 1);
+	assert_string_equal(out, "rate limited: retry in 42s\n");
+	free(out);
+	free(gateway_stop(&gw, NULL));
+
+	/* A result of the wrong shape is an error, not silence. */
+	gateway_start(&gw, GW_ANSWER, ANSWER_RESULT
+	    "{\"chats\":\"none\"}}");
+	assert_int_equal(run_shim(&gw, 10000, &out, "chats", NULL), 1);
+	assert_string_equal(out, "imsg: malformed answer from the gateway\n");
+	free(out);
+	free(gateway_stop(&gw, NULL));
+
+	/* A garbled answer. */
+	gateway_start(&gw, GW_ANSWER,
+	    "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}");
+	assert_int_equal(run_shim(&gw, 10000, &out, "status", NULL), 1);
+	assert_string_equal(out, "imsg: malformed answer from the gateway: "
+	    "answer to another request\n");
+	free(out);
+	free(gateway_stop(&gw, NULL));
+}
+
+static void
+test_gateway_unreachable(void **state)
+{
+	struct gateway		 gw;
+	struct sockaddr_un	 sun;
+	char			*out, want[512];
+	int			 fd;
+
+	(void)state;
+	gateway_start(&gw, GW_ANSWER, NULL);
+	assert_int_equal(run_shim(&gw, 10000, &out, "send", "--to", "+1",
+	    "--text", "hi", NULL), 1);
+	(void)snprintf(want, sizeof(want), "imsg: gateway unavailable at %s: "
+	    "%s\n", gw.path, strerror(ENOENT));
+	assert_string_equal(out, want);
+	free(out);
+
+	/* A socket nobody listens on. */
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)strlcpy(sun.sun_path, gw.path, sizeof(sun.sun_path));
+	assert_int_not_equal(fd = socket(AF_UNIX, SOCK_STREAM, 0), -1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(run_shim(&gw, 10000, &out, "chats", NULL), 1);
+	(void)snprintf(want, sizeof(want), "imsg: gateway unavailable at %s: "
+	    "%s\n", gw.path, strerror(ECONNREFUSED));
+	assert_string_equal(out, want);
+	free(out);
+	(void)close(fd);
+
+	/* The attachment is checked before any connection. */
+	assert_int_equal(run_shim(&gw, 10000, &out, "send", "--to", "+1",
+	    "--file", gw.dir, NULL), 1);
+	(void)snprintf(want, sizeof(want), "imsg: cannot attach %s: not a "
+	    "regular file\n", gw.dir);
+	assert_string_equal(out, want);
+	free(out);
+	assert_int_equal(run_shim(&gw, 10000, &out, "send", "--to", "+1",
+	    "--file", "/nonexistent/x.jpg", NULL), 1);
+	(void)snprintf(want, sizeof(want), "imsg: cannot attach "
+	    "/nonexistent/x.jpg: %s\n", strerror(ENOENT));
+	assert_string_equal(out, want);
+	free(out);
+
+	/* Local errors and commands for later never need the gateway. */
+	assert_int_equal(run_shim(&gw, 10000, &out, "watch", NULL), 1);
+	assert_string_equal(out,
+	    "imsg: watch is not available through this gateway yet\n");
+	free(out);
+	assert_int_equal(run_shim(&gw, 10000, &out, "send", "--to", "+1",
+	    NULL), 1);
+	assert_string_equal(out, "Missing required option: --text or file\n");
+	free(out);
+	assert_int_equal(run_shim(&gw, 10000, &out, "--version", NULL), 0);
+	assert_string_equal(out, "0.9.2\n");
+	free(out);
+	free(gateway_stop(&gw, NULL));
+}
+
+static void
+test_gateway_deadline_and_bounds(void **state)
+{
+	struct gateway		 gw;
+	struct shim_reply	 r;
+	json_t			*params;
+	char			*out, want[512], err[SHIM_ERR_MAX];
+	uint64_t		 t0;
+
+	(void)state;
+	/* A gateway that never answers does not hang the caller. */
+	gateway_start(&gw, GW_HANG, NULL);
+	t0 = util_mono_ms();
+	assert_int_equal(run_shim(&gw, 300, &out, "status", NULL), 1);
+	assert_true(util_mono_ms() - t0 >= 290);
+	assert_true(util_mono_ms() - t0 < 5000);
+	(void)snprintf(want, sizeof(want), "imsg: no answer from the gateway "
+	    "at %s within 1 s\n", gw.path);
+	assert_string_equal(out, want);
+	free(out);
+	free(gateway_stop(&gw, NULL));
+
+	params = json_pack("{s:s}", "channel", "imsg");
+	gateway_start(&gw, GW_NO_NEWLINE, NULL);
+	assert_int_equal(shim_call(gw.path, "status", params, -1, 10000, 1000,
+	    &r, err, sizeof(err)), SHIM_E_TOOLONG);
+	assert_null(r.result);
+	assert_non_null(strstr(err, "longer than 1000 bytes"));
+	free(gateway_stop(&gw, NULL));
+
+	gateway_start(&gw, GW_CLOSE, NULL);
+	assert_int_equal(shim_call(gw.path, "status", params, -1, 10000, 1000,
+	    &r, err, sizeof(err)), SHIM_E_CLOSED);
+	assert_non_null(strstr(err, "closed the connection"));
+	free(gateway_stop(&gw, NULL));
+
+	/* An answer of exactly the limit fits; one byte more does not. */
+	gateway_start(&gw, GW_ANSWER, "{\"jsonrpc\":\"2.0\",\"id\":1,"
+	    "\"result\":{}}");
+	assert_int_equal(shim_call(gw.path, "status", params, -1, 10000, 36,
+	    &r, err, sizeof(err)), SHIM_OK);
+	assert_json(r.result, "{}");
+	shim_reply_free(&r);
+	free(gateway_stop(&gw, NULL));
+	gateway_start(&gw, GW_ANSWER, "{\"jsonrpc\":\"2.0\",\"id\":1,"
+	    "\"result\":{}}");
+	assert_int_equal(shim_call(gw.path, "status", params, -1, 10000, 35,
+	    &r, err, sizeof(err)), SHIM_E_TOOLONG);
+	free(gateway_stop(&gw, NULL));
+
+	assert_int_equal(shim_call("/nonexistent/gw.sock", "status", params,
+	    -1, 0, 1000, &r, err, sizeof(err)), SHIM_E_INTERNAL);
+	json_decref(params);
+}
+
+static void
+test_socket_path(void **state)
+{
+	(void)state;
+	assert_int_equal(unsetenv("CARAPACE_SOCKET"), 0);
+	assert_string_equal(shim_socket_path(), CARAPACE_DEFAULT_SOCKET);
+	assert_int_equal(setenv("CARAPACE_SOCKET", "", 1), 0);
+	assert_string_equal(shim_socket_path(), CARAPACE_DEFAULT_SOCKET);
+	assert_int_equal(setenv("CARAPACE_SOCKET", "/tmp/x.sock", 1), 0);
+	assert_string_equal(shim_socket_path(), "/tmp/x.sock");
+	assert_int_equal(unsetenv("CARAPACE_SOCKET"), 0);
+}
+
+static void
+test_open_attachment(void **state)
+{
+	char	err[SHIM_ERR_MAX], dir[64], fifo[128];
+	int	fd, flags;
+
+	(void)state;
+	(void)strlcpy(dir, "/tmp/test_shim_att.XXXXXX", sizeof(dir));
+	assert_non_null(mkdtemp(dir));
+	(void)snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	/* A FIFO neither blocks nor passes. */
+	assert_int_equal(shim_open_attachment(fifo, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_int_equal(shim_open_attachment(dir, err, sizeof(err)), -1);
+	(void)unlink(fifo);
+	(void)rmdir(dir);
+
+	assert_int_not_equal(fd = shim_open_attachment("/etc/passwd", err,
+	    sizeof(err)), -1);
+	assert_true((flags = fcntl(fd, F_GETFL)) != -1);
+	assert_int_equal(flags & O_NONBLOCK, 0);
+	assert_int_equal(flags & O_ACCMODE, O_RDONLY);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	(void)close(fd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_help_version),
+		cmocka_unit_test(test_parse_commands),
+		cmocka_unit_test(test_parse_tokenizer),
+		cmocka_unit_test(test_parse_values),
+		cmocka_unit_test(test_parse_int),
+		cmocka_unit_test(test_send_errors),
+		cmocka_unit_test(test_send_request),
+		cmocka_unit_test(test_read_requests),
+		cmocka_unit_test(test_render_chats),
+		cmocka_unit_test(test_render_messages),
+		cmocka_unit_test(test_render_status),
+		cmocka_unit_test(test_print_result),
+		cmocka_unit_test(test_help_output),
+		cmocka_unit_test(test_error_text),
+		cmocka_unit_test(test_decode_answer),
+		cmocka_unit_test(test_gateway_send_file),
+		cmocka_unit_test(test_gateway_results),
+		cmocka_unit_test(test_gateway_unreachable),
+		cmocka_unit_test(test_gateway_deadline_and_bounds),
+		cmocka_unit_test(test_socket_path),
+		cmocka_unit_test(test_open_attachment),
+	};
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -2,13 +2,17 @@
  * Unit tests for the LMDB state store: opening and permission checks,
  * schema versions, sliding-window rate limits (also across processes),
  * the holds queue, the audit hash chain and its verification against
- * tampering, and behaviour when the map is full.
+ * tampering, the inbox (cursors, watcher positions, retention, the wake
+ * file, concurrent publishers) and behaviour when the map is full.
  */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/inotify.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -67,6 +72,7 @@ teardown(void **statep)
 	state_close(f->st);
 	remove_file(f->dir, "data.mdb");
 	remove_file(f->dir, "lock.mdb");
+	remove_file(f->dir, "inbox.wake");
 	remove_file(f->dir, "link");
 	remove_file(f->dir, "file");
 	(void)rmdir(f->dir);
@@ -149,6 +155,12 @@ test_open_creates_private_files(void **statep)
 	(void)snprintf(path, sizeof(path), "%s/lock.mdb", f->dir);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 077, 0);
+	(void)snprintf(path, sizeof(path), "%s/inbox.wake", f->dir);
+	assert_string_equal(state_inbox_wake_path(f->st), path);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(sb.st_size, 0);
 	assert_int_equal(state_sync(f->st), 0);
 	open_state(f, 0, 0);		/* reopen an existing store */
 	open_state(f, 0, STATE_RDONLY);
@@ -952,6 +964,706 @@ test_map_full(void **statep)
 	assert_int_equal(n, count + 5);
 }
 
+/* Inbox messages in these tests are {"n": n} or {"child": c, "n": n}. */
+#define GOT_MAX		2048
+
+struct got {
+	uint64_t	 cursor[GOT_MAX];
+	json_int_t	 n[GOT_MAX];
+	json_int_t	 child[GOT_MAX];
+	size_t		 count;
+	size_t		 stop_at;	/* 0: never stop */
+};
+
+static int
+got_one(uint64_t cursor, json_t *msg, void *arg)
+{
+	struct got	*g = arg;
+
+	assert_true(g->count < GOT_MAX);
+	assert_true(json_is_integer(json_object_get(msg, "n")));
+	g->cursor[g->count] = cursor;
+	g->n[g->count] = json_integer_value(json_object_get(msg, "n"));
+	g->child[g->count] = json_integer_value(json_object_get(msg,
+	    "child"));
+	g->count++;
+	return g->count == g->stop_at;
+}
+
+static int
+never_called(uint64_t cursor, json_t *msg, void *arg)
+{
+	(void)cursor;
+	(void)msg;
+	(void)arg;
+	fail_msg("callback called");
+	return 1;
+}
+
+static size_t
+read_from(struct state *st, const char *channel, uint64_t since,
+    size_t limit, struct got *g)
+{
+	g->count = 0;
+	assert_int_equal(state_inbox_read(st, channel, since, limit, got_one,
+	    g), 0);
+	return g->count;
+}
+
+/* Expect exactly the cursors from..to (none if from > to) after since. */
+static void
+expect_range(struct state *st, const char *channel, uint64_t since,
+    uint64_t from, uint64_t to)
+{
+	struct got	*g;
+	size_t		 i;
+
+	g = calloc(1, sizeof(*g));
+	assert_non_null(g);
+	assert_int_equal(read_from(st, channel, since, 0, g),
+	    from > to ? 0 : to - from + 1);
+	for (i = 0; i < g->count; i++)
+		assert_int_equal(g->cursor[i], from + i);
+	free(g);
+}
+
+static uint64_t
+publish(struct state *st, const char *channel, json_int_t n, uint64_t hint,
+    uint64_t now, const char *position)
+{
+	json_t		*msg;
+	uint64_t	 cursor = 0;
+
+	msg = json_pack("{s:I}", "n", n);
+	assert_non_null(msg);
+	assert_int_equal(state_inbox_publish(st, channel, msg, hint, now,
+	    position, &cursor), 0);
+	assert_int_equal(json_object_size(msg), 1);	/* left as it was */
+	json_decref(msg);
+	assert_true(cursor > 0);
+	return cursor;
+}
+
+static void
+expect_position(struct state *st, const char *channel, const char *want)
+{
+	char	pos[STATE_POSITION_MAX];
+
+	assert_int_equal(state_watch_position(st, channel, pos, sizeof(pos)),
+	    0);
+	assert_string_equal(pos, want);
+}
+
+static uint64_t
+last_cursor(struct state *st, const char *channel)
+{
+	uint64_t	cursor = 99;
+
+	assert_int_equal(state_inbox_last(st, channel, &cursor), 0);
+	return cursor;
+}
+
+static size_t
+compact(struct state *st, const char *channel, size_t max_count,
+    uint64_t max_age_ms, uint64_t now_ms, size_t batch)
+{
+	size_t	removed = 99;
+
+	assert_int_equal(state_inbox_compact(st, channel, max_count,
+	    max_age_ms, now_ms, batch, &removed), 0);
+	return removed;
+}
+
+static void
+test_inbox_cursors(void **statep)
+{
+	struct fixture	*f = *statep;
+	struct got	*g;
+	const uint64_t	 all[] = { 1, 100, 101, 102, 103 };
+	const json_int_t ns[] = { 1, 2, 3, 5, 6 };
+	uint64_t	 cursor;
+	size_t		 i, removed;
+
+	g = calloc(1, sizeof(*g));
+	assert_non_null(g);
+	open_state(f, 0, 0);
+	assert_int_equal(last_cursor(f->st, "imsg"), 0);
+	expect_position(f->st, "imsg", "");
+	expect_range(f->st, "imsg", 0, 1, 0);
+
+	assert_int_equal(publish(f->st, "imsg", 1, 0, 1000, "rowid:7"), 1);
+	/* A hint above the last cursor is taken (imsg rowids)... */
+	assert_int_equal(publish(f->st, "imsg", 2, 100, 1001, "rowid:100"),
+	    100);
+	/* ...one below is not; a NULL position leaves it as it was. */
+	assert_int_equal(publish(f->st, "imsg", 3, 50, 1002, NULL), 101);
+	expect_position(f->st, "imsg", "rowid:100");
+	/* A hidden message moves the position only. */
+	cursor = 99;
+	assert_int_equal(state_inbox_publish(f->st, "imsg", NULL, 500, 1003,
+	    "rowid:500", &cursor), 0);
+	assert_int_equal(cursor, 0);
+	assert_int_equal(last_cursor(f->st, "imsg"), 101);
+	expect_position(f->st, "imsg", "rowid:500");
+	assert_int_equal(publish(f->st, "imsg", 5, 0, 1004, "rowid:501"), 102);
+	assert_int_equal(publish(f->st, "imsg", 6, 102, 1005, "rowid:502"),
+	    103);
+
+	assert_int_equal(read_from(f->st, "imsg", 0, 0, g), 5);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(g->cursor[i], all[i]);
+		assert_int_equal(g->n[i], ns[i]);
+	}
+	/* From the middle, with a limit, stopped by the callback. */
+	expect_range(f->st, "imsg", 100, 101, 103);
+	expect_range(f->st, "imsg", 102, 103, 103);
+	assert_int_equal(read_from(f->st, "imsg", 99, 0, g), 4);
+	assert_int_equal(g->cursor[0], 100);
+	assert_int_equal(read_from(f->st, "imsg", 1, 2, g), 2);
+	assert_int_equal(g->cursor[0], 100);
+	assert_int_equal(g->cursor[1], 101);
+	g->stop_at = 1;
+	assert_int_equal(read_from(f->st, "imsg", 0, 0, g), 1);
+	assert_int_equal(g->cursor[0], 1);
+	g->stop_at = 0;
+	expect_range(f->st, "imsg", 103, 1, 0);
+	expect_range(f->st, "imsg", UINT64_MAX, 1, 0);
+
+	/* All of it survives reopening; cursors go on from the last. */
+	open_state(f, 0, 0);
+	assert_int_equal(last_cursor(f->st, "imsg"), 103);
+	expect_position(f->st, "imsg", "rowid:502");
+	assert_int_equal(read_from(f->st, "imsg", 0, 0, g), 5);
+	assert_int_equal(g->cursor[4], 103);
+	assert_int_equal(publish(f->st, "imsg", 7, 0, 1006, "rowid:503"), 104);
+
+	/* Read-only: reads work, writes are refused. */
+	open_state(f, 0, STATE_RDONLY);
+	assert_int_equal(last_cursor(f->st, "imsg"), 104);
+	expect_position(f->st, "imsg", "rowid:503");
+	expect_range(f->st, "imsg", 103, 104, 104);
+	assert_int_equal(state_inbox_publish(f->st, "imsg", NULL, 0, 1, "x",
+	    NULL), STATE_E_INVALID);
+	assert_int_equal(state_inbox_compact(f->st, "imsg", 1, 0, 1, 10,
+	    &removed), STATE_E_INVALID);
+	assert_int_equal(removed, 0);
+	expect_position(f->st, "imsg", "rowid:503");
+	free(g);
+}
+
+static void
+test_inbox_bad_input(void **statep)
+{
+	struct fixture	*f = *statep;
+	const char	*bad[] = { "", "IMSG", "im sg", "imsg/1", "imsg.x",
+	    "imsg\n", "0123456789abcdef0123456789abcdef", NULL };
+	char		 pos[STATE_POSITION_MAX + 1], got[STATE_POSITION_MAX];
+	char		 small[4] = "abc";
+	json_t		*msg, *deep, *inner;
+	uint64_t	 cursor;
+	size_t		 i, removed;
+
+	open_state(f, 0, 0);
+	msg = json_pack("{s:i}", "n", 1);
+	assert_non_null(msg);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cursor = 99;
+		assert_int_equal(state_inbox_publish(f->st, bad[i], msg, 0, 1,
+		    "p", &cursor), STATE_E_INVALID);
+		assert_int_equal(cursor, 0);
+		assert_int_equal(state_inbox_read(f->st, bad[i], 0, 0,
+		    never_called, NULL), STATE_E_INVALID);
+		assert_int_equal(state_inbox_last(f->st, bad[i], &cursor),
+		    STATE_E_INVALID);
+		assert_int_equal(state_watch_position(f->st, bad[i], got,
+		    sizeof(got)), STATE_E_INVALID);
+		assert_int_equal(state_inbox_compact(f->st, bad[i], 1, 0, 1, 1,
+		    &removed), STATE_E_INVALID);
+	}
+	/* The longest name, of every character allowed. */
+	assert_int_equal(publish(f->st, "abcdefghijklmnopqrstuvwxyz-_089",
+	    1, 0, 1, NULL), 1);
+
+	/* Positions of up to STATE_POSITION_MAX - 1 bytes. */
+	memset(pos, 'p', sizeof(pos) - 1);
+	pos[sizeof(pos) - 1] = '\0';
+	assert_int_equal(state_inbox_publish(f->st, "imsg", msg, 0, 1, pos,
+	    &cursor), STATE_E_INVALID);
+	pos[STATE_POSITION_MAX - 1] = '\0';
+	assert_int_equal(publish(f->st, "imsg", 1, 0, 1, pos), 1);
+	expect_position(f->st, "imsg", pos);
+	/* Too small a buffer is an error, not a truncated position. */
+	assert_int_equal(state_watch_position(f->st, "imsg", small,
+	    sizeof(small)), STATE_E_INVALID);
+	assert_string_equal(small, "");
+
+	/* Not an object; cursors and times beyond JSON integers. */
+	deep = json_array();
+	assert_int_equal(state_inbox_publish(f->st, "imsg", deep, 0, 1, "x",
+	    &cursor), STATE_E_INVALID);
+	json_decref(deep);
+	assert_int_equal(state_inbox_publish(f->st, "imsg", msg,
+	    (uint64_t)INT64_MAX + 1, 1, "x", &cursor), STATE_E_INVALID);
+	assert_int_equal(state_inbox_publish(f->st, "imsg", msg, 0,
+	    (uint64_t)INT64_MAX + 1, "x", &cursor), STATE_E_INVALID);
+	assert_int_equal(publish(f->st, "max", 1, INT64_MAX, 1, NULL),
+	    INT64_MAX);
+	assert_int_equal(state_inbox_publish(f->st, "max", msg, 0, 1, "x",
+	    &cursor), STATE_E_FULL);
+	expect_position(f->st, "max", "");
+	expect_range(f->st, "max", INT64_MAX - 1, INT64_MAX, INT64_MAX);
+
+	/* Nesting a reader would refuse is refused at publish. */
+	deep = json_object();
+	inner = json_array();
+	assert_int_equal(json_object_set_new(deep, "deep", inner), 0);
+	for (i = 0; i < 5000; i++) {
+		assert_int_equal(json_array_append_new(inner, json_array()),
+		    0);
+		inner = json_array_get(inner, 0);
+	}
+	assert_int_equal(state_inbox_publish(f->st, "imsg", deep, 0, 1, "x",
+	    &cursor), STATE_E_INVALID);
+	json_decref(deep);
+
+	/* None of the refused publishes stored anything. */
+	assert_int_equal(last_cursor(f->st, "imsg"), 1);
+	expect_range(f->st, "imsg", 0, 1, 1);
+	expect_position(f->st, "imsg", pos);
+
+	assert_int_equal(state_inbox_publish(NULL, "imsg", msg, 0, 1, "x",
+	    &cursor), STATE_E_INVALID);
+	assert_int_equal(state_inbox_read(f->st, "imsg", 0, 0, NULL, NULL),
+	    STATE_E_INVALID);
+	assert_int_equal(state_inbox_last(f->st, "imsg", NULL),
+	    STATE_E_INVALID);
+	assert_int_equal(state_watch_position(f->st, "imsg", NULL, 10),
+	    STATE_E_INVALID);
+	assert_int_equal(state_inbox_compact(f->st, "imsg", 1, 0, 1, 0,
+	    &removed), STATE_E_INVALID);
+	assert_int_equal(state_inbox_compact(f->st, "imsg", 1, 0, 1, 1, NULL),
+	    STATE_E_INVALID);
+	assert_null(state_inbox_wake_path(NULL));
+	json_decref(msg);
+}
+
+static void
+test_inbox_channels(void **statep)
+{
+	struct fixture	*f = *statep;
+	struct got	*g;
+	const char	*names[] = { "imsg", "signal", "imsg2", "a" };
+	char		 pos[32];
+	size_t		 c, i;
+
+	g = calloc(1, sizeof(*g));
+	assert_non_null(g);
+	open_state(f, 0, 0);
+	/* Interleaved, each channel counts on its own. */
+	for (i = 0; i < 40; i++) {
+		for (c = 0; c < 4; c++) {
+			(void)snprintf(pos, sizeof(pos), "%s:%zu", names[c], i);
+			assert_int_equal(publish(f->st, names[c],
+			    (json_int_t)(c * 100 + i), 0, 1000 + i, pos),
+			    i + 1);
+		}
+	}
+	for (c = 0; c < 4; c++) {
+		/* Across several read batches. */
+		assert_int_equal(read_from(f->st, names[c], 0, 0, g), 40);
+		for (i = 0; i < 40; i++) {
+			assert_int_equal(g->cursor[i], i + 1);
+			assert_int_equal(g->n[i], c * 100 + i);
+		}
+		expect_range(f->st, names[c], 30, 31, 40);
+		assert_int_equal(last_cursor(f->st, names[c]), 40);
+		(void)snprintf(pos, sizeof(pos), "%s:39", names[c]);
+		expect_position(f->st, names[c], pos);
+	}
+	assert_int_equal(last_cursor(f->st, "other"), 0);
+	expect_range(f->st, "other", 0, 1, 0);
+	expect_range(f->st, "ims", 0, 1, 0);
+	free(g);
+}
+
+static void
+test_inbox_compact(void **statep)
+{
+	struct fixture	*f = *statep;
+	int		 i;
+
+	open_state(f, 0, 0);
+	for (i = 1; i <= 10; i++)	/* published at 1100, 1200, ... 2000 */
+		assert_int_equal(publish(f->st, "imsg", i, 0, 1000 + 100 * i,
+		    NULL), i);
+	for (i = 1; i <= 5; i++)
+		assert_int_equal(publish(f->st, "signal", i, 0, 0, NULL), i);
+
+	/* By count, oldest first, at most batch per call. */
+	assert_int_equal(compact(f->st, "imsg", 7, 0, 2000, 2), 2);
+	expect_range(f->st, "imsg", 0, 3, 10);
+	assert_int_equal(compact(f->st, "imsg", 7, 0, 2000, 2), 1);
+	expect_range(f->st, "imsg", 0, 4, 10);
+	assert_int_equal(compact(f->st, "imsg", 7, 0, 2000, 2), 0);
+
+	/* By age: more than 450 ms old at 2000 means before 1550. */
+	assert_int_equal(compact(f->st, "imsg", 0, 450, 2000, 1), 1);
+	expect_range(f->st, "imsg", 0, 5, 10);
+	assert_int_equal(compact(f->st, "imsg", 0, 450, 2000, 1), 1);
+	expect_range(f->st, "imsg", 0, 6, 10);
+	assert_int_equal(compact(f->st, "imsg", 0, 450, 2000, 1), 0);
+	/* Exactly max_age old stays; a clock behind removes nothing. */
+	assert_int_equal(compact(f->st, "imsg", 0, 400, 2000, 5), 0);
+	assert_int_equal(compact(f->st, "imsg", 0, 1, 0, 5), 0);
+	assert_int_equal(compact(f->st, "imsg", 0, 0, 2000, 5), 0);
+	expect_range(f->st, "imsg", 0, 6, 10);
+
+	/* Both limits: 6 and 7 beyond the count, 8 too old. */
+	assert_int_equal(compact(f->st, "imsg", 3, 100, 2000, 10), 3);
+	expect_range(f->st, "imsg", 0, 9, 10);
+	expect_range(f->st, "signal", 0, 1, 5);	/* untouched */
+
+	/* Emptied: cursors are not reused and the count goes on right. */
+	assert_int_equal(compact(f->st, "imsg", 0, 1, 1000000, 10), 2);
+	expect_range(f->st, "imsg", 0, 1, 0);
+	assert_int_equal(last_cursor(f->st, "imsg"), 10);
+	for (i = 11; i <= 13; i++)
+		assert_int_equal(publish(f->st, "imsg", i, 0, 3000, NULL), i);
+	assert_int_equal(compact(f->st, "imsg", 1, 0, 3000, 10), 2);
+	expect_range(f->st, "imsg", 0, 13, 13);
+	open_state(f, 0, 0);
+	assert_int_equal(compact(f->st, "imsg", 1, 0, 3000, 10), 0);
+	assert_int_equal(compact(f->st, "signal", 2, 0, 3000, 10), 3);
+	expect_range(f->st, "signal", 0, 4, 5);
+	assert_int_equal(compact(f->st, "none", 1, 1, 3000, 10), 0);
+}
+
+static void
+inbox_key(unsigned char key[16], const char *channel, uint64_t cursor)
+{
+	size_t	len = strlen(channel);
+
+	memcpy(key, channel, len + 1);
+	seq_key(key + len + 1, cursor);
+}
+
+static void
+test_inbox_corrupt(void **statep)
+{
+	struct fixture	*f = *statep;
+	struct got	*g;
+	struct raw	 raw;
+	json_t		*msg;
+	unsigned char	 key[16];
+	const char	*good = "{\"msg\":{\"n\":50},\"ts_ms\":1}";
+	char		 pos[16];
+	size_t		 removed = 99;
+	int		 i;
+
+	g = calloc(1, sizeof(*g));
+	assert_non_null(g);
+	open_state(f, 0, 0);
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(publish(f->st, "imsg", i, 0, 1, NULL), i);
+	inbox_key(key, "imsg", 2);
+	raw_open(f, "inbox", &raw);
+	raw_put(&raw, key, 13, "{\"msg\":", 7);
+	raw_close(&raw);
+	open_state(f, 0, 0);
+	/* The reader gets what comes before, then the error. */
+	assert_int_equal(state_inbox_read(f->st, "imsg", 0, 0, got_one, g),
+	    STATE_E_CORRUPT);
+	assert_int_equal(g->count, 1);
+	expect_range(f->st, "imsg", 2, 3, 3);
+	/* Retention by age cannot date it: nothing is removed. */
+	assert_int_equal(state_inbox_compact(f->st, "imsg", 0, 1, 1000, 10,
+	    &removed), STATE_E_CORRUPT);
+	assert_int_equal(removed, 0);
+	g->count = 0;
+	g->stop_at = 1;
+	assert_int_equal(state_inbox_read(f->st, "imsg", 0, 0, got_one, g), 0);
+	assert_int_equal(g->cursor[0], 1);
+
+	/* A stored message above the recorded last cursor. */
+	inbox_key(key, "imsg", 50);
+	raw_open(f, "inbox", &raw);
+	raw_put(&raw, key, 13, good, strlen(good));
+	raw_close(&raw);
+	open_state(f, 0, 0);
+	assert_int_equal(state_inbox_publish(f->st, "imsg", NULL, 0, 1, "p",
+	    NULL), 0);
+	g->stop_at = 0;
+	assert_int_equal(read_from(f->st, "imsg", 3, 0, g), 1);
+	assert_int_equal(g->n[0], 50);
+	msg = json_object();
+	assert_int_equal(state_inbox_publish(f->st, "imsg", msg, 50, 1, "q",
+	    NULL), STATE_E_CORRUPT);
+	json_decref(msg);
+	expect_position(f->st, "imsg", "p");
+	assert_int_equal(publish(f->st, "imsg", 4, 0, 1, NULL), 4);
+
+	/* A position with a NUL in it; a key of the wrong length. */
+	memcpy(pos, "watch_pos\0imsg", 14);
+	raw_open(f, "meta", &raw);
+	raw_put(&raw, pos, 14, "a\0b", 3);
+	raw_close(&raw);
+	raw_open(f, "inbox", &raw);
+	raw_put(&raw, "imsg\0zzz", 8, good, strlen(good));
+	raw_close(&raw);
+	open_state(f, 0, 0);
+	assert_int_equal(state_watch_position(f->st, "imsg", pos,
+	    sizeof(pos)), STATE_E_CORRUPT);
+	assert_int_equal(state_inbox_read(f->st, "imsg", 4, 0, got_one, g),
+	    STATE_E_CORRUPT);
+	free(g);
+}
+
+static void
+test_inbox_wake(void **statep)
+{
+	struct fixture	*f = *statep;
+	struct state	*st = NULL;
+	struct stat	 sb;
+	char		 path[128];
+#ifdef __linux__
+	union {
+		struct inotify_event	ev;
+		char			buf[sizeof(struct inotify_event) + 256];
+	} ev;
+	int		 ifd;
+#endif
+
+	open_state(f, 0, 0);
+	(void)strlcpy(path, state_inbox_wake_path(f->st), sizeof(path));
+#ifdef __linux__
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	assert_true(ifd >= 0);
+	assert_true(inotify_add_watch(ifd, path, IN_MODIFY) >= 0);
+#endif
+	/* Only a stored message wakes subscribers. */
+	assert_int_equal(state_inbox_publish(f->st, "imsg", NULL, 0, 1, "p",
+	    NULL), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+#ifdef __linux__
+	assert_int_equal(read(ifd, &ev, sizeof(ev)), -1);
+	assert_int_equal(errno, EAGAIN);
+#endif
+	assert_int_equal(publish(f->st, "imsg", 1, 0, 1, NULL), 1);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 1);
+#ifdef __linux__
+	assert_true(read(ifd, &ev, sizeof(ev)) >=
+	    (ssize_t)sizeof(struct inotify_event));
+	assert_true(ev.ev.mask & IN_MODIFY);
+	assert_int_equal(publish(f->st, "signal", 1, 0, 1, NULL), 1);
+	assert_true(read(ifd, &ev, sizeof(ev)) >=
+	    (ssize_t)sizeof(struct inotify_event));
+	assert_true(ev.ev.mask & IN_MODIFY);
+	(void)close(ifd);
+#endif
+
+	/* Removed, it comes back with the next publish. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(publish(f->st, "imsg", 2, 0, 1, NULL), 2);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* If it cannot be touched, the publish still stands. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(publish(f->st, "imsg", 3, 0, 1, NULL), 3);
+	assert_int_equal(rmdir(path), 0);
+
+	/* Not a regular file at open: refused, without blocking. */
+	state_close(f->st);
+	f->st = NULL;
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(state_open(f->dir, 0, 0, &st), STATE_E_SYSTEM);
+	assert_int_equal(errno, ENXIO);
+	assert_null(st);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("data.mdb", path), 0);
+	assert_int_equal(state_open(f->dir, 0, 0, &st), STATE_E_SYSTEM);
+	assert_int_equal(errno, ELOOP);
+	assert_int_equal(unlink(path), 0);
+	/* Read-only opens neither need nor create it. */
+	open_state(f, 0, STATE_RDONLY);
+	assert_string_equal(state_inbox_wake_path(f->st), path);
+	assert_int_equal(stat(path, &sb), -1);
+	open_state(f, 0, 0);
+	assert_int_equal(stat(path, &sb), 0);
+	expect_range(f->st, "imsg", 0, 1, 3);
+}
+
+/* A store written before the inbox existed opens, also read-only. */
+static void
+test_inbox_old_store(void **statep)
+{
+	struct fixture	*f = *statep;
+	struct raw	 raw;
+	const char	*dbs[] = { "rate", "holds", "audit" };
+	unsigned char	 v1[4] = { 1, 0, 0, 0 };
+	size_t		 i;
+
+	raw_open(f, "meta", &raw);
+	raw_put(&raw, "schema", 6, v1, sizeof(v1));
+	raw_close(&raw);
+	for (i = 0; i < 3; i++) {
+		raw_open(f, dbs[i], &raw);
+		raw_close(&raw);
+	}
+	open_state(f, 0, STATE_RDONLY);
+	assert_int_equal(last_cursor(f->st, "imsg"), 0);
+	expect_position(f->st, "imsg", "");
+	expect_range(f->st, "imsg", 0, 1, 0);
+	open_state(f, 0, 0);
+	assert_int_equal(publish(f->st, "imsg", 1, 0, 1, "p"), 1);
+	open_state(f, 0, STATE_RDONLY);
+	expect_range(f->st, "imsg", 0, 1, 1);
+	expect_position(f->st, "imsg", "p");
+}
+
+/* A publish that does not fit stores neither message nor position. */
+static void
+test_inbox_map_full(void **statep)
+{
+	struct fixture	*f = *statep;
+	struct got	*g;
+	json_t		*msg;
+	char		 pad[512], pos[32];
+	uint64_t	 n, cursor = 0;
+	int		 r = 0;
+
+	g = calloc(1, sizeof(*g));
+	assert_non_null(g);
+	memset(pad, 'p', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	open_state(f, 64 * 1024, 0);
+	for (n = 1; n < GOT_MAX; n++) {
+		msg = json_pack("{s:I,s:s}", "n", (json_int_t)n, "pad", pad);
+		(void)snprintf(pos, sizeof(pos), "pos-%llu",
+		    (unsigned long long)n);
+		r = state_inbox_publish(f->st, "imsg", msg, 0, 1, pos, &cursor);
+		json_decref(msg);
+		if (r != 0)
+			break;
+		assert_int_equal(cursor, n);
+	}
+	assert_int_equal(r, STATE_E_FULL);
+	assert_int_equal(cursor, 0);
+	assert_true(n > 3);
+	assert_int_equal(last_cursor(f->st, "imsg"), n - 1);
+	(void)snprintf(pos, sizeof(pos), "pos-%llu",
+	    (unsigned long long)(n - 1));
+	expect_position(f->st, "imsg", pos);
+	assert_int_equal(read_from(f->st, "imsg", 0, 0, g), n - 1);
+	assert_int_equal(g->n[n - 2], n - 1);
+	/* With a larger map, publishing goes on where it stopped. */
+	open_state(f, 0, 0);
+	assert_int_equal(publish(f->st, "imsg", 0, 0, 1, "after"), n);
+	free(g);
+}
+
+static int
+child_publish(const char *dir, int id)
+{
+	struct state	*st;
+	json_t		*msg;
+	char		 pos[32];
+	uint64_t	 cursor = 0, prev = 0;
+	int		 i, bad = 0;
+
+	if (state_open(dir, 0, 0, &st) != 0)
+		return 100;
+	for (i = 0; i < 500; i++) {
+		msg = json_pack("{s:i,s:i}", "child", id, "n", i);
+		(void)snprintf(pos, sizeof(pos), "%d:%d", id, i);
+		if (msg == NULL || state_inbox_publish(st, "imsg", msg, 0,
+		    1000, pos, &cursor) != 0 || cursor <= prev)
+			bad = 1;
+		prev = cursor;
+		json_decref(msg);
+	}
+	state_close(st);
+	return bad;
+}
+
+/*
+ * Four publishers, one channel, a reader following them: every cursor
+ * once and in order, each publisher's messages in its order, and the
+ * position never ahead of the messages stored with it.
+ */
+static void
+test_inbox_concurrent(void **statep)
+{
+	struct fixture	*f = *statep;
+	struct got	*g;
+	struct timespec	 pause = { 0, 1000000 };
+	const char	*errstr;
+	char		 pos[STATE_POSITION_MAX], want[32];
+	long long	 k, seen[4] = { -1, -1, -1, -1 };
+	json_int_t	 next[4] = { 0, 0, 0, 0 };
+	uint64_t	 last = 0;
+	time_t		 deadline;
+	size_t		 total = 0, i;
+	pid_t		 pid;
+	int		 c, status;
+
+	g = calloc(1, sizeof(*g));
+	assert_non_null(g);
+	open_state(f, 0, 0);
+	state_close(f->st);
+	f->st = NULL;
+	for (c = 0; c < 4; c++) {
+		if ((pid = fork()) == -1)
+			fail_msg("fork: %s", strerror(errno));
+		if (pid == 0)
+			_exit(child_publish(f->dir, c));
+	}
+	open_state(f, 0, 0);
+	deadline = time(NULL) + 120;
+	while (total < 2000 && time(NULL) < deadline) {
+		assert_int_equal(state_watch_position(f->st, "imsg", pos,
+		    sizeof(pos)), 0);
+		(void)read_from(f->st, "imsg", last, 0, g);
+		for (i = 0; i < g->count; i++) {
+			assert_int_equal(g->cursor[i], last + 1);
+			last = g->cursor[i];
+			c = (int)g->child[i];
+			assert_true(c >= 0 && c < 4);
+			assert_int_equal(g->n[i], next[c]);
+			next[c]++;
+		}
+		total += g->count;
+		if (pos[0] != '\0') {
+			c = pos[0] - '0';
+			assert_true(c >= 0 && c < 4 && pos[1] == ':');
+			k = strtonum(pos + 2, 0, 499, &errstr);
+			assert_null(errstr);
+			assert_true(k < next[c]);	/* its message is in */
+			assert_true(k >= seen[c]);	/* monotonic */
+			seen[c] = k;
+		}
+		if (g->count == 0)
+			(void)nanosleep(&pause, NULL);
+	}
+	for (c = 0; c < 4; c++) {
+		assert_true(wait(&status) > 0);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(total, 2000);
+	for (c = 0; c < 4; c++)
+		assert_int_equal(next[c], 500);
+	assert_int_equal(last_cursor(f->st, "imsg"), 2000);
+	/* The position is the one stored with the last message. */
+	assert_int_equal(read_from(f->st, "imsg", 1999, 0, g), 1);
+	assert_int_equal(g->n[0], 499);
+	(void)snprintf(want, sizeof(want), "%d:499", (int)g->child[0]);
+	expect_position(f->st, "imsg", want);
+	free(g);
+}
+
 static void
 test_strerror(void **unused)
 {
@@ -1001,6 +1713,24 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_audit_tamper,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_cursors,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_bad_input,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_channels,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_compact,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_corrupt,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_wake,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_old_store,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_map_full,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_concurrent,
+		    setup, teardown),
 		cmocka_unit_test(test_strerror),
 	};
 

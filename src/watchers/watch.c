@@ -1,0 +1,319 @@
+/*
+ * The watcher loop: start the channel's tool from the stored position,
+ * read its output line by line (bounded), decide each message with
+ * inbound policy, publish it (or, when hidden, audit it and move the
+ * position only), and restart the tool with backoff when it dies.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "audit.h"
+#include "buf.h"
+#include "log.h"
+#include "policy.h"
+#include "spawn.h"
+#include "state.h"
+#include "util.h"
+#include "watch.h"
+
+#define WATCH_MAX_LINE		(1024 * 1024)
+#define WATCH_BACKOFF_MIN_MS	250
+#define WATCH_BACKOFF_MAX_MS	30000
+#define WATCH_HEALTHY_MS	60000	/* a run this long resets backoff */
+#define WATCH_MAINTAIN_MS	60000	/* retention and reader checks */
+#define WATCH_COMPACT_BATCH	1000
+
+static volatile sig_atomic_t	 watch_quit;
+
+struct watcher {
+	struct config			*cfg;
+	const struct channel		*ch;
+	const struct watch_adapter	*ad;
+	struct state			*state;
+	struct audit			*audit;
+	uint64_t			 position;
+	uint64_t			 last_maintain;
+	unsigned long long		 published, hidden, malformed;
+};
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	watch_quit = 1;
+}
+
+void
+watch_argv_add(struct watch_argv *a, const char *s)
+{
+	if (a->n >= WATCH_ARGV_MAX)
+		fatalx("watch argv overflow");
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+static void
+watch_audit_hidden(struct watcher *w, json_t *msg)
+{
+	struct audit_event	 ev;
+	const char		*sender = w->ad->sender(msg);
+	char			 norm[ADDR_MAX];
+	enum addr_kind		 kind;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.uid = getuid();
+	ev.gid = getgid();
+	ev.pid = getpid();
+	ev.client = "carapace-watch";
+	ev.method = "inbox.hide";
+	ev.channel = w->ad->channel;
+	if (sender != NULL && addr_normalize(sender, w->ch->region, norm,
+	    sizeof(norm), &kind, NULL) == 0)
+		ev.recipient = norm;
+	ev.decision = "deny";
+	ev.rule = "inbound.allow";
+	ev.outcome = "hidden";
+	if (audit_write(w->audit, &ev) == -1)
+		fatalx("audit unavailable: stopping rather than hide "
+		    "messages unrecorded");
+}
+
+/* Decide and publish one message; exits if the state cannot take it. */
+static void
+watch_message(struct watcher *w, json_t *msg, uint64_t position)
+{
+	char		 pos[32];
+	uint64_t	 cursor;
+	int		 r, visible;
+
+	/* The tool may repeat what it sent before a restart. */
+	if (position <= w->position)
+		return;
+	(void)snprintf(pos, sizeof(pos), "%llu", (unsigned long long)position);
+	visible = w->ad->visible(w->cfg, w->ch, msg) &&
+	    w->ad->scrub(w->ch, msg) == 0;
+	if (!visible)
+		watch_audit_hidden(w, msg);
+	r = state_inbox_publish(w->state, w->ad->channel, visible ? msg : NULL,
+	    position, util_now_ms(), pos, &cursor);
+	if (r != 0)
+		fatalx("inbox: %s", state_strerror(r));
+	w->position = position;
+	if (visible)
+		w->published++;
+	else
+		w->hidden++;
+}
+
+static void
+watch_line(struct watcher *w, const char *line, size_t len)
+{
+	json_t		*msg = NULL;
+	uint64_t	 position = 0;
+	int		 r;
+
+	r = w->ad->parse(line, len, &msg, &position);
+	if (r == 1)
+		watch_message(w, msg, position);
+	else if (r == -1) {
+		w->malformed++;
+		log_warnx("%s: skipping a malformed line (%zu bytes)",
+		    w->ad->channel, len);
+	}
+	json_decref(msg);
+}
+
+static void
+watch_maintain(struct watcher *w)
+{
+	size_t		removed;
+	uint64_t	now = util_mono_ms();
+	int		r;
+
+	if (now - w->last_maintain < WATCH_MAINTAIN_MS)
+		return;
+	w->last_maintain = now;
+	do {
+		r = state_inbox_compact(w->state, w->ad->channel,
+		    (size_t)w->ch->keep_messages, w->ch->keep_for_ms,
+		    util_now_ms(), WATCH_COMPACT_BATCH, &removed);
+	} while (r == 0 && removed == WATCH_COMPACT_BATCH && !watch_quit);
+	if (r != 0)
+		log_warnx("inbox retention: %s", state_strerror(r));
+	log_info("%s: %llu published, %llu hidden, %llu malformed",
+	    w->ad->channel, w->published, w->hidden, w->malformed);
+}
+
+/* One run of a streaming tool; returns when it ends or on a signal. */
+static void
+watch_stream(struct watcher *w)
+{
+	struct watch_argv	 a;
+	struct spawn_stream	 st;
+	struct linereader	 lr;
+	struct pollfd		 pfd;
+	char			*line;
+	size_t			 len;
+	int			 r, status;
+
+	memset(&a, 0, sizeof(a));
+	if (w->ad->argv(w->ch, w->position, &a) == -1)
+		fatalx("%s: cannot build the tool's command line",
+		    w->ad->channel);
+	if (spawn_stream_start(w->ch->tool, (char *const *)a.v,
+	    spawn_default_env(), &st) == -1) {
+		log_warn("%s: cannot start %s", w->ad->channel, w->ch->tool);
+		return;
+	}
+	log_info("%s: started %s from position %llu", w->ad->channel,
+	    w->ch->tool, (unsigned long long)w->position);
+	linereader_init(&lr, st.out, WATCH_MAX_LINE);
+	while (!watch_quit) {
+		r = linereader_next(&lr, &line, &len);
+		if (r == LINE_OK) {
+			watch_line(w, line, len);
+			continue;
+		}
+		if (r == LINE_EOF)
+			break;
+		if (r == LINE_TOOLONG) {
+			/* Resynchronising mid-stream is guesswork: restart. */
+			log_warnx("%s: line longer than %d bytes; restarting",
+			    w->ad->channel, WATCH_MAX_LINE);
+			break;
+		}
+		pfd.fd = st.out;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 1000) <= 0) {
+			watch_maintain(w);
+			continue;
+		}
+		r = linereader_fill(&lr);
+		if (r == LINE_ERROR && errno != EINTR && errno != EAGAIN)
+			break;
+	}
+	linereader_free(&lr);
+	spawn_stream_stop(&st);
+	(void)status;
+}
+
+static void
+sleep_ms(uint64_t ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	(void)nanosleep(&ts, NULL);	/* a signal cuts it short */
+}
+
+static void __attribute__((__noreturn__))
+usage(void)
+{
+	(void)fprintf(stderr, "usage: carapace-watch [-v] [-c file] "
+	    "channel\n");
+	exit(1);
+}
+
+int
+watch_main(int argc, char **argv)
+{
+	struct watcher		 w;
+	struct config_errors	 errs = { NULL, 0 };
+	struct sigaction	 sa;
+	const char		*conf = NULL, *cause = NULL;
+	char			 pos[STATE_POSITION_MAX];
+	const char		*errstr;
+	uint64_t		 backoff = WATCH_BACKOFF_MIN_MS, started;
+	size_t			 i;
+	int			 ch, id, verbose = 0, r;
+
+	while ((ch = getopt(argc, argv, "c:v")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind + 1 != argc)
+		usage();
+	log_init("carapace-watch", LOG_TO_STDERR, verbose);
+	if (geteuid() == 0 || getuid() == 0)
+		fatalx("refusing to run as root");
+
+	memset(&w, 0, sizeof(w));
+	if ((id = channel_lookup(argv[optind])) == -1)
+		fatalx("unknown channel %s", argv[optind]);
+	if ((w.ad = watch_adapter(id)) == NULL)
+		fatalx("channel %s has no watcher in this version",
+		    argv[optind]);
+	if (config_load(config_path(conf), 1, &w.cfg, &errs) == -1) {
+		for (i = 0; i < errs.count; i++)
+			log_warnx("%s", errs.items[i].message);
+		config_errors_free(&errs);
+		fatalx("invalid configuration: not watching");
+	}
+	w.ch = &w.cfg->channels[id];
+	if (!w.ch->configured || w.ch->tool == NULL)
+		fatalx("channel %s is not configured", w.ad->channel);
+	if ((r = state_open(w.cfg->state_dir, w.cfg->map_size, 0,
+	    &w.state)) != 0)
+		fatalx("state %s: %s", w.cfg->state_dir, state_strerror(r));
+	if ((w.audit = audit_open(w.cfg, w.state, "carapace-watch",
+	    &cause)) == NULL)
+		fatalx("audit: %s", cause);
+	if ((r = state_watch_position(w.state, w.ad->channel, pos,
+	    sizeof(pos))) != 0)
+		fatalx("state: %s", state_strerror(r));
+	if (pos[0] != '\0') {
+		w.position = (uint64_t)strtonum(pos, 0, LLONG_MAX, &errstr);
+		if (errstr != NULL)
+			fatalx("stored position %s is %s", pos, errstr);
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
+
+	while (!watch_quit) {
+		started = util_mono_ms();
+		watch_stream(&w);
+		if (watch_quit)
+			break;
+		if (util_mono_ms() - started >= WATCH_HEALTHY_MS)
+			backoff = WATCH_BACKOFF_MIN_MS;
+		log_warnx("%s: tool ended; restarting in %llu ms",
+		    w.ad->channel, (unsigned long long)backoff);
+		sleep_ms(backoff);
+		backoff = backoff * 2 > WATCH_BACKOFF_MAX_MS ?
+		    WATCH_BACKOFF_MAX_MS : backoff * 2;
+	}
+	log_info("%s: stopping: %llu published, %llu hidden, %llu malformed",
+	    w.ad->channel, w.published, w.hidden, w.malformed);
+	audit_close(w.audit);
+	state_close(w.state);
+	config_free(w.cfg);
+	return 0;
+}

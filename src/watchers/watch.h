@@ -1,0 +1,61 @@
+/*
+ * carapace-watch internals.  One watcher process per channel runs the
+ * channel's receive mode (a streaming tool, or a tool polled on a
+ * timer), applies inbound policy, and publishes into the LMDB inbox
+ * together with its resume position, so a restart neither loses nor
+ * repeats a message.  A channel is one adapter: how to start the tool
+ * from a position, and how to read one line of its output.
+ */
+#ifndef CARAPACE_WATCH_H
+#define CARAPACE_WATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+
+#define WATCH_ARGV_MAX	24
+
+struct watch_argv {
+	const char	*v[WATCH_ARGV_MAX + 1];
+	size_t		 n;
+	char		 since[32];	/* storage for a position argument */
+};
+
+struct watch_adapter {
+	const char	*channel;
+	/* 0: a streaming tool; else run the tool every poll_ms. */
+	uint64_t	 poll_ms;
+	/*
+	 * The tool's argv to continue after position (0: from now on).
+	 * Returns 0, or -1 if the channel's configuration cannot say.
+	 */
+	int		(*argv)(const struct channel *, uint64_t position,
+			    struct watch_argv *);
+	/*
+	 * One line of the tool's output: returns 1 with *msg (a new
+	 * reference) and *position (strictly increasing in the tool's
+	 * stream), 0 for a line to skip (not a message), -1 if malformed.
+	 */
+	int		(*parse)(const char *line, size_t len, json_t **msg,
+			    uint64_t *position);
+	/* Inbound policy on one message: 1 visible, 0 hidden. */
+	int		(*visible)(const struct config *,
+			    const struct channel *, json_t *msg);
+	/* Redact one-time codes and auth links in place; 0 or -1. */
+	int		(*scrub)(const struct channel *, json_t *msg);
+	/* The sender's address for the audit record of a hidden message. */
+	const char	*(*sender)(json_t *msg);
+};
+
+/* The adapter for a channel, or NULL. */
+const struct watch_adapter *watch_adapter(enum channel_id);
+
+void	 watch_argv_add(struct watch_argv *, const char *);
+
+/* Run the watcher until SIGTERM/SIGINT; returns the exit status. */
+int	 watch_main(int argc, char **argv);
+
+#endif /* CARAPACE_WATCH_H */

@@ -91,6 +91,8 @@ copy bench/null-client null-client
 copy carapace-handler carapace-handler
 copy src/shim/imsg imsg
 copy sim/imsg sim-imsg
+copy bench/inbox-latency inbox-latency
+copy carapace-watch carapace-watch
 if [ -x "$BUILD/bench/rss" ]; then
 	cp "$BUILD/bench/rss" "$T/bin/rss"
 elif ${CC:-cc} -O2 -I"$BUILD" -o "$T/bin/rss" "$SRCDIR/bench/rss.c" \
@@ -140,6 +142,9 @@ channels:
     db: $T/db
     timeout: 30s
     outbound:
+      mode: allowlist
+      allow: ["$TO"]
+    inbound:
       mode: allowlist
       allow: ["$TO"]
 YAML
@@ -352,6 +357,43 @@ echo "handler_send_peak_rss_kib $HANDLER_SEND_RSS (send: the larger of handler a
 echo "shim_peak_rss_kib $SHIM_RSS (target <= 2048)"
 echo "tool_peak_rss_kib $TOOL_RSS (sim/imsg alone)"
 
+# Inbound: publish -> subscriber receipt through a subscribed handler,
+# the inbox append rate, and the watcher's peak RSS over 10 000 messages.
+INBOX_P50=n/a
+WATCH_RSS=n/a
+if have inbox-latency && [ "${#GATEWAY[@]}" -gt 0 ]; then
+	"${AS[@]}" "$T/bin/inbox-latency" -c "$CONF" -s "$GATEWAY_SOCK" \
+	    -n "${BENCH_INBOX_N:-300}" -r 10000 >"$T/inbox.out" 2>&1 ||
+	    note "inbox-latency failed: $(tail -n 2 "$T/inbox.out")"
+	cat "$T/inbox.out"
+	INBOX_P50=$(sed -n 's/^inbox_latency_p50_ms //p' "$T/inbox.out")
+	INBOX_P50=${INBOX_P50:-n/a}
+fi
+if have carapace-watch && have inbox-latency && have rss; then
+	: >"$T/db/inbound.jsonl"
+	[ "${#AS[@]}" -gt 0 ] && chown "$BUSER:$BGROUP" "$T/db/inbound.jsonl"
+	# The watcher starts from "now": the batch is appended after it.
+	"${AS[@]}" "$T/bin/rss" -o "$T/rss/watch.kib" \
+	    "$T/bin/carapace-watch" -c "$CONF" imsg >"$T/watch.log" 2>&1 &
+	WATCH_WRAPPER=$!
+	sleep 0.5
+	t0=$EPOCHREALTIME
+	awk 'BEGIN { for (i = 100001; i <= 110000; i++)
+	    printf "{\"id\":%d,\"chat_id\":1,\"guid\":\"g\",\"sender\":\"'"$TO"'\",\"is_from_me\":false,\"text\":\"m%d\",\"created_at\":\"2026-05-16T15:24:36.123Z\",\"attachments\":[],\"reactions\":[],\"chat_identifier\":\"'"$TO"'\",\"chat_guid\":\"x\",\"chat_name\":\"\",\"participants\":[],\"is_group\":false}\n", i, i }' \
+	    >>"$T/db/inbound.jsonl"
+	if "${AS[@]}" "$T/bin/inbox-latency" -c "$CONF" -w 110000 \
+	    >>"$T/watch.log" 2>&1; then
+		t1=$EPOCHREALTIME
+		echo "watcher_10000_messages_s $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
+	else
+		note "the watcher did not publish the batch: $(tail -n 3 "$T/watch.log")"
+	fi
+	pkill -TERM -f "^$T/bin/carapace-watch" 2>/dev/null
+	wait "$WATCH_WRAPPER" 2>/dev/null
+	WATCH_RSS=$(peak "$T/rss/watch.kib")
+fi
+echo "watcher_peak_rss_kib $WATCH_RSS (target <= 8192; 10 000 messages)"
+
 within() {
 	[ "$1" = n/a ] && { echo "not measured"; return; }
 	[ "$1" -le "$2" ] && echo met || echo MISSED
@@ -365,4 +407,6 @@ echo "  simulated tool alone:               p50 $TOOL_P50 ms"
 echo "  overhead $OVERHEAD ms = $RATIO x floor: $VERDICT (target <= 1.25)"
 echo "  handler peak RSS $HANDLER_PING_RSS KiB: $(within "$HANDLER_PING_RSS" 4096) (target <= 4096)"
 echo "  shim peak RSS $SHIM_RSS KiB: $(within "$SHIM_RSS" 2048) (target <= 2048)"
+echo "  inbox publish -> subscriber p50 $INBOX_P50 ms (target <= 5)"
+echo "  watcher peak RSS $WATCH_RSS KiB: $(within "$WATCH_RSS" 8192) (target <= 8192)"
 exit 0

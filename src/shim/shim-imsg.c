@@ -1,20 +1,26 @@
 /*
  * The imsg shim: the real imsg command line (its Commander parser, its
  * messages and output formats) backed by the gateway instead of the
- * Messages database.  Parsing, request building and rendering are
- * separate functions so the unit tests and the simulated imsg
- * (sim/imsg-sim.c) use exactly the same code.
+ * Messages database.  Parsing, request building, filtering and
+ * rendering are separate functions so the unit tests and the simulated
+ * imsg (sim/imsg-sim.c) use exactly the same code.  watch is an inbox
+ * subscription: the gateway pushes each message the watcher published
+ * and policy let through, and the shim prints it as the real watch does.
  */
 #include "config.h"
 
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -25,6 +31,7 @@
 
 #define IMSG_CHANNEL		"imsg"
 #define GATEWAY_LIMIT_MAX	1000	/* doc/protocol.md: limit 1..1000 */
+#define DEBOUNCE_DEFAULT	"250ms"	/* the real watch's default */
 
 enum opt_id {
 	OPT_NONE = 0,
@@ -42,7 +49,10 @@ enum opt_id {
 	OPT_PARTICIPANTS,
 	OPT_START,
 	OPT_END,
+	OPT_DEBOUNCE,
+	OPT_SINCE_ROWID,
 	FLAG_ATTACHMENTS,
+	FLAG_REACTIONS,
 	FLAG_VERBOSE,
 	FLAG_JSON
 };
@@ -74,7 +84,10 @@ static const struct opt_def opt_defs[] = {
 	[OPT_PARTICIPANTS] =	{ KIND_VALUES, { "participants" } },
 	[OPT_START] =		{ KIND_VALUE, { "start" } },
 	[OPT_END] =		{ KIND_VALUE, { "end" } },
+	[OPT_DEBOUNCE] =	{ KIND_VALUE, { "debounce" } },
+	[OPT_SINCE_ROWID] =	{ KIND_VALUE, { "since-rowid" } },
 	[FLAG_ATTACHMENTS] =	{ KIND_FLAG, { "attachments" } },
+	[FLAG_REACTIONS] =	{ KIND_FLAG, { "reactions" } },
 	[FLAG_VERBOSE] =	{ KIND_FLAG, { "v", "verbose" } },
 	[FLAG_JSON] =		{ KIND_FLAG, { "json", "j", "json-output",
 				  "jsonOutput" } },
@@ -116,6 +129,23 @@ static const struct cmd_opt history_opts[] = {
 	{ OPT_NONE, NULL }
 };
 
+static const struct cmd_opt watch_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_CHAT_ID, "limit to chat rowid" },
+	{ OPT_DEBOUNCE, "debounce interval for filesystem events (e.g. 250ms)" },
+	{ OPT_SINCE_ROWID, "start watching after this rowid" },
+	{ OPT_PARTICIPANTS, "filter by participant handles" },
+	{ OPT_START, "ISO8601 start (inclusive)" },
+	{ OPT_END, "ISO8601 end (exclusive)" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_ATTACHMENTS, "include attachment metadata" },
+	{ FLAG_REACTIONS,
+	    "include reaction events (tapback add/remove) in the stream" },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
 static const struct cmd_opt send_opts[] = {
 	{ OPT_DB, HELP_DB },
 	{ OPT_TO, "phone number or email" },
@@ -152,6 +182,12 @@ static const char *const history_examples[] = {
 	NULL
 };
 
+static const char *const watch_examples[] = {
+	"imsg watch --chat-id 1 --attachments --debounce 250ms",
+	"imsg watch --chat-id 1 --participants +15551234567",
+	NULL
+};
+
 static const char *const send_examples[] = {
 	"imsg send --to +14155551212 --text \"hi\"",
 	"imsg send --to +14155551212 --text \"hi\" --file ~/Desktop/pic.jpg "
@@ -184,8 +220,8 @@ static const struct imsg_command commands[] = {
 	    NULL },
 	{ "history", SHIM_IMSG_HISTORY, "Show recent messages for a chat",
 	    NULL, history_opts, history_examples },
-	{ "watch", SHIM_IMSG_NONE, "Stream incoming messages", NULL, NULL,
-	    NULL },
+	{ "watch", SHIM_IMSG_WATCH, "Stream incoming messages", NULL,
+	    watch_opts, watch_examples },
 	{ "send", SHIM_IMSG_SEND, "Send a message (text and/or attachment)",
 	    NULL, send_opts, send_examples },
 	{ "react", SHIM_IMSG_NONE,
@@ -221,6 +257,15 @@ static int	 get_bool(json_t *, const char *);
 static void	 print_json_line(FILE *, json_t *);
 static const char *basename_of(const char *);
 static int	 strcmp_ptr(const void *, const void *);
+static json_t	*watch_request(const struct shim_imsg_args *);
+static int	 emit(FILE *, const char *, size_t);
+static void	 say(FILE *, const char *, ...)
+		    __attribute__((__format__(__printf__, 2, 3)));
+static int	 watch_print(FILE *, const struct shim_imsg_args *, json_t *);
+static int	 watch_decode(const char *, size_t, json_int_t, json_t **,
+		    char *, size_t);
+static int	 run_watch(const struct shim_imsg_args *, json_t *,
+		    const char *, const char *, int, FILE *, int *);
 
 static const struct imsg_command *
 find_command(const char *name)
@@ -338,8 +383,19 @@ set_value(struct shim_imsg_args *args, enum opt_id id, const char *value)
 	case OPT_END:
 		args->end = value;
 		break;
+	case OPT_DEBOUNCE:
+		args->debounce = value;
+		break;
+	case OPT_SINCE_ROWID:
+		args->since_rowid_str = value;
+		args->has_since_rowid =
+		    shim_imsg_parse_int(value, &args->since_rowid) == 0;
+		break;
 	case FLAG_ATTACHMENTS:
 		args->attachments = 1;
+		break;
+	case FLAG_REACTIONS:
+		args->reactions = 1;
 		break;
 	case FLAG_VERBOSE:
 		args->verbose = 1;
@@ -378,6 +434,144 @@ shim_imsg_parse_int(const char *s, int64_t *out)
 	else
 		*out = (int64_t)v;
 	return 0;
+}
+
+int
+shim_imsg_parse_iso(const char *s, int64_t *ms)
+{
+	struct tm	 tm;
+	int		 year, mon, day, hour, min, sec, n = 0, frac = 0;
+	int		 digits = 0, sign, oh, om;
+	time_t		 t;
+	const char	*p;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &mon, &day, &hour,
+	    &min, &sec, &n) != 6 || n != 19)
+		return -1;
+	p = s + n;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*p - '0');
+		if (digits == 0)
+			return -1;
+		for (; digits < 3; digits++)
+			frac *= 10;
+	}
+	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 ||
+	    min > 59 || sec > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	tm.tm_sec = sec;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	if (strcmp(p, "Z") == 0)
+		sign = 0, oh = 0, om = 0;
+	else if ((*p == '+' || *p == '-') &&
+	    (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) == 2 && n == 5 &&
+	    p[6] == '\0') && oh <= 23 && om <= 59)
+		sign = *p == '+' ? 1 : -1;
+	else
+		return -1;
+	t -= (time_t)sign * (oh * 3600 + om * 60);
+	*ms = (int64_t)t * 1000 + frac;
+	return 0;
+}
+
+/*
+ * The real DurationParser: the value trimmed of white space, then the
+ * first unit suffix that matches (ms, s, m, h) and a number before it
+ * as Swift's Double(String) reads one; no unit means seconds.
+ */
+int
+shim_imsg_parse_duration(const char *s, double *ms)
+{
+	static const struct {
+		const char	*suffix;
+		double		 ms;
+	} units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }
+	};
+	char	*number, *end;
+	size_t	 len, n, i;
+	double	 mult = 1000, v;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	len = strlen(s);
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
+		len--;
+	if (len == 0)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		n = strlen(units[i].suffix);
+		if (len >= n && memcmp(s + len - n, units[i].suffix, n) == 0) {
+			len -= n;
+			mult = units[i].ms;
+			break;
+		}
+	}
+	/* Swift takes no white space inside: "250 ms" is not a number. */
+	if (len == 0 || isspace((unsigned char)s[0]))
+		return -1;
+	number = xcalloc(len + 1, 1);
+	memcpy(number, s, len);
+	v = strtod(number, &end);
+	n = (size_t)(end - number);
+	free(number);
+	if (n != len)
+		return -1;
+	*ms = v * mult;
+	return 0;
+}
+
+int
+shim_imsg_watch_allows(const struct shim_imsg_args *a, json_t *m)
+{
+	json_t		*v;
+	const char	*sender;
+	int64_t		 t, bound;
+	size_t		 i;
+
+	if (!json_is_object(m))
+		return 0;
+	if (a->has_chat_id) {
+		v = json_object_get(m, "chat_id");
+		if (!json_is_integer(v) || json_integer_value(v) != a->chat_id)
+			return 0;
+	}
+	/* The real watch reads reaction rows only when asked to. */
+	if (!a->reactions && json_is_true(json_object_get(m, "is_reaction")))
+		return 0;
+	if (a->start != NULL || a->end != NULL) {
+		v = json_object_get(m, "created_at");
+		if (!json_is_string(v) ||
+		    shim_imsg_parse_iso(json_string_value(v), &t) == -1)
+			return 0;
+		if (a->start != NULL &&
+		    (shim_imsg_parse_iso(a->start, &bound) == -1 || t < bound))
+			return 0;
+		if (a->end != NULL &&
+		    (shim_imsg_parse_iso(a->end, &bound) == -1 || t >= bound))
+			return 0;
+	}
+	if (a->nparticipants > 0) {
+		v = json_object_get(m, "sender");
+		if (!json_is_string(v))
+			return 0;
+		sender = json_string_value(v);
+		for (i = 0; i < a->nparticipants; i++)
+			if (strcasecmp(a->participants[i], sender) == 0)
+				break;
+		if (i == a->nparticipants)
+			return 0;
+	}
+	return 1;
 }
 
 enum shim_imsg_action
@@ -565,9 +759,10 @@ json_t *
 shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
     char *msg, size_t msglen)
 {
-	json_t		*p, *list;
+	json_t		*p = NULL, *list;
 	char		 quoted[SHIM_IMSG_MSG_MAX];
-	int64_t		 limit;
+	int64_t		 limit, when;
+	double		 debounce_ms;
 	int		 has_target, rc = 0;
 	size_t		 i;
 
@@ -619,6 +814,30 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 		break;
 	case SHIM_IMSG_STATUS:
 		break;
+	case SHIM_IMSG_WATCH:
+		if (shim_imsg_parse_duration(a->debounce != NULL ?
+		    a->debounce : DEBOUNCE_DEFAULT, &debounce_ms) == -1) {
+			(void)snprintf(msg, msglen,
+			    "Invalid value for option: --debounce");
+			return NULL;
+		}
+		if (a->start != NULL &&
+		    shim_imsg_parse_iso(a->start, &when) == -1) {
+			swift_quote(a->start, quoted, sizeof(quoted));
+			(void)snprintf(msg, msglen, "invalidISODate(%s)",
+			    quoted);
+			return NULL;
+		}
+		if (a->end != NULL && shim_imsg_parse_iso(a->end, &when) == -1) {
+			swift_quote(a->end, quoted, sizeof(quoted));
+			(void)snprintf(msg, msglen, "invalidISODate(%s)",
+			    quoted);
+			return NULL;
+		}
+		if ((p = watch_request(a)) == NULL)
+			goto nomem;
+		*method = "inbox.subscribe";
+		return p;
 	default:
 		(void)snprintf(msg, msglen, "Unknown command");
 		return NULL;
@@ -696,6 +915,43 @@ nomem:
 	*method = NULL;
 	(void)snprintf(msg, msglen, "imsg: out of memory");
 	return NULL;
+}
+
+/*
+ * The inbox subscription: {"channels":["imsg"]}, and the rowid to start
+ * after when one was given.  The inbox cursor of the imsg channel is
+ * the rowid, so --since-rowid maps exactly; a negative one means the
+ * start of the inbox, as a negative rowid does in the real tool.
+ */
+static json_t *
+watch_request(const struct shim_imsg_args *a)
+{
+	json_t	*p, *list, *since;
+	int	 rc = 0;
+
+	if ((p = json_object()) == NULL)
+		return NULL;
+	if ((list = json_array()) == NULL ||
+	    json_object_set_new(p, "channels", list) == -1 ||
+	    json_array_append_new(list, json_string(IMSG_CHANNEL)) == -1) {
+		json_decref(p);
+		return NULL;
+	}
+	if (a->has_since_rowid) {
+		if ((since = json_object()) == NULL ||
+		    json_object_set_new(p, "since", since) == -1) {
+			json_decref(p);
+			return NULL;
+		}
+		rc |= json_object_set_new(since, IMSG_CHANNEL,
+		    json_integer(a->since_rowid < 0 ? 0 :
+		    (json_int_t)a->since_rowid));
+	}
+	if (rc != 0) {
+		json_decref(p);
+		return NULL;
+	}
+	return p;
 }
 
 void

@@ -434,8 +434,9 @@ on_signal(int sig)
 	char	c = 0;
 
 	signal_caught = sig;
-	if (signal_pipe[1] != -1)
-		(void)write(signal_pipe[1], &c, 1);
+	/* A full pipe already wakes the reader: nothing is lost. */
+	if (signal_pipe[1] != -1 && write(signal_pipe[1], &c, 1) == -1)
+		signal_caught = sig;
 	errno = saved;
 }
 

@@ -9,6 +9,9 @@
  *   DIR/messages.json	array of message objects (with chat_id)
  *   DIR/spool/		one JSON record per successful send: what
  *			"reached the network"
+ *   DIR/inbound.jsonl	what watch streams: one message object per line,
+ *			as `imsg watch --json` prints them ("id" is the
+ *			rowid); tests append to it while watch runs
  *
  * Fault knobs, files in DIR: sim-fail (send prints its contents on
  * stderr and exits 1), sim-hang (sleep until killed), sim-flood (write
@@ -22,6 +25,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +38,7 @@
 
 #include "compat.h"
 #include "log.h"
+#include "osdep.h"
 #include "shim.h"
 #include "util.h"
 
@@ -40,6 +46,12 @@
 #define FLOOD_BYTES	(64 * 1024 * 1024)
 #define FAIL_MAX	(64 * 1024)
 #define HEAD_BYTES	64
+
+#define INBOUND_FILE	"inbound.jsonl"
+#define WATCH_MAX_LINE	(1024 * 1024)	/* newline excluded */
+#define WATCH_CHUNK	(64 * 1024)
+#define WATCH_POLL_MS	10	/* no file watch: look this often */
+#define WATCH_IDLE_MS	250	/* with one: to notice a replaced file */
 
 struct sim {
 	int			 argc;
@@ -49,10 +61,28 @@ struct sim {
 	json_t			*params;	/* what the shim would send */
 };
 
+/* watch: following DIR/inbound.jsonl. */
+struct tail {
+	struct sim	*s;
+	char		 path[PATH_MAX];
+	int		 fd;		/* -1 until the file exists */
+	int		 wfd;		/* osdep_watch_file(), or -1 */
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 pos;		/* bytes read from fd */
+	char		*buf;		/* the unfinished line */
+	size_t		 len;
+	int		 skipping;	/* inside an over-long line */
+	int		 scanning;	/* reading what was there at start */
+	int64_t		 cursor;	/* the last rowid passed */
+	int		 closed;	/* stdout closed, or told to stop */
+};
+
+static volatile sig_atomic_t	 watch_stop;
+
 static int	 knob(const char *, const char *);
 static void	 fault_knobs(const char *);
 static json_t	*load_array(const char *, const char *);
-static int	 parse_iso(const char *, int64_t *);
 static int64_t	 created_ms(json_t *);
 static int	 newest_first(const void *, const void *);
 static int	 by_last_message(const void *, const void *);
@@ -60,6 +90,15 @@ static int	 cmd_chats(struct sim *);
 static int	 cmd_history(struct sim *);
 static int	 cmd_send(struct sim *);
 static int	 cmd_status(struct sim *);
+static int	 cmd_watch(struct sim *);
+static void	 on_watch_signal(int);
+static int	 out_write(struct tail *, const char *, size_t);
+static int	 tail_line(struct tail *, char *, size_t);
+static int	 tail_too_long(struct tail *);
+static int	 tail_lines(struct tail *);
+static int	 tail_open(struct tail *);
+static void	 tail_close(struct tail *);
+static int	 tail_check(struct tail *);
 static int	 spool_record(struct sim *, json_t *);
 static int	 record_file(json_t *, const char *, const char **);
 static void	 swift_error(const char *, const char *);
@@ -149,57 +188,6 @@ load_array(const char *dir, const char *name)
 	return v;
 }
 
-/*
- * ISO 8601 with a time and a zone: 2026-05-16T15:24:36[.123](Z|+02:00).
- * Milliseconds since the epoch in *ms; 0 or -1.
- */
-static int
-parse_iso(const char *s, int64_t *ms)
-{
-	struct tm	 tm;
-	int		 year, mon, day, hour, min, sec, n = 0, frac = 0;
-	int		 digits = 0, sign, oh, om;
-	time_t		 t;
-	const char	*p;
-
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &mon, &day, &hour,
-	    &min, &sec, &n) != 6 || n != 19)
-		return -1;
-	p = s + n;
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-			if (digits < 3)
-				frac = frac * 10 + (*p - '0');
-		if (digits == 0)
-			return -1;
-		for (; digits < 3; digits++)
-			frac *= 10;
-	}
-	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 ||
-	    min > 59 || sec > 60)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	tm.tm_min = min;
-	tm.tm_sec = sec;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	if (strcmp(p, "Z") == 0)
-		sign = 0, oh = 0, om = 0;
-	else if ((*p == '+' || *p == '-') &&
-	    (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) == 2 && n == 5 &&
-	    p[6] == '\0') && oh <= 23 && om <= 59)
-		sign = *p == '+' ? 1 : -1;
-	else
-		return -1;
-	t -= (time_t)sign * (oh * 3600 + om * 60);
-	*ms = (int64_t)t * 1000 + frac;
-	return 0;
-}
-
 static int64_t
 created_ms(json_t *m)
 {
@@ -207,7 +195,7 @@ created_ms(json_t *m)
 	int64_t	 ms;
 
 	v = json_object_get(m, "created_at");
-	if (!json_is_string(v) || parse_iso(json_string_value(v), &ms) == -1)
+	if (!json_is_string(v) || shim_imsg_parse_iso(json_string_value(v), &ms) == -1)
 		return 0;
 	return ms;
 }
@@ -273,11 +261,11 @@ cmd_history(struct sim *s)
 	chat_id = json_integer_value(json_object_get(s->params, "chat_id"));
 	if (json_is_integer(json_object_get(s->params, "limit")))
 		limit = json_integer_value(json_object_get(s->params, "limit"));
-	if (s->args.start != NULL && parse_iso(s->args.start, &start) == -1) {
+	if (s->args.start != NULL && shim_imsg_parse_iso(s->args.start, &start) == -1) {
 		swift_error("invalidISODate", s->args.start);
 		return 1;
 	}
-	if (s->args.end != NULL && parse_iso(s->args.end, &end) == -1) {
+	if (s->args.end != NULL && shim_imsg_parse_iso(s->args.end, &end) == -1) {
 		swift_error("invalidISODate", s->args.end);
 		return 1;
 	}
@@ -558,6 +546,332 @@ cmd_status(struct sim *s)
 	return 0;
 }
 
+static void
+on_watch_signal(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
+/*
+ * Write one output block whole.  Returns 0, or -1 when the stream ends:
+ * stdout closed (t->closed) or a write error (reported, exit 1).
+ */
+static int
+out_write(struct tail *t, const char *buf, size_t len)
+{
+	size_t	off = 0;
+	ssize_t	n;
+
+	while (off < len) {
+		n = write(STDOUT_FILENO, buf + off, len - off);
+		if (n == -1) {
+			/* A line begun is finished; one not begun is not. */
+			if (errno == EINTR && (off > 0 || !watch_stop))
+				continue;
+			if (errno == EINTR || errno == EPIPE) {
+				t->closed = 1;
+				return -1;
+			}
+			log_warn("write");
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * One complete line (line[len] is its newline).  While scanning, only
+ * note its rowid.  Afterwards a message past the cursor that the options
+ * let through is printed: as stored, byte for byte, with --json; as the
+ * text line otherwise.  A line that is no message object (not JSON, no
+ * integer "id") is passed on as-is in JSON mode when no option needs to
+ * read it, so tests can feed a watcher malformed output.
+ */
+static int
+tail_line(struct tail *t, char *line, size_t len)
+{
+	struct shim_imsg_args	*a = &t->s->args;
+	json_t			*m, *id;
+	FILE			*f;
+	char			*text = NULL;
+	size_t			 textlen = 0;
+	int64_t			 rowid;
+	int			 r = 0;
+
+	m = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	id = json_object_get(m, "id");
+	if (!json_is_object(m) || !json_is_integer(id)) {
+		json_decref(m);
+		if (t->scanning || !a->json || a->has_chat_id ||
+		    a->nparticipants > 0 || a->start != NULL || a->end != NULL)
+			return 0;
+		return out_write(t, line, len + 1);
+	}
+	rowid = json_integer_value(id);
+	if (t->scanning) {
+		if (rowid > t->cursor)
+			t->cursor = rowid;
+		json_decref(m);
+		return 0;
+	}
+	if (rowid <= t->cursor) {
+		json_decref(m);
+		return 0;
+	}
+	t->cursor = rowid;
+	if (!shim_imsg_watch_allows(a, m)) {
+		json_decref(m);
+		return 0;
+	}
+	if (a->json)
+		r = out_write(t, line, len + 1);
+	else {
+		if ((f = open_memstream(&text, &textlen)) == NULL)
+			fatal("open_memstream");
+		(void)shim_imsg_print_message(f, m, 0, a->attachments);
+		if (fclose(f) != 0)
+			fatal("open_memstream");
+		r = out_write(t, text, textlen);
+		free(text);
+	}
+	json_decref(m);
+	return r;
+}
+
+/* An over-long line is reported (unless scanning) and skipped. */
+static int
+tail_too_long(struct tail *t)
+{
+	char	line[128];
+	int	n;
+
+	if (t->skipping || t->scanning)
+		return 0;
+	n = snprintf(line, sizeof(line), "imsg-sim: %s: line longer than %d "
+	    "bytes skipped\n", INBOUND_FILE, WATCH_MAX_LINE);
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return 0;
+	return out_write(t, line, (size_t)n);
+}
+
+/* Take the complete lines out of the buffer; bound the rest. */
+static int
+tail_lines(struct tail *t)
+{
+	char	*p = t->buf, *end = t->buf + t->len, *nl;
+
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if ((size_t)(nl - p) > WATCH_MAX_LINE &&
+		    tail_too_long(t) == -1)
+			return -1;
+		if (t->skipping || (size_t)(nl - p) > WATCH_MAX_LINE)
+			t->skipping = 0;	/* the end of a long one */
+		else if (tail_line(t, p, (size_t)(nl - p)) == -1)
+			return -1;
+		p = nl + 1;
+	}
+	t->len = (size_t)(end - p);
+	memmove(t->buf, p, t->len);
+	if (t->len > WATCH_MAX_LINE) {
+		if (tail_too_long(t) == -1)
+			return -1;
+		t->skipping = 1;
+		t->len = 0;
+	}
+	return 0;
+}
+
+/* Open the file if it is there: 0 (t->fd may stay -1), or -1. */
+static int
+tail_open(struct tail *t)
+{
+	struct stat	 st;
+	const char	*why = NULL;
+
+	t->fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (t->fd == -1) {
+		if (errno == ENOENT)
+			return 0;
+		(void)printf("unable to open database file: %s: %s\n",
+		    t->path, strerror(errno));
+		return -1;
+	}
+	if (fstat(t->fd, &st) == -1)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	if (why != NULL) {
+		(void)printf("unable to open database file: %s: %s\n",
+		    t->path, why);
+		(void)close(t->fd);
+		t->fd = -1;
+		return -1;
+	}
+	t->dev = st.st_dev;
+	t->ino = st.st_ino;
+	t->pos = 0;
+	t->len = 0;
+	t->skipping = 0;
+	t->wfd = osdep_watch_file(t->path);
+	return 0;
+}
+
+static void
+tail_close(struct tail *t)
+{
+	if (t->wfd != -1)
+		(void)close(t->wfd);
+	if (t->fd != -1)
+		(void)close(t->fd);
+	t->wfd = t->fd = -1;
+	t->len = 0;
+	t->skipping = 0;
+}
+
+/*
+ * At the end of the file: was it truncated (start again from its
+ * beginning) or replaced (open the new one)?  Rowids already passed are
+ * not printed again either way.  Returns 0, or -1 on error.
+ */
+static int
+tail_check(struct tail *t)
+{
+	struct stat	st;
+
+	if (fstat(t->fd, &st) == -1) {
+		log_warn("%s", t->path);
+		return -1;
+	}
+	if (st.st_size < t->pos) {
+		if (lseek(t->fd, 0, SEEK_SET) == -1) {
+			log_warn("%s", t->path);
+			return -1;
+		}
+		t->pos = 0;
+		t->len = 0;
+		t->skipping = 0;
+		return 0;
+	}
+	if (stat(t->path, &st) == -1 || st.st_dev != t->dev ||
+	    st.st_ino != t->ino)
+		tail_close(t);
+	return 0;
+}
+
+/*
+ * watch: print the messages of DIR/inbound.jsonl past the start rowid,
+ * then follow the file for ever, as the real tool follows chat.db.  As
+ * in the real tool, the start is --since-rowid N, or (without it, or
+ * with 0) the highest rowid there at start-up: only new messages.
+ */
+static int
+cmd_watch(struct sim *s)
+{
+	struct tail		 t;
+	struct sigaction	 sa;
+	struct stat		 st;
+	struct pollfd		 pfd[2];
+	const char		*why = NULL;
+	nfds_t			 npfd;
+	ssize_t			 n;
+	int			 rc = 1;
+
+	if (s->dir == NULL) {
+		(void)printf("unable to open database file: no --db DIR\n");
+		return 1;
+	}
+	if (stat(s->dir, &st) == -1)
+		why = strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		why = "not a directory";
+	if (why != NULL) {
+		(void)printf("unable to open database file: %s: %s\n", s->dir,
+		    why);
+		return 1;
+	}
+	memset(&t, 0, sizeof(t));
+	t.s = s;
+	t.fd = t.wfd = -1;
+	if ((size_t)snprintf(t.path, sizeof(t.path), "%s/%s", s->dir,
+	    INBOUND_FILE) >= sizeof(t.path)) {
+		(void)printf("unable to open database file: %s/%s: %s\n",
+		    s->dir, INBOUND_FILE, strerror(ENAMETOOLONG));
+		return 1;
+	}
+	if (s->args.has_since_rowid && s->args.since_rowid != 0)
+		t.cursor = s->args.since_rowid;
+	else
+		t.scanning = 1;
+	t.buf = xcalloc(WATCH_MAX_LINE + 1 + WATCH_CHUNK, 1);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_watch_signal;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
+	if (fflush(stdout) == EOF)
+		goto out;
+
+	while (!watch_stop) {
+		if (t.fd == -1 && tail_open(&t) == -1)
+			goto out;
+		if (t.fd != -1) {
+			n = read(t.fd, t.buf + t.len, WATCH_CHUNK);
+			if (n > 0) {
+				t.pos += n;
+				t.len += (size_t)n;
+				if (tail_lines(&t) == -1)
+					goto done;
+				continue;
+			}
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1) {
+				log_warn("%s", t.path);
+				goto out;
+			}
+			t.scanning = 0;
+			if (tail_check(&t) == -1)
+				goto out;
+			if (t.fd == -1)
+				continue;	/* replaced: open the new one */
+		} else
+			t.scanning = 0;		/* no file: nothing yet */
+
+		/* Wait for more, and notice a reader that went away. */
+		pfd[0].fd = STDOUT_FILENO;
+		pfd[0].events = 0;
+		pfd[0].revents = 0;
+		npfd = 1;
+		if (t.wfd != -1) {
+			pfd[1].fd = t.wfd;
+			pfd[1].events = POLLIN;
+			pfd[1].revents = 0;
+			npfd = 2;
+		}
+		if (poll(pfd, npfd, t.wfd != -1 ? WATCH_IDLE_MS :
+		    WATCH_POLL_MS) == -1 && errno != EINTR) {
+			log_warn("poll");
+			goto out;
+		}
+		if (pfd[0].revents & (POLLERR | POLLHUP)) {
+			t.closed = 1;	/* the reader went away */
+			break;
+		}
+		if (npfd == 2 && (pfd[1].revents & POLLIN))
+			osdep_watch_drain(t.wfd);
+	}
+done:
+	rc = t.closed || watch_stop ? 0 : 1;
+out:
+	tail_close(&t);
+	free(t.buf);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -619,6 +933,9 @@ main(int argc, char **argv)
 		break;
 	case SHIM_IMSG_STATUS:
 		rc = cmd_status(&s);
+		break;
+	case SHIM_IMSG_WATCH:
+		rc = cmd_watch(&s);
 		break;
 	default:
 		break;

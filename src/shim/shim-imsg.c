@@ -1064,7 +1064,7 @@ shim_imsg_print_chat(FILE *out, json_t *chat, int json)
 int
 shim_imsg_print_message(FILE *out, json_t *m, int json, int attachments)
 {
-	json_t		*list, *att, *converted;
+	json_t		*list, *att, *converted, *emoji, *target;
 	const char	*sender, *name;
 	size_t		 i, n;
 	int		 from_me;
@@ -1079,6 +1079,18 @@ shim_imsg_print_message(FILE *out, json_t *m, int json, int attachments)
 	sender = get_string(m, "sender");
 	if (!from_me && *get_string(m, "sender_name") != '\0')
 		sender = get_string(m, "sender_name");
+	/* A tapback, as watch --reactions prints one. */
+	emoji = json_object_get(m, "reaction_emoji");
+	if (get_bool(m, "is_reaction") && json_is_string(emoji)) {
+		target = json_object_get(m, "reacted_to_guid");
+		(void)fprintf(out, "%s [%s] %s %s %s reaction to %s\n",
+		    get_string(m, "created_at"), from_me ? "sent" : "recv",
+		    sender, json_is_false(json_object_get(m,
+		    "is_reaction_add")) ? "removed" : "added",
+		    json_string_value(emoji), json_is_string(target) ?
+		    json_string_value(target) : "unknown");
+		return 0;
+	}
 	(void)fprintf(out, "%s [%s] %s: %s\n", get_string(m, "created_at"),
 	    from_me ? "sent" : "recv", sender, get_string(m, "text"));
 
@@ -1252,6 +1264,295 @@ shim_imsg_print_result(FILE *out, const struct shim_imsg_args *args,
 	}
 }
 
+/*
+ * Write a whole block at once: one write(2) when out has a descriptor,
+ * so a reader never sees half a message, and nothing waits in a buffer.
+ * Returns 0, or -1 with errno set; EINTR only when a caught signal
+ * stopped the write before its first byte.
+ */
+static int
+emit(FILE *out, const char *buf, size_t len)
+{
+	size_t	off = 0;
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = fileno(out)) == -1) {
+		if (fwrite(buf, 1, len, out) != len || fflush(out) == EOF)
+			return -1;
+		return 0;
+	}
+	if (fflush(out) == EOF)
+		return -1;
+	while (off < len) {
+		n = write(fd, buf + off, len - off);
+		if (n == -1) {
+			/* A line begun is finished; one not begun is not. */
+			if (errno == EINTR && (off > 0 ||
+			    shim_caught_signal() == 0))
+				continue;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* One line of our own (an error), written like a message. */
+static void
+say(FILE *out, const char *fmt, ...)
+{
+	char	line[SHIM_ERR_MAX + 128];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	(void)emit(out, line, (size_t)n);
+}
+
+/* A message as watch prints it, in one write.  0, or -1 with errno. */
+static int
+watch_print(FILE *out, const struct shim_imsg_args *args, json_t *message)
+{
+	FILE	*f;
+	char	*text = NULL, *p;
+	size_t	 len = 0;
+	int	 r;
+
+	if (args->json) {
+		if ((text = json_dumps(message, JSON_COMPACT |
+		    JSON_PRESERVE_ORDER)) == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		len = strlen(text);
+		if ((p = realloc(text, len + 2)) == NULL) {
+			free(text);
+			errno = ENOMEM;
+			return -1;
+		}
+		text = p;
+		text[len++] = '\n';
+		text[len] = '\0';
+	} else {
+		if ((f = open_memstream(&text, &len)) == NULL)
+			return -1;
+		(void)shim_imsg_print_message(f, message, 0,
+		    args->attachments);
+		if (fclose(f) != 0) {
+			free(text);
+			return -1;
+		}
+	}
+	r = emit(out, text, len);
+	free(text);
+	return r;
+}
+
+/*
+ * One line of the subscription.  Returns 1 with *message (a new
+ * reference) for an inbox message of our subscription, 0 for a line to
+ * pass over (another notification), or -1 with msg set when the
+ * gateway reports an error or sends what is not JSON-RPC.
+ */
+static int
+watch_decode(const char *line, size_t len, json_int_t subscription,
+    json_t **message, char *msg, size_t msglen)
+{
+	json_error_t	 jerr;
+	json_t		*v, *version, *error, *method, *params, *sub, *chan;
+	json_t		*m, *code, *text;
+	const char	*why = NULL;
+
+	*message = NULL;
+	if ((v = json_loadb(line, len, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL) {
+		(void)snprintf(msg, msglen,
+		    "imsg: malformed answer from the gateway: %s", jerr.text);
+		return -1;
+	}
+	version = json_object_get(v, "jsonrpc");
+	if (!json_is_object(v) || !json_is_string(version) ||
+	    strcmp(json_string_value(version), "2.0") != 0) {
+		why = "not a JSON-RPC 2.0 message";
+		goto bad;
+	}
+	if ((error = json_object_get(v, "error")) != NULL) {
+		code = json_object_get(error, "code");
+		text = json_object_get(error, "message");
+		if (!json_is_integer(code) || !json_is_string(text)) {
+			why = "malformed error object";
+			goto bad;
+		}
+		shim_error_text((int)json_integer_value(code),
+		    json_string_value(text), json_object_get(error, "data"),
+		    msg, msglen);
+		json_decref(v);
+		return -1;
+	}
+	method = json_object_get(v, "method");
+	if (!json_is_string(method)) {
+		why = "unexpected answer";
+		goto bad;
+	}
+	if (strcmp(json_string_value(method), "inbox.message") != 0) {
+		json_decref(v);
+		return 0;
+	}
+	params = json_object_get(v, "params");
+	sub = json_object_get(params, "subscription");
+	chan = json_object_get(params, "channel");
+	m = json_object_get(params, "message");
+	if (!json_is_object(params) || !json_is_integer(sub) ||
+	    !json_is_string(chan) || !json_is_object(m)) {
+		why = "malformed inbox message";
+		goto bad;
+	}
+	if (json_integer_value(sub) != subscription ||
+	    strcmp(json_string_value(chan), IMSG_CHANNEL) != 0) {
+		json_decref(v);
+		return 0;
+	}
+	*message = json_incref(m);
+	json_decref(v);
+	return 1;
+
+bad:
+	(void)snprintf(msg, msglen, "imsg: malformed answer from the gateway: "
+	    "%s", why);
+	json_decref(v);
+	return -1;
+}
+
+/*
+ * Subscribe, then print what comes until the gateway closes (1), a
+ * signal or a closed output ends the stream (0, *quiet set so the
+ * caller does not count the closed output as a failure).
+ */
+static int
+run_watch(const struct shim_imsg_args *args, json_t *params,
+    const char *method, const char *socket_path, int timeout_ms, FILE *out,
+    int *quiet)
+{
+	struct shim_conn	 conn;
+	struct shim_reply	 reply;
+	json_t			*sub, *message, *id;
+	json_int_t		 subscription, last_id = 0;
+	char			*line, err[SHIM_ERR_MAX];
+	char			 text[SHIM_ERR_MAX + 64];
+	size_t			 len;
+	int			 rc = 1, r, have_last = 0;
+
+	*quiet = 0;
+	if (shim_connect(&conn, socket_path, timeout_ms, SHIM_MAX_ANSWER, err,
+	    sizeof(err)) != SHIM_OK) {
+		say(out, "imsg: %s", err);
+		return 1;
+	}
+	if ((r = shim_send_request(&conn, method, params, -1, err,
+	    sizeof(err))) != SHIM_OK ||
+	    (r = shim_read_line(&conn, &line, &len, err, sizeof(err))) !=
+	    SHIM_OK) {
+		if (r == SHIM_E_CLOSED)
+			(void)snprintf(err, sizeof(err), "the gateway at %s "
+			    "closed the connection without answering",
+			    socket_path);
+		say(out, "imsg: %s", err);
+		goto out;
+	}
+	if (shim_decode_answer(line, len, &reply, err, sizeof(err)) !=
+	    SHIM_OK) {
+		say(out, "imsg: %s", err);
+		goto out;
+	}
+	if (reply.is_error) {
+		shim_error_text(reply.code, reply.message, reply.data, text,
+		    sizeof(text));
+		say(out, "%s", text);
+		shim_reply_free(&reply);
+		goto out;
+	}
+	sub = json_object_get(reply.result, "subscription");
+	if (!json_is_integer(sub)) {
+		say(out, "imsg: malformed answer from the gateway");
+		shim_reply_free(&reply);
+		goto out;
+	}
+	subscription = json_integer_value(sub);
+	shim_reply_free(&reply);
+	if (args->has_since_rowid) {
+		have_last = 1;
+		last_id = args->since_rowid < 0 ? 0 : args->since_rowid;
+	}
+	if (args->verbose)
+		(void)fprintf(stderr, "imsg: subscription %lld\n",
+		    (long long)subscription);
+
+	/* Subscribed: no deadline any more, but a signal ends the wait. */
+	conn.deadline = 0;
+	conn.cancel_fd = shim_catch_signals();
+	for (;;) {
+		r = shim_read_line(&conn, &line, &len, err, sizeof(err));
+		if (r == SHIM_E_CANCELLED) {
+			rc = 0;
+			break;
+		}
+		if (r != SHIM_OK) {
+			say(out, "imsg: %s", err);
+			break;
+		}
+		r = watch_decode(line, len, subscription, &message, text,
+		    sizeof(text));
+		if (r == -1) {
+			say(out, "%s", text);
+			break;
+		}
+		if (r == 0)
+			continue;
+		/*
+		 * The real watch never prints a rowid twice or goes back:
+		 * a message published again (a watcher that restarted
+		 * from an older position) is not news.
+		 */
+		id = json_object_get(message, "id");
+		if (json_is_integer(id)) {
+			if (have_last && json_integer_value(id) <= last_id) {
+				json_decref(message);
+				continue;
+			}
+			have_last = 1;
+			last_id = json_integer_value(id);
+		}
+		if (shim_imsg_watch_allows(args, message))
+			r = watch_print(out, args, message);
+		else
+			r = 0;
+		json_decref(message);
+		if (r == -1) {
+			/* The reader left, or a signal came between lines. */
+			if (errno == EPIPE || errno == EINTR)
+				rc = 0;
+			*quiet = errno == EPIPE;
+			break;
+		}
+		if (shim_caught_signal() != 0) {
+			rc = 0;
+			break;
+		}
+	}
+	shim_signals_restore();
+out:
+	shim_close(&conn);
+	return rc;
+}
+
 static const char *
 basename_of(const char *path)
 {
@@ -1272,7 +1573,7 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 	const char		*method, *version;
 	char			 msg[SHIM_IMSG_MSG_MAX], err[SHIM_ERR_MAX];
 	char			 text[SHIM_ERR_MAX];
-	int			 fd = -1, rc = 1;
+	int			 fd = -1, rc = 1, quiet = 0;
 	uint64_t		 t0;
 
 	version = getenv("IMSG_VERSION");
@@ -1327,6 +1628,11 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 
 	if (args.verbose)
 		(void)fprintf(stderr, "imsg: %s via %s\n", method, socket_path);
+	if (args.cmd == SHIM_IMSG_WATCH) {
+		rc = run_watch(&args, params, method, socket_path, timeout_ms,
+		    out, &quiet);
+		goto done;
+	}
 	t0 = util_mono_ms();
 	if (shim_call(socket_path, method, params, fd, timeout_ms,
 	    SHIM_MAX_ANSWER, &reply, err, sizeof(err)) != SHIM_OK) {
@@ -1351,7 +1657,7 @@ done:
 		(void)close(fd);
 	json_decref(params);
 	shim_imsg_args_free(&args);
-	if (fflush(out) == EOF || ferror(out))
+	if ((fflush(out) == EOF || ferror(out)) && !quiet)
 		rc = 1;
 	return rc;
 }

@@ -466,7 +466,8 @@ shim_catch_signals(void)
 	signal_caught = 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
+	/* No SA_RESTART: a write blocked on a full pipe must give way. */
+	sa.sa_flags = 0;
 	(void)sigemptyset(&sa.sa_mask);
 	for (i = 0; i < NCAUGHT; i++)
 		(void)sigaddset(&sa.sa_mask, caught_signals[i]);

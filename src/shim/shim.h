@@ -119,10 +119,12 @@ void		 shim_close(struct shim_conn *);
  * Catch SIGTERM, SIGINT and SIGHUP for a stream: the handler notes the
  * signal and makes the returned descriptor readable, so a shim_conn
  * with it as cancel_fd stops waiting and the caller can finish the line
- * it is writing and exit.  SA_RESTART is set, so a write in progress
- * completes.  Returns the descriptor (the same one on every call), or
- * -1 if it cannot be set up.  shim_signals_restore() puts the previous
- * dispositions back and closes it.
+ * it is writing and exit.  SA_RESTART is not set: a write(2) blocked on
+ * a full pipe returns (EINTR, or the bytes it wrote), so the caller
+ * decides whether to finish the line.  Returns the descriptor (the same
+ * one on every call), or -1 if it cannot be set up.
+ * shim_signals_restore() puts the previous dispositions back and closes
+ * it.
  */
 int		 shim_catch_signals(void);
 void		 shim_signals_restore(void);

@@ -1071,7 +1071,9 @@ inbox_record(json_t *msg, uint64_t now_ms, char **text)
 	json_t	*rec, *check;
 
 	rec = json_pack("{s:O,s:I}", "msg", msg, "ts_ms", (json_int_t)now_ms);
-	*text = rec != NULL ? json_dumps(rec, STATE_JSON_FLAGS) : NULL;
+	/* Messages keep the tool's key order: clients may read it. */
+	*text = rec != NULL ? json_dumps(rec, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER) : NULL;
 	json_decref(rec);
 	if (*text == NULL) {
 		errno = ENOMEM;

@@ -7,8 +7,10 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/file.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -210,6 +212,31 @@ watch_stream(struct watcher *w)
 	(void)status;
 }
 
+/*
+ * One watcher per channel: two would each publish what the tool prints
+ * and the inbox would hold everything twice.  The lock goes with the
+ * process, however it dies.
+ */
+static void
+watch_lock(const struct config *cfg, const char *channel)
+{
+	char	path[1024];
+	int	fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/watch-%s.lock",
+	    cfg->state_dir, channel) >= sizeof(path))
+		fatalx("state_dir too long");
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1)
+		fatal("%s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			fatalx("another carapace-watch %s is running", channel);
+		fatal("lock %s", path);
+	}
+	/* Held open (and locked) until the process exits. */
+}
+
 static void
 sleep_ms(uint64_t ms)
 {
@@ -277,6 +304,7 @@ watch_main(int argc, char **argv)
 	if ((r = state_open(w.cfg->state_dir, w.cfg->map_size, 0,
 	    &w.state)) != 0)
 		fatalx("state %s: %s", w.cfg->state_dir, state_strerror(r));
+	watch_lock(w.cfg, w.ad->channel);
 	if ((w.audit = audit_open(w.cfg, w.state, "carapace-watch",
 	    &cause)) == NULL)
 		fatalx("audit: %s", cause);

@@ -23,7 +23,8 @@ msg() {
 
 : >"$T/sim/inbound.jsonl"
 chown "$GW_USER" "$T/sim/inbound.jsonl"
-as "$GW_USER" "$T/bin/carapace-watch" -c "$CONF" imsg 2>>"$T/watch.log" &
+(exec setpriv --reuid="$GW_USER" --regid="$GW_USER" --init-groups \
+    "$T/bin/carapace-watch" -c "$CONF" imsg 2>>"$T/watch.log") &
 WATCH_PID=$!
 sleep 0.5
 
@@ -115,7 +116,8 @@ esac
 kill -9 "$WATCH_PID"
 wait "$WATCH_PID" 2>/dev/null
 msg 1008 1 "+14155550100" "while the watcher was down" >>"$T/sim/inbound.jsonl"
-as "$GW_USER" "$T/bin/carapace-watch" -c "$CONF" imsg 2>>"$T/watch.log" &
+(exec setpriv --reuid="$GW_USER" --regid="$GW_USER" --init-groups \
+    "$T/bin/carapace-watch" -c "$CONF" imsg 2>>"$T/watch.log") &
 WATCH_PID=$!
 i=0
 while ! grep -q '"id":1008' "$T/watch.out" && [ $i -lt 100 ]; do
@@ -131,5 +133,17 @@ expect_eq "no message delivered twice" \
 kill "$SUB_PID" "$SUB2_PID" "$WATCH_PID" 2>/dev/null
 wait "$SUB_PID" "$SUB2_PID" "$WATCH_PID" 2>/dev/null
 expect_match "audit chain verifies" '^audit chain OK' "$(ctl audit verify)"
+
+# Two watchers for one channel would publish everything twice.
+(exec setpriv --reuid="$GW_USER" --regid="$GW_USER" --init-groups \
+    "$T/bin/carapace-watch" -c "$CONF" imsg 2>>"$T/watch.log") &
+W1=$!
+sleep 0.3
+out=$(as "$GW_USER" "$T/bin/carapace-watch" -c "$CONF" imsg 2>&1)
+rc=$?
+expect_eq "a second watcher for the channel refuses to run" 1 "$rc"
+expect_match "and says why" "another carapace-watch imsg is running" "$out"
+kill "$W1"
+wait "$W1" 2>/dev/null
 
 finish

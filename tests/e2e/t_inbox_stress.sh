@@ -31,10 +31,18 @@ gen 1 "$TOTAL" | awk -F'"chat_id":' '{ split($2, a, ","); if (a[1] == 1 || a[1] 
 allowed=$(wc -l <"$T/expected" | tr -d ' ')
 last_allowed=$(tail -1 "$T/expected")
 
+# $! must be the watcher itself, so that kill -9 reaches it.
 start_watcher() {
-	as "$GW_USER" "$T/bin/carapace-watch" -c "$CONF" imsg \
-	    2>>"$T/watch.log" &
+	(exec setpriv --reuid="$GW_USER" --regid="$GW_USER" --init-groups \
+	    "$T/bin/carapace-watch" -c "$CONF" imsg 2>>"$T/watch.log") &
 	WATCH_PID=$!
+	# It starts from "now": let it come up before the next chunk.
+	w=0
+	while [ "$(grep -c 'started .* from position' "$T/watch.log" \
+	    2>/dev/null)" -lt "$((kills + 1))" ] && [ $w -lt 100 ]; do
+		sleep 0.05
+		w=$((w + 1))
+	done
 }
 
 ids() { grep -o '^{"id":[0-9]*' "$1" | cut -d: -f2; }
@@ -61,9 +69,9 @@ A_PID=$!
 ) &
 B_PID=$!
 
+kills=0
 start_watcher
 i=1
-kills=0
 while [ $i -le "$TOTAL" ]; do
 	j=$((i + CHUNK - 1))
 	[ $j -gt "$TOTAL" ] && j=$TOTAL

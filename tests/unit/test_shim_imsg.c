@@ -3,7 +3,9 @@
  * parser, the requests it builds (params exactly as doc/protocol.md),
  * the real tool's text and JSON output, the mapping of gateway errors,
  * answer decoding, and whole runs against a small fake gateway on a
- * Unix socket (descriptor passing, errors, deadline, bounds).
+ * Unix socket (descriptor passing, errors, deadline, bounds, the watch
+ * stream and its signals); and the simulated imsg's watch, run as a
+ * program on a temporary data directory.
  */
 #include "config.h"
 
@@ -13,10 +15,13 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +43,8 @@
 #define MAXARGS		32
 #define ANSWER_RESULT	"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":"
 #define ANSWER_ERROR	"{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":"
+
+extern char	**environ;
 
 static char	*argv_buf[MAXARGS + 1];
 static int	 argc_buf;
@@ -192,8 +199,11 @@ test_parse_help_version(void **state)
 	/* Even an option's value: the real tool looks at every word. */
 	assert_int_equal(parse(0, &a, msg, "send", "--text", "--help", NULL),
 	    SHIM_IMSG_HELP);
-	/* Commands the gateway lacks, and unknown words: the root help. */
 	assert_int_equal(parse(0, &a, msg, "watch", "--help", NULL),
+	    SHIM_IMSG_HELP);
+	assert_string_equal(a.help_cmd, "watch");
+	/* Commands the gateway lacks, and unknown words: the root help. */
+	assert_int_equal(parse(0, &a, msg, "rpc", "--help", NULL),
 	    SHIM_IMSG_HELP);
 	assert_null(a.help_cmd);
 	assert_int_equal(parse(0, &a, msg, "bogus", "--help", NULL),
@@ -211,7 +221,7 @@ test_parse_commands(void **state)
 {
 	struct shim_imsg_args	 a;
 	char			 msg[SHIM_IMSG_MSG_MAX];
-	const char		*later[] = { "watch", "rpc", "group", "react",
+	const char		*later[] = { "rpc", "group", "react",
 				    "typing", "read", "search" };
 	size_t			 i;
 
@@ -236,6 +246,8 @@ test_parse_commands(void **state)
 	assert_int_equal(a.cmd, SHIM_IMSG_SEND);
 	assert_int_equal(parse(0, &a, msg, "status", NULL), SHIM_IMSG_RUN);
 	assert_int_equal(a.cmd, SHIM_IMSG_STATUS);
+	assert_int_equal(parse(0, &a, msg, "watch", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_WATCH);
 	assert_int_equal(a.json, 0);
 	assert_int_equal(a.verbose, 0);
 }
@@ -1012,6 +1024,7 @@ test_decode_answer(void **state)
 
 enum gw_mode {
 	GW_ANSWER,	/* read the request, write the answer line */
+	GW_ANSWER_HANG,	/* the same, then keep the connection open */
 	GW_HANG,	/* read the request, then never answer */
 	GW_CLOSE,	/* read the request, close */
 	GW_NO_NEWLINE	/* read the request, write bytes without '\n' */
@@ -1092,8 +1105,11 @@ gateway_serve(int lfd, enum gw_mode mode, const char *answer,
 	(void)close(out);
 	switch (mode) {
 	case GW_ANSWER:
+	case GW_ANSWER_HANG:
 		child_write(c, answer, strlen(answer));
 		child_write(c, "\n", 1);
+		while (mode == GW_ANSWER_HANG)
+			(void)pause();
 		break;
 	case GW_HANG:
 		for (;;)
@@ -1332,10 +1348,22 @@ test_gateway_unreachable(void **state)
 	assert_string_equal(out, want);
 	free(out);
 
+	/* A stream needs the gateway like any call. */
+	assert_int_equal(run_shim(&gw, 10000, &out, "watch", "--json", NULL),
+	    1);
+	(void)snprintf(want, sizeof(want), "imsg: gateway unavailable at %s: "
+	    "%s\n", gw.path, strerror(ECONNREFUSED));
+	assert_string_equal(out, want);
+	free(out);
+
 	/* Local errors and commands for later never need the gateway. */
-	assert_int_equal(run_shim(&gw, 10000, &out, "watch", NULL), 1);
+	assert_int_equal(run_shim(&gw, 10000, &out, "rpc", NULL), 1);
 	assert_string_equal(out,
-	    "imsg: watch is not available through this gateway yet\n");
+	    "imsg: rpc is not available through this gateway yet\n");
+	free(out);
+	assert_int_equal(run_shim(&gw, 10000, &out, "watch", "--debounce",
+	    "soon", NULL), 1);
+	assert_string_equal(out, "Invalid value for option: --debounce\n");
 	free(out);
 	assert_int_equal(run_shim(&gw, 10000, &out, "send", "--to", "+1",
 	    NULL), 1);
@@ -1402,6 +1430,757 @@ test_gateway_deadline_and_bounds(void **state)
 	json_decref(params);
 }
 
+/* ---- watch ------------------------------------------------------ */
+
+static void
+test_parse_watch(void **state)
+{
+	struct shim_imsg_args	a;
+	char			msg[SHIM_IMSG_MSG_MAX];
+
+	(void)state;
+	assert_int_equal(parse(SHIM_IMSG_STRICT, &a, msg, "watch", "--db",
+	    "/x/chat.db", "--chat-id", "3", "--debounce", "100ms",
+	    "--since-rowid", "1003", "--participants", "+1,a@b", "--start",
+	    "2026-01-01T00:00:00Z", "--end", "2026-02-01T00:00:00Z",
+	    "--log-level", "info", "--attachments", "--reactions", "-jv",
+	    NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_WATCH);
+	assert_string_equal(a.db, "/x/chat.db");
+	assert_int_equal(a.has_chat_id, 1);
+	assert_int_equal(a.chat_id, 3);
+	assert_string_equal(a.debounce, "100ms");
+	assert_string_equal(a.since_rowid_str, "1003");
+	assert_int_equal(a.has_since_rowid, 1);
+	assert_int_equal(a.since_rowid, 1003);
+	assert_int_equal(a.nparticipants, 2);
+	assert_string_equal(a.participants[0], "+1");
+	assert_string_equal(a.participants[1], "a@b");
+	assert_string_equal(a.start, "2026-01-01T00:00:00Z");
+	assert_string_equal(a.end, "2026-02-01T00:00:00Z");
+	assert_string_equal(a.log_level, "info");
+	assert_int_equal(a.attachments, 1);
+	assert_int_equal(a.reactions, 1);
+	assert_int_equal(a.json, 1);
+	assert_int_equal(a.verbose, 1);
+	shim_imsg_args_free(&a);
+
+	assert_int_equal(parse(0, &a, msg, "watch", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.has_chat_id, 0);
+	assert_int_equal(a.has_since_rowid, 0);
+	assert_null(a.debounce);
+	assert_int_equal(a.reactions, 0);
+	assert_int_equal(a.attachments, 0);
+	/* Numbers that do not parse count as absent, as in the real tool. */
+	assert_int_equal(parse(0, &a, msg, "watch", "--since-rowid", "x1",
+	    "--chat-id", "one", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.has_since_rowid, 0);
+	assert_string_equal(a.since_rowid_str, "x1");
+	assert_int_equal(a.has_chat_id, 0);
+	/* A value never starts with '-'. */
+	assert_int_equal(parse(0, &a, msg, "watch", "--since-rowid", "-1",
+	    NULL), SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Missing value for option since-rowid");
+	assert_int_equal(parse(0, &a, msg, "watch", "--debounce", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Missing value for option debounce");
+	assert_int_equal(parse(0, &a, msg, "watch", "--chat-id", "--json",
+	    NULL), SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Missing value for option chat-id");
+	/* Options of other commands are unknown. */
+	assert_int_equal(parse(0, &a, msg, "watch", "--limit", "5", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option --limit");
+	assert_int_equal(parse(0, &a, msg, "watch", "--bb-events", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option --bb-events");
+	assert_int_equal(parse(0, &a, msg, "history", "--reactions", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option --reactions");
+	assert_int_equal(parse(0, &a, msg, "watch", "-jr", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option -r");
+}
+
+static void
+test_watch_request(void **state)
+{
+	struct shim_imsg_args	 args;
+	json_t			*p;
+	const char		*method;
+	char			*text, msg[SHIM_IMSG_MSG_MAX];
+
+	(void)state;
+	p = request(&method, msg, "watch", NULL);
+	assert_string_equal(method, "inbox.subscribe");
+	assert_json(p, "{\"channels\":[\"imsg\"]}");
+	json_decref(p);
+	/* Client-side options stay client-side. */
+	p = request(&method, msg, "watch", "--chat-id", "3", "--json",
+	    "--attachments", "--reactions", "--debounce", "1s",
+	    "--participants", "+1", "--since-rowid", "1003", NULL);
+	text = json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_string_equal(text,
+	    "{\"channels\":[\"imsg\"],\"since\":{\"imsg\":1003}}");
+	free(text);
+	json_decref(p);
+	p = request(&method, msg, "watch", "--since-rowid", "0", NULL);
+	assert_json(p, "{\"channels\":[\"imsg\"],\"since\":{\"imsg\":0}}");
+	json_decref(p);
+	p = request(&method, msg, "watch", "--since-rowid", "+7", NULL);
+	assert_json(p, "{\"channels\":[\"imsg\"],\"since\":{\"imsg\":7}}");
+	json_decref(p);
+	p = request(&method, msg, "watch", "--since-rowid", "soon", NULL);
+	assert_json(p, "{\"channels\":[\"imsg\"]}");
+	json_decref(p);
+	/* A negative rowid (only reachable without the parser): start. */
+	assert_int_equal(parse(0, &args, msg, "watch", NULL),
+	    SHIM_IMSG_RUN);
+	args.has_since_rowid = 1;
+	args.since_rowid = -5;
+	p = shim_imsg_build_request(&args, &method, msg, sizeof(msg));
+	assert_json(p, "{\"channels\":[\"imsg\"],\"since\":{\"imsg\":0}}");
+	json_decref(p);
+
+	/* The real command's checks: debounce first, then the dates. */
+	assert_null(request(&method, msg, "watch", "--debounce", "fast",
+	    "--start", "bad", NULL));
+	assert_null(method);
+	assert_string_equal(msg, "Invalid value for option: --debounce");
+	assert_null(request(&method, msg, "watch", "--start", "yesterday",
+	    "--end", "bad", NULL));
+	assert_string_equal(msg, "invalidISODate(\"yesterday\")");
+	assert_null(request(&method, msg, "watch", "--start",
+	    "2026-01-01T00:00:00Z", "--end", "2026-13-01T00:00:00Z", NULL));
+	assert_string_equal(msg, "invalidISODate(\"2026-13-01T00:00:00Z\")");
+	p = request(&method, msg, "watch", "--start", "2026-01-01T00:00:00Z",
+	    "--end", "2026-01-02T00:00:00.5+02:00", NULL);
+	assert_json(p, "{\"channels\":[\"imsg\"]}");
+	json_decref(p);
+}
+
+static void
+test_parse_duration(void **state)
+{
+	const char	*good[] = { "250ms", "1s", "2m", "1h", "0.5", "1e2ms",
+			    " 250ms\n", "0", ".5s", "-1s" };
+	const double	 want[] = { 250, 1000, 120000, 3600000, 500, 100,
+			    250, 0, 500, -1000 };
+	const char	*bad[] = { "", " ", "ms", "s", "250 ms", "250MS",
+			    "abc", "5d", "1.2.3s", "5sms", "0x" };
+	double		 ms;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ms = -7;
+		if (shim_imsg_parse_duration(good[i], &ms) != 0)
+			fail_msg("refused \"%s\"", good[i]);
+		assert_true(ms == want[i]);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (shim_imsg_parse_duration(bad[i], &ms) != -1)
+			fail_msg("accepted \"%s\"", bad[i]);
+}
+
+static void
+test_parse_iso(void **state)
+{
+	int64_t	ms;
+
+	(void)state;
+	assert_int_equal(shim_imsg_parse_iso("1970-01-01T00:00:01Z", &ms), 0);
+	assert_true(ms == 1000);
+	assert_int_equal(shim_imsg_parse_iso("2026-05-16T15:24:36.123Z", &ms),
+	    0);
+	assert_true(ms == 1778945076123LL);
+	assert_int_equal(shim_imsg_parse_iso("1970-01-01T02:00:00.5+02:00",
+	    &ms), 0);
+	assert_true(ms == 500);
+	assert_int_equal(shim_imsg_parse_iso("1970-01-01T00:00:00-01:30",
+	    &ms), 0);
+	assert_true(ms == 5400000);
+	assert_int_equal(shim_imsg_parse_iso("2026-05-16", &ms), -1);
+	assert_int_equal(shim_imsg_parse_iso("2026-05-16T15:24:36", &ms), -1);
+	assert_int_equal(shim_imsg_parse_iso("2026-05-16T15:24:36.Z", &ms),
+	    -1);
+	assert_int_equal(shim_imsg_parse_iso("2026-05-16T25:24:36Z", &ms), -1);
+	assert_int_equal(shim_imsg_parse_iso("2026-05-16T15:24:36Zx", &ms),
+	    -1);
+}
+
+static void
+test_watch_allows(void **state)
+{
+	struct shim_imsg_args	 a;
+	json_t			*m1, *m2, *react, *odd;
+	char			 msg[SHIM_IMSG_MSG_MAX];
+
+	(void)state;
+	m1 = json_loads("{\"id\":1,\"chat_id\":1,\"sender\":\"Mom@Example."
+	    "com\",\"created_at\":\"2026-05-16T10:00:00.000Z\"}", 0, NULL);
+	m2 = json_loads("{\"id\":2,\"chat_id\":2,\"sender\":\"+1\","
+	    "\"created_at\":\"2026-05-16T12:00:00.000Z\"}", 0, NULL);
+	react = json_loads("{\"id\":3,\"chat_id\":1,\"sender\":\"+1\","
+	    "\"created_at\":\"2026-05-16T12:00:00.000Z\",\"is_reaction\":true,"
+	    "\"reaction_emoji\":\"x\"}", 0, NULL);
+	odd = json_loads("{\"id\":4,\"chat_id\":\"1\",\"sender\":7}", 0, NULL);
+	assert_non_null(m1);
+	assert_non_null(m2);
+	assert_non_null(react);
+	assert_non_null(odd);
+
+	assert_int_equal(parse(0, &a, msg, "watch", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_watch_allows(&a, m1), 1);
+	assert_int_equal(shim_imsg_watch_allows(&a, m2), 1);
+	assert_int_equal(shim_imsg_watch_allows(&a, odd), 1);
+	/* Reaction events only with --reactions. */
+	assert_int_equal(shim_imsg_watch_allows(&a, react), 0);
+	assert_int_equal(shim_imsg_watch_allows(&a, NULL), 0);
+	assert_int_equal(shim_imsg_watch_allows(&a,
+	    json_object_get(m1, "sender")), 0);
+	assert_int_equal(parse(0, &a, msg, "watch", "--reactions", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_watch_allows(&a, react), 1);
+
+	assert_int_equal(parse(0, &a, msg, "watch", "--chat-id", "1", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_watch_allows(&a, m1), 1);
+	assert_int_equal(shim_imsg_watch_allows(&a, m2), 0);
+	assert_int_equal(shim_imsg_watch_allows(&a, odd), 0);
+
+	/* Participants: the sender, ignoring case. */
+	assert_int_equal(parse(0, &a, msg, "watch", "--participants",
+	    "x,mom@example.COM", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_watch_allows(&a, m1), 1);
+	assert_int_equal(shim_imsg_watch_allows(&a, m2), 0);
+	assert_int_equal(shim_imsg_watch_allows(&a, odd), 0);
+	shim_imsg_args_free(&a);
+
+	/* Dates: start inclusive, end exclusive. */
+	assert_int_equal(parse(0, &a, msg, "watch", "--start",
+	    "2026-05-16T10:00:00Z", "--end", "2026-05-16T12:00:00Z", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_watch_allows(&a, m1), 1);
+	assert_int_equal(shim_imsg_watch_allows(&a, m2), 0);
+	assert_int_equal(shim_imsg_watch_allows(&a, odd), 0);
+	assert_int_equal(parse(0, &a, msg, "watch", "--start",
+	    "2026-05-16T10:00:00.001Z", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_watch_allows(&a, m1), 0);
+	assert_int_equal(shim_imsg_watch_allows(&a, m2), 1);
+
+	json_decref(m1);
+	json_decref(m2);
+	json_decref(react);
+	json_decref(odd);
+}
+
+static void
+test_render_reactions(void **state)
+{
+	struct capture	 c;
+	json_t		*m;
+	FILE		*f;
+
+	(void)state;
+	m = json_loads("{\"id\":9,\"is_from_me\":false,\"sender\":\"+1\","
+	    "\"sender_name\":\"Mom\",\"text\":\"Liked \\u201chi\\u201d\","
+	    "\"created_at\":\"T\",\"is_reaction\":true,\"reaction_type\":"
+	    "\"like\",\"reaction_emoji\":\"\xf0\x9f\x91\x8d\","
+	    "\"is_reaction_add\":true,\"reacted_to_guid\":\"G-1\"}", 0, NULL);
+	assert_non_null(m);
+	f = capture_start(&c);
+	assert_int_equal(shim_imsg_print_message(f, m, 0, 0), 0);
+	assert_int_equal(json_object_set_new(m, "is_reaction_add",
+	    json_false()), 0);
+	assert_int_equal(json_object_del(m, "reacted_to_guid"), 0);
+	assert_int_equal(json_object_set_new(m, "is_from_me", json_true()), 0);
+	assert_int_equal(shim_imsg_print_message(f, m, 0, 0), 0);
+	/* Without an emoji it is printed as a message. */
+	assert_int_equal(json_object_del(m, "reaction_emoji"), 0);
+	assert_int_equal(shim_imsg_print_message(f, m, 0, 0), 0);
+	assert_string_equal(capture_end(&c),
+	    "T [recv] Mom added \xf0\x9f\x91\x8d reaction to G-1\n"
+	    "T [sent] +1 removed \xf0\x9f\x91\x8d reaction to unknown\n"
+	    "T [sent] +1: Liked \xe2\x80\x9chi\xe2\x80\x9d\n");
+	free(c.buf);
+	json_decref(m);
+}
+
+/* The gateway's side of a subscription: the answer, then messages. */
+#define SUB_OK		ANSWER_RESULT "{\"subscription\":1,\"cursor\":" \
+			    "{\"imsg\":1000}}}"
+#define NOTE(sub, cursor, msg) \
+	"{\"jsonrpc\":\"2.0\",\"method\":\"inbox.message\",\"params\":" \
+	"{\"subscription\":" #sub ",\"channel\":\"imsg\",\"cursor\":" \
+	#cursor ",\"message\":" msg "}}"
+#define MSG_1001	"{\"id\":1001,\"chat_id\":1,\"guid\":\"G-1001\"," \
+			    "\"sender\":\"+14155550100\",\"is_from_me\":false," \
+			    "\"text\":\"hello from mom\",\"created_at\":" \
+			    "\"2026-05-16T15:24:36.123Z\",\"attachments\":[]," \
+			    "\"reactions\":[]}"
+#define MSG_1002	"{\"text\":\"group \\u00e9/x\",\"id\":1002," \
+			    "\"chat_id\":3,\"sender\":\"+14155550142\"," \
+			    "\"is_from_me\":false,\"created_at\":" \
+			    "\"2026-05-16T15:25:00.000Z\",\"attachments\":" \
+			    "[{\"filename\":\"a.jpg\",\"transfer_name\":" \
+			    "\"a.jpg\",\"mime_type\":\"image/jpeg\"," \
+			    "\"missing\":false,\"original_path\":\"/p/a.jpg\"}]}"
+#define MSG_1003	"{\"id\":1003,\"chat_id\":1,\"sender\":" \
+			    "\"+14155550100\",\"is_from_me\":true,\"text\":" \
+			    "\"sent by me\",\"created_at\":" \
+			    "\"2026-05-16T15:26:00.000Z\",\"attachments\":[]}"
+#define STREAM3		SUB_OK "\n" NOTE(1, 1001, MSG_1001) "\n" \
+			    NOTE(1, 1002, MSG_1002) "\n" \
+			    NOTE(1, 1003, MSG_1003)
+
+static void
+test_gateway_watch(void **state)
+{
+	struct gateway	 gw;
+	char		*out, *req, want[4096];
+
+	(void)state;
+	/* JSON: each message as the gateway gave it, then the close. */
+	gateway_start(&gw, GW_ANSWER, STREAM3);
+	assert_int_equal(run_shim(&gw, 10000, &out, "watch", "--json",
+	    "--since-rowid", "1000", NULL), 1);
+	(void)snprintf(want, sizeof(want), "%s\n%s\n%s\nimsg: the gateway at "
+	    "%s closed the connection\n", MSG_1001,
+	    "{\"text\":\"group \xc3\xa9/x\",\"id\":1002,\"chat_id\":3,"
+	    "\"sender\":\"+14155550142\",\"is_from_me\":false,\"created_at\":"
+	    "\"2026-05-16T15:25:00.000Z\",\"attachments\":[{\"filename\":"
+	    "\"a.jpg\",\"transfer_name\":\"a.jpg\",\"mime_type\":"
+	    "\"image/jpeg\",\"missing\":false,\"original_path\":"
+	    "\"/p/a.jpg\"}]}", MSG_1003, gw.path);
+	assert_string_equal(out, want);
+	free(out);
+	req = gateway_stop(&gw, NULL);
+	assert_non_null(req);
+	assert_string_equal(req, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+	    "\"inbox.subscribe\",\"params\":{\"channels\":[\"imsg\"],"
+	    "\"since\":{\"imsg\":1000}}}\n");
+	free(req);
+
+	/* Text, one chat: the other chat's message is not printed. */
+	gateway_start(&gw, GW_ANSWER, STREAM3);
+	assert_int_equal(run_shim(&gw, 10000, &out, "watch", "--chat-id", "1",
+	    NULL), 1);
+	(void)snprintf(want, sizeof(want),
+	    "2026-05-16T15:24:36.123Z [recv] +14155550100: hello from mom\n"
+	    "2026-05-16T15:26:00.000Z [sent] +14155550100: sent by me\n"
+	    "imsg: the gateway at %s closed the connection\n", gw.path);
+	assert_string_equal(out, want);
+	free(out);
+	req = gateway_stop(&gw, NULL);
+	assert_string_equal(req, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+	    "\"inbox.subscribe\",\"params\":{\"channels\":[\"imsg\"]}}\n");
+	free(req);
+
+	/* Text with --attachments; JSON with --chat-id. */
+	gateway_start(&gw, GW_ANSWER, STREAM3);
+	assert_int_equal(run_shim(&gw, 10000, &out, "watch", "--chat-id", "3",
+	    "--attachments", NULL), 1);
+	(void)snprintf(want, sizeof(want),
+	    "2026-05-16T15:25:00.000Z [recv] +14155550142: group \xc3\xa9/x\n"
+	    "  attachment: name=a.jpg mime=image/jpeg missing=false "
+	    "path=/p/a.jpg\n"
+	    "imsg: the gateway at %s closed the connection\n", gw.path);
+	assert_string_equal(out, want);
+	free(out);
+	free(gateway_stop(&gw, NULL));
+	gateway_start(&gw, GW_ANSWER, STREAM3);
+	assert_int_equal(run_shim(&gw, 10000, &out, "watch", "--json",
+	    "--chat-id", "1", "--participants", "+14155550100", NULL), 1);
+	(void)snprintf(want, sizeof(want), "%s\n%s\nimsg: the gateway at %s "
+	    "closed the connection\n", MSG_1001, MSG_1003, gw.path);
+	assert_string_equal(out, want);
+	free(out);
+	free(gateway_stop(&gw, NULL));
+
+	/*
+	 * Rowids only go forward, as in the real tool: what the gateway
+	 * delivers again (under a new cursor) or from before --since-rowid
+	 * is not printed twice.
+	 */
+	gateway_start(&gw, GW_ANSWER, SUB_OK "\n"
+	    NOTE(1, 1, "{\"id\":999,\"chat_id\":1}") "\n"
+	    NOTE(1, 1001, MSG_1001) "\n" NOTE(1, 1003, MSG_1003) "\n"
+	    NOTE(1, 1004, MSG_1001) "\n" NOTE(1, 1005, MSG_1002) "\n"
+	    NOTE(1, 1006, "{\"id\":1006,\"chat_id\":1}"));
+	assert_int_equal(run_shim(&gw, 10000, &out, "watch", "--json",
+	    "--since-rowid", "1000", NULL), 1);
+	(void)snprintf(want, sizeof(want), "%s\n%s\n{\"id\":1006,\"chat_id\":1}"
+	    "\nimsg: the gateway at %s closed the connection\n", MSG_1001,
+	    MSG_1003, gw.path);
+	assert_string_equal(out, want);
+	free(out);
+	free(gateway_stop(&gw, NULL));
+}
+
+static void
+test_gateway_watch_errors(void **state)
+{
+	struct gateway	 gw;
+	char		*out, want[1024];
+
+	(void)state;
+	/* A refused subscription: the reason, exit 1. */
+	gateway_start(&gw, GW_ANSWER, ANSWER_ERROR
+	    "{\"code\":-32012,\"message\":\"client agent may not use channel "
+	    "imsg\",\"data\":{\"channel\":\"imsg\"}}}");
+	assert_int_equal(run_shim(&gw, 10000, &out, "watch", NULL), 1);
+	assert_string_equal(out, "channel not allowed for this client: imsg\n");
+	free(out);
+	free(gateway_stop(&gw, NULL));
+
+	gateway_start(&gw, GW_CLOSE, NULL);
+	assert_int_equal(run_shim(&gw, 10000, &out, "watch", "--json", NULL),
+	    1);
+	(void)snprintf(want, sizeof(want), "imsg: the gateway at %s closed "
+	    "the connection without answering\n", gw.path);
+	assert_string_equal(out, want);
+	free(out);
+	free(gateway_stop(&gw, NULL));
+
+	gateway_start(&gw, GW_ANSWER, ANSWER_RESULT "{\"cursor\":{}}}");
+	assert_int_equal(run_shim(&gw, 10000, &out, "watch", NULL), 1);
+	assert_string_equal(out, "imsg: malformed answer from the gateway\n");
+	free(out);
+	free(gateway_stop(&gw, NULL));
+
+	/*
+	 * Other subscriptions, other notifications and reaction events
+	 * (without --reactions) are passed over; an error ends the stream.
+	 */
+	gateway_start(&gw, GW_ANSWER, SUB_OK "\n"
+	    NOTE(2, 1001, MSG_1001) "\n"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"inbox.other\",\"params\":{}}\n"
+	    NOTE(1, 1002, "{\"id\":1002,\"chat_id\":1,\"is_reaction\":true,"
+	    "\"reaction_emoji\":\"x\"}") "\n"
+	    NOTE(1, 1003, MSG_1003) "\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32010,"
+	    "\"message\":\"state\"}}\n"
+	    NOTE(1, 1005, MSG_1001));
+	assert_int_equal(run_shim(&gw, 10000, &out, "watch", "-j", NULL), 1);
+	(void)snprintf(want, sizeof(want), "%s\nstate store unavailable: the "
+	    "request was refused\n", MSG_1003);
+	assert_string_equal(out, want);
+	free(out);
+	free(gateway_stop(&gw, NULL));
+
+	/* With --reactions the event is printed, as the real tool does. */
+	gateway_start(&gw, GW_ANSWER, SUB_OK "\n"
+	    NOTE(1, 1004, "{\"id\":1004,\"chat_id\":1,\"created_at\":\"T\","
+	    "\"sender\":\"+1\",\"is_reaction\":true,\"reaction_emoji\":\"x\","
+	    "\"reacted_to_guid\":\"G-1\"}") "\n"
+	    "not json\n" NOTE(1, 1003, MSG_1003));
+	assert_int_equal(run_shim(&gw, 10000, &out, "watch", "--reactions",
+	    NULL), 1);
+	assert_string_equal(out, "T [recv] +1 added x reaction to G-1\n"
+	    "imsg: malformed answer from the gateway: '[' or '{' expected "
+	    "near 'not'\n");
+	free(out);
+	free(gateway_stop(&gw, NULL));
+
+	gateway_start(&gw, GW_ANSWER, SUB_OK "\n"
+	    NOTE(1, 1004, "[1]") "\n" NOTE(1, 1003, MSG_1003));
+	assert_int_equal(run_shim(&gw, 10000, &out, "watch", NULL), 1);
+	assert_string_equal(out, "imsg: malformed answer from the gateway: "
+	    "malformed inbox message\n");
+	free(out);
+	free(gateway_stop(&gw, NULL));
+}
+
+/*
+ * The shim in a child process, its output to fd, against a gateway
+ * that answers and then keeps the connection open.
+ */
+static pid_t
+watch_child(struct gateway *gw, int fd, const char *flag)
+{
+	char	*argv[] = { (char *)"imsg", (char *)"watch",
+		    (char *)flag, NULL };
+	FILE	*f;
+	pid_t	 pid;
+	int	 rc;
+
+	pid = fork();
+	assert_int_not_equal(pid, -1);
+	if (pid != 0)
+		return pid;
+	if ((f = fdopen(fd, "w")) == NULL)
+		_exit(9);
+	rc = shim_imsg_run(3, argv, gw->path, 10000, f);
+	_exit(rc);
+}
+
+/* Read from fd until want bytes came or ms milliseconds passed. */
+static size_t
+read_for(int fd, char *buf, size_t size, size_t want, int ms)
+{
+	struct pollfd	 pfd;
+	size_t		 len = 0;
+	ssize_t		 n;
+	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+
+	while (len < want && len < size && util_mono_ms() < end) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		if ((n = read(fd, buf + len, size - len)) <= 0)
+			break;
+		len += (size_t)n;
+	}
+	return len;
+}
+
+static void
+test_gateway_watch_signals(void **state)
+{
+	struct gateway	 gw;
+	char		 buf[4096];
+	const char	*want = MSG_1001 "\n";
+	int		 p[2], status;
+	pid_t		 pid;
+	uint64_t	 t0;
+
+	(void)state;
+	/* SIGTERM while waiting: whole lines out, exit 0, promptly. */
+	gateway_start(&gw, GW_ANSWER_HANG, SUB_OK "\n" NOTE(1, 1001, MSG_1001));
+	assert_int_equal(pipe(p), 0);
+	pid = watch_child(&gw, p[1], "--json");
+	(void)close(p[1]);
+	assert_int_equal(read_for(p[0], buf, sizeof(buf), strlen(want),
+	    3000), strlen(want));
+	assert_memory_equal(buf, want, strlen(want));
+	t0 = util_mono_ms();
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(util_mono_ms() - t0 < 1000);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(read_for(p[0], buf, sizeof(buf), 1, 100), 0);
+	(void)close(p[0]);
+	free(gateway_stop(&gw, NULL));
+
+	/* A reader that goes away ends the stream quietly. */
+	gateway_start(&gw, GW_ANSWER_HANG, SUB_OK "\n" NOTE(1, 1001, MSG_1001));
+	assert_int_equal(pipe(p), 0);
+	(void)close(p[0]);
+	pid = watch_child(&gw, p[1], "--json");
+	(void)close(p[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	free(gateway_stop(&gw, NULL));
+}
+
+/* ---- the simulated imsg's watch ------------------------------------ */
+
+struct sim_watch {
+	char	 dir[64];
+	char	 file[128];
+	pid_t	 pid;
+	int	 out;
+};
+
+/* Start sim/imsg watch --db DIR ARGS...; skip if it was not built. */
+static void
+sim_start(struct sim_watch *w, const char *const *args)
+{
+	const char	*top;
+	char		 prog[PATH_MAX], *argv[16];
+	int		 p[2];
+	size_t		 n = 0;
+	posix_spawn_file_actions_t fa;
+
+	if ((top = getenv("top_builddir")) == NULL || *top == '\0')
+		top = ".";
+	(void)snprintf(prog, sizeof(prog), "%s/sim/imsg", top);
+	if (access(prog, X_OK) == -1)
+		skip();
+	argv[n++] = prog;
+	argv[n++] = (char *)"watch";
+	argv[n++] = (char *)"--db";
+	argv[n++] = w->dir;
+	for (; *args != NULL && n < 15; args++)
+		argv[n++] = (char *)*args;
+	argv[n] = NULL;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+	assert_int_equal(posix_spawn_file_actions_adddup2(&fa, p[1], 1), 0);
+	assert_int_equal(posix_spawn_file_actions_addclose(&fa, p[0]), 0);
+	assert_int_equal(posix_spawn(&w->pid, prog, &fa, NULL, argv, environ),
+	    0);
+	(void)posix_spawn_file_actions_destroy(&fa);
+	(void)close(p[1]);
+	w->out = p[0];
+}
+
+static void
+sim_append(struct sim_watch *w, const char *text)
+{
+	int	fd;
+
+	assert_int_not_equal(fd = open(w->file, O_WRONLY | O_APPEND |
+	    O_CREAT, 0600), -1);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	(void)close(fd);
+}
+
+/* What the sim prints next must be exactly want, and nothing more. */
+static void
+sim_expect(struct sim_watch *w, const char *want)
+{
+	char	buf[8192];
+	size_t	n;
+
+	n = read_for(w->out, buf, sizeof(buf) - 1, strlen(want), 3000);
+	buf[n] = '\0';
+	assert_string_equal(buf, want);
+	n = read_for(w->out, buf, sizeof(buf) - 1, 1, 150);
+	buf[n] = '\0';
+	if (n != 0)
+		fail_msg("also printed: %s", buf);
+}
+
+/* Wait (3 s at most) until the sim has the file open: it has started. */
+static void
+sim_ready(struct sim_watch *w)
+{
+	char		 dir[64], link[PATH_MAX], target[PATH_MAX];
+	DIR		*d;
+	struct dirent	*e;
+	ssize_t		 n;
+	uint64_t	 end = util_mono_ms() + 3000;
+	int		 found = 0;
+
+	(void)snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)w->pid);
+	while (!found && util_mono_ms() < end) {
+		if ((d = opendir(dir)) == NULL) {
+			usleep(500000);		/* no /proc: give it time */
+			return;
+		}
+		while (!found && (e = readdir(d)) != NULL) {
+			(void)snprintf(link, sizeof(link), "%s/%s", dir,
+			    e->d_name);
+			n = readlink(link, target, sizeof(target) - 1);
+			if (n > 0) {
+				target[n] = '\0';
+				found = strcmp(target, w->file) == 0;
+			}
+		}
+		(void)closedir(d);
+		if (!found)
+			usleep(10000);
+	}
+	assert_true(found);
+	usleep(200000);		/* and has read what is there */
+}
+
+/* Signal it (unless sig is 0), wait 3 s at most; the exit status. */
+static int
+sim_stop(struct sim_watch *w, int sig)
+{
+	uint64_t	end = util_mono_ms() + 3000;
+	pid_t		r;
+	int		status;
+
+	if (sig != 0)
+		(void)kill(w->pid, sig);
+	while ((r = waitpid(w->pid, &status, WNOHANG)) == 0 &&
+	    util_mono_ms() < end)
+		usleep(10000);
+	if (r == 0) {
+		(void)kill(w->pid, SIGKILL);
+		(void)waitpid(w->pid, &status, 0);
+		fail_msg("the simulated imsg did not stop");
+	}
+	assert_int_equal(r, w->pid);
+	if (w->out != -1)
+		(void)close(w->out);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+#define SIM_L1	"{\"id\":1,\"chat_id\":1,\"sender\":\"+1\"," \
+		    "\"is_from_me\":false,\"text\":\"old\",\"created_at\":" \
+		    "\"2026-05-16T15:00:00.000Z\",\"attachments\":[]}\n"
+#define SIM_L2	"{\"id\":2, \"chat_id\":2,\"sender\":\"+2\"," \
+		    "\"is_from_me\":false,\"text\":\"new \\u00e9\"," \
+		    "\"created_at\":\"2026-05-16T15:01:00.000Z\"," \
+		    "\"attachments\":[]}\n"
+#define SIM_L3	"{\"id\":3,\"chat_id\":1,\"sender\":\"+1\"," \
+		    "\"is_from_me\":true,\"text\":\"mine\",\"created_at\":" \
+		    "\"2026-05-16T15:02:00.000Z\",\"attachments\":[]}\n"
+
+static void
+test_sim_watch(void **state)
+{
+	struct sim_watch	 w;
+	const char		*after1[] = { "--json", "--since-rowid", "1",
+				    NULL };
+	const char		*chat1[] = { "--json", "--since-rowid", "1",
+				    "--chat-id", "1", NULL };
+	const char		*text[] = { NULL };
+	char			*big;
+	size_t			 bigsize = 1024 * 1024 + 2;
+
+	(void)state;
+	(void)strlcpy(w.dir, "/tmp/test_shim_sim.XXXXXX", sizeof(w.dir));
+	assert_non_null(mkdtemp(w.dir));
+	(void)snprintf(w.file, sizeof(w.file), "%s/inbound.jsonl", w.dir);
+
+	/* The file does not exist yet; then rowids past 1 come out. */
+	sim_start(&w, after1);
+	usleep(50000);
+	sim_append(&w, SIM_L1 "{\"id\":2, \"chat_id\":2,");
+	/* A partial line waits for its end. */
+	sim_expect(&w, "");
+	sim_append(&w, SIM_L2 + strlen("{\"id\":2, \"chat_id\":2,"));
+	/* Byte for byte as stored. */
+	sim_expect(&w, SIM_L2);
+	/* Not a message: passed on as-is; an old rowid: not again. */
+	sim_append(&w, "not json\n" SIM_L1);
+	sim_expect(&w, "not json\n");
+	/* An over-long line is reported and skipped. */
+	big = malloc(bigsize + 1);
+	assert_non_null(big);
+	memset(big, 'x', bigsize);
+	big[bigsize - 1] = '\n';
+	big[bigsize] = '\0';
+	sim_append(&w, big);
+	free(big);
+	sim_append(&w, SIM_L3);
+	sim_expect(&w, "imsg-sim: inbound.jsonl: line longer than 1048576 "
+	    "bytes skipped\n" SIM_L3);
+	assert_int_equal(sim_stop(&w, SIGTERM), 0);
+
+	/* Without --since-rowid what is there at start-up is old; text. */
+	sim_start(&w, text);
+	sim_ready(&w);
+	sim_expect(&w, "");
+	sim_append(&w, "{\"id\":4,\"chat_id\":5,\"sender\":\"+5\","
+	    "\"is_from_me\":false,\"text\":\"hi\",\"created_at\":\"T\"}\n"
+	    "{\"id\":5,\"chat_id\":5,\"is_reaction\":true}\n");
+	sim_expect(&w, "T [recv] +5: hi\n");
+	assert_int_equal(sim_stop(&w, SIGINT), 0);
+
+	/* From a rowid, one chat; what cannot be read as one is not sent. */
+	sim_start(&w, chat1);
+	sim_expect(&w, "imsg-sim: inbound.jsonl: line longer than 1048576 "
+	    "bytes skipped\n" SIM_L3);
+	/* A reader that goes away ends it, exit 0, without a signal. */
+	(void)close(w.out);
+	w.out = -1;
+	assert_int_equal(sim_stop(&w, 0), 0);
+
+	(void)unlink(w.file);
+	(void)rmdir(w.dir);
+}
+
 static void
 test_socket_path(void **state)
 {
@@ -1465,6 +2244,16 @@ main(void)
 		cmocka_unit_test(test_gateway_results),
 		cmocka_unit_test(test_gateway_unreachable),
 		cmocka_unit_test(test_gateway_deadline_and_bounds),
+		cmocka_unit_test(test_parse_watch),
+		cmocka_unit_test(test_watch_request),
+		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_parse_iso),
+		cmocka_unit_test(test_watch_allows),
+		cmocka_unit_test(test_render_reactions),
+		cmocka_unit_test(test_gateway_watch),
+		cmocka_unit_test(test_gateway_watch_errors),
+		cmocka_unit_test(test_gateway_watch_signals),
+		cmocka_unit_test(test_sim_watch),
 		cmocka_unit_test(test_socket_path),
 		cmocka_unit_test(test_open_attachment),
 	};

@@ -51,7 +51,7 @@
 #define WATCH_MAX_LINE	(1024 * 1024)	/* newline excluded */
 #define WATCH_CHUNK	(64 * 1024)
 #define WATCH_POLL_MS	10	/* no file watch: look this often */
-#define WATCH_IDLE_MS	250	/* with one: to notice a replaced file */
+#define WATCH_IDLE_MS	250	/* with one: notice a replaced file */
 
 struct sim {
 	int			 argc;
@@ -73,7 +73,7 @@ struct tail {
 	char		*buf;		/* the unfinished line */
 	size_t		 len;
 	int		 skipping;	/* inside an over-long line */
-	int		 scanning;	/* reading what was there at start */
+	int		 scanning;	/* reading what was there first */
 	int64_t		 cursor;	/* the last rowid passed */
 	int		 closed;	/* stdout closed, or told to stop */
 };
@@ -195,7 +195,8 @@ created_ms(json_t *m)
 	int64_t	 ms;
 
 	v = json_object_get(m, "created_at");
-	if (!json_is_string(v) || shim_imsg_parse_iso(json_string_value(v), &ms) == -1)
+	if (!json_is_string(v) ||
+	    shim_imsg_parse_iso(json_string_value(v), &ms) == -1)
 		return 0;
 	return ms;
 }
@@ -261,11 +262,13 @@ cmd_history(struct sim *s)
 	chat_id = json_integer_value(json_object_get(s->params, "chat_id"));
 	if (json_is_integer(json_object_get(s->params, "limit")))
 		limit = json_integer_value(json_object_get(s->params, "limit"));
-	if (s->args.start != NULL && shim_imsg_parse_iso(s->args.start, &start) == -1) {
+	if (s->args.start != NULL &&
+	    shim_imsg_parse_iso(s->args.start, &start) == -1) {
 		swift_error("invalidISODate", s->args.start);
 		return 1;
 	}
-	if (s->args.end != NULL && shim_imsg_parse_iso(s->args.end, &end) == -1) {
+	if (s->args.end != NULL &&
+	    shim_imsg_parse_iso(s->args.end, &end) == -1) {
 		swift_error("invalidISODate", s->args.end);
 		return 1;
 	}
@@ -837,9 +840,9 @@ cmd_watch(struct sim *s)
 			if (tail_check(&t) == -1)
 				goto out;
 			if (t.fd == -1)
-				continue;	/* replaced: open the new one */
+				continue;	/* replaced: open the new */
 		} else
-			t.scanning = 0;		/* no file: nothing yet */
+			t.scanning = 0;	/* no file: nothing yet */
 
 		/* Wait for more, and notice a reader that went away. */
 		pfd[0].fd = STDOUT_FILENO;

@@ -132,7 +132,8 @@ static const struct cmd_opt history_opts[] = {
 static const struct cmd_opt watch_opts[] = {
 	{ OPT_DB, HELP_DB },
 	{ OPT_CHAT_ID, "limit to chat rowid" },
-	{ OPT_DEBOUNCE, "debounce interval for filesystem events (e.g. 250ms)" },
+	{ OPT_DEBOUNCE,
+	    "debounce interval for filesystem events (e.g. 250ms)" },
 	{ OPT_SINCE_ROWID, "start watching after this rowid" },
 	{ OPT_PARTICIPANTS, "filter by participant handles" },
 	{ OPT_START, "ISO8601 start (inclusive)" },
@@ -828,7 +829,8 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 			    quoted);
 			return NULL;
 		}
-		if (a->end != NULL && shim_imsg_parse_iso(a->end, &when) == -1) {
+		if (a->end != NULL &&
+		    shim_imsg_parse_iso(a->end, &when) == -1) {
 			swift_quote(a->end, quoted, sizeof(quoted));
 			(void)snprintf(msg, msglen, "invalidISODate(%s)",
 			    quoted);
@@ -1367,8 +1369,8 @@ watch_decode(const char *line, size_t len, json_int_t subscription,
     json_t **message, char *msg, size_t msglen)
 {
 	json_error_t	 jerr;
-	json_t		*v, *version, *error, *method, *params, *sub, *chan;
-	json_t		*m, *code, *text;
+	json_t		*v, *version, *error, *method, *params, *sub;
+	json_t		*chan, *m, *code, *text;
 	const char	*why = NULL;
 
 	*message = NULL;

@@ -42,7 +42,7 @@
 #define WAIT_CANCELLED	-2
 
 static const int	 caught_signals[] = { SIGTERM, SIGINT, SIGHUP };
-#define NCAUGHT		(sizeof(caught_signals) / sizeof(caught_signals[0]))
+#define NCAUGHT	(sizeof(caught_signals) / sizeof(caught_signals[0]))
 
 static volatile sig_atomic_t	 signal_caught;
 static int			 signal_pipe[2] = { -1, -1 };
@@ -50,7 +50,8 @@ static struct sigaction		 signal_saved[NCAUGHT];
 
 static int	 remaining_ms(uint64_t);
 static int	 wait_fd(int, short, int, uint64_t);
-static int	 connect_gateway(const char *, uint64_t, int *, char *, size_t);
+static int	 connect_gateway(const char *, uint64_t, int *, char *,
+		    size_t);
 static int	 send_all(int, const char *, size_t, int, int, uint64_t);
 static char	*encode_request(const char *, json_t *, size_t *);
 static void	 on_signal(int);

@@ -71,10 +71,10 @@ void		 shim_reply_free(struct shim_reply *);
  */
 struct shim_conn {
 	int			 fd;
-	const char		*path;		/* borrowed, for messages */
-	int			 timeout_ms;	/* the budget, for messages */
+	const char		*path;		/* borrowed, for errors */
+	int			 timeout_ms;	/* budget, for errors */
 	uint64_t		 deadline;	/* util_mono_ms(); 0: none */
-	int			 cancel_fd;	/* readable: stop waiting; -1 */
+	int			 cancel_fd;	/* readable: stop; or -1 */
 	size_t			 max_line;	/* newline excluded */
 	struct linereader	 lr;
 };

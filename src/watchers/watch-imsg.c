@@ -15,7 +15,8 @@
 #include "watch.h"
 
 static int
-imsg_argv(const struct channel *ch, uint64_t position, struct watch_argv *a)
+imsg_argv(const struct channel *ch, uint64_t position, int have_position,
+    struct watch_argv *a)
 {
 	watch_argv_add(a, ch->tool);
 	watch_argv_add(a, "watch");
@@ -26,7 +27,7 @@ imsg_argv(const struct channel *ch, uint64_t position, struct watch_argv *a)
 	watch_argv_add(a, "--json");
 	watch_argv_add(a, "--attachments");
 	watch_argv_add(a, "--reactions");
-	if (position > 0) {
+	if (have_position) {
 		(void)snprintf(a->since, sizeof(a->since), "%llu",
 		    (unsigned long long)position);
 		watch_argv_add(a, "--since-rowid");

@@ -46,6 +46,7 @@ struct watcher {
 	struct state			*state;
 	struct audit			*audit;
 	uint64_t			 position;
+	int				 have_position;
 	uint64_t			 last_maintain;
 	unsigned long long		 published, hidden, malformed;
 };
@@ -113,6 +114,7 @@ watch_message(struct watcher *w, json_t *msg, uint64_t position)
 	if (r != 0)
 		fatalx("inbox: %s", state_strerror(r));
 	w->position = position;
+	w->have_position = 1;
 	if (visible)
 		w->published++;
 	else
@@ -171,7 +173,7 @@ watch_stream(struct watcher *w)
 	int			 r, status;
 
 	memset(&a, 0, sizeof(a));
-	if (w->ad->argv(w->ch, w->position, &a) == -1)
+	if (w->ad->argv(w->ch, w->position, w->have_position, &a) == -1)
 		fatalx("%s: cannot build the tool's command line",
 		    w->ad->channel);
 	if (spawn_stream_start(w->ch->tool, (char *const *)a.v,
@@ -251,7 +253,7 @@ static void __attribute__((__noreturn__))
 usage(void)
 {
 	(void)fprintf(stderr, "usage: carapace-watch [-v] [-c file] "
-	    "channel\n");
+	    "[-s position] channel\n");
 	exit(1);
 }
 
@@ -263,15 +265,18 @@ watch_main(int argc, char **argv)
 	struct sigaction	 sa;
 	const char		*conf = NULL, *cause = NULL;
 	char			 pos[STATE_POSITION_MAX];
-	const char		*errstr;
+	const char		*errstr, *start = NULL;
 	uint64_t		 backoff = WATCH_BACKOFF_MIN_MS, started;
 	size_t			 i;
 	int			 ch, id, verbose = 0, r;
 
-	while ((ch = getopt(argc, argv, "c:v")) != -1) {
+	while ((ch = getopt(argc, argv, "c:s:v")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf = optarg;
+			break;
+		case 's':
+			start = optarg;
 			break;
 		case 'v':
 			verbose = 1;
@@ -311,10 +316,14 @@ watch_main(int argc, char **argv)
 	if ((r = state_watch_position(w.state, w.ad->channel, pos,
 	    sizeof(pos))) != 0)
 		fatalx("state: %s", state_strerror(r));
+	/* A stored position wins; -s only says where a first run starts. */
+	if (pos[0] == '\0' && start != NULL)
+		(void)strlcpy(pos, start, sizeof(pos));
 	if (pos[0] != '\0') {
 		w.position = (uint64_t)strtonum(pos, 0, LLONG_MAX, &errstr);
 		if (errstr != NULL)
-			fatalx("stored position %s is %s", pos, errstr);
+			fatalx("position %s is %s", pos, errstr);
+		w.have_position = 1;
 	}
 
 	memset(&sa, 0, sizeof(sa));

@@ -29,11 +29,12 @@ struct watch_adapter {
 	/* 0: a streaming tool; else run the tool every poll_ms. */
 	uint64_t	 poll_ms;
 	/*
-	 * The tool's argv to continue after position (0: from now on).
-	 * Returns 0, or -1 if the channel's configuration cannot say.
+	 * The tool's argv to continue after position, or from now on when
+	 * there is no position yet (have_position 0).  Returns 0, or -1 if
+	 * the channel's configuration cannot say.
 	 */
 	int		(*argv)(const struct channel *, uint64_t position,
-			    struct watch_argv *);
+			    int have_position, struct watch_argv *);
 	/*
 	 * One line of the tool's output: returns 1 with *msg (a new
 	 * reference) and *position (strictly increasing in the tool's

@@ -6,6 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 
 TOTAL=${STRESS_TOTAL:-10000}
+# Rowids 2..TOTAL+1; the first watcher starts after rowid 1 (-s 1).
+LAST=$((TOTAL + 1))
 CHUNK=1000
 
 setup
@@ -27,14 +29,16 @@ gen() {
 		}
 	}'
 }
-gen 1 "$TOTAL" | awk -F'"chat_id":' '{ split($2, a, ","); if (a[1] == 1 || a[1] == 3) { split($0, b, /[:,]/); print b[2] } }' >"$T/expected"
+gen 2 "$LAST" | awk -F'"chat_id":' '{ split($2, a, ","); if (a[1] == 1 || a[1] == 3) { split($0, b, /[:,]/); print b[2] } }' >"$T/expected"
 allowed=$(wc -l <"$T/expected" | tr -d ' ')
 last_allowed=$(tail -1 "$T/expected")
 
 # $! must be the watcher itself, so that kill -9 reaches it.
 start_watcher() {
+	# -s 1: the first run starts after rowid 1, not "from now".
 	(exec setpriv --reuid="$GW_USER" --regid="$GW_USER" --init-groups \
-	    "$T/bin/carapace-watch" -c "$CONF" imsg 2>>"$T/watch.log") &
+	    "$T/bin/carapace-watch" -c "$CONF" -s 1 imsg \
+	    2>>"$T/watch.log") &
 	WATCH_PID=$!
 	# It starts from "now": let it come up before the next chunk.
 	w=0
@@ -71,10 +75,10 @@ B_PID=$!
 
 kills=0
 start_watcher
-i=1
-while [ $i -le "$TOTAL" ]; do
+i=2
+while [ $i -le "$LAST" ]; do
 	j=$((i + CHUNK - 1))
-	[ $j -gt "$TOTAL" ] && j=$TOTAL
+	[ $j -gt "$LAST" ] && j=$LAST
 	gen "$i" "$j" >>"$T/sim/inbound.jsonl"
 	i=$((j + 1))
 	sleep 0.3
@@ -112,8 +116,11 @@ for sub in a b; do
 	expect_eq "subscriber $sub: no hidden message" 0 \
 	    "$(grep -c '"chat_id":[24],' "$T/$sub.out")"
 done
-expect_eq "every hidden message audited once" $((TOTAL - allowed)) \
-    "$(ctl audit show | grep -c '"method":"inbox.hide"')"
+# The record is written before the position moves, so a SIGKILL in
+# between can record one hidden message twice, never not at all.
+hidden=$(ctl audit show | grep '"method":"inbox.hide"' | wc -l | tr -d ' ')
+check "every hidden message audited ($hidden records for $((TOTAL - allowed)), $kills kills)" \
+    test "$hidden" -ge $((TOTAL - allowed)) -a "$hidden" -le $((TOTAL - allowed + kills))
 out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"inbox.read","params":{"channel":"imsg","since":0,"limit":1000}}' | raw)
 expect_match "inbox.read from the start" '"messages":\[\{"channel":"imsg","cursor":2,' "$out"
 

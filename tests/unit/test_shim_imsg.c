@@ -1715,7 +1715,8 @@ test_render_reactions(void **state)
 	"{\"subscription\":" #sub ",\"channel\":\"imsg\",\"cursor\":" \
 	#cursor ",\"message\":" msg "}}"
 #define MSG_1001	"{\"id\":1001,\"chat_id\":1,\"guid\":\"G-1001\"," \
-			    "\"sender\":\"+14155550100\",\"is_from_me\":false," \
+			    "\"sender\":\"+14155550100\"," \
+			    "\"is_from_me\":false," \
 			    "\"text\":\"hello from mom\",\"created_at\":" \
 			    "\"2026-05-16T15:24:36.123Z\",\"attachments\":[]," \
 			    "\"reactions\":[]}"
@@ -1725,7 +1726,8 @@ test_render_reactions(void **state)
 			    "\"2026-05-16T15:25:00.000Z\",\"attachments\":" \
 			    "[{\"filename\":\"a.jpg\",\"transfer_name\":" \
 			    "\"a.jpg\",\"mime_type\":\"image/jpeg\"," \
-			    "\"missing\":false,\"original_path\":\"/p/a.jpg\"}]}"
+			    "\"missing\":false,\"original_path\":" \
+			    "\"/p/a.jpg\"}]}"
 #define MSG_1003	"{\"id\":1003,\"chat_id\":1,\"sender\":" \
 			    "\"+14155550100\",\"is_from_me\":true,\"text\":" \
 			    "\"sent by me\",\"created_at\":" \
@@ -2060,7 +2062,8 @@ sim_ready(struct sim_watch *w)
 	(void)snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)w->pid);
 	while (!found && util_mono_ms() < end) {
 		if ((d = opendir(dir)) == NULL) {
-			usleep(500000);		/* no /proc: give it time */
+			/* No /proc: give it time. */
+			usleep(500000);
 			return;
 		}
 		while (!found && (e = readdir(d)) != NULL) {

@@ -99,9 +99,7 @@ main(int argc, char **argv)
 	struct sockaddr_un	 sun;
 	struct linereader	 lr;
 	const char		*conf = NULL, *sock = NULL, *errstr;
-	const char		*sub = "{\"jsonrpc\":\"2.0\",\"id\":1,"
-	    "\"method\":\"inbox.subscribe\",\"params\":{\"channels\":"
-	    "[\"imsg\"]}}\n";
+	char			 sub[256];
 	uint64_t		*lat, base, t0, cursor, i;
 	long long		 n = 300, appends = 10000, until = 0;
 	json_t			*m;
@@ -164,6 +162,11 @@ main(int argc, char **argv)
 	(void)strlcpy(sun.sun_path, sock, sizeof(sun.sun_path));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
 		fatal("connect %s", sock);
+	/* From the current cursor on, whenever the handler gets to it. */
+	(void)snprintf(sub, sizeof(sub), "{\"jsonrpc\":\"2.0\",\"id\":1,"
+	    "\"method\":\"inbox.subscribe\",\"params\":{\"channels\":"
+	    "[\"imsg\"],\"since\":{\"imsg\":%llu}}}\n",
+	    (unsigned long long)base);
 	if (write(fd, sub, strlen(sub)) != (ssize_t)strlen(sub))
 		fatal("write");
 	linereader_init(&lr, fd, 1 << 20);

@@ -1,0 +1,222 @@
+/*
+ * libFuzzer target for the handler's input path: the bytes a client
+ * sends go through the line reader over a real stream socket, and each
+ * line through rpc_decode, rpc_parse_request, the handler's method table
+ * (method_lookup) and rpc_check_params, as handle_line() does, then the
+ * answer is encoded and written out.
+ *
+ * The first input byte shapes the session: the line limit (small limits
+ * reach LINE_TOOLONG with short inputs), the size of the pieces the
+ * client writes in, and whether a descriptor travels with the first
+ * piece.  Every run checks that no descriptor is left open.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "compat.h"
+#include "buf.h"
+#include "conf.h"
+#include "handler.h"
+#include "protocol.h"
+#include "rpc.h"
+
+int		 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static void	 check_request(json_t *, json_t *);
+static void	 handle_line(const char *, size_t, int);
+static int	 send_piece(int, const uint8_t *, size_t, int);
+static int	 lowest_free_fd(void);
+
+static const size_t line_limits[] = { 1, 16, 64, 256, 4096, 65536 };
+static const size_t piece_sizes[] = { 1, 3, 7, 64, 512, 65536 };
+
+/* Request checks as the handler makes them; the answer goes on out. */
+static void
+check_request(json_t *v, json_t *out)
+{
+	struct rpc_request	 req;
+	const struct method	*m;
+	json_t			*params, *empty = NULL, *resp;
+	char			 msg[RPC_MSG_MAX];
+	int			 code = 0;
+
+	memset(&req, 0, sizeof(req));
+	if (rpc_parse_request(v, &req, msg, sizeof(msg)) != 0)
+		code = RPC_INVALID_REQUEST;
+	else if ((m = method_lookup(req.method)) == NULL) {
+		code = RPC_METHOD_NOT_FOUND;
+		(void)strlcpy(msg, "method not found", sizeof(msg));
+	} else {
+		params = req.params;
+		if (params == NULL)
+			params = empty = json_object();
+		if (rpc_check_params(params, m->params, msg, sizeof(msg)) != 0)
+			code = RPC_INVALID_PARAMS;
+		else if (json_object_get(params, "channel") != NULL &&
+		    channel_lookup(json_string_value(json_object_get(params,
+		    "channel"))) == -1) {
+			code = RPC_INVALID_PARAMS;
+			(void)strlcpy(msg, "param channel: unknown channel",
+			    sizeof(msg));
+		}
+	}
+	if (code != 0)
+		resp = rpc_error(req.id, code, msg, NULL);
+	else
+		resp = rpc_result(req.id, json_object());
+	if (resp == NULL)
+		abort();
+	if (json_array_append_new(out, resp) == -1)
+		abort();
+	json_decref(empty);
+}
+
+static void
+handle_line(const char *line, size_t len, int sink)
+{
+	json_t	*v, *out;
+	char	 msg[RPC_MSG_MAX];
+	size_t	 i;
+	int	 code;
+
+	if ((out = json_array()) == NULL)
+		abort();
+	v = rpc_decode(line, len, RPC_MAX_DEPTH, &code, msg, sizeof(msg));
+	if (v == NULL) {
+		/* The contract: a parse error, with a message. */
+		if (code != RPC_PARSE_ERROR || msg[0] == '\0')
+			abort();
+		if (json_array_append_new(out, rpc_error(NULL, code, msg,
+		    NULL)) == -1)
+			abort();
+	} else if (!json_is_array(v))
+		check_request(v, out);
+	else if (json_array_size(v) > 0 && json_array_size(v) <= RPC_MAX_BATCH)
+		for (i = 0; i < json_array_size(v); i++)
+			check_request(json_array_get(v, i), out);
+	if (rpc_write(sink, out) == -1)
+		abort();
+	json_decref(out);
+	json_decref(v);
+}
+
+/* Write one piece, with fd attached when it is not -1. */
+static int
+send_piece(int s, const uint8_t *p, size_t len, int fd)
+{
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	}		 control;
+	struct msghdr	 m;
+	struct iovec	 iov;
+	struct cmsghdr	*cmsg;
+
+	memset(&m, 0, sizeof(m));
+	iov.iov_base = (void *)(uintptr_t)p;
+	iov.iov_len = len;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	if (fd != -1) {
+		memset(&control, 0, sizeof(control));
+		m.msg_control = control.buf;
+		m.msg_controllen = sizeof(control.buf);
+		cmsg = CMSG_FIRSTHDR(&m);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	}
+	return sendmsg(s, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+static int
+lowest_free_fd(void)
+{
+	int	fd;
+
+	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		abort();
+	(void)close(fd);
+	return fd;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int		 sink = -1, baseline = -1;
+	struct linereader	 lr;
+	char			*line;
+	size_t			 len, off, piece, max_line;
+	int			 sv[2], r, pass_fd, flags, closed = 0;
+
+	if (size == 0)
+		return 0;
+	if (sink == -1) {
+		if ((sink = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1)
+			abort();
+		baseline = lowest_free_fd();
+	}
+	max_line = line_limits[(data[0] & 0x07) % (sizeof(line_limits) /
+	    sizeof(line_limits[0]))];
+	piece = piece_sizes[((data[0] >> 3) & 0x07) % (sizeof(piece_sizes) /
+	    sizeof(piece_sizes[0]))];
+	pass_fd = (data[0] & 0x40) != 0;
+	data++;
+	size--;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		abort();
+	if ((flags = fcntl(sv[1], F_GETFL)) == -1 ||
+	    fcntl(sv[1], F_SETFL, flags | O_NONBLOCK) == -1)
+		abort();
+	linereader_init(&lr, sv[1], max_line);
+
+	/* Write a piece, then take every line it completed, as a session. */
+	for (off = 0;;) {
+		if (off < size) {
+			len = size - off < piece ? size - off : piece;
+			if (send_piece(sv[0], data + off, len,
+			    pass_fd && off == 0 ? sink : -1) == -1)
+				abort();
+			off += len;
+		} else if (!closed) {
+			(void)shutdown(sv[0], SHUT_WR);
+			closed = 1;
+		}
+		while ((r = linereader_next(&lr, &line, &len)) == LINE_OK) {
+			if (len > max_line || line[len] != '\0')
+				abort();
+			handle_line(line, len, sink);
+			linereader_drop_fds(&lr);
+		}
+		if (r != LINE_AGAIN)
+			break;		/* EOF, or too long: the session ends */
+		r = linereader_fill(&lr);
+		if (r == LINE_EOF || r == LINE_TOOMANYFDS)
+			break;
+		if (r == LINE_ERROR && errno != EAGAIN && errno != EINTR)
+			abort();
+		if (r == LINE_ERROR && closed)
+			abort();	/* nothing left to wait for */
+	}
+	linereader_free(&lr);
+	(void)close(sv[0]);
+	(void)close(sv[1]);
+	if (lowest_free_fd() != baseline)
+		abort();		/* a descriptor leaked */
+	return 0;
+}

@@ -20,11 +20,10 @@
 
 #include "compat.h"
 #include "policy.h"
+#include "testdata.h"
 
 #define LINE_MAX_LEN	4096
 
-static void	 unescape(const char *, char *, size_t);
-static FILE	*open_data(const char *);
 static int	 kind_from_name(const char *);
 static void	 test_cases_file(void **);
 static void	 test_idempotent(void **);
@@ -40,62 +39,6 @@ static void	 test_resolve(void **);
 static void	 test_match(void **);
 static void	 test_outbound(void **);
 static void	 test_inbound(void **);
-
-/* Decode \t \n \r \\ and \xHH; anything else is kept as written. */
-static void
-unescape(const char *in, char *out, size_t outlen)
-{
-	size_t		 o = 0;
-	unsigned int	 v;
-
-	while (*in != '\0' && o + 1 < outlen) {
-		if (in[0] == '\\' && in[1] != '\0') {
-			switch (in[1]) {
-			case 't':
-				out[o++] = '\t';
-				in += 2;
-				continue;
-			case 'n':
-				out[o++] = '\n';
-				in += 2;
-				continue;
-			case 'r':
-				out[o++] = '\r';
-				in += 2;
-				continue;
-			case '\\':
-				out[o++] = '\\';
-				in += 2;
-				continue;
-			case 'x':
-				if (sscanf(in + 2, "%2x", &v) == 1) {
-					out[o++] = (char)v;
-					in += 4;
-					continue;
-				}
-				break;
-			}
-		}
-		out[o++] = *in++;
-	}
-	out[o] = '\0';
-}
-
-static FILE *
-open_data(const char *rel)
-{
-	const char	*top = getenv("top_srcdir");
-	char		 path[1024];
-	FILE		*f;
-
-	if (top == NULL || *top == '\0')
-		top = ".";
-	(void)snprintf(path, sizeof(path), "%s/tests/data/%s", top, rel);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	return f;
-}
 
 static int
 kind_from_name(const char *s)
@@ -119,7 +62,7 @@ kind_from_name(const char *s)
 static void
 test_cases_file(void **state)
 {
-	FILE		*f = open_data("address/cases.txt");
+	FILE		*f = testdata_open("address/cases.txt");
 	char		 line[LINE_MAX_LEN], in[LINE_MAX_LEN], out[ADDR_MAX];
 	char		*field[4], *p;
 	const char	*cause, *region;
@@ -138,7 +81,7 @@ test_cases_file(void **state)
 			field[nf] = strsep(&p, "\t");
 		if (nf < 3)
 			fail_msg("cases.txt:%zu: need 3 or 4 fields", lineno);
-		unescape(field[0], in, sizeof(in));
+		testdata_unescape(field[0], in, sizeof(in));
 		region = strcmp(field[1], "-") == 0 ? NULL : field[1];
 		cause = NULL;
 		kind = 0;

@@ -20,6 +20,7 @@
 
 #include "compat.h"
 #include "policy.h"
+#include "testdata.h"
 
 #define LINE_MAX_LEN	8192
 #define MAX_LENGTH	100
@@ -45,8 +46,6 @@ static const struct rule_spec rule_specs[] = {
 	{ "codeword", 0, "Falcon", 0, RULE_BLOCK }
 };
 
-static size_t	 unescape(const char *, char *, size_t);
-static FILE	*open_data(const char *);
 static unsigned int detector(const char *);
 static enum verdict_kind verdict_from_name(const char *);
 static void	 build_config(struct config *);
@@ -57,67 +56,6 @@ static void	 test_luhn(void **);
 static void	 test_max_length(void **);
 static void	 test_failures(void **);
 static void	 test_hostile(void **);
-
-/* Decode \t \n \r \\ \0 and \xHH; returns the decoded length. */
-static size_t
-unescape(const char *in, char *out, size_t outlen)
-{
-	size_t		 o = 0;
-	unsigned int	 v;
-
-	while (*in != '\0' && o + 1 < outlen) {
-		if (in[0] == '\\' && in[1] != '\0') {
-			switch (in[1]) {
-			case 't':
-				out[o++] = '\t';
-				in += 2;
-				continue;
-			case 'n':
-				out[o++] = '\n';
-				in += 2;
-				continue;
-			case 'r':
-				out[o++] = '\r';
-				in += 2;
-				continue;
-			case '\\':
-				out[o++] = '\\';
-				in += 2;
-				continue;
-			case '0':
-				out[o++] = '\0';
-				in += 2;
-				continue;
-			case 'x':
-				if (sscanf(in + 2, "%2x", &v) == 1) {
-					out[o++] = (char)v;
-					in += 4;
-					continue;
-				}
-				break;
-			}
-		}
-		out[o++] = *in++;
-	}
-	out[o] = '\0';
-	return o;
-}
-
-static FILE *
-open_data(const char *rel)
-{
-	const char	*top = getenv("top_srcdir");
-	char		 path[1024];
-	FILE		*f;
-
-	if (top == NULL || *top == '\0')
-		top = ".";
-	(void)snprintf(path, sizeof(path), "%s/tests/data/%s", top, rel);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	return f;
-}
 
 static unsigned int
 detector(const char *name)
@@ -210,7 +148,7 @@ free_config(struct config *cfg)
 static void
 test_cases_file(void **state)
 {
-	FILE		*f = open_data("content/cases.txt");
+	FILE		*f = testdata_open("content/cases.txt");
 	struct config	 cfg;
 	struct verdict	 v;
 	char		 line[LINE_MAX_LEN], a[LINE_MAX_LEN], b[LINE_MAX_LEN];
@@ -230,15 +168,15 @@ test_cases_file(void **state)
 			field[nf] = strsep(&p, "\t");
 		ncases++;
 		if (strcmp(field[0], "norm") == 0 && nf == 3) {
-			alen = unescape(field[1], a, sizeof(a));
-			(void)unescape(field[2], b, sizeof(b));
+			alen = testdata_unescape(field[1], a, sizeof(a));
+			(void)testdata_unescape(field[2], b, sizeof(b));
 			norm = content_normalize(a, alen);
 			if (norm == NULL || strcmp(norm, b) != 0)
 				fail_msg("cases.txt:%zu: got \"%s\"", lineno,
 				    norm == NULL ? "(null)" : norm);
 			free(norm);
 		} else if (strcmp(field[0], "normfail") == 0 && nf == 2) {
-			alen = unescape(field[1], a, sizeof(a));
+			alen = testdata_unescape(field[1], a, sizeof(a));
 			norm = content_normalize(a, alen);
 			if (norm != NULL)
 				fail_msg("cases.txt:%zu: accepted as \"%s\"",
@@ -248,7 +186,7 @@ test_cases_file(void **state)
 			if (v.kind != VERDICT_DENY)
 				fail_msg("cases.txt:%zu: not denied", lineno);
 		} else if (strcmp(field[0], "detect") == 0 && nf == 4) {
-			alen = unescape(field[3], a, sizeof(a));
+			alen = testdata_unescape(field[3], a, sizeof(a));
 			want = strcmp(field[2], "1") == 0;
 			norm = content_normalize(a, alen);
 			assert_non_null(norm);
@@ -258,7 +196,7 @@ test_cases_file(void **state)
 				    want ? "" : "not ", field[3]);
 			free(norm);
 		} else if (strcmp(field[0], "check") == 0 && nf == 4) {
-			alen = unescape(field[3], a, sizeof(a));
+			alen = testdata_unescape(field[3], a, sizeof(a));
 			content_check(&cfg, a, alen, &v);
 			if (v.kind != verdict_from_name(field[1]))
 				fail_msg("cases.txt:%zu: verdict %d, want %s "

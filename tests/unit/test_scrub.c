@@ -20,71 +20,14 @@
 
 #include "compat.h"
 #include "policy.h"
+#include "testdata.h"
 
 #define LINE_MAX_LEN	8192
 
-static void	 unescape(const char *, char *, size_t);
-static FILE	*open_data(const char *);
 static unsigned int flags_from_name(const char *);
 static void	 test_cases_file(void **);
 static void	 test_api(void **);
 static void	 test_hostile(void **);
-
-/* Decode \t \n \r \\ and \xHH; anything else is kept as written. */
-static void
-unescape(const char *in, char *out, size_t outlen)
-{
-	size_t		 o = 0;
-	unsigned int	 v;
-
-	while (*in != '\0' && o + 1 < outlen) {
-		if (in[0] == '\\' && in[1] != '\0') {
-			switch (in[1]) {
-			case 't':
-				out[o++] = '\t';
-				in += 2;
-				continue;
-			case 'n':
-				out[o++] = '\n';
-				in += 2;
-				continue;
-			case 'r':
-				out[o++] = '\r';
-				in += 2;
-				continue;
-			case '\\':
-				out[o++] = '\\';
-				in += 2;
-				continue;
-			case 'x':
-				if (sscanf(in + 2, "%2x", &v) == 1 && v != 0) {
-					out[o++] = (char)v;
-					in += 4;
-					continue;
-				}
-				break;
-			}
-		}
-		out[o++] = *in++;
-	}
-	out[o] = '\0';
-}
-
-static FILE *
-open_data(const char *rel)
-{
-	const char	*top = getenv("top_srcdir");
-	char		 path[1024];
-	FILE		*f;
-
-	if (top == NULL || *top == '\0')
-		top = ".";
-	(void)snprintf(path, sizeof(path), "%s/tests/data/%s", top, rel);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	return f;
-}
 
 static unsigned int
 flags_from_name(const char *s)
@@ -109,7 +52,7 @@ flags_from_name(const char *s)
 static void
 test_cases_file(void **state)
 {
-	FILE		*f = open_data("scrub/cases.txt");
+	FILE		*f = testdata_open("scrub/cases.txt");
 	char		 line[LINE_MAX_LEN], in[LINE_MAX_LEN];
 	char		 want[LINE_MAX_LEN];
 	char		*field[3], *p, *out;
@@ -129,12 +72,12 @@ test_cases_file(void **state)
 		if (nf != 3 || p != NULL)
 			fail_msg("cases.txt:%zu: need 3 fields", lineno);
 		flags = flags_from_name(field[0]);
-		unescape(field[1], in, sizeof(in));
+		testdata_unescape(field[1], in, sizeof(in));
 		same = strcmp(field[2], "=") == 0;
 		if (same)
 			strlcpy(want, in, sizeof(want));
 		else
-			unescape(field[2], want, sizeof(want));
+			testdata_unescape(field[2], want, sizeof(want));
 		changed = -1;
 		out = scrub_text(flags, in, &changed);
 		if (out == NULL)

@@ -119,8 +119,24 @@ out=$(ctl holds drop "$hold")
 expect_match "drop reports" "dropped" "$out"
 expect_eq "dropped message never sent" 4 "$(spool_count)"
 
-# An invalid configuration refuses everything.
+# Tampering with a stored record breaks the chain at that record.
 stop_gateway
+if command -v mdb_dump >/dev/null 2>&1; then
+	# Record 2 (hex dump): its "allow" becomes "forge", same length.
+	as "$GW_USER" mdb_dump -s audit "$T/state" |
+	    awk 'edit { sub(/616c6c6f77/, "666f726765"); edit = 0 }
+		$1 == "0000000000000002" { edit = 1 } { print }' \
+	    >"$T/audit.dump"
+	as "$GW_USER" mdb_load -s audit -f "$T/audit.dump" "$T/state"
+	out=$(ctl audit verify)
+	rc=$?
+	expect_eq "verify fails on a tampered chain" 1 "$rc"
+	expect_match "and names the record" 'BROKEN at record 2: hash mismatch' "$out"
+else
+	echo "# mdb_dump not installed: tamper check skipped"
+fi
+
+# An invalid configuration refuses everything.
 printf 'version: 1\nstate_dir: %s/state\nbogus: 1\n' "$T" >"$CONF"
 start_gateway
 out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"gateway.ping"}' | raw)

@@ -100,6 +100,7 @@ main(int argc, char **argv)
 		log_warnx("state %s: %s", s.cfg->state_dir, state_strerror(r));
 		refuse_all(s.fd, CP_ERR_STATE_UNAVAILABLE,
 		    "gateway state unavailable: refusing all requests");
+		config_free(s.cfg);
 		return 1;
 	}
 	if ((s.audit = audit_open(s.cfg, s.state, "carapace", &cause)) ==
@@ -108,6 +109,7 @@ main(int argc, char **argv)
 		refuse_all(s.fd, CP_ERR_AUDIT_UNAVAILABLE,
 		    "audit unavailable: refusing all requests");
 		state_close(s.state);
+		config_free(s.cfg);
 		return 1;
 	}
 

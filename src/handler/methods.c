@@ -26,6 +26,13 @@
 #include "state.h"
 #include "util.h"
 
+/*
+ * Room the state must have before a send: its audit record, a hold and
+ * rate windows, for this and every concurrent handler (LMDB copies
+ * pages on write), with a wide margin.
+ */
+#define SEND_HEADROOM	(256 * 1024)
+
 static int	m_ping(struct call *, const struct channel *);
 static int	m_whoami(struct call *, const struct channel *);
 static int	m_send(struct call *, const struct channel *);
@@ -473,6 +480,14 @@ m_send(struct call *c, const struct channel *ch)
 		}
 	} else
 		cv.kind = VERDICT_ALLOW;
+
+	/*
+	 * Nothing irreversible happens unless its audit record will fit:
+	 * a send the chain cannot record would be a send unaccounted for.
+	 */
+	if ((r = state_headroom(c->s->state, SEND_HEADROOM)) != 0)
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "state unavailable: %s", state_strerror(r));
 
 	if (att != NULL && spool_attachment(c, ch, att, spool,
 	    sizeof(spool)) == -1)

@@ -729,7 +729,16 @@ shim_error_text(int code, const char *message, json_t *data, char *out,
 			ADD(num);
 		}
 		if ((s = data_string(data, "stderr")) != NULL) {
+			size_t	len = strlen(s), room;
+
 			ADD(": ");
+			/* The end of a tool's error says what went wrong. */
+			room = outlen - strlen(out) - 1;
+			if (len > room) {
+				s += len - room;
+				while ((*s & 0xc0) == 0x80)
+					s++;
+			}
 			CLEAN(s);
 		}
 		break;

@@ -21,7 +21,7 @@
 #define SHIM_MAX_ANSWER		(16 * 1024 * 1024)	/* newline excluded */
 #define SHIM_TIMEOUT_MS		60000
 
-#define SHIM_ERR_MAX		512
+#define SHIM_ERR_MAX		1024	/* room for a tool's 512-byte stderr tail */
 
 /* shim_call() results. */
 #define SHIM_OK			0

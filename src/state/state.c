@@ -1321,3 +1321,21 @@ state_inbox_wake_path(struct state *st)
 {
 	return st != NULL ? st->wake : NULL;
 }
+
+int
+state_headroom(struct state *st, size_t bytes)
+{
+	MDB_envinfo	info;
+	MDB_stat	stat;
+	uint64_t	used;
+
+	if (mdb_env_info(st->env, &info) != 0 ||
+	    mdb_env_stat(st->env, &stat) != 0)
+		return STATE_E_LMDB;
+	/* Pages up to the last one used; free pages inside are not counted. */
+	used = ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
+	if ((uint64_t)info.me_mapsize < used ||
+	    (uint64_t)info.me_mapsize - used < bytes)
+		return STATE_E_FULL;
+	return 0;
+}

@@ -43,6 +43,13 @@ int		 state_open(const char *dir, uint64_t map_size, int flags,
 void		 state_close(struct state *);
 const char	*state_strerror(int);
 
+/*
+ * Is there room for at least bytes more in the map?  0, or STATE_E_FULL.
+ * Checked before anything irreversible (a send) so that the request's
+ * audit record, written afterwards, cannot be refused for want of space.
+ */
+int		 state_headroom(struct state *, size_t bytes);
+
 /* Force what was committed so far to disk (fsync). */
 int		 state_sync(struct state *);
 

@@ -139,6 +139,7 @@ default_config() {
 	write_config <<YAML
 version: 1
 state_dir: $T/state
+map_size: ${MAP_SIZE:-64M}
 audit: { sink: ${AUDIT_SINK:-stderr} }
 clients:
   - name: agent
@@ -151,6 +152,7 @@ channels:
     tool: $T/bin/sim-imsg
     db: $T/sim
     timeout: ${TOOL_TIMEOUT:-10s}
+    max_output: ${MAX_OUTPUT:-4M}
     region: US
     outbound:
       mode: $mode

@@ -6,9 +6,11 @@
  * answer is encoded and written out.
  *
  * The first input byte shapes the session: the line limit (small limits
- * reach LINE_TOOLONG with short inputs), the size of the pieces the
- * client writes in, and whether a descriptor travels with the first
- * piece.  Every run checks that no descriptor is left open.
+ * reach LINE_TOOLONG with short inputs), the size of the first pieces
+ * the client writes (after SMALL_PIECES of them the rest goes in one
+ * write, which keeps each run short), and whether a descriptor travels
+ * with the first piece.  Every run checks that it leaves no descriptor
+ * open.
  */
 #include "config.h"
 
@@ -40,8 +42,10 @@ static void	 handle_line(const char *, size_t, int);
 static int	 send_piece(int, const uint8_t *, size_t, int);
 static int	 lowest_free_fd(void);
 
-static const size_t line_limits[] = { 1, 16, 64, 256, 4096, 65536 };
+static const size_t line_limits[] = { 1, 16, 64, 256, 4096, 16384 };
 static const size_t piece_sizes[] = { 1, 3, 7, 64, 512, 65536 };
+#define SMALL_PIECES	8
+#define LARGEST_PIECE	65536	/* below a socket buffer: never blocks */
 
 /* Request checks as the handler makes them; the answer goes on out. */
 static void
@@ -96,8 +100,9 @@ handle_line(const char *line, size_t len, int sink)
 		abort();
 	v = rpc_decode(line, len, RPC_MAX_DEPTH, &code, msg, sizeof(msg));
 	if (v == NULL) {
-		/* The contract: a parse error, with a message. */
-		if (code != RPC_PARSE_ERROR || msg[0] == '\0')
+		/* The contract: a parse error (or no memory), with a message. */
+		if ((code != RPC_PARSE_ERROR && code != RPC_INTERNAL_ERROR) ||
+		    msg[0] == '\0')
 			abort();
 		if (json_array_append_new(out, rpc_error(NULL, code, msg,
 		    NULL)) == -1)
@@ -157,19 +162,20 @@ lowest_free_fd(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int		 sink = -1, baseline = -1;
+	static int		 sink = -1;
 	struct linereader	 lr;
 	char			*line;
-	size_t			 len, off, piece, max_line;
+	size_t			 len, off, piece, max_line, pieces = 0;
 	int			 sv[2], r, pass_fd, flags, closed = 0;
+	int			 baseline;
 
 	if (size == 0)
 		return 0;
-	if (sink == -1) {
-		if ((sink = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1)
-			abort();
-		baseline = lowest_free_fd();
-	}
+	if (sink == -1 &&
+	    (sink = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1)
+		abort();
+	/* Per run: the sanitizers may open descriptors between runs. */
+	baseline = lowest_free_fd();
 	max_line = line_limits[(data[0] & 0x07) % (sizeof(line_limits) /
 	    sizeof(line_limits[0]))];
 	piece = piece_sizes[((data[0] >> 3) & 0x07) % (sizeof(piece_sizes) /
@@ -188,7 +194,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Write a piece, then take every line it completed, as a session. */
 	for (off = 0;;) {
 		if (off < size) {
-			len = size - off < piece ? size - off : piece;
+			len = size - off;
+			if (pieces++ < SMALL_PIECES && len > piece)
+				len = piece;
+			if (len > LARGEST_PIECE)
+				len = LARGEST_PIECE;
 			if (send_piece(sv[0], data + off, len,
 			    pass_fd && off == 0 ? sink : -1) == -1)
 				abort();

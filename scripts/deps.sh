@@ -3,7 +3,7 @@
 
 CARAPACE_PACKAGES="gcc make autoconf automake pkg-config libjansson-dev
 libyaml-dev liblmdb-dev libcmocka-dev systemd util-linux passwd rsyslog
-lmdb-utils"
+lmdb-utils libxml2-utils groff-base man-db clang libclang-rt-dev"
 
 install_deps() {
 	missing=

@@ -80,9 +80,8 @@ buf_reserve(struct buf *b, size_t n)
 	newcap = b->cap == 0 ? BUF_INITIAL : b->cap;
 	while (newcap < need && newcap <= (b->max + 1) / 2)
 		newcap *= 2;
-	if (newcap < need)
-		newcap = need;
-	if (newcap > b->max + 1)
+	/* Past half the maximum, go to the maximum: no realloc per read. */
+	if (newcap < need || newcap > b->max + 1)
 		newcap = b->max + 1;
 	if ((p = realloc(b->data, newcap)) == NULL) {
 		errno = ENOMEM;

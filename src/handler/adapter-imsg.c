@@ -53,33 +53,30 @@ argv_start(struct argv *a, const struct channel *ch, const char *command)
 	argv_add(a, "--json");
 }
 
-/* The last len bytes of s as a JSON string, invalid UTF-8 replaced. */
+/*
+ * The last TAIL_MAX bytes of a tool's output as a JSON string: NULs,
+ * and every non-ASCII byte when the tail is not valid UTF-8, become '?'.
+ */
 static json_t *
 output_tail(const char *s, size_t len)
 {
-	char	*copy;
 	size_t	 start = len > TAIL_MAX ? len - TAIL_MAX : 0, i, n;
-	json_t	*j;
+	char	 copy[TAIL_MAX];
+	int	 valid;
 
 	/* Do not start inside a multi-byte sequence. */
 	while (start < len && ((unsigned char)s[start] & 0xc0) == 0x80)
 		start++;
 	n = len - start;
-	copy = xcalloc(1, n + 1);
 	memcpy(copy, s + start, n);
-	for (i = 0; i < n; i++) {
-		if (copy[i] == '\0' || (!util_utf8_valid(copy + i, 1) &&
-		    (unsigned char)copy[i] < 0x80))
+	for (i = 0; i < n; i++)
+		if (copy[i] == '\0')
 			copy[i] = '?';
-	}
-	if ((j = json_stringn(copy, n)) == NULL) {
-		for (i = 0; i < n; i++)
-			if ((unsigned char)copy[i] >= 0x80)
-				copy[i] = '?';
-		j = json_stringn(copy, n);
-	}
-	free(copy);
-	return j;
+	valid = util_utf8_valid(copy, n);
+	for (i = 0; !valid && i < n; i++)
+		if ((unsigned char)copy[i] >= 0x80)
+			copy[i] = '?';
+	return json_stringn(copy, n);
 }
 
 /* Run the tool; 0 with res filled on exit 0, else call_error. */

@@ -318,8 +318,7 @@ charge_limits(struct call *c, const struct channel *ch)
 		    (unsigned long long)retry_seconds(retry));
 	}
 	if (r != 0)
-		return call_error(c, r == STATE_E_FULL ?
-		    CP_ERR_STATE_UNAVAILABLE : CP_ERR_STATE_UNAVAILABLE, NULL,
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
 		    "state unavailable: %s", state_strerror(r));
 	return 0;
 }
@@ -329,22 +328,17 @@ static int
 hold_request(struct call *c, const struct channel *ch,
     const struct verdict *v, const char *spool)
 {
-	json_t		*hold, *target;
-	const char	*k;
-	int		 r;
-	static const char *const keys[] = { "to", "chat_identifier",
+	static const char *const keys[] = { "chat_id", "chat_identifier",
 	    "chat_guid", "text", "service", "region", NULL };
+	json_t		*hold, *target, *p;
 	size_t		 i;
+	int		 r;
 
+	/* What delivery needs later; "to" as normalised, never as given. */
 	target = json_object();
-	for (i = 0; keys[i] != NULL; i++) {
-		k = keys[i];
-		if (json_object_get(c->params, k) != NULL)
-			json_object_set(target, k, json_object_get(c->params, k));
-	}
-	if (json_object_get(c->params, "chat_id") != NULL)
-		json_object_set(target, "chat_id",
-		    json_object_get(c->params, "chat_id"));
+	for (i = 0; keys[i] != NULL; i++)
+		if ((p = json_object_get(c->params, keys[i])) != NULL)
+			json_object_set(target, keys[i], p);
 	if (json_object_get(c->params, "to") != NULL)
 		json_object_set_new(target, "to", json_string(c->recipient));
 	if (spool != NULL)

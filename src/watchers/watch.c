@@ -170,7 +170,7 @@ watch_stream(struct watcher *w)
 	struct pollfd		 pfd;
 	char			*line;
 	size_t			 len;
-	int			 r, status;
+	int			 r;
 
 	memset(&a, 0, sizeof(a));
 	if (w->ad->argv(w->ch, w->position, w->have_position, &a) == -1)
@@ -211,7 +211,6 @@ watch_stream(struct watcher *w)
 	}
 	linereader_free(&lr);
 	spawn_stream_stop(&st);
-	(void)status;
 }
 
 /*

@@ -70,6 +70,14 @@ hostile "unnormalisable number" '"code":-32002'
 printf '%s\n' "$REQ"'"to":"+1415555\u200b0100","text":"x"}}' >"$T/in"
 hostile "invisible character in a number" '"code":-32002'
 
+# Invariant 7: no method changes policy, approves a hold or reads the
+# audit chain, whatever the agent calls it.
+for m in holds.approve holds.list audit.show audit.verify config.reload \
+    policy.set gateway.exec; do
+	printf '{"jsonrpc":"2.0","id":1,"method":"%s","params":{"id":"h0000000001"}}\n' "$m" >"$T/in"
+	hostile "owner method $m not reachable" '"code":-32601'
+done
+
 # A batch: answers for the requests with ids, none for the notification.
 before=$(audit_count)
 out=$(printf '%s\n' '[{"jsonrpc":"2.0","id":1,"method":"gateway.ping"},{"jsonrpc":"2.0","method":"gateway.ping"},{"jsonrpc":"2.0","id":3,"method":"nope"},5]' | raw)

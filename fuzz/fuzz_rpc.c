@@ -53,6 +53,7 @@ check_request(json_t *v, json_t *out)
 {
 	struct rpc_request	 req;
 	const struct method	*m;
+	int			 known;
 	json_t			*params, *empty = NULL, *resp;
 	char			 msg[RPC_MSG_MAX];
 	int			 code = 0;
@@ -60,7 +61,8 @@ check_request(json_t *v, json_t *out)
 	memset(&req, 0, sizeof(req));
 	if (rpc_parse_request(v, &req, msg, sizeof(msg)) != 0)
 		code = RPC_INVALID_REQUEST;
-	else if ((m = method_lookup(req.method)) == NULL) {
+	else if ((m = method_lookup(req.method, json_string_value(
+	    json_object_get(req.params, "channel")), &known)) == NULL) {
 		code = RPC_METHOD_NOT_FOUND;
 		(void)strlcpy(msg, "method not found", sizeof(msg));
 	} else {

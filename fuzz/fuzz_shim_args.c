@@ -38,6 +38,7 @@ check_request(const char *method, json_t *params)
 {
 	struct rpc_request	 req;
 	const struct method	*m;
+	int			 known;
 	json_t			*frame, *v;
 	char			*line, msg[RPC_MSG_MAX];
 	int			 code;
@@ -54,7 +55,8 @@ check_request(const char *method, json_t *params)
 		abort();
 	}
 	if (rpc_parse_request(v, &req, msg, sizeof(msg)) != 0 ||
-	    (m = method_lookup(req.method)) == NULL ||
+	    (m = method_lookup(req.method, json_string_value(
+	    json_object_get(req.params, "channel")), &known)) == NULL ||
 	    rpc_check_params(req.params, m->params, msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "shim request refused: %s\n%s\n", msg, line);
 		abort();

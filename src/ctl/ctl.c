@@ -150,12 +150,7 @@ ctl_audit(struct ctl *ctl, struct call *c, json_t *hold, const char *method)
 static void
 remove_spool(json_t *hold)
 {
-	const char	*file;
-
-	file = json_string_value(json_object_get(json_object_get(hold,
-	    "params"), "file"));
-	if (file != NULL && unlink(file) == -1 && errno != ENOENT)
-		log_warn("remove %s", file);
+	send_unspool(json_object_get(hold, "params"));
 }
 
 static int

@@ -22,124 +22,18 @@
 #include "spawn.h"
 #include "util.h"
 
-#define ARGV_MAX	32
-#define TAIL_MAX	512
-
-struct argv {
-	const char	*v[ARGV_MAX + 1];
-	size_t		 n;
-};
-
 static void
-argv_add(struct argv *a, const char *s)
-{
-	if (a->n >= ARGV_MAX)
-		fatalx("argv template overflow");
-	a->v[a->n++] = s;
-	a->v[a->n] = NULL;
-}
-
-static void
-argv_start(struct argv *a, const struct channel *ch, const char *command)
+argv_start(struct tool_argv *a, const struct channel *ch, const char *command)
 {
 	a->n = 0;
-	argv_add(a, ch->tool);
-	argv_add(a, command);
+	tool_argv_add(a, ch->tool);
+	tool_argv_add(a, command);
 	/* imsg's status takes no --db: it reports on the whole system. */
 	if (ch->db != NULL && strcmp(command, "status") != 0) {
-		argv_add(a, "--db");
-		argv_add(a, ch->db);
+		tool_argv_add(a, "--db");
+		tool_argv_add(a, ch->db);
 	}
-	argv_add(a, "--json");
-}
-
-/*
- * The last TAIL_MAX bytes of a tool's output as a JSON string: NULs,
- * and every non-ASCII byte when the tail is not valid UTF-8, become '?'.
- */
-static json_t *
-output_tail(const char *s, size_t len)
-{
-	size_t	 start = len > TAIL_MAX ? len - TAIL_MAX : 0, i, n;
-	char	 copy[TAIL_MAX];
-	int	 valid;
-
-	/* Do not start inside a multi-byte sequence. */
-	while (start < len && ((unsigned char)s[start] & 0xc0) == 0x80)
-		start++;
-	n = len - start;
-	memcpy(copy, s + start, n);
-	for (i = 0; i < n; i++)
-		if (copy[i] == '\0')
-			copy[i] = '?';
-	valid = util_utf8_valid(copy, n);
-	for (i = 0; !valid && i < n; i++)
-		if ((unsigned char)copy[i] >= 0x80)
-			copy[i] = '?';
-	return json_stringn(copy, n);
-}
-
-/* Run the tool; 0 with res filled on exit 0, else call_error. */
-static int
-run_tool(struct call *c, const struct channel *ch, struct argv *a,
-    struct spawn_result *res)
-{
-	char	**env = spawn_default_env();
-
-	if (spawn_run(ch->tool, (char *const *)a->v, env, -1, ch->timeout_ms,
-	    ch->max_output, res) == -1) {
-		log_warn("spawn %s", ch->tool);
-		c->outcome = "failed";
-		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
-		    json_pack("{s:s}", "channel", c->channel),
-		    "channel %s unavailable: cannot run its tool", c->channel);
-	}
-	if (res->timed_out) {
-		spawn_result_free(res);
-		c->outcome = "timeout";
-		return call_error(c, CP_ERR_TIMEOUT, json_pack("{s:I}",
-		    "timeout_ms", (json_int_t)ch->timeout_ms),
-		    "%s timed out after %llu ms", c->channel,
-		    (unsigned long long)ch->timeout_ms);
-	}
-	if (!res->exited || res->status != 0) {
-		json_t *tail = res->errlen > 0 ?
-		    output_tail(res->err, res->errlen) :
-		    output_tail(res->out, res->outlen);
-
-		c->outcome = "failed";
-		call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:o*}",
-		    "exit_status", res->exited ? res->status :
-		    128 + res->status, "stderr", tail),
-		    "%s failed (%s %d)", c->channel,
-		    res->exited ? "exit status" : "signal", res->status);
-		spawn_result_free(res);
-		return -1;
-	}
-	return 0;
-}
-
-/* Calls fn on each JSON object line of out; returns lines parsed. */
-static void
-each_json_line(const char *out, size_t len,
-    void (*fn)(json_t *, void *), void *arg)
-{
-	const char	*p = out, *end = out + len, *nl;
-	json_t		*v;
-
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
-			nl = end;
-		if (nl > p) {
-			v = json_loadb(p, (size_t)(nl - p),
-			    JSON_REJECT_DUPLICATES, NULL);
-			if (json_is_object(v))
-				fn(v, arg);
-			json_decref(v);
-		}
-		p = nl + 1;
-	}
+	tool_argv_add(a, "--json");
 }
 
 static void
@@ -151,50 +45,73 @@ keep_last(json_t *v, void *arg)
 	*last = json_incref(v);
 }
 
-int
-imsg_send(struct call *c, const struct channel *ch,
-    const struct send_target *t, const char *text, const char *file,
-    const char *service, const char *region)
+/* Optional string in a delivery; -1 if present and not a string. */
+static int
+get_str(json_t *d, const char *key, const char **out)
 {
-	struct argv		 a;
+	json_t	*v = json_object_get(d, key);
+
+	*out = json_string_value(v);
+	return v != NULL && *out == NULL ? -1 : 0;
+}
+
+int
+imsg_deliver(struct call *c, const struct channel *ch, json_t *d)
+{
+	struct tool_argv	 a;
 	struct spawn_result	 res;
-	json_t			*last = NULL;
-	const char		*status;
+	json_t			*last = NULL, *files, *cid;
+	const char		*to, *cident, *cguid, *text, *file = NULL;
+	const char		*service, *region, *status;
+	char			 idbuf[32];
+
+	files = json_object_get(d, "files");
+	cid = json_object_get(d, "chat_id");
+	if (get_str(d, "to", &to) || get_str(d, "chat_identifier", &cident) ||
+	    get_str(d, "chat_guid", &cguid) || get_str(d, "text", &text) ||
+	    get_str(d, "service", &service) || get_str(d, "region", &region) ||
+	    (cid != NULL && !json_is_integer(cid)) ||
+	    json_array_size(files) > 1 || (json_array_size(files) == 1 &&
+	    (file = json_string_value(json_array_get(files, 0))) == NULL))
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "malformed delivery");
 
 	argv_start(&a, ch, "send");
-	if (t->to != NULL) {
-		argv_add(&a, "--to");
-		argv_add(&a, t->to);
-	} else if (t->chat_id != NULL) {
-		argv_add(&a, "--chat-id");
-		argv_add(&a, t->chat_id);
-	} else if (t->chat_identifier != NULL) {
-		argv_add(&a, "--chat-identifier");
-		argv_add(&a, t->chat_identifier);
-	} else if (t->chat_guid != NULL) {
-		argv_add(&a, "--chat-guid");
-		argv_add(&a, t->chat_guid);
+	if (to != NULL) {
+		tool_argv_add(&a, "--to");
+		tool_argv_add(&a, to);
+	} else if (cid != NULL) {
+		(void)snprintf(idbuf, sizeof(idbuf), "%lld",
+		    (long long)json_integer_value(cid));
+		tool_argv_add(&a, "--chat-id");
+		tool_argv_add(&a, idbuf);
+	} else if (cident != NULL) {
+		tool_argv_add(&a, "--chat-identifier");
+		tool_argv_add(&a, cident);
+	} else if (cguid != NULL) {
+		tool_argv_add(&a, "--chat-guid");
+		tool_argv_add(&a, cguid);
 	} else
 		return call_error(c, RPC_INTERNAL_ERROR, NULL, "no target");
 	if (text != NULL) {
-		argv_add(&a, "--text");
-		argv_add(&a, text);
+		tool_argv_add(&a, "--text");
+		tool_argv_add(&a, text);
 	}
 	if (file != NULL) {
-		argv_add(&a, "--file");
-		argv_add(&a, file);
+		tool_argv_add(&a, "--file");
+		tool_argv_add(&a, file);
 	}
 	if (service != NULL) {
-		argv_add(&a, "--service");
-		argv_add(&a, service);
+		tool_argv_add(&a, "--service");
+		tool_argv_add(&a, service);
 	}
-	if (t->to != NULL) {
-		argv_add(&a, "--region");
-		argv_add(&a, region != NULL ? region : ch->region);
+	if (to != NULL) {
+		tool_argv_add(&a, "--region");
+		tool_argv_add(&a, region != NULL ? region : ch->region);
 	}
-	if (run_tool(c, ch, &a, &res) == -1)
+	if (tool_run(c, ch, &a, &res) == -1)
 		return -1;
-	each_json_line(res.out, res.outlen, keep_last, &last);
+	tool_json_lines(res.out, res.outlen, keep_last, &last);
 	spawn_result_free(&res);
 	status = json_string_value(json_object_get(last, "status"));
 	if (status == NULL || strcmp(status, "sent") != 0) {
@@ -258,7 +175,7 @@ filter_message(json_t *m, void *arg)
 int
 imsg_chats(struct call *c, const struct channel *ch, json_int_t limit)
 {
-	struct argv		 a;
+	struct tool_argv	 a;
 	struct spawn_result	 res;
 	struct filter		 f;
 	char			 lim[24];
@@ -267,16 +184,16 @@ imsg_chats(struct call *c, const struct channel *ch, json_int_t limit)
 	(void)snprintf(lim, sizeof(lim), "%lld", (long long)(limit * 4 > 4000 ?
 	    4000 : limit * 4));
 	argv_start(&a, ch, "chats");
-	argv_add(&a, "--limit");
-	argv_add(&a, lim);
-	if (run_tool(c, ch, &a, &res) == -1)
+	tool_argv_add(&a, "--limit");
+	tool_argv_add(&a, lim);
+	if (tool_run(c, ch, &a, &res) == -1)
 		return -1;
 	memset(&f, 0, sizeof(f));
 	f.c = c;
 	f.ch = ch;
 	f.limit = limit;
 	f.keep = json_array();
-	each_json_line(res.out, res.outlen, filter_chat, &f);
+	tool_json_lines(res.out, res.outlen, filter_chat, &f);
 	spawn_result_free(&res);
 	c->result = json_pack("{s:o}", "chats", f.keep);
 	if (f.hidden > 0)
@@ -287,7 +204,7 @@ imsg_chats(struct call *c, const struct channel *ch, json_int_t limit)
 int
 imsg_history(struct call *c, const struct channel *ch, json_t *params)
 {
-	struct argv		 a;
+	struct tool_argv	 a;
 	struct spawn_result	 res;
 	struct filter		 f;
 	struct buf		 parts;
@@ -303,19 +220,19 @@ imsg_history(struct call *c, const struct channel *ch, json_t *params)
 	    json_integer_value(json_object_get(params, "limit")) : 50));
 	(void)snprintf(c->recipient, sizeof(c->recipient), "chat:%s", chat);
 	argv_start(&a, ch, "history");
-	argv_add(&a, "--chat-id");
-	argv_add(&a, chat);
-	argv_add(&a, "--limit");
-	argv_add(&a, lim);
+	tool_argv_add(&a, "--chat-id");
+	tool_argv_add(&a, chat);
+	tool_argv_add(&a, "--limit");
+	tool_argv_add(&a, lim);
 	if (json_is_true(json_object_get(params, "attachments")))
-		argv_add(&a, "--attachments");
+		tool_argv_add(&a, "--attachments");
 	if ((s = json_string_value(json_object_get(params, "start"))) != NULL) {
-		argv_add(&a, "--start");
-		argv_add(&a, s);
+		tool_argv_add(&a, "--start");
+		tool_argv_add(&a, s);
 	}
 	if ((s = json_string_value(json_object_get(params, "end"))) != NULL) {
-		argv_add(&a, "--end");
-		argv_add(&a, s);
+		tool_argv_add(&a, "--end");
+		tool_argv_add(&a, s);
 	}
 	buf_init(&parts, 65536);
 	json_array_foreach(json_object_get(params, "participants"), i, p) {
@@ -329,10 +246,10 @@ imsg_history(struct call *c, const struct channel *ch, json_t *params)
 		}
 	}
 	if (parts.len > 0) {
-		argv_add(&a, "--participants");
-		argv_add(&a, parts.data);
+		tool_argv_add(&a, "--participants");
+		tool_argv_add(&a, parts.data);
 	}
-	if (run_tool(c, ch, &a, &res) == -1) {
+	if (tool_run(c, ch, &a, &res) == -1) {
 		buf_free(&parts);
 		return -1;
 	}
@@ -342,7 +259,7 @@ imsg_history(struct call *c, const struct channel *ch, json_t *params)
 	f.ch = ch;
 	f.limit = 1000;
 	f.keep = json_array();
-	each_json_line(res.out, res.outlen, filter_message, &f);
+	tool_json_lines(res.out, res.outlen, filter_message, &f);
 	spawn_result_free(&res);
 	c->result = json_pack("{s:o}", "messages", f.keep);
 	if (f.hidden > 0)
@@ -353,14 +270,14 @@ imsg_history(struct call *c, const struct channel *ch, json_t *params)
 int
 imsg_status(struct call *c, const struct channel *ch)
 {
-	struct argv		 a;
+	struct tool_argv	 a;
 	struct spawn_result	 res;
 	json_t			*last = NULL;
 
 	argv_start(&a, ch, "status");
-	if (run_tool(c, ch, &a, &res) == -1)
+	if (tool_run(c, ch, &a, &res) == -1)
 		return -1;
-	each_json_line(res.out, res.outlen, keep_last, &last);
+	tool_json_lines(res.out, res.outlen, keep_last, &last);
 	spawn_result_free(&res);
 	if (last == NULL) {
 		c->outcome = "failed";
@@ -371,43 +288,4 @@ imsg_status(struct call *c, const struct channel *ch)
 	c->result = json_pack("{s:s,s:b,s:o}", "channel", c->channel,
 	    "available", 1, "tool", last);
 	return 0;
-}
-
-int
-deliver_hold(struct call *c, json_t *hold)
-{
-	const struct channel	*ch;
-	struct send_target	 t;
-	json_t			*p = json_object_get(hold, "params"), *cid;
-	const char		*chname, *rcpt;
-	char			 idbuf[32];
-	int			 id;
-
-	chname = json_string_value(json_object_get(hold, "channel"));
-	rcpt = json_string_value(json_object_get(hold, "recipient"));
-	if ((id = channel_lookup(chname)) == -1 || !json_is_object(p) ||
-	    rcpt == NULL)
-		return call_error(c, RPC_INTERNAL_ERROR, NULL,
-		    "malformed hold");
-	ch = &c->s->cfg->channels[id];
-	c->channel = channel_name(id);
-	(void)strlcpy(c->recipient, rcpt, sizeof(c->recipient));
-	if (!ch->configured || id != CHANNEL_IMSG)
-		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE, NULL,
-		    "channel %s unavailable", c->channel);
-	memset(&t, 0, sizeof(t));
-	t.to = json_string_value(json_object_get(p, "to"));
-	t.chat_identifier = json_string_value(json_object_get(p,
-	    "chat_identifier"));
-	t.chat_guid = json_string_value(json_object_get(p, "chat_guid"));
-	if ((cid = json_object_get(p, "chat_id")) != NULL) {
-		(void)snprintf(idbuf, sizeof(idbuf), "%lld",
-		    (long long)json_integer_value(cid));
-		t.chat_id = idbuf;
-	}
-	return imsg_send(c, ch, &t,
-	    json_string_value(json_object_get(p, "text")),
-	    json_string_value(json_object_get(p, "file")),
-	    json_string_value(json_object_get(p, "service")),
-	    json_string_value(json_object_get(p, "region")));
 }

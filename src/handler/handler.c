@@ -115,7 +115,7 @@ handle_request(struct session *s, json_t *v)
 	json_t			*params, *empty = NULL, *resp;
 	const char		*chname;
 	char			 msg[RPC_MSG_MAX];
-	int			 notification = 0, id;
+	int			 notification = 0, id, known;
 
 	memset(&c, 0, sizeof(c));
 	c.s = s;
@@ -129,27 +129,32 @@ handle_request(struct session *s, json_t *v)
 	c.id = req.id;
 	notification = req.id == NULL;
 	c.method = req.method;
-	if ((m = method_lookup(req.method)) == NULL) {
+	chname = json_string_value(json_object_get(req.params, "channel"));
+	m = method_lookup(req.method, chname, &known);
+	if (m == NULL && !known) {
 		c.decision = "invalid";
 		call_error(&c, RPC_METHOD_NOT_FOUND, NULL,
 		    "method not found");
 		goto done;
 	}
-	c.method = m->name;
-	params = req.params;
-	if (params == NULL)
-		params = empty = json_object();
-	if (rpc_check_params(params, m->params, msg, sizeof(msg)) != 0) {
-		c.decision = "invalid";
-		call_error(&c, RPC_INVALID_PARAMS, NULL, "%s", msg);
-		goto done;
+	if (m != NULL) {
+		c.method = m->name;
+		params = req.params;
+		if (params == NULL)
+			params = empty = json_object();
+		if (rpc_check_params(params, m->params, msg,
+		    sizeof(msg)) != 0) {
+			c.decision = "invalid";
+			call_error(&c, RPC_INVALID_PARAMS, NULL, "%s", msg);
+			goto done;
+		}
+		c.params = params;
 	}
-	c.params = params;
-	if (m->flags & METHOD_CHANNEL) {
-		chname = json_string_value(json_object_get(params, "channel"));
+	if (m == NULL || (m->flags & METHOD_CHANNEL)) {
 		if ((id = channel_lookup(chname)) == -1) {
 			c.decision = "invalid";
 			call_error(&c, RPC_INVALID_PARAMS, NULL,
+			    chname == NULL ? "param channel: required, a string" :
 			    "param channel: unknown channel");
 			goto done;
 		}
@@ -170,12 +175,11 @@ handle_request(struct session *s, json_t *v)
 			    "channel %s is not configured", c.channel);
 			goto done;
 		}
-		if (ch->id != CHANNEL_IMSG && !(m->flags & METHOD_INBOX)) {
-			c.rule = "channels";
-			call_error(&c, CP_ERR_CHANNEL_UNAVAILABLE,
+		if (m == NULL) {
+			c.decision = "invalid";
+			call_error(&c, RPC_METHOD_NOT_FOUND,
 			    json_pack("{s:s}", "channel", c.channel),
-			    "channel %s has no adapter in this version",
-			    c.channel);
+			    "method not found on channel %s", c.channel);
 			goto done;
 		}
 	}

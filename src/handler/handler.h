@@ -79,17 +79,30 @@ struct call {
 int	 call_error(struct call *, int code, json_t *data, const char *fmt, ...)
 	    __attribute__((__format__(__printf__, 4, 5)));
 
-/* Method table (methods.c). */
+/*
+ * Method table (methods.c).  A name may have one entry per channel
+ * (each with its own parameters); the request's "channel" picks it.
+ */
 #define METHOD_CHANNEL	0x01	/* takes "channel"; client must have it */
 #define METHOD_INBOX	0x02	/* works on any configured channel */
+
+#define CHANNEL_BIT(id)	(1U << (id))
+#define CHANNELS_ALL	((1U << CHANNEL_MAX) - 1)
 
 struct method {
 	const char		*name;
 	const struct rpc_param	*params;
 	int			 flags;
+	unsigned int		 channels;	/* METHOD_CHANNEL: which */
 	int			(*fn)(struct call *, const struct channel *);
 };
-const struct method	*method_lookup(const char *name);
+/*
+ * The entry for name and channel (NULL: a method without a channel).
+ * Returns NULL and sets *known when the name exists for other channels
+ * only.
+ */
+const struct method	*method_lookup(const char *name, const char *channel,
+			    int *known);
 
 /* Connection set-up (peer.c). */
 /*
@@ -109,24 +122,79 @@ void	 handler_serve(struct session *);
 /* Refuse the connection with one error and an audit record. */
 void	 handler_refuse(struct session *, int code, const char *reason);
 
-/* imsg adapter (adapter-imsg.c); each returns 0 or call_error's -1. */
-struct send_target {
-	const char	*to;		/* normalised address, or NULL */
-	const char	*chat_id;	/* decimal, or NULL */
-	const char	*chat_identifier;
-	const char	*chat_guid;
-};
-int	 imsg_send(struct call *, const struct channel *,
-	    const struct send_target *, const char *text,
-	    const char *file, const char *service, const char *region);
-int	 imsg_chats(struct call *, const struct channel *, json_int_t limit);
-int	 imsg_history(struct call *, const struct channel *, json_t *params);
-int	 imsg_status(struct call *, const struct channel *);
+/* Running a channel's tool (tool.c). */
+#define TOOL_ARGV_MAX	64
 
+struct tool_argv {
+	const char	*v[TOOL_ARGV_MAX + 1];
+	size_t		 n;
+};
+struct spawn_result;
+
+/* Append one argument (fatal past TOOL_ARGV_MAX: a template bug). */
+void	 tool_argv_add(struct tool_argv *, const char *);
+/*
+ * Run ch->tool with a's argv (stdin from stdin_fd, or /dev/null when
+ * -1).  Returns 0 with res filled when it exited 0; else the call's
+ * error is set (unavailable, timeout, or tool failed with the tail of
+ * its output) and res holds nothing.
+ */
+int	 tool_run(struct call *, const struct channel *,
+	    const struct tool_argv *, struct spawn_result *);
+int	 tool_run_input(struct call *, const struct channel *,
+	    const struct tool_argv *, int stdin_fd, struct spawn_result *);
+/* The last bytes of a tool's output as a safe JSON string. */
+json_t	*tool_output_tail(const char *, size_t);
+/* Calls fn on each line of out that is a JSON object. */
+void	 tool_json_lines(const char *out, size_t len,
+	    void (*fn)(json_t *, void *), void *arg);
+
+/* The outbound pipeline (send.c). */
+#define OUTBOUND_MAX	64	/* recipients of one message */
+
+struct outbound {
+	const char	*recipients[OUTBOUND_MAX];	/* normalised */
+	size_t		 nrecipients;
+	const char	*text;		/* for the content rules, or NULL */
+	json_t		*attachments;	/* borrowed array of {"name"?}, one
+					   passed descriptor each; or NULL */
+	json_t		*delivery;	/* borrowed: what the channel's
+					   deliver function reads; the
+					   pipeline adds "files" */
+};
+
+/* Refuse a value that would sit on a tool's command line as '-…'. */
+int	 check_argument(struct call *, const char *name, const char *value);
+/*
+ * Normalise an address the client gave in param (aliases expanded);
+ * an address that cannot be normalised is a refused recipient.
+ */
+int	 send_resolve(struct call *, const struct channel *,
+	    const char *param, const char *in, char *out, size_t outlen,
+	    enum addr_kind *);
+/*
+ * Policy, content rules, headroom, spool, then hold or rate limits and
+ * delivery through the channel's deliver function.  0 or -1 with the
+ * call's error set.
+ */
+int	 send_pipeline(struct call *, const struct channel *,
+	    struct outbound *);
+/* Remove the spooled files a delivery names. */
+void	 send_unspool(json_t *delivery);
 /*
  * Deliver a held request (carapacectl holds approve): runs the same
  * adapter path as a live send.  Returns 0 or -1 with call's error set.
  */
 int	 deliver_hold(struct call *, json_t *hold);
+
+/*
+ * Channel adapters.  Each deliver function takes the delivery object
+ * its own send method built (recipients normalised, attachments as
+ * spooled "files") and runs the tool.
+ */
+int	 imsg_deliver(struct call *, const struct channel *, json_t *);
+int	 imsg_chats(struct call *, const struct channel *, json_int_t limit);
+int	 imsg_history(struct call *, const struct channel *, json_t *params);
+int	 imsg_status(struct call *, const struct channel *);
 
 #endif /* CARAPACE_HANDLER_H */

@@ -581,6 +581,25 @@ test_regex(void **state)
 	config_errors_free(&errs);
 }
 
+/* Patterns that would compile to a huge automaton are refused. */
+static void
+test_regex_cost(void **state)
+{
+	static const char *const expected[] = {
+		"6:16: content.rules[0].pattern: regular expression refused: "
+		    "too costly to compile (nested repetition)",
+		"9:16: content.rules[1].pattern: regular expression refused: "
+		    "too costly to compile (nested repetition)",
+		"12:16: content.rules[2].pattern: regular expression refused: "
+		    "a repetition count above 255",
+		"15:16: content.rules[3].pattern: regular expression refused: "
+		    "back-references are not supported",
+	};
+
+	(void)state;
+	EXPECT_ERRORS("costly-regex.yaml", expected);
+}
+
 static void
 test_contacts(void **state)
 {
@@ -1068,6 +1087,7 @@ main(void)
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_scalars),
 		cmocka_unit_test(test_regex),
+		cmocka_unit_test(test_regex_cost),
 		cmocka_unit_test(test_contacts),
 		cmocka_unit_test(test_contacts_after_use),
 		cmocka_unit_test(test_required),

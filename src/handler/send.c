@@ -1,0 +1,411 @@
+/*
+ * The outbound pipeline every channel's send goes through, in this
+ * order: recipient policy on every recipient (one denied refuses the
+ * whole message), content rules, room in the state for the audit
+ * record, attachments copied into the spool, then either a hold for the
+ * owner or the rate limits and delivery by the channel's adapter.  A
+ * held request keeps what delivery needs, so carapacectl approves it
+ * through the same adapter.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "handler.h"
+#include "log.h"
+#include "policy.h"
+#include "protocol.h"
+#include "state.h"
+#include "util.h"
+
+/*
+ * Room the state must have before a send: its audit record, a hold and
+ * rate windows, for this and every concurrent handler (LMDB copies
+ * pages on write), with a wide margin.
+ */
+#define SEND_HEADROOM	(256 * 1024)
+
+/* Rate-limit keys charged at once: limits × recipients. */
+#define CHARGE_MAX	32
+
+/* How each channel delivers an accepted (or approved) request. */
+static int (*const deliverers[CHANNEL_MAX])(struct call *,
+    const struct channel *, json_t *) = {
+	[CHANNEL_IMSG] = imsg_deliver,
+};
+
+int
+check_argument(struct call *c, const char *name, const char *value)
+{
+	if (value == NULL)
+		return 0;
+	if (value[0] == '-')
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param %s: must not start with '-'", name);
+	return 0;
+}
+
+int
+send_resolve(struct call *c, const struct channel *ch, const char *param,
+    const char *in, char *out, size_t outlen, enum addr_kind *kind)
+{
+	const char	*cause = NULL;
+
+	if (addr_resolve(c->s->cfg, ch->id, in, out, outlen, kind,
+	    &cause) == -1) {
+		c->rule = "address";
+		return call_error(c, CP_ERR_RECIPIENT_DENIED,
+		    json_pack("{s:s,s:s}", "recipient", "", "rule", "address"),
+		    "recipient not allowed: param %s: cannot normalise (%s)",
+		    param, cause != NULL ? cause : "invalid address");
+	}
+	return 0;
+}
+
+/* Copy one descriptor the client passed into the spool. */
+static int
+spool_one(struct call *c, const struct channel *ch, json_t *att,
+    char *path, size_t pathlen)
+{
+	struct stat	 st;
+	const char	*name, *ext, *p;
+	char		 buf[65536], suffix[16] = "";
+	int		 fd, out = -1, suffixlen = 0;
+	ssize_t		 r;
+	uint64_t	 total = 0;
+
+	name = json_string_value(json_object_get(att, "name"));
+	if (!json_is_object(att) ||
+	    json_object_size(att) != (name != NULL ? 1U : 0U))
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param attachment: only \"name\" is accepted");
+	if ((fd = linereader_take_fd(&c->s->reader)) == -1)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param attachment: no descriptor was passed with the "
+		    "request (attachments go by descriptor, not path)");
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param attachment: not a regular file");
+	}
+	if ((uint64_t)st.st_size > ch->max_attachment) {
+		close(fd);
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param attachment: larger than %llu bytes",
+		    (unsigned long long)ch->max_attachment);
+	}
+	/* Keep a short, safe extension so the tool can tell the type. */
+	if (name != NULL && (ext = strrchr(name, '.')) != NULL &&
+	    strlen(ext) < sizeof(suffix)) {
+		for (p = ext + 1; *p != '\0'; p++)
+			if (!((*p >= 'a' && *p <= 'z') ||
+			    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+				break;
+		if (*p == '\0' && p != ext + 1) {
+			(void)strlcpy(suffix, ext, sizeof(suffix));
+			suffixlen = (int)strlen(suffix);
+		}
+	}
+	if ((size_t)snprintf(path, pathlen, "%s/spool", c->s->cfg->state_dir) >=
+	    pathlen || (mkdir(path, 0700) == -1 && errno != EEXIST) ||
+	    (size_t)snprintf(path, pathlen, "%s/spool/att-XXXXXX%s",
+	    c->s->cfg->state_dir, suffix) >= pathlen) {
+		close(fd);
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "spool path too long");
+	}
+	if ((out = mkostemps(path, suffixlen, O_CLOEXEC)) == -1) {
+		log_warn("spool %s", path);
+		close(fd);
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "cannot spool the attachment");
+	}
+	for (;;) {
+		r = read(fd, buf, sizeof(buf));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		total += (uint64_t)r;
+		if (total > ch->max_attachment ||
+		    write(out, buf, (size_t)r) != r) {
+			r = -1;
+			break;
+		}
+	}
+	close(fd);
+	if (r != 0 || close(out) == -1) {
+		(void)unlink(path);
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "cannot spool the attachment");
+	}
+	return 0;
+}
+
+void
+send_unspool(json_t *delivery)
+{
+	json_t		*f;
+	size_t		 i;
+	const char	*path;
+
+	json_array_foreach(json_object_get(delivery, "files"), i, f) {
+		path = json_string_value(f);
+		if (path != NULL && unlink(path) == -1 && errno != ENOENT)
+			log_warn("remove %s", path);
+	}
+}
+
+/* Spool every attachment; their paths go to delivery's "files". */
+static int
+spool_all(struct call *c, const struct channel *ch, json_t *atts,
+    json_t *delivery)
+{
+	json_t	*files, *att;
+	size_t	 i;
+	char	 path[PATH_MAX];
+
+	files = json_array();
+	json_object_set_new(delivery, "files", files);
+	json_array_foreach(atts, i, att) {
+		if (spool_one(c, ch, att, path, sizeof(path)) == -1) {
+			send_unspool(delivery);
+			json_object_del(delivery, "files");
+			return -1;
+		}
+		json_array_append_new(files, json_string(path));
+	}
+	return 0;
+}
+
+static uint64_t
+retry_seconds(uint64_t ms)
+{
+	return (ms + 999) / 1000;
+}
+
+/* Charge the channel's rate limits for every recipient; 0 or error. */
+static int
+charge_limits(struct call *c, const struct channel *ch,
+    const struct outbound *o)
+{
+	struct rate_request	 reqs[CHARGE_MAX];
+	char			 keys[CHARGE_MAX][512];
+	size_t			 i, j, n = 0, which = 0, idx[CHARGE_MAX];
+	uint64_t		 retry = 0;
+	const struct limit	*l;
+	int			 r;
+
+	for (i = 0; i < ch->nlimits; i++) {
+		l = &ch->limits[i];
+		for (j = 0; j < (l->per == LIMIT_PER_RECIPIENT ?
+		    o->nrecipients : 1); j++) {
+			if (n == CHARGE_MAX)
+				return call_error(c, RPC_INVALID_PARAMS, NULL,
+				    "params: too many recipients for the "
+				    "rate limits");
+			switch (l->per) {
+			case LIMIT_PER_RECIPIENT:
+				(void)snprintf(keys[n], sizeof(keys[n]),
+				    "%s|recipient|%u|%llu|%s", c->channel,
+				    l->max, (unsigned long long)l->window_ms,
+				    o->recipients[j]);
+				break;
+			case LIMIT_PER_CHANNEL:
+				(void)snprintf(keys[n], sizeof(keys[n]),
+				    "%s|channel|%u|%llu", c->channel, l->max,
+				    (unsigned long long)l->window_ms);
+				break;
+			case LIMIT_PER_CLIENT:
+				(void)snprintf(keys[n], sizeof(keys[n]),
+				    "%s|client|%u|%llu|%s", c->channel,
+				    l->max, (unsigned long long)l->window_ms,
+				    c->s->client->name);
+				break;
+			}
+			reqs[n].key = keys[n];
+			reqs[n].max = l->max;
+			reqs[n].window_ms = l->window_ms;
+			idx[n] = i;
+			n++;
+		}
+	}
+	if (n == 0)
+		return 0;
+	r = state_rate_take(c->s->state, reqs, n, util_now_ms(), &which,
+	    &retry);
+	if (r == STATE_E_LIMITED) {
+		l = &ch->limits[idx[which]];
+		(void)snprintf(c->rulebuf, sizeof(c->rulebuf),
+		    "limits[%zu]", idx[which]);
+		c->rule = c->rulebuf;
+		c->outcome = "limited";
+		return call_error(c, CP_ERR_RATE_LIMITED,
+		    json_pack("{s:I,s:s}", "retry_after",
+		    (json_int_t)retry_seconds(retry), "rule", c->rulebuf),
+		    "rate limited: at most %u per %llus; retry in %llus",
+		    l->max, (unsigned long long)(l->window_ms / 1000),
+		    (unsigned long long)retry_seconds(retry));
+	}
+	if (r != 0)
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "state unavailable: %s", state_strerror(r));
+	return 0;
+}
+
+/* Store a held request for the owner; answers "held". */
+static int
+hold_request(struct call *c, const struct verdict *v, json_t *delivery)
+{
+	json_t	*hold;
+	int	 r;
+
+	hold = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:O}",
+	    "client", c->s->client->name, "uid", (json_int_t)c->s->peer.uid,
+	    "channel", c->channel, "method", c->method,
+	    "recipient", c->recipient, "rule", v->rule != NULL ? v->rule : "",
+	    "reason", v->reason, "params", delivery);
+	if (hold == NULL)
+		return call_error(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
+	r = state_hold_put(c->s->state, hold, util_now_ms(), c->hold_id,
+	    sizeof(c->hold_id));
+	json_decref(hold);
+	if (r != 0) {
+		c->hold_id[0] = '\0';
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "cannot hold the message: %s", state_strerror(r));
+	}
+	c->decision = "hold";
+	c->outcome = "held";
+	c->rule = v->rule;
+	return call_error(c, CP_ERR_HELD, json_pack("{s:s,s:s}", "hold_id",
+	    c->hold_id, "rule", v->rule != NULL ? v->rule : ""),
+	    "held for approval: hold %s (%s)", c->hold_id, v->reason);
+}
+
+/* c->recipient: the recipients joined by ',' (cut short if long). */
+static void
+audit_recipients(struct call *c, const struct outbound *o)
+{
+	size_t	i;
+
+	c->recipient[0] = '\0';
+	for (i = 0; i < o->nrecipients; i++) {
+		if (i > 0)
+			(void)strlcat(c->recipient, ",", sizeof(c->recipient));
+		(void)strlcat(c->recipient, o->recipients[i],
+		    sizeof(c->recipient));
+	}
+}
+
+int
+send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
+{
+	struct verdict	 rv, v, cv;
+	const struct verdict *hold = NULL;
+	size_t		 i;
+	int		 r;
+
+	if (o->nrecipients == 0 || o->nrecipients > OUTBOUND_MAX ||
+	    deliverers[ch->id] == NULL)
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "no recipient or no adapter");
+	audit_recipients(c, o);
+
+	/* Every recipient must pass; the first that needs approval holds. */
+	memset(&rv, 0, sizeof(rv));
+	rv.kind = VERDICT_ALLOW;
+	for (i = 0; i < o->nrecipients; i++) {
+		policy_outbound(c->s->cfg, ch, o->recipients[i], &v);
+		if (v.kind == VERDICT_DENY) {
+			c->rule = v.rule;
+			return call_error(c, CP_ERR_RECIPIENT_DENIED,
+			    json_pack("{s:s,s:s}", "recipient",
+			    o->recipients[i], "rule",
+			    v.rule != NULL ? v.rule : ""),
+			    "recipient not allowed: %s (%s)",
+			    o->recipients[i], v.reason);
+		}
+		if (v.kind == VERDICT_HOLD && rv.kind != VERDICT_HOLD)
+			rv = v;
+		else if (i == 0)
+			rv = v;
+	}
+
+	cv.kind = VERDICT_ALLOW;
+	cv.rule = NULL;
+	if (o->text != NULL) {
+		content_check(c->s->cfg, o->text, strlen(o->text), &cv);
+		if (cv.kind == VERDICT_DENY) {
+			c->rule = cv.rule;
+			return call_error(c, CP_ERR_CONTENT_BLOCKED,
+			    json_pack("{s:s}", "rule",
+			    cv.rule != NULL ? cv.rule : ""),
+			    "content blocked by rule %s",
+			    cv.rule != NULL ? cv.rule : "?");
+		}
+	}
+
+	/*
+	 * Nothing irreversible happens unless its audit record will fit:
+	 * a send the chain cannot record would be a send unaccounted for.
+	 */
+	if ((r = state_headroom(c->s->state, SEND_HEADROOM)) != 0)
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "state unavailable: %s", state_strerror(r));
+
+	if (o->attachments != NULL && json_array_size(o->attachments) > 0 &&
+	    spool_all(c, ch, o->attachments, o->delivery) == -1)
+		return -1;
+
+	if (rv.kind == VERDICT_HOLD)
+		hold = &rv;
+	else if (cv.kind == VERDICT_HOLD)
+		hold = &cv;
+	if (hold != NULL) {
+		r = hold_request(c, hold, o->delivery);
+		/* A held message keeps its spooled files for the owner. */
+		if (c->code != CP_ERR_HELD)
+			send_unspool(o->delivery);
+		return r;
+	}
+	if ((r = charge_limits(c, ch, o)) == 0) {
+		c->rule = rv.rule;
+		r = deliverers[ch->id](c, ch, o->delivery);
+	}
+	send_unspool(o->delivery);
+	return r;
+}
+
+int
+deliver_hold(struct call *c, json_t *hold)
+{
+	const struct channel	*ch;
+	json_t			*p = json_object_get(hold, "params");
+	const char		*chname, *rcpt;
+	int			 id;
+
+	chname = json_string_value(json_object_get(hold, "channel"));
+	rcpt = json_string_value(json_object_get(hold, "recipient"));
+	if ((id = channel_lookup(chname)) == -1 || !json_is_object(p) ||
+	    rcpt == NULL)
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "malformed hold");
+	ch = &c->s->cfg->channels[id];
+	c->channel = channel_name(id);
+	(void)strlcpy(c->recipient, rcpt, sizeof(c->recipient));
+	if (!ch->configured || deliverers[id] == NULL)
+		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE, NULL,
+		    "channel %s unavailable", c->channel);
+	return deliverers[id](c, ch, p);
+}

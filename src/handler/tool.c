@@ -1,0 +1,125 @@
+/*
+ * Running a channel's real tool for one request: a fixed argv built by
+ * the adapter, spawn_run's confinement, and the tool's failure mapped
+ * onto the gateway's errors (unavailable, timeout, tool failed with the
+ * tail of its output).
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat.h"
+#include "handler.h"
+#include "log.h"
+#include "protocol.h"
+#include "spawn.h"
+#include "util.h"
+
+#define TAIL_MAX	512
+
+void
+tool_argv_add(struct tool_argv *a, const char *s)
+{
+	if (a->n >= TOOL_ARGV_MAX)
+		fatalx("argv template overflow");
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+/*
+ * The last TAIL_MAX bytes of a tool's output as a JSON string: NULs,
+ * and every non-ASCII byte when the tail is not valid UTF-8, become '?'.
+ */
+json_t *
+tool_output_tail(const char *s, size_t len)
+{
+	size_t	 start = len > TAIL_MAX ? len - TAIL_MAX : 0, i, n;
+	char	 copy[TAIL_MAX];
+	int	 valid;
+
+	/* Do not start inside a multi-byte sequence. */
+	while (start < len && ((unsigned char)s[start] & 0xc0) == 0x80)
+		start++;
+	n = len - start;
+	memcpy(copy, s + start, n);
+	for (i = 0; i < n; i++)
+		if (copy[i] == '\0')
+			copy[i] = '?';
+	valid = util_utf8_valid(copy, n);
+	for (i = 0; !valid && i < n; i++)
+		if ((unsigned char)copy[i] >= 0x80)
+			copy[i] = '?';
+	return json_stringn(copy, n);
+}
+
+int
+tool_run_input(struct call *c, const struct channel *ch,
+    const struct tool_argv *a, int stdin_fd, struct spawn_result *res)
+{
+	char	**env = spawn_default_env();
+
+	if (spawn_run(ch->tool, (char *const *)a->v, env, stdin_fd,
+	    ch->timeout_ms, ch->max_output, res) == -1) {
+		log_warn("spawn %s", ch->tool);
+		c->outcome = "failed";
+		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
+		    json_pack("{s:s}", "channel", c->channel),
+		    "channel %s unavailable: cannot run its tool", c->channel);
+	}
+	if (res->timed_out) {
+		spawn_result_free(res);
+		c->outcome = "timeout";
+		return call_error(c, CP_ERR_TIMEOUT, json_pack("{s:I}",
+		    "timeout_ms", (json_int_t)ch->timeout_ms),
+		    "%s timed out after %llu ms", c->channel,
+		    (unsigned long long)ch->timeout_ms);
+	}
+	if (!res->exited || res->status != 0) {
+		json_t *tail = res->errlen > 0 ?
+		    tool_output_tail(res->err, res->errlen) :
+		    tool_output_tail(res->out, res->outlen);
+
+		c->outcome = "failed";
+		call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:o*}",
+		    "exit_status", res->exited ? res->status :
+		    128 + res->status, "stderr", tail),
+		    "%s failed (%s %d)", c->channel,
+		    res->exited ? "exit status" : "signal", res->status);
+		spawn_result_free(res);
+		return -1;
+	}
+	return 0;
+}
+
+int
+tool_run(struct call *c, const struct channel *ch, const struct tool_argv *a,
+    struct spawn_result *res)
+{
+	return tool_run_input(c, ch, a, -1, res);
+}
+
+void
+tool_json_lines(const char *out, size_t len,
+    void (*fn)(json_t *, void *), void *arg)
+{
+	const char	*p = out, *end = out + len, *nl;
+	json_t		*v;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (nl > p) {
+			v = json_loadb(p, (size_t)(nl - p),
+			    JSON_REJECT_DUPLICATES, NULL);
+			if (json_is_object(v))
+				fn(v, arg);
+			json_decref(v);
+		}
+		p = nl + 1;
+	}
+}

@@ -103,6 +103,14 @@ struct method {
  */
 const struct method	*method_lookup(const char *name, const char *channel,
 			    int *known);
+/*
+ * A channel adapter's own methods: the adapter defines
+ * "const struct method foo_methods[] = { ... };" then
+ * "METHOD_TABLE(foo_methods);", declares both here and methods.c lists
+ * { foo_methods, &foo_methods_n } in its tables.
+ */
+#define METHOD_TABLE(array) \
+	const size_t array##_n = sizeof(array) / sizeof((array)[0])
 
 /* Connection set-up (peer.c). */
 /*

@@ -114,24 +114,38 @@ static const struct method methods[] = {
 	  .flags = METHOD_CHANNEL | METHOD_INBOX, .channels = CHANNELS_ALL,
 	  .fn = inbox_read },
 };
+static const size_t nmethods = sizeof(methods) / sizeof(methods[0]);
+
+/*
+ * Each channel adapter keeps its own methods next to its code; the
+ * lookup walks the core table, then theirs.
+ */
+static const struct {
+	const struct method	*m;
+	const size_t		*n;
+} tables[] = {
+	{ methods, &nmethods },
+};
 
 const struct method *
 method_lookup(const char *name, const char *channel, int *known)
 {
 	const struct method	*m;
-	size_t			 i;
+	size_t			 t, i;
 	int			 id = channel != NULL ? channel_lookup(channel) : -1;
 
 	*known = 0;
-	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-		m = &methods[i];
-		if (strcmp(m->name, name) != 0)
-			continue;
-		if (!(m->flags & METHOD_CHANNEL))
-			return m;
-		*known = 1;
-		if (id != -1 && (m->channels & CHANNEL_BIT(id)))
-			return m;
+	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		for (i = 0; i < *tables[t].n; i++) {
+			m = &tables[t].m[i];
+			if (strcmp(m->name, name) != 0)
+				continue;
+			if (!(m->flags & METHOD_CHANNEL))
+				return m;
+			*known = 1;
+			if (id != -1 && (m->channels & CHANNEL_BIT(id)))
+				return m;
+		}
 	}
 	return NULL;
 }

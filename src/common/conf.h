@@ -114,6 +114,7 @@ struct channel {
 	char		 *api_base;	/* discord */
 	uint64_t	  max_output;	/* bytes captured from the tool */
 	uint64_t	  max_attachment;/* bytes per attachment */
+	uint64_t	  poll_ms;	/* polling watchers; 0: adapter's */
 
 	enum outbound_mode outbound_mode;
 	struct strlist	  outbound_allow;

@@ -243,7 +243,7 @@ static const unsigned int channel_bits[CHANNEL_MAX] = {
 enum channel_key {
 	CH_TOOL, CH_DB, CH_TIMEOUT, CH_REGION, CH_ACCOUNT, CH_DAEMON_SOCKET,
 	CH_SEND, CH_TOKEN_FILE, CH_API_BASE, CH_MAX_OUTPUT, CH_MAX_ATTACHMENT,
-	CH_OUTBOUND, CH_INBOUND, CH_LIMITS, CH_NKEYS
+	CH_OUTBOUND, CH_INBOUND, CH_LIMITS, CH_POLL, CH_NKEYS
 };
 static const char *const channel_keys[CH_NKEYS] = {
 	[CH_TOOL] = "tool",
@@ -260,6 +260,7 @@ static const char *const channel_keys[CH_NKEYS] = {
 	[CH_OUTBOUND] = "outbound",
 	[CH_INBOUND] = "inbound",
 	[CH_LIMITS] = "limits",
+	[CH_POLL] = "poll",
 };
 /* Channels where a key applies; 0: every channel. */
 static const unsigned int channel_key_only[CH_NKEYS] = {
@@ -269,6 +270,7 @@ static const unsigned int channel_key_only[CH_NKEYS] = {
 	[CH_SEND] = 1U << CHANNEL_GMAIL,
 	[CH_TOKEN_FILE] = 1U << CHANNEL_DISCORD,
 	[CH_API_BASE] = 1U << CHANNEL_DISCORD,
+	[CH_POLL] = (1U << CHANNEL_GMAIL) | (1U << CHANNEL_DISCORD),
 };
 static const char *const gmail_send_modes[] = {
 	[GMAIL_SEND_DRAFT] = "draft",
@@ -1697,6 +1699,9 @@ channel_key(struct parse *p, void *arg, int key)
 		break;
 	case CH_MAX_OUTPUT:
 		(void)get_size(p, 1 * KIB, 1 * GIB, &ch->max_output);
+		break;
+	case CH_POLL:
+		(void)get_duration(p, 1000, DAY_MS, &ch->poll_ms);
 		break;
 	case CH_MAX_ATTACHMENT:
 		(void)get_size(p, 1 * KIB, 4 * GIB, &ch->max_attachment);

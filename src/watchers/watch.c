@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -140,6 +141,16 @@ watch_line(struct watcher *w, const char *line, size_t len)
 }
 
 static void
+sleep_ms(uint64_t ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	(void)nanosleep(&ts, NULL);	/* a signal cuts it short */
+}
+
+static void
 watch_maintain(struct watcher *w)
 {
 	size_t		removed;
@@ -160,8 +171,42 @@ watch_maintain(struct watcher *w)
 	    w->ad->channel, w->published, w->hidden, w->malformed);
 }
 
-/* One run of a streaming tool; returns when it ends or on a signal. */
-static void
+/* A polling channel's interval (the configuration's, else the adapter's). */
+static uint64_t
+watch_poll_ms(const struct watcher *w)
+{
+	if (w->ad->poll_ms == 0)
+		return 0;
+	return w->ch->poll_ms > 0 ? w->ch->poll_ms : w->ad->poll_ms;
+}
+
+/*
+ * How a run ended, for a polling tool: it must exit 0 within its
+ * timeout for its output to count as complete.  Returns 0 if so.
+ */
+static int
+watch_run_status(struct watcher *w, struct spawn_stream *st,
+    uint64_t started)
+{
+	int	status;
+
+	while (!watch_quit) {
+		if (spawn_stream_exited(st, &status) == 1)
+			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ?
+			    0 : -1;
+		if (util_mono_ms() - started > w->ch->timeout_ms)
+			return -1;
+		sleep_ms(10);
+	}
+	return -1;
+}
+
+/*
+ * One run of the tool; returns when it ends or on a signal.  A
+ * streaming tool runs until it dies; a polling tool prints what is new
+ * and exits.  Returns 0 for a polling run that completed, else -1.
+ */
+static int
 watch_stream(struct watcher *w)
 {
 	struct watch_argv	 a;
@@ -170,7 +215,8 @@ watch_stream(struct watcher *w)
 	struct pollfd		 pfd;
 	char			*line;
 	size_t			 len;
-	int			 r;
+	uint64_t		 started = util_mono_ms();
+	int			 r, rv = -1;
 
 	memset(&a, 0, sizeof(a));
 	if (w->ad->argv(w->ch, w->position, w->have_position, &a) == -1)
@@ -179,10 +225,11 @@ watch_stream(struct watcher *w)
 	if (spawn_stream_start(w->ch->tool, (char *const *)a.v,
 	    spawn_default_env(), &st) == -1) {
 		log_warn("%s: cannot start %s", w->ad->channel, w->ch->tool);
-		return;
+		return -1;
 	}
-	log_info("%s: started %s from position %llu", w->ad->channel,
-	    w->ch->tool, (unsigned long long)w->position);
+	if (watch_poll_ms(w) == 0)
+		log_info("%s: started %s from position %llu", w->ad->channel,
+		    w->ch->tool, (unsigned long long)w->position);
 	linereader_init(&lr, st.out, WATCH_MAX_LINE);
 	while (!watch_quit) {
 		r = linereader_next(&lr, &line, &len);
@@ -190,12 +237,21 @@ watch_stream(struct watcher *w)
 			watch_line(w, line, len);
 			continue;
 		}
-		if (r == LINE_EOF)
+		if (r == LINE_EOF) {
+			if (watch_poll_ms(w) > 0)
+				rv = watch_run_status(w, &st, started);
 			break;
+		}
 		if (r == LINE_TOOLONG) {
 			/* Resynchronising mid-stream is guesswork: restart. */
 			log_warnx("%s: line longer than %d bytes; restarting",
 			    w->ad->channel, WATCH_MAX_LINE);
+			break;
+		}
+		if (watch_poll_ms(w) > 0 &&
+		    util_mono_ms() - started > w->ch->timeout_ms) {
+			log_warnx("%s: %s ran past its timeout; killed",
+			    w->ad->channel, w->ch->tool);
 			break;
 		}
 		pfd.fd = st.out;
@@ -211,6 +267,7 @@ watch_stream(struct watcher *w)
 	}
 	linereader_free(&lr);
 	spawn_stream_stop(&st);
+	return rv;
 }
 
 /*
@@ -236,16 +293,6 @@ watch_lock(const struct config *cfg, const char *channel)
 		fatal("lock %s", path);
 	}
 	/* Held open (and locked) until the process exits. */
-}
-
-static void
-sleep_ms(uint64_t ms)
-{
-	struct timespec	ts;
-
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000;
-	(void)nanosleep(&ts, NULL);	/* a signal cuts it short */
 }
 
 static void __attribute__((__noreturn__))
@@ -335,9 +382,16 @@ watch_main(int argc, char **argv)
 
 	while (!watch_quit) {
 		started = util_mono_ms();
-		watch_stream(&w);
+		r = watch_stream(&w);
 		if (watch_quit)
 			break;
+		if (watch_poll_ms(&w) > 0 && r == 0) {
+			/* A completed poll: the next one on the timer. */
+			backoff = WATCH_BACKOFF_MIN_MS;
+			watch_maintain(&w);
+			sleep_ms(watch_poll_ms(&w));
+			continue;
+		}
 		if (util_mono_ms() - started >= WATCH_HEALTHY_MS)
 			backoff = WATCH_BACKOFF_MIN_MS;
 		log_warnx("%s: tool ended; restarting in %llu ms",

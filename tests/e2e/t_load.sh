@@ -98,10 +98,11 @@ grep -v -x -e 'send 0:sent' -e 'deny 1:recipient not allowed: +14155559999' \
 check "the run lasted the period" test "$took" -ge "$SECONDS_RUN"
 check "it finished within $((SECONDS_RUN + 20))s" \
     test "$took" -le $((SECONDS_RUN + 20))
-# The rate depends on the machine (and sanitizer builds start every
-# process several times slower); each client must have kept going.
+# The rate depends on the machine and on what else it runs (sanitizer
+# builds start every process several times slower); the rates are for
+# bench/.  Here every client must have been served, none starved.
 fewest=$(for f in "$T"/load.*; do grep -c . "$f"; done | sort -n | head -1)
-if [ "${CP_SANITIZERS:-0}" = 1 ]; then least=1; else least=3; fi
+least=1
 check "a sustained load: every client made at least $least requests (fewest $fewest)" \
     test "$fewest" -ge "$least"
 check "handlers served concurrently (up to $most at once)" test "$most" -gt 1

@@ -289,3 +289,220 @@ imsg_status(struct call *c, const struct channel *ch)
 	    "available", 1, "tool", last);
 	return 0;
 }
+
+/*
+ * typing and read: signals to a recipient, so the recipient goes
+ * through outbound policy like a send (one denied or needing approval
+ * is refused: a typing indicator is not worth holding for the owner),
+ * and the call is audited with it.  Neither carries content, so the
+ * content rules and rate limits of sends do not apply.
+ */
+static const struct rpc_param typing_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "to", RPC_T_STRING, 0 },
+	{ "chat_id", RPC_T_INTEGER, 0 },
+	{ "chat_identifier", RPC_T_STRING, 0 },
+	{ "chat_guid", RPC_T_STRING, 0 },
+	{ "typing", RPC_T_BOOLEAN, 0 },
+	{ "service", RPC_T_STRING, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param read_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "to", RPC_T_STRING, 0 },
+	{ "chat_id", RPC_T_INTEGER, 0 },
+	{ "chat_identifier", RPC_T_STRING, 0 },
+	{ "chat_guid", RPC_T_STRING, 0 },
+	{ NULL, 0, 0 }
+};
+
+/* The one target of typing or read, normalised and allowed. */
+struct imsg_target {
+	const char	*option;	/* --to, --chat-id, ... */
+	const char	*value;		/* what follows it on the argv */
+	char		 idbuf[32];
+	char		 rcpt[ADDR_MAX];	/* normalised, for policy */
+};
+
+static int
+imsg_target(struct call *c, const struct channel *ch, struct imsg_target *t)
+{
+	struct verdict	 v;
+	enum addr_kind	 kind;
+	json_t		*chat_id;
+	const char	*to, *cident, *cguid, *cause = NULL;
+	char		 chatbuf[ADDR_MAX];
+
+	memset(t, 0, sizeof(*t));
+	to = json_string_value(json_object_get(c->params, "to"));
+	cident = json_string_value(json_object_get(c->params,
+	    "chat_identifier"));
+	cguid = json_string_value(json_object_get(c->params, "chat_guid"));
+	chat_id = json_object_get(c->params, "chat_id");
+	if ((to != NULL) + (cident != NULL) + (cguid != NULL) +
+	    (chat_id != NULL) != 1)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "params: exactly one of to, chat_id, chat_identifier, "
+		    "chat_guid is required");
+	if (check_argument(c, "to", to) ||
+	    check_argument(c, "chat_identifier", cident) ||
+	    check_argument(c, "chat_guid", cguid))
+		return -1;
+	if (to != NULL) {
+		if (send_resolve(c, ch, "to", to, t->rcpt, sizeof(t->rcpt),
+		    &kind) == -1)
+			return -1;
+		if (kind == ADDR_CHAT || kind == ADDR_GROUP)
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param to: use chat_id for chats");
+		t->option = "--to";
+		t->value = t->rcpt;
+	} else {
+		if (chat_id != NULL) {
+			if (json_integer_value(chat_id) < 1)
+				return call_error(c, RPC_INVALID_PARAMS, NULL,
+				    "param chat_id: must be positive");
+			(void)snprintf(t->idbuf, sizeof(t->idbuf), "%lld",
+			    (long long)json_integer_value(chat_id));
+			t->option = "--chat-id";
+			t->value = t->idbuf;
+		} else if (cident != NULL) {
+			t->option = "--chat-identifier";
+			t->value = cident;
+		} else {
+			t->option = "--chat-guid";
+			t->value = cguid;
+		}
+		(void)snprintf(chatbuf, sizeof(chatbuf), "chat:%s", t->value);
+		if (addr_normalize(chatbuf, ch->region, t->rcpt,
+		    sizeof(t->rcpt), &kind, &cause) == -1) {
+			c->rule = "address";
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param chat: invalid chat id (%s)",
+			    cause != NULL ? cause : "invalid");
+		}
+	}
+	(void)strlcpy(c->recipient, t->rcpt, sizeof(c->recipient));
+	policy_outbound(c->s->cfg, ch, t->rcpt, &v);
+	if (v.kind != VERDICT_ALLOW) {
+		c->rule = v.rule;
+		return call_error(c, CP_ERR_RECIPIENT_DENIED,
+		    json_pack("{s:s,s:s}", "recipient", t->rcpt, "rule",
+		    v.rule != NULL ? v.rule : ""),
+		    "recipient not allowed: %s (%s)", t->rcpt,
+		    v.kind == VERDICT_HOLD ? "needs approval, which only "
+		    "sends can wait for" : v.reason);
+	}
+	c->rule = v.rule;
+	return 0;
+}
+
+/* The last JSON line of a run; the call's error when there is none. */
+static json_t *
+last_object(struct call *c, const struct tool_argv *a,
+    const struct channel *ch)
+{
+	struct spawn_result	 res;
+	json_t			*last = NULL;
+
+	if (tool_run(c, ch, a, &res) == -1)
+		return NULL;
+	tool_json_lines(res.out, res.outlen, keep_last, &last);
+	spawn_result_free(&res);
+	if (last == NULL) {
+		c->outcome = "failed";
+		(void)call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:s}",
+		    "exit_status", 0, "stderr", "unexpected output"),
+		    "%s: unexpected tool output", c->channel);
+	}
+	return last;
+}
+
+static int
+imsg_typing(struct call *c, const struct channel *ch)
+{
+	struct imsg_target	 t;
+	struct tool_argv	 a;
+	json_t			*last, *typing;
+	const char		*service, *status;
+	int			 on;
+
+	typing = json_object_get(c->params, "typing");
+	on = typing == NULL || json_is_true(typing);
+	service = json_string_value(json_object_get(c->params, "service"));
+	if (service != NULL && strcmp(service, "imessage") != 0 &&
+	    strcmp(service, "sms") != 0 && strcmp(service, "auto") != 0)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param service: expected imessage, sms or auto");
+	if (imsg_target(c, ch, &t) == -1)
+		return -1;
+	argv_start(&a, ch, "typing");
+	tool_argv_add(&a, t.option);
+	tool_argv_add(&a, t.value);
+	if (service != NULL) {
+		tool_argv_add(&a, "--service");
+		tool_argv_add(&a, service);
+	}
+	if (!on) {
+		tool_argv_add(&a, "--stop");
+		tool_argv_add(&a, "true");
+	}
+	if ((last = last_object(c, &a, ch)) == NULL)
+		return -1;
+	status = json_string_value(json_object_get(last, "status"));
+	if (status == NULL || strcmp(status, on ? "started" : "stopped") != 0) {
+		json_decref(last);
+		c->outcome = "failed";
+		return call_error(c, CP_ERR_TOOL_FAILED,
+		    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
+		    "unexpected output"), "%s: unexpected tool output",
+		    c->channel);
+	}
+	json_decref(last);
+	c->outcome = on ? "typing" : "typing stopped";
+	c->result = json_pack("{s:b,s:s,s:s,s:b}", "ok", 1, "channel",
+	    c->channel, "recipient", c->recipient, "typing", on);
+	return 0;
+}
+
+static int
+imsg_read(struct call *c, const struct channel *ch)
+{
+	struct imsg_target	 t;
+	struct tool_argv	 a;
+	json_t			*last;
+
+	if (json_object_get(c->params, "chat_id") != NULL)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param chat_id: read takes to, chat_identifier or "
+		    "chat_guid (the real read names a handle)");
+	if (imsg_target(c, ch, &t) == -1)
+		return -1;
+	argv_start(&a, ch, "read");
+	tool_argv_add(&a, "--handle");
+	tool_argv_add(&a, t.value);
+	if ((last = last_object(c, &a, ch)) == NULL)
+		return -1;
+	if (!json_is_true(json_object_get(last, "success"))) {
+		json_decref(last);
+		c->outcome = "failed";
+		return call_error(c, CP_ERR_TOOL_FAILED,
+		    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
+		    "unexpected output"), "%s: unexpected tool output",
+		    c->channel);
+	}
+	json_decref(last);
+	c->outcome = "read";
+	c->result = json_pack("{s:b,s:s,s:s}", "ok", 1, "channel",
+	    c->channel, "recipient", c->recipient);
+	return 0;
+}
+
+const struct method imsg_methods[] = {
+	{ .name = "typing", .params = typing_params, .flags = METHOD_CHANNEL,
+	  .channels = CHANNEL_BIT(CHANNEL_IMSG), .fn = imsg_typing },
+	{ .name = "read", .params = read_params, .flags = METHOD_CHANNEL,
+	  .channels = CHANNEL_BIT(CHANNEL_IMSG), .fn = imsg_read },
+};
+METHOD_TABLE(imsg_methods);

@@ -51,6 +51,10 @@ enum opt_id {
 	OPT_END,
 	OPT_DEBOUNCE,
 	OPT_SINCE_ROWID,
+	OPT_STOP,
+	OPT_DURATION,
+	OPT_HANDLE,
+	OPT_MESSAGE_GUID,
 	FLAG_ATTACHMENTS,
 	FLAG_REACTIONS,
 	FLAG_VERBOSE,
@@ -86,6 +90,10 @@ static const struct opt_def opt_defs[] = {
 	[OPT_END] =		{ KIND_VALUE, { "end" } },
 	[OPT_DEBOUNCE] =	{ KIND_VALUE, { "debounce" } },
 	[OPT_SINCE_ROWID] =	{ KIND_VALUE, { "since-rowid" } },
+	[OPT_STOP] =		{ KIND_VALUE, { "stop" } },
+	[OPT_DURATION] =	{ KIND_VALUE, { "duration" } },
+	[OPT_HANDLE] =		{ KIND_VALUE, { "handle" } },
+	[OPT_MESSAGE_GUID] =	{ KIND_VALUE, { "message-guid" } },
 	[FLAG_ATTACHMENTS] =	{ KIND_FLAG, { "attachments" } },
 	[FLAG_REACTIONS] =	{ KIND_FLAG, { "reactions" } },
 	[FLAG_VERBOSE] =	{ KIND_FLAG, { "v", "verbose" } },
@@ -171,6 +179,64 @@ static const struct cmd_opt status_opts[] = {
 	{ OPT_NONE, NULL }
 };
 
+static const struct cmd_opt typing_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_TO, "phone number or email" },
+	{ OPT_CHAT_ID, "chat rowid" },
+	{ OPT_CHAT_IDENTIFIER,
+	    "chat identifier (e.g. iMessage;-;+14155551212)" },
+	{ OPT_CHAT_GUID, "chat guid" },
+	{ OPT_DURATION,
+	    "how long to show typing (e.g. 5s, 3000ms); omit for start-only" },
+	{ OPT_STOP, "stop typing indicator instead of starting" },
+	{ OPT_SERVICE, "service to use: imessage|sms|auto" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const struct cmd_opt read_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_HANDLE, "Phone number, email, or chat identifier" },
+	{ OPT_MESSAGE_GUID,
+	    "Specific message GUID to mark as read (optional)" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const struct cmd_opt rpc_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const char *const typing_examples[] = {
+	"imsg typing --to +14155551212",
+	"imsg typing --to +14155551212 --duration 5s",
+	"imsg typing --to +14155551212 --stop true",
+	"imsg typing --chat-identifier \"iMessage;-;+14155551212\"",
+	NULL
+};
+
+static const char *const read_examples[] = {
+	"imsg read --handle +14155551234",
+	"imsg read --handle john@example.com",
+	"imsg read --handle chat123456789",
+	"imsg read --handle +14155551234 --message-guid ABC123-456-789",
+	NULL
+};
+
+static const char *const rpc_examples[] = {
+	"imsg rpc",
+	"imsg rpc --db ~/Library/Messages/chat.db",
+	NULL
+};
+
 static const char *const chats_examples[] = {
 	"imsg chats --limit 5",
 	"imsg chats --limit 5 --json",
@@ -228,9 +294,15 @@ static const struct imsg_command commands[] = {
 	{ "react", SHIM_IMSG_NONE,
 	    "Send a tapback reaction to the most recent message", NULL, NULL,
 	    NULL },
-	{ "read", SHIM_IMSG_NONE, "Mark messages as read", NULL, NULL, NULL },
-	{ "typing", SHIM_IMSG_NONE, "Send typing indicator to a chat", NULL,
-	    NULL, NULL },
+	{ "read", SHIM_IMSG_READ, "Mark messages as read and send read receipts",
+	    "Mark all messages in a conversation as read. This clears the "
+	    "unread\n"
+	    "badge and sends read receipts to the sender if enabled in your\n"
+	    "Messages settings.\n\n"
+	    "Note: Requires advanced permissions (SIP disabled) for full "
+	    "functionality.", read_opts, read_examples },
+	{ "typing", SHIM_IMSG_TYPING, "Send typing indicator to a chat", NULL,
+	    typing_opts, typing_examples },
 	{ "status", SHIM_IMSG_STATUS,
 	    "Check availability of imsg advanced features",
 	    "Display the current status of imsg features and permissions.\n"
@@ -238,8 +310,8 @@ static const struct imsg_command commands[] = {
 	    "receipts) are\n"
 	    "available and provides setup instructions if needed.",
 	    status_opts, status_examples },
-	{ "rpc", SHIM_IMSG_NONE, "Run JSON-RPC over stdin/stdout", NULL, NULL,
-	    NULL },
+	{ "rpc", SHIM_IMSG_RPC, "Run JSON-RPC over stdin/stdout", NULL,
+	    rpc_opts, rpc_examples },
 	{ "search", SHIM_IMSG_NONE, "Search messages", NULL, NULL, NULL },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -267,6 +339,11 @@ static int	 watch_decode(const char *, size_t, json_int_t, json_t **,
 		    char *, size_t);
 static int	 run_watch(const struct shim_imsg_args *, json_t *,
 		    const char *, const char *, int, FILE *, int *);
+static int	 print_status_result(FILE *, json_t *, int);
+static int	 print_typing_done(FILE *, const struct shim_imsg_args *);
+static int	 print_read_result(FILE *, const struct shim_imsg_args *);
+static int	 typing_wait_stop(const struct shim_imsg_args *, json_t *,
+		    const char *, int, FILE *);
 
 static const struct imsg_command *
 find_command(const char *name)
@@ -391,6 +468,18 @@ set_value(struct shim_imsg_args *args, enum opt_id id, const char *value)
 		args->since_rowid_str = value;
 		args->has_since_rowid =
 		    shim_imsg_parse_int(value, &args->since_rowid) == 0;
+		break;
+	case OPT_STOP:
+		args->stop = value;
+		break;
+	case OPT_DURATION:
+		args->duration = value;
+		break;
+	case OPT_HANDLE:
+		args->handle = value;
+		break;
+	case OPT_MESSAGE_GUID:
+		args->message_guid = value;
 		break;
 	case FLAG_ATTACHMENTS:
 		args->attachments = 1;
@@ -815,6 +904,55 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 		break;
 	case SHIM_IMSG_STATUS:
 		break;
+	case SHIM_IMSG_TYPING:
+		has_target = a->has_chat_id || nonempty(a->chat_identifier) ||
+		    nonempty(a->chat_guid);
+		if (a->stop != NULL && strcmp(a->stop, "true") != 0 &&
+		    strcmp(a->stop, "false") != 0) {
+			(void)snprintf(msg, msglen,
+			    "Invalid value for option: --stop");
+			return NULL;
+		}
+		if (has_target && nonempty(a->to)) {
+			(void)snprintf(msg, msglen,
+			    "Invalid value for option: --to");
+			return NULL;
+		}
+		if (!has_target && !nonempty(a->to)) {
+			(void)snprintf(msg, msglen,
+			    "Missing required option: --to");
+			return NULL;
+		}
+		if (!has_target && a->service != NULL &&
+		    strcmp(a->service, "auto") != 0 &&
+		    strcmp(a->service, "imessage") != 0 &&
+		    strcmp(a->service, "sms") != 0) {
+			swift_quote(a->service, quoted, sizeof(quoted));
+			(void)snprintf(msg, msglen, "invalidService(%s)",
+			    quoted);
+			return NULL;
+		}
+		if ((a->stop == NULL || strcmp(a->stop, "true") != 0) &&
+		    nonempty(a->duration) &&
+		    (shim_imsg_parse_duration(a->duration, &debounce_ms) ==
+		    -1 || debounce_ms <= 0)) {
+			(void)snprintf(quoted, sizeof(quoted), "Invalid "
+			    "duration: %s. Use e.g. 5s, 3000ms, 1m, or 1h",
+			    a->duration);
+			swift_quote(quoted, msg, msglen);
+			(void)snprintf(quoted, sizeof(quoted),
+			    "typingIndicatorFailed(%s)", msg);
+			(void)strlcpy(msg, quoted, msglen);
+			return NULL;
+		}
+		break;
+	case SHIM_IMSG_READ:
+		if (a->handle == NULL) {
+			(void)snprintf(msg, msglen,
+			    "invalidArgument(\"--handle is required\")");
+			return NULL;
+		}
+		break;
 	case SHIM_IMSG_WATCH:
 		if (shim_imsg_parse_duration(a->debounce != NULL ?
 		    a->debounce : DEBOUNCE_DEFAULT, &debounce_ms) == -1) {
@@ -880,6 +1018,32 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 		break;
 	case SHIM_IMSG_STATUS:
 		*method = "status";
+		break;
+	case SHIM_IMSG_TYPING:
+		*method = "typing";
+		if (nonempty(a->to))
+			rc |= set_string(p, "to", a->to);
+		else if (a->has_chat_id)
+			rc |= json_object_set_new(p, "chat_id",
+			    json_integer(a->chat_id));
+		else if (nonempty(a->chat_identifier))
+			rc |= set_string(p, "chat_identifier",
+			    a->chat_identifier);
+		else
+			rc |= set_string(p, "chat_guid", a->chat_guid);
+		rc |= json_object_set_new(p, "typing", json_boolean(
+		    a->stop == NULL || strcmp(a->stop, "true") != 0));
+		if (a->service != NULL)
+			rc |= set_string(p, "service", a->service);
+		break;
+	case SHIM_IMSG_READ:
+		*method = "read";
+		/* A handle is an address, or a chat's identifier. */
+		if (strchr(a->handle, ';') != NULL ||
+		    strncmp(a->handle, "chat", 4) == 0)
+			rc |= set_string(p, "chat_identifier", a->handle);
+		else
+			rc |= set_string(p, "to", a->handle);
 		break;
 	default:
 		break;
@@ -1259,11 +1423,109 @@ shim_imsg_print_result(FILE *out, const struct shim_imsg_args *args,
 		    args->json ? "{\"status\":\"sent\"}" : "sent");
 		return 0;
 	case SHIM_IMSG_STATUS:
-		return shim_imsg_print_status(out,
-		    json_object_get(result, "tool"), args->json);
+		return print_status_result(out, json_object_get(result, "tool"),
+		    args->json);
+	case SHIM_IMSG_TYPING:
+		if (args->stop != NULL && strcmp(args->stop, "true") == 0)
+			(void)fprintf(out, "%s\n", args->json ?
+			    "{\"status\":\"stopped\"}" :
+			    "typing indicator stopped");
+		else if (nonempty(args->duration))
+			return print_typing_done(out, args);
+		else
+			(void)fprintf(out, "%s\n", args->json ?
+			    "{\"status\":\"started\"}" :
+			    "typing indicator started");
+		return 0;
+	case SHIM_IMSG_READ:
+		return print_read_result(out, args);
 	default:
 		return -1;
 	}
+}
+
+/*
+ * status through the shim: the tool's report, except that rpc_methods
+ * lists what this shim's imsg rpc answers (what a client may call).
+ */
+static int
+print_status_result(FILE *out, json_t *tool, int json)
+{
+	json_t	*copy, *list;
+	size_t	 i;
+	int	 rc;
+
+	if (!json_is_object(tool))
+		return -1;
+	if ((copy = json_copy(tool)) == NULL || (list = json_array()) == NULL) {
+		json_decref(copy);
+		return -1;
+	}
+	for (i = 0; shim_imsg_rpc_methods[i] != NULL; i++)
+		(void)json_array_append_new(list,
+		    json_string(shim_imsg_rpc_methods[i]));
+	(void)json_object_set_new(copy, "rpc_methods", list);
+	rc = shim_imsg_print_status(out, copy, json);
+	json_decref(copy);
+	return rc;
+}
+
+/* typing --duration: {"status":"completed","duration_s":"5.0"}. */
+static int
+print_typing_done(FILE *out, const struct shim_imsg_args *args)
+{
+	double	ms;
+	char	secs[64];
+
+	if (shim_imsg_parse_duration(args->duration, &ms) == -1)
+		return -1;
+	/* Swift's description of a Double: 5.0, 0.25. */
+	(void)snprintf(secs, sizeof(secs), "%.15g", ms / 1000);
+	if (strpbrk(secs, ".e") == NULL)
+		(void)strlcat(secs, ".0", sizeof(secs));
+	if (args->json)
+		(void)fprintf(out, "{\"status\":\"completed\","
+		    "\"duration_s\":\"%s\"}\n", secs);
+	else
+		(void)fprintf(out, "typing indicator shown for %s\n",
+		    args->duration);
+	return 0;
+}
+
+/* read: the real command's report, with the time it was done. */
+static int
+print_read_result(FILE *out, const struct shim_imsg_args *args)
+{
+	json_t		*o;
+	char		 when[32];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+
+	if (!args->json) {
+		(void)fprintf(out, "\xe2\x9c\x93 Marked messages as read for %s\n",
+		    args->handle);
+		if (args->message_guid != NULL)
+			(void)fprintf(out, "  (Entire conversation marked, "
+			    "not just specific message)\n");
+		return 0;
+	}
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return -1;
+	if ((o = json_object()) == NULL)
+		return -1;
+	if (json_object_set_new(o, "success", json_true()) == -1 ||
+	    set_string(o, "handle", args->handle) == -1 ||
+	    json_object_set_new(o, "marked_as_read", json_true()) == -1 ||
+	    json_object_set_new(o, "timestamp", json_string(when)) == -1 ||
+	    (args->message_guid != NULL &&
+	    set_string(o, "message_guid", args->message_guid) == -1)) {
+		json_decref(o);
+		return -1;
+	}
+	print_json_line(out, o);
+	json_decref(o);
+	return 0;
 }
 
 /*
@@ -1555,6 +1817,45 @@ out:
 	return rc;
 }
 
+/*
+ * typing --duration: the indicator was started; wait, then stop it, as
+ * the real command does.  Returns 0, or -1 with the error printed.
+ */
+static int
+typing_wait_stop(const struct shim_imsg_args *args, json_t *params,
+    const char *socket_path, int timeout_ms, FILE *out)
+{
+	struct shim_reply	 reply;
+	struct timespec		 ts;
+	double			 ms;
+	char			 err[SHIM_ERR_MAX], text[SHIM_ERR_MAX];
+
+	if (shim_imsg_parse_duration(args->duration, &ms) == -1)
+		return -1;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000) * 1000000);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+	if (json_object_set_new(params, "typing", json_false()) == -1) {
+		(void)fprintf(out, "imsg: out of memory\n");
+		return -1;
+	}
+	if (shim_call(socket_path, "typing", params, -1, timeout_ms,
+	    SHIM_MAX_ANSWER, &reply, err, sizeof(err)) != SHIM_OK) {
+		(void)fprintf(out, "imsg: %s\n", err);
+		return -1;
+	}
+	if (reply.is_error) {
+		shim_error_text(reply.code, reply.message, reply.data, text,
+		    sizeof(text));
+		(void)fprintf(out, "%s\n", text);
+		shim_reply_free(&reply);
+		return -1;
+	}
+	shim_reply_free(&reply);
+	return 0;
+}
+
 static const char *
 basename_of(const char *path)
 {
@@ -1608,6 +1909,13 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 		break;
 	}
 
+	if (args.cmd == SHIM_IMSG_RPC) {
+		if (fflush(out) == EOF || fileno(out) == -1)
+			goto done;
+		rc = shim_imsg_rpc(STDIN_FILENO, fileno(out), socket_path,
+		    timeout_ms, args.verbose);
+		goto done;
+	}
 	if ((params = shim_imsg_build_request(&args, &method, msg,
 	    sizeof(msg))) == NULL) {
 		(void)fprintf(out, "%s\n", msg);
@@ -1644,6 +1952,14 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 	if (args.verbose)
 		(void)fprintf(stderr, "imsg: answered in %llu ms\n",
 		    (unsigned long long)(util_mono_ms() - t0));
+	if (!reply.is_error && args.cmd == SHIM_IMSG_TYPING &&
+	    nonempty(args.duration) &&
+	    (args.stop == NULL || strcmp(args.stop, "true") != 0) &&
+	    typing_wait_stop(&args, params, socket_path, timeout_ms, out) ==
+	    -1) {
+		shim_reply_free(&reply);
+		goto done;
+	}
 	if (reply.is_error) {
 		shim_error_text(reply.code, reply.message, reply.data, text,
 		    sizeof(text));

@@ -174,7 +174,10 @@ enum shim_imsg_cmd {
 	SHIM_IMSG_HISTORY,
 	SHIM_IMSG_SEND,
 	SHIM_IMSG_STATUS,
-	SHIM_IMSG_WATCH
+	SHIM_IMSG_WATCH,
+	SHIM_IMSG_TYPING,
+	SHIM_IMSG_READ,
+	SHIM_IMSG_RPC
 };
 
 enum shim_imsg_action {
@@ -230,6 +233,11 @@ struct shim_imsg_args {
 	int64_t			 since_rowid;
 	const char		*debounce;
 	int			 reactions;
+	/* typing, read */
+	const char		*stop;		/* raw --stop: "true"/"false" */
+	const char		*duration;
+	const char		*handle;
+	const char		*message_guid;
 	/* SHIM_IMSG_HELP: the command whose help to print, or NULL */
 	const char		*help_cmd;
 };
@@ -317,6 +325,23 @@ int		 shim_imsg_print_result(FILE *, const struct shim_imsg_args *,
  */
 int		 shim_imsg_run(int argc, char **argv, const char *socket_path,
 		    int timeout_ms, FILE *out);
+
+/*
+ * imsg rpc: JSON-RPC 2.0 on in_fd/out_fd, one object per line, as the
+ * real `imsg rpc` speaks it (doc/imsg-shim.md), each request a gateway
+ * call of its own and each watch.subscribe an inbox subscription, many
+ * in flight at once; answers and notifications are written whole, one
+ * write(2) per line.  Returns 0 when in_fd reaches its end and every
+ * pending answer is written, 1 when the output fails.
+ */
+int		 shim_imsg_rpc(int in_fd, int out_fd, const char *socket_path,
+		    int timeout_ms, int verbose);
+
+/*
+ * The JSON-RPC methods imsg rpc answers, NULL-terminated, in the order
+ * status --json lists them under rpc_methods.
+ */
+extern const char *const shim_imsg_rpc_methods[];
 
 /* main() of the installed imsg shim. */
 int		 shim_imsg_main(int argc, char **argv);

@@ -1,0 +1,136 @@
+#!/bin/sh
+# imsg rpc as OpenClaw drives it, through the real handler and watcher:
+# a client written from TOOLS.md (tests/clients/imsg_rpc_client.py)
+# probes, subscribes, receives what the watcher publishes, sends to an
+# allowed and a refused recipient, keeps many requests in flight and
+# closes stdin.  Then the CLI commands added with it (typing, read,
+# status --json) in text and JSON, field by field.
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "# SKIP: python3 not installed"
+	exit 77
+fi
+
+setup
+default_config allowlist
+start_gateway
+
+: >"$T/sim/inbound.jsonl"
+chown "$GW_USER" "$T/sim/inbound.jsonl"
+chmod 666 "$T/sim/inbound.jsonl"
+(exec setpriv --reuid="$GW_USER" --regid="$GW_USER" --init-groups \
+    "$T/bin/carapace-watch" -c "$CONF" imsg 2>>"$T/watch.log") &
+WATCH_PID=$!
+sleep 0.5
+
+# An attachment the agent may read.
+head -c 3000 /dev/urandom >"$T/home/pic.jpg"
+chmod 644 "$T/home/pic.jpg"
+chmod 755 "$T/home"
+
+# The client's verdicts become this test's.
+python3 "$top_srcdir/tests/clients/imsg_rpc_client.py" "$T/sim" \
+    "$T/home/pic.jpg" -- setpriv --reuid="$AGENT_USER" \
+    --regid="$AGENT_USER" --init-groups env -i PATH=/usr/bin:/bin \
+    HOME="$T/home" ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
+    UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" CARAPACE_SOCKET="$SOCK" \
+    "$T/bin/imsg" >"$T/client.out" 2>"$T/client.err"
+client_rc=$?
+while IFS= read -r line; do
+	case $line in
+	PASS\ *) ok "rpc: ${line#PASS }" ;;
+	FAIL\ *) not_ok "rpc: ${line#FAIL }" ;;
+	esac
+done <"$T/client.out"
+expect_eq "rpc client ran to the end" 0 "$client_rc"
+[ -s "$T/client.err" ] && head -c 2000 "$T/client.err"
+
+kill "$WATCH_PID" 2>/dev/null
+wait "$WATCH_PID" 2>/dev/null
+
+# Every rpc request was audited with its method and recipient.
+audit=$(ctl audit show)
+expect_match "typing audited with its recipient" \
+    '"method":"typing".*"recipient":"\+14155550100"' "$audit"
+expect_match "refused typing audited as denied" \
+    '"decision":"deny".*"method":"typing".*"recipient":"\+14155559999"' \
+    "$audit"
+expect_match "read audited" '"method":"read".*"recipient":"\+14155550100"' \
+    "$audit"
+
+# ---- CLI: typing, read, status, rpc --help (text and JSON) ----------
+signals() { find "$T/sim/signals" -type f ! -name '.*' | wc -l | tr -d ' '; }
+n0=$(signals)
+out=$(agent "$T/bin/imsg" typing --to mom --json); rc=$?
+expect_eq "typing --json" '{"status":"started"}' "$out"
+expect_eq "typing exit 0" 0 "$rc"
+out=$(agent "$T/bin/imsg" typing --to mom)
+expect_eq "typing text" "typing indicator started" "$out"
+out=$(agent "$T/bin/imsg" typing --to mom --stop true --json)
+expect_eq "typing --stop true --json" '{"status":"stopped"}' "$out"
+out=$(agent "$T/bin/imsg" typing --to mom --stop true)
+expect_eq "typing --stop true text" "typing indicator stopped" "$out"
+out=$(agent "$T/bin/imsg" typing --chat-id 3 --duration 10ms --json)
+expect_eq "typing --duration --json" \
+    '{"status":"completed","duration_s":"0.01"}' "$out"
+out=$(agent "$T/bin/imsg" typing --chat-id 3 --duration 10ms)
+expect_eq "typing --duration text" "typing indicator shown for 10ms" "$out"
+expect_eq "each typing call reached the tool (duration: start and stop)" \
+    $((n0 + 8)) "$(signals)"
+last=$(ls "$T/sim/signals" | sort | tail -1)
+expect_match "the tool got --stop true for the end of a duration" \
+    '"--chat-id","3","--stop","true"' "$(cat "$T/sim/signals/$last")"
+out=$(agent "$T/bin/imsg" typing --to +14155559999 --json); rc=$?
+expect_eq "typing to a refused recipient: the gateway's line" \
+    "recipient not allowed: +14155559999" "$out"
+expect_eq "typing refused: exit 1" 1 "$rc"
+out=$(agent "$T/bin/imsg" typing --to mom --chat-id 1); rc=$?
+expect_eq "typing --to with --chat-id" "Invalid value for option: --to" "$out"
+expect_eq "typing usage error: exit 1" 1 "$rc"
+out=$(agent "$T/bin/imsg" typing --to mom --stop maybe)
+expect_eq "typing --stop maybe" "Invalid value for option: --stop" "$out"
+expect_eq "refused and invalid typing reached nothing" $((n0 + 8)) \
+    "$(signals)"
+
+out=$(agent "$T/bin/imsg" read --handle +14155550100 --json); rc=$?
+expect_eq "read exit 0" 0 "$rc"
+printf '%s\n' "$out" | python3 -c '
+import json, sys
+o = json.loads(sys.stdin.read())
+t = o.get("timestamp", "")
+assert list(o) == ["success", "handle", "marked_as_read", "timestamp"], o
+assert o["success"] is True and o["marked_as_read"] is True, o
+assert o["handle"] == "+14155550100", o
+assert isinstance(t, str) and len(t) == 20 and t[10] == "T" and t[-1] == "Z", o
+' && ok "read --json fields and types" || not_ok "read --json: $out"
+out=$(agent "$T/bin/imsg" read --handle +14155550100)
+expect_eq "read text" "✓ Marked messages as read for +14155550100" "$out"
+out=$(agent "$T/bin/imsg" read --handle +14155559999); rc=$?
+expect_eq "read refused" "recipient not allowed: +14155559999" "$out"
+expect_eq "read refused: exit 1" 1 "$rc"
+out=$(agent "$T/bin/imsg" read --json); rc=$?
+expect_eq "read without --handle" \
+    'invalidArgument("--handle is required")' "$out"
+expect_eq "read usage error: exit 1" 1 "$rc"
+
+out=$(agent "$T/bin/imsg" status --json); rc=$?
+expect_eq "status --json exit 0" 0 "$rc"
+expect_match "status --json lists the shim's rpc methods" \
+    '"rpc_methods":\["chats.list","messages.history","watch.subscribe","watch.unsubscribe","send","typing","read"\]' \
+    "$out"
+out=$(agent "$T/bin/imsg" rpc --help); rc=$?
+expect_eq "rpc --help exit 0" 0 "$rc"
+expect_match "rpc --help" '^imsg rpc' "$out"
+
+# Straight to the gateway: an agent may not signal a stranger either way.
+out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"typing","params":{"channel":"imsg","chat_id":4}}' | raw)
+expect_match "gateway typing to a chat not allowed: -32002" \
+    '"code":-32002' "$out"
+out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"read","params":{"channel":"imsg","to":"-x"}}' | raw)
+expect_match "gateway read refuses an option-like value" \
+    "must not start with '-'" "$out"
+out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"typing","params":{"channel":"imsg","to":"mom","text":"x"}}' | raw)
+expect_match "gateway typing refuses unknown params" '"code":-32602' "$out"
+
+finish

@@ -205,6 +205,9 @@ test_parse_help_version(void **state)
 	/* Commands the gateway lacks, and unknown words: the root help. */
 	assert_int_equal(parse(0, &a, msg, "rpc", "--help", NULL),
 	    SHIM_IMSG_HELP);
+	assert_string_equal(a.help_cmd, "rpc");
+	assert_int_equal(parse(0, &a, msg, "group", "--help", NULL),
+	    SHIM_IMSG_HELP);
 	assert_null(a.help_cmd);
 	assert_int_equal(parse(0, &a, msg, "bogus", "--help", NULL),
 	    SHIM_IMSG_HELP);
@@ -221,8 +224,7 @@ test_parse_commands(void **state)
 {
 	struct shim_imsg_args	 a;
 	char			 msg[SHIM_IMSG_MSG_MAX];
-	const char		*later[] = { "rpc", "group", "react",
-				    "typing", "read", "search" };
+	const char		*later[] = { "group", "react", "search" };
 	size_t			 i;
 
 	(void)state;
@@ -1357,9 +1359,9 @@ test_gateway_unreachable(void **state)
 	free(out);
 
 	/* Local errors and commands for later never need the gateway. */
-	assert_int_equal(run_shim(&gw, 10000, &out, "rpc", NULL), 1);
+	assert_int_equal(run_shim(&gw, 10000, &out, "group", NULL), 1);
 	assert_string_equal(out,
-	    "imsg: rpc is not available through this gateway yet\n");
+	    "imsg: group is not available through this gateway yet\n");
 	free(out);
 	assert_int_equal(run_shim(&gw, 10000, &out, "watch", "--debounce",
 	    "soon", NULL), 1);
@@ -2224,6 +2226,192 @@ test_open_attachment(void **state)
 	(void)close(fd);
 }
 
+/*
+ * imsg rpc with the given input lines (stdin then closed) against gw:
+ * returns the exit status, *out what it wrote.
+ */
+static int
+run_rpc(struct gateway *gw, const char *input, char **out)
+{
+	char	 path[] = "/tmp/test_shim_rpc.XXXXXX", *buf;
+	int	 p[2], ofd, rc;
+	off_t	 size;
+
+	assert_int_equal(pipe(p), 0);
+	assert_true(strlen(input) < 60000);	/* fits in the pipe */
+	assert_int_equal(write(p[1], input, strlen(input)),
+	    (ssize_t)strlen(input));
+	(void)close(p[1]);
+	assert_int_not_equal(ofd = mkstemp(path), -1);
+	(void)unlink(path);
+	rc = shim_imsg_rpc(p[0], ofd, gw->path, 5000, 0);
+	(void)close(p[0]);
+	assert_true((size = lseek(ofd, 0, SEEK_END)) >= 0);
+	buf = calloc(1, (size_t)size + 1);
+	assert_non_null(buf);
+	assert_int_equal(pread(ofd, buf, (size_t)size, 0), (ssize_t)size);
+	(void)close(ofd);
+	*out = buf;
+	return rc;
+}
+
+/* One rpc request, one gateway answer: what each side saw. */
+static void
+expect_rpc(const char *input, const char *gw_answer, const char *want_req,
+    const char *want_out)
+{
+	struct gateway	 gw;
+	char		*out, *req;
+
+	gateway_start(&gw, GW_ANSWER, gw_answer);
+	assert_int_equal(run_rpc(&gw, input, &out), 0);
+	req = gateway_stop(&gw, NULL);
+	if (want_req == NULL)
+		assert_null(req);
+	else {
+		assert_non_null(req);
+		assert_string_equal(req, want_req);
+	}
+	assert_string_equal(out, want_out);
+	free(req);
+	free(out);
+}
+
+static void
+test_rpc_requests(void **state)
+{
+	(void)state;
+	/* Requests become gateway calls; results take the real shapes. */
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"send\","
+	    "\"params\":{\"to\":\"+14155550100\",\"text\":\"hi\","
+	    "\"region\":\"GB\",\"service\":\"sms\"}}\n",
+	    ANSWER_RESULT "{\"status\":\"sent\",\"channel\":\"imsg\","
+	    "\"recipient\":\"+14155550100\"}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\",\"params\":"
+	    "{\"channel\":\"imsg\",\"to\":\"+14155550100\",\"text\":\"hi\","
+	    "\"service\":\"sms\",\"region\":\"GB\"}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"ok\":true}}\n");
+	/* Lenient numbers, as the real server reads them. */
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"send\","
+	    "\"params\":{\"chat_id\":\"3\",\"text\":\"hi\"}}\n",
+	    ANSWER_RESULT "{}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\",\"params\":"
+	    "{\"channel\":\"imsg\",\"chat_id\":3,\"text\":\"hi\"}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"result\":{\"ok\":true}}\n");
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chats.list\","
+	    "\"params\":{\"limit\":5000}}\n",
+	    ANSWER_RESULT "{\"chats\":[{\"id\":1}]}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chats.list\","
+	    "\"params\":{\"channel\":\"imsg\",\"limit\":1000}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"chats\":"
+	    "[{\"id\":1}]}}\n");
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
+	    "\"messages.history\",\"params\":{\"chat_id\":1,"
+	    "\"participants\":\"a, b\",\"attachments\":true}}\n",
+	    ANSWER_RESULT "{\"messages\":[]}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"messages.history\","
+	    "\"params\":{\"channel\":\"imsg\",\"chat_id\":1,\"limit\":50,"
+	    "\"attachments\":true,\"participants\":[\"a\",\"b\"]}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"messages\":[]}}\n");
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"typing\","
+	    "\"params\":{\"chat_guid\":\"g\",\"typing\":false}}\n",
+	    ANSWER_RESULT "{\"ok\":true}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"typing\",\"params\":"
+	    "{\"channel\":\"imsg\",\"chat_guid\":\"g\",\"typing\":false}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"ok\":true}}\n");
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"read\","
+	    "\"params\":{\"to\":\"+1\"}}\n",
+	    ANSWER_RESULT "{\"ok\":true}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"read\",\"params\":"
+	    "{\"channel\":\"imsg\",\"to\":\"+1\"}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"ok\":true}}\n");
+	/* A notification is carried out and not answered. */
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"method\":\"read\","
+	    "\"params\":{\"to\":\"+1\"}}\n",
+	    ANSWER_RESULT "{\"ok\":true}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"read\",\"params\":"
+	    "{\"channel\":\"imsg\",\"to\":\"+1\"}}\n", "");
+
+	/* Gateway refusals in the real server's error shape. */
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"send\","
+	    "\"params\":{\"to\":\"+1\",\"text\":\"x\"}}\n",
+	    ANSWER_ERROR "{\"code\":-32002,\"message\":\"recipient not "
+	    "allowed: +1 (x)\",\"data\":{\"recipient\":\"+1\"}}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\",\"params\":"
+	    "{\"channel\":\"imsg\",\"to\":\"+1\",\"text\":\"x\"}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":5,\"error\":{\"code\":-32603,"
+	    "\"message\":\"Internal error\",\"data\":\"recipient not "
+	    "allowed: +1\"}}\n");
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"send\","
+	    "\"params\":{\"to\":\"-x\",\"text\":\"x\"}}\n",
+	    ANSWER_ERROR "{\"code\":-32602,\"message\":\"param to: must not "
+	    "start with '-'\"}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\",\"params\":"
+	    "{\"channel\":\"imsg\",\"to\":\"-x\",\"text\":\"x\"}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":6,\"error\":{\"code\":-32602,"
+	    "\"message\":\"Invalid params\",\"data\":\"param to: must not "
+	    "start with '-'\"}}\n");
+
+	/* Checked before any connection, as the real server checks. */
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\","
+	    "\"params\":{\"text\":\"x\"}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"send\","
+	    "\"params\":{\"to\":\"+1\",\"service\":\"fax\",\"text\":\"x\"}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"messages.history\"}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"typing\","
+	    "\"params\":{\"chat_id\":1,\"to\":\"+1\"}}\n"
+	    "[1]\n"
+	    "\n"
+	    "{\"id\":5,\"method\":\"nope\"}\n", NULL, NULL,
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32602,"
+	    "\"message\":\"Invalid params\",\"data\":\"to is required for "
+	    "direct sends\"}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":2,\"error\":{\"code\":-32602,"
+	    "\"message\":\"Invalid params\",\"data\":\"invalid service\"}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32602,"
+	    "\"message\":\"Invalid params\",\"data\":\"chat_id is "
+	    "required\"}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":4,\"error\":{\"code\":-32602,"
+	    "\"message\":\"Invalid params\",\"data\":\"use to or chat_*; not "
+	    "both\"}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
+	    "\"message\":\"Invalid Request\",\"data\":\"request must be an "
+	    "object\"}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":5,\"error\":{\"code\":-32601,"
+	    "\"message\":\"Method not found\",\"data\":\"nope\"}}\n");
+}
+
+static void
+test_rpc_gateway_down(void **state)
+{
+	struct gateway	 gw;
+	char		*out, want[512];
+
+	(void)state;
+	gateway_start(&gw, GW_ANSWER, NULL);
+	assert_int_equal(run_rpc(&gw, "{\"jsonrpc\":\"2.0\",\"id\":1,"
+	    "\"method\":\"watch.subscribe\"}\n", &out), 0);
+	(void)snprintf(want, sizeof(want), "{\"jsonrpc\":\"2.0\",\"id\":1,"
+	    "\"error\":{\"code\":-32603,\"message\":\"Internal error\","
+	    "\"data\":\"gateway unavailable at %s: %s\"}}\n", gw.path,
+	    strerror(ENOENT));
+	assert_string_equal(out, want);
+	free(out);
+	free(gateway_stop(&gw, NULL));
+
+	/* A gateway that closes: the request is answered, not lost. */
+	gateway_start(&gw, GW_CLOSE, NULL);
+	assert_int_equal(run_rpc(&gw, "{\"jsonrpc\":\"2.0\",\"id\":1,"
+	    "\"method\":\"chats.list\"}\n", &out), 0);
+	(void)snprintf(want, sizeof(want), "{\"jsonrpc\":\"2.0\",\"id\":1,"
+	    "\"error\":{\"code\":-32603,\"message\":\"Internal error\","
+	    "\"data\":\"the gateway at %s closed the connection without "
+	    "answering\"}}\n", gw.path);
+	assert_string_equal(out, want);
+	free(out);
+	free(gateway_stop(&gw, NULL));
+}
+
 int
 main(void)
 {
@@ -2246,6 +2434,8 @@ main(void)
 		cmocka_unit_test(test_gateway_send_file),
 		cmocka_unit_test(test_gateway_results),
 		cmocka_unit_test(test_gateway_unreachable),
+		cmocka_unit_test(test_rpc_requests),
+		cmocka_unit_test(test_rpc_gateway_down),
 		cmocka_unit_test(test_gateway_deadline_and_bounds),
 		cmocka_unit_test(test_parse_watch),
 		cmocka_unit_test(test_watch_request),

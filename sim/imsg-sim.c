@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,6 +103,8 @@ static int	 tail_check(struct tail *);
 static int	 spool_record(struct sim *, json_t *);
 static int	 record_in(struct sim *, const char *, json_t *);
 static int	 cmd_signal(struct sim *);
+static int	 cmd_group(struct sim *);
+static int	 cmd_search(struct sim *);
 static int	 record_file(json_t *, const char *, const char **);
 static void	 swift_error(const char *, const char *);
 
@@ -615,6 +618,65 @@ cmd_signal(struct sim *s)
 	return 0;
 }
 
+/* group: the chat from chats.json, printed with the shim's code. */
+static int
+cmd_group(struct sim *s)
+{
+	json_t	*chats, *result;
+	int	 rc;
+
+	if ((chats = load_array(s->dir, "chats.json")) == NULL)
+		return 1;
+	if ((result = json_pack("{s:o}", "chats", chats)) == NULL)
+		fatalx("out of memory");
+	rc = shim_imsg_print_result(stdout, &s->args, result);
+	json_decref(result);
+	return rc == 0 ? 0 : 1;
+}
+
+/*
+ * search: messages whose text contains the query (ignoring case), or
+ * equals it with --match exact, in every chat, newest first.
+ */
+static int
+cmd_search(struct sim *s)
+{
+	json_t		*all, *m, **picked, *t;
+	json_int_t	 limit = 50;
+	const char	*q = s->args.query, *text;
+	size_t		 i, n = 0, qlen = strlen(q), j;
+	int		 exact, hit;
+
+	exact = s->args.match != NULL && strcasecmp(s->args.match, "exact") == 0;
+	if (s->args.has_limit)
+		limit = s->args.limit;
+	if ((all = load_array(s->dir, "messages.json")) == NULL)
+		return 1;
+	picked = xcalloc(json_array_size(all) + 1, sizeof(*picked));
+	json_array_foreach(all, i, m) {
+		t = json_object_get(m, "text");
+		if (!json_is_string(t) || json_is_true(json_object_get(m,
+		    "is_reaction")))
+			continue;
+		text = json_string_value(t);
+		hit = 0;
+		if (exact)
+			hit = strcasecmp(text, q) == 0;
+		else
+			for (j = 0; !hit && text[j] != '\0'; j++)
+				hit = strncasecmp(text + j, q, qlen) == 0;
+		if (hit)
+			picked[n++] = m;
+	}
+	qsort(picked, n, sizeof(*picked), newest_first);
+	for (i = 0; i < n && (json_int_t)i < limit; i++)
+		(void)shim_imsg_print_message(stdout, picked[i], s->args.json,
+		    0);
+	free(picked);
+	json_decref(all);
+	return 0;
+}
+
 static int
 cmd_status(struct sim *s)
 {
@@ -1010,6 +1072,13 @@ main(int argc, char **argv)
 		s.dir = NULL;
 	fault_knobs(s.dir);
 
+	if (s.args.cmd == SHIM_IMSG_BRIDGE) {
+		/* The real tool, its bridge down. */
+		(void)printf(s.args.json ? "{\"success\":false,\"error\":"
+		    "\"IMCore bridge not available (simulated imsg)\"}\n" :
+		    "Error: IMCore bridge not available (simulated imsg)\n");
+		goto done;
+	}
 	if (s.args.cmd == SHIM_IMSG_RPC) {
 		(void)printf("imsg-sim: rpc is not simulated\n");
 		goto done;
@@ -1038,7 +1107,14 @@ main(int argc, char **argv)
 		break;
 	case SHIM_IMSG_TYPING:
 	case SHIM_IMSG_READ:
+	case SHIM_IMSG_REACT:
 		rc = cmd_signal(&s);
+		break;
+	case SHIM_IMSG_GROUP:
+		rc = cmd_group(&s);
+		break;
+	case SHIM_IMSG_SEARCH:
+		rc = cmd_search(&s);
 		break;
 	default:
 		break;

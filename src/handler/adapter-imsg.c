@@ -499,10 +499,135 @@ imsg_read(struct call *c, const struct channel *ch)
 	return 0;
 }
 
+static const struct rpc_param react_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "chat_id", RPC_T_INTEGER, 1 },
+	{ "reaction", RPC_T_STRING, 1 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param search_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "query", RPC_T_STRING, 1 },
+	{ "match", RPC_T_STRING, 0 },
+	{ "limit", RPC_T_INTEGER, 0 },
+	{ NULL, 0, 0 }
+};
+
+/*
+ * react: a tapback in a chat, which its members see, so the chat must
+ * pass outbound policy like a send to it.
+ */
+static int
+imsg_react(struct call *c, const struct channel *ch)
+{
+	struct imsg_target	 t;
+	struct tool_argv	 a;
+	json_t			*last;
+	const char		*reaction;
+	size_t			 len;
+
+	reaction = json_string_value(json_object_get(c->params, "reaction"));
+	len = strlen(reaction);
+	/* A name or one emoji: short, and never an option. */
+	if (len == 0 || len > 32)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param reaction: expected a reaction name or one emoji");
+	if (check_argument(c, "reaction", reaction))
+		return -1;
+	if (imsg_target(c, ch, &t) == -1)
+		return -1;
+	argv_start(&a, ch, "react");
+	tool_argv_add(&a, "--chat-id");
+	tool_argv_add(&a, t.value);
+	tool_argv_add(&a, "--reaction");
+	tool_argv_add(&a, reaction);
+	if ((last = last_object(c, &a, ch)) == NULL)
+		return -1;
+	if (!json_is_true(json_object_get(last, "success"))) {
+		json_decref(last);
+		c->outcome = "failed";
+		return call_error(c, CP_ERR_TOOL_FAILED,
+		    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
+		    "unexpected output"), "%s: unexpected tool output",
+		    c->channel);
+	}
+	c->outcome = "reacted";
+	c->result = json_pack("{s:b,s:s,s:s,s:O*,s:O*}", "ok", 1, "channel",
+	    c->channel, "recipient", c->recipient, "reaction_type",
+	    json_object_get(last, "reaction_type"), "reaction_emoji",
+	    json_object_get(last, "reaction_emoji"));
+	json_decref(last);
+	return 0;
+}
+
+/*
+ * messages.search: the real search over every chat, then the inbound
+ * filter on each message found, as for history.
+ */
+static int
+imsg_search(struct call *c, const struct channel *ch)
+{
+	struct tool_argv	 a;
+	struct spawn_result	 res;
+	struct filter		 f;
+	const char		*query, *match;
+	json_t			*l;
+	json_int_t		 limit;
+	char			 lim[24];
+
+	query = json_string_value(json_object_get(c->params, "query"));
+	match = json_string_value(json_object_get(c->params, "match"));
+	l = json_object_get(c->params, "limit");
+	limit = l != NULL ? json_integer_value(l) : 50;
+	if (limit < 1 || limit > 1000)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param limit: expected 1..1000");
+	if (*query == '\0')
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param query: must not be empty");
+	if (match != NULL && strcmp(match, "exact") != 0 &&
+	    strcmp(match, "contains") != 0)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param match: expected exact or contains");
+	if (check_argument(c, "query", query))
+		return -1;
+	/* Ask for more: some of what matches may be hidden. */
+	(void)snprintf(lim, sizeof(lim), "%lld", (long long)(limit * 4 > 4000 ?
+	    4000 : limit * 4));
+	argv_start(&a, ch, "search");
+	tool_argv_add(&a, "--query");
+	tool_argv_add(&a, query);
+	if (match != NULL) {
+		tool_argv_add(&a, "--match");
+		tool_argv_add(&a, match);
+	}
+	tool_argv_add(&a, "--limit");
+	tool_argv_add(&a, lim);
+	if (tool_run(c, ch, &a, &res) == -1)
+		return -1;
+	memset(&f, 0, sizeof(f));
+	f.c = c;
+	f.ch = ch;
+	f.limit = limit;
+	f.keep = json_array();
+	tool_json_lines(res.out, res.outlen, filter_message, &f);
+	spawn_result_free(&res);
+	c->result = json_pack("{s:o}", "messages", f.keep);
+	if (f.hidden > 0)
+		c->rule = "inbound.allow";
+	return 0;
+}
+
 const struct method imsg_methods[] = {
 	{ .name = "typing", .params = typing_params, .flags = METHOD_CHANNEL,
 	  .channels = CHANNEL_BIT(CHANNEL_IMSG), .fn = imsg_typing },
 	{ .name = "read", .params = read_params, .flags = METHOD_CHANNEL,
 	  .channels = CHANNEL_BIT(CHANNEL_IMSG), .fn = imsg_read },
+	{ .name = "react", .params = react_params, .flags = METHOD_CHANNEL,
+	  .channels = CHANNEL_BIT(CHANNEL_IMSG), .fn = imsg_react },
+	{ .name = "messages.search", .params = search_params,
+	  .flags = METHOD_CHANNEL, .channels = CHANNEL_BIT(CHANNEL_IMSG),
+	  .fn = imsg_search },
 };
 METHOD_TABLE(imsg_methods);

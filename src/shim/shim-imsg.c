@@ -55,6 +55,9 @@ enum opt_id {
 	OPT_DURATION,
 	OPT_HANDLE,
 	OPT_MESSAGE_GUID,
+	OPT_REACTION,
+	OPT_QUERY,
+	OPT_MATCH,
 	FLAG_ATTACHMENTS,
 	FLAG_REACTIONS,
 	FLAG_VERBOSE,
@@ -94,6 +97,9 @@ static const struct opt_def opt_defs[] = {
 	[OPT_DURATION] =	{ KIND_VALUE, { "duration" } },
 	[OPT_HANDLE] =		{ KIND_VALUE, { "handle" } },
 	[OPT_MESSAGE_GUID] =	{ KIND_VALUE, { "message-guid" } },
+	[OPT_REACTION] =	{ KIND_VALUE, { "reaction", "r" } },
+	[OPT_QUERY] =		{ KIND_VALUE, { "query" } },
+	[OPT_MATCH] =		{ KIND_VALUE, { "match" } },
 	[FLAG_ATTACHMENTS] =	{ KIND_FLAG, { "attachments" } },
 	[FLAG_REACTIONS] =	{ KIND_FLAG, { "reactions" } },
 	[FLAG_VERBOSE] =	{ KIND_FLAG, { "v", "verbose" } },
@@ -215,6 +221,55 @@ static const struct cmd_opt rpc_opts[] = {
 	{ OPT_NONE, NULL }
 };
 
+static const struct cmd_opt group_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_CHAT_ID, "chat rowid from 'imsg chats'" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const struct cmd_opt react_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_CHAT_ID, "chat rowid to react in" },
+	{ OPT_REACTION, "reaction type: love, like, dislike, laugh, emphasis, "
+	    "question, or emoji" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const struct cmd_opt search_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_QUERY, "search query (required)" },
+	{ OPT_MATCH, "exact|contains (default contains)" },
+	{ OPT_LIMIT, "Number of messages to show" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const char *const group_examples[] = {
+	"imsg group --chat-id 1",
+	"imsg group --chat-id 1 --json",
+	NULL
+};
+
+static const char *const react_examples[] = {
+	"imsg react --chat-id 1 --reaction like",
+	"imsg react --chat-id 1 -r love",
+	"imsg react --chat-id 1 -r \xf0\x9f\x8e\x89",
+	NULL
+};
+
+static const char *const search_examples[] = {
+	"imsg search --query 'pizza tonight' --match contains",
+	NULL
+};
+
 static const char *const typing_examples[] = {
 	"imsg typing --to +14155551212",
 	"imsg typing --to +14155551212 --duration 5s",
@@ -282,18 +337,21 @@ struct imsg_command {
 static const struct imsg_command commands[] = {
 	{ "chats", SHIM_IMSG_CHATS, "List recent conversations", NULL,
 	    chats_opts, chats_examples },
-	{ "group", SHIM_IMSG_NONE,
-	    "Show chat identity and participants for a chat id", NULL, NULL,
-	    NULL },
+	{ "group", SHIM_IMSG_GROUP,
+	    "Show chat identity and participants for a chat id",
+	    "Prints chat identifier, guid, display name, service, group flag, "
+	    "and participants for a given chat rowid. Works for direct chats "
+	    "too \xe2\x80\x94 is_group just reports false.", group_opts,
+	    group_examples },
 	{ "history", SHIM_IMSG_HISTORY, "Show recent messages for a chat",
 	    NULL, history_opts, history_examples },
 	{ "watch", SHIM_IMSG_WATCH, "Stream incoming messages", NULL,
 	    watch_opts, watch_examples },
 	{ "send", SHIM_IMSG_SEND, "Send a message (text and/or attachment)",
 	    NULL, send_opts, send_examples },
-	{ "react", SHIM_IMSG_NONE,
-	    "Send a tapback reaction to the most recent message", NULL, NULL,
-	    NULL },
+	{ "react", SHIM_IMSG_REACT,
+	    "Send a tapback reaction to the most recent message", NULL,
+	    react_opts, react_examples },
 	{ "read", SHIM_IMSG_READ, "Mark messages as read and send read receipts",
 	    "Mark all messages in a conversation as read. This clears the "
 	    "unread\n"
@@ -312,7 +370,22 @@ static const struct imsg_command commands[] = {
 	    status_opts, status_examples },
 	{ "rpc", SHIM_IMSG_RPC, "Run JSON-RPC over stdin/stdout", NULL,
 	    rpc_opts, rpc_examples },
-	{ "search", SHIM_IMSG_NONE, "Search messages", NULL, NULL, NULL },
+	{ "search", SHIM_IMSG_SEARCH, "Search messages", NULL, search_opts,
+	    search_examples },
+};
+
+/*
+ * The IMCore bridge commands (status --json lists them when the bridge
+ * is up): none maps onto the gateway, so each answers with the real
+ * tool's failure shape.  Not in the root help, like a bridge that is
+ * down.
+ */
+static const char *const bridge_commands[] = {
+	"send-rich", "send-multipart", "send-attachment", "send-sticker",
+	"tapback", "edit", "unsend", "delete-message", "notify-anyways",
+	"chat-create", "chat-name", "chat-photo", "chat-add-member",
+	"chat-remove-member", "chat-leave", "chat-delete", "chat-mark",
+	"account", "whois", "nickname", "name-photo", "launch", NULL
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
@@ -342,6 +415,8 @@ static int	 run_watch(const struct shim_imsg_args *, json_t *,
 static int	 print_status_result(FILE *, json_t *, int);
 static int	 print_typing_done(FILE *, const struct shim_imsg_args *);
 static int	 print_read_result(FILE *, const struct shim_imsg_args *);
+static int	 print_group(FILE *, const struct shim_imsg_args *, json_t *);
+static int	 print_react(FILE *, const struct shim_imsg_args *);
 static int	 typing_wait_stop(const struct shim_imsg_args *, json_t *,
 		    const char *, int, FILE *);
 
@@ -480,6 +555,15 @@ set_value(struct shim_imsg_args *args, enum opt_id id, const char *value)
 		break;
 	case OPT_MESSAGE_GUID:
 		args->message_guid = value;
+		break;
+	case OPT_REACTION:
+		args->reaction = value;
+		break;
+	case OPT_QUERY:
+		args->query = value;
+		break;
+	case OPT_MATCH:
+		args->match = value;
 		break;
 	case FLAG_ATTACHMENTS:
 		args->attachments = 1;
@@ -712,9 +796,22 @@ shim_imsg_parse(int argc, char **argv, int flags, struct shim_imsg_args *args,
 		return SHIM_IMSG_ERROR_HELP;
 	}
 	if ((c = find_command(argv[1])) == NULL) {
-		(void)snprintf(msg, msglen,
-		    "Unknown subcommand '%s' for command 'imsg'", argv[1]);
-		return SHIM_IMSG_ERROR;
+		for (i = 0; bridge_commands[i] != NULL; i++)
+			if (strcmp(bridge_commands[i], argv[1]) == 0)
+				break;
+		if (bridge_commands[i] == NULL) {
+			(void)snprintf(msg, msglen,
+			    "Unknown subcommand '%s' for command 'imsg'",
+			    argv[1]);
+			return SHIM_IMSG_ERROR;
+		}
+		/* Its options do not matter: only how to answer. */
+		args->cmd = SHIM_IMSG_BRIDGE;
+		for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+			if (strcmp(argv[i], "--json") == 0 ||
+			    strcmp(argv[i], "-j") == 0)
+				args->json = 1;
+		return SHIM_IMSG_RUN;
 	}
 	if (c->cmd == SHIM_IMSG_NONE)
 		return SHIM_IMSG_UNAVAILABLE;
@@ -946,6 +1043,43 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 			return NULL;
 		}
 		break;
+	case SHIM_IMSG_GROUP:
+		if (!a->has_chat_id) {
+			(void)snprintf(msg, msglen,
+			    "Missing required option: --chat-id");
+			return NULL;
+		}
+		break;
+	case SHIM_IMSG_REACT:
+		if (!a->has_chat_id) {
+			(void)snprintf(msg, msglen,
+			    "Missing required option: --chat-id");
+			return NULL;
+		}
+		if (a->reaction == NULL) {
+			(void)snprintf(msg, msglen,
+			    "Missing required option: --reaction");
+			return NULL;
+		}
+		if (shim_imsg_reaction(a->reaction, NULL, NULL) == -1) {
+			swift_quote(a->reaction, quoted, sizeof(quoted));
+			(void)snprintf(msg, msglen, "invalidReaction(%s)",
+			    quoted);
+			return NULL;
+		}
+		break;
+	case SHIM_IMSG_SEARCH:
+		if (!nonempty(a->query)) {
+			(void)snprintf(msg, msglen,
+			    "Missing required option: --query");
+			return NULL;
+		}
+		if (a->has_limit && a->limit < 1) {
+			(void)snprintf(msg, msglen,
+			    "Invalid value for option: --limit");
+			return NULL;
+		}
+		break;
 	case SHIM_IMSG_READ:
 		if (a->handle == NULL) {
 			(void)snprintf(msg, msglen,
@@ -1035,6 +1169,28 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 		    a->stop == NULL || strcmp(a->stop, "true") != 0));
 		if (a->service != NULL)
 			rc |= set_string(p, "service", a->service);
+		break;
+	case SHIM_IMSG_GROUP:
+		/* The chat as policy lets the agent see it. */
+		*method = "chats.list";
+		rc |= json_object_set_new(p, "limit",
+		    json_integer(GATEWAY_LIMIT_MAX));
+		break;
+	case SHIM_IMSG_REACT:
+		*method = "react";
+		rc |= json_object_set_new(p, "chat_id",
+		    json_integer(a->chat_id));
+		rc |= set_string(p, "reaction", a->reaction);
+		break;
+	case SHIM_IMSG_SEARCH:
+		*method = "messages.search";
+		rc |= set_string(p, "query", a->query);
+		if (a->match != NULL)
+			rc |= set_string(p, "match", a->match);
+		if (a->has_limit)
+			rc |= json_object_set_new(p, "limit", json_integer(
+			    a->limit > GATEWAY_LIMIT_MAX ? GATEWAY_LIMIT_MAX :
+			    a->limit));
 		break;
 	case SHIM_IMSG_READ:
 		*method = "read";
@@ -1439,9 +1595,147 @@ shim_imsg_print_result(FILE *out, const struct shim_imsg_args *args,
 		return 0;
 	case SHIM_IMSG_READ:
 		return print_read_result(out, args);
+	case SHIM_IMSG_GROUP:
+		return print_group(out, args, json_object_get(result,
+		    "chats"));
+	case SHIM_IMSG_REACT:
+		return print_react(out, args);
+	case SHIM_IMSG_SEARCH:
+		list = json_object_get(result, "messages");
+		if (!json_is_array(list))
+			return -1;
+		json_array_foreach(list, i, item)
+			if (shim_imsg_print_message(out, item, args->json,
+			    0) == -1)
+				return -1;
+		return 0;
 	default:
 		return -1;
 	}
+}
+
+int
+shim_imsg_reaction(const char *s, const char **type, const char **emoji)
+{
+	static const struct {
+		const char	*name;
+		const char	*emoji;
+	} named[] = {
+		{ "love", "\xe2\x9d\xa4\xef\xb8\x8f" },
+		{ "like", "\xf0\x9f\x91\x8d" },
+		{ "dislike", "\xf0\x9f\x91\x8e" },
+		{ "laugh", "\xf0\x9f\x98\x82" },
+		{ "emphasis", "\xe2\x80\xbc\xef\xb8\x8f" },
+		{ "question", "\xe2\x9d\x93" },
+	};
+	const unsigned char	*u;
+	size_t			 i, len;
+
+	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		if (strcasecmp(s, named[i].name) == 0) {
+			if (type != NULL)
+				*type = named[i].name;
+			if (emoji != NULL)
+				*emoji = named[i].emoji;
+			return 0;
+		}
+	/*
+	 * One emoji: a short run of non-ASCII characters (a base with its
+	 * variation selectors, skin tones or joiners), nothing else.
+	 */
+	len = strlen(s);
+	if (len == 0 || len > 28 || !util_utf8_valid(s, len))
+		return -1;
+	for (u = (const unsigned char *)s; *u != '\0'; u++)
+		if (*u < 0x80)
+			return -1;
+	if ((unsigned char)s[0] < 0xe2)
+		return -1;	/* letters, not pictographs */
+	if (type != NULL)
+		*type = "custom";
+	if (emoji != NULL)
+		*emoji = s;
+	return 0;
+}
+
+/* group: the chat the gateway let us see, as the real command prints it. */
+static int
+print_group(FILE *out, const struct shim_imsg_args *args, json_t *chats)
+{
+	json_t		*chat, *found = NULL, *o, *parts, *p, *v;
+	const char	*ident, *guid;
+	size_t		 i;
+	int		 is_group;
+
+	if (!json_is_array(chats))
+		return -1;
+	json_array_foreach(chats, i, chat) {
+		v = json_object_get(chat, "id");
+		if (json_is_integer(v) && json_integer_value(v) == args->chat_id)
+			found = chat;
+	}
+	if (found == NULL) {
+		(void)fprintf(out, "invalidChatTarget(\"Unknown chat id "
+		    "%lld\")\n", (long long)args->chat_id);
+		return 1;
+	}
+	ident = get_string(found, "identifier");
+	guid = get_string(found, "guid");
+	/* As the real tool decides it: ";+;" in the identifier or guid. */
+	is_group = strstr(ident, ";+;") != NULL || strstr(guid, ";+;") != NULL ||
+	    get_bool(found, "is_group");
+	parts = json_object_get(found, "participants");
+	if (args->json) {
+		o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:b,s:[]}", "id",
+		    (json_int_t)args->chat_id, "identifier", ident, "guid", guid,
+		    "name", get_string(found, "name"), "service",
+		    get_string(found, "service"), "is_group", is_group,
+		    "participants");
+		if (o == NULL)
+			return -1;
+		json_array_foreach(parts, i, p)
+			if (json_is_string(p))
+				(void)json_array_append(json_object_get(o,
+				    "participants"), p);
+		print_json_line(out, o);
+		json_decref(o);
+		return 0;
+	}
+	(void)fprintf(out, "id: %lld\nidentifier: %s\nguid: %s\nname: %s\n"
+	    "service: %s\nis_group: %s\n", (long long)args->chat_id, ident,
+	    guid, get_string(found, "name"), get_string(found, "service"),
+	    is_group ? "true" : "false");
+	if (json_array_size(parts) == 0) {
+		(void)fprintf(out, "participants: (none)\n");
+		return 0;
+	}
+	(void)fprintf(out, "participants:\n");
+	json_array_foreach(parts, i, p)
+		if (json_is_string(p))
+			(void)fprintf(out, "  - %s\n", json_string_value(p));
+	return 0;
+}
+
+static int
+print_react(FILE *out, const struct shim_imsg_args *args)
+{
+	json_t		*o;
+	const char	*type, *emoji;
+
+	if (shim_imsg_reaction(args->reaction, &type, &emoji) == -1)
+		return -1;
+	if (!args->json) {
+		(void)fprintf(out, "Sent %s reaction to chat %lld\n", emoji,
+		    (long long)args->chat_id);
+		return 0;
+	}
+	if ((o = json_pack("{s:b,s:I,s:s,s:o}", "success", 1, "chat_id",
+	    (json_int_t)args->chat_id, "reaction_type", type,
+	    "reaction_emoji", shim_json_string(emoji))) == NULL)
+		return -1;
+	print_json_line(out, o);
+	json_decref(o);
+	return 0;
 }
 
 /*
@@ -1876,7 +2170,7 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 	const char		*method, *version;
 	char			 msg[SHIM_IMSG_MSG_MAX], err[SHIM_ERR_MAX];
 	char			 text[SHIM_ERR_MAX];
-	int			 fd = -1, rc = 1, quiet = 0;
+	int			 fd = -1, rc = 1, quiet = 0, r;
 	uint64_t		 t0;
 
 	version = getenv("IMSG_VERSION");
@@ -1909,6 +2203,17 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 		break;
 	}
 
+	if (args.cmd == SHIM_IMSG_BRIDGE) {
+		/* The real tool's answer when the bridge cannot do it. */
+		if (args.json)
+			(void)fprintf(out, "{\"success\":false,\"error\":"
+			    "\"%s is not available through this gateway\"}\n",
+			    args.cmd_name);
+		else
+			(void)fprintf(out, "Error: %s is not available "
+			    "through this gateway\n", args.cmd_name);
+		goto done;
+	}
 	if (args.cmd == SHIM_IMSG_RPC) {
 		if (fflush(out) == EOF || fileno(out) == -1)
 			goto done;
@@ -1964,10 +2269,11 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 		shim_error_text(reply.code, reply.message, reply.data, text,
 		    sizeof(text));
 		(void)fprintf(out, "%s\n", text);
-	} else if (shim_imsg_print_result(out, &args, reply.result) == -1)
+	} else if ((r = shim_imsg_print_result(out, &args, reply.result)) ==
+	    -1)
 		(void)fprintf(out, "imsg: malformed answer from the gateway\n");
 	else
-		rc = 0;
+		rc = r;
 	shim_reply_free(&reply);
 
 done:

@@ -123,6 +123,84 @@ out=$(agent "$T/bin/imsg" rpc --help); rc=$?
 expect_eq "rpc --help exit 0" 0 "$rc"
 expect_match "rpc --help" '^imsg rpc' "$out"
 
+# group: the chat as policy shows it, field by field.
+out=$(agent "$T/bin/imsg" group --chat-id 3 --json); rc=$?
+expect_eq "group --json exit 0" 0 "$rc"
+expect_eq "group --json" \
+    '{"id":3,"identifier":"chat493827161045763123","guid":"iMessage;+;chat493827161045763123","name":"Hiking Crew","service":"iMessage","is_group":true,"participants":["+14155550100","alex.rivera@example.com","+14155550142"]}' \
+    "$out"
+out=$(agent "$T/bin/imsg" group --chat-id 1)
+expect_eq "group text" "id: 1
+identifier: +14155550100
+guid: iMessage;-;+14155550100
+name: +14155550100
+service: iMessage
+is_group: false
+participants:
+  - +14155550100" "$out"
+out=$(agent "$T/bin/imsg" group --chat-id 4 --json); rc=$?
+expect_eq "group of a hidden chat: unknown, as the real tool says" \
+    'invalidChatTarget("Unknown chat id 4")' "$out"
+expect_eq "group of a hidden chat: exit 1" 1 "$rc"
+out=$(agent "$T/bin/imsg" group); rc=$?
+expect_eq "group without --chat-id" "Missing required option: --chat-id" \
+    "$out"
+
+# react: the chat must be allowed outbound.
+n1=$(signals)
+out=$(agent "$T/bin/imsg" react --chat-id 3 -r love --json); rc=$?
+expect_eq "react --json" \
+    '{"success":true,"chat_id":3,"reaction_type":"love","reaction_emoji":"❤️"}' \
+    "$out"
+expect_eq "react exit 0" 0 "$rc"
+out=$(agent "$T/bin/imsg" react --chat-id 3 --reaction 🎉)
+expect_eq "react text with an emoji" "Sent 🎉 reaction to chat 3" "$out"
+expect_eq "both reactions reached the tool" $((n1 + 2)) "$(signals)"
+out=$(agent "$T/bin/imsg" react --chat-id 1 -r like); rc=$?
+expect_eq "react in a chat not allowed outbound" \
+    "recipient not allowed: chat:1" "$out"
+expect_eq "react refused: exit 1" 1 "$rc"
+out=$(agent "$T/bin/imsg" react --chat-id 3 -r wave)
+expect_eq "react with an unknown reaction" 'invalidReaction("wave")' "$out"
+expect_eq "refused and invalid reactions reached nothing" $((n1 + 2)) \
+    "$(signals)"
+
+# search: every chat, through the inbound filter.
+out=$(agent "$T/bin/imsg" search --query the --json); rc=$?
+expect_eq "search exit 0" 0 "$rc"
+expect_eq "search finds only visible messages, newest first" "102 110" \
+    "$(printf '%s\n' "$out" | grep -o '^{"id":[0-9]*' | cut -d: -f2 | tr '\n' ' ' | sed 's/ $//')"
+printf '%s\n' "$out" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    for k, t in (("id", int), ("chat_id", int), ("guid", str),
+                 ("sender", str), ("is_from_me", bool), ("text", str),
+                 ("created_at", str), ("attachments", list)):
+        assert isinstance(m[k], t) and not (t is int and
+            isinstance(m[k], bool)), (k, m)
+' && ok "search --json field types" || not_ok "search --json types: $out"
+out=$(agent "$T/bin/imsg" search --query verification --json)
+expect_eq "search never shows a hidden one-time code" "" "$out"
+out=$(agent "$T/bin/imsg" search --query "bring" --match exact)
+expect_eq "search --match exact" "" "$out"
+out=$(agent "$T/bin/imsg" search --query "I'll bring trail mix" --match exact)
+expect_match "search text output is history's line format" \
+    '\[recv\] Alex Rivera: I.ll bring trail mix$' "$out"
+out=$(agent "$T/bin/imsg" search); rc=$?
+expect_eq "search without --query" "Missing required option: --query" "$out"
+
+# Bridge commands: the real tool's failure shape.
+out=$(agent "$T/bin/imsg" tapback --chat 'iMessage;-;+14155550100' \
+    --type love --json); rc=$?
+expect_eq "bridge command --json" \
+    '{"success":false,"error":"tapback is not available through this gateway"}' \
+    "$out"
+expect_eq "bridge command exit 1" 1 "$rc"
+out=$(agent "$T/bin/imsg" send-rich --chat x --text hi)
+expect_eq "bridge command text" \
+    "Error: send-rich is not available through this gateway" "$out"
+
 # Straight to the gateway: an agent may not signal a stranger either way.
 out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"typing","params":{"channel":"imsg","chat_id":4}}' | raw)
 expect_match "gateway typing to a chat not allowed: -32002" \

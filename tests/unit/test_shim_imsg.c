@@ -206,7 +206,7 @@ test_parse_help_version(void **state)
 	assert_int_equal(parse(0, &a, msg, "rpc", "--help", NULL),
 	    SHIM_IMSG_HELP);
 	assert_string_equal(a.help_cmd, "rpc");
-	assert_int_equal(parse(0, &a, msg, "group", "--help", NULL),
+	assert_int_equal(parse(0, &a, msg, "tapback", "--help", NULL),
 	    SHIM_IMSG_HELP);
 	assert_null(a.help_cmd);
 	assert_int_equal(parse(0, &a, msg, "bogus", "--help", NULL),
@@ -224,7 +224,8 @@ test_parse_commands(void **state)
 {
 	struct shim_imsg_args	 a;
 	char			 msg[SHIM_IMSG_MSG_MAX];
-	const char		*later[] = { "group", "react", "search" };
+	const char		*bridge[] = { "tapback", "send-rich", "chat-mark",
+				    "whois" };
 	size_t			 i;
 
 	(void)state;
@@ -235,11 +236,39 @@ test_parse_commands(void **state)
 	assert_int_equal(parse(0, &a, msg, "bogus", NULL), SHIM_IMSG_ERROR);
 	assert_string_equal(msg, "Unknown subcommand 'bogus' for command "
 	    "'imsg'");
-	for (i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
-		assert_int_equal(parse(0, &a, msg, later[i], "--chat-id", "1",
-		    NULL), SHIM_IMSG_UNAVAILABLE);
-		assert_string_equal(a.cmd_name, later[i]);
+	/* Bridge commands: any options; only --json matters. */
+	for (i = 0; i < sizeof(bridge) / sizeof(bridge[0]); i++) {
+		assert_int_equal(parse(0, &a, msg, bridge[i], "--chat", "g",
+		    "--bogus", "-j", NULL), SHIM_IMSG_RUN);
+		assert_int_equal(a.cmd, SHIM_IMSG_BRIDGE);
+		assert_string_equal(a.cmd_name, bridge[i]);
+		assert_int_equal(a.json, 1);
 	}
+	assert_int_equal(parse(0, &a, msg, "group", "--chat-id", "2", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_GROUP);
+	assert_int_equal(parse(0, &a, msg, "react", "-r", "love", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_REACT);
+	assert_string_equal(a.reaction, "love");
+	assert_int_equal(parse(0, &a, msg, "search", "--query", "q",
+	    "--match", "exact", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_SEARCH);
+	assert_string_equal(a.query, "q");
+	assert_string_equal(a.match, "exact");
+	assert_int_equal(parse(0, &a, msg, "typing", "--stop", "true",
+	    "--duration", "5s", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_TYPING);
+	assert_string_equal(a.stop, "true");
+	assert_string_equal(a.duration, "5s");
+	assert_int_equal(parse(0, &a, msg, "read", "--handle", "h",
+	    "--message-guid", "g", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_READ);
+	assert_string_equal(a.handle, "h");
+	assert_string_equal(a.message_guid, "g");
+	assert_int_equal(parse(0, &a, msg, "rpc", "--db", "x", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_RPC);
 	assert_int_equal(parse(0, &a, msg, "chats", NULL), SHIM_IMSG_RUN);
 	assert_int_equal(a.cmd, SHIM_IMSG_CHATS);
 	assert_int_equal(parse(0, &a, msg, "history", NULL), SHIM_IMSG_RUN);
@@ -1359,9 +1388,15 @@ test_gateway_unreachable(void **state)
 	free(out);
 
 	/* Local errors and commands for later never need the gateway. */
-	assert_int_equal(run_shim(&gw, 10000, &out, "group", NULL), 1);
+	assert_int_equal(run_shim(&gw, 10000, &out, "tapback", "--chat", "g",
+	    NULL), 1);
 	assert_string_equal(out,
-	    "imsg: group is not available through this gateway yet\n");
+	    "Error: tapback is not available through this gateway\n");
+	free(out);
+	assert_int_equal(run_shim(&gw, 10000, &out, "chat-mark", "--json",
+	    NULL), 1);
+	assert_string_equal(out, "{\"success\":false,\"error\":\"chat-mark "
+	    "is not available through this gateway\"}\n");
 	free(out);
 	assert_int_equal(run_shim(&gw, 10000, &out, "watch", "--debounce",
 	    "soon", NULL), 1);
@@ -2226,6 +2261,95 @@ test_open_attachment(void **state)
 	(void)close(fd);
 }
 
+/* typing, read, react, search, group: the gateway requests, the checks. */
+static void
+test_more_requests(void **state)
+{
+	const char	*method;
+	char		 msg[SHIM_IMSG_MSG_MAX];
+	json_t		*p;
+	const char	*type, *emoji;
+
+	(void)state;
+	p = request(&method, msg, "typing", "--to", "mom", "--service", "sms",
+	    NULL);
+	assert_string_equal(method, "typing");
+	assert_json(p, "{\"channel\":\"imsg\",\"to\":\"mom\",\"typing\":true,"
+	    "\"service\":\"sms\"}");
+	json_decref(p);
+	p = request(&method, msg, "typing", "--chat-id", "3", "--stop",
+	    "true", NULL);
+	assert_json(p, "{\"channel\":\"imsg\",\"chat_id\":3,"
+	    "\"typing\":false}");
+	json_decref(p);
+	p = request(&method, msg, "read", "--handle", "+1415", NULL);
+	assert_string_equal(method, "read");
+	assert_json(p, "{\"channel\":\"imsg\",\"to\":\"+1415\"}");
+	json_decref(p);
+	p = request(&method, msg, "read", "--handle", "iMessage;+;chat9",
+	    NULL);
+	assert_json(p, "{\"channel\":\"imsg\","
+	    "\"chat_identifier\":\"iMessage;+;chat9\"}");
+	json_decref(p);
+	p = request(&method, msg, "react", "--chat-id", "3", "-r", "Love",
+	    NULL);
+	assert_string_equal(method, "react");
+	assert_json(p, "{\"channel\":\"imsg\",\"chat_id\":3,"
+	    "\"reaction\":\"Love\"}");
+	json_decref(p);
+	p = request(&method, msg, "search", "--query", "pizza", "--limit",
+	    "5000", NULL);
+	assert_string_equal(method, "messages.search");
+	assert_json(p, "{\"channel\":\"imsg\",\"query\":\"pizza\","
+	    "\"limit\":1000}");
+	json_decref(p);
+	p = request(&method, msg, "group", "--chat-id", "2", NULL);
+	assert_string_equal(method, "chats.list");
+	assert_json(p, "{\"channel\":\"imsg\",\"limit\":1000}");
+	json_decref(p);
+
+	/* The real commands' checks, before any connection. */
+	assert_null(request(&method, msg, "typing", NULL));
+	assert_string_equal(msg, "Missing required option: --to");
+	assert_null(request(&method, msg, "typing", "--to", "a",
+	    "--chat-guid", "g", NULL));
+	assert_string_equal(msg, "Invalid value for option: --to");
+	assert_null(request(&method, msg, "typing", "--to", "a", "--stop",
+	    "yes", NULL));
+	assert_string_equal(msg, "Invalid value for option: --stop");
+	assert_null(request(&method, msg, "typing", "--to", "a", "--service",
+	    "fax", NULL));
+	assert_string_equal(msg, "invalidService(\"fax\")");
+	assert_null(request(&method, msg, "typing", "--to", "a", "--duration",
+	    "soon", NULL));
+	assert_string_equal(msg, "typingIndicatorFailed(\"Invalid duration: "
+	    "soon. Use e.g. 5s, 3000ms, 1m, or 1h\")");
+	assert_null(request(&method, msg, "read", NULL));
+	assert_string_equal(msg, "invalidArgument(\"--handle is required\")");
+	assert_null(request(&method, msg, "react", "-r", "love", NULL));
+	assert_string_equal(msg, "Missing required option: --chat-id");
+	assert_null(request(&method, msg, "react", "--chat-id", "1", NULL));
+	assert_string_equal(msg, "Missing required option: --reaction");
+	assert_null(request(&method, msg, "react", "--chat-id", "1", "-r",
+	    "ab", NULL));
+	assert_string_equal(msg, "invalidReaction(\"ab\")");
+	assert_null(request(&method, msg, "search", NULL));
+	assert_string_equal(msg, "Missing required option: --query");
+	assert_null(request(&method, msg, "group", NULL));
+	assert_string_equal(msg, "Missing required option: --chat-id");
+
+	assert_int_equal(shim_imsg_reaction("QUESTION", &type, &emoji), 0);
+	assert_string_equal(type, "question");
+	assert_string_equal(emoji, "\xe2\x9d\x93");
+	assert_int_equal(shim_imsg_reaction("\xf0\x9f\x8e\x89", &type,
+	    &emoji), 0);
+	assert_string_equal(type, "custom");
+	assert_int_equal(shim_imsg_reaction("", NULL, NULL), -1);
+	assert_int_equal(shim_imsg_reaction("\xc3\xa9", NULL, NULL), -1);
+	assert_int_equal(shim_imsg_reaction("\xf0\x9f\x8e\x89 x", NULL, NULL),
+	    -1);
+}
+
 /*
  * imsg rpc with the given input lines (stdin then closed) against gw:
  * returns the exit status, *out what it wrote.
@@ -2435,6 +2559,7 @@ main(void)
 		cmocka_unit_test(test_gateway_results),
 		cmocka_unit_test(test_gateway_unreachable),
 		cmocka_unit_test(test_rpc_requests),
+		cmocka_unit_test(test_more_requests),
 		cmocka_unit_test(test_rpc_gateway_down),
 		cmocka_unit_test(test_gateway_deadline_and_bounds),
 		cmocka_unit_test(test_parse_watch),

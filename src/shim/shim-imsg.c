@@ -1167,7 +1167,8 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 			rc |= set_string(p, "chat_guid", a->chat_guid);
 		rc |= json_object_set_new(p, "typing", json_boolean(
 		    a->stop == NULL || strcmp(a->stop, "true") != 0));
-		if (a->service != NULL)
+		/* The service picks a direct chat; a chat has its own. */
+		if (a->service != NULL && nonempty(a->to))
 			rc |= set_string(p, "service", a->service);
 		break;
 	case SHIM_IMSG_GROUP:

@@ -2351,6 +2351,86 @@ test_more_requests(void **state)
 }
 
 /*
+ * A subscription through a gateway that subscribes, pushes one message
+ * (and one for another subscription, and one already seen) and closes:
+ * the answer, the message shaped as the real server sends it, then the
+ * error notification.  stdin stays open until the error is out.
+ */
+static void
+test_rpc_stream(void **state)
+{
+	struct gateway	 gw;
+	char		 buf[8192], *req, want[1024];
+	int		 in[2], out[2], status;
+	size_t		 len = 0;
+	ssize_t		 n;
+	pid_t		 pid;
+	const char	*answer =
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"subscription\":7,"
+	    "\"cursor\":{\"imsg\":40}}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"inbox.message\",\"params\":"
+	    "{\"subscription\":8,\"channel\":\"imsg\",\"cursor\":41,"
+	    "\"message\":{\"id\":41}}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"inbox.message\",\"params\":"
+	    "{\"subscription\":7,\"channel\":\"imsg\",\"cursor\":41,"
+	    "\"message\":{\"id\":41,\"chat_id\":2,\"text\":\"hi\","
+	    "\"attachments\":[{\"filename\":\"a\"}],\"reactions\":[{}]}}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"inbox.message\",\"params\":"
+	    "{\"subscription\":7,\"channel\":\"imsg\",\"cursor\":42,"
+	    "\"message\":{\"id\":41,\"chat_id\":2,\"text\":\"again\"}}}";
+
+	(void)state;
+	gateway_start(&gw, GW_ANSWER, answer);
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	pid = fork();
+	assert_int_not_equal(pid, -1);
+	if (pid == 0) {
+		(void)close(in[1]);
+		(void)close(out[0]);
+		_exit(shim_imsg_rpc(in[0], out[1], gw.path, 5000, 0));
+	}
+	(void)close(in[0]);
+	(void)close(out[1]);
+	(void)snprintf(buf, sizeof(buf), "{\"jsonrpc\":\"2.0\",\"id\":\"w\","
+	    "\"method\":\"watch.subscribe\",\"params\":{\"since_rowid\":\"40\","
+	    "\"include_reactions\":false}}\n");
+	assert_int_equal(write(in[1], buf, strlen(buf)), (ssize_t)strlen(buf));
+	while (strstr(buf, "\"method\":\"error\"") == NULL &&
+	    len < sizeof(buf) - 1) {
+		if (len == 0)
+			buf[0] = '\0';
+		n = read(out[0], buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	(void)close(in[1]);
+	while ((n = read(out[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	(void)close(out[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	req = gateway_stop(&gw, NULL);
+	assert_non_null(req);
+	assert_string_equal(req, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+	    "\"inbox.subscribe\",\"params\":{\"channels\":[\"imsg\"],"
+	    "\"since\":{\"imsg\":40}}}\n");
+	free(req);
+	(void)snprintf(want, sizeof(want),
+	    "{\"jsonrpc\":\"2.0\",\"id\":\"w\",\"result\":{\"subscription\":1}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"message\",\"params\":"
+	    "{\"subscription\":1,\"message\":{\"id\":41,\"chat_id\":2,"
+	    "\"text\":\"hi\",\"attachments\":[],\"reactions\":[]}}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"error\",\"params\":"
+	    "{\"subscription\":1,\"error\":{\"message\":\"the gateway at %s "
+	    "closed the connection\"}}}\n", gw.path);
+	assert_string_equal(buf, want);
+}
+
+/*
  * imsg rpc with the given input lines (stdin then closed) against gw:
  * returns the exit status, *out what it wrote.
  */
@@ -2559,6 +2639,7 @@ main(void)
 		cmocka_unit_test(test_gateway_results),
 		cmocka_unit_test(test_gateway_unreachable),
 		cmocka_unit_test(test_rpc_requests),
+		cmocka_unit_test(test_rpc_stream),
 		cmocka_unit_test(test_more_requests),
 		cmocka_unit_test(test_rpc_gateway_down),
 		cmocka_unit_test(test_gateway_deadline_and_bounds),

@@ -201,6 +201,61 @@ out=$(agent "$T/bin/imsg" send-rich --chat x --text hi)
 expect_eq "bridge command text" \
     "Error: send-rich is not available through this gateway" "$out"
 
+# Golden output of every command through the real handler: each JSON
+# line field by field and type by type (tests/clients/imsg_types.py),
+# and the text forms.
+types() { python3 "$top_srcdir/tests/clients/imsg_types.py" "$@"; }
+golden() {
+	desc=$1 kind=$2 min=$3
+	shift 3
+	out=$(agent "$T/bin/imsg" "$@" 2>&1); rc=$?
+	if [ "$rc" = 0 ] && why=$(printf '%s\n' "$out" | types "$kind" "$min"); then
+		ok "golden: $desc"
+	else
+		not_ok "golden: $desc (exit $rc): $why $(printf '%s' "$out" | head -c 300)"
+	fi
+}
+golden "chats --json" chat 2 chats --json
+golden "history --json" message 3 history --chat-id 1 --json
+golden "history --attachments --json" message 3 history --chat-id 3 \
+    --attachments --json
+setpriv --reuid="$AGENT_USER" --regid="$AGENT_USER" --init-groups \
+    env -i ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
+    CARAPACE_SOCKET="$SOCK" "$T/bin/imsg" watch --json --since-rowid 0 \
+    --chat-id 1 >"$T/golden-watch.out" 2>&1 &
+WPID=$!
+i=0
+while [ "$(wc -l <"$T/golden-watch.out")" -lt 3 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill "$WPID" 2>/dev/null
+wait "$WPID" 2>/dev/null
+if why=$(types message 3 <"$T/golden-watch.out"); then
+	ok "golden: watch --json"
+else
+	not_ok "golden: watch --json: $why"
+fi
+golden "status --json" status 1 status --json
+golden "group --json" group 1 group --chat-id 3 --json
+golden "typing --json" typing 1 typing --to mom --json
+golden "typing --duration --json" typing 1 typing --to mom --duration 1ms \
+    --json
+golden "read --json" read 1 read --handle mom --json
+golden "react --json" react 1 react --chat-id 3 -r like --json
+golden "search --json" message 1 search --query the --json
+golden "send --json" sent 1 send --to mom --text "golden" --json
+out=$(agent "$T/bin/imsg" send --to mom --text golden)
+expect_eq "golden: send text" "sent" "$out"
+out=$(agent "$T/bin/imsg" chats --limit 2)
+expect_match "golden: chats text is [<id>] <name> (<identifier>) last=<ISO>" \
+    '^\[1\] Mom \(\+14155550100\) last=2026-05-16T15:24:36\.123Z$' "$out"
+out=$(agent "$T/bin/imsg" history --chat-id 1 --limit 1)
+expect_match "golden: history text is <ISO> [sent|recv] <sender>: <text>" \
+    '^2026-[0-9-]+T[0-9:.]+Z \[(sent|recv)\] [^:]+: .+$' "$out"
+out=$(agent "$T/bin/imsg" status)
+expect_match "golden: status text" '^imsg Status Report$' "$out"
+
 # Straight to the gateway: an agent may not signal a stranger either way.
 out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"typing","params":{"channel":"imsg","chat_id":4}}' | raw)
 expect_match "gateway typing to a chat not allowed: -32002" \

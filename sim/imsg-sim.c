@@ -647,7 +647,8 @@ cmd_search(struct sim *s)
 	size_t		 i, n = 0, qlen = strlen(q), j;
 	int		 exact, hit;
 
-	exact = s->args.match != NULL && strcasecmp(s->args.match, "exact") == 0;
+	exact = s->args.match != NULL &&
+	    strcasecmp(s->args.match, "exact") == 0;
 	if (s->args.has_limit)
 		limit = s->args.limit;
 	if ((all = load_array(s->dir, "messages.json")) == NULL)

@@ -320,7 +320,7 @@ static const struct rpc_param read_params[] = {
 /* The one target of typing or read, normalised and allowed. */
 struct imsg_target {
 	const char	*option;	/* --to, --chat-id, ... */
-	const char	*value;		/* what follows it on the argv */
+	const char	*value;		/* what follows it */
 	char		 idbuf[32];
 	char		 rcpt[ADDR_MAX];	/* normalised, for policy */
 };

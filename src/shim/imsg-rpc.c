@@ -41,7 +41,7 @@
 #define RPC_CHANNEL		"imsg"
 #define RPC_INFLIGHT_MAX	64	/* requests waiting for the gateway */
 #define RPC_SUBS_MAX		16	/* open subscriptions */
-#define RPC_LIMIT_MAX		1000	/* the gateway serves at most this */
+#define RPC_LIMIT_MAX		1000	/* the gateway's most */
 
 const char *const shim_imsg_rpc_methods[] = {
 	"chats.list", "messages.history", "watch.subscribe",
@@ -58,7 +58,7 @@ enum rpc_kind {
 /* One request waiting for its gateway answer. */
 struct rpc_req {
 	int			 in_use;
-	json_t			*id;		/* NULL: a notification */
+	json_t			*id;	/* NULL: a notification */
 	enum rpc_kind		 kind;
 	struct shim_conn	 conn;
 };
@@ -67,7 +67,7 @@ struct rpc_req {
 struct rpc_sub {
 	int			 id;		/* 0: free slot */
 	int			 live;
-	json_t			*req_id;	/* pending: whom to answer */
+	json_t			*req_id;	/* pending: to answer */
 	int			 req_pending;	/* an answer is owed */
 	struct shim_conn	 conn;
 	json_int_t		 gateway_sub;
@@ -84,11 +84,11 @@ struct rpc {
 	int			 verbose;
 	struct linereader	 in;
 	int			 in_eof;
-	int			 failed;	/* output gone or input broken */
+	int			 failed;	/* output or input broke */
 	struct rpc_req		 reqs[RPC_INFLIGHT_MAX];
 	size_t			 nreqs;
 	struct rpc_sub		 subs[RPC_SUBS_MAX];
-	size_t			 npending;	/* subscriptions not yet answered */
+	size_t			 npending; /* subscribes unanswered */
 	int			 next_sub;
 };
 
@@ -686,7 +686,8 @@ m_send(struct rpc *r, json_t *id, json_t *params)
 		json_decref(g);
 		return;
 	}
-	if ((text == NULL || *text == '\0') && (file == NULL || *file == '\0')) {
+	if ((text == NULL || *text == '\0') &&
+	    (file == NULL || *file == '\0')) {
 		json_decref(g);
 		respond_error(r, id, RPC_INVALID_PARAMS,
 		    "text or file is required");
@@ -773,7 +774,8 @@ static void
 handle_line(struct rpc *r, const char *line, size_t len)
 {
 	json_error_t	 jerr;
-	json_t		*req, *version, *method, *params, *id, *empty = NULL;
+	json_t		*req, *version, *method, *params, *id;
+	json_t		*empty = NULL;
 	const char	*name;
 	size_t		 i;
 

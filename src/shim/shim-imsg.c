@@ -352,7 +352,8 @@ static const struct imsg_command commands[] = {
 	{ "react", SHIM_IMSG_REACT,
 	    "Send a tapback reaction to the most recent message", NULL,
 	    react_opts, react_examples },
-	{ "read", SHIM_IMSG_READ, "Mark messages as read and send read receipts",
+	{ "read", SHIM_IMSG_READ,
+	    "Mark messages as read and send read receipts",
 	    "Mark all messages in a conversation as read. This clears the "
 	    "unread\n"
 	    "badge and sends read receipts to the sender if enabled in your\n"
@@ -1672,7 +1673,8 @@ print_group(FILE *out, const struct shim_imsg_args *args, json_t *chats)
 		return -1;
 	json_array_foreach(chats, i, chat) {
 		v = json_object_get(chat, "id");
-		if (json_is_integer(v) && json_integer_value(v) == args->chat_id)
+		if (json_is_integer(v) &&
+		    json_integer_value(v) == args->chat_id)
 			found = chat;
 	}
 	if (found == NULL) {
@@ -1683,13 +1685,13 @@ print_group(FILE *out, const struct shim_imsg_args *args, json_t *chats)
 	ident = get_string(found, "identifier");
 	guid = get_string(found, "guid");
 	/* As the real tool decides it: ";+;" in the identifier or guid. */
-	is_group = strstr(ident, ";+;") != NULL || strstr(guid, ";+;") != NULL ||
-	    get_bool(found, "is_group");
+	is_group = strstr(ident, ";+;") != NULL ||
+	    strstr(guid, ";+;") != NULL || get_bool(found, "is_group");
 	parts = json_object_get(found, "participants");
 	if (args->json) {
 		o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:b,s:[]}", "id",
-		    (json_int_t)args->chat_id, "identifier", ident, "guid", guid,
-		    "name", get_string(found, "name"), "service",
+		    (json_int_t)args->chat_id, "identifier", ident, "guid",
+		    guid, "name", get_string(found, "name"), "service",
 		    get_string(found, "service"), "is_group", is_group,
 		    "participants");
 		if (o == NULL)
@@ -1797,8 +1799,8 @@ print_read_result(FILE *out, const struct shim_imsg_args *args)
 	struct tm	 tm;
 
 	if (!args->json) {
-		(void)fprintf(out, "\xe2\x9c\x93 Marked messages as read for %s\n",
-		    args->handle);
+		(void)fprintf(out, "\xe2\x9c\x93 Marked messages as read "
+		    "for %s\n", args->handle);
 		if (args->message_guid != NULL)
 			(void)fprintf(out, "  (Entire conversation marked, "
 			    "not just specific message)\n");

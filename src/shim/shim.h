@@ -238,7 +238,7 @@ struct shim_imsg_args {
 	const char		*debounce;
 	int			 reactions;
 	/* typing, read */
-	const char		*stop;		/* raw --stop: "true"/"false" */
+	const char		*stop;		/* raw --stop */
 	const char		*duration;
 	const char		*handle;
 	const char		*message_guid;
@@ -351,8 +351,8 @@ int		 shim_imsg_run(int argc, char **argv, const char *socket_path,
  * write(2) per line.  Returns 0 when in_fd reaches its end and every
  * pending answer is written, 1 when the output fails.
  */
-int		 shim_imsg_rpc(int in_fd, int out_fd, const char *socket_path,
-		    int timeout_ms, int verbose);
+int		 shim_imsg_rpc(int in_fd, int out_fd,
+		    const char *socket_path, int timeout_ms, int verbose);
 
 /*
  * The JSON-RPC methods imsg rpc answers, NULL-terminated, in the order

@@ -1133,6 +1133,14 @@ shim_imsg_rpc(int in_fd, int out_fd, const char *socket_path, int timeout_ms,
 				handle_line(r, line, len);
 				continue;
 			}
+			if (got == LINE_EOF && r->in.in.len > r->in.start) {
+				/* A last line needs no newline. */
+				line = r->in.in.data + r->in.start;
+				len = r->in.in.len - r->in.start;
+				r->in.start = r->in.scanned = r->in.in.len;
+				handle_line(r, line, len);
+				continue;
+			}
 			if (got == LINE_EOF)
 				r->in_eof = 1;
 			else if (got == LINE_TOOLONG) {

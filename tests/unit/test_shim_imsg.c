@@ -2566,7 +2566,7 @@ test_rpc_requests(void **state)
 	    "\"params\":{\"chat_id\":1,\"to\":\"+1\"}}\n"
 	    "[1]\n"
 	    "\n"
-	    "{\"id\":5,\"method\":\"nope\"}\n", NULL, NULL,
+	    "{\"id\":5,\"method\":\"nope\"}", NULL, NULL,
 	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32602,"
 	    "\"message\":\"Invalid params\",\"data\":\"to is required for "
 	    "direct sends\"}}\n"

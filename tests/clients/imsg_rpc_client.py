@@ -295,6 +295,16 @@ def main():
           len(sent) == 2 and sent[1].get("file_size") ==
           os.path.getsize(attachment) and
           sent[1].get("file") != attachment, (a, sent[-1:]))
+    a = rpc.call(8, "send", {"to": "+14155550123",
+                             "text": "card 4111 1111 1111 1111"})
+    check("held for approval: -32603 with the hold in data",
+          error_shape(a, -32603, "Internal error") and
+          a["error"]["data"].startswith("held for approval: hold "), a)
+    a = rpc.call(9, "send", {"to": "+14155550123",
+                             "text": "my password: hunter2"})
+    check("content blocked: -32603 with the rule in data",
+          error_shape(a, -32603, "Internal error") and
+          a["error"]["data"] == "content blocked: rule passwords", a)
     check("nothing sent for refused requests",
           len(records(simdir, "spool")) == before + 2,
           len(records(simdir, "spool")) - before)

@@ -256,6 +256,14 @@ expect_match "golden: history text is <ISO> [sent|recv] <sender>: <text>" \
 out=$(agent "$T/bin/imsg" status)
 expect_match "golden: status text" '^imsg Status Report$' "$out"
 
+# A peer the gateway does not know: every request refused, the shape kept.
+out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"chats.list","params":{"limit":1}}' |
+    as "$STRANGER_USER" "$T/bin/imsg" rpc --json); rc=$?
+expect_match "rpc as an unknown peer: refused in the real error shape" \
+    '^\{"jsonrpc":"2.0","id":1,"error":\{"code":-32603,"message":"Internal error","data":"not authorized to use the gateway \(uid [0-9]+\)"\}\}$' \
+    "$out"
+expect_eq "rpc as an unknown peer: still exits 0 at the end of input" 0 "$rc"
+
 # Straight to the gateway: an agent may not signal a stranger either way.
 out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"typing","params":{"channel":"imsg","chat_id":4}}' | raw)
 expect_match "gateway typing to a chat not allowed: -32002" \

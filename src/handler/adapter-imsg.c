@@ -471,18 +471,37 @@ imsg_read(struct call *c, const struct channel *ch)
 {
 	struct imsg_target	 t;
 	struct tool_argv	 a;
-	json_t			*last;
+	json_t			*last, *group = NULL;
+	const char		*handle;
 
-	if (json_object_get(c->params, "chat_id") != NULL)
-		return call_error(c, RPC_INVALID_PARAMS, NULL,
-		    "param chat_id: read takes to, chat_identifier or "
-		    "chat_guid (the real read names a handle)");
 	if (imsg_target(c, ch, &t) == -1)
 		return -1;
+	handle = t.value;
+	/* The real read names a handle: a chat id is looked up first. */
+	if (json_object_get(c->params, "chat_id") != NULL) {
+		argv_start(&a, ch, "group");
+		tool_argv_add(&a, "--chat-id");
+		tool_argv_add(&a, t.value);
+		if ((group = last_object(c, &a, ch)) == NULL)
+			return -1;
+		handle = json_string_value(json_object_get(group,
+		    "identifier"));
+		if (handle == NULL || *handle == '\0' || *handle == '-') {
+			json_decref(group);
+			c->outcome = "failed";
+			return call_error(c, CP_ERR_TOOL_FAILED,
+			    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
+			    "no usable chat identifier"),
+			    "%s: no identifier for chat %s", c->channel,
+			    t.value);
+		}
+	}
 	argv_start(&a, ch, "read");
 	tool_argv_add(&a, "--handle");
-	tool_argv_add(&a, t.value);
-	if ((last = last_object(c, &a, ch)) == NULL)
+	tool_argv_add(&a, handle);
+	last = last_object(c, &a, ch);
+	json_decref(group);
+	if (last == NULL)
 		return -1;
 	if (!json_is_true(json_object_get(last, "success"))) {
 		json_decref(last);

@@ -365,6 +365,20 @@ def main():
           sorted(s.get("command") for s in sig) == ["read", "typing"] and
           all("+14155559999" not in json.dumps(s) for s in sig), sig)
 
+    # read by chat id: the chat's identifier is what the tool is given.
+    sig_before = len(records(simdir, "signals"))
+    a = rpc.call(16, "read", {"chat_id": 3})
+    sig = records(simdir, "signals")[sig_before:]
+    check("read by chat_id answers {ok:true}",
+          (a or {}).get("result") == {"ok": True}, a)
+    check("read by chat_id reaches the tool with the chat's identifier",
+          len(sig) == 1 and sig[0].get("handle") == "chat493827161045763123",
+          sig)
+    a = rpc.call(17, "read", {"chat_id": 1})
+    check("read in a chat not allowed outbound is refused",
+          error_shape(a, -32603, "Internal error") and
+          a["error"]["data"] == "recipient not allowed: chat:1", a)
+
     # The stream goes on while requests come and go.
     inbound(simdir, msg(5005, 1, "+14155550100", "still streaming",
                         "+14155550100"))

@@ -225,7 +225,7 @@ setpriv --reuid="$AGENT_USER" --regid="$AGENT_USER" --init-groups \
     --chat-id 1 >"$T/golden-watch.out" 2>&1 &
 WPID=$!
 i=0
-while [ "$(wc -l <"$T/golden-watch.out")" -lt 3 ] && [ $i -lt 100 ]; do
+while [ "$(wc -l <"$T/golden-watch.out")" -lt 3 ] && [ $i -lt 300 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done

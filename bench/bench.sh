@@ -301,6 +301,24 @@ fi
 echo "overhead_p50_ms $OVERHEAD"
 echo "overhead_ratio $RATIO (target <= 1.25)"
 
+# imsg rpc: request round trips over one running `imsg rpc` process,
+# against the floor as a running client sees it (bench/imsg-rpc.py).
+RPC_CHATS_P50=n/a
+RPC_SEND_P50=n/a
+RPC_FLOOR_P50=n/a
+if [ "${#FLOOR[@]}" -gt 0 ] && [ "${#GATEWAY[@]}" -gt 0 ] &&
+    command -v python3 >/dev/null 2>&1; then
+	python3 "$SRCDIR/bench/imsg-rpc.py" "$FLOOR_SOCK" "$GATEWAY_SOCK" \
+	    "${BENCH_RPC_N:-$N}" "$WARMUP" "$TO" -- "$T/bin/imsg" \
+	    >"$T/rpc.out" 2>&1 || note "imsg-rpc failed: $(tail -n 2 "$T/rpc.out")"
+	cat "$T/rpc.out"
+	RPC_CHATS_P50=$(sed -n 's/^rpc_chats_p50_ms //p' "$T/rpc.out")
+	RPC_SEND_P50=$(sed -n 's/^rpc_send_p50_ms //p' "$T/rpc.out")
+	RPC_FLOOR_P50=$(sed -n 's/^rpc_floor_p50_ms //p' "$T/rpc.out")
+else
+	note "imsg rpc not measured (needs the floor, the gateway and python3)"
+fi
+
 # Peak RSS: the largest of RSS_N runs, KiB.  The handler's figure is
 # written by bench/rss after the handler exits, possibly after its
 # client is done: wait for all the lines.
@@ -405,6 +423,7 @@ echo "  floor (null client + null handler): p50 $FLOOR_P50 ms"
 echo "  gateway (shim -> handler -> sim):   p50 $GATEWAY_P50 ms"
 echo "  simulated tool alone:               p50 $TOOL_P50 ms"
 echo "  overhead $OVERHEAD ms = $RATIO x floor: $VERDICT (target <= 1.25)"
+echo "  imsg rpc (one running process): chats.list p50 ${RPC_CHATS_P50:-n/a} ms, send p50 ${RPC_SEND_P50:-n/a} ms; floor for a running client p50 ${RPC_FLOOR_P50:-n/a} ms"
 echo "  handler peak RSS $HANDLER_PING_RSS KiB: $(within "$HANDLER_PING_RSS" 4096) (target <= 4096)"
 echo "  shim peak RSS $SHIM_RSS KiB: $(within "$SHIM_RSS" 2048) (target <= 2048)"
 echo "  inbox publish -> subscriber p50 $INBOX_P50 ms (target <= 5)"

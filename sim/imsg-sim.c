@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,6 +101,10 @@ static int	 tail_open(struct tail *);
 static void	 tail_close(struct tail *);
 static int	 tail_check(struct tail *);
 static int	 spool_record(struct sim *, json_t *);
+static int	 record_in(struct sim *, const char *, json_t *);
+static int	 cmd_signal(struct sim *);
+static int	 cmd_group(struct sim *);
+static int	 cmd_search(struct sim *);
 static int	 record_file(json_t *, const char *, const char **);
 static void	 swift_error(const char *, const char *);
 
@@ -358,6 +363,13 @@ record_file(json_t *rec, const char *path, const char **why)
 static int
 spool_record(struct sim *s, json_t *rec)
 {
+	return record_in(s, "spool", rec);
+}
+
+/* One record in DIR/sub/, written under a temporary name and renamed. */
+static int
+record_in(struct sim *s, const char *sub, json_t *rec)
+{
 	static unsigned int	 counter;
 	char			 dir[PATH_MAX], tmp[PATH_MAX], dst[PATH_MAX];
 	char			*text;
@@ -366,7 +378,7 @@ spool_record(struct sim *s, json_t *rec)
 	uint64_t		 now;
 	int			 fd;
 
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/spool", s->dir) >=
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", s->dir, sub) >=
 	    sizeof(dir))
 		return -1;
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
@@ -520,6 +532,149 @@ cmd_send(struct sim *s)
 	}
 	json_decref(rec);
 	(void)printf("%s\n", s->args.json ? "{\"status\":\"sent\"}" : "sent");
+	return 0;
+}
+
+/*
+ * typing and read: checked as the real commands check them, a --chat-id
+ * looked up, and each recorded in DIR/signals/ (the typing indicator or
+ * read receipt that "reached the network"), then reported as the real
+ * commands report them.
+ */
+static int
+cmd_signal(struct sim *s)
+{
+	json_t		*chats, *chat, *rec, *argv, *id, *empty;
+	char		 detail[128];
+	size_t		 i;
+	int		 found = 0, i_arg;
+	double		 ms;
+	struct timespec	 ts;
+
+	id = json_object_get(s->params, "chat_id");
+	if (id != NULL) {
+		if ((chats = load_array(s->dir, "chats.json")) == NULL)
+			return 1;
+		json_array_foreach(chats, i, chat)
+			if (json_equal(json_object_get(chat, "id"), id))
+				found = 1;
+		json_decref(chats);
+		if (!found) {
+			(void)snprintf(detail, sizeof(detail),
+			    "Unknown chat id %lld",
+			    (long long)json_integer_value(id));
+			swift_error("invalidChatTarget", detail);
+			return 1;
+		}
+	}
+	if (s->dir == NULL) {
+		(void)printf("imsg-sim: no --db DIR: nowhere to record it\n");
+		return 1;
+	}
+	if (knob(s->dir, "sim-fail")) {
+		(void)fprintf(stderr, "imsg-sim: %s failed (sim-fail)\n",
+		    s->args.cmd_name);
+		return 1;
+	}
+	rec = json_pack("{s:s}", "command", s->args.cmd_name);
+	argv = json_array();
+	if (rec == NULL || argv == NULL)
+		fatalx("out of memory");
+	for (i_arg = 0; i_arg < s->argc; i_arg++)
+		(void)json_array_append_new(argv,
+		    shim_json_string(s->argv[i_arg]));
+	(void)json_object_set_new(rec, "argv", argv);
+	if (s->args.cmd == SHIM_IMSG_READ)
+		(void)json_object_set_new(rec, "handle",
+		    shim_json_string(s->args.handle));
+	else {
+		(void)json_object_update(rec, s->params);
+		(void)json_object_del(rec, "channel");
+	}
+	(void)json_object_set_new(rec, "time_ms",
+	    json_integer((json_int_t)util_now_ms()));
+	if (record_in(s, "signals", rec) == -1) {
+		json_decref(rec);
+		(void)snprintf(detail, sizeof(detail), "cannot record in "
+		    "signals/: %s", strerror(errno));
+		swift_error("typingIndicatorFailed", detail);
+		return 1;
+	}
+	json_decref(rec);
+	/* typing --duration: shown for that long, then stopped. */
+	if (s->args.cmd == SHIM_IMSG_TYPING && s->args.duration != NULL &&
+	    *s->args.duration != '\0' && (s->args.stop == NULL ||
+	    strcmp(s->args.stop, "true") != 0) &&
+	    shim_imsg_parse_duration(s->args.duration, &ms) == 0) {
+		ts.tv_sec = (time_t)(ms / 1000);
+		ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000) * 1e6);
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	}
+	if ((empty = json_object()) == NULL)
+		fatalx("out of memory");
+	(void)shim_imsg_print_result(stdout, &s->args, empty);
+	json_decref(empty);
+	return 0;
+}
+
+/* group: the chat from chats.json, printed with the shim's code. */
+static int
+cmd_group(struct sim *s)
+{
+	json_t	*chats, *result;
+	int	 rc;
+
+	if ((chats = load_array(s->dir, "chats.json")) == NULL)
+		return 1;
+	if ((result = json_pack("{s:o}", "chats", chats)) == NULL)
+		fatalx("out of memory");
+	rc = shim_imsg_print_result(stdout, &s->args, result);
+	json_decref(result);
+	return rc == 0 ? 0 : 1;
+}
+
+/*
+ * search: messages whose text contains the query (ignoring case), or
+ * equals it with --match exact, in every chat, newest first.
+ */
+static int
+cmd_search(struct sim *s)
+{
+	json_t		*all, *m, **picked, *t;
+	json_int_t	 limit = 50;
+	const char	*q = s->args.query, *text;
+	size_t		 i, n = 0, qlen = strlen(q), j;
+	int		 exact, hit;
+
+	exact = s->args.match != NULL &&
+	    strcasecmp(s->args.match, "exact") == 0;
+	if (s->args.has_limit)
+		limit = s->args.limit;
+	if ((all = load_array(s->dir, "messages.json")) == NULL)
+		return 1;
+	picked = xcalloc(json_array_size(all) + 1, sizeof(*picked));
+	json_array_foreach(all, i, m) {
+		t = json_object_get(m, "text");
+		if (!json_is_string(t) || json_is_true(json_object_get(m,
+		    "is_reaction")))
+			continue;
+		text = json_string_value(t);
+		hit = 0;
+		if (exact)
+			hit = strcasecmp(text, q) == 0;
+		else
+			for (j = 0; !hit && text[j] != '\0'; j++)
+				hit = strncasecmp(text + j, q, qlen) == 0;
+		if (hit)
+			picked[n++] = m;
+	}
+	qsort(picked, n, sizeof(*picked), newest_first);
+	for (i = 0; i < n && (json_int_t)i < limit; i++)
+		(void)shim_imsg_print_message(stdout, picked[i], s->args.json,
+		    0);
+	free(picked);
+	json_decref(all);
 	return 0;
 }
 
@@ -918,6 +1073,17 @@ main(int argc, char **argv)
 		s.dir = NULL;
 	fault_knobs(s.dir);
 
+	if (s.args.cmd == SHIM_IMSG_BRIDGE) {
+		/* The real tool, its bridge down. */
+		(void)printf(s.args.json ? "{\"success\":false,\"error\":"
+		    "\"IMCore bridge not available (simulated imsg)\"}\n" :
+		    "Error: IMCore bridge not available (simulated imsg)\n");
+		goto done;
+	}
+	if (s.args.cmd == SHIM_IMSG_RPC) {
+		(void)printf("imsg-sim: rpc is not simulated\n");
+		goto done;
+	}
 	/* The same checks, in the same order, as the real command. */
 	if ((s.params = shim_imsg_build_request(&s.args, &method, msg,
 	    sizeof(msg))) == NULL) {
@@ -939,6 +1105,17 @@ main(int argc, char **argv)
 		break;
 	case SHIM_IMSG_WATCH:
 		rc = cmd_watch(&s);
+		break;
+	case SHIM_IMSG_TYPING:
+	case SHIM_IMSG_READ:
+	case SHIM_IMSG_REACT:
+		rc = cmd_signal(&s);
+		break;
+	case SHIM_IMSG_GROUP:
+		rc = cmd_group(&s);
+		break;
+	case SHIM_IMSG_SEARCH:
+		rc = cmd_search(&s);
 		break;
 	default:
 		break;

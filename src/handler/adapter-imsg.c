@@ -289,3 +289,364 @@ imsg_status(struct call *c, const struct channel *ch)
 	    "available", 1, "tool", last);
 	return 0;
 }
+
+/*
+ * typing and read: signals to a recipient, so the recipient goes
+ * through outbound policy like a send (one denied or needing approval
+ * is refused: a typing indicator is not worth holding for the owner),
+ * and the call is audited with it.  Neither carries content, so the
+ * content rules and rate limits of sends do not apply.
+ */
+static const struct rpc_param typing_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "to", RPC_T_STRING, 0 },
+	{ "chat_id", RPC_T_INTEGER, 0 },
+	{ "chat_identifier", RPC_T_STRING, 0 },
+	{ "chat_guid", RPC_T_STRING, 0 },
+	{ "typing", RPC_T_BOOLEAN, 0 },
+	{ "service", RPC_T_STRING, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param read_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "to", RPC_T_STRING, 0 },
+	{ "chat_id", RPC_T_INTEGER, 0 },
+	{ "chat_identifier", RPC_T_STRING, 0 },
+	{ "chat_guid", RPC_T_STRING, 0 },
+	{ NULL, 0, 0 }
+};
+
+/* The one target of typing or read, normalised and allowed. */
+struct imsg_target {
+	const char	*option;	/* --to, --chat-id, ... */
+	const char	*value;		/* what follows it */
+	char		 idbuf[32];
+	char		 rcpt[ADDR_MAX];	/* normalised, for policy */
+};
+
+static int
+imsg_target(struct call *c, const struct channel *ch, struct imsg_target *t)
+{
+	struct verdict	 v;
+	enum addr_kind	 kind;
+	json_t		*chat_id;
+	const char	*to, *cident, *cguid, *cause = NULL;
+	char		 chatbuf[ADDR_MAX];
+
+	memset(t, 0, sizeof(*t));
+	to = json_string_value(json_object_get(c->params, "to"));
+	cident = json_string_value(json_object_get(c->params,
+	    "chat_identifier"));
+	cguid = json_string_value(json_object_get(c->params, "chat_guid"));
+	chat_id = json_object_get(c->params, "chat_id");
+	if ((to != NULL) + (cident != NULL) + (cguid != NULL) +
+	    (chat_id != NULL) != 1)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "params: exactly one of to, chat_id, chat_identifier, "
+		    "chat_guid is required");
+	if (check_argument(c, "to", to) ||
+	    check_argument(c, "chat_identifier", cident) ||
+	    check_argument(c, "chat_guid", cguid))
+		return -1;
+	if (to != NULL) {
+		if (send_resolve(c, ch, "to", to, t->rcpt, sizeof(t->rcpt),
+		    &kind) == -1)
+			return -1;
+		if (kind == ADDR_CHAT || kind == ADDR_GROUP)
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param to: use chat_id for chats");
+		t->option = "--to";
+		t->value = t->rcpt;
+	} else {
+		if (chat_id != NULL) {
+			if (json_integer_value(chat_id) < 1)
+				return call_error(c, RPC_INVALID_PARAMS, NULL,
+				    "param chat_id: must be positive");
+			(void)snprintf(t->idbuf, sizeof(t->idbuf), "%lld",
+			    (long long)json_integer_value(chat_id));
+			t->option = "--chat-id";
+			t->value = t->idbuf;
+		} else if (cident != NULL) {
+			t->option = "--chat-identifier";
+			t->value = cident;
+		} else {
+			t->option = "--chat-guid";
+			t->value = cguid;
+		}
+		(void)snprintf(chatbuf, sizeof(chatbuf), "chat:%s", t->value);
+		if (addr_normalize(chatbuf, ch->region, t->rcpt,
+		    sizeof(t->rcpt), &kind, &cause) == -1) {
+			c->rule = "address";
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param chat: invalid chat id (%s)",
+			    cause != NULL ? cause : "invalid");
+		}
+	}
+	(void)strlcpy(c->recipient, t->rcpt, sizeof(c->recipient));
+	policy_outbound(c->s->cfg, ch, t->rcpt, &v);
+	if (v.kind != VERDICT_ALLOW) {
+		c->rule = v.rule;
+		return call_error(c, CP_ERR_RECIPIENT_DENIED,
+		    json_pack("{s:s,s:s}", "recipient", t->rcpt, "rule",
+		    v.rule != NULL ? v.rule : ""),
+		    "recipient not allowed: %s (%s)", t->rcpt,
+		    v.kind == VERDICT_HOLD ? "needs approval, which only "
+		    "sends can wait for" : v.reason);
+	}
+	c->rule = v.rule;
+	return 0;
+}
+
+/* The last JSON line of a run; the call's error when there is none. */
+static json_t *
+last_object(struct call *c, const struct tool_argv *a,
+    const struct channel *ch)
+{
+	struct spawn_result	 res;
+	json_t			*last = NULL;
+
+	if (tool_run(c, ch, a, &res) == -1)
+		return NULL;
+	tool_json_lines(res.out, res.outlen, keep_last, &last);
+	spawn_result_free(&res);
+	if (last == NULL) {
+		c->outcome = "failed";
+		(void)call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:s}",
+		    "exit_status", 0, "stderr", "unexpected output"),
+		    "%s: unexpected tool output", c->channel);
+	}
+	return last;
+}
+
+static int
+imsg_typing(struct call *c, const struct channel *ch)
+{
+	struct imsg_target	 t;
+	struct tool_argv	 a;
+	json_t			*last, *typing;
+	const char		*service, *status;
+	int			 on;
+
+	typing = json_object_get(c->params, "typing");
+	on = typing == NULL || json_is_true(typing);
+	service = json_string_value(json_object_get(c->params, "service"));
+	if (service != NULL && strcmp(service, "imessage") != 0 &&
+	    strcmp(service, "sms") != 0 && strcmp(service, "auto") != 0)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param service: expected imessage, sms or auto");
+	if (imsg_target(c, ch, &t) == -1)
+		return -1;
+	argv_start(&a, ch, "typing");
+	tool_argv_add(&a, t.option);
+	tool_argv_add(&a, t.value);
+	if (service != NULL) {
+		tool_argv_add(&a, "--service");
+		tool_argv_add(&a, service);
+	}
+	if (!on) {
+		tool_argv_add(&a, "--stop");
+		tool_argv_add(&a, "true");
+	}
+	if ((last = last_object(c, &a, ch)) == NULL)
+		return -1;
+	status = json_string_value(json_object_get(last, "status"));
+	if (status == NULL || strcmp(status, on ? "started" : "stopped") != 0) {
+		json_decref(last);
+		c->outcome = "failed";
+		return call_error(c, CP_ERR_TOOL_FAILED,
+		    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
+		    "unexpected output"), "%s: unexpected tool output",
+		    c->channel);
+	}
+	json_decref(last);
+	c->outcome = on ? "typing" : "typing stopped";
+	c->result = json_pack("{s:b,s:s,s:s,s:b}", "ok", 1, "channel",
+	    c->channel, "recipient", c->recipient, "typing", on);
+	return 0;
+}
+
+static int
+imsg_read(struct call *c, const struct channel *ch)
+{
+	struct imsg_target	 t;
+	struct tool_argv	 a;
+	json_t			*last, *group = NULL;
+	const char		*handle;
+
+	if (imsg_target(c, ch, &t) == -1)
+		return -1;
+	handle = t.value;
+	/* The real read names a handle: a chat id is looked up first. */
+	if (json_object_get(c->params, "chat_id") != NULL) {
+		argv_start(&a, ch, "group");
+		tool_argv_add(&a, "--chat-id");
+		tool_argv_add(&a, t.value);
+		if ((group = last_object(c, &a, ch)) == NULL)
+			return -1;
+		handle = json_string_value(json_object_get(group,
+		    "identifier"));
+		if (handle == NULL || *handle == '\0' || *handle == '-') {
+			json_decref(group);
+			c->outcome = "failed";
+			return call_error(c, CP_ERR_TOOL_FAILED,
+			    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
+			    "no usable chat identifier"),
+			    "%s: no identifier for chat %s", c->channel,
+			    t.value);
+		}
+	}
+	argv_start(&a, ch, "read");
+	tool_argv_add(&a, "--handle");
+	tool_argv_add(&a, handle);
+	last = last_object(c, &a, ch);
+	json_decref(group);
+	if (last == NULL)
+		return -1;
+	if (!json_is_true(json_object_get(last, "success"))) {
+		json_decref(last);
+		c->outcome = "failed";
+		return call_error(c, CP_ERR_TOOL_FAILED,
+		    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
+		    "unexpected output"), "%s: unexpected tool output",
+		    c->channel);
+	}
+	json_decref(last);
+	c->outcome = "read";
+	c->result = json_pack("{s:b,s:s,s:s}", "ok", 1, "channel",
+	    c->channel, "recipient", c->recipient);
+	return 0;
+}
+
+static const struct rpc_param react_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "chat_id", RPC_T_INTEGER, 1 },
+	{ "reaction", RPC_T_STRING, 1 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param search_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "query", RPC_T_STRING, 1 },
+	{ "match", RPC_T_STRING, 0 },
+	{ "limit", RPC_T_INTEGER, 0 },
+	{ NULL, 0, 0 }
+};
+
+/*
+ * react: a tapback in a chat, which its members see, so the chat must
+ * pass outbound policy like a send to it.
+ */
+static int
+imsg_react(struct call *c, const struct channel *ch)
+{
+	struct imsg_target	 t;
+	struct tool_argv	 a;
+	json_t			*last;
+	const char		*reaction;
+	size_t			 len;
+
+	reaction = json_string_value(json_object_get(c->params, "reaction"));
+	len = strlen(reaction);
+	/* A name or one emoji: short, and never an option. */
+	if (len == 0 || len > 32)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param reaction: expected a reaction name or one emoji");
+	if (check_argument(c, "reaction", reaction))
+		return -1;
+	if (imsg_target(c, ch, &t) == -1)
+		return -1;
+	argv_start(&a, ch, "react");
+	tool_argv_add(&a, "--chat-id");
+	tool_argv_add(&a, t.value);
+	tool_argv_add(&a, "--reaction");
+	tool_argv_add(&a, reaction);
+	if ((last = last_object(c, &a, ch)) == NULL)
+		return -1;
+	if (!json_is_true(json_object_get(last, "success"))) {
+		json_decref(last);
+		c->outcome = "failed";
+		return call_error(c, CP_ERR_TOOL_FAILED,
+		    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
+		    "unexpected output"), "%s: unexpected tool output",
+		    c->channel);
+	}
+	c->outcome = "reacted";
+	c->result = json_pack("{s:b,s:s,s:s,s:O*,s:O*}", "ok", 1, "channel",
+	    c->channel, "recipient", c->recipient, "reaction_type",
+	    json_object_get(last, "reaction_type"), "reaction_emoji",
+	    json_object_get(last, "reaction_emoji"));
+	json_decref(last);
+	return 0;
+}
+
+/*
+ * messages.search: the real search over every chat, then the inbound
+ * filter on each message found, as for history.
+ */
+static int
+imsg_search(struct call *c, const struct channel *ch)
+{
+	struct tool_argv	 a;
+	struct spawn_result	 res;
+	struct filter		 f;
+	const char		*query, *match;
+	json_t			*l;
+	json_int_t		 limit;
+	char			 lim[24];
+
+	query = json_string_value(json_object_get(c->params, "query"));
+	match = json_string_value(json_object_get(c->params, "match"));
+	l = json_object_get(c->params, "limit");
+	limit = l != NULL ? json_integer_value(l) : 50;
+	if (limit < 1 || limit > 1000)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param limit: expected 1..1000");
+	if (*query == '\0')
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param query: must not be empty");
+	if (match != NULL && strcmp(match, "exact") != 0 &&
+	    strcmp(match, "contains") != 0)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param match: expected exact or contains");
+	if (check_argument(c, "query", query))
+		return -1;
+	/* Ask for more: some of what matches may be hidden. */
+	(void)snprintf(lim, sizeof(lim), "%lld", (long long)(limit * 4 > 4000 ?
+	    4000 : limit * 4));
+	argv_start(&a, ch, "search");
+	tool_argv_add(&a, "--query");
+	tool_argv_add(&a, query);
+	if (match != NULL) {
+		tool_argv_add(&a, "--match");
+		tool_argv_add(&a, match);
+	}
+	tool_argv_add(&a, "--limit");
+	tool_argv_add(&a, lim);
+	if (tool_run(c, ch, &a, &res) == -1)
+		return -1;
+	memset(&f, 0, sizeof(f));
+	f.c = c;
+	f.ch = ch;
+	f.limit = limit;
+	f.keep = json_array();
+	tool_json_lines(res.out, res.outlen, filter_message, &f);
+	spawn_result_free(&res);
+	c->result = json_pack("{s:o}", "messages", f.keep);
+	if (f.hidden > 0)
+		c->rule = "inbound.allow";
+	return 0;
+}
+
+const struct method imsg_methods[] = {
+	{ .name = "typing", .params = typing_params, .flags = METHOD_CHANNEL,
+	  .channels = CHANNEL_BIT(CHANNEL_IMSG), .fn = imsg_typing },
+	{ .name = "read", .params = read_params, .flags = METHOD_CHANNEL,
+	  .channels = CHANNEL_BIT(CHANNEL_IMSG), .fn = imsg_read },
+	{ .name = "react", .params = react_params, .flags = METHOD_CHANNEL,
+	  .channels = CHANNEL_BIT(CHANNEL_IMSG), .fn = imsg_react },
+	{ .name = "messages.search", .params = search_params,
+	  .flags = METHOD_CHANNEL, .channels = CHANNEL_BIT(CHANNEL_IMSG),
+	  .fn = imsg_search },
+};
+METHOD_TABLE(imsg_methods);

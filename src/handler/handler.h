@@ -204,5 +204,8 @@ int	 imsg_deliver(struct call *, const struct channel *, json_t *);
 int	 imsg_chats(struct call *, const struct channel *, json_int_t limit);
 int	 imsg_history(struct call *, const struct channel *, json_t *params);
 int	 imsg_status(struct call *, const struct channel *);
+/* The imsg adapter's own methods (typing, read). */
+extern const struct method	imsg_methods[];
+extern const size_t		imsg_methods_n;
 
 #endif /* CARAPACE_HANDLER_H */

@@ -51,6 +51,13 @@ enum opt_id {
 	OPT_END,
 	OPT_DEBOUNCE,
 	OPT_SINCE_ROWID,
+	OPT_STOP,
+	OPT_DURATION,
+	OPT_HANDLE,
+	OPT_MESSAGE_GUID,
+	OPT_REACTION,
+	OPT_QUERY,
+	OPT_MATCH,
 	FLAG_ATTACHMENTS,
 	FLAG_REACTIONS,
 	FLAG_VERBOSE,
@@ -86,6 +93,13 @@ static const struct opt_def opt_defs[] = {
 	[OPT_END] =		{ KIND_VALUE, { "end" } },
 	[OPT_DEBOUNCE] =	{ KIND_VALUE, { "debounce" } },
 	[OPT_SINCE_ROWID] =	{ KIND_VALUE, { "since-rowid" } },
+	[OPT_STOP] =		{ KIND_VALUE, { "stop" } },
+	[OPT_DURATION] =	{ KIND_VALUE, { "duration" } },
+	[OPT_HANDLE] =		{ KIND_VALUE, { "handle" } },
+	[OPT_MESSAGE_GUID] =	{ KIND_VALUE, { "message-guid" } },
+	[OPT_REACTION] =	{ KIND_VALUE, { "reaction", "r" } },
+	[OPT_QUERY] =		{ KIND_VALUE, { "query" } },
+	[OPT_MATCH] =		{ KIND_VALUE, { "match" } },
 	[FLAG_ATTACHMENTS] =	{ KIND_FLAG, { "attachments" } },
 	[FLAG_REACTIONS] =	{ KIND_FLAG, { "reactions" } },
 	[FLAG_VERBOSE] =	{ KIND_FLAG, { "v", "verbose" } },
@@ -171,6 +185,113 @@ static const struct cmd_opt status_opts[] = {
 	{ OPT_NONE, NULL }
 };
 
+static const struct cmd_opt typing_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_TO, "phone number or email" },
+	{ OPT_CHAT_ID, "chat rowid" },
+	{ OPT_CHAT_IDENTIFIER,
+	    "chat identifier (e.g. iMessage;-;+14155551212)" },
+	{ OPT_CHAT_GUID, "chat guid" },
+	{ OPT_DURATION,
+	    "how long to show typing (e.g. 5s, 3000ms); omit for start-only" },
+	{ OPT_STOP, "stop typing indicator instead of starting" },
+	{ OPT_SERVICE, "service to use: imessage|sms|auto" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const struct cmd_opt read_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_HANDLE, "Phone number, email, or chat identifier" },
+	{ OPT_MESSAGE_GUID,
+	    "Specific message GUID to mark as read (optional)" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const struct cmd_opt rpc_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const struct cmd_opt group_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_CHAT_ID, "chat rowid from 'imsg chats'" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const struct cmd_opt react_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_CHAT_ID, "chat rowid to react in" },
+	{ OPT_REACTION, "reaction type: love, like, dislike, laugh, emphasis, "
+	    "question, or emoji" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const struct cmd_opt search_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_QUERY, "search query (required)" },
+	{ OPT_MATCH, "exact|contains (default contains)" },
+	{ OPT_LIMIT, "Number of messages to show" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const char *const group_examples[] = {
+	"imsg group --chat-id 1",
+	"imsg group --chat-id 1 --json",
+	NULL
+};
+
+static const char *const react_examples[] = {
+	"imsg react --chat-id 1 --reaction like",
+	"imsg react --chat-id 1 -r love",
+	"imsg react --chat-id 1 -r \xf0\x9f\x8e\x89",
+	NULL
+};
+
+static const char *const search_examples[] = {
+	"imsg search --query 'pizza tonight' --match contains",
+	NULL
+};
+
+static const char *const typing_examples[] = {
+	"imsg typing --to +14155551212",
+	"imsg typing --to +14155551212 --duration 5s",
+	"imsg typing --to +14155551212 --stop true",
+	"imsg typing --chat-identifier \"iMessage;-;+14155551212\"",
+	NULL
+};
+
+static const char *const read_examples[] = {
+	"imsg read --handle +14155551234",
+	"imsg read --handle john@example.com",
+	"imsg read --handle chat123456789",
+	"imsg read --handle +14155551234 --message-guid ABC123-456-789",
+	NULL
+};
+
+static const char *const rpc_examples[] = {
+	"imsg rpc",
+	"imsg rpc --db ~/Library/Messages/chat.db",
+	NULL
+};
+
 static const char *const chats_examples[] = {
 	"imsg chats --limit 5",
 	"imsg chats --limit 5 --json",
@@ -216,21 +337,31 @@ struct imsg_command {
 static const struct imsg_command commands[] = {
 	{ "chats", SHIM_IMSG_CHATS, "List recent conversations", NULL,
 	    chats_opts, chats_examples },
-	{ "group", SHIM_IMSG_NONE,
-	    "Show chat identity and participants for a chat id", NULL, NULL,
-	    NULL },
+	{ "group", SHIM_IMSG_GROUP,
+	    "Show chat identity and participants for a chat id",
+	    "Prints chat identifier, guid, display name, service, group flag, "
+	    "and participants for a given chat rowid. Works for direct chats "
+	    "too \xe2\x80\x94 is_group just reports false.", group_opts,
+	    group_examples },
 	{ "history", SHIM_IMSG_HISTORY, "Show recent messages for a chat",
 	    NULL, history_opts, history_examples },
 	{ "watch", SHIM_IMSG_WATCH, "Stream incoming messages", NULL,
 	    watch_opts, watch_examples },
 	{ "send", SHIM_IMSG_SEND, "Send a message (text and/or attachment)",
 	    NULL, send_opts, send_examples },
-	{ "react", SHIM_IMSG_NONE,
-	    "Send a tapback reaction to the most recent message", NULL, NULL,
-	    NULL },
-	{ "read", SHIM_IMSG_NONE, "Mark messages as read", NULL, NULL, NULL },
-	{ "typing", SHIM_IMSG_NONE, "Send typing indicator to a chat", NULL,
-	    NULL, NULL },
+	{ "react", SHIM_IMSG_REACT,
+	    "Send a tapback reaction to the most recent message", NULL,
+	    react_opts, react_examples },
+	{ "read", SHIM_IMSG_READ,
+	    "Mark messages as read and send read receipts",
+	    "Mark all messages in a conversation as read. This clears the "
+	    "unread\n"
+	    "badge and sends read receipts to the sender if enabled in your\n"
+	    "Messages settings.\n\n"
+	    "Note: Requires advanced permissions (SIP disabled) for full "
+	    "functionality.", read_opts, read_examples },
+	{ "typing", SHIM_IMSG_TYPING, "Send typing indicator to a chat", NULL,
+	    typing_opts, typing_examples },
 	{ "status", SHIM_IMSG_STATUS,
 	    "Check availability of imsg advanced features",
 	    "Display the current status of imsg features and permissions.\n"
@@ -238,9 +369,24 @@ static const struct imsg_command commands[] = {
 	    "receipts) are\n"
 	    "available and provides setup instructions if needed.",
 	    status_opts, status_examples },
-	{ "rpc", SHIM_IMSG_NONE, "Run JSON-RPC over stdin/stdout", NULL, NULL,
-	    NULL },
-	{ "search", SHIM_IMSG_NONE, "Search messages", NULL, NULL, NULL },
+	{ "rpc", SHIM_IMSG_RPC, "Run JSON-RPC over stdin/stdout", NULL,
+	    rpc_opts, rpc_examples },
+	{ "search", SHIM_IMSG_SEARCH, "Search messages", NULL, search_opts,
+	    search_examples },
+};
+
+/*
+ * The IMCore bridge commands (status --json lists them when the bridge
+ * is up): none maps onto the gateway, so each answers with the real
+ * tool's failure shape.  Not in the root help, like a bridge that is
+ * down.
+ */
+static const char *const bridge_commands[] = {
+	"send-rich", "send-multipart", "send-attachment", "send-sticker",
+	"tapback", "edit", "unsend", "delete-message", "notify-anyways",
+	"chat-create", "chat-name", "chat-photo", "chat-add-member",
+	"chat-remove-member", "chat-leave", "chat-delete", "chat-mark",
+	"account", "whois", "nickname", "name-photo", "launch", NULL
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
@@ -267,6 +413,13 @@ static int	 watch_decode(const char *, size_t, json_int_t, json_t **,
 		    char *, size_t);
 static int	 run_watch(const struct shim_imsg_args *, json_t *,
 		    const char *, const char *, int, FILE *, int *);
+static int	 print_status_result(FILE *, json_t *, int);
+static int	 print_typing_done(FILE *, const struct shim_imsg_args *);
+static int	 print_read_result(FILE *, const struct shim_imsg_args *);
+static int	 print_group(FILE *, const struct shim_imsg_args *, json_t *);
+static int	 print_react(FILE *, const struct shim_imsg_args *);
+static int	 typing_wait_stop(const struct shim_imsg_args *, json_t *,
+		    const char *, int, FILE *);
 
 static const struct imsg_command *
 find_command(const char *name)
@@ -391,6 +544,27 @@ set_value(struct shim_imsg_args *args, enum opt_id id, const char *value)
 		args->since_rowid_str = value;
 		args->has_since_rowid =
 		    shim_imsg_parse_int(value, &args->since_rowid) == 0;
+		break;
+	case OPT_STOP:
+		args->stop = value;
+		break;
+	case OPT_DURATION:
+		args->duration = value;
+		break;
+	case OPT_HANDLE:
+		args->handle = value;
+		break;
+	case OPT_MESSAGE_GUID:
+		args->message_guid = value;
+		break;
+	case OPT_REACTION:
+		args->reaction = value;
+		break;
+	case OPT_QUERY:
+		args->query = value;
+		break;
+	case OPT_MATCH:
+		args->match = value;
 		break;
 	case FLAG_ATTACHMENTS:
 		args->attachments = 1;
@@ -623,9 +797,22 @@ shim_imsg_parse(int argc, char **argv, int flags, struct shim_imsg_args *args,
 		return SHIM_IMSG_ERROR_HELP;
 	}
 	if ((c = find_command(argv[1])) == NULL) {
-		(void)snprintf(msg, msglen,
-		    "Unknown subcommand '%s' for command 'imsg'", argv[1]);
-		return SHIM_IMSG_ERROR;
+		for (i = 0; bridge_commands[i] != NULL; i++)
+			if (strcmp(bridge_commands[i], argv[1]) == 0)
+				break;
+		if (bridge_commands[i] == NULL) {
+			(void)snprintf(msg, msglen,
+			    "Unknown subcommand '%s' for command 'imsg'",
+			    argv[1]);
+			return SHIM_IMSG_ERROR;
+		}
+		/* Its options do not matter: only how to answer. */
+		args->cmd = SHIM_IMSG_BRIDGE;
+		for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+			if (strcmp(argv[i], "--json") == 0 ||
+			    strcmp(argv[i], "-j") == 0)
+				args->json = 1;
+		return SHIM_IMSG_RUN;
 	}
 	if (c->cmd == SHIM_IMSG_NONE)
 		return SHIM_IMSG_UNAVAILABLE;
@@ -815,6 +1002,92 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 		break;
 	case SHIM_IMSG_STATUS:
 		break;
+	case SHIM_IMSG_TYPING:
+		has_target = a->has_chat_id || nonempty(a->chat_identifier) ||
+		    nonempty(a->chat_guid);
+		if (a->stop != NULL && strcmp(a->stop, "true") != 0 &&
+		    strcmp(a->stop, "false") != 0) {
+			(void)snprintf(msg, msglen,
+			    "Invalid value for option: --stop");
+			return NULL;
+		}
+		if (has_target && nonempty(a->to)) {
+			(void)snprintf(msg, msglen,
+			    "Invalid value for option: --to");
+			return NULL;
+		}
+		if (!has_target && !nonempty(a->to)) {
+			(void)snprintf(msg, msglen,
+			    "Missing required option: --to");
+			return NULL;
+		}
+		if (!has_target && a->service != NULL &&
+		    strcmp(a->service, "auto") != 0 &&
+		    strcmp(a->service, "imessage") != 0 &&
+		    strcmp(a->service, "sms") != 0) {
+			swift_quote(a->service, quoted, sizeof(quoted));
+			(void)snprintf(msg, msglen, "invalidService(%s)",
+			    quoted);
+			return NULL;
+		}
+		if ((a->stop == NULL || strcmp(a->stop, "true") != 0) &&
+		    nonempty(a->duration) &&
+		    (shim_imsg_parse_duration(a->duration, &debounce_ms) ==
+		    -1 || debounce_ms <= 0)) {
+			(void)snprintf(quoted, sizeof(quoted), "Invalid "
+			    "duration: %s. Use e.g. 5s, 3000ms, 1m, or 1h",
+			    a->duration);
+			swift_quote(quoted, msg, msglen);
+			(void)snprintf(quoted, sizeof(quoted),
+			    "typingIndicatorFailed(%s)", msg);
+			(void)strlcpy(msg, quoted, msglen);
+			return NULL;
+		}
+		break;
+	case SHIM_IMSG_GROUP:
+		if (!a->has_chat_id) {
+			(void)snprintf(msg, msglen,
+			    "Missing required option: --chat-id");
+			return NULL;
+		}
+		break;
+	case SHIM_IMSG_REACT:
+		if (!a->has_chat_id) {
+			(void)snprintf(msg, msglen,
+			    "Missing required option: --chat-id");
+			return NULL;
+		}
+		if (a->reaction == NULL) {
+			(void)snprintf(msg, msglen,
+			    "Missing required option: --reaction");
+			return NULL;
+		}
+		if (shim_imsg_reaction(a->reaction, NULL, NULL) == -1) {
+			swift_quote(a->reaction, quoted, sizeof(quoted));
+			(void)snprintf(msg, msglen, "invalidReaction(%s)",
+			    quoted);
+			return NULL;
+		}
+		break;
+	case SHIM_IMSG_SEARCH:
+		if (!nonempty(a->query)) {
+			(void)snprintf(msg, msglen,
+			    "Missing required option: --query");
+			return NULL;
+		}
+		if (a->has_limit && a->limit < 1) {
+			(void)snprintf(msg, msglen,
+			    "Invalid value for option: --limit");
+			return NULL;
+		}
+		break;
+	case SHIM_IMSG_READ:
+		if (a->handle == NULL) {
+			(void)snprintf(msg, msglen,
+			    "invalidArgument(\"--handle is required\")");
+			return NULL;
+		}
+		break;
 	case SHIM_IMSG_WATCH:
 		if (shim_imsg_parse_duration(a->debounce != NULL ?
 		    a->debounce : DEBOUNCE_DEFAULT, &debounce_ms) == -1) {
@@ -880,6 +1153,55 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 		break;
 	case SHIM_IMSG_STATUS:
 		*method = "status";
+		break;
+	case SHIM_IMSG_TYPING:
+		*method = "typing";
+		if (nonempty(a->to))
+			rc |= set_string(p, "to", a->to);
+		else if (a->has_chat_id)
+			rc |= json_object_set_new(p, "chat_id",
+			    json_integer(a->chat_id));
+		else if (nonempty(a->chat_identifier))
+			rc |= set_string(p, "chat_identifier",
+			    a->chat_identifier);
+		else
+			rc |= set_string(p, "chat_guid", a->chat_guid);
+		rc |= json_object_set_new(p, "typing", json_boolean(
+		    a->stop == NULL || strcmp(a->stop, "true") != 0));
+		/* The service picks a direct chat; a chat has its own. */
+		if (a->service != NULL && nonempty(a->to))
+			rc |= set_string(p, "service", a->service);
+		break;
+	case SHIM_IMSG_GROUP:
+		/* The chat as policy lets the agent see it. */
+		*method = "chats.list";
+		rc |= json_object_set_new(p, "limit",
+		    json_integer(GATEWAY_LIMIT_MAX));
+		break;
+	case SHIM_IMSG_REACT:
+		*method = "react";
+		rc |= json_object_set_new(p, "chat_id",
+		    json_integer(a->chat_id));
+		rc |= set_string(p, "reaction", a->reaction);
+		break;
+	case SHIM_IMSG_SEARCH:
+		*method = "messages.search";
+		rc |= set_string(p, "query", a->query);
+		if (a->match != NULL)
+			rc |= set_string(p, "match", a->match);
+		if (a->has_limit)
+			rc |= json_object_set_new(p, "limit", json_integer(
+			    a->limit > GATEWAY_LIMIT_MAX ? GATEWAY_LIMIT_MAX :
+			    a->limit));
+		break;
+	case SHIM_IMSG_READ:
+		*method = "read";
+		/* A handle is an address, or a chat's identifier. */
+		if (strchr(a->handle, ';') != NULL ||
+		    strncmp(a->handle, "chat", 4) == 0)
+			rc |= set_string(p, "chat_identifier", a->handle);
+		else
+			rc |= set_string(p, "to", a->handle);
 		break;
 	default:
 		break;
@@ -1259,11 +1581,248 @@ shim_imsg_print_result(FILE *out, const struct shim_imsg_args *args,
 		    args->json ? "{\"status\":\"sent\"}" : "sent");
 		return 0;
 	case SHIM_IMSG_STATUS:
-		return shim_imsg_print_status(out,
-		    json_object_get(result, "tool"), args->json);
+		return print_status_result(out, json_object_get(result, "tool"),
+		    args->json);
+	case SHIM_IMSG_TYPING:
+		if (args->stop != NULL && strcmp(args->stop, "true") == 0)
+			(void)fprintf(out, "%s\n", args->json ?
+			    "{\"status\":\"stopped\"}" :
+			    "typing indicator stopped");
+		else if (nonempty(args->duration))
+			return print_typing_done(out, args);
+		else
+			(void)fprintf(out, "%s\n", args->json ?
+			    "{\"status\":\"started\"}" :
+			    "typing indicator started");
+		return 0;
+	case SHIM_IMSG_READ:
+		return print_read_result(out, args);
+	case SHIM_IMSG_GROUP:
+		return print_group(out, args, json_object_get(result,
+		    "chats"));
+	case SHIM_IMSG_REACT:
+		return print_react(out, args);
+	case SHIM_IMSG_SEARCH:
+		list = json_object_get(result, "messages");
+		if (!json_is_array(list))
+			return -1;
+		json_array_foreach(list, i, item)
+			if (shim_imsg_print_message(out, item, args->json,
+			    0) == -1)
+				return -1;
+		return 0;
 	default:
 		return -1;
 	}
+}
+
+int
+shim_imsg_reaction(const char *s, const char **type, const char **emoji)
+{
+	static const struct {
+		const char	*name;
+		const char	*emoji;
+	} named[] = {
+		{ "love", "\xe2\x9d\xa4\xef\xb8\x8f" },
+		{ "like", "\xf0\x9f\x91\x8d" },
+		{ "dislike", "\xf0\x9f\x91\x8e" },
+		{ "laugh", "\xf0\x9f\x98\x82" },
+		{ "emphasis", "\xe2\x80\xbc\xef\xb8\x8f" },
+		{ "question", "\xe2\x9d\x93" },
+	};
+	const unsigned char	*u;
+	size_t			 i, len;
+
+	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		if (strcasecmp(s, named[i].name) == 0) {
+			if (type != NULL)
+				*type = named[i].name;
+			if (emoji != NULL)
+				*emoji = named[i].emoji;
+			return 0;
+		}
+	/*
+	 * One emoji: a short run of non-ASCII characters (a base with its
+	 * variation selectors, skin tones or joiners), nothing else.
+	 */
+	len = strlen(s);
+	if (len == 0 || len > 28 || !util_utf8_valid(s, len))
+		return -1;
+	for (u = (const unsigned char *)s; *u != '\0'; u++)
+		if (*u < 0x80)
+			return -1;
+	if ((unsigned char)s[0] < 0xe2)
+		return -1;	/* letters, not pictographs */
+	if (type != NULL)
+		*type = "custom";
+	if (emoji != NULL)
+		*emoji = s;
+	return 0;
+}
+
+/* group: the chat the gateway let us see, as the real command prints it. */
+static int
+print_group(FILE *out, const struct shim_imsg_args *args, json_t *chats)
+{
+	json_t		*chat, *found = NULL, *o, *parts, *p, *v;
+	const char	*ident, *guid;
+	size_t		 i;
+	int		 is_group;
+
+	if (!json_is_array(chats))
+		return -1;
+	json_array_foreach(chats, i, chat) {
+		v = json_object_get(chat, "id");
+		if (json_is_integer(v) &&
+		    json_integer_value(v) == args->chat_id)
+			found = chat;
+	}
+	if (found == NULL) {
+		(void)fprintf(out, "invalidChatTarget(\"Unknown chat id "
+		    "%lld\")\n", (long long)args->chat_id);
+		return 1;
+	}
+	ident = get_string(found, "identifier");
+	guid = get_string(found, "guid");
+	/* As the real tool decides it: ";+;" in the identifier or guid. */
+	is_group = strstr(ident, ";+;") != NULL ||
+	    strstr(guid, ";+;") != NULL || get_bool(found, "is_group");
+	parts = json_object_get(found, "participants");
+	if (args->json) {
+		o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:b,s:[]}", "id",
+		    (json_int_t)args->chat_id, "identifier", ident, "guid",
+		    guid, "name", get_string(found, "name"), "service",
+		    get_string(found, "service"), "is_group", is_group,
+		    "participants");
+		if (o == NULL)
+			return -1;
+		json_array_foreach(parts, i, p)
+			if (json_is_string(p))
+				(void)json_array_append(json_object_get(o,
+				    "participants"), p);
+		print_json_line(out, o);
+		json_decref(o);
+		return 0;
+	}
+	(void)fprintf(out, "id: %lld\nidentifier: %s\nguid: %s\nname: %s\n"
+	    "service: %s\nis_group: %s\n", (long long)args->chat_id, ident,
+	    guid, get_string(found, "name"), get_string(found, "service"),
+	    is_group ? "true" : "false");
+	if (json_array_size(parts) == 0) {
+		(void)fprintf(out, "participants: (none)\n");
+		return 0;
+	}
+	(void)fprintf(out, "participants:\n");
+	json_array_foreach(parts, i, p)
+		if (json_is_string(p))
+			(void)fprintf(out, "  - %s\n", json_string_value(p));
+	return 0;
+}
+
+static int
+print_react(FILE *out, const struct shim_imsg_args *args)
+{
+	json_t		*o;
+	const char	*type, *emoji;
+
+	if (shim_imsg_reaction(args->reaction, &type, &emoji) == -1)
+		return -1;
+	if (!args->json) {
+		(void)fprintf(out, "Sent %s reaction to chat %lld\n", emoji,
+		    (long long)args->chat_id);
+		return 0;
+	}
+	if ((o = json_pack("{s:b,s:I,s:s,s:o}", "success", 1, "chat_id",
+	    (json_int_t)args->chat_id, "reaction_type", type,
+	    "reaction_emoji", shim_json_string(emoji))) == NULL)
+		return -1;
+	print_json_line(out, o);
+	json_decref(o);
+	return 0;
+}
+
+/*
+ * status through the shim: the tool's report, except that rpc_methods
+ * lists what this shim's imsg rpc answers (what a client may call).
+ */
+static int
+print_status_result(FILE *out, json_t *tool, int json)
+{
+	json_t	*copy, *list;
+	size_t	 i;
+	int	 rc;
+
+	if (!json_is_object(tool))
+		return -1;
+	if ((copy = json_copy(tool)) == NULL || (list = json_array()) == NULL) {
+		json_decref(copy);
+		return -1;
+	}
+	for (i = 0; shim_imsg_rpc_methods[i] != NULL; i++)
+		(void)json_array_append_new(list,
+		    json_string(shim_imsg_rpc_methods[i]));
+	(void)json_object_set_new(copy, "rpc_methods", list);
+	rc = shim_imsg_print_status(out, copy, json);
+	json_decref(copy);
+	return rc;
+}
+
+/* typing --duration: {"status":"completed","duration_s":"5.0"}. */
+static int
+print_typing_done(FILE *out, const struct shim_imsg_args *args)
+{
+	double	ms;
+	char	secs[64];
+
+	if (shim_imsg_parse_duration(args->duration, &ms) == -1)
+		return -1;
+	/* Swift's description of a Double: 5.0, 0.25. */
+	(void)snprintf(secs, sizeof(secs), "%.15g", ms / 1000);
+	if (strpbrk(secs, ".e") == NULL)
+		(void)strlcat(secs, ".0", sizeof(secs));
+	if (args->json)
+		(void)fprintf(out, "{\"status\":\"completed\","
+		    "\"duration_s\":\"%s\"}\n", secs);
+	else
+		(void)fprintf(out, "typing indicator shown for %s\n",
+		    args->duration);
+	return 0;
+}
+
+/* read: the real command's report, with the time it was done. */
+static int
+print_read_result(FILE *out, const struct shim_imsg_args *args)
+{
+	json_t		*o;
+	char		 when[32];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+
+	if (!args->json) {
+		(void)fprintf(out, "\xe2\x9c\x93 Marked messages as read "
+		    "for %s\n", args->handle);
+		if (args->message_guid != NULL)
+			(void)fprintf(out, "  (Entire conversation marked, "
+			    "not just specific message)\n");
+		return 0;
+	}
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return -1;
+	if ((o = json_object()) == NULL)
+		return -1;
+	if (json_object_set_new(o, "success", json_true()) == -1 ||
+	    set_string(o, "handle", args->handle) == -1 ||
+	    json_object_set_new(o, "marked_as_read", json_true()) == -1 ||
+	    json_object_set_new(o, "timestamp", json_string(when)) == -1 ||
+	    (args->message_guid != NULL &&
+	    set_string(o, "message_guid", args->message_guid) == -1)) {
+		json_decref(o);
+		return -1;
+	}
+	print_json_line(out, o);
+	json_decref(o);
+	return 0;
 }
 
 /*
@@ -1555,6 +2114,45 @@ out:
 	return rc;
 }
 
+/*
+ * typing --duration: the indicator was started; wait, then stop it, as
+ * the real command does.  Returns 0, or -1 with the error printed.
+ */
+static int
+typing_wait_stop(const struct shim_imsg_args *args, json_t *params,
+    const char *socket_path, int timeout_ms, FILE *out)
+{
+	struct shim_reply	 reply;
+	struct timespec		 ts;
+	double			 ms;
+	char			 err[SHIM_ERR_MAX], text[SHIM_ERR_MAX];
+
+	if (shim_imsg_parse_duration(args->duration, &ms) == -1)
+		return -1;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000) * 1000000);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+	if (json_object_set_new(params, "typing", json_false()) == -1) {
+		(void)fprintf(out, "imsg: out of memory\n");
+		return -1;
+	}
+	if (shim_call(socket_path, "typing", params, -1, timeout_ms,
+	    SHIM_MAX_ANSWER, &reply, err, sizeof(err)) != SHIM_OK) {
+		(void)fprintf(out, "imsg: %s\n", err);
+		return -1;
+	}
+	if (reply.is_error) {
+		shim_error_text(reply.code, reply.message, reply.data, text,
+		    sizeof(text));
+		(void)fprintf(out, "%s\n", text);
+		shim_reply_free(&reply);
+		return -1;
+	}
+	shim_reply_free(&reply);
+	return 0;
+}
+
 static const char *
 basename_of(const char *path)
 {
@@ -1575,7 +2173,7 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 	const char		*method, *version;
 	char			 msg[SHIM_IMSG_MSG_MAX], err[SHIM_ERR_MAX];
 	char			 text[SHIM_ERR_MAX];
-	int			 fd = -1, rc = 1, quiet = 0;
+	int			 fd = -1, rc = 1, quiet = 0, r;
 	uint64_t		 t0;
 
 	version = getenv("IMSG_VERSION");
@@ -1608,6 +2206,24 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 		break;
 	}
 
+	if (args.cmd == SHIM_IMSG_BRIDGE) {
+		/* The real tool's answer when the bridge cannot do it. */
+		if (args.json)
+			(void)fprintf(out, "{\"success\":false,\"error\":"
+			    "\"%s is not available through this gateway\"}\n",
+			    args.cmd_name);
+		else
+			(void)fprintf(out, "Error: %s is not available "
+			    "through this gateway\n", args.cmd_name);
+		goto done;
+	}
+	if (args.cmd == SHIM_IMSG_RPC) {
+		if (fflush(out) == EOF || fileno(out) == -1)
+			goto done;
+		rc = shim_imsg_rpc(STDIN_FILENO, fileno(out), socket_path,
+		    timeout_ms, args.verbose);
+		goto done;
+	}
 	if ((params = shim_imsg_build_request(&args, &method, msg,
 	    sizeof(msg))) == NULL) {
 		(void)fprintf(out, "%s\n", msg);
@@ -1644,14 +2260,23 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 	if (args.verbose)
 		(void)fprintf(stderr, "imsg: answered in %llu ms\n",
 		    (unsigned long long)(util_mono_ms() - t0));
+	if (!reply.is_error && args.cmd == SHIM_IMSG_TYPING &&
+	    nonempty(args.duration) &&
+	    (args.stop == NULL || strcmp(args.stop, "true") != 0) &&
+	    typing_wait_stop(&args, params, socket_path, timeout_ms, out) ==
+	    -1) {
+		shim_reply_free(&reply);
+		goto done;
+	}
 	if (reply.is_error) {
 		shim_error_text(reply.code, reply.message, reply.data, text,
 		    sizeof(text));
 		(void)fprintf(out, "%s\n", text);
-	} else if (shim_imsg_print_result(out, &args, reply.result) == -1)
+	} else if ((r = shim_imsg_print_result(out, &args, reply.result)) ==
+	    -1)
 		(void)fprintf(out, "imsg: malformed answer from the gateway\n");
 	else
-		rc = 0;
+		rc = r;
 	shim_reply_free(&reply);
 
 done:

@@ -174,7 +174,14 @@ enum shim_imsg_cmd {
 	SHIM_IMSG_HISTORY,
 	SHIM_IMSG_SEND,
 	SHIM_IMSG_STATUS,
-	SHIM_IMSG_WATCH
+	SHIM_IMSG_WATCH,
+	SHIM_IMSG_TYPING,
+	SHIM_IMSG_READ,
+	SHIM_IMSG_RPC,
+	SHIM_IMSG_GROUP,
+	SHIM_IMSG_REACT,
+	SHIM_IMSG_SEARCH,
+	SHIM_IMSG_BRIDGE	/* an IMCore bridge command: not offered */
 };
 
 enum shim_imsg_action {
@@ -230,6 +237,15 @@ struct shim_imsg_args {
 	int64_t			 since_rowid;
 	const char		*debounce;
 	int			 reactions;
+	/* typing, read */
+	const char		*stop;		/* raw --stop */
+	const char		*duration;
+	const char		*handle;
+	const char		*message_guid;
+	/* react, search */
+	const char		*reaction;
+	const char		*query;
+	const char		*match;
 	/* SHIM_IMSG_HELP: the command whose help to print, or NULL */
 	const char		*help_cmd;
 };
@@ -282,6 +298,14 @@ int		 shim_imsg_watch_allows(const struct shim_imsg_args *,
 json_t		*shim_imsg_build_request(const struct shim_imsg_args *,
 		    const char **method, char *msg, size_t msglen);
 
+/*
+ * A react --reaction value as the real tool takes it: love, like,
+ * dislike, laugh, emphasis, question (any case), or one emoji.  Returns
+ * 0 with its type name ("love", or "custom") and emoji, or -1.
+ */
+int		 shim_imsg_reaction(const char *, const char **type,
+		    const char **emoji);
+
 /* Help and version output, as the real tool prints them. */
 void		 shim_imsg_print_help(FILE *, const char *cmd,
 		    const char *version);
@@ -300,8 +324,9 @@ int		 shim_imsg_print_status(FILE *, json_t *tool, int json);
 
 /*
  * Print a gateway result for the parsed command (chats.list,
- * messages.history, send, status).  Returns 0, or -1 if the result
- * does not have the expected shape.
+ * messages.history, send, status ...).  Returns 0, 1 when the command
+ * fails with the result in hand (group: an unknown chat id, its error
+ * printed), or -1 if the result does not have the expected shape.
  */
 int		 shim_imsg_print_result(FILE *, const struct shim_imsg_args *,
 		    json_t *result);
@@ -317,6 +342,23 @@ int		 shim_imsg_print_result(FILE *, const struct shim_imsg_args *,
  */
 int		 shim_imsg_run(int argc, char **argv, const char *socket_path,
 		    int timeout_ms, FILE *out);
+
+/*
+ * imsg rpc: JSON-RPC 2.0 on in_fd/out_fd, one object per line, as the
+ * real `imsg rpc` speaks it (doc/imsg-shim.md), each request a gateway
+ * call of its own and each watch.subscribe an inbox subscription, many
+ * in flight at once; answers and notifications are written whole, one
+ * write(2) per line.  Returns 0 when in_fd reaches its end and every
+ * pending answer is written, 1 when the output fails.
+ */
+int		 shim_imsg_rpc(int in_fd, int out_fd,
+		    const char *socket_path, int timeout_ms, int verbose);
+
+/*
+ * The JSON-RPC methods imsg rpc answers, NULL-terminated, in the order
+ * status --json lists them under rpc_methods.
+ */
+extern const char *const shim_imsg_rpc_methods[];
 
 /* main() of the installed imsg shim. */
 int		 shim_imsg_main(int argc, char **argv);

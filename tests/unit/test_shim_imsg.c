@@ -205,6 +205,9 @@ test_parse_help_version(void **state)
 	/* Commands the gateway lacks, and unknown words: the root help. */
 	assert_int_equal(parse(0, &a, msg, "rpc", "--help", NULL),
 	    SHIM_IMSG_HELP);
+	assert_string_equal(a.help_cmd, "rpc");
+	assert_int_equal(parse(0, &a, msg, "tapback", "--help", NULL),
+	    SHIM_IMSG_HELP);
 	assert_null(a.help_cmd);
 	assert_int_equal(parse(0, &a, msg, "bogus", "--help", NULL),
 	    SHIM_IMSG_HELP);
@@ -221,8 +224,8 @@ test_parse_commands(void **state)
 {
 	struct shim_imsg_args	 a;
 	char			 msg[SHIM_IMSG_MSG_MAX];
-	const char		*later[] = { "rpc", "group", "react",
-				    "typing", "read", "search" };
+	const char		*bridge[] = { "tapback", "send-rich", "chat-mark",
+				    "whois" };
 	size_t			 i;
 
 	(void)state;
@@ -233,11 +236,39 @@ test_parse_commands(void **state)
 	assert_int_equal(parse(0, &a, msg, "bogus", NULL), SHIM_IMSG_ERROR);
 	assert_string_equal(msg, "Unknown subcommand 'bogus' for command "
 	    "'imsg'");
-	for (i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
-		assert_int_equal(parse(0, &a, msg, later[i], "--chat-id", "1",
-		    NULL), SHIM_IMSG_UNAVAILABLE);
-		assert_string_equal(a.cmd_name, later[i]);
+	/* Bridge commands: any options; only --json matters. */
+	for (i = 0; i < sizeof(bridge) / sizeof(bridge[0]); i++) {
+		assert_int_equal(parse(0, &a, msg, bridge[i], "--chat", "g",
+		    "--bogus", "-j", NULL), SHIM_IMSG_RUN);
+		assert_int_equal(a.cmd, SHIM_IMSG_BRIDGE);
+		assert_string_equal(a.cmd_name, bridge[i]);
+		assert_int_equal(a.json, 1);
 	}
+	assert_int_equal(parse(0, &a, msg, "group", "--chat-id", "2", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_GROUP);
+	assert_int_equal(parse(0, &a, msg, "react", "-r", "love", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_REACT);
+	assert_string_equal(a.reaction, "love");
+	assert_int_equal(parse(0, &a, msg, "search", "--query", "q",
+	    "--match", "exact", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_SEARCH);
+	assert_string_equal(a.query, "q");
+	assert_string_equal(a.match, "exact");
+	assert_int_equal(parse(0, &a, msg, "typing", "--stop", "true",
+	    "--duration", "5s", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_TYPING);
+	assert_string_equal(a.stop, "true");
+	assert_string_equal(a.duration, "5s");
+	assert_int_equal(parse(0, &a, msg, "read", "--handle", "h",
+	    "--message-guid", "g", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_READ);
+	assert_string_equal(a.handle, "h");
+	assert_string_equal(a.message_guid, "g");
+	assert_int_equal(parse(0, &a, msg, "rpc", "--db", "x", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_RPC);
 	assert_int_equal(parse(0, &a, msg, "chats", NULL), SHIM_IMSG_RUN);
 	assert_int_equal(a.cmd, SHIM_IMSG_CHATS);
 	assert_int_equal(parse(0, &a, msg, "history", NULL), SHIM_IMSG_RUN);
@@ -1357,9 +1388,15 @@ test_gateway_unreachable(void **state)
 	free(out);
 
 	/* Local errors and commands for later never need the gateway. */
-	assert_int_equal(run_shim(&gw, 10000, &out, "rpc", NULL), 1);
+	assert_int_equal(run_shim(&gw, 10000, &out, "tapback", "--chat", "g",
+	    NULL), 1);
 	assert_string_equal(out,
-	    "imsg: rpc is not available through this gateway yet\n");
+	    "Error: tapback is not available through this gateway\n");
+	free(out);
+	assert_int_equal(run_shim(&gw, 10000, &out, "chat-mark", "--json",
+	    NULL), 1);
+	assert_string_equal(out, "{\"success\":false,\"error\":\"chat-mark "
+	    "is not available through this gateway\"}\n");
 	free(out);
 	assert_int_equal(run_shim(&gw, 10000, &out, "watch", "--debounce",
 	    "soon", NULL), 1);
@@ -2224,6 +2261,361 @@ test_open_attachment(void **state)
 	(void)close(fd);
 }
 
+/* typing, read, react, search, group: the gateway requests, the checks. */
+static void
+test_more_requests(void **state)
+{
+	const char	*method;
+	char		 msg[SHIM_IMSG_MSG_MAX];
+	json_t		*p;
+	const char	*type, *emoji;
+
+	(void)state;
+	p = request(&method, msg, "typing", "--to", "mom", "--service", "sms",
+	    NULL);
+	assert_string_equal(method, "typing");
+	assert_json(p, "{\"channel\":\"imsg\",\"to\":\"mom\",\"typing\":true,"
+	    "\"service\":\"sms\"}");
+	json_decref(p);
+	p = request(&method, msg, "typing", "--chat-id", "3", "--stop",
+	    "true", NULL);
+	assert_json(p, "{\"channel\":\"imsg\",\"chat_id\":3,"
+	    "\"typing\":false}");
+	json_decref(p);
+	p = request(&method, msg, "read", "--handle", "+1415", NULL);
+	assert_string_equal(method, "read");
+	assert_json(p, "{\"channel\":\"imsg\",\"to\":\"+1415\"}");
+	json_decref(p);
+	p = request(&method, msg, "read", "--handle", "iMessage;+;chat9",
+	    NULL);
+	assert_json(p, "{\"channel\":\"imsg\","
+	    "\"chat_identifier\":\"iMessage;+;chat9\"}");
+	json_decref(p);
+	p = request(&method, msg, "react", "--chat-id", "3", "-r", "Love",
+	    NULL);
+	assert_string_equal(method, "react");
+	assert_json(p, "{\"channel\":\"imsg\",\"chat_id\":3,"
+	    "\"reaction\":\"Love\"}");
+	json_decref(p);
+	p = request(&method, msg, "search", "--query", "pizza", "--limit",
+	    "5000", NULL);
+	assert_string_equal(method, "messages.search");
+	assert_json(p, "{\"channel\":\"imsg\",\"query\":\"pizza\","
+	    "\"limit\":1000}");
+	json_decref(p);
+	p = request(&method, msg, "group", "--chat-id", "2", NULL);
+	assert_string_equal(method, "chats.list");
+	assert_json(p, "{\"channel\":\"imsg\",\"limit\":1000}");
+	json_decref(p);
+
+	/* The real commands' checks, before any connection. */
+	assert_null(request(&method, msg, "typing", NULL));
+	assert_string_equal(msg, "Missing required option: --to");
+	assert_null(request(&method, msg, "typing", "--to", "a",
+	    "--chat-guid", "g", NULL));
+	assert_string_equal(msg, "Invalid value for option: --to");
+	assert_null(request(&method, msg, "typing", "--to", "a", "--stop",
+	    "yes", NULL));
+	assert_string_equal(msg, "Invalid value for option: --stop");
+	assert_null(request(&method, msg, "typing", "--to", "a", "--service",
+	    "fax", NULL));
+	assert_string_equal(msg, "invalidService(\"fax\")");
+	assert_null(request(&method, msg, "typing", "--to", "a", "--duration",
+	    "soon", NULL));
+	assert_string_equal(msg, "typingIndicatorFailed(\"Invalid duration: "
+	    "soon. Use e.g. 5s, 3000ms, 1m, or 1h\")");
+	assert_null(request(&method, msg, "read", NULL));
+	assert_string_equal(msg, "invalidArgument(\"--handle is required\")");
+	assert_null(request(&method, msg, "react", "-r", "love", NULL));
+	assert_string_equal(msg, "Missing required option: --chat-id");
+	assert_null(request(&method, msg, "react", "--chat-id", "1", NULL));
+	assert_string_equal(msg, "Missing required option: --reaction");
+	assert_null(request(&method, msg, "react", "--chat-id", "1", "-r",
+	    "ab", NULL));
+	assert_string_equal(msg, "invalidReaction(\"ab\")");
+	assert_null(request(&method, msg, "search", NULL));
+	assert_string_equal(msg, "Missing required option: --query");
+	assert_null(request(&method, msg, "group", NULL));
+	assert_string_equal(msg, "Missing required option: --chat-id");
+
+	assert_int_equal(shim_imsg_reaction("QUESTION", &type, &emoji), 0);
+	assert_string_equal(type, "question");
+	assert_string_equal(emoji, "\xe2\x9d\x93");
+	assert_int_equal(shim_imsg_reaction("\xf0\x9f\x8e\x89", &type,
+	    &emoji), 0);
+	assert_string_equal(type, "custom");
+	assert_int_equal(shim_imsg_reaction("", NULL, NULL), -1);
+	assert_int_equal(shim_imsg_reaction("\xc3\xa9", NULL, NULL), -1);
+	assert_int_equal(shim_imsg_reaction("\xf0\x9f\x8e\x89 x", NULL, NULL),
+	    -1);
+}
+
+/*
+ * A subscription through a gateway that subscribes, pushes one message
+ * (and one for another subscription, and one already seen) and closes:
+ * the answer, the message shaped as the real server sends it, then the
+ * error notification.  stdin stays open until the error is out.
+ */
+static void
+test_rpc_stream(void **state)
+{
+	struct gateway	 gw;
+	char		 buf[8192], *req, want[1024];
+	int		 in[2], out[2], status;
+	size_t		 len = 0;
+	ssize_t		 n;
+	pid_t		 pid;
+	const char	*answer =
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"subscription\":7,"
+	    "\"cursor\":{\"imsg\":40}}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"inbox.message\",\"params\":"
+	    "{\"subscription\":8,\"channel\":\"imsg\",\"cursor\":41,"
+	    "\"message\":{\"id\":41}}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"inbox.message\",\"params\":"
+	    "{\"subscription\":7,\"channel\":\"imsg\",\"cursor\":41,"
+	    "\"message\":{\"id\":41,\"chat_id\":2,\"text\":\"hi\","
+	    "\"attachments\":[{\"filename\":\"a\"}],\"reactions\":[{}]}}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"inbox.message\",\"params\":"
+	    "{\"subscription\":7,\"channel\":\"imsg\",\"cursor\":42,"
+	    "\"message\":{\"id\":41,\"chat_id\":2,\"text\":\"again\"}}}";
+
+	(void)state;
+	gateway_start(&gw, GW_ANSWER, answer);
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	pid = fork();
+	assert_int_not_equal(pid, -1);
+	if (pid == 0) {
+		(void)close(in[1]);
+		(void)close(out[0]);
+		_exit(shim_imsg_rpc(in[0], out[1], gw.path, 5000, 0));
+	}
+	(void)close(in[0]);
+	(void)close(out[1]);
+	(void)snprintf(buf, sizeof(buf), "{\"jsonrpc\":\"2.0\",\"id\":\"w\","
+	    "\"method\":\"watch.subscribe\",\"params\":{\"since_rowid\":\"40\","
+	    "\"include_reactions\":false}}\n");
+	assert_int_equal(write(in[1], buf, strlen(buf)), (ssize_t)strlen(buf));
+	while (strstr(buf, "\"method\":\"error\"") == NULL &&
+	    len < sizeof(buf) - 1) {
+		if (len == 0)
+			buf[0] = '\0';
+		n = read(out[0], buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	(void)close(in[1]);
+	while ((n = read(out[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	(void)close(out[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	req = gateway_stop(&gw, NULL);
+	assert_non_null(req);
+	assert_string_equal(req, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+	    "\"inbox.subscribe\",\"params\":{\"channels\":[\"imsg\"],"
+	    "\"since\":{\"imsg\":40}}}\n");
+	free(req);
+	(void)snprintf(want, sizeof(want),
+	    "{\"jsonrpc\":\"2.0\",\"id\":\"w\",\"result\":{\"subscription\":1}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"message\",\"params\":"
+	    "{\"subscription\":1,\"message\":{\"id\":41,\"chat_id\":2,"
+	    "\"text\":\"hi\",\"attachments\":[],\"reactions\":[]}}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"error\",\"params\":"
+	    "{\"subscription\":1,\"error\":{\"message\":\"the gateway at %s "
+	    "closed the connection\"}}}\n", gw.path);
+	assert_string_equal(buf, want);
+}
+
+/*
+ * imsg rpc with the given input lines (stdin then closed) against gw:
+ * returns the exit status, *out what it wrote.
+ */
+static int
+run_rpc(struct gateway *gw, const char *input, char **out)
+{
+	char	 path[] = "/tmp/test_shim_rpc.XXXXXX", *buf;
+	int	 p[2], ofd, rc;
+	off_t	 size;
+
+	assert_int_equal(pipe(p), 0);
+	assert_true(strlen(input) < 60000);	/* fits in the pipe */
+	assert_int_equal(write(p[1], input, strlen(input)),
+	    (ssize_t)strlen(input));
+	(void)close(p[1]);
+	assert_int_not_equal(ofd = mkstemp(path), -1);
+	(void)unlink(path);
+	rc = shim_imsg_rpc(p[0], ofd, gw->path, 5000, 0);
+	(void)close(p[0]);
+	assert_true((size = lseek(ofd, 0, SEEK_END)) >= 0);
+	buf = calloc(1, (size_t)size + 1);
+	assert_non_null(buf);
+	assert_int_equal(pread(ofd, buf, (size_t)size, 0), (ssize_t)size);
+	(void)close(ofd);
+	*out = buf;
+	return rc;
+}
+
+/* One rpc request, one gateway answer: what each side saw. */
+static void
+expect_rpc(const char *input, const char *gw_answer, const char *want_req,
+    const char *want_out)
+{
+	struct gateway	 gw;
+	char		*out, *req;
+
+	gateway_start(&gw, GW_ANSWER, gw_answer);
+	assert_int_equal(run_rpc(&gw, input, &out), 0);
+	req = gateway_stop(&gw, NULL);
+	if (want_req == NULL)
+		assert_null(req);
+	else {
+		assert_non_null(req);
+		assert_string_equal(req, want_req);
+	}
+	assert_string_equal(out, want_out);
+	free(req);
+	free(out);
+}
+
+static void
+test_rpc_requests(void **state)
+{
+	(void)state;
+	/* Requests become gateway calls; results take the real shapes. */
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"send\","
+	    "\"params\":{\"to\":\"+14155550100\",\"text\":\"hi\","
+	    "\"region\":\"GB\",\"service\":\"sms\"}}\n",
+	    ANSWER_RESULT "{\"status\":\"sent\",\"channel\":\"imsg\","
+	    "\"recipient\":\"+14155550100\"}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\",\"params\":"
+	    "{\"channel\":\"imsg\",\"to\":\"+14155550100\",\"text\":\"hi\","
+	    "\"service\":\"sms\",\"region\":\"GB\"}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"ok\":true}}\n");
+	/* Lenient numbers, as the real server reads them. */
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"send\","
+	    "\"params\":{\"chat_id\":\"3\",\"text\":\"hi\"}}\n",
+	    ANSWER_RESULT "{}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\",\"params\":"
+	    "{\"channel\":\"imsg\",\"chat_id\":3,\"text\":\"hi\"}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"result\":{\"ok\":true}}\n");
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chats.list\","
+	    "\"params\":{\"limit\":5000}}\n",
+	    ANSWER_RESULT "{\"chats\":[{\"id\":1}]}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chats.list\","
+	    "\"params\":{\"channel\":\"imsg\",\"limit\":1000}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"chats\":"
+	    "[{\"id\":1}]}}\n");
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
+	    "\"messages.history\",\"params\":{\"chat_id\":1,"
+	    "\"participants\":\"a, b\",\"attachments\":true}}\n",
+	    ANSWER_RESULT "{\"messages\":[]}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"messages.history\","
+	    "\"params\":{\"channel\":\"imsg\",\"chat_id\":1,\"limit\":50,"
+	    "\"attachments\":true,\"participants\":[\"a\",\"b\"]}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"messages\":[]}}\n");
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"typing\","
+	    "\"params\":{\"chat_guid\":\"g\",\"typing\":false}}\n",
+	    ANSWER_RESULT "{\"ok\":true}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"typing\",\"params\":"
+	    "{\"channel\":\"imsg\",\"chat_guid\":\"g\",\"typing\":false}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"ok\":true}}\n");
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"read\","
+	    "\"params\":{\"to\":\"+1\"}}\n",
+	    ANSWER_RESULT "{\"ok\":true}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"read\",\"params\":"
+	    "{\"channel\":\"imsg\",\"to\":\"+1\"}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"ok\":true}}\n");
+	/* A notification is carried out and not answered. */
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"method\":\"read\","
+	    "\"params\":{\"to\":\"+1\"}}\n",
+	    ANSWER_RESULT "{\"ok\":true}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"read\",\"params\":"
+	    "{\"channel\":\"imsg\",\"to\":\"+1\"}}\n", "");
+
+	/* Gateway refusals in the real server's error shape. */
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"send\","
+	    "\"params\":{\"to\":\"+1\",\"text\":\"x\"}}\n",
+	    ANSWER_ERROR "{\"code\":-32002,\"message\":\"recipient not "
+	    "allowed: +1 (x)\",\"data\":{\"recipient\":\"+1\"}}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\",\"params\":"
+	    "{\"channel\":\"imsg\",\"to\":\"+1\",\"text\":\"x\"}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":5,\"error\":{\"code\":-32603,"
+	    "\"message\":\"Internal error\",\"data\":\"recipient not "
+	    "allowed: +1\"}}\n");
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"send\","
+	    "\"params\":{\"to\":\"-x\",\"text\":\"x\"}}\n",
+	    ANSWER_ERROR "{\"code\":-32602,\"message\":\"param to: must not "
+	    "start with '-'\"}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\",\"params\":"
+	    "{\"channel\":\"imsg\",\"to\":\"-x\",\"text\":\"x\"}}\n",
+	    "{\"jsonrpc\":\"2.0\",\"id\":6,\"error\":{\"code\":-32602,"
+	    "\"message\":\"Invalid params\",\"data\":\"param to: must not "
+	    "start with '-'\"}}\n");
+
+	/* Checked before any connection, as the real server checks. */
+	expect_rpc("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\","
+	    "\"params\":{\"text\":\"x\"}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"send\","
+	    "\"params\":{\"to\":\"+1\",\"service\":\"fax\",\"text\":\"x\"}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"messages.history\"}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"typing\","
+	    "\"params\":{\"chat_id\":1,\"to\":\"+1\"}}\n"
+	    "[1]\n"
+	    "\n"
+	    "{\"id\":5,\"method\":\"nope\"}", NULL, NULL,
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32602,"
+	    "\"message\":\"Invalid params\",\"data\":\"to is required for "
+	    "direct sends\"}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":2,\"error\":{\"code\":-32602,"
+	    "\"message\":\"Invalid params\",\"data\":\"invalid service\"}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32602,"
+	    "\"message\":\"Invalid params\",\"data\":\"chat_id is "
+	    "required\"}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":4,\"error\":{\"code\":-32602,"
+	    "\"message\":\"Invalid params\",\"data\":\"use to or chat_*; not "
+	    "both\"}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
+	    "\"message\":\"Invalid Request\",\"data\":\"request must be an "
+	    "object\"}}\n"
+	    "{\"jsonrpc\":\"2.0\",\"id\":5,\"error\":{\"code\":-32601,"
+	    "\"message\":\"Method not found\",\"data\":\"nope\"}}\n");
+}
+
+static void
+test_rpc_gateway_down(void **state)
+{
+	struct gateway	 gw;
+	char		*out, want[512];
+
+	(void)state;
+	gateway_start(&gw, GW_ANSWER, NULL);
+	assert_int_equal(run_rpc(&gw, "{\"jsonrpc\":\"2.0\",\"id\":1,"
+	    "\"method\":\"watch.subscribe\"}\n", &out), 0);
+	(void)snprintf(want, sizeof(want), "{\"jsonrpc\":\"2.0\",\"id\":1,"
+	    "\"error\":{\"code\":-32603,\"message\":\"Internal error\","
+	    "\"data\":\"gateway unavailable at %s: %s\"}}\n", gw.path,
+	    strerror(ENOENT));
+	assert_string_equal(out, want);
+	free(out);
+	free(gateway_stop(&gw, NULL));
+
+	/* A gateway that closes: the request is answered, not lost. */
+	gateway_start(&gw, GW_CLOSE, NULL);
+	assert_int_equal(run_rpc(&gw, "{\"jsonrpc\":\"2.0\",\"id\":1,"
+	    "\"method\":\"chats.list\"}\n", &out), 0);
+	(void)snprintf(want, sizeof(want), "{\"jsonrpc\":\"2.0\",\"id\":1,"
+	    "\"error\":{\"code\":-32603,\"message\":\"Internal error\","
+	    "\"data\":\"the gateway at %s closed the connection without "
+	    "answering\"}}\n", gw.path);
+	assert_string_equal(out, want);
+	free(out);
+	free(gateway_stop(&gw, NULL));
+}
+
 int
 main(void)
 {
@@ -2246,6 +2638,10 @@ main(void)
 		cmocka_unit_test(test_gateway_send_file),
 		cmocka_unit_test(test_gateway_results),
 		cmocka_unit_test(test_gateway_unreachable),
+		cmocka_unit_test(test_rpc_requests),
+		cmocka_unit_test(test_rpc_stream),
+		cmocka_unit_test(test_more_requests),
+		cmocka_unit_test(test_rpc_gateway_down),
 		cmocka_unit_test(test_gateway_deadline_and_bounds),
 		cmocka_unit_test(test_parse_watch),
 		cmocka_unit_test(test_watch_request),

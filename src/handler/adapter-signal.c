@@ -934,6 +934,26 @@ att_one(uint64_t cursor, json_t *msg, void *arg)
 	return 1;
 }
 
+/*
+ * signal-cli names stored attachments by id; the daemon resolves it to a
+ * file, so an id that could climb out of its directory is never passed,
+ * even one that came in a message.
+ */
+static int
+valid_attachment_id(const char *id)
+{
+	const char	*p;
+
+	if (*id == '\0' || *id == '.' || *id == '-' || strlen(id) > 256)
+		return 0;
+	for (p = id; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+		    *p == '-'))
+			return 0;
+	return 1;
+}
+
 static int
 signal_attachment(struct call *c, const struct channel *ch)
 {
@@ -947,9 +967,10 @@ signal_attachment(struct call *c, const struct channel *ch)
 	f.c = c;
 	f.ch = ch;
 	f.id = id;
-	if (*id == '\0' || strlen(id) > 256)
+	if (!valid_attachment_id(id))
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
-		    "param id: expected 1 to 256 bytes");
+		    "param id: expected 1 to 256 of [A-Za-z0-9._-], not "
+		    "starting with '.' or '-'");
 	if ((r = state_inbox_read(c->s->state, c->channel, 0, 0, att_one,
 	    &f)) != 0)
 		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,

@@ -365,7 +365,11 @@ expect_eq "attachment of a visible message" \
 out=$(rpc '"attachment.get","params":{"channel":"signal","id":"att2.jpg"}')
 expect_match "attachment of a hidden message refused" '"code":-32602' "$out"
 out=$(rpc '"attachment.get","params":{"channel":"signal","id":"../../etc/passwd"}')
-expect_match "an unknown attachment id refused" '"code":-32602' "$out"
+expect_match "an id that could name another file is refused" \
+    '"code":-32602.*param id: expected' "$out"
+out=$(rpc '"attachment.get","params":{"channel":"signal","id":"att9.jpg"}')
+expect_match "an id in no inbox message is refused" \
+    '"code":-32602.*no visible message' "$out"
 
 # Watcher restart: nothing it published is repeated; what arrives while
 # it is down waits for it and arrives once.

@@ -43,6 +43,8 @@
  *   sim-noise	 every answer comes after a "receive" notification (as a
  *		 daemon in on-start mode sends them to every connection)
  *   sim-flood	 the answer is preceded by a 5 MiB notification line
+ *   sim-unreadable every request is answered as unreadable: a parse
+ *		 error with a null id
  */
 #include "config.h"
 
@@ -653,7 +655,8 @@ handle_line(struct conn *c, const char *line, size_t len)
 		write_all(c->fd, "this is not json\n", 17);
 		return;
 	}
-	if ((req = json_loadb(line, len, 0, NULL)) == NULL) {
+	if (knob("sim-unreadable", NULL, 0) ||
+	    (req = json_loadb(line, len, 0, NULL)) == NULL) {
 		ans = error_answer(NULL, -32700, "Parse error");
 		send_line(c, ans);
 		json_decref(ans);

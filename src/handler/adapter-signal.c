@@ -304,9 +304,15 @@ signal_rpc(struct call *c, const struct channel *ch, const char *method,
 			break;
 		}
 		id = json_object_get(ans, "id");
-		if (!json_is_integer(id) ||
-		    json_integer_value(id) != SIGNAL_REQUEST_ID) {
-			/* A notification (e.g. "receive"): not ours. */
+		/*
+		 * Ours, or an error with a null id (the daemon could not
+		 * read the request: nothing else will come); anything else
+		 * is a notification (e.g. "receive").
+		 */
+		if ((!json_is_integer(id) ||
+		    json_integer_value(id) != SIGNAL_REQUEST_ID) &&
+		    !(json_is_null(id) &&
+		    json_object_get(ans, "error") != NULL)) {
 			json_decref(ans);
 			continue;
 		}

@@ -270,6 +270,12 @@ out=$(rpc '"status","params":{"channel":"signal"}')
 expect_match "an answer past max_output is refused, not buffered" \
     '"code":-32007.*larger than max_output' "$out"
 rm -f "$SIG/sim-flood"
+touch "$SIG/sim-unreadable"
+TOOL_TIMEOUT=30s signal_config allowlist
+out=$(rpc '"status","params":{"channel":"signal"}')
+expect_match "an error with a null id ends the wait at once" \
+    '"code":-32007.*"daemon_code":-32700' "$out"
+rm -f "$SIG/sim-unreadable"
 touch "$SIG/sim-hang"
 TOOL_TIMEOUT=1s signal_config allowlist
 out=$(rpc '"send","params":{"channel":"signal","recipients":["mom"],"text":"x"}')

@@ -18,11 +18,11 @@
  *   DIR/groups.json	array of group objects, as listGroups returns
  *   DIR/contacts.json	array of contact objects, as listContacts returns
  *   DIR/attachments/ID	what getAttachment {"id":ID} returns
- *   DIR/spool/		one JSON record per send, sendReaction, sendTyping
- *			and sendReceipt: {"method","params","timestamp",
- *			"attachments":[{"path","size","data"}]} (data is
- *			the file's content in base64): what "reached the
- *			network"
+ *   DIR/spool/		one JSON record per send, sendReaction,
+ *			sendTyping and sendReceipt: {"method","params",
+ *			"timestamp","attachments":[{"path","size",
+ *			"data"}]} (data is the file's content in base64):
+ *			what "reached the network"
  *   DIR/inbound.jsonl	received messages: tests append lines of
  *			{"envelope":{...}} (the daemon adds "account").
  *			In manual mode they wait, as on Signal's servers,
@@ -145,7 +145,8 @@ base64(const unsigned char *in, size_t len)
 
 	out = xcalloc(1, (len + 2) / 3 * 4 + 1);
 	for (i = 0, p = out; i + 2 < len; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
 		*p++ = tab[v >> 18 & 63];
 		*p++ = tab[v >> 12 & 63];
 		*p++ = tab[v >> 6 & 63];
@@ -416,14 +417,16 @@ targets(json_t *params, int *code, char *msg, size_t msglen)
 			(void)snprintf(msg, msglen, "Invalid recipient");
 			goto bad;
 		}
-		json_array_append_new(results, result_for(json_string_value(r)));
+		json_array_append_new(results,
+		    result_for(json_string_value(r)));
 	}
 	json_array_foreach(user, i, r) {
 		if (!json_is_string(r)) {
 			(void)snprintf(msg, msglen, "Invalid username");
 			goto bad;
 		}
-		json_array_append_new(results, result_for(json_string_value(r)));
+		json_array_append_new(results,
+		    result_for(json_string_value(r)));
 	}
 	if (json_is_array(gid))
 		gid = json_array_size(gid) == 1 ? json_array_get(gid, 0) : NULL;
@@ -828,7 +831,7 @@ inbound_tick(void)
 	int		 fd;
 
 	if (mode == RECEIVE_MANUAL && !anyone_subscribed())
-		return;	/* kept "on the server" until someone subscribes */
+		return;	/* kept "on the server" until a subscription */
 	(void)snprintf(path, sizeof(path), "%s/inbound.jsonl", dir);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return;

@@ -87,10 +87,10 @@ int
 inbound_signal_visible(const struct config *cfg, const struct channel *ch,
     json_t *msg)
 {
-	json_t		*env = json_object_get(msg, "envelope"), *sync, *sent;
-	json_t		*g;
+	json_t		*env, *sync, *sent, *g;
 	const char	*id = NULL;
 
+	env = json_object_get(msg, "envelope");
 	if (!json_is_object(env))
 		return 0;
 	if ((sync = json_object_get(env, "syncMessage")) != NULL) {

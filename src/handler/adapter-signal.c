@@ -119,7 +119,7 @@ METHOD_TABLE(signal_methods);
 
 /* Where a send, reaction or typing indicator goes. */
 struct target {
-	char		 addr[OUTBOUND_MAX][ADDR_MAX];	/* normalised */
+	char		 addr[OUTBOUND_MAX][ADDR_MAX]; /* normalised */
 	const char	*ptr[OUTBOUND_MAX];
 	size_t		 n;
 	const char	*group_id;	/* the raw id, when a group */
@@ -414,15 +414,16 @@ target_audit(struct call *c, const struct target *t)
 static int
 signal_target(struct call *c, const struct channel *ch, struct target *t)
 {
-	json_t		*rcpts = json_object_get(c->params, "recipients"), *v;
-	const char	*gid = json_string_value(json_object_get(c->params,
-			    "group_id"));
+	json_t		*rcpts, *v;
+	const char	*gid;
 	const char	*cause = NULL;
 	char		 buf[ADDR_MAX + 8];
 	enum addr_kind	 kind;
 	size_t		 i, j;
 
 	memset(t, 0, sizeof(*t));
+	rcpts = json_object_get(c->params, "recipients");
+	gid = json_string_value(json_object_get(c->params, "group_id"));
 	if ((rcpts != NULL) + (gid != NULL) != 1)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "params: exactly one of recipients, group_id is required");

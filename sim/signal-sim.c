@@ -261,7 +261,7 @@ param_list(json_t *params, const char *camel)
 	return json_pack("[O]", v);
 }
 
-static void
+static int
 write_all(int fd, const char *p, size_t len)
 {
 	size_t	 off = 0;
@@ -272,24 +272,28 @@ write_all(int fd, const char *p, size_t len)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			break;
+			return -1;
 		off += (size_t)n;
 	}
+	return 0;
 }
 
-static void
+/* 0, or -1 when the line could not be written (peer gone). */
+static int
 send_line(struct conn *c, json_t *v)
 {
 	char	*text;
 	size_t	 len;
+	int	 r;
 
 	if (c->fd == -1 || (text = json_dumps(v, JSON_COMPACT |
 	    JSON_PRESERVE_ORDER)) == NULL)
-		return;
+		return -1;
 	len = strlen(text);
 	text[len] = '\n';
-	write_all(c->fd, text, len + 1);
+	r = write_all(c->fd, text, len + 1);
 	free(text);
+	return r;
 }
 
 static json_t *
@@ -636,7 +640,7 @@ flood(struct conn *c)
 	memset(buf, 'x', FLOOD_BYTES);
 	memcpy(buf, head, sizeof(head) - 1);
 	memcpy(buf + FLOOD_BYTES - 4, "\"}}\n", 4);
-	write_all(c->fd, buf, FLOOD_BYTES);
+	(void)write_all(c->fd, buf, FLOOD_BYTES);
 	free(buf);
 }
 
@@ -655,7 +659,7 @@ handle_line(struct conn *c, const char *line, size_t len)
 		return;
 	}
 	if (knob("sim-garbage", NULL, 0)) {
-		write_all(c->fd, "this is not json\n", 17);
+		(void)write_all(c->fd, "this is not json\n", 17);
 		return;
 	}
 	if (knob("sim-unreadable", NULL, 0) ||
@@ -747,12 +751,16 @@ read_conn(struct conn *c)
 		close_conn(c);
 }
 
-/* Send one received envelope to whoever should have it. */
-static void
+/*
+ * Send one received envelope to whoever should have it; returns how many
+ * connections took it.
+ */
+static int
 deliver(json_t *in)
 {
 	json_t	*res, *note;
 	size_t	 i;
+	int	 n = 0;
 
 	res = json_pack("{s:O,s:O}", "envelope", json_object_get(in,
 	    "envelope"), "account", json_object_get(in, "account") != NULL ?
@@ -770,10 +778,12 @@ deliver(json_t *in)
 		} else
 			note = json_pack("{s:s,s:s,s:O}", "jsonrpc", "2.0",
 			    "method", "receive", "params", res);
-		send_line(&conns[i], note);
+		if (send_line(&conns[i], note) == 0)
+			n++;
 		json_decref(note);
 	}
 	json_decref(res);
+	return n;
 }
 
 static int
@@ -851,16 +861,21 @@ inbound_tick(void)
 	data[n] = '\0';
 	for (p = data; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
 		*nl = '\0';
-		inbound_pos += nl - p + 1;
-		if (nl == p)
+		if (nl == p) {
+			inbound_pos++;
 			continue;
+		}
 		v = json_loads(p, JSON_REJECT_DUPLICATES, NULL);
 		if (!json_is_object(json_object_get(v, "envelope")))
 			(void)fprintf(stderr, "signal-sim: skipping a bad "
 			    "inbound line\n");
-		else
-			deliver(v);
+		else if (deliver(v) == 0 && mode == RECEIVE_MANUAL) {
+			/* Every subscriber had gone: keep it for the next. */
+			json_decref(v);
+			break;
+		}
 		json_decref(v);
+		inbound_pos += nl - p + 1;
 	}
 	free(data);
 	inbound_pos_save();

@@ -360,7 +360,7 @@ expect_match "a hidden group is audited as group:<id>" \
 
 # The stream carries the same messages.
 out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"inbox.subscribe","params":{"channels":["signal"],"since":{"signal":0}}}' |
-    raw -n -w 1500)
+    raw -n -w 3000)
 expect_eq "subscription streams the five visible messages" 5 \
     "$(printf '%s\n' "$out" | grep -c '"method":"inbox.message","params":{"subscription":1,"channel":"signal"')"
 

@@ -34,7 +34,7 @@ channels:
   signal:
     daemon_socket: $DSOCK
     account: "+14155550199"
-    timeout: ${TOOL_TIMEOUT:-5s}
+    timeout: ${TOOL_TIMEOUT:-20s}
     region: US
     outbound:
       mode: $mode
@@ -61,7 +61,7 @@ start_daemon() {
 	    --socket "$DSOCK" --receive-mode=manual 2>>"$T/daemon.log") &
 	DAEMON_PID=$!
 	i=0
-	while [ ! -S "$DSOCK" ] && [ $i -lt 100 ]; do
+	while [ ! -S "$DSOCK" ] && [ $i -lt 400 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -308,11 +308,11 @@ inbox() {
 	rpc '"inbox.read","params":{"channel":"signal","since":0,"limit":1000}'
 }
 
-# wait_inbox N: until the inbox shows N messages (or 10 s).
+# wait_inbox N: until the inbox shows N messages (or 30 s).
 wait_inbox() {
 	i=0
 	while [ "$(inbox | grep -o '"cursor":[0-9]*,"message"' | wc -l)" -lt "$1" ] &&
-	    [ $i -lt 100 ]; do
+	    [ $i -lt 300 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done

@@ -208,4 +208,9 @@ int	 imsg_status(struct call *, const struct channel *);
 extern const struct method	imsg_methods[];
 extern const size_t		imsg_methods_n;
 
+/* Signal: methods and delivery through the signal-cli daemon. */
+extern const struct method	signal_methods[];
+extern const size_t		signal_methods_n;
+int	 signal_deliver(struct call *, const struct channel *, json_t *);
+
 #endif /* CARAPACE_HANDLER_H */

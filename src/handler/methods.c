@@ -126,6 +126,7 @@ static const struct {
 } tables[] = {
 	{ methods, &nmethods },
 	{ imsg_methods, &imsg_methods_n },
+	{ signal_methods, &signal_methods_n },
 };
 
 const struct method *

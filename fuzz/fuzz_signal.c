@@ -1,0 +1,85 @@
+/*
+ * libFuzzer target for what the Signal watcher reads from the signal-cli
+ * daemon: one line of the daemon's stream through the watcher's parser,
+ * then, for a message, the Signal inbound decision and scrubbing.
+ * Checked properties:
+ *
+ *	- parse returns 1 only with a message that has an envelope object,
+ *	  and never a message otherwise;
+ *	- scrubbing succeeds on any message and does not change whether it
+ *	  is visible (it only rewrites text, never an address), also when
+ *	  it runs again (the inbox scrubs stored messages once more when it
+ *	  serves them; scrub_text is not idempotent, so only the decision
+ *	  is compared).
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "compat.h"
+#include "conf.h"
+#include "log.h"
+#include "policy.h"
+#include "watch.h"
+
+int		 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static char	 allow0[] = "+14155550100", allow1[] = "group:abc=";
+static char	*allow_items[] = { allow0, allow1 };
+static struct config	cfg;
+
+static void
+setup(void)
+{
+	struct channel	*ch = &cfg.channels[CHANNEL_SIGNAL];
+
+	memset(&cfg, 0, sizeof(cfg));
+	ch->configured = 1;
+	ch->id = CHANNEL_SIGNAL;
+	memcpy(ch->region, "US", 3);
+	ch->inbound_mode = INBOUND_ALLOWLIST;
+	ch->inbound_allow.items = allow_items;
+	ch->inbound_allow.count = 2;
+	ch->scrub = SCRUB_OTP | SCRUB_AUTH_LINKS;
+	ch->from_me = 1;
+	log_init("fuzz_signal", LOG_TO_STDERR, 0);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int	 ready;
+	struct channel	*ch = &cfg.channels[CHANNEL_SIGNAL];
+	json_t		*msg = NULL;
+	uint64_t	 pos = 0;
+	int		 r, before;
+
+	if (!ready) {
+		setup();
+		ready = 1;
+	}
+	r = signal_watch_adapter.parse((const char *)data, size, &msg, &pos);
+	if (r != 1) {
+		if (msg != NULL)
+			abort();
+		return 0;
+	}
+	if (!json_is_object(json_object_get(msg, "envelope")))
+		abort();
+	before = inbound_signal_visible(&cfg, ch, msg);
+	if (inbound_signal_scrub(ch, msg) != 0)
+		abort();
+	if (inbound_signal_visible(&cfg, ch, msg) != before)
+		abort();
+	if (inbound_signal_scrub(ch, msg) != 0 ||
+	    inbound_signal_visible(&cfg, ch, msg) != before)
+		abort();
+	(void)inbound_signal_sender(msg);
+	json_decref(msg);
+	return 0;
+}

@@ -48,7 +48,8 @@ void
 shim_signal_map_error(int code, const char *message, json_t *data,
     struct shim_signal_error *err)
 {
-	char	text[SHIM_ERR_MAX];
+	json_t	*dcode, *dmsg;
+	char	 text[SHIM_ERR_MAX];
 
 	shim_error_text(code, message != NULL ? message : "", data, text,
 	    sizeof(text));
@@ -59,6 +60,19 @@ shim_signal_map_error(int code, const char *message, json_t *data,
 	case SIGNAL_ERR_RATE_LIMIT:
 		/* The real daemon's own error, passed on by the gateway. */
 		set_error(err, code, "%s", message != NULL ? message : "");
+		return;
+	case CP_ERR_TOOL_FAILED:
+		/* The daemon's own error: signal-cli's code and message. */
+		dcode = json_object_get(data, "daemon_code");
+		dmsg = json_object_get(data, "daemon_message");
+		if (json_is_integer(dcode) && json_is_string(dmsg) &&
+		    json_integer_value(dcode) <= SIGNAL_ERR_USER &&
+		    json_integer_value(dcode) >= SIGNAL_ERR_RATE_LIMIT) {
+			set_error(err, (int)json_integer_value(dcode), "%s",
+			    json_string_value(dmsg));
+			return;
+		}
+		set_error(err, SIGNAL_ERR_IO, "%s", text);
 		return;
 	case CP_ERR_RATE_LIMITED:
 		set_error(err, SIGNAL_ERR_RATE_LIMIT, "%s", text);
@@ -72,7 +86,6 @@ shim_signal_map_error(int code, const char *message, json_t *data,
 		set_error(err, SIGNAL_ERR_USER, "%s", text);
 		return;
 	case CP_ERR_CHANNEL_UNAVAILABLE:
-	case CP_ERR_TOOL_FAILED:
 	case CP_ERR_TIMEOUT:
 	case CP_ERR_AUDIT_UNAVAILABLE:
 	case CP_ERR_STATE_UNAVAILABLE:

@@ -1608,6 +1608,19 @@ contact_key(struct parse *p, void *arg, int key)
 
 /* Channels. */
 
+/* "+" and 7 to 15 digits: how signal-cli names an account. */
+static int
+valid_e164(const char *s)
+{
+	size_t	n;
+
+	if (*s++ != '+' || *s == '0')
+		return 0;
+	for (n = 0; *s >= '0' && *s <= '9'; s++)
+		n++;
+	return *s == '\0' && n >= 7 && n <= 15;
+}
+
 static void
 channel_block(struct parse *p, void *arg, int id)
 {
@@ -1623,6 +1636,15 @@ channel_block(struct parse *p, void *arg, int id)
 	if ((id == CHANNEL_IMSG || id == CHANNEL_GMAIL) &&
 	    !(seen & BIT(CH_TOOL)))
 		error_at(p, start, "missing required key \"tool\"");
+	/* Signal goes through the carapace-owned daemon, not a tool. */
+	if (id == CHANNEL_SIGNAL && !(seen & BIT(CH_DAEMON_SOCKET)))
+		error_at(p, start, "missing required key \"daemon_socket\"");
+	if (id == CHANNEL_SIGNAL && !(seen & BIT(CH_ACCOUNT)))
+		error_at(p, start, "missing required key \"account\"");
+	else if (id == CHANNEL_SIGNAL && ch->account != NULL &&
+	    !valid_e164(ch->account))
+		error_at(p, start, "bad signal account (expected the number "
+		    "in E.164 form, e.g. +14155550199)");
 }
 
 static void

@@ -53,6 +53,8 @@ inbound_message_visible(const struct config *cfg, const struct channel *ch,
 	enum addr_kind	 kind;
 	int		 explicit, from_me;
 
+	if (ch->id == CHANNEL_SIGNAL)
+		return inbound_signal_visible(cfg, ch, m);
 	if (!json_is_integer(chat) || !inbound_chat_visible(cfg, ch,
 	    (long long)json_integer_value(chat),
 	    json_string_value(json_object_get(m, "chat_identifier")),
@@ -77,6 +79,8 @@ inbound_scrub(const struct channel *ch, json_t *m)
 	char	*scrubbed;
 	int	 changed = 0;
 
+	if (ch->id == CHANNEL_SIGNAL)
+		return inbound_signal_scrub(ch, m);
 	if (ch->scrub == 0 || !json_is_string(text))
 		return 0;
 	if ((scrubbed = scrub_text(ch->scrub, json_string_value(text),

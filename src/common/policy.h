@@ -128,4 +128,15 @@ int	 inbound_message_visible(const struct config *,
 /* Scrub msg's text in place; 0, or -1 if it cannot (then hide it). */
 int	 inbound_scrub(const struct channel *, json_t *msg);
 
+/*
+ * Signal messages, {"account","envelope"} as signal-cli's receive params
+ * (inbound-signal.c); inbound_message_visible and inbound_scrub hand a
+ * Signal channel's messages to these.  The sender is the address the
+ * decision used ("group:<id>" or the source number), or NULL.
+ */
+int	 inbound_signal_visible(const struct config *,
+	    const struct channel *, json_t *msg);
+int	 inbound_signal_scrub(const struct channel *, json_t *msg);
+const char *inbound_signal_sender(json_t *msg);
+
 #endif /* CARAPACE_POLICY_H */

@@ -205,4 +205,9 @@ int	 imsg_chats(struct call *, const struct channel *, json_int_t limit);
 int	 imsg_history(struct call *, const struct channel *, json_t *params);
 int	 imsg_status(struct call *, const struct channel *);
 
+/* Signal: methods and delivery through the signal-cli daemon. */
+extern const struct method	signal_methods[];
+extern const size_t		signal_methods_n;
+int	 signal_deliver(struct call *, const struct channel *, json_t *);
+
 #endif /* CARAPACE_HANDLER_H */

@@ -122,7 +122,8 @@ watch_message(struct watcher *w, json_t *msg, uint64_t position)
 		w->hidden++;
 }
 
-static void
+/* One line; returns WATCH_PARSE_RESTART when the stream must restart. */
+static int
 watch_line(struct watcher *w, const char *line, size_t len)
 {
 	json_t		*msg = NULL;
@@ -130,6 +131,8 @@ watch_line(struct watcher *w, const char *line, size_t len)
 	int		 r;
 
 	r = w->ad->parse(line, len, &msg, &position);
+	if (r == 1 && w->ad->counted)
+		position = w->position + 1;
 	if (r == 1)
 		watch_message(w, msg, position);
 	else if (r == -1) {
@@ -138,6 +141,7 @@ watch_line(struct watcher *w, const char *line, size_t len)
 		    w->ad->channel, len);
 	}
 	json_decref(msg);
+	return r == WATCH_PARSE_RESTART ? r : 0;
 }
 
 static void
@@ -216,25 +220,36 @@ watch_stream(struct watcher *w)
 	char			*line;
 	size_t			 len;
 	uint64_t		 started = util_mono_ms();
-	int			 r, rv = -1;
+	int			 r, rv = -1, fd;
 
 	memset(&a, 0, sizeof(a));
-	if (w->ad->argv(w->ch, w->position, w->have_position, &a) == -1)
-		fatalx("%s: cannot build the tool's command line",
-		    w->ad->channel);
-	if (spawn_stream_start(w->ch->tool, (char *const *)a.v,
-	    spawn_default_env(), &st) == -1) {
-		log_warn("%s: cannot start %s", w->ad->channel, w->ch->tool);
-		return -1;
+	if (w->ad->connect != NULL) {
+		/* A daemon's stream: no tool to start. */
+		if ((fd = w->ad->connect(w->ch)) == -1)
+			return -1;
+	} else {
+		if (w->ad->argv(w->ch, w->position, w->have_position,
+		    &a) == -1)
+			fatalx("%s: cannot build the tool's command line",
+			    w->ad->channel);
+		if (spawn_stream_start(w->ch->tool, (char *const *)a.v,
+		    spawn_default_env(), &st) == -1) {
+			log_warn("%s: cannot start %s", w->ad->channel,
+			    w->ch->tool);
+			return -1;
+		}
+		if (watch_poll_ms(w) == 0)
+			log_info("%s: started %s from position %llu",
+			    w->ad->channel, w->ch->tool,
+			    (unsigned long long)w->position);
+		fd = st.out;
 	}
-	if (watch_poll_ms(w) == 0)
-		log_info("%s: started %s from position %llu", w->ad->channel,
-		    w->ch->tool, (unsigned long long)w->position);
-	linereader_init(&lr, st.out, WATCH_MAX_LINE);
+	linereader_init(&lr, fd, WATCH_MAX_LINE);
 	while (!watch_quit) {
 		r = linereader_next(&lr, &line, &len);
 		if (r == LINE_OK) {
-			watch_line(w, line, len);
+			if (watch_line(w, line, len) == WATCH_PARSE_RESTART)
+				break;
 			continue;
 		}
 		if (r == LINE_EOF) {
@@ -254,7 +269,7 @@ watch_stream(struct watcher *w)
 			    w->ad->channel, w->ch->tool);
 			break;
 		}
-		pfd.fd = st.out;
+		pfd.fd = fd;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
 		if (poll(&pfd, 1, 1000) <= 0) {
@@ -266,7 +281,10 @@ watch_stream(struct watcher *w)
 			break;
 	}
 	linereader_free(&lr);
-	spawn_stream_stop(&st);
+	if (w->ad->connect != NULL)
+		close(fd);
+	else
+		spawn_stream_stop(&st);
 	return rv;
 }
 
@@ -350,7 +368,8 @@ watch_main(int argc, char **argv)
 		fatalx("invalid configuration: not watching");
 	}
 	w.ch = &w.cfg->channels[id];
-	if (!w.ch->configured || w.ch->tool == NULL)
+	if (!w.ch->configured ||
+	    (w.ad->connect == NULL && w.ch->tool == NULL))
 		fatalx("channel %s is not configured", w.ad->channel);
 	if ((r = state_open(w.cfg->state_dir, w.cfg->map_size, 0,
 	    &w.state)) != 0)

@@ -49,7 +49,24 @@ struct watch_adapter {
 	int		(*scrub)(const struct channel *, json_t *msg);
 	/* The sender's address for the audit record of a hidden message. */
 	const char	*(*sender)(json_t *msg);
+	/*
+	 * Optional, for a channel read from a daemon's socket rather than
+	 * a tool's output (argv unused, no tool needed): connect and ask
+	 * for the stream; returns the descriptor to read lines from, or
+	 * -1 (logged; retried with backoff).
+	 */
+	int		(*connect)(const struct channel *);
+	/*
+	 * The stream has no positions of its own: each message gets the
+	 * last position + 1 (parse's *position is ignored).
+	 */
+	int		 counted;
 };
+
+/* parse: the stream cannot go on (e.g. refused); reconnect/restart. */
+#define WATCH_PARSE_RESTART	-2
+
+extern const struct watch_adapter signal_watch_adapter;
 
 /* The adapter for a channel, or NULL. */
 const struct watch_adapter *watch_adapter(enum channel_id);

@@ -325,7 +325,7 @@ test_channel_defaults(void **state)
 	    "version: 1\n"
 	    "state_dir: /s\n"
 	    "channels:\n"
-	    "  signal: {}\n"
+	    "  signal: { daemon_socket: /run/s.sock, account: \"+14155550199\" }\n"
 	    "  imsg: { tool: /bin/imsg }\n"
 	    "content: { rules: [ { name: r, pattern: 'x', action: hold } ] }\n";
 	struct config	*cf;
@@ -612,6 +612,8 @@ test_contacts(void **state)
 		"12:14: channels.imsg.outbound.deny[0]: unknown contact "
 		    "\"uncle\" (not in contacts, and not an address or "
 		    "pattern)",
+		"14:5: channels.signal: missing required key \"daemon_socket\"",
+		"14:5: channels.signal: missing required key \"account\"",
 		"15:15: channels.signal.inbound.allow[0]: contact \"mom\" has "
 		    "no signal address",
 	};
@@ -651,6 +653,8 @@ test_required(void **state)
 		"5:5: clients[2]: a client needs at least one user or group",
 		"9:5: channels.imsg: missing required key \"tool\"",
 		"10:10: channels.gmail: missing required key \"tool\"",
+		"12:5: channels.signal: missing required key \"daemon_socket\"",
+		"12:5: channels.signal: missing required key \"account\"",
 		"13:9: channels.signal.limits[0]: missing required key \"max\"",
 		("13:9: channels.signal.limits[0]: missing required key "
 		    "\"window\""),
@@ -673,6 +677,8 @@ test_channel_keys(void **state)
 {
 	static const char *const expected[] = {
 		"5:5: channels.signal.db: only imsg takes this key",
+		"5:5: channels.signal: missing required key \"daemon_socket\"",
+		"5:5: channels.signal: missing required key \"account\"",
 		"6:5: channels.signal.send: only gmail takes this key",
 		"9:5: channels.imsg.account: only signal or gmail take this "
 		    "key",
@@ -699,6 +705,7 @@ test_strings(void **state)
 		    "or group name, or a decimal id)",
 		"7:32: clients[0].users[3]: bad name \"4294967296\" (expected "
 		    "a user or group name, or a decimal id)",
+		"10:5: channels.signal: missing required key \"daemon_socket\"",
 		"10:13: channels.signal.account: expected a string, found an "
 		    "empty value",
 	};

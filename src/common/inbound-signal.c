@@ -1,0 +1,168 @@
+/*
+ * Inbound policy for Signal messages, stored as signal-cli's receive
+ * params: {"account","envelope":{sourceNumber, sourceUuid, ...,
+ * dataMessage | syncMessage | typingMessage | receiptMessage ...}}.  One
+ * decision for every path the agent can read: the watcher, the inbox
+ * stream and inbox.read (through inbound_message_visible), and
+ * attachment.get.
+ *
+ * A group message is visible when its group is allowed as "group:<id>"
+ * (a group has many members: it must be named, as for imsg); any other
+ * message when its sender's number is allowed.  The owner's own messages
+ * sent from another device (syncMessage.sentMessage) also need
+ * inbound.from_me, and their destination (number or group) allowed.
+ * Anything else, a sender without a number included, is hidden unless
+ * inbound mode is open.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "compat.h"
+#include "policy.h"
+
+static json_t *
+path2(json_t *v, const char *a, const char *b)
+{
+	return json_object_get(json_object_get(v, a), b);
+}
+
+static int
+group_allowed(const struct config *cfg, const struct channel *ch,
+    const char *id)
+{
+	char		 buf[ADDR_MAX + 8], norm[ADDR_MAX];
+	enum addr_kind	 kind;
+
+	if (ch->inbound_mode == INBOUND_OPEN)
+		return 1;
+	if (id == NULL || (size_t)snprintf(buf, sizeof(buf), "group:%s", id) >=
+	    sizeof(buf) || addr_normalize(buf, ch->region, norm, sizeof(norm),
+	    &kind, NULL) == -1 || kind != ADDR_GROUP)
+		return 0;
+	return policy_inbound_visible(cfg, ch, norm);
+}
+
+static int
+number_allowed(const struct config *cfg, const struct channel *ch,
+    const char *number)
+{
+	char		 norm[ADDR_MAX];
+	enum addr_kind	 kind;
+
+	if (ch->inbound_mode == INBOUND_OPEN)
+		return 1;
+	if (number == NULL || addr_normalize(number, ch->region, norm,
+	    sizeof(norm), &kind, NULL) == -1 || kind != ADDR_PHONE)
+		return 0;
+	return policy_inbound_visible(cfg, ch, norm);
+}
+
+/* The group a message belongs to: 1 with *id (maybe NULL), or 0. */
+static int
+envelope_group(json_t *env, const char **id)
+{
+	json_t	*g;
+
+	if ((g = path2(env, "dataMessage", "groupInfo")) != NULL ||
+	    (g = json_object_get(path2(env, "editMessage", "dataMessage"),
+	    "groupInfo")) != NULL) {
+		*id = json_string_value(json_object_get(g, "groupId"));
+		return 1;
+	}
+	if ((g = path2(env, "typingMessage", "groupId")) != NULL) {
+		*id = json_string_value(g);
+		return 1;
+	}
+	return 0;
+}
+
+int
+inbound_signal_visible(const struct config *cfg, const struct channel *ch,
+    json_t *msg)
+{
+	json_t		*env = json_object_get(msg, "envelope"), *sync, *sent;
+	json_t		*g;
+	const char	*id = NULL;
+
+	if (!json_is_object(env))
+		return 0;
+	if ((sync = json_object_get(env, "syncMessage")) != NULL) {
+		sent = json_object_get(sync, "sentMessage");
+		if (!ch->from_me || !json_is_object(sent))
+			return 0;
+		if ((g = json_object_get(sent, "groupInfo")) != NULL)
+			return group_allowed(cfg, ch, json_string_value(
+			    json_object_get(g, "groupId")));
+		return number_allowed(cfg, ch, json_string_value(
+		    json_object_get(sent, "destinationNumber")));
+	}
+	if (envelope_group(env, &id))
+		return group_allowed(cfg, ch, id);
+	return number_allowed(cfg, ch, json_string_value(
+	    json_object_get(env, "sourceNumber")));
+}
+
+/* Scrub obj[key] in place when it is a string; 0 or -1. */
+static int
+scrub_field(const struct channel *ch, json_t *obj, const char *key)
+{
+	json_t	*v = json_object_get(obj, key);
+	char	*s;
+	int	 changed = 0;
+
+	if (!json_is_string(v))
+		return 0;
+	if ((s = scrub_text(ch->scrub, json_string_value(v), &changed)) ==
+	    NULL)
+		return -1;
+	if (changed)
+		json_object_set_new(obj, key, json_string(s));
+	free(s);
+	return 0;
+}
+
+/* A data message's text and its quote's text. */
+static int
+scrub_data(const struct channel *ch, json_t *dm)
+{
+	if (!json_is_object(dm))
+		return 0;
+	if (scrub_field(ch, dm, "message") == -1 ||
+	    scrub_field(ch, json_object_get(dm, "quote"), "text") == -1)
+		return -1;
+	return 0;
+}
+
+int
+inbound_signal_scrub(const struct channel *ch, json_t *msg)
+{
+	json_t	*env = json_object_get(msg, "envelope");
+
+	if (ch->scrub == 0)
+		return 0;
+	if (scrub_data(ch, json_object_get(env, "dataMessage")) == -1 ||
+	    scrub_data(ch, path2(env, "editMessage", "dataMessage")) == -1 ||
+	    scrub_data(ch, path2(env, "syncMessage", "sentMessage")) == -1)
+		return -1;
+	return 0;
+}
+
+const char *
+inbound_signal_sender(json_t *msg)
+{
+	json_t		*env = json_object_get(msg, "envelope");
+	const char	*id = NULL;
+	static char	 buf[ADDR_MAX];
+
+	if (envelope_group(env, &id) && id != NULL &&
+	    (size_t)snprintf(buf, sizeof(buf), "group:%s", id) < sizeof(buf))
+		return buf;
+	return json_string_value(json_object_get(env, "sourceNumber"));
+}

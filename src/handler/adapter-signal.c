@@ -1,0 +1,975 @@
+/*
+ * The Signal adapter.  signal-cli runs as a daemon owned by carapace
+ * (units/carapace-signal-cli.service: `daemon --socket`), since a JVM
+ * start per message would take seconds; the handler connects to
+ * channels.signal.daemon_socket for each request and speaks the
+ * daemon's line-delimited JSON-RPC (TOOLS.md).  No value from the client
+ * reaches a command line: the daemon takes named JSON params.  What the
+ * daemon answers is bounded (max_output), waited for until the channel's
+ * timeout, and its errors come back as "tool failed" with the daemon's
+ * code and message in the error data.
+ *
+ * Recipients are normalised and checked like every other channel's; a
+ * group is checked as "group:<id>".  Messages go through send_pipeline
+ * (holds, limits, content rules); reactions, typing and receipts are
+ * checked against the outbound policy and audited but not rate-limited.
+ * Group and contact lists are filtered by the inbound policy.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "handler.h"
+#include "log.h"
+#include "policy.h"
+#include "protocol.h"
+#include "state.h"
+#include "util.h"
+
+#define SIGNAL_EMOJI_MAX	64	/* bytes */
+#define SIGNAL_STYLES_MAX	64
+#define SIGNAL_RECEIPTS_MAX	100
+#define SIGNAL_REQUEST_ID	1
+
+static int	signal_send(struct call *, const struct channel *);
+static int	signal_react(struct call *, const struct channel *);
+static int	signal_typing(struct call *, const struct channel *);
+static int	signal_receipt(struct call *, const struct channel *);
+static int	signal_groups(struct call *, const struct channel *);
+static int	signal_contacts(struct call *, const struct channel *);
+static int	signal_status(struct call *, const struct channel *);
+static int	signal_attachment(struct call *, const struct channel *);
+
+static const struct rpc_param send_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "recipients", RPC_T_STRINGS, 0 },
+	{ "group_id", RPC_T_STRING, 0 },
+	{ "text", RPC_T_STRING, 0 },
+	{ "attachments", RPC_T_OBJECTS, 0 },
+	{ "quote_timestamp", RPC_T_INTEGER, 0 },
+	{ "quote_author", RPC_T_STRING, 0 },
+	{ "text_style", RPC_T_STRINGS, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param react_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "recipients", RPC_T_STRINGS, 0 },
+	{ "group_id", RPC_T_STRING, 0 },
+	{ "emoji", RPC_T_STRING, 1 },
+	{ "target_author", RPC_T_STRING, 1 },
+	{ "target_timestamp", RPC_T_INTEGER, 1 },
+	{ "remove", RPC_T_BOOLEAN, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param typing_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "recipients", RPC_T_STRINGS, 0 },
+	{ "group_id", RPC_T_STRING, 0 },
+	{ "stop", RPC_T_BOOLEAN, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param receipt_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "recipient", RPC_T_STRING, 1 },
+	{ "target_timestamps", RPC_T_INTEGERS, 1 },
+	{ "type", RPC_T_STRING, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param channel_only[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param attachment_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "id", RPC_T_STRING, 1 },
+	{ NULL, 0, 0 }
+};
+
+#define SIGNAL_METHOD(n, p, f) { .name = (n), .params = (p), \
+	.flags = METHOD_CHANNEL, .channels = CHANNEL_BIT(CHANNEL_SIGNAL), \
+	.fn = (f) }
+
+const struct method signal_methods[] = {
+	SIGNAL_METHOD("send", send_params, signal_send),
+	SIGNAL_METHOD("react", react_params, signal_react),
+	SIGNAL_METHOD("typing", typing_params, signal_typing),
+	SIGNAL_METHOD("receipt", receipt_params, signal_receipt),
+	SIGNAL_METHOD("groups.list", channel_only, signal_groups),
+	SIGNAL_METHOD("contacts.list", channel_only, signal_contacts),
+	SIGNAL_METHOD("status", channel_only, signal_status),
+	SIGNAL_METHOD("attachment.get", attachment_params, signal_attachment),
+};
+METHOD_TABLE(signal_methods);
+
+/* Where a send, reaction or typing indicator goes. */
+struct target {
+	char		 addr[OUTBOUND_MAX][ADDR_MAX];	/* normalised */
+	const char	*ptr[OUTBOUND_MAX];
+	size_t		 n;
+	const char	*group_id;	/* the raw id, when a group */
+};
+
+/* The daemon. */
+
+static int
+daemon_unavailable(struct call *c, const struct channel *ch, const char *why)
+{
+	log_warnx("signal daemon %s: %s", ch->daemon_socket != NULL ?
+	    ch->daemon_socket : "(none)", why);
+	c->outcome = "failed";
+	return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
+	    json_pack("{s:s}", "channel", c->channel),
+	    "channel %s unavailable: cannot reach the signal-cli daemon (%s)",
+	    c->channel, why);
+}
+
+static int
+daemon_timeout(struct call *c, const struct channel *ch)
+{
+	c->outcome = "timeout";
+	return call_error(c, CP_ERR_TIMEOUT, json_pack("{s:I}", "timeout_ms",
+	    (json_int_t)ch->timeout_ms), "%s timed out after %llu ms",
+	    c->channel, (unsigned long long)ch->timeout_ms);
+}
+
+static int
+daemon_broken(struct call *c, const char *why)
+{
+	c->outcome = "failed";
+	return call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:s}", "stderr",
+	    why), "%s: signal-cli daemon: %s", c->channel, why);
+}
+
+/* Wait for events on fd until the deadline; 1 ready, 0 timed out. */
+static int
+daemon_wait(int fd, short events, uint64_t deadline)
+{
+	struct pollfd	pfd;
+	uint64_t	now;
+	int		r;
+
+	for (;;) {
+		now = util_mono_ms();
+		if (now >= deadline)
+			return 0;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, (int)(deadline - now > 60000 ? 60000 :
+		    deadline - now));
+		if (r > 0)
+			return 1;
+		if (r == -1 && errno != EINTR)
+			return 1;	/* the next call reports it */
+	}
+}
+
+/*
+ * One request to the daemon; connects, writes, reads until the answer
+ * with our id (notifications in between are skipped).  Returns 0 with
+ * *result (a new reference), or -1 with the call's error set.
+ */
+static int
+signal_rpc(struct call *c, const struct channel *ch, const char *method,
+    json_t *params, json_t **result)
+{
+	struct sockaddr_un	 sun;
+	struct linereader	 lr;
+	json_t			*req, *ans, *err, *id;
+	char			*text, *line;
+	const char		*msg;
+	size_t			 len, off = 0;
+	ssize_t			 n;
+	uint64_t		 deadline;
+	socklen_t		 sl;
+	int			 fd, r, soerr, rv = -1;
+
+	*result = NULL;
+	deadline = util_mono_ms() + ch->timeout_ms;
+	if (ch->daemon_socket == NULL)
+		return daemon_unavailable(c, ch, "no daemon_socket");
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, ch->daemon_socket, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		return daemon_unavailable(c, ch, "socket path too long");
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return daemon_unavailable(c, ch, strerror(errno));
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
+		r = errno;
+		close(fd);
+		return daemon_unavailable(c, ch, strerror(r));
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (errno != EINPROGRESS && errno != EINTR) {
+			r = errno;
+			close(fd);
+			return daemon_unavailable(c, ch, strerror(r));
+		}
+		if (!daemon_wait(fd, POLLOUT, deadline)) {
+			close(fd);
+			return daemon_timeout(c, ch);
+		}
+		sl = sizeof(soerr);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1 ||
+		    soerr != 0) {
+			close(fd);
+			return daemon_unavailable(c, ch,
+			    strerror(soerr != 0 ? soerr : errno));
+		}
+	}
+
+	req = json_pack("{s:s,s:s,s:O,s:i}", "jsonrpc", "2.0", "method",
+	    method, "params", params, "id", SIGNAL_REQUEST_ID);
+	text = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	if (text == NULL) {
+		close(fd);
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "out of memory");
+	}
+	len = strlen(text);
+	text[len++] = '\n';	/* over the NUL: written as len bytes */
+	while (off < len) {
+		n = write(fd, text + off, len - off);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+			if (!daemon_wait(fd, POLLOUT, deadline)) {
+				free(text);
+				close(fd);
+				return daemon_timeout(c, ch);
+			}
+			continue;
+		}
+		if (n == -1) {
+			r = errno;
+			free(text);
+			close(fd);
+			return daemon_unavailable(c, ch, strerror(r));
+		}
+		off += (size_t)n;
+	}
+	free(text);
+
+	linereader_init(&lr, fd, (size_t)ch->max_output);
+	for (;;) {
+		r = linereader_next(&lr, &line, &len);
+		if (r == LINE_AGAIN) {
+			if (!daemon_wait(fd, POLLIN, deadline)) {
+				rv = daemon_timeout(c, ch);
+				break;
+			}
+			r = linereader_fill(&lr);
+			if (r == LINE_ERROR && (errno == EAGAIN ||
+			    errno == EINTR))
+				continue;
+			if (r == LINE_AGAIN || r == LINE_EOF)
+				continue;	/* next() says what it was */
+			rv = daemon_broken(c, "read error");
+			break;
+		}
+		if (r == LINE_EOF) {
+			rv = daemon_broken(c, "closed the connection without "
+			    "an answer");
+			break;
+		}
+		if (r == LINE_TOOLONG) {
+			rv = daemon_broken(c, "answer larger than max_output");
+			break;
+		}
+		if (r != LINE_OK) {
+			rv = daemon_broken(c, "read error");
+			break;
+		}
+		ans = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+		if (!json_is_object(ans)) {
+			json_decref(ans);
+			rv = daemon_broken(c, "answer is not a JSON object");
+			break;
+		}
+		id = json_object_get(ans, "id");
+		if (!json_is_integer(id) ||
+		    json_integer_value(id) != SIGNAL_REQUEST_ID) {
+			/* A notification (e.g. "receive"): not ours. */
+			json_decref(ans);
+			continue;
+		}
+		err = json_object_get(ans, "error");
+		if (err != NULL) {
+			msg = json_string_value(json_object_get(err,
+			    "message"));
+			if (msg == NULL)
+				msg = "error without a message";
+			c->outcome = "failed";
+			call_error(c, CP_ERR_TOOL_FAILED, json_pack(
+			    "{s:s,s:I,s:s,s:O*}", "stderr", msg, "daemon_code",
+			    json_integer_value(json_object_get(err, "code")),
+			    "daemon_message", msg, "daemon_data",
+			    json_object_get(err, "data")),
+			    "%s: signal-cli error %lld: %s", c->channel,
+			    (long long)json_integer_value(json_object_get(err,
+			    "code")), msg);
+			json_decref(ans);
+			break;
+		}
+		if (json_object_get(ans, "result") == NULL) {
+			json_decref(ans);
+			rv = daemon_broken(c, "answer has neither result nor "
+			    "error");
+			break;
+		}
+		*result = json_incref(json_object_get(ans, "result"));
+		json_decref(ans);
+		rv = 0;
+		break;
+	}
+	linereader_free(&lr);
+	close(fd);
+	return rv;
+}
+
+/* Targets and checks. */
+
+/* A UUID as signal-cli prints them (8-4-4-4-12 hex). */
+static int
+valid_uuid(const char *s)
+{
+	size_t	i;
+
+	if (strlen(s) != 36)
+		return 0;
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f') ||
+		    (s[i] >= 'A' && s[i] <= 'F')))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * An author (of a quoted or reacted-to message): a phone number, made
+ * E.164, or a UUID.  It receives nothing, so it is not policy-checked.
+ */
+static int
+signal_author(struct call *c, const struct channel *ch, const char *param,
+    const char *in, char *out, size_t outlen)
+{
+	enum addr_kind	 kind;
+
+	if (valid_uuid(in)) {
+		(void)strlcpy(out, in, outlen);
+		return 0;
+	}
+	if (addr_normalize(in, ch->region, out, outlen, &kind, NULL) == -1 ||
+	    kind != ADDR_PHONE)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param %s: expected a phone number or a UUID", param);
+	return 0;
+}
+
+static void
+target_audit(struct call *c, const struct target *t)
+{
+	size_t	i;
+
+	c->recipient[0] = '\0';
+	for (i = 0; i < t->n; i++) {
+		if (i > 0)
+			(void)strlcat(c->recipient, ",", sizeof(c->recipient));
+		(void)strlcat(c->recipient, t->ptr[i], sizeof(c->recipient));
+	}
+}
+
+/*
+ * Read recipients / group_id from the params: exactly one of them, every
+ * recipient normalised (aliases expanded) to a phone number, a group as
+ * "group:<id>".  0, or -1 with the call's error set.
+ */
+static int
+signal_target(struct call *c, const struct channel *ch, struct target *t)
+{
+	json_t		*rcpts = json_object_get(c->params, "recipients"), *v;
+	const char	*gid = json_string_value(json_object_get(c->params,
+			    "group_id"));
+	const char	*cause = NULL;
+	char		 buf[ADDR_MAX + 8];
+	enum addr_kind	 kind;
+	size_t		 i, j;
+
+	memset(t, 0, sizeof(*t));
+	if ((rcpts != NULL) + (gid != NULL) != 1)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "params: exactly one of recipients, group_id is required");
+	if (gid != NULL) {
+		if ((size_t)snprintf(buf, sizeof(buf), "group:%s", gid) >=
+		    sizeof(buf) || addr_normalize(buf, ch->region, t->addr[0],
+		    sizeof(t->addr[0]), &kind, &cause) == -1 ||
+		    kind != ADDR_GROUP)
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param group_id: invalid group id (%s)",
+			    cause != NULL ? cause : "not a group");
+		t->ptr[0] = t->addr[0];
+		t->n = 1;
+		t->group_id = gid;
+		return 0;
+	}
+	if (json_array_size(rcpts) == 0)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param recipients: must not be empty");
+	if (json_array_size(rcpts) > OUTBOUND_MAX)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param recipients: at most %d", OUTBOUND_MAX);
+	json_array_foreach(rcpts, i, v) {
+		if (send_resolve(c, ch, "recipients", json_string_value(v),
+		    t->addr[t->n], sizeof(t->addr[t->n]), &kind) == -1)
+			return -1;
+		if (kind != ADDR_PHONE)
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param recipients: phone numbers only (use "
+			    "group_id for a group)");
+		for (j = 0; j < t->n; j++)
+			if (strcmp(t->addr[j], t->addr[t->n]) == 0)
+				break;
+		if (j == t->n) {
+			t->ptr[t->n] = t->addr[t->n];
+			t->n++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Reactions, typing and receipts: every target must be allowed outright
+ * (nothing to hold), else the whole request is refused.
+ */
+static int
+signal_allowed(struct call *c, const struct channel *ch,
+    const struct target *t)
+{
+	struct verdict	v;
+	size_t		i;
+
+	target_audit(c, t);
+	for (i = 0; i < t->n; i++) {
+		policy_outbound(c->s->cfg, ch, t->ptr[i], &v);
+		if (v.kind != VERDICT_ALLOW) {
+			c->rule = v.rule;
+			return call_error(c, CP_ERR_RECIPIENT_DENIED,
+			    json_pack("{s:s,s:s}", "recipient", t->ptr[i],
+			    "rule", v.rule != NULL ? v.rule : ""),
+			    "recipient not allowed: %s (%s)", t->ptr[i],
+			    v.kind == VERDICT_HOLD ? "needs approval, and only "
+			    "messages can be held" : v.reason);
+		}
+		c->rule = v.rule;
+	}
+	return 0;
+}
+
+/* The daemon's recipient / groupId params for a stored target. */
+static int
+daemon_target(json_t *d, json_t *params)
+{
+	json_t	*r = json_object_get(d, "recipients"), *v;
+	size_t	 i;
+
+	if (json_is_string(json_object_get(d, "group_id"))) {
+		if (r != NULL)
+			return -1;
+		json_object_set(params, "groupId",
+		    json_object_get(d, "group_id"));
+		return 0;
+	}
+	if (!json_is_array(r) || json_array_size(r) == 0)
+		return -1;
+	json_array_foreach(r, i, v)
+		if (!json_is_string(v))
+			return -1;
+	json_object_set(params, "recipient", r);
+	return 0;
+}
+
+static json_t *
+target_json(const struct target *t, json_t *d)
+{
+	json_t	*a;
+	size_t	 i;
+
+	if (t->group_id != NULL) {
+		json_object_set_new(d, "group_id", json_string(t->group_id));
+		return d;
+	}
+	a = json_array();
+	for (i = 0; i < t->n; i++)
+		json_array_append_new(a, json_string(t->ptr[i]));
+	json_object_set_new(d, "recipients", a);
+	return d;
+}
+
+/* send */
+
+static int
+valid_style(const char *s)
+{
+	static const char *const styles[] = { "NORMAL", "BOLD", "ITALIC",
+	    "SPOILER", "STRIKETHROUGH", "MONOSPACE", NULL };
+	const char	*p = s;
+	size_t		 i;
+	int		 part;
+
+	for (part = 0; part < 2; part++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		for (i = 0; *p >= '0' && *p <= '9'; p++)
+			if (++i > 9)
+				return 0;
+		if (*p++ != ':')
+			return 0;
+	}
+	for (i = 0; styles[i] != NULL; i++)
+		if (strcmp(p, styles[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+signal_deliver(struct call *c, const struct channel *ch, json_t *d)
+{
+	json_t		*params, *res, *files, *v;
+	const char	*text;
+	size_t		 i;
+
+	params = json_object();
+	files = json_object_get(d, "files");
+	text = json_string_value(json_object_get(d, "text"));
+	if (daemon_target(d, params) == -1 ||
+	    (json_object_get(d, "text") != NULL && text == NULL) ||
+	    (files != NULL && !json_is_array(files))) {
+		json_decref(params);
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "malformed delivery");
+	}
+	json_array_foreach(files, i, v)
+		if (!json_is_string(v)) {
+			json_decref(params);
+			return call_error(c, RPC_INTERNAL_ERROR, NULL,
+			    "malformed delivery");
+		}
+	if (text != NULL)
+		json_object_set(params, "message", json_object_get(d, "text"));
+	if (json_array_size(files) > 0)
+		json_object_set(params, "attachments", files);
+	if ((v = json_object_get(d, "text_style")) != NULL)
+		json_object_set(params, "textStyle", v);
+	if ((v = json_object_get(d, "quote_timestamp")) != NULL)
+		json_object_set(params, "quoteTimestamp", v);
+	if ((v = json_object_get(d, "quote_author")) != NULL)
+		json_object_set(params, "quoteAuthor", v);
+	if (signal_rpc(c, ch, "send", params, &res) == -1) {
+		json_decref(params);
+		return -1;
+	}
+	json_decref(params);
+	if (!json_is_object(res) ||
+	    !json_is_integer(json_object_get(res, "timestamp")) ||
+	    !json_is_array(json_object_get(res, "results"))) {
+		json_decref(res);
+		return daemon_broken(c, "send answered without timestamp and "
+		    "results");
+	}
+	c->outcome = "sent";
+	json_decref(c->result);
+	c->result = res;
+	return 0;
+}
+
+static int
+signal_send(struct call *c, const struct channel *ch)
+{
+	struct target	 t;
+	struct outbound	 o;
+	json_t		*d, *atts, *v, *styles;
+	const char	*text, *qauthor;
+	char		 author[ADDR_MAX];
+	size_t		 i;
+	int		 r;
+
+	text = json_string_value(json_object_get(c->params, "text"));
+	atts = json_object_get(c->params, "attachments");
+	styles = json_object_get(c->params, "text_style");
+	qauthor = json_string_value(json_object_get(c->params,
+	    "quote_author"));
+	if (signal_target(c, ch, &t) == -1)
+		return -1;
+	if ((text == NULL || *text == '\0') && json_array_size(atts) == 0)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "params: text or attachments is required");
+	if (json_array_size(atts) > RPC_MAX_FDS)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param attachments: at most %d", RPC_MAX_FDS);
+	if (json_array_size(styles) > SIGNAL_STYLES_MAX)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param text_style: at most %d", SIGNAL_STYLES_MAX);
+	json_array_foreach(styles, i, v)
+		if (!valid_style(json_string_value(v)))
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param text_style: expected START:LENGTH:STYLE");
+	if ((v = json_object_get(c->params, "quote_timestamp")) != NULL &&
+	    json_integer_value(v) < 1)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param quote_timestamp: must be positive");
+	if ((v != NULL) != (qauthor != NULL))
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "params: quote_timestamp and quote_author go together");
+	if (qauthor != NULL && signal_author(c, ch, "quote_author", qauthor,
+	    author, sizeof(author)) == -1)
+		return -1;
+
+	/* What delivery needs, later too (a hold); all normalised. */
+	d = target_json(&t, json_object());
+	if (text != NULL)
+		json_object_set_new(d, "text", json_string(text));
+	if (styles != NULL)
+		json_object_set(d, "text_style", styles);
+	if (qauthor != NULL) {
+		json_object_set(d, "quote_timestamp", v);
+		json_object_set_new(d, "quote_author", json_string(author));
+	}
+	memset(&o, 0, sizeof(o));
+	for (i = 0; i < t.n; i++)
+		o.recipients[i] = t.ptr[i];
+	o.nrecipients = t.n;
+	o.text = text;
+	o.attachments = atts;
+	o.delivery = d;
+	r = send_pipeline(c, ch, &o);
+	json_decref(d);
+	return r;
+}
+
+/* react, typing, receipt */
+
+static int
+signal_react(struct call *c, const struct channel *ch)
+{
+	struct target	 t;
+	json_t		*params, *res, *ts;
+	const char	*emoji, *author;
+	char		 norm[ADDR_MAX];
+
+	emoji = json_string_value(json_object_get(c->params, "emoji"));
+	author = json_string_value(json_object_get(c->params,
+	    "target_author"));
+	ts = json_object_get(c->params, "target_timestamp");
+	if (signal_target(c, ch, &t) == -1)
+		return -1;
+	if (*emoji == '\0' || strlen(emoji) > SIGNAL_EMOJI_MAX)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param emoji: expected 1 to %d bytes", SIGNAL_EMOJI_MAX);
+	if (json_integer_value(ts) < 1)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param target_timestamp: must be positive");
+	if (signal_author(c, ch, "target_author", author, norm,
+	    sizeof(norm)) == -1 || signal_allowed(c, ch, &t) == -1)
+		return -1;
+	params = target_json(&t, json_object());
+	if (daemon_target(params, params) == -1) {
+		json_decref(params);
+		return call_error(c, RPC_INTERNAL_ERROR, NULL, "no target");
+	}
+	json_object_del(params, "recipients");
+	json_object_del(params, "group_id");
+	json_object_set_new(params, "emoji", json_string(emoji));
+	json_object_set_new(params, "targetAuthor", json_string(norm));
+	json_object_set(params, "targetTimestamp", ts);
+	json_object_set_new(params, "remove", json_boolean(json_is_true(
+	    json_object_get(c->params, "remove"))));
+	if (signal_rpc(c, ch, "sendReaction", params, &res) == -1) {
+		json_decref(params);
+		return -1;
+	}
+	json_decref(params);
+	c->outcome = "sent";
+	c->result = res;
+	return 0;
+}
+
+static int
+signal_typing(struct call *c, const struct channel *ch)
+{
+	struct target	 t;
+	json_t		*params, *res;
+
+	if (signal_target(c, ch, &t) == -1 || signal_allowed(c, ch, &t) == -1)
+		return -1;
+	params = target_json(&t, json_object());
+	if (daemon_target(params, params) == -1) {
+		json_decref(params);
+		return call_error(c, RPC_INTERNAL_ERROR, NULL, "no target");
+	}
+	json_object_del(params, "recipients");
+	json_object_del(params, "group_id");
+	json_object_set_new(params, "stop", json_boolean(json_is_true(
+	    json_object_get(c->params, "stop"))));
+	if (signal_rpc(c, ch, "sendTyping", params, &res) == -1) {
+		json_decref(params);
+		return -1;
+	}
+	json_decref(params);
+	c->outcome = "sent";
+	c->result = res;
+	return 0;
+}
+
+static int
+signal_receipt(struct call *c, const struct channel *ch)
+{
+	struct target	 t;
+	json_t		*params, *res, *tss, *v;
+	const char	*type;
+	enum addr_kind	 kind;
+	size_t		 i;
+
+	tss = json_object_get(c->params, "target_timestamps");
+	type = json_string_value(json_object_get(c->params, "type"));
+	memset(&t, 0, sizeof(t));
+	if (send_resolve(c, ch, "recipient", json_string_value(
+	    json_object_get(c->params, "recipient")), t.addr[0],
+	    sizeof(t.addr[0]), &kind) == -1)
+		return -1;
+	if (kind != ADDR_PHONE)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param recipient: expected a phone number");
+	t.ptr[0] = t.addr[0];
+	t.n = 1;
+	if (json_array_size(tss) == 0 ||
+	    json_array_size(tss) > SIGNAL_RECEIPTS_MAX)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param target_timestamps: 1 to %d timestamps",
+		    SIGNAL_RECEIPTS_MAX);
+	json_array_foreach(tss, i, v)
+		if (json_integer_value(v) < 1)
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param target_timestamps: must be positive");
+	if (type != NULL && strcmp(type, "read") != 0 &&
+	    strcmp(type, "viewed") != 0)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param type: expected read or viewed");
+	if (signal_allowed(c, ch, &t) == -1)
+		return -1;
+	params = json_pack("{s:s,s:O,s:s}", "recipient", t.ptr[0],
+	    "targetTimestamp", tss, "type", type != NULL ? type : "read");
+	if (signal_rpc(c, ch, "sendReceipt", params, &res) == -1) {
+		json_decref(params);
+		return -1;
+	}
+	json_decref(params);
+	c->outcome = "sent";
+	c->result = res;
+	return 0;
+}
+
+/* Lists, filtered by the inbound policy. */
+
+static int
+group_visible(const struct config *cfg, const struct channel *ch,
+    const char *id)
+{
+	char		 buf[ADDR_MAX + 8], norm[ADDR_MAX];
+	enum addr_kind	 kind;
+
+	if (id == NULL || (size_t)snprintf(buf, sizeof(buf), "group:%s", id) >=
+	    sizeof(buf) || addr_normalize(buf, ch->region, norm, sizeof(norm),
+	    &kind, NULL) == -1 || kind != ADDR_GROUP)
+		return 0;
+	return policy_inbound_visible(cfg, ch, norm);
+}
+
+static int
+number_visible(const struct config *cfg, const struct channel *ch,
+    const char *number)
+{
+	char		 norm[ADDR_MAX];
+	enum addr_kind	 kind;
+
+	if (number == NULL || addr_normalize(number, ch->region, norm,
+	    sizeof(norm), &kind, NULL) == -1 || kind != ADDR_PHONE)
+		return 0;
+	return policy_inbound_visible(cfg, ch, norm);
+}
+
+static int
+signal_list(struct call *c, const struct channel *ch, const char *method,
+    const char *key)
+{
+	json_t		*params, *res, *keep, *v;
+	size_t		 i, hidden = 0;
+	int		 visible;
+
+	params = json_object();
+	if (signal_rpc(c, ch, method, params, &res) == -1) {
+		json_decref(params);
+		return -1;
+	}
+	json_decref(params);
+	if (!json_is_array(res)) {
+		json_decref(res);
+		return daemon_broken(c, "list answer is not an array");
+	}
+	keep = json_array();
+	json_array_foreach(res, i, v) {
+		if (strcmp(key, "groups") == 0)
+			visible = group_visible(c->s->cfg, ch,
+			    json_string_value(json_object_get(v, "id")));
+		else
+			visible = number_visible(c->s->cfg, ch,
+			    json_string_value(json_object_get(v, "number")));
+		if (visible && json_is_object(v))
+			json_array_append(keep, v);
+		else
+			hidden++;
+	}
+	json_decref(res);
+	if (hidden > 0)
+		c->rule = "inbound.allow";
+	c->result = json_pack("{s:o}", key, keep);
+	return 0;
+}
+
+static int
+signal_groups(struct call *c, const struct channel *ch)
+{
+	return signal_list(c, ch, "listGroups", "groups");
+}
+
+static int
+signal_contacts(struct call *c, const struct channel *ch)
+{
+	return signal_list(c, ch, "listContacts", "contacts");
+}
+
+static int
+signal_status(struct call *c, const struct channel *ch)
+{
+	json_t		*params, *res;
+	const char	*version;
+
+	params = json_object();
+	if (signal_rpc(c, ch, "version", params, &res) == -1) {
+		json_decref(params);
+		return -1;
+	}
+	json_decref(params);
+	version = json_string_value(json_object_get(res, "version"));
+	if (version == NULL) {
+		json_decref(res);
+		return daemon_broken(c, "version answered without a version");
+	}
+	c->result = json_pack("{s:s,s:b,s:s,s:s}", "channel", c->channel,
+	    "available", 1, "version", version, "account",
+	    ch->account != NULL ? ch->account : "");
+	json_decref(res);
+	return 0;
+}
+
+/* attachment.get */
+
+struct att_find {
+	struct call		*c;
+	const struct channel	*ch;
+	const char		*id;
+	int			 found;
+};
+
+static int
+att_in(json_t *atts, const char *id)
+{
+	json_t	*a;
+	size_t	 i;
+
+	json_array_foreach(atts, i, a)
+		if (json_is_string(json_object_get(a, "id")) &&
+		    strcmp(json_string_value(json_object_get(a, "id")),
+		    id) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+att_one(uint64_t cursor, json_t *msg, void *arg)
+{
+	struct att_find	*f = arg;
+	json_t		*env = json_object_get(msg, "envelope");
+
+	(void)cursor;
+	if (!att_in(json_object_get(json_object_get(env, "dataMessage"),
+	    "attachments"), f->id) &&
+	    !att_in(json_object_get(json_object_get(json_object_get(env,
+	    "syncMessage"), "sentMessage"), "attachments"), f->id))
+		return 0;
+	/* The same decision the inbox makes when it shows the message. */
+	if (!inbound_message_visible(f->c->s->cfg, f->ch, msg))
+		return 0;
+	f->found = 1;
+	return 1;
+}
+
+static int
+signal_attachment(struct call *c, const struct channel *ch)
+{
+	struct att_find	 f;
+	json_t		*params, *res;
+	const char	*id = json_string_value(json_object_get(c->params,
+			    "id"));
+	int		 r;
+
+	memset(&f, 0, sizeof(f));
+	f.c = c;
+	f.ch = ch;
+	f.id = id;
+	if (*id == '\0' || strlen(id) > 256)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param id: expected 1 to 256 bytes");
+	if ((r = state_inbox_read(c->s->state, c->channel, 0, 0, att_one,
+	    &f)) != 0)
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "state unavailable: %s", state_strerror(r));
+	if (!f.found) {
+		c->rule = "inbound.allow";
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param id: no visible message in the inbox has this "
+		    "attachment");
+	}
+	params = json_pack("{s:s}", "id", id);
+	if (signal_rpc(c, ch, "getAttachment", params, &res) == -1) {
+		json_decref(params);
+		return -1;
+	}
+	json_decref(params);
+	if (!json_is_string(json_object_get(res, "data"))) {
+		json_decref(res);
+		return daemon_broken(c, "getAttachment answered without data");
+	}
+	c->result = res;
+	return 0;
+}

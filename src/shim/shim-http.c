@@ -506,7 +506,8 @@ serve_events(struct client *cl, struct shim_http_request *req)
 	char				 head[512], account[256], why[SHIM_ERR_MAX];
 	char				*line, *ev;
 	size_t				 len;
-	int				 n, rc, subscribed = 0, chunked;
+	int				 n = -1, rc, subscribed = 0, chunked;
+	int				 connected = 0;
 
 	if (cl->ctx->account == NULL && shim_http_query_get(req->query,
 	    "account", account, sizeof(account)) == 0 && account[0] != '\0') {
@@ -523,30 +524,59 @@ serve_events(struct client *cl, struct shim_http_request *req)
 		}
 	}
 	chunked = !req->http10;
+	/*
+	 * Subscribe before the headers go out (within the gateway
+	 * deadline): a client that has seen them gets every message
+	 * published after that.  If the subscription fails the headers
+	 * still go out and the stream ends at once, as a dropped stream
+	 * does; the client reconnects.
+	 */
+	rc = shim_connect(&conn, cl->ctx->socket_path, cl->ctx->timeout_ms,
+	    SHIM_MAX_ANSWER, why, sizeof(why));
+	if (rc == SHIM_OK) {
+		connected = 1;
+		conn.cancel_fd = cl->fd;
+		params = json_pack("{s:[s]}", "channels", "signal");
+		rc = shim_send_request(&conn, "inbox.subscribe", params, -1,
+		    why, sizeof(why));
+		json_decref(params);
+	}
+	while (rc == SHIM_OK && !subscribed) {
+		rc = shim_read_line(&conn, &line, &len, why, sizeof(why));
+		if (rc != SHIM_OK)
+			break;
+		if ((msg = json_loadb(line, len, 0, NULL)) == NULL ||
+		    json_object_get(msg, "id") == NULL) {
+			/* Nothing but the answer comes first. */
+			json_decref(msg);
+			(void)snprintf(why, sizeof(why), "unexpected line "
+			    "before the subscription's answer");
+			rc = SHIM_E_PROTOCOL;
+			break;
+		}
+		json_decref(msg);
+		if ((rc = shim_decode_answer(line, len, &reply, why,
+		    sizeof(why))) != SHIM_OK)
+			break;
+		if (reply.is_error) {
+			shim_error_text(reply.code, reply.message, reply.data,
+			    why, sizeof(why));
+			rc = SHIM_E_PROTOCOL;
+		} else
+			subscribed = 1;
+		shim_reply_free(&reply);
+	}
+	if (rc != SHIM_OK)
+		(void)fprintf(cl->log, "events: %s\n", why);
 	if ((n = shim_http_format_head(head, sizeof(head), 200,
 	    "text/event-stream", chunked ? -1 : -2, !chunked)) == -1 ||
-	    write_all(cl->fd, head, (size_t)n, SHIM_HTTP_IDLE_MS) == -1)
-		return;
-
-	if (shim_connect(&conn, cl->ctx->socket_path, cl->ctx->timeout_ms,
-	    SHIM_MAX_ANSWER, why, sizeof(why)) != SHIM_OK) {
-		(void)fprintf(cl->log, "events: %s\n", why);
-		goto out;
-	}
-	conn.cancel_fd = cl->fd;
-	params = json_pack("{s:[s]}", "channels", "signal");
-	rc = shim_send_request(&conn, "inbox.subscribe", params, -1, why,
-	    sizeof(why));
-	json_decref(params);
-	if (rc != SHIM_OK) {
-		(void)fprintf(cl->log, "events: %s\n", why);
+	    write_all(cl->fd, head, (size_t)n, SHIM_HTTP_IDLE_MS) == -1 ||
+	    !subscribed)
 		goto close;
-	}
 	for (;;) {
-		if (subscribed)
-			conn.deadline = util_mono_ms() + SHIM_SSE_KEEPALIVE_MS;
+		conn.deadline = util_mono_ms() + SHIM_SSE_KEEPALIVE_MS;
 		rc = shim_read_line(&conn, &line, &len, why, sizeof(why));
-		if (rc == SHIM_E_TIMEOUT && subscribed) {
+		if (rc == SHIM_E_TIMEOUT) {
 			if (write_chunk(cl->fd, ":\n", 2, chunked) == -1)
 				break;
 			continue;
@@ -562,24 +592,6 @@ serve_events(struct client *cl, struct shim_http_request *req)
 		}
 		if ((msg = json_loadb(line, len, 0, NULL)) == NULL)
 			break;
-		if (json_object_get(msg, "id") != NULL) {
-			json_decref(msg);
-			if (subscribed)
-				continue;
-			if (shim_decode_answer(line, len, &reply, why,
-			    sizeof(why)) != SHIM_OK)
-				break;
-			if (reply.is_error) {
-				shim_error_text(reply.code, reply.message,
-				    reply.data, why, sizeof(why));
-				(void)fprintf(cl->log, "events: %s\n", why);
-				shim_reply_free(&reply);
-				break;
-			}
-			shim_reply_free(&reply);
-			subscribed = 1;
-			continue;
-		}
 		v = json_object_get(msg, "method");
 		if (!json_is_string(v) ||
 		    strcmp(json_string_value(v), "inbox.message") != 0) {
@@ -597,9 +609,9 @@ serve_events(struct client *cl, struct shim_http_request *req)
 			break;
 	}
 close:
-	shim_close(&conn);
-out:
-	if (chunked)
+	if (connected)
+		shim_close(&conn);
+	if (chunked && n != -1)
 		(void)write_all(cl->fd, "0\r\n\r\n", 5, SHIM_HTTP_IDLE_MS);
 }
 
@@ -733,6 +745,8 @@ listen_on(const char *host, const char *port, int *fds, size_t max,
     FILE *log)
 {
 	struct addrinfo	 hints, *res, *ai;
+	struct sockaddr_storage ss;
+	socklen_t	 sslen;
 	char		 addr[NI_MAXHOST], serv[NI_MAXSERV];
 	size_t		 n = 0;
 	int		 fd, on = 1, rc;
@@ -761,7 +775,9 @@ listen_on(const char *host, const char *port, int *fds, size_t max,
 			(void)close(fd);
 			continue;
 		}
-		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, addr,
+		sslen = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0 &&
+		    getnameinfo((struct sockaddr *)&ss, sslen, addr,
 		    sizeof(addr), serv, sizeof(serv),
 		    NI_NUMERICHOST | NI_NUMERICSERV) == 0)
 			(void)fprintf(log, "Started HTTP server on %s/%s:%s\n",

@@ -397,8 +397,10 @@ print_send_result(FILE *out, json_t *result)
 	const char	*type, *id;
 
 	ts = json_object_get(result, "timestamp");
-	if (!json_is_integer(ts))
+	if (!json_is_object(result))
 		return -1;
+	if (!json_is_integer(ts))
+		return 0;	/* a daemon that answers {} */
 	results = json_object_get(result, "results");
 	json_array_foreach(results, i, r) {
 		type = str(r, "type");

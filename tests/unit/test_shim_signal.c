@@ -609,6 +609,8 @@ test_output_send(void **state)
 	r = load("{}");
 	assert_output(print_result, r, 0, "sendTyping", 0, "");
 	assert_output(print_result, r, 1, "sendTyping", 0, "");
+	assert_output(print_result, r, 0, "sendReaction", 0, "");
+	assert_output(print_result, r, 1, "sendReaction", 0, "{}\n");
 	json_decref(r);
 }
 

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -419,38 +420,45 @@ read_some(int fd, void *buf, size_t len, int timeout_ms)
 	}
 }
 
+/* Head and body in one write: no small segment waits on an ACK. */
 static int
 respond(int fd, int status, const char *ctype, const char *body,
     size_t len, int close)
 {
-	char	head[512];
-	int	n;
+	char	head[512], *msg;
+	int	n, rc;
 
 	if ((n = shim_http_format_head(head, sizeof(head), status, ctype,
 	    (long long)len, close)) == -1)
 		return -1;
-	if (write_all(fd, head, (size_t)n, SHIM_HTTP_IDLE_MS) == -1)
+	if (len == 0)
+		return write_all(fd, head, (size_t)n, SHIM_HTTP_IDLE_MS);
+	if ((msg = malloc((size_t)n + len)) == NULL)
 		return -1;
-	if (len > 0 && write_all(fd, body, len, SHIM_HTTP_IDLE_MS) == -1)
-		return -1;
-	return 0;
+	memcpy(msg, head, (size_t)n);
+	memcpy(msg + n, body, len);
+	rc = write_all(fd, msg, (size_t)n + len, SHIM_HTTP_IDLE_MS);
+	free(msg);
+	return rc;
 }
 
 /* One chunk of a chunked body (or the raw bytes for HTTP/1.0). */
 static int
 write_chunk(int fd, const char *data, size_t len, int chunked)
 {
-	char	size[32];
-	int	n;
+	char	*msg;
+	int	 n, rc;
 
 	if (!chunked)
 		return write_all(fd, data, len, SHIM_HTTP_IDLE_MS);
-	n = snprintf(size, sizeof(size), "%zx\r\n", len);
-	if (write_all(fd, size, (size_t)n, SHIM_HTTP_IDLE_MS) == -1 ||
-	    write_all(fd, data, len, SHIM_HTTP_IDLE_MS) == -1 ||
-	    write_all(fd, "\r\n", 2, SHIM_HTTP_IDLE_MS) == -1)
+	if ((msg = malloc(len + 32)) == NULL)
 		return -1;
-	return 0;
+	n = snprintf(msg, 32, "%zx\r\n", len);
+	memcpy(msg + n, data, len);
+	memcpy(msg + n + len, "\r\n", 2);
+	rc = write_all(fd, msg, (size_t)n + len + 2, SHIM_HTTP_IDLE_MS);
+	free(msg);
+	return rc;
 }
 
 /* ---- endpoints ------------------------------------------------------ */
@@ -802,7 +810,7 @@ shim_http_serve(const struct shim_signal_ctx *ctx, const char *host,
 	struct client	*cl;
 	pthread_attr_t	 attr;
 	pthread_t	 tid;
-	int		 fds[MAX_LISTEN], nfds, i, sigfd, fd, busy;
+	int		 fds[MAX_LISTEN], nfds, i, sigfd, fd, busy, on = 1;
 	static const char busy_reply[] =
 	    "HTTP/1.1 503 Service Unavailable\r\nContent-length: 0\r\n"
 	    "Connection: close\r\n\r\n";
@@ -838,6 +846,9 @@ shim_http_serve(const struct shim_signal_ctx *ctx, const char *host,
 			if (fd == -1)
 				continue;
 			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+			/* Events are small writes that must go out at once. */
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+			    sizeof(on));
 			(void)pthread_mutex_lock(&clients_lock);
 			busy = clients >= SHIM_HTTP_MAX_CLIENTS;
 			if (!busy)

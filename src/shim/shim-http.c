@@ -179,6 +179,11 @@ shim_http_parse_head(const char *buf, size_t len, size_t max,
 				return SHIM_HTTP_BAD;
 		} else if (IS("Transfer-Encoding")) {
 			req->has_transfer_encoding = 1;
+		} else if (IS("Expect")) {
+			if (copy_value(num, sizeof(num), colon + 1,
+			    llen - n - 1) == 0 &&
+			    strcasecmp(num, "100-continue") == 0)
+				req->expect_continue = 1;
 		} else if (IS("Content-Length")) {
 			if (copy_value(num, sizeof(num), colon + 1,
 			    llen - n - 1) == -1 || num[0] == '\0')
@@ -511,7 +516,8 @@ serve_events(struct client *cl, struct shim_http_request *req)
 	struct shim_conn		 conn;
 	struct shim_reply		 reply;
 	json_t				*params, *msg, *accounts, *v;
-	char				 head[512], account[256], why[SHIM_ERR_MAX];
+	char				 head[512], account[256];
+	char				 why[SHIM_ERR_MAX];
 	char				*line, *ev;
 	size_t				 len;
 	int				 n = -1, rc, subscribed = 0, chunked;
@@ -666,6 +672,12 @@ serve_request(struct client *cl, struct shim_http_request *req,
 	got = *have - req->head_len;
 	if (got > req->content_length)
 		got = req->content_length;
+	if (got < req->content_length && req->expect_continue &&
+	    !req->http10 && write_all(cl->fd, "HTTP/1.1 100 Continue\r\n\r\n",
+	    25, SHIM_HTTP_IDLE_MS) == -1) {
+		free(body);
+		return 0;
+	}
 	if (got > 0)
 		memcpy(body, buf + req->head_len, got);
 	memmove(buf, buf + req->head_len + got, *have - req->head_len - got);

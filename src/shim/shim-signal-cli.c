@@ -728,13 +728,31 @@ out:
 
 /* ---- jsonRpc on stdio ---------------------------------------------- */
 
+#define JSONRPC_MAX_SUBSCRIPTIONS	16
+
+struct stdio_rpc;
+
+/* One receive subscription: a thread reading the gateway inbox. */
+struct stdio_sub {
+	struct stdio_rpc	*rpc;
+	int			 id;
+	int			 internal;	/* on-start: plain params */
+	int			 stop[2];	/* a pipe: written to stop */
+	int			 active;
+};
+
 struct stdio_rpc {
 	const struct shim_signal_ctx	*ctx;
 	FILE				*out;
-	pthread_mutex_t			 lock;	/* out, workers */
+	pthread_mutex_t			 lock;	/* out, workers, subs */
 	pthread_cond_t			 idle;
 	int				 workers;
+	int				 next_id;
+	struct stdio_sub		 subs[JSONRPC_MAX_SUBSCRIPTIONS];
 };
+
+static json_t	*stdio_subscription_answer(struct stdio_rpc *, json_t *,
+		    int *);
 
 struct stdio_job {
 	struct stdio_rpc	*rpc;
@@ -762,9 +780,16 @@ stdio_worker(void *arg)
 {
 	struct stdio_job	*job = arg;
 	struct stdio_rpc	*rpc = job->rpc;
-	json_t			*answer;
+	json_t			*answer, *msg;
+	int			 handled = 0;
 
-	answer = shim_signal_rpc_answer_text(rpc->ctx, job->line, job->len);
+	msg = json_loadb(job->line, job->len, JSON_DECODE_ANY, NULL);
+	answer = msg != NULL ? stdio_subscription_answer(rpc, msg, &handled) :
+	    NULL;
+	if (!handled)
+		answer = shim_signal_rpc_answer_text(rpc->ctx, job->line,
+		    job->len);
+	json_decref(msg);
 	if (answer != NULL) {
 		stdio_write(rpc, answer);
 		json_decref(answer);
@@ -778,13 +803,19 @@ stdio_worker(void *arg)
 	return NULL;
 }
 
-/* The receive notifications: every inbox message, as signal-cli's. */
+/*
+ * The receive notifications of one subscription: every inbox message, as
+ * signal-cli's ({"envelope","account"} for the on-start subscription,
+ * {"subscription":N,"result":{...}} for subscribeReceive), until the
+ * subscription is stopped or the gateway connection ends.
+ */
 static void *
 stdio_receiver(void *arg)
 {
-	struct stdio_rpc	*rpc = arg;
+	struct stdio_sub	*sub = arg;
+	struct stdio_rpc	*rpc = sub->rpc;
 	struct shim_conn	 conn;
-	json_t			*sub, *msg, *v, *note;
+	json_t			*req, *msg, *v, *note;
 	char			 why[SHIM_ERR_MAX], *line;
 	size_t			 len;
 	int			 rc, subscribed = 0;
@@ -792,12 +823,13 @@ stdio_receiver(void *arg)
 	if (shim_connect(&conn, rpc->ctx->socket_path, rpc->ctx->timeout_ms,
 	    SHIM_MAX_ANSWER, why, sizeof(why)) != SHIM_OK) {
 		(void)fprintf(stderr, "%s\n", why);
-		return NULL;
+		goto done;
 	}
-	sub = json_pack("{s:[s]}", "channels", "signal");
-	rc = shim_send_request(&conn, "inbox.subscribe", sub, -1, why,
+	conn.cancel_fd = sub->stop[0];
+	req = json_pack("{s:[s]}", "channels", "signal");
+	rc = shim_send_request(&conn, "inbox.subscribe", req, -1, why,
 	    sizeof(why));
-	json_decref(sub);
+	json_decref(req);
 	while (rc == SHIM_OK) {
 		if ((rc = shim_read_line(&conn, &line, &len, why,
 		    sizeof(why))) != SHIM_OK)
@@ -817,18 +849,138 @@ stdio_receiver(void *arg)
 		if (json_is_object(v) && json_is_string(json_object_get(msg,
 		    "method")) && strcmp(json_string_value(json_object_get(msg,
 		    "method")), "inbox.message") == 0) {
-			note = json_pack("{s:s,s:s,s:O}", "jsonrpc", "2.0",
-			    "method", "receive", "params", v);
+			if (sub->internal)
+				note = json_pack("{s:s,s:s,s:O}", "jsonrpc",
+				    "2.0", "method", "receive", "params", v);
+			else
+				note = json_pack("{s:s,s:s,s:{s:i,s:O}}",
+				    "jsonrpc", "2.0", "method", "receive",
+				    "params", "subscription", sub->id,
+				    "result", v);
 			if (note != NULL)
 				stdio_write(rpc, note);
 			json_decref(note);
 		}
 		json_decref(msg);
 	}
-	if (rc != SHIM_OK)
+	if (rc != SHIM_OK && rc != SHIM_E_CANCELLED)
 		(void)fprintf(stderr, "receive: %s\n", why);
 	shim_close(&conn);
+done:
+	(void)pthread_mutex_lock(&rpc->lock);
+	(void)close(sub->stop[0]);
+	(void)close(sub->stop[1]);
+	sub->active = 0;
+	(void)pthread_mutex_unlock(&rpc->lock);
 	return NULL;
+}
+
+/* Start a subscription: its id, or -1 (none free, or no thread). */
+static int
+stdio_subscribe(struct stdio_rpc *rpc, int internal)
+{
+	struct stdio_sub	*sub = NULL;
+	pthread_attr_t		 attr;
+	pthread_t		 tid;
+	int			 i, id = -1;
+
+	(void)pthread_mutex_lock(&rpc->lock);
+	for (i = 0; i < JSONRPC_MAX_SUBSCRIPTIONS; i++)
+		if (!rpc->subs[i].active) {
+			sub = &rpc->subs[i];
+			break;
+		}
+	if (sub != NULL && pipe(sub->stop) == 0) {
+		sub->rpc = rpc;
+		sub->internal = internal;
+		sub->id = id = rpc->next_id++;
+		sub->active = 1;
+		(void)pthread_attr_init(&attr);
+		(void)pthread_attr_setdetachstate(&attr,
+		    PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&tid, &attr, stdio_receiver, sub) != 0) {
+			(void)close(sub->stop[0]);
+			(void)close(sub->stop[1]);
+			sub->active = 0;
+			id = -1;
+		}
+		(void)pthread_attr_destroy(&attr);
+	}
+	(void)pthread_mutex_unlock(&rpc->lock);
+	return id;
+}
+
+/* Stop subscription id (-1: the on-start one): 0, or -1 if unknown. */
+static int
+stdio_unsubscribe(struct stdio_rpc *rpc, int id)
+{
+	int	i, rc = -1;
+
+	(void)pthread_mutex_lock(&rpc->lock);
+	for (i = 0; i < JSONRPC_MAX_SUBSCRIPTIONS; i++) {
+		if (!rpc->subs[i].active || (id == -1 ?
+		    !rpc->subs[i].internal : rpc->subs[i].id != id))
+			continue;
+		/* The pipe is empty: a one-byte write cannot fail. */
+		rc = write(rpc->subs[i].stop[1], "x", 1) == 1 ? 0 : -1;
+		break;
+	}
+	(void)pthread_mutex_unlock(&rpc->lock);
+	return rc;
+}
+
+/*
+ * subscribeReceive / unsubscribeReceive, which only a connection (not
+ * the HTTP daemon) has: the answer, or NULL for any other message.
+ */
+static json_t *
+stdio_subscription_answer(struct stdio_rpc *rpc, json_t *msg, int *handled)
+{
+	json_t		*method, *id, *params, *sid;
+	const char	*name;
+	int		 n;
+
+	*handled = 0;
+	method = json_object_get(msg, "method");
+	if (!json_is_object(msg) || !json_is_string(method))
+		return NULL;
+	name = json_string_value(method);
+	if (strcmp(name, "subscribeReceive") != 0 &&
+	    strcmp(name, "unsubscribeReceive") != 0)
+		return NULL;
+	*handled = 1;
+	id = json_object_get(msg, "id");
+	params = json_object_get(msg, "params");
+	if (strcmp(name, "subscribeReceive") == 0) {
+		n = stdio_subscribe(rpc, 0);
+		if (id == NULL)
+			return NULL;
+		if (n == -1)
+			return json_pack("{s:s,s:{s:i,s:s},s:O}", "jsonrpc",
+			    "2.0", "error", "code", SIGNAL_ERR_IO, "message",
+			    "Too many subscriptions", "id", id);
+		return json_pack("{s:s,s:i,s:O}", "jsonrpc", "2.0", "result",
+		    n, "id", id);
+	}
+	sid = json_is_array(params) ? json_array_get(params, 0) :
+	    json_object_get(params, "subscription");
+	if (sid == NULL && rpc->ctx->account == NULL) {
+		if (id == NULL)
+			return NULL;
+		return json_pack("{s:s,s:{s:i,s:s},s:O}", "jsonrpc", "2.0",
+		    "error", "code", SIGNAL_ERR_USER, "message", "Missing "
+		    "subscription parameter with subscription id", "id", id);
+	}
+	n = stdio_unsubscribe(rpc, sid == NULL ? -1 :
+	    (int)json_integer_value(sid));
+	if (id == NULL)
+		return NULL;
+	if (n == -1 && sid != NULL)
+		return json_pack("{s:s,s:{s:i,s:s},s:O}", "jsonrpc", "2.0",
+		    "error", "code", SIGNAL_ERR_USER, "message",
+		    "Unknown subscription id", "id", id);
+	return json_pack("{s:s,s:{},s:O}", "jsonrpc", "2.0", "result", "id",
+	    id);
 }
 
 static int
@@ -854,7 +1006,7 @@ run_jsonrpc(const struct shim_signal_ctx *ctx, json_t *params, FILE *out)
 	mode = json_object_get(params, "receiveMode");
 	if (!json_is_string(mode) || strcmp(json_string_value(mode),
 	    "manual") != 0)
-		(void)pthread_create(&tid, &attr, stdio_receiver, &rpc);
+		(void)stdio_subscribe(&rpc, 1);
 	if ((buf = malloc(JSONRPC_MAX_LINE + 1)) == NULL)
 		return SIGNAL_EXIT_UNEXPECTED;
 	for (;;) {

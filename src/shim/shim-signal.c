@@ -28,9 +28,11 @@
 #include "shim.h"
 #include "shim-signal.h"
 
-#define ATTACHMENT_MAX_DATA	(64 * 1024 * 1024)	/* decoded data: URI */
+/* The most a data: URI attachment may decode to. */
+#define ATTACHMENT_MAX_DATA	(64 * 1024 * 1024)
 
-static void	 set_error(struct shim_signal_error *, int, const char *, ...)
+static void	 set_error(struct shim_signal_error *, int, const char *,
+		    ...)
 		    __attribute__((format(printf, 3, 4)));
 
 static void
@@ -672,7 +674,8 @@ shim_signal_build_request(const struct shim_signal_ctx *ctx,
 	if (strcmp(method, "getAttachment") == 0) {
 		id = shim_signal_param(params, "id");
 		if (!json_is_string(id)) {
-			set_error(err, SIGNAL_ERR_USER, "No attachment id given");
+			set_error(err, SIGNAL_ERR_USER,
+			    "No attachment id given");
 			json_decref(gw);
 			return NULL;
 		}

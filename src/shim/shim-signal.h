@@ -20,7 +20,7 @@
 
 /* signal-cli's JSON-RPC application error codes. */
 #define SIGNAL_ERR_USER		-1
-#define SIGNAL_ERR_UNEXPECTED	-2	/* CLI only: the daemon uses -32603 */
+#define SIGNAL_ERR_UNEXPECTED	-2	/* CLI only (daemon: -32603) */
 #define SIGNAL_ERR_IO		-3
 #define SIGNAL_ERR_UNTRUSTED	-4
 #define SIGNAL_ERR_RATE_LIMIT	-5
@@ -117,8 +117,9 @@ json_t		*shim_signal_rpc_answer(const struct shim_signal_ctx *,
 		    json_t *message);
 
 /* The same for raw text: parse errors are answered -32700. */
-json_t		*shim_signal_rpc_answer_text(const struct shim_signal_ctx *,
-		    const char *text, size_t len);
+json_t		*shim_signal_rpc_answer_text(
+		    const struct shim_signal_ctx *, const char *text,
+		    size_t len);
 
 /* ---- HTTP (shim-http.c) ------------------------------------------- */
 
@@ -132,6 +133,7 @@ struct shim_http_request {
 	int		 has_content_length;
 	size_t		 content_length;
 	int		 has_transfer_encoding;
+	int		 expect_continue;	/* Expect: 100-continue */
 	int		 http10;
 	size_t		 head_len;	/* through the blank line */
 };
@@ -146,8 +148,8 @@ struct shim_http_request {
  * Parse a request head from the len bytes at buf (at most max bytes are
  * accepted before the blank line).  Returns one of the codes above.
  */
-int		 shim_http_parse_head(const char *buf, size_t len, size_t max,
-		    struct shim_http_request *);
+int		 shim_http_parse_head(const char *buf, size_t len,
+		    size_t max, struct shim_http_request *);
 
 /*
  * Whether a Host header value names this server: localhost, 127.0.0.1,
@@ -188,15 +190,17 @@ int		 shim_http_serve(const struct shim_signal_ctx *,
  * The whole signal-cli command: parse argv, run, print on out and err.
  * Returns the exit status.
  */
-int		 shim_signal_run(int argc, char **argv, const char *socket_path,
-		    int timeout_ms, FILE *out, FILE *err);
+int		 shim_signal_run(int argc, char **argv,
+		    const char *socket_path, int timeout_ms, FILE *out,
+		    FILE *err);
 
 /* Print a result the way the command prints it (plain or JSON). */
 int		 shim_signal_print_result(FILE *, const char *command,
 		    json_t *result, int json, int detailed);
 
 /* Print one received {"envelope","account"} as `receive` does. */
-int		 shim_signal_print_envelope(FILE *, json_t *message, int json);
+int		 shim_signal_print_envelope(FILE *, json_t *message,
+		    int json);
 
 int		 shim_signal_main(int argc, char **argv);
 

@@ -13,7 +13,8 @@ command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP no python3"; exit 77; 
 setup
 cp "$top_builddir/sim/signal-cli" "$T/bin/sim-signal-cli"
 cp "$top_builddir/src/shim/signal-cli" "$T/bin/signal-cli"
-cp "$top_srcdir/tests/e2e/signal_http_client.py" "$T/bin/"
+cp "$top_srcdir/tests/e2e/signal_http_client.py" \
+    "$top_srcdir/tests/e2e/signal_http_raw.py" "$T/bin/"
 chmod 755 "$T/bin"/*
 SIG=$T/sig
 mkdir -p "$SIG/attachments"
@@ -158,6 +159,11 @@ s.sendall(sys.stdin.buffer.read())
 print(s.recv(4096).decode().splitlines()[0])' "$PORT")
 expect_eq "a request without Host is a bad request" "HTTP/1.1 400 Bad Request" \
     "$(printf '%s' "$resp" | tr -d '\r')"
+out=$(agent python3 "$T/bin/signal_http_raw.py" "$PORT")
+expect_eq "raw HTTP checks pass" 0 "$?"
+printf '%s\n' "$out" | sed 's/^/# raw: /'
+expect_eq "raw HTTP checks: all ran, none failed" "8:0" \
+    "$(printf '%s\n' "$out" | grep -c '^ok'):$(printf '%s\n' "$out" | grep -c '^not ok')"
 check "daemon --http is still running" kill -0 "$SHIM_PID"
 kill "$SHIM_PID"
 wait "$SHIM_PID"
@@ -247,5 +253,22 @@ expect_match "jsonRpc: send" '"result":\{"timestamp":[0-9]+,"results":\[.*"type"
 expect_match "jsonRpc: refused send" '"error":\{"code":-1,"message":"recipient not allowed: \+14155559999"\},"id":3' "$out"
 expect_match "jsonRpc: an empty line" '"error":\{"code":-32700,"message":"Empty input line"\},"id":null' "$out"
 expect_eq "jsonRpc: one send delivered" "$((n + 1))" "$(sent)"
+
+# Manual receive mode: subscribeReceive, a message, unsubscribeReceive.
+out=$( (printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"subscribeReceive"}'
+    sleep 1.5
+    envelope 1700000000004 "$MOM" "for the subscription"
+    sleep 4
+    printf '%s\n' '{"jsonrpc":"2.0","id":2,"method":"unsubscribeReceive","params":{"subscription":0}}' \
+        '{"jsonrpc":"2.0","id":3,"method":"unsubscribeReceive","params":{"subscription":9}}'
+    sleep 1) | agent "$T/bin/signal-cli" -a "$ACCOUNT" jsonRpc --receive-mode=manual)
+expect_match "jsonRpc: subscribeReceive answers the subscription id" \
+    '^\{"jsonrpc":"2.0","result":0,"id":1\}$' "$out"
+expect_match "jsonRpc: the message as {subscription, result}" \
+    '^\{"jsonrpc":"2.0","method":"receive","params":\{"subscription":0,"result":\{"envelope":\{.*"message":"for the subscription".*\},"account":"\+14155550199"\}\}\}$' \
+    "$out"
+expect_match "jsonRpc: unsubscribeReceive" '"result":\{\},"id":2' "$out"
+expect_match "jsonRpc: unknown subscription" \
+    '"error":\{"code":-1,"message":"Unknown subscription id"\},"id":3' "$out"
 
 finish

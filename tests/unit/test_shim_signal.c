@@ -428,6 +428,13 @@ test_http_head(void **state)
 	assert_int_equal(r.head_len, strlen(h) - 4);
 	assert_false(r.http10);
 
+	assert_false(r.expect_continue);
+	h = "POST /api/v1/rpc HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\n"
+	    "Content-Length: 5\r\n\r\n";
+	assert_int_equal(shim_http_parse_head(h, strlen(h), 16384, &r),
+	    SHIM_HTTP_COMPLETE);
+	assert_true(r.expect_continue);
+
 	h = "GET /api/v1/check HTTP/1.1\r\nHost: x\r\n";
 	assert_int_equal(shim_http_parse_head(h, strlen(h), 16384, &r),
 	    SHIM_HTTP_NEED_MORE);

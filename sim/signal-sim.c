@@ -28,7 +28,10 @@
  *			In manual mode they wait, as on Signal's servers,
  *			until a connection has subscribed, then go to
  *			every subscription once; on-start sends them to
- *			every connection as they arrive.
+ *			every connection as they arrive.  How far it
+ *			got is kept in DIR/inbound.pos, so a restarted
+ *			daemon does not receive a message twice (Signal's
+ *			servers forget what was acknowledged).
  *
  * Fault knobs, files in DIR, looked at on every request:
  *   sim-fail	 send, sendReaction, sendTyping and sendReceipt answer an
@@ -37,6 +40,9 @@
  *   sim-hang	 requests are read and never answered
  *   sim-close	 the connection is closed instead of answering
  *   sim-garbage the answer is a line that is not JSON
+ *   sim-noise	 every answer comes after a "receive" notification (as a
+ *		 daemon in on-start mode sends them to every connection)
+ *   sim-flood	 the answer is preceded by a 5 MiB notification line
  */
 #include "config.h"
 
@@ -67,6 +73,7 @@
 #define LINE_MAX_BYTES	(16 * 1024 * 1024)
 #define TICK_MS		20
 #define ATTACH_MAX	(64 * 1024 * 1024)
+#define FLOOD_BYTES	(5 * 1024 * 1024)
 
 enum receive_mode {
 	RECEIVE_ON_START = 0,
@@ -612,6 +619,22 @@ close_conn(struct conn *c)
 	c->subscription = 0;
 }
 
+/* One notification line of FLOOD_BYTES. */
+static void
+flood(struct conn *c)
+{
+	static const char	 head[] = "{\"jsonrpc\":\"2.0\",\"method\":"
+				    "\"receive\",\"params\":{\"x\":\"";
+	char			*buf;
+
+	buf = xcalloc(1, FLOOD_BYTES);
+	memset(buf, 'x', FLOOD_BYTES);
+	memcpy(buf, head, sizeof(head) - 1);
+	memcpy(buf + FLOOD_BYTES - 4, "\"}}\n", 4);
+	write_all(c->fd, buf, FLOOD_BYTES);
+	free(buf);
+}
+
 static void
 handle_line(struct conn *c, const char *line, size_t len)
 {
@@ -672,6 +695,16 @@ handle_line(struct conn *c, const char *line, size_t len)
 		code = -32601;
 		(void)snprintf(msg, sizeof(msg), "Method not implemented");
 	}
+	if (knob("sim-noise", NULL, 0)) {
+		ans = json_pack("{s:s,s:s,s:{s:{s:s,s:I},s:s}}", "jsonrpc",
+		    "2.0", "method", "receive", "params", "envelope",
+		    "sourceNumber", "+14155550100", "timestamp",
+		    (json_int_t)util_now_ms(), "account", account);
+		send_line(c, ans);
+		json_decref(ans);
+	}
+	if (knob("sim-flood", NULL, 0))
+		flood(c);
 	if (id == NULL) {
 		/* A notification: done, never answered. */
 		json_decref(result);
@@ -748,6 +781,39 @@ anyone_subscribed(void)
 	return 0;
 }
 
+static void
+inbound_pos_load(void)
+{
+	char	path[PATH_MAX], buf[32];
+	FILE	*f;
+
+	inbound_pos = 0;
+	(void)snprintf(path, sizeof(path), "%s/inbound.pos", dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(buf, sizeof(buf), f) != NULL)
+		inbound_pos = (off_t)strtoll(buf, NULL, 10);
+	(void)fclose(f);
+	if (inbound_pos < 0)
+		inbound_pos = 0;
+}
+
+static void
+inbound_pos_save(void)
+{
+	char	path[PATH_MAX], tmp[PATH_MAX];
+	FILE	*f;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/inbound.pos", dir) >=
+	    sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp),
+	    "%s/.inbound.pos", dir) >= sizeof(tmp) ||
+	    (f = fopen(tmp, "w")) == NULL)
+		return;
+	(void)fprintf(f, "%lld\n", (long long)inbound_pos);
+	if (fclose(f) == 0)
+		(void)rename(tmp, path);
+}
+
 /* Take in what was appended to inbound.jsonl since the last look. */
 static void
 inbound_tick(void)
@@ -791,6 +857,7 @@ inbound_tick(void)
 		json_decref(v);
 	}
 	free(data);
+	inbound_pos_save();
 }
 
 static int
@@ -887,8 +954,8 @@ main(int argc, char **argv)
 	for (i = 0; i < CONN_MAX; i++)
 		conns[i].fd = -1;
 	lfd = listen_on(sock);
-	/* What was there before the daemon started is received too. */
-	inbound_pos = 0;
+	/* What was there before the daemon first started is received too. */
+	inbound_pos_load();
 
 	while (!quit) {
 		nfd = 0;

@@ -624,9 +624,9 @@ signal_send(struct call *c, const struct channel *ch)
 	if ((text == NULL || *text == '\0') && json_array_size(atts) == 0)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "params: text or attachments is required");
-	if (json_array_size(atts) > RPC_MAX_FDS)
+	if (json_array_size(atts) > LINEREADER_MAX_FDS)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
-		    "param attachments: at most %d", RPC_MAX_FDS);
+		    "param attachments: at most %d", LINEREADER_MAX_FDS);
 	if (json_array_size(styles) > SIGNAL_STYLES_MAX)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param text_style: at most %d", SIGNAL_STYLES_MAX);

@@ -137,19 +137,8 @@ handle_request(struct session *s, json_t *v)
 		    "method not found");
 		goto done;
 	}
-	if (m != NULL) {
+	if (m != NULL)
 		c.method = m->name;
-		params = req.params;
-		if (params == NULL)
-			params = empty = json_object();
-		if (rpc_check_params(params, m->params, msg,
-		    sizeof(msg)) != 0) {
-			c.decision = "invalid";
-			call_error(&c, RPC_INVALID_PARAMS, NULL, "%s", msg);
-			goto done;
-		}
-		c.params = params;
-	}
 	if (m == NULL || (m->flags & METHOD_CHANNEL)) {
 		if ((id = channel_lookup(chname)) == -1) {
 			c.decision = "invalid";
@@ -183,6 +172,19 @@ handle_request(struct session *s, json_t *v)
 			goto done;
 		}
 	}
+	/*
+	 * Params after the channel checks: a client refused the channel
+	 * hears that, whatever that channel's entry takes.
+	 */
+	params = req.params;
+	if (params == NULL)
+		params = empty = json_object();
+	if (rpc_check_params(params, m->params, msg, sizeof(msg)) != 0) {
+		c.decision = "invalid";
+		call_error(&c, RPC_INVALID_PARAMS, NULL, "%s", msg);
+		goto done;
+	}
+	c.params = params;
 	if (m->fn(&c, ch) == 0) {
 		if (c.decision == NULL)
 			c.decision = "allow";

@@ -221,6 +221,23 @@ expect_eq "sendReaction exits 0" 0 "$?"
 expect_eq "typing and reaction delivered" "$((n + 2))" "$(sent)"
 expect_match "the daemon got the reaction" \
     "\"method\":\"sendReaction\",\"params\":\\{.*\"targetTimestamp\":1700000000002" "$(spool)"
+# The daemon's own errors keep signal-cli's codes and exit statuses.
+n=$(sent)
+printf '%s' '-5 Rate limit exceeded: 5s' >"$SIG/sim-fail"
+chown "$GW_USER" "$SIG/sim-fail"
+err=$(agent "$T/bin/signal-cli" send -m "x" "$MOM" 2>&1 >/dev/null)
+expect_eq "the daemon's rate limit: exit 5" 5 "$?"
+expect_eq "with the daemon's message" "Rate limit exceeded: 5s" "$err"
+printf '%s' '-4 Untrusted Identity for "+14155550100"' >"$SIG/sim-fail"
+err=$(agent "$T/bin/signal-cli" send -m "x" "$MOM" 2>&1 >/dev/null)
+expect_eq "the daemon's untrusted key: exit 4" 4 "$?"
+out=$(printf '%s\n' '{"jsonrpc":"2.0","id":"u1","method":"send","params":{"recipient":"'"$MOM"'","message":"x"}}' |
+    agent "$T/bin/signal-cli" jsonRpc --receive-mode=manual)
+expect_eq "the daemon's error over JSON-RPC" \
+    '{"jsonrpc":"2.0","error":{"code":-4,"message":"Untrusted Identity for \"+14155550100\""},"id":"u1"}' "$out"
+rm -f "$SIG/sim-fail"
+expect_eq "failed sends delivered nothing" "$n" "$(sent)"
+
 CARAPACE_SOCKET_SAVED=$SOCK
 SOCK=$T/run/nothing.sock
 err=$(agent "$T/bin/signal-cli" send -m x "$MOM" 2>&1 >/dev/null)

@@ -145,6 +145,10 @@ static const struct opt daemon_opts[] = {
 	{ NULL, NULL, NULL, OPT_FLAG, NULL }
 };
 
+static const struct opt no_opts[] = {
+	{ NULL, NULL, NULL, OPT_FLAG, NULL }
+};
+
 static const struct command commands[] = {
 	{ "send", "recipient", send_opts },
 	{ "sendReaction", "recipient", reaction_opts },
@@ -152,6 +156,7 @@ static const struct command commands[] = {
 	{ "sendReceipt", "recipient", receipt_opts },
 	{ "listGroups", NULL, groups_opts },
 	{ "listContacts", "recipient", contacts_opts },
+	{ "listAccounts", NULL, no_opts },
 	{ "receive", NULL, receive_opts },
 	{ "daemon", NULL, daemon_opts },
 	{ "jsonRpc", NULL, daemon_opts },
@@ -487,6 +492,13 @@ shim_signal_print_result(FILE *out, const char *command, json_t *result,
 			(void)fprintf(out, " Link: %s\n", json_is_string(v) ?
 			    json_string_value(v) : "-");
 		}
+		return 0;
+	}
+	if (strcmp(command, "listAccounts") == 0) {
+		if (!json_is_array(result))
+			return -1;
+		json_array_foreach(result, i, c)
+			(void)fprintf(out, "Number: %s\n", str(c, "number"));
 		return 0;
 	}
 	if (strcmp(command, "listContacts") == 0) {
@@ -1237,6 +1249,9 @@ shim_signal_run(int argc, char **argv, const char *socket_path,
 	}
 	(void)json_object_del(params, "messageFromStdin");
 	detailed = json_is_true(json_object_get(params, "detailed"));
+	/* A multi-account command: the command line always has it. */
+	if (strcmp(cmd->name, "listAccounts") == 0)
+		ctx.account = NULL;
 	memset(&e, 0, sizeof(e));
 	if ((result = shim_signal_call(&ctx, cmd->name, params, &e)) == NULL) {
 		status = fail(err, &e);

@@ -213,6 +213,10 @@ expect_match "listContacts text" \
     "^Number: \\$MOM ACI: 5b1c7d0e-2f44-4c1a-9d0b-1a2b3c4d5e6f Name: Mom Profile name: Mom " "$out"
 out=$(agent "$T/bin/signal-cli" -o json listContacts)
 expect_match "listContacts -o json" "^\\[\\{\"number\":\"\\$MOM\"" "$out"
+out=$(agent "$T/bin/signal-cli" -a "$ACCOUNT" listAccounts)
+expect_eq "listAccounts text" "Number: $ACCOUNT" "$out"
+out=$(agent "$T/bin/signal-cli" -o json listAccounts)
+expect_eq "listAccounts -o json" "[{\"number\":\"$ACCOUNT\"}]" "$out"
 n=$(sent)
 out=$(agent "$T/bin/signal-cli" sendTyping "$MOM")
 expect_eq "sendTyping exits 0 and prints nothing" "0:" "$?:$out"

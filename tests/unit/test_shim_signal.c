@@ -651,6 +651,12 @@ test_output_lists(void **state)
 	    "[],\"permissionAddMember\":\"EVERY_MEMBER\",\"groupInviteLink\":"
 	    "null}]\n");
 	json_decref(r);
+	r = load("[{\"number\":\"+14155550199\"}]");
+	assert_output(print_result, r, 0, "listAccounts", 0,
+	    "Number: +14155550199\n");
+	assert_output(print_result, r, 1, "listAccounts", 0,
+	    "[{\"number\":\"+14155550199\"}]\n");
+	json_decref(r);
 	r = load("[{\"number\":\"+14155550100\",\"uuid\":\"u-1\",\"name\":"
 	    "\"Mom\",\"isBlocked\":false,\"messageExpirationTime\":3600,"
 	    "\"profile\":{\"givenName\":\"M\",\"familyName\":\"X\"}}]");

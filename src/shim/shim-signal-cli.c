@@ -1125,6 +1125,38 @@ bad:
 	return SIGNAL_EXIT_USER;
 }
 
+/*
+ * With -a, the account must be the one the gateway sends from, or
+ * signal-cli's "User ... is not registered." (exit 1).  When the gateway
+ * cannot say (unreachable, daemon down) the command goes on and meets
+ * that error itself.  Returns 0 or the exit status.
+ */
+static int
+check_account(const struct shim_signal_ctx *ctx, FILE *err)
+{
+	struct shim_signal_ctx		 multi;
+	struct shim_signal_error	 e;
+	json_t				*accounts, *number;
+	int				 rc = 0;
+
+	if (ctx->account == NULL)
+		return 0;
+	multi = *ctx;
+	multi.account = NULL;
+	if ((accounts = shim_signal_call(&multi, "listAccounts", NULL,
+	    &e)) == NULL)
+		return 0;
+	number = json_object_get(json_array_get(accounts, 0), "number");
+	if (json_is_string(number) &&
+	    strcmp(json_string_value(number), ctx->account) != 0) {
+		(void)fprintf(err, "User %s is not registered.\n",
+		    ctx->account);
+		rc = SIGNAL_EXIT_USER;
+	}
+	json_decref(accounts);
+	return rc;
+}
+
 /* ---- main ---------------------------------------------------------- */
 
 int
@@ -1228,6 +1260,8 @@ shim_signal_run(int argc, char **argv, const char *socket_path,
 		json_decref(params);
 		return SIGNAL_EXIT_USER;
 	}
+	if ((status = check_account(&ctx, err)) != 0)
+		goto done;
 	if (strcmp(cmd->name, "daemon") == 0) {
 		status = run_daemon(&ctx, params, err);
 		goto done;

@@ -213,6 +213,9 @@ expect_match "listContacts text" \
     "^Number: \\$MOM ACI: 5b1c7d0e-2f44-4c1a-9d0b-1a2b3c4d5e6f Name: Mom Profile name: Mom " "$out"
 out=$(agent "$T/bin/signal-cli" -o json listContacts)
 expect_match "listContacts -o json" "^\\[\\{\"number\":\"\\$MOM\"" "$out"
+err=$(agent "$T/bin/signal-cli" -a +14155550111 send -m x "$MOM" 2>&1 >/dev/null)
+expect_eq "another account than the gateway's: exit 1" 1 "$?"
+expect_eq "as signal-cli says it" "User +14155550111 is not registered." "$err"
 out=$(agent "$T/bin/signal-cli" -a "$ACCOUNT" listAccounts)
 expect_eq "listAccounts text" "Number: $ACCOUNT" "$out"
 out=$(agent "$T/bin/signal-cli" -o json listAccounts)

@@ -214,6 +214,17 @@ find_opt(const struct opt *opts, const char *arg, const char **inline_value)
 	size_t			 len;
 
 	*inline_value = NULL;
+	/* argparse4j: a short option's value may follow it at once. */
+	if (arg[0] == '-' && arg[1] != '-' && arg[1] != '\0' &&
+	    arg[2] != '\0') {
+		for (o = opts; o->key != NULL; o++)
+			if (o->shortname != NULL && o->kind != OPT_FLAG &&
+			    strncmp(arg, o->shortname, 2) == 0) {
+				*inline_value = arg + 2;
+				return o;
+			}
+		return NULL;
+	}
 	eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
 	len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
 	for (o = opts; o->key != NULL; o++) {

@@ -756,6 +756,10 @@ test_cli(void **state)
 	    "could not convert 'soon' to Long");
 	expect_run((const char *[]){ "signal-cli", "send", "-m", "x", NULL },
 	    1, "", "No recipients given\n");
+	expect_run((const char *[]){ "signal-cli", "send", "-mx", NULL },
+	    1, "", "No recipients given\n");
+	expect_run((const char *[]){ "signal-cli", "send", "-mx", "-zz",
+	    NULL }, 1, "", "unrecognized arguments: '-zz'");
 	expect_run((const char *[]){ "signal-cli", "-a", "+14155550199",
 	    "send", "-m", "x", "+14155550100", NULL }, 3, "",
 	    "gateway unavailable at /nonexistent/carapace-test.sock");

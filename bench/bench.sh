@@ -428,4 +428,8 @@ echo "  handler peak RSS $HANDLER_PING_RSS KiB: $(within "$HANDLER_PING_RSS" 409
 echo "  shim peak RSS $SHIM_RSS KiB: $(within "$SHIM_RSS" 2048) (target <= 2048)"
 echo "  inbox publish -> subscriber p50 $INBOX_P50 ms (target <= 5)"
 echo "  watcher peak RSS $WATCH_RSS KiB: $(within "$WATCH_RSS" 8192) (target <= 8192)"
+if [ -f "$SRCDIR/bench/bench-signal-http.sh" ]; then
+	echo
+	bash "$SRCDIR/bench/bench-signal-http.sh" "$BUILD"
+fi
 exit 0

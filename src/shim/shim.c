@@ -52,7 +52,8 @@ static int	 remaining_ms(uint64_t);
 static int	 wait_fd(int, short, int, uint64_t);
 static int	 connect_gateway(const char *, uint64_t, int *, char *,
 		    size_t);
-static int	 send_all(int, const char *, size_t, int, int, uint64_t);
+static int	 send_all(int, const char *, size_t, const int *, size_t, int,
+		    uint64_t);
 static char	*encode_request(const char *, json_t *, size_t *);
 static void	 on_signal(int);
 static void	 append_clean(char *, size_t, const char *, size_t);
@@ -202,22 +203,22 @@ fail:
  * set.
  */
 static int
-send_all(int fd, const char *buf, size_t len, int pass_fd, int cancel_fd,
-    uint64_t deadline)
+send_all(int fd, const char *buf, size_t len, const int *pass_fds,
+    size_t npass, int cancel_fd, uint64_t deadline)
 {
 	struct msghdr	 msg;
 	struct iovec	 iov;
 	struct cmsghdr	*cmsg;
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
+		char		buf[CMSG_SPACE(sizeof(int) * SHIM_MAX_FDS)];
 	}		 cmsgbuf;
 	size_t		 off = 0;
 	ssize_t		 n;
 	int		 ready;
 
 	while (off < len) {
-		if (off == 0 && pass_fd != -1) {
+		if (off == 0 && npass > 0) {
 			memset(&msg, 0, sizeof(msg));
 			memset(&cmsgbuf, 0, sizeof(cmsgbuf));
 			iov.iov_base = (void *)(uintptr_t)buf;
@@ -225,12 +226,12 @@ send_all(int fd, const char *buf, size_t len, int pass_fd, int cancel_fd,
 			msg.msg_iov = &iov;
 			msg.msg_iovlen = 1;
 			msg.msg_control = cmsgbuf.buf;
-			msg.msg_controllen = sizeof(cmsgbuf.buf);
+			msg.msg_controllen = CMSG_SPACE(sizeof(int) * npass);
 			cmsg = CMSG_FIRSTHDR(&msg);
 			cmsg->cmsg_level = SOL_SOCKET;
 			cmsg->cmsg_type = SCM_RIGHTS;
-			cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cmsg), &pass_fd, sizeof(int));
+			cmsg->cmsg_len = CMSG_LEN(sizeof(int) * npass);
+			memcpy(CMSG_DATA(cmsg), pass_fds, sizeof(int) * npass);
 			n = sendmsg(fd, &msg, MSG_NOSIGNAL);
 		} else
 			n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
@@ -315,12 +316,21 @@ int
 shim_send_request(struct shim_conn *conn, const char *method, json_t *params,
     int pass_fd, char *err, size_t errlen)
 {
+	return shim_send_request_fds(conn, method, params, &pass_fd,
+	    pass_fd == -1 ? 0 : 1, err, errlen);
+}
+
+int
+shim_send_request_fds(struct shim_conn *conn, const char *method,
+    json_t *params, const int *pass_fds, size_t npass, char *err,
+    size_t errlen)
+{
 	char	*text;
 	size_t	 len;
 	int	 rc;
 
 	err[0] = '\0';
-	if (conn->fd == -1 || method == NULL) {
+	if (conn->fd == -1 || method == NULL || npass > SHIM_MAX_FDS) {
 		(void)snprintf(err, errlen, "invalid gateway call");
 		return SHIM_E_INTERNAL;
 	}
@@ -328,7 +338,7 @@ shim_send_request(struct shim_conn *conn, const char *method, json_t *params,
 		(void)snprintf(err, errlen, "cannot encode the request");
 		return SHIM_E_INTERNAL;
 	}
-	rc = send_all(conn->fd, text, len, pass_fd, conn->cancel_fd,
+	rc = send_all(conn->fd, text, len, pass_fds, npass, conn->cancel_fd,
 	    conn->deadline);
 	switch (rc) {
 	case 0:
@@ -582,6 +592,15 @@ shim_call(const char *path, const char *method, json_t *params, int pass_fd,
     int timeout_ms, size_t max_answer, struct shim_reply *reply, char *err,
     size_t errlen)
 {
+	return shim_call_fds(path, method, params, &pass_fd,
+	    pass_fd == -1 ? 0 : 1, timeout_ms, max_answer, reply, err, errlen);
+}
+
+int
+shim_call_fds(const char *path, const char *method, json_t *params,
+    const int *pass_fds, size_t npass, int timeout_ms, size_t max_answer,
+    struct shim_reply *reply, char *err, size_t errlen)
+{
 	struct shim_conn	 conn;
 	char			*line;
 	size_t			 linelen;
@@ -596,8 +615,8 @@ shim_call(const char *path, const char *method, json_t *params, int pass_fd,
 	if ((rc = shim_connect(&conn, path, timeout_ms, max_answer, err,
 	    errlen)) != SHIM_OK)
 		return rc;
-	if ((rc = shim_send_request(&conn, method, params, pass_fd, err,
-	    errlen)) == SHIM_OK) {
+	if ((rc = shim_send_request_fds(&conn, method, params, pass_fds,
+	    npass, err, errlen)) == SHIM_OK) {
 		rc = shim_read_line(&conn, &line, &linelen, err, errlen);
 		if (rc == SHIM_OK)
 			rc = shim_decode_answer(line, linelen, reply, err,

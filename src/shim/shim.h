@@ -64,6 +64,17 @@ int		 shim_call(const char *path, const char *method, json_t *params,
 void		 shim_reply_free(struct shim_reply *);
 
 /*
+ * shim_call() with npass (at most SHIM_MAX_FDS) descriptors, all on the
+ * sendmsg that carries the first byte, in order: one per entry of an
+ * "attachments" param.
+ */
+#define SHIM_MAX_FDS		8
+int		 shim_call_fds(const char *path, const char *method,
+		    json_t *params, const int *pass_fds, size_t npass,
+		    int timeout_ms, size_t max_answer,
+		    struct shim_reply *reply, char *err, size_t errlen);
+
+/*
  * A connection for callers that read more than one line: a stream such
  * as an inbox subscription.  shim_call() is built from the same pieces.
  * Every function below fills err with the one line a user sees
@@ -99,6 +110,10 @@ int		 shim_connect(struct shim_conn *, const char *path,
  */
 int		 shim_send_request(struct shim_conn *, const char *method,
 		    json_t *params, int pass_fd, char *err, size_t errlen);
+/* The same with npass (at most SHIM_MAX_FDS) descriptors, in order. */
+int		 shim_send_request_fds(struct shim_conn *, const char *method,
+		    json_t *params, const int *pass_fds, size_t npass,
+		    char *err, size_t errlen);
 
 /*
  * Wait for the next line from the gateway, before conn->deadline and

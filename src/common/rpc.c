@@ -352,6 +352,8 @@ rpc_type_name(enum rpc_type type)
 		return "object";
 	case RPC_T_STRINGS:
 		return "array of strings";
+	case RPC_T_OBJECTS:
+		return "array of objects";
 	}
 	return "unknown type";
 }
@@ -392,6 +394,13 @@ rpc_type_ok(json_t *v, enum rpc_type type, int *has_nul)
 				return 0;
 			}
 		}
+		return 1;
+	case RPC_T_OBJECTS:
+		if (!json_is_array(v))
+			return 0;
+		json_array_foreach(v, i, e)
+			if (!json_is_object(e))
+				return 0;
 		return 1;
 	}
 	return 0;

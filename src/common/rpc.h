@@ -44,7 +44,8 @@ enum rpc_type {
 	RPC_T_INTEGER,		/* JSON integer */
 	RPC_T_BOOLEAN,
 	RPC_T_OBJECT,
-	RPC_T_STRINGS		/* array of strings */
+	RPC_T_STRINGS,		/* array of strings */
+	RPC_T_OBJECTS		/* array of objects */
 };
 
 struct rpc_param {

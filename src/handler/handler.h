@@ -205,4 +205,9 @@ int	 imsg_chats(struct call *, const struct channel *, json_int_t limit);
 int	 imsg_history(struct call *, const struct channel *, json_t *params);
 int	 imsg_status(struct call *, const struct channel *);
 
+/* The Gmail adapter (adapter-gmail.c): methods and delivery through gog. */
+extern const struct method	gmail_methods[];
+extern const size_t		gmail_methods_n;
+int	 gmail_deliver(struct call *, const struct channel *, json_t *);
+
 #endif /* CARAPACE_HANDLER_H */

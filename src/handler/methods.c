@@ -125,6 +125,7 @@ static const struct {
 	const size_t		*n;
 } tables[] = {
 	{ methods, &nmethods },
+	{ gmail_methods, &gmail_methods_n },
 };
 
 const struct method *

@@ -217,16 +217,72 @@ check_header(struct call *c, const char *name, const char *v)
 	return 0;
 }
 
+/*
+ * inbound.hide_labels may name labels (Secret) where a message carries
+ * ids (Label_7): with hidden labels configured, the label list maps
+ * each id to its name.  Returns {id: name}, or NULL with the call's
+ * error set.
+ */
+static json_t *
+label_names(struct call *c, const struct channel *ch)
+{
+	struct tool_argv	 a;
+	json_t			*doc, *map, *l;
+	size_t			 i;
+	const char		*id, *name;
+
+	map = json_object();
+	if (ch->hide_labels.count == 0)
+		return map;
+	if (argv_start(c, ch, &a) == -1) {
+		json_decref(map);
+		return NULL;
+	}
+	tool_argv_add(&a, "labels");
+	tool_argv_add(&a, "list");
+	if ((doc = run_json(c, ch, &a, -1)) == NULL) {
+		json_decref(map);
+		return NULL;
+	}
+	json_array_foreach(json_object_get(doc, "labels"), i, l) {
+		id = json_string_value(json_object_get(l, "id"));
+		name = json_string_value(json_object_get(l, "name"));
+		if (id != NULL && name != NULL)
+			json_object_set_new(map, id, json_string(name));
+	}
+	json_decref(doc);
+	return map;
+}
+
+/* Does one of the message's label ids have a hidden name? */
+static int
+hidden_by_name(const struct channel *ch, json_t *names, json_t *m)
+{
+	json_t		*l;
+	size_t		 i, j;
+	const char	*name;
+
+	json_array_foreach(json_object_get(m, "labelIds"), i, l) {
+		name = json_string_value(json_object_get(names,
+		    json_string_value(l) != NULL ? json_string_value(l) : ""));
+		for (j = 0; name != NULL && j < ch->hide_labels.count; j++)
+			if (strcasecmp(name, ch->hide_labels.items[j]) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 /* Inbound filter over an array of messages in any of gog's shapes. */
 static json_t *
 filter_array(struct call *c, const struct channel *ch, json_t *in,
-    size_t *hidden)
+    json_t *names, size_t *hidden)
 {
 	json_t	*out = json_array(), *m;
 	size_t	 i;
 
 	json_array_foreach(in, i, m) {
-		if (!gmail_message_visible(c->s->cfg, ch, m) ||
+		if ((names != NULL && hidden_by_name(ch, names, m)) ||
+		    !gmail_message_visible(c->s->cfg, ch, m) ||
 		    gmail_message_scrub(ch, m) == -1) {
 			(*hidden)++;
 			continue;
@@ -277,7 +333,7 @@ m_search(struct call *c, const struct channel *ch)
 	tool_argv_add(&a, query);
 	if ((doc = run_json(c, ch, &a, -1)) == NULL)
 		return -1;
-	threads = filter_array(c, ch, json_object_get(doc, "threads"),
+	threads = filter_array(c, ch, json_object_get(doc, "threads"), NULL,
 	    &hidden);
 	c->result = json_pack("{s:o,s:O}", "threads", threads,
 	    "nextPageToken", json_object_get(doc, "nextPageToken") != NULL ?
@@ -307,7 +363,7 @@ static int
 m_get(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
-	json_t			*doc, *m;
+	json_t			*doc, *m, *names;
 	const char		*id = param_str(c, "id");
 	const char		*format = param_str(c, "format");
 
@@ -334,11 +390,18 @@ m_get(struct call *c, const struct channel *ch)
 	 * all of it.
 	 */
 	m = json_object_get(doc, "message");
-	if (!json_is_object(m) || !gmail_message_visible(c->s->cfg, ch, m) ||
+	if ((names = label_names(c, ch)) == NULL) {
+		json_decref(doc);
+		return -1;
+	}
+	if (!json_is_object(m) || hidden_by_name(ch, names, m) ||
+	    !gmail_message_visible(c->s->cfg, ch, m) ||
 	    gmail_message_scrub(ch, doc) == -1) {
+		json_decref(names);
 		json_decref(doc);
 		return message_readable(c, ch, NULL);
 	}
+	json_decref(names);
 	c->result = doc;
 	return 0;
 }
@@ -361,23 +424,28 @@ fetch_thread(struct call *c, const struct channel *ch, const char *id)
 static int
 m_thread(struct call *c, const struct channel *ch)
 {
-	json_t		*doc, *thread, *msgs;
+	json_t		*doc, *thread, *msgs, *names;
 	const char	*id = param_str(c, "id");
 	size_t		 hidden = 0;
 
 	if (check_id(c, "id", id) == -1)
 		return -1;
-	if ((doc = fetch_thread(c, ch, id)) == NULL)
+	if ((names = label_names(c, ch)) == NULL)
 		return -1;
+	if ((doc = fetch_thread(c, ch, id)) == NULL) {
+		json_decref(names);
+		return -1;
+	}
 	thread = json_object_get(doc, "thread");
 	if (json_is_object(thread)) {
 		msgs = filter_array(c, ch, json_object_get(thread,
-		    "messages"), &hidden);
+		    "messages"), names, &hidden);
 		json_object_set_new(thread, "messages", msgs);
 		c->result = json_pack("{s:O,s:[]}", "thread", thread,
 		    "downloaded");
 	} else
 		c->result = json_pack("{s:n,s:[]}", "thread", "downloaded");
+	json_decref(names);
 	json_decref(doc);
 	if (hidden > 0)
 		c->rule = "inbound";
@@ -622,6 +690,7 @@ resolve_list(struct call *c, const struct channel *ch, const char *param,
 	size_t		 i;
 	enum addr_kind	 kind;
 	const char	*s;
+	char		 bare[ADDR_MAX];
 
 	json_array_foreach(json_object_get(c->params, param), i, e) {
 		s = json_string_value(e);
@@ -631,6 +700,18 @@ resolve_list(struct call *c, const struct channel *ch, const char *param,
 		if (o->nrecipients == OUTBOUND_MAX)
 			return call_error(c, RPC_INVALID_PARAMS, NULL,
 			    "params: more than %d recipients", OUTBOUND_MAX);
+		/* "Name <a@b>": the address is what policy and gog see. */
+		if (strchr(s, '<') != NULL) {
+			if (gmail_address(s, bare, sizeof(bare)) == -1) {
+				c->rule = "address";
+				return call_error(c, CP_ERR_RECIPIENT_DENIED,
+				    json_pack("{s:s,s:s}", "recipient", s,
+				    "rule", "address"), "recipient not "
+				    "allowed: param %s: cannot read the "
+				    "address in %s", param, s);
+			}
+			s = bare;
+		}
 		if (send_resolve(c, ch, param, s, store[o->nrecipients],
 		    ADDR_MAX, &kind) == -1)
 			return -1;

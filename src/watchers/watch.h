@@ -49,7 +49,18 @@ struct watch_adapter {
 	int		(*scrub)(const struct channel *, json_t *msg);
 	/* The sender's address for the audit record of a hidden message. */
 	const char	*(*sender)(json_t *msg);
+	/*
+	 * Optional, for a polling tool that prints one JSON document per
+	 * run (gog): called with the whole output of a run that exited 0
+	 * (parse is then unused).  Returns a new array of {"position":
+	 * integer, "message": object} in increasing position order, or
+	 * NULL if the document is malformed (nothing is published).
+	 */
+	json_t		*(*document)(const char *out, size_t len);
 };
+
+/* Per-channel adapters (watch-<channel>.c). */
+extern const struct watch_adapter gmail_watch_adapter;
 
 /* The adapter for a channel, or NULL. */
 const struct watch_adapter *watch_adapter(enum channel_id);

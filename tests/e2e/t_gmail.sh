@@ -233,6 +233,32 @@ last=$(ls "$GOGDIR"/spool/*.json | sort | tail -1)
 expect_match "reply answers the thread's latest message" \
     '"reply_to_message_id": "18c1a00000000006"' "$(cat "$last")"
 
+# An attachment travels as a descriptor; gog gets the spooled copy.
+printf 'attached bytes\n' >"$T/home/notes.txt"
+chmod 644 "$T/home/notes.txt"
+before=$(gog_spool)
+agent "$T/bin/gog" gmail send --to alice@example.com --subject "Notes" \
+    --body "see attached" --attach "$T/home/notes.txt" >/dev/null 2>&1
+expect_eq "send with --attach exits 0" 0 $?
+last=$(ls "$GOGDIR"/spool/*.json | sort | tail -1)
+rec=$(tr -d '\n ' <"$last")
+expect_match "gog got a spooled copy (.txt kept), same size" \
+    '"attachments":\[\{"name":"att-[A-Za-z0-9]+\.txt","size":15\}\]' "$rec"
+expect_eq "attachment send delivered once" $((before + 1)) "$(gog_spool)"
+check "the spooled copy is removed after delivery" \
+    test -z "$(ls "$T/state/spool" 2>/dev/null | grep att-)"
+
+# gog's own failures keep gog's exit code.
+printf '4\nauth required: run gog auth add\n' >"$GOGDIR/sim-fail"
+chown "$GW_USER" "$GOGDIR/sim-fail"
+agent "$T/bin/gog" gmail labels list >/dev/null 2>"$T/err"
+expect_eq "tool's exit 4 (auth) passed through" 4 $?
+expect_match "tool's stderr tail shown" 'auth required' "$(cat "$T/err")"
+printf '7\nrate limited\n' >"$GOGDIR/sim-fail"
+agent "$T/bin/gog" gmail labels list >/dev/null 2>&1
+expect_eq "tool's exit 7 (rate limited) passed through" 7 $?
+rm -f "$GOGDIR/sim-fail"
+
 # drafts send re-checks the draft's recipients.
 printf '[{"id":"r-bad","message":{"id":"19bbad","threadId":"19bbad","labelIds":["DRAFT"],"payload":{"mimeType":"text/plain","headers":[{"name":"To","value":"alice@example.com"},{"name":"Bcc","value":"outsider@evil.example"},{"name":"Subject","value":"x"}],"body":{"data":"aGk","size":2}}}},{"id":"r-ok","message":{"id":"19b0ok","threadId":"19b0ok","labelIds":["DRAFT"],"payload":{"mimeType":"text/plain","headers":[{"name":"To","value":"Alice <alice@example.com>"},{"name":"Subject","value":"fine"}],"body":{"data":"aGk","size":2}}}}]' \
     >"$GOGDIR/drafts.json"

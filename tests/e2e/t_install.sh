@@ -61,7 +61,8 @@ for p in carapace-handler carapace-watch carapacectl; do
 	expect_file "program" "$D$sbindir/$p" 755
 done
 expect_file "imsg shim in its own directory" "$D$shimdir/imsg" 755
-expect_eq "the shim directory holds only shims" "imsg" \
+expect_file "gog shim in its own directory" "$D$shimdir/gog" 755
+expect_eq "the shim directory holds only shims" "gog imsg" \
     "$(ls "$D$shimdir" | tr '\n' ' ' | sed 's/ $//')"
 out=$("$D$shimdir/imsg" --version 2>&1)
 expect_match "the installed shim runs" '^[0-9]+\.[0-9]+' "$out"

@@ -37,7 +37,7 @@ channels:
     timeout: 10s
     poll: 1s
     outbound:
-      mode: allowlist
+      mode: ${OUT_MODE:-allowlist}
       allow: ["*@example.com"]
       deny: ["mallory@example.com"]
     inbound:
@@ -270,6 +270,30 @@ out=$(agent "$T/bin/gog" --json gmail drafts send r-ok)
 expect_match "allowed draft sent" '"messageId": "19b0ok"' "$out"
 expect_match "drafts.send recorded" '"op": "drafts.send"' \
     "$(cat "$(ls "$GOGDIR"/spool/*.json | sort | tail -1)")"
+
+# ---- approval mode: a recipient not allowed is held, then approved -----
+
+stop_gateway
+OUT_MODE=approval gmail_config send
+start_gateway
+before=$(gog_spool)
+out=$(agent "$T/bin/gog" gmail send --to alice@example.com \
+    --bcc newcomer@elsewhere.example --subject "Welcome" \
+    --body "welcome aboard" 2>&1)
+expect_eq "held message exits 1" 1 $?
+hold=$(printf '%s\n' "$out" | grep -Eo 'h[0-9]{10}' | head -1)
+check "the answer names the hold" test -n "$hold"
+expect_eq "held message not sent" "$before" "$(gog_spool)"
+out=$(ctl holds approve "$hold")
+expect_match "approval delivers it" "approved and sent" "$out"
+expect_eq "delivered once after approval" $((before + 1)) "$(gog_spool)"
+last=$(ls "$GOGDIR"/spool/*.json | sort | tail -1)
+expect_match "with its bcc and body" \
+    '"bcc":\["newcomer@elsewhere.example"\].*"body":"welcomeaboard"' \
+    "$(tr -d '\n ' <"$last")"
+stop_gateway
+gmail_config send
+start_gateway
 
 # ---- golden output: the shim prints what gog prints ---------------------
 

@@ -646,7 +646,8 @@ joined(json_t *list)
 static int
 compose(struct sim *s, json_t **msg_out, json_t **rec_out)
 {
-	json_t		*to, *cc, *bcc, *atts, *headers, *msg, *orig = NULL;
+	json_t		*to, *cc, *bcc, *atts, *headers, *msg;
+	json_t		*orig = NULL;
 	char		*body = NULL, *tos, *ccs, *bccs, *enc, id[32];
 	char		 snippet[201];
 	const char	*thread = NULL;
@@ -676,7 +677,8 @@ compose(struct sim *s, json_t **msg_out, json_t **rec_out)
 		    NULL);
 	}
 	if (s->a.reply_to_message_id != NULL) {
-		if ((orig = find_message(s, s->a.reply_to_message_id)) == NULL) {
+		orig = find_message(s, s->a.reply_to_message_id);
+		if (orig == NULL) {
 			free(body);
 			return fail(GOG_EXIT_NOT_FOUND, "Google API error "
 			    "(404): Requested entity was not found.", NULL);

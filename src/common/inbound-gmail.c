@@ -298,7 +298,8 @@ scrub_tree(unsigned int scrub, json_t *v, int depth)
 		if (keep_key(key))
 			continue;
 		if (json_is_string(e)) {
-			if (strcmp(key, "data") == 0 || strcmp(key, "raw") == 0) {
+			if (strcmp(key, "data") == 0 ||
+			    strcmp(key, "raw") == 0) {
 				if (scrub_base64(scrub, e) == -1)
 					return -1;
 			} else if (scrub_string(scrub, e) == -1)

@@ -581,7 +581,8 @@ check_participants(struct call *c, const struct channel *ch, json_t *msgs)
 	addrs = json_array();
 	json_array_foreach(msgs, i, m)
 		for (j = 0; fields[j] != NULL; j++)
-			if (split_addresses(header(m, fields[j]), addrs) == -1) {
+			if (split_addresses(header(m, fields[j]),
+			    addrs) == -1) {
 				json_decref(addrs);
 				c->rule = "reply";
 				return call_error(c, CP_ERR_RECIPIENT_DENIED,
@@ -921,9 +922,11 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 	struct tool_argv	 a;
 	json_t			*doc, *files, *f;
 	const char		*subject, *body, *mode, *reply, *s;
-	char			 to[GMAIL_ADDR_LIST_MAX], cc[GMAIL_ADDR_LIST_MAX];
+	char			 to[GMAIL_ADDR_LIST_MAX];
+	char			 cc[GMAIL_ADDR_LIST_MAX];
 	char			 bcc[GMAIL_ADDR_LIST_MAX], subj[4096];
-	char			 rbuf[300], attach[RPC_MAX_FDS][PATH_MAX + 16];
+	char			 rbuf[300];
+	char			 attach[RPC_MAX_FDS][PATH_MAX + 16];
 	size_t			 i;
 	int			 fd, draft;
 

@@ -687,7 +687,8 @@ read_body(const char *path, char *err, size_t errlen)
 		buf_free(&b);
 		return NULL;
 	}
-	return b.data;	/* buf_cstr: NUL-terminated, owned by the caller */
+	/* buf_cstr made it NUL-terminated; the caller frees it. */
+	return b.data;
 }
 
 /* "a, b" → ["a","b"], empty entries dropped. */
@@ -749,7 +750,8 @@ thread_item(json_t *t)
 static void
 print_search(const struct gog_args *a, json_t *res)
 {
-	json_t		*threads = json_object_get(res, "threads"), *t, *out;
+	json_t		*threads = json_object_get(res, "threads");
+	json_t		*t, *out;
 	json_t		*items, *rows, *row, *l;
 	struct buf	 labels;
 	size_t		 i, j;
@@ -888,7 +890,8 @@ print_labels(const struct gog_args *a, json_t *res)
 static void
 print_drafts(const struct gog_args *a, json_t *res)
 {
-	json_t		*drafts = json_object_get(res, "drafts"), *d, *items;
+	json_t		*drafts = json_object_get(res, "drafts");
+	json_t		*d, *items;
 	json_t		*item, *rows, *out;
 	size_t		 i;
 	const char	*next = str(res, "nextPageToken");

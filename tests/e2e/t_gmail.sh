@@ -424,8 +424,20 @@ sleep 1
 expect_eq "second restart: still no duplicate" 6 "$(published)"
 stop_watch
 
-# The inbox applies the current policy again: hide Alice by label now.
-out=$(agent "$T/bin/gog" --json gmail search Lunch)
-expect_match "search still works after the watcher" '"threads"' "$out"
+# The inbox applies the current policy again: Bob is no longer allowed.
+stop_gateway
+gmail_config send
+awk '/^    inbound:/ { inb = 1 } inb && /allow:/ { sub(/allow: .*/, "allow: [alice@example.com]"); inb = 0 } { print }' \
+    "$CONF" >"$CONF.new" && mv "$CONF.new" "$CONF" && chmod 644 "$CONF"
+start_gateway
+out=$(inbox)
+expect_match "Alice's mail still in the inbox" '"id":"18c1a00000000010"' "$out"
+case "$out" in
+*'"id":"18c1a00000000003"'*|*'"id":"18c1a00000000011"'*)
+	not_ok "mail stored under the old policy hidden by the new one" ;;
+*) ok "mail stored under the old policy hidden by the new one" ;;
+esac
+agent "$T/bin/gog" --json gmail get 18c1a00000000003 >/dev/null 2>&1
+expect_eq "and by get" 6 $?
 
 finish

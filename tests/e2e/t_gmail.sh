@@ -420,8 +420,25 @@ for id in 18c1a00000000010 18c1a00000000011 18c1a00000000012; do
 done
 stop_watch
 start_watch
-sleep 1
-expect_eq "second restart: still no duplicate" 6 "$(published)"
+# A poll after the restart is proven by a new message arriving.
+cat >"$T/new.json" <<'JSON'
+[
+{"id":"18c1a00000000013","threadId":"18c1a00000000013","labelIds":["INBOX"],"snippet":"after restart","internalDate":"1778945100000","payload":{"mimeType":"text/plain","headers":[{"name":"From","value":"alice@example.com"},{"name":"Subject","value":"After restart"}],"body":{"data":"YWZ0ZXI","size":5}}}
+]
+JSON
+{
+	sed '$d' "$GOGDIR/messages.json"
+	printf ',\n'
+	sed '1d' "$T/new.json"
+} >"$T/m.tmp"
+chown "$GW_USER" "$T/m.tmp"
+mv "$T/m.tmp" "$GOGDIR/messages.json"
+wait_for 7
+out=$(inbox)
+expect_eq "second restart: the new message and no duplicate" 7 \
+    "$(published)"
+expect_eq "every published id is distinct" 7 \
+    "$(printf '%s' "$out" | grep -o '"message":{"id":"[0-9a-f]*"' | sort -u | wc -l | tr -d ' ')"
 stop_watch
 
 # The inbox applies the current policy again: Bob is no longer allowed.

@@ -126,6 +126,7 @@ struct channel {
 	int		  from_me;	/* show the owner's own messages */
 	uint64_t	  keep_messages;/* inbox retention by count (0: none) */
 	uint64_t	  keep_for_ms;	/* inbox retention by age (0: none) */
+	struct strlist	  hide_labels;	/* gmail: messages with these hidden */
 
 	struct limit	 *limits;
 	size_t		  nlimits;

@@ -161,6 +161,7 @@ static void	 channel_key(struct parse *, void *, int);
 static void	 outbound_key(struct parse *, void *, int);
 static void	 inbound_key(struct parse *, void *, int);
 static void	 address_item(struct parse *, void *, size_t);
+static void	 label_item(struct parse *, void *, size_t);
 static void	 limit_item(struct parse *, void *, size_t);
 static void	 limit_key(struct parse *, void *, int);
 static void	 content_key(struct parse *, void *, int);
@@ -290,7 +291,7 @@ static const char *const outbound_modes[] = {
 };
 
 enum inbound_key { IN_MODE, IN_ALLOW, IN_SCRUB, IN_FROM_ME, IN_KEEP_MESSAGES,
-	IN_KEEP_FOR, IN_NKEYS };
+	IN_KEEP_FOR, IN_HIDE_LABELS, IN_NKEYS };
 static const char *const inbound_keys[IN_NKEYS] = {
 	[IN_MODE] = "mode",
 	[IN_ALLOW] = "allow",
@@ -298,6 +299,7 @@ static const char *const inbound_keys[IN_NKEYS] = {
 	[IN_FROM_ME] = "from_me",
 	[IN_KEEP_MESSAGES] = "keep_messages",
 	[IN_KEEP_FOR] = "keep_for",
+	[IN_HIDE_LABELS] = "hide_labels",
 };
 static const char *const from_me_modes[] = { "hide", "show" };
 static const char *const inbound_modes[] = {
@@ -1801,7 +1803,29 @@ inbound_key(struct parse *p, void *arg, int key)
 	case IN_KEEP_FOR:
 		(void)get_duration(p, 0, 3660 * DAY_MS, &ch->keep_for_ms);
 		break;
+	case IN_HIDE_LABELS:
+		(void)walk_sequence(p, label_item, &ch->hide_labels);
+		break;
 	}
+}
+
+/* A label name or id (gmail inbound.hide_labels): any non-empty string. */
+static void
+label_item(struct parse *p, void *arg, size_t index)
+{
+	struct strlist	*list = arg;
+	yaml_mark_t	 mark = p->event.start_mark;
+	char		*s = NULL;
+
+	(void)index;
+	if (get_string(p, &s) == -1)
+		return;
+	if (s[0] == '\0') {
+		error_at(p, mark, "empty label name");
+		free(s);
+		return;
+	}
+	strlist_add(list, s);
 }
 
 /* An allow or deny entry: an address, a pattern or a contact alias. */
@@ -2354,6 +2378,7 @@ config_free(struct config *cf)
 		strlist_free(&ch->outbound_allow);
 		strlist_free(&ch->outbound_deny);
 		strlist_free(&ch->inbound_allow);
+		strlist_free(&ch->hide_labels);
 		free(ch->limits);
 	}
 	for (i = 0; i < cf->nrules; i++) {

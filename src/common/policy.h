@@ -139,4 +139,27 @@ int	 inbound_signal_visible(const struct config *,
 int	 inbound_signal_scrub(const struct channel *, json_t *msg);
 const char *inbound_signal_sender(json_t *msg);
 
+/*
+ * Inbound decisions on Gmail-shaped messages (inbound-gmail.c): gog's
+ * Gmail API messages, search items and message search items.  Visible
+ * when no label is in inbound.hide_labels and the From address is
+ * allowed (the owner's own address: inbound.from_me).  Returns 1
+ * visible, 0 hidden.
+ */
+int	 gmail_message_visible(const struct config *,
+	    const struct channel *, json_t *msg);
+/*
+ * Scrub every string of msg in place except Gmail's identifiers;
+ * base64url bodies are decoded, scrubbed and re-encoded.  0, or -1 when
+ * some field cannot be read (then hide the message).
+ */
+int	 gmail_message_scrub(const struct channel *, json_t *msg);
+/* The From of a message in any of gog's shapes, or NULL. */
+const char *gmail_message_from(json_t *msg);
+/* The address in "Name <a@b>" or "a@b"; 0, or -1 if none. */
+int	 gmail_address(const char *from, char *out, size_t outlen);
+/* base64url (padding optional) to bytes, NUL-terminated; NULL if bad. */
+char	*gmail_b64url_decode(const char *in, size_t *outlen);
+char	*gmail_b64url_encode(const char *in, size_t len, int pad);
+
 #endif /* CARAPACE_POLICY_H */

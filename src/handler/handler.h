@@ -213,4 +213,9 @@ extern const struct method	signal_methods[];
 extern const size_t		signal_methods_n;
 int	 signal_deliver(struct call *, const struct channel *, json_t *);
 
+/* The Gmail adapter (adapter-gmail.c): methods and delivery through gog. */
+extern const struct method	gmail_methods[];
+extern const size_t		gmail_methods_n;
+int	 gmail_deliver(struct call *, const struct channel *, json_t *);
+
 #endif /* CARAPACE_HANDLER_H */

@@ -127,6 +127,7 @@ static const struct {
 	{ methods, &nmethods },
 	{ imsg_methods, &imsg_methods_n },
 	{ signal_methods, &signal_methods_n },
+	{ gmail_methods, &gmail_methods_n },
 };
 
 const struct method *

@@ -43,6 +43,7 @@ static int (*const deliverers[CHANNEL_MAX])(struct call *,
     const struct channel *, json_t *) = {
 	[CHANNEL_IMSG] = imsg_deliver,
 	[CHANNEL_SIGNAL] = signal_deliver,
+	[CHANNEL_GMAIL] = gmail_deliver,
 };
 
 int

@@ -83,6 +83,8 @@ watch_adapter(enum channel_id id)
 		return &imsg_adapter;
 	case CHANNEL_SIGNAL:
 		return &signal_watch_adapter;
+	case CHANNEL_GMAIL:
+		return &gmail_watch_adapter;
 	default:
 		return NULL;
 	}

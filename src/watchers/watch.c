@@ -206,6 +206,36 @@ watch_run_status(struct watcher *w, struct spawn_stream *st,
 }
 
 /*
+ * A document tool's run (watch_adapter.document): its whole output,
+ * once it exited 0, becomes messages in position order.
+ */
+static void
+watch_document(struct watcher *w, struct buf *out)
+{
+	json_t		*list, *e, *pos;
+	size_t		 i;
+
+	if ((list = w->ad->document(out->data != NULL ? out->data : "",
+	    out->len)) == NULL) {
+		w->malformed++;
+		log_warnx("%s: the tool's output is malformed (%zu bytes)",
+		    w->ad->channel, out->len);
+		return;
+	}
+	json_array_foreach(list, i, e) {
+		pos = json_object_get(e, "position");
+		if (!json_is_integer(pos) || json_integer_value(pos) < 1 ||
+		    !json_is_object(json_object_get(e, "message"))) {
+			w->malformed++;
+			continue;
+		}
+		watch_message(w, json_object_get(e, "message"),
+		    (uint64_t)json_integer_value(pos));
+	}
+	json_decref(list);
+}
+
+/*
  * One run of the tool; returns when it ends or on a signal.  A
  * streaming tool runs until it dies; a polling tool prints what is new
  * and exits.  Returns 0 for a polling run that completed, else -1.
@@ -217,10 +247,11 @@ watch_stream(struct watcher *w)
 	struct spawn_stream	 st;
 	struct linereader	 lr;
 	struct pollfd		 pfd;
+	struct buf		 doc;
 	char			*line;
 	size_t			 len;
 	uint64_t		 started = util_mono_ms();
-	int			 r, rv = -1, fd;
+	int			 r, rv = -1, fd, overflow = 0;
 
 	memset(&a, 0, sizeof(a));
 	if (w->ad->connect != NULL) {
@@ -245,8 +276,15 @@ watch_stream(struct watcher *w)
 		fd = st.out;
 	}
 	linereader_init(&lr, fd, WATCH_MAX_LINE);
+	buf_init(&doc, w->ch->max_output);
 	while (!watch_quit) {
 		r = linereader_next(&lr, &line, &len);
+		if (r == LINE_OK && w->ad->document != NULL) {
+			if (buf_append(&doc, line, len) == -1 ||
+			    buf_append(&doc, "\n", 1) == -1)
+				overflow = 1;
+			continue;
+		}
 		if (r == LINE_OK) {
 			if (watch_line(w, line, len) == WATCH_PARSE_RESTART)
 				break;
@@ -255,6 +293,14 @@ watch_stream(struct watcher *w)
 		if (r == LINE_EOF) {
 			if (watch_poll_ms(w) > 0)
 				rv = watch_run_status(w, &st, started);
+			if (rv == 0 && w->ad->document != NULL) {
+				if (overflow) {
+					log_warnx("%s: output over max_output",
+					    w->ad->channel);
+					rv = -1;
+				} else
+					watch_document(w, &doc);
+			}
 			break;
 		}
 		if (r == LINE_TOOLONG) {
@@ -280,6 +326,7 @@ watch_stream(struct watcher *w)
 		if (r == LINE_ERROR && errno != EINTR && errno != EAGAIN)
 			break;
 	}
+	buf_free(&doc);
 	linereader_free(&lr);
 	if (w->ad->connect != NULL)
 		close(fd);

@@ -61,12 +61,23 @@ struct watch_adapter {
 	 * last position + 1 (parse's *position is ignored).
 	 */
 	int		 counted;
+	/*
+	 * Optional, for a polling tool that prints one JSON document per
+	 * run (gog): called with the whole output of a run that exited 0
+	 * (parse is then unused).  Returns a new array of {"position":
+	 * integer, "message": object} in increasing position order, or
+	 * NULL if the document is malformed (nothing is published).
+	 */
+	json_t		*(*document)(const char *out, size_t len);
 };
 
 /* parse: the stream cannot go on (e.g. refused); reconnect/restart. */
 #define WATCH_PARSE_RESTART	-2
 
 extern const struct watch_adapter signal_watch_adapter;
+
+/* Per-channel adapters (watch-<channel>.c). */
+extern const struct watch_adapter gmail_watch_adapter;
 
 /* The adapter for a channel, or NULL. */
 const struct watch_adapter *watch_adapter(enum channel_id);

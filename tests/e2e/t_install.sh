@@ -62,7 +62,8 @@ for p in carapace-handler carapace-watch carapacectl; do
 done
 expect_file "imsg shim in its own directory" "$D$shimdir/imsg" 755
 expect_file "signal-cli shim in its own directory" "$D$shimdir/signal-cli" 755
-expect_eq "the shim directory holds only shims" "imsg signal-cli" \
+expect_file "gog shim in its own directory" "$D$shimdir/gog" 755
+expect_eq "the shim directory holds only shims" "gog imsg signal-cli" \
     "$(ls "$D$shimdir" | tr '\n' ' ' | sed 's/ $//')"
 out=$("$D$shimdir/imsg" --version 2>&1)
 expect_match "the installed shim runs" '^[0-9]+\.[0-9]+' "$out"

@@ -1,0 +1,319 @@
+/*
+ * Inbound policy for Gmail-shaped messages as gog prints them: Gmail API
+ * messages (gmail get, thread get, drafts get: snippet, payload headers,
+ * base64url bodies in parts, raw), search items (id, date, from, subject,
+ * labels) and message search items (the watcher's: plus threadId and
+ * body).  One decision and one scrubber serve every path the agent can
+ * read: search, get, thread, drafts, the watcher and the inbox.
+ *
+ * Scrubbing walks the whole object and scrubs every string except the
+ * fields that are identifiers Gmail assigned (so a reply still names
+ * its thread); base64url fields ("data", "raw") are decoded, scrubbed
+ * and encoded again.  A field that cannot be decoded hides the message:
+ * the agent must not read text the scrubber could not see.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "compat.h"
+#include "policy.h"
+
+/* Keys whose values are identifiers or metadata, never scrubbed. */
+static const char *const gmail_keep_keys[] = {
+	"id", "threadId", "messageId", "draftId", "historyId",
+	"internalDate", "labelIds", "mimeType", "partId", "attachmentId",
+	"nextPageToken", "name", "sizeEstimate", "size", "labels", NULL
+};
+
+static int
+keep_key(const char *key)
+{
+	size_t	i;
+
+	for (i = 0; gmail_keep_keys[i] != NULL; i++)
+		if (strcmp(key, gmail_keep_keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+b64_value(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-' || c == '+')
+		return 62;
+	if (c == '_' || c == '/')
+		return 63;
+	return -1;
+}
+
+char *
+gmail_b64url_decode(const char *in, size_t *outlen)
+{
+	size_t		 len = strlen(in), i, n = 0;
+	unsigned int	 acc = 0;
+	int		 bits = 0, v;
+	char		*out;
+
+	while (len > 0 && in[len - 1] == '=')
+		len--;
+	if ((out = malloc(len * 3 / 4 + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		if ((v = b64_value((unsigned char)in[i])) == -1) {
+			free(out);
+			return NULL;
+		}
+		acc = (acc << 6) | (unsigned int)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	if (len % 4 == 1) {
+		free(out);
+		return NULL;
+	}
+	out[n] = '\0';
+	*outlen = n;
+	return out;
+}
+
+char *
+gmail_b64url_encode(const char *in, size_t len, int pad)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_";
+	const unsigned char	*s = (const unsigned char *)in;
+	char			*out;
+	size_t			 i, n = 0;
+	unsigned int		 v;
+
+	if ((out = malloc((len + 2) / 3 * 4 + 1)) == NULL)
+		return NULL;
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (unsigned int)s[i] << 16 | (unsigned int)s[i + 1] << 8 |
+		    s[i + 2];
+		out[n++] = alphabet[(v >> 18) & 63];
+		out[n++] = alphabet[(v >> 12) & 63];
+		out[n++] = alphabet[(v >> 6) & 63];
+		out[n++] = alphabet[v & 63];
+	}
+	if (len - i == 1) {
+		v = (unsigned int)s[i] << 16;
+		out[n++] = alphabet[(v >> 18) & 63];
+		out[n++] = alphabet[(v >> 12) & 63];
+		if (pad) {
+			out[n++] = '=';
+			out[n++] = '=';
+		}
+	} else if (len - i == 2) {
+		v = (unsigned int)s[i] << 16 | (unsigned int)s[i + 1] << 8;
+		out[n++] = alphabet[(v >> 18) & 63];
+		out[n++] = alphabet[(v >> 12) & 63];
+		out[n++] = alphabet[(v >> 6) & 63];
+		if (pad)
+			out[n++] = '=';
+	}
+	out[n] = '\0';
+	return out;
+}
+
+int
+gmail_address(const char *from, char *out, size_t outlen)
+{
+	const char	*lt, *gt;
+	size_t		 n;
+
+	if (from == NULL)
+		return -1;
+	if ((lt = strrchr(from, '<')) != NULL) {
+		if ((gt = strchr(lt, '>')) == NULL)
+			return -1;
+		from = lt + 1;
+		n = (size_t)(gt - from);
+	} else {
+		while (*from == ' ' || *from == '\t')
+			from++;
+		n = strlen(from);
+		while (n > 0 && (from[n - 1] == ' ' || from[n - 1] == '\t'))
+			n--;
+	}
+	if (n == 0 || n >= outlen || memchr(from, ',', n) != NULL ||
+	    memchr(from, '@', n) == NULL)
+		return -1;
+	memcpy(out, from, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* The From of a message in any of gog's shapes; NULL if none. */
+const char *
+gmail_message_from(json_t *m)
+{
+	json_t		*h, *payload;
+	const char	*name;
+	size_t		 i;
+
+	if (json_is_string(json_object_get(m, "from")))
+		return json_string_value(json_object_get(m, "from"));
+	payload = json_object_get(m, "payload");
+	json_array_foreach(json_object_get(payload, "headers"), i, h) {
+		name = json_string_value(json_object_get(h, "name"));
+		if (name != NULL && strcasecmp(name, "From") == 0)
+			return json_string_value(json_object_get(h, "value"));
+	}
+	return NULL;
+}
+
+static int
+label_hidden(const struct channel *ch, json_t *labels)
+{
+	json_t		*l;
+	size_t		 i, j;
+	const char	*s;
+
+	json_array_foreach(labels, i, l) {
+		if ((s = json_string_value(l)) == NULL)
+			continue;
+		for (j = 0; j < ch->hide_labels.count; j++)
+			if (strcasecmp(s, ch->hide_labels.items[j]) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+int
+gmail_message_visible(const struct config *cfg, const struct channel *ch,
+    json_t *m)
+{
+	char		 addr[ADDR_MAX], norm[ADDR_MAX], self[ADDR_MAX];
+	enum addr_kind	 kind;
+
+	if (!json_is_object(m))
+		return 0;
+	if (label_hidden(ch, json_object_get(m, "labelIds")) ||
+	    label_hidden(ch, json_object_get(m, "labels")))
+		return 0;
+	if (gmail_address(gmail_message_from(m), addr, sizeof(addr)) == -1 ||
+	    addr_normalize(addr, ch->region, norm, sizeof(norm), &kind,
+	    NULL) == -1 || kind != ADDR_EMAIL)
+		return ch->inbound_mode == INBOUND_OPEN;
+	if (ch->account != NULL && addr_normalize(ch->account, ch->region,
+	    self, sizeof(self), &kind, NULL) == 0 && strcmp(self, norm) == 0)
+		return ch->from_me;
+	if (ch->inbound_mode == INBOUND_OPEN)
+		return 1;
+	return policy_inbound_visible(cfg, ch, norm);
+}
+
+static int
+scrub_string(unsigned int scrub, json_t *v)
+{
+	char	*s;
+	int	 changed = 0;
+
+	if ((s = scrub_text(scrub, json_string_value(v), &changed)) == NULL)
+		return -1;
+	if (changed && json_string_set(v, s) == -1) {
+		free(s);
+		return -1;
+	}
+	free(s);
+	return 0;
+}
+
+/* Decode, scrub and re-encode a base64url value; -1 if it cannot. */
+static int
+scrub_base64(unsigned int scrub, json_t *v)
+{
+	const char	*in = json_string_value(v);
+	char		*plain, *s, *enc;
+	size_t		 len;
+	int		 changed = 0;
+
+	if ((plain = gmail_b64url_decode(in, &len)) == NULL)
+		return -1;
+	/* A NUL inside: binary, not text the agent reads as such. */
+	if (memchr(plain, '\0', len) != NULL) {
+		free(plain);
+		return 0;
+	}
+	s = scrub_text(scrub, plain, &changed);
+	free(plain);
+	if (s == NULL)
+		return -1;
+	if (changed) {
+		enc = gmail_b64url_encode(s, strlen(s),
+		    strchr(in, '=') != NULL);
+		if (enc == NULL || json_string_set(v, enc) == -1) {
+			free(enc);
+			free(s);
+			return -1;
+		}
+		free(enc);
+	}
+	free(s);
+	return 0;
+}
+
+static int
+scrub_tree(unsigned int scrub, json_t *v, int depth)
+{
+	const char	*key;
+	json_t		*e;
+	size_t		 i;
+
+	if (depth > 32)
+		return -1;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e) {
+			if (json_is_string(e)) {
+				if (scrub_string(scrub, e) == -1)
+					return -1;
+			} else if (scrub_tree(scrub, e, depth + 1) == -1)
+				return -1;
+		}
+		return 0;
+	}
+	if (!json_is_object(v))
+		return 0;
+	json_object_foreach(v, key, e) {
+		if (keep_key(key))
+			continue;
+		if (json_is_string(e)) {
+			if (strcmp(key, "data") == 0 ||
+			    strcmp(key, "raw") == 0) {
+				if (scrub_base64(scrub, e) == -1)
+					return -1;
+			} else if (scrub_string(scrub, e) == -1)
+				return -1;
+		} else if (scrub_tree(scrub, e, depth + 1) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+gmail_message_scrub(const struct channel *ch, json_t *m)
+{
+	if (ch->scrub == 0)
+		return 0;
+	return scrub_tree(ch->scrub, m, 0);
+}

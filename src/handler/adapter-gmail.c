@@ -1,0 +1,1126 @@
+/*
+ * The Gmail adapter: fixed argv templates for the real gog (gogcli,
+ * TOOLS.md), always with the configured --account, --json and
+ * --no-input, and the email policy around them.
+ *
+ * Outbound: every recipient of to, cc and bcc is normalised and goes
+ * through send_pipeline (one not allowed refuses the whole message);
+ * subject and addresses refuse CR, LF and other controls (header
+ * injection); subject and body go through the content rules; a reply
+ * (reply_to_message_id, thread_id) needs every participant of the
+ * original to be allowed; in send: draft mode (the default) a send
+ * becomes a draft for the owner and drafts.send is refused.  The body
+ * reaches gog on its standard input (--body-file -), never on argv;
+ * client values sit in --opt=value form or after "--", and ids that
+ * start with '-' are refused.
+ *
+ * Inbound: search, get and thread results go through the Gmail inbound
+ * policy (sender allowlist, hidden labels) and the scrubber on every
+ * field before the client sees them.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "handler.h"
+#include "log.h"
+#include "policy.h"
+#include "protocol.h"
+#include "spawn.h"
+#include "util.h"
+
+#define GMAIL_MAX_RESULTS	500
+#define GMAIL_ADDR_LIST_MAX	8192	/* --to=a,b,... */
+
+static int	m_search(struct call *, const struct channel *);
+static int	m_get(struct call *, const struct channel *);
+static int	m_thread(struct call *, const struct channel *);
+static int	m_labels(struct call *, const struct channel *);
+static int	m_drafts_list(struct call *, const struct channel *);
+static int	m_drafts_create(struct call *, const struct channel *);
+static int	m_drafts_send(struct call *, const struct channel *);
+static int	m_send(struct call *, const struct channel *);
+
+static const struct rpc_param search_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "query", RPC_T_STRING, 1 },
+	{ "max", RPC_T_INTEGER, 0 },
+	{ "page", RPC_T_STRING, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param get_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "id", RPC_T_STRING, 1 },
+	{ "format", RPC_T_STRING, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param id_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "id", RPC_T_STRING, 1 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param channel_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param list_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "max", RPC_T_INTEGER, 0 },
+	{ "page", RPC_T_STRING, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param send_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "to", RPC_T_STRINGS, 1 },
+	{ "cc", RPC_T_STRINGS, 0 },
+	{ "bcc", RPC_T_STRINGS, 0 },
+	{ "subject", RPC_T_STRING, 1 },
+	{ "body", RPC_T_STRING, 1 },
+	{ "reply_to_message_id", RPC_T_STRING, 0 },
+	{ "thread_id", RPC_T_STRING, 0 },
+	{ "attachments", RPC_T_OBJECTS, 0 },
+	{ NULL, 0, 0 }
+};
+
+#define GMAIL_BIT	CHANNEL_BIT(CHANNEL_GMAIL)
+
+const struct method gmail_methods[] = {
+	{ .name = "gmail.search", .params = search_params,
+	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT, .fn = m_search },
+	{ .name = "gmail.get", .params = get_params,
+	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT, .fn = m_get },
+	{ .name = "gmail.thread", .params = id_params,
+	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT, .fn = m_thread },
+	{ .name = "gmail.labels", .params = channel_params,
+	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT, .fn = m_labels },
+	{ .name = "gmail.drafts.list", .params = list_params,
+	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT,
+	  .fn = m_drafts_list },
+	{ .name = "gmail.drafts.create", .params = send_params,
+	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT,
+	  .fn = m_drafts_create },
+	{ .name = "gmail.drafts.send", .params = id_params,
+	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT,
+	  .fn = m_drafts_send },
+	{ .name = "send", .params = send_params,
+	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT, .fn = m_send },
+};
+METHOD_TABLE(gmail_methods);
+
+static const char *
+param_str(struct call *c, const char *name)
+{
+	return json_string_value(json_object_get(c->params, name));
+}
+
+/* The fixed head of every gog command line. */
+static int
+argv_start(struct call *c, const struct channel *ch, struct tool_argv *a)
+{
+	if (ch->account == NULL)
+		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
+		    json_pack("{s:s}", "channel", c->channel),
+		    "channel %s unavailable: no account configured",
+		    c->channel);
+	a->n = 0;
+	tool_argv_add(a, ch->tool);
+	tool_argv_add(a, "--account");
+	tool_argv_add(a, ch->account);
+	tool_argv_add(a, "--json");
+	tool_argv_add(a, "--no-input");
+	tool_argv_add(a, "gmail");
+	return 0;
+}
+
+/* Run and read gog's one JSON document; returns it or NULL (error set). */
+static json_t *
+run_json(struct call *c, const struct channel *ch, const struct tool_argv *a,
+    int stdin_fd)
+{
+	struct spawn_result	 res;
+	json_t			*doc;
+
+	if (tool_run_input(c, ch, a, stdin_fd, &res) == -1)
+		return NULL;
+	doc = json_loadb(res.out, res.outlen, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		c->outcome = "failed";
+		call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:o*}",
+		    "exit_status", 0, "stderr",
+		    tool_output_tail(res.out, res.outlen)),
+		    "%s: unexpected tool output", c->channel);
+		spawn_result_free(&res);
+		return NULL;
+	}
+	spawn_result_free(&res);
+	return doc;
+}
+
+/* An id the client gave: non-empty, no '-' first, no controls. */
+static int
+check_id(struct call *c, const char *name, const char *v)
+{
+	const unsigned char	*p;
+
+	if (v == NULL)
+		return 0;
+	if (check_argument(c, name, v) == -1)
+		return -1;
+	if (v[0] == '\0' || strlen(v) > 256)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param %s: expected 1 to 256 characters", name);
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (*p < 0x21 || *p == 0x7f || *p == ',')
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param %s: invalid character", name);
+	return 0;
+}
+
+/*
+ * Header injection: CR, LF and every other control character, and the
+ * Unicode line and paragraph separators and NEL, in a value that becomes
+ * a header.  Returns 0 or the call's error.
+ */
+static int
+check_header(struct call *c, const char *name, const char *v)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f ||
+		    (p[0] == 0xc2 && p[1] == 0x85) ||
+		    (p[0] == 0xe2 && p[1] == 0x80 &&
+		    (p[2] == 0xa8 || p[2] == 0xa9))) {
+			c->rule = "header";
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param %s: control characters (CR, LF...) are "
+			    "not allowed in a header", name);
+		}
+	}
+	return 0;
+}
+
+/*
+ * inbound.hide_labels may name labels (Secret) where a message carries
+ * ids (Label_7): with hidden labels configured, the label list maps
+ * each id to its name.  Returns {id: name}, or NULL with the call's
+ * error set.
+ */
+static json_t *
+label_names(struct call *c, const struct channel *ch)
+{
+	struct tool_argv	 a;
+	json_t			*doc, *map, *l;
+	size_t			 i;
+	const char		*id, *name;
+
+	map = json_object();
+	if (ch->hide_labels.count == 0)
+		return map;
+	if (argv_start(c, ch, &a) == -1) {
+		json_decref(map);
+		return NULL;
+	}
+	tool_argv_add(&a, "labels");
+	tool_argv_add(&a, "list");
+	if ((doc = run_json(c, ch, &a, -1)) == NULL) {
+		json_decref(map);
+		return NULL;
+	}
+	json_array_foreach(json_object_get(doc, "labels"), i, l) {
+		id = json_string_value(json_object_get(l, "id"));
+		name = json_string_value(json_object_get(l, "name"));
+		if (id != NULL && name != NULL)
+			json_object_set_new(map, id, json_string(name));
+	}
+	json_decref(doc);
+	return map;
+}
+
+/* Does one of the message's label ids have a hidden name? */
+static int
+hidden_by_name(const struct channel *ch, json_t *names, json_t *m)
+{
+	json_t		*l;
+	size_t		 i, j;
+	const char	*name;
+
+	json_array_foreach(json_object_get(m, "labelIds"), i, l) {
+		name = json_string_value(json_object_get(names,
+		    json_string_value(l) != NULL ? json_string_value(l) : ""));
+		for (j = 0; name != NULL && j < ch->hide_labels.count; j++)
+			if (strcasecmp(name, ch->hide_labels.items[j]) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* Inbound filter over an array of messages in any of gog's shapes. */
+static json_t *
+filter_array(struct call *c, const struct channel *ch, json_t *in,
+    json_t *names, size_t *hidden)
+{
+	json_t	*out = json_array(), *m;
+	size_t	 i;
+
+	json_array_foreach(in, i, m) {
+		if ((names != NULL && hidden_by_name(ch, names, m)) ||
+		    !gmail_message_visible(c->s->cfg, ch, m) ||
+		    gmail_message_scrub(ch, m) == -1) {
+			(*hidden)++;
+			continue;
+		}
+		json_array_append(out, m);
+	}
+	return out;
+}
+
+static int
+get_max(struct call *c, json_int_t def, char *buf, size_t len)
+{
+	json_t		*v = json_object_get(c->params, "max");
+	json_int_t	 max = v != NULL ? json_integer_value(v) : def;
+
+	if (max < 1 || max > GMAIL_MAX_RESULTS)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param max: expected 1..%d", GMAIL_MAX_RESULTS);
+	(void)snprintf(buf, len, "--max=%lld", (long long)max);
+	return 0;
+}
+
+static int
+m_search(struct call *c, const struct channel *ch)
+{
+	struct tool_argv	 a;
+	json_t			*doc, *threads;
+	const char		*query = param_str(c, "query");
+	const char		*page = param_str(c, "page");
+	char			 max[32], pagebuf[300];
+	size_t			 hidden = 0;
+
+	if (get_max(c, 10, max, sizeof(max)) == -1 ||
+	    check_id(c, "page", page) == -1)
+		return -1;
+	if (query[0] == '\0' || strlen(query) > 2048)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param query: expected 1 to 2048 characters");
+	if (argv_start(c, ch, &a) == -1)
+		return -1;
+	tool_argv_add(&a, "search");
+	tool_argv_add(&a, max);
+	if (page != NULL) {
+		(void)snprintf(pagebuf, sizeof(pagebuf), "--page=%s", page);
+		tool_argv_add(&a, pagebuf);
+	}
+	tool_argv_add(&a, "--");
+	tool_argv_add(&a, query);
+	if ((doc = run_json(c, ch, &a, -1)) == NULL)
+		return -1;
+	threads = filter_array(c, ch, json_object_get(doc, "threads"), NULL,
+	    &hidden);
+	c->result = json_pack("{s:o,s:O}", "threads", threads,
+	    "nextPageToken", json_object_get(doc, "nextPageToken") != NULL ?
+	    json_object_get(doc, "nextPageToken") : json_string(""));
+	json_decref(doc);
+	if (hidden > 0)
+		c->rule = "inbound";
+	return 0;
+}
+
+/* A message's visibility and scrubbing, or the call's error. */
+static int
+message_readable(struct call *c, const struct channel *ch, json_t *m)
+{
+	if (!json_is_object(m) || !gmail_message_visible(c->s->cfg, ch, m) ||
+	    gmail_message_scrub(ch, m) == -1) {
+		c->rule = "inbound";
+		return call_error(c, CP_ERR_RECIPIENT_DENIED,
+		    json_pack("{s:s,s:s}", "recipient", "", "rule", "inbound"),
+		    "message not visible: its sender or a label is not "
+		    "allowed by inbound policy");
+	}
+	return 0;
+}
+
+static int
+m_get(struct call *c, const struct channel *ch)
+{
+	struct tool_argv	 a;
+	json_t			*doc, *m, *names;
+	const char		*id = param_str(c, "id");
+	const char		*format = param_str(c, "format");
+
+	if (check_id(c, "id", id) == -1)
+		return -1;
+	if (format == NULL)
+		format = "full";
+	/* raw hides MIME-encoded parts the scrubber cannot read. */
+	if (strcmp(format, "full") != 0 && strcmp(format, "metadata") != 0)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param format: expected full or metadata");
+	if (argv_start(c, ch, &a) == -1)
+		return -1;
+	tool_argv_add(&a, "get");
+	tool_argv_add(&a, strcmp(format, "full") == 0 ? "--format=full" :
+	    "--format=metadata");
+	tool_argv_add(&a, "--");
+	tool_argv_add(&a, id);
+	if ((doc = run_json(c, ch, &a, -1)) == NULL)
+		return -1;
+	/*
+	 * gog prints the message and, beside it, its headers and decoded
+	 * body: the sender decides on the message, the scrubber runs over
+	 * all of it.
+	 */
+	m = json_object_get(doc, "message");
+	if ((names = label_names(c, ch)) == NULL) {
+		json_decref(doc);
+		return -1;
+	}
+	if (!json_is_object(m) || hidden_by_name(ch, names, m) ||
+	    !gmail_message_visible(c->s->cfg, ch, m) ||
+	    gmail_message_scrub(ch, doc) == -1) {
+		json_decref(names);
+		json_decref(doc);
+		return message_readable(c, ch, NULL);
+	}
+	json_decref(names);
+	c->result = doc;
+	return 0;
+}
+
+/* The unfiltered thread, for the reply check and for gmail.thread. */
+static json_t *
+fetch_thread(struct call *c, const struct channel *ch, const char *id)
+{
+	struct tool_argv	 a;
+
+	if (argv_start(c, ch, &a) == -1)
+		return NULL;
+	tool_argv_add(&a, "thread");
+	tool_argv_add(&a, "get");
+	tool_argv_add(&a, "--");
+	tool_argv_add(&a, id);
+	return run_json(c, ch, &a, -1);
+}
+
+static int
+m_thread(struct call *c, const struct channel *ch)
+{
+	json_t		*doc, *thread, *msgs, *names;
+	const char	*id = param_str(c, "id");
+	size_t		 hidden = 0;
+
+	if (check_id(c, "id", id) == -1)
+		return -1;
+	if ((names = label_names(c, ch)) == NULL)
+		return -1;
+	if ((doc = fetch_thread(c, ch, id)) == NULL) {
+		json_decref(names);
+		return -1;
+	}
+	thread = json_object_get(doc, "thread");
+	if (json_is_object(thread)) {
+		msgs = filter_array(c, ch, json_object_get(thread,
+		    "messages"), names, &hidden);
+		json_object_set_new(thread, "messages", msgs);
+		c->result = json_pack("{s:O,s:[]}", "thread", thread,
+		    "downloaded");
+	} else
+		c->result = json_pack("{s:n,s:[]}", "thread", "downloaded");
+	json_decref(names);
+	json_decref(doc);
+	if (hidden > 0)
+		c->rule = "inbound";
+	return 0;
+}
+
+static int
+m_labels(struct call *c, const struct channel *ch)
+{
+	struct tool_argv	 a;
+	json_t			*doc;
+
+	if (argv_start(c, ch, &a) == -1)
+		return -1;
+	tool_argv_add(&a, "labels");
+	tool_argv_add(&a, "list");
+	if ((doc = run_json(c, ch, &a, -1)) == NULL)
+		return -1;
+	c->result = json_pack("{s:O}", "labels", json_object_get(doc,
+	    "labels") != NULL ? json_object_get(doc, "labels") : json_null());
+	json_decref(doc);
+	return 0;
+}
+
+static int
+m_drafts_list(struct call *c, const struct channel *ch)
+{
+	struct tool_argv	 a;
+	json_t			*doc, *tok;
+	const char		*page = param_str(c, "page");
+	char			 max[32], pagebuf[300];
+
+	if (get_max(c, 20, max, sizeof(max)) == -1 ||
+	    check_id(c, "page", page) == -1)
+		return -1;
+	if (argv_start(c, ch, &a) == -1)
+		return -1;
+	tool_argv_add(&a, "drafts");
+	tool_argv_add(&a, "list");
+	tool_argv_add(&a, max);
+	if (page != NULL) {
+		(void)snprintf(pagebuf, sizeof(pagebuf), "--page=%s", page);
+		tool_argv_add(&a, pagebuf);
+	}
+	if ((doc = run_json(c, ch, &a, -1)) == NULL)
+		return -1;
+	tok = json_object_get(doc, "nextPageToken");
+	c->result = json_pack("{s:O,s:O}", "drafts",
+	    json_object_get(doc, "drafts") != NULL ?
+	    json_object_get(doc, "drafts") : json_null(),
+	    "nextPageToken", tok != NULL ? tok : json_string(""));
+	json_decref(doc);
+	return 0;
+}
+
+/* Header value of a Gmail API message, or NULL. */
+static const char *
+header(json_t *m, const char *name)
+{
+	json_t		*h;
+	size_t		 i;
+	const char	*n;
+
+	json_array_foreach(json_object_get(json_object_get(m, "payload"),
+	    "headers"), i, h) {
+		n = json_string_value(json_object_get(h, "name"));
+		if (n != NULL && strcasecmp(n, name) == 0)
+			return json_string_value(json_object_get(h, "value"));
+	}
+	return NULL;
+}
+
+/*
+ * Split an address header ("A <a@x>, b@y") into addresses, appended
+ * to out as strings.  Commas inside quotes or angle brackets do not
+ * split.  Returns 0, or -1 if an entry holds no address.
+ */
+static int
+split_addresses(const char *list, json_t *out)
+{
+	char		 entry[1024], addr[ADDR_MAX];
+	const char	*p, *start;
+	int		 quoted = 0, angle = 0;
+	size_t		 n;
+
+	if (list == NULL)
+		return 0;
+	for (p = start = list;; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '<' && !quoted)
+			angle = 1;
+		else if (*p == '>' && !quoted)
+			angle = 0;
+		if (*p != '\0' && (*p != ',' || quoted || angle))
+			continue;
+		n = (size_t)(p - start);
+		if (n >= sizeof(entry))
+			return -1;
+		memcpy(entry, start, n);
+		entry[n] = '\0';
+		if (strspn(entry, " \t") != n) {
+			if (gmail_address(entry, addr, sizeof(addr)) == -1)
+				return -1;
+			json_array_append_new(out, json_string(addr));
+		}
+		if (*p == '\0')
+			break;
+		start = p + 1;
+	}
+	return 0;
+}
+
+/*
+ * Every participant (From, To, Cc, Bcc) of one message or of every
+ * message of a thread must be an allowed recipient; the owner's own
+ * address is one.  Returns 0 or the call's error.
+ */
+static int
+check_participants(struct call *c, const struct channel *ch, json_t *msgs)
+{
+	static const char *const fields[] = { "From", "To", "Cc", "Bcc",
+	    "Reply-To", NULL };
+	struct verdict	 v;
+	enum addr_kind	 kind;
+	json_t		*addrs, *m, *e;
+	char		 norm[ADDR_MAX], self[ADDR_MAX] = "";
+	size_t		 i, j, k;
+
+	if (ch->account != NULL)
+		(void)addr_normalize(ch->account, ch->region, self,
+		    sizeof(self), &kind, NULL);
+	addrs = json_array();
+	json_array_foreach(msgs, i, m)
+		for (j = 0; fields[j] != NULL; j++)
+			if (split_addresses(header(m, fields[j]),
+			    addrs) == -1) {
+				json_decref(addrs);
+				c->rule = "reply";
+				return call_error(c, CP_ERR_RECIPIENT_DENIED,
+				    json_pack("{s:s,s:s}", "recipient", "",
+				    "rule", "reply"), "recipient not allowed: "
+				    "the original's %s cannot be read",
+				    fields[j]);
+			}
+	if (json_array_size(msgs) == 0) {
+		json_decref(addrs);
+		return call_error(c, CP_ERR_RECIPIENT_DENIED,
+		    json_pack("{s:s,s:s}", "recipient", "", "rule", "reply"),
+		    "recipient not allowed: the thread has no messages");
+	}
+	json_array_foreach(addrs, k, e) {
+		if (addr_normalize(json_string_value(e), ch->region, norm,
+		    sizeof(norm), &kind, NULL) == -1)
+			v.kind = VERDICT_DENY;
+		else if (strcmp(norm, self) == 0)
+			continue;
+		else
+			policy_outbound(c->s->cfg, ch, norm, &v);
+		if (v.kind != VERDICT_ALLOW) {
+			c->rule = "reply";
+			call_error(c, CP_ERR_RECIPIENT_DENIED,
+			    json_pack("{s:s,s:s}", "recipient",
+			    json_string_value(e), "rule", "reply"),
+			    "recipient not allowed: a participant of the "
+			    "original (%s) is not allowed; replies stay on "
+			    "allowed threads", json_string_value(e));
+			json_decref(addrs);
+			return -1;
+		}
+	}
+	json_decref(addrs);
+	return 0;
+}
+
+/*
+ * A reply: check the original's participants and find the message to
+ * answer (drafts take --reply-to-message-id only).  *reply_id gets a
+ * new string or NULL.
+ */
+static int
+check_reply(struct call *c, const struct channel *ch, const char *msgid,
+    const char *threadid, char **reply_id)
+{
+	struct tool_argv	 a;
+	json_t			*doc, *msgs, *m, *last = NULL;
+	size_t			 i;
+	long long		 best = -1, d;
+	int			 r;
+
+	*reply_id = NULL;
+	if (msgid == NULL && threadid == NULL)
+		return 0;
+	if (msgid != NULL && threadid != NULL)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "params: use only one of reply_to_message_id or "
+		    "thread_id");
+	if (msgid != NULL) {
+		if (argv_start(c, ch, &a) == -1)
+			return -1;
+		tool_argv_add(&a, "get");
+		tool_argv_add(&a, "--format=metadata");
+		tool_argv_add(&a, "--");
+		tool_argv_add(&a, msgid);
+		if ((doc = run_json(c, ch, &a, -1)) == NULL)
+			return -1;
+		msgs = json_pack("[O]", json_object_get(doc, "message"));
+		r = check_participants(c, ch, msgs);
+		json_decref(msgs);
+		json_decref(doc);
+		if (r == 0)
+			*reply_id = xstrdup(msgid);
+		return r;
+	}
+	if ((doc = fetch_thread(c, ch, threadid)) == NULL)
+		return -1;
+	msgs = json_object_get(json_object_get(doc, "thread"), "messages");
+	if ((r = check_participants(c, ch, msgs)) == 0) {
+		json_array_foreach(msgs, i, m) {
+			d = strtoll(json_string_value(json_object_get(m,
+			    "internalDate")) != NULL ? json_string_value(
+			    json_object_get(m, "internalDate")) : "0", NULL,
+			    10);
+			if (d >= best) {
+				best = d;
+				last = m;
+			}
+		}
+		if (json_string_value(json_object_get(last, "id")) != NULL)
+			*reply_id = xstrdup(json_string_value(
+			    json_object_get(last, "id")));
+	}
+	json_decref(doc);
+	return r;
+}
+
+/* Normalise every address of param into out; 0 or the call's error. */
+static int
+resolve_list(struct call *c, const struct channel *ch, const char *param,
+    json_t *out, struct outbound *o, char (*store)[ADDR_MAX])
+{
+	json_t		*e;
+	size_t		 i;
+	enum addr_kind	 kind;
+	const char	*s;
+	char		 bare[ADDR_MAX];
+
+	json_array_foreach(json_object_get(c->params, param), i, e) {
+		s = json_string_value(e);
+		if (check_header(c, param, s) == -1 ||
+		    check_argument(c, param, s) == -1)
+			return -1;
+		if (o->nrecipients == OUTBOUND_MAX)
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "params: more than %d recipients", OUTBOUND_MAX);
+		/* "Name <a@b>": the address is what policy and gog see. */
+		if (strchr(s, '<') != NULL) {
+			if (gmail_address(s, bare, sizeof(bare)) == -1) {
+				c->rule = "address";
+				return call_error(c, CP_ERR_RECIPIENT_DENIED,
+				    json_pack("{s:s,s:s}", "recipient", s,
+				    "rule", "address"), "recipient not "
+				    "allowed: param %s: cannot read the "
+				    "address in %s", param, s);
+			}
+			s = bare;
+		}
+		if (send_resolve(c, ch, param, s, store[o->nrecipients],
+		    ADDR_MAX, &kind) == -1)
+			return -1;
+		if (kind != ADDR_EMAIL || strchr(store[o->nrecipients],
+		    ',') != NULL) {
+			c->rule = "address";
+			return call_error(c, CP_ERR_RECIPIENT_DENIED,
+			    json_pack("{s:s,s:s}", "recipient", s, "rule",
+			    "address"), "recipient not allowed: param %s: "
+			    "not an email address", param);
+		}
+		json_array_append_new(out,
+		    json_string(store[o->nrecipients]));
+		o->recipients[o->nrecipients] = store[o->nrecipients];
+		o->nrecipients++;
+	}
+	return 0;
+}
+
+/* send and drafts.create: policy, then gmail_deliver (or a hold). */
+static int
+compose(struct call *c, const struct channel *ch, int draft)
+{
+	static char		 store[OUTBOUND_MAX][ADDR_MAX];
+	struct outbound		 o;
+	json_t			*d, *to, *cc, *bcc, *atts;
+	const char		*subject = param_str(c, "subject");
+	const char		*body = param_str(c, "body");
+	const char		*msgid = param_str(c, "reply_to_message_id");
+	const char		*threadid = param_str(c, "thread_id");
+	char			*text, *reply_id = NULL;
+	size_t			 len;
+	int			 r;
+
+	if (json_array_size(json_object_get(c->params, "to")) == 0)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param to: at least one recipient is required");
+	if (check_header(c, "subject", subject) == -1 ||
+	    check_id(c, "reply_to_message_id", msgid) == -1 ||
+	    check_id(c, "thread_id", threadid) == -1)
+		return -1;
+	if (subject[0] == '\0')
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param subject: must not be empty");
+	if (body[0] == '\0')
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param body: must not be empty");
+	atts = json_object_get(c->params, "attachments");
+	if (json_array_size(atts) > RPC_MAX_FDS)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param attachments: at most %d", RPC_MAX_FDS);
+
+	memset(&o, 0, sizeof(o));
+	to = json_array();
+	cc = json_array();
+	bcc = json_array();
+	d = json_pack("{s:o,s:o,s:o,s:s,s:s,s:s}", "to", to, "cc", cc,
+	    "bcc", bcc, "subject", subject, "body", body,
+	    "mode", draft ? "draft" : "send");
+	if (resolve_list(c, ch, "to", to, &o, store) == -1 ||
+	    resolve_list(c, ch, "cc", cc, &o, store) == -1 ||
+	    resolve_list(c, ch, "bcc", bcc, &o, store) == -1) {
+		json_decref(d);
+		return -1;
+	}
+	/* Recipients first: a refused one says so before any tool runs. */
+	len = strlen(subject) + strlen(body) + 2;
+	text = xcalloc(1, len);
+	(void)snprintf(text, len, "%s\n%s", subject, body);
+	o.text = text;
+	o.attachments = json_array_size(atts) > 0 ? atts : NULL;
+	o.delivery = d;
+
+	if (check_reply(c, ch, msgid, threadid, &reply_id) == -1) {
+		free(text);
+		json_decref(d);
+		return -1;
+	}
+	if (reply_id != NULL) {
+		json_object_set_new(d, "reply_to_message_id",
+		    json_string(reply_id));
+		if (threadid != NULL)
+			json_object_set_new(d, "thread_id",
+			    json_string(threadid));
+		free(reply_id);
+	}
+	r = send_pipeline(c, ch, &o);
+	free(text);
+	json_decref(d);
+	return r;
+}
+
+static int
+m_send(struct call *c, const struct channel *ch)
+{
+	return compose(c, ch, ch->gmail_send == GMAIL_SEND_DRAFT);
+}
+
+static int
+m_drafts_create(struct call *c, const struct channel *ch)
+{
+	return compose(c, ch, 1);
+}
+
+/* A spool file holding text, unlinked, at offset 0; -1 on error. */
+static int
+body_fd(struct call *c, const char *text)
+{
+	char	 path[PATH_MAX];
+	size_t	 len = strlen(text), off = 0;
+	ssize_t	 w;
+	int	 fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/spool",
+	    c->s->cfg->state_dir) >= sizeof(path) ||
+	    (mkdir(path, 0700) == -1 && errno != EEXIST) ||
+	    (size_t)snprintf(path, sizeof(path), "%s/spool/body-XXXXXX",
+	    c->s->cfg->state_dir) >= sizeof(path) ||
+	    (fd = mkostemp(path, O_CLOEXEC)) == -1) {
+		call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "cannot spool the body");
+		return -1;
+	}
+	(void)unlink(path);
+	while (off < len) {
+		w = write(fd, text + off, len - off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+			    "cannot spool the body");
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		close(fd);
+		call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "cannot spool the body");
+		return -1;
+	}
+	return fd;
+}
+
+/* "--name=a,b,c" from a delivery array; 0, or -1 if malformed. */
+static int
+addr_option(json_t *list, const char *name, char *out, size_t outlen)
+{
+	json_t		*e;
+	size_t		 i;
+	const char	*s;
+
+	if (!json_is_array(list) || (size_t)snprintf(out, outlen, "--%s=",
+	    name) >= outlen)
+		return -1;
+	json_array_foreach(list, i, e) {
+		if ((s = json_string_value(e)) == NULL ||
+		    strchr(s, ',') != NULL || s[0] == '\0' ||
+		    (i > 0 && strlcat(out, ",", outlen) >= outlen) ||
+		    strlcat(out, s, outlen) >= outlen)
+			return -1;
+	}
+	return 0;
+}
+
+/* An approved or accepted drafts.send. */
+static int
+deliver_draft(struct call *c, const struct channel *ch, json_t *d)
+{
+	struct tool_argv	 a;
+	json_t			*out;
+	const char		*id;
+
+	id = json_string_value(json_object_get(d, "draft_id"));
+	if (id == NULL || id[0] == '-' || id[0] == '\0')
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "malformed delivery");
+	if (ch->gmail_send == GMAIL_SEND_DRAFT) {
+		c->rule = "channels.gmail.send";
+		return call_error(c, CP_ERR_CHANNEL_DENIED,
+		    json_pack("{s:s}", "channel", c->channel),
+		    "drafts.send refused: channel gmail is in draft mode "
+		    "(the owner reviews and sends drafts)");
+	}
+	if (argv_start(c, ch, &a) == -1)
+		return -1;
+	tool_argv_add(&a, "drafts");
+	tool_argv_add(&a, "send");
+	tool_argv_add(&a, "--");
+	tool_argv_add(&a, id);
+	if ((out = run_json(c, ch, &a, -1)) == NULL)
+		return -1;
+	c->outcome = "sent";
+	c->result = json_pack("{s:s,s:s,s:s,s:O*,s:O*}", "status", "sent",
+	    "channel", c->channel, "recipient", c->recipient,
+	    "messageId", json_object_get(out, "messageId"),
+	    "threadId", json_object_get(out, "threadId"));
+	json_decref(out);
+	return c->result != NULL ? 0 : call_error(c, RPC_INTERNAL_ERROR,
+	    NULL, "out of memory");
+}
+
+int
+gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
+{
+	struct tool_argv	 a;
+	json_t			*doc, *files, *f;
+	const char		*subject, *body, *mode, *reply, *s;
+	char			 to[GMAIL_ADDR_LIST_MAX];
+	char			 cc[GMAIL_ADDR_LIST_MAX];
+	char			 bcc[GMAIL_ADDR_LIST_MAX], subj[4096];
+	char			 rbuf[300];
+	char			 attach[RPC_MAX_FDS][PATH_MAX + 16];
+	size_t			 i;
+	int			 fd, draft;
+
+	mode = json_string_value(json_object_get(d, "mode"));
+	if (mode != NULL && strcmp(mode, "draft_send") == 0)
+		return deliver_draft(c, ch, d);
+	subject = json_string_value(json_object_get(d, "subject"));
+	body = json_string_value(json_object_get(d, "body"));
+	reply = json_string_value(json_object_get(d, "reply_to_message_id"));
+	files = json_object_get(d, "files");
+	if (subject == NULL || body == NULL || mode == NULL ||
+	    addr_option(json_object_get(d, "to"), "to", to, sizeof(to)) ||
+	    addr_option(json_object_get(d, "cc"), "cc", cc, sizeof(cc)) ||
+	    addr_option(json_object_get(d, "bcc"), "bcc", bcc, sizeof(bcc)) ||
+	    (size_t)snprintf(subj, sizeof(subj), "--subject=%s", subject) >=
+	    sizeof(subj) || json_array_size(files) > RPC_MAX_FDS ||
+	    strpbrk(subject, "\r\n") != NULL)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "malformed or oversized delivery");
+	draft = strcmp(mode, "draft") == 0;
+	/* The configuration may have changed since a hold was made. */
+	if (!draft && ch->gmail_send == GMAIL_SEND_DRAFT)
+		draft = 1;
+
+	if (argv_start(c, ch, &a) == -1)
+		return -1;
+	if (draft) {
+		tool_argv_add(&a, "drafts");
+		tool_argv_add(&a, "create");
+	} else
+		tool_argv_add(&a, "send");
+	tool_argv_add(&a, to);
+	if (json_array_size(json_object_get(d, "cc")) > 0)
+		tool_argv_add(&a, cc);
+	if (json_array_size(json_object_get(d, "bcc")) > 0)
+		tool_argv_add(&a, bcc);
+	tool_argv_add(&a, subj);
+	tool_argv_add(&a, "--body-file=-");
+	if (reply != NULL) {
+		if (reply[0] == '-' || (size_t)snprintf(rbuf, sizeof(rbuf),
+		    "--reply-to-message-id=%s", reply) >= sizeof(rbuf))
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "malformed delivery");
+		tool_argv_add(&a, rbuf);
+	}
+	json_array_foreach(files, i, f) {
+		if ((s = json_string_value(f)) == NULL)
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "malformed delivery");
+		(void)snprintf(attach[i], sizeof(attach[i]), "--attach=%s", s);
+		tool_argv_add(&a, attach[i]);
+	}
+	if ((fd = body_fd(c, body)) == -1)
+		return -1;
+	doc = run_json(c, ch, &a, fd);
+	close(fd);
+	if (doc == NULL)
+		return -1;
+	if (draft) {
+		s = json_string_value(json_object_get(doc, "draftId"));
+		c->outcome = "drafted";
+		c->result = json_pack("{s:s,s:s,s:s,s:s*,s:O*,s:O*,s:s*,s:s}",
+		    "status", "draft", "channel", c->channel,
+		    "recipient", c->recipient, "draftId", s,
+		    "messageId", json_object_get(json_object_get(doc,
+		    "message"), "id"), "threadId", json_object_get(doc,
+		    "threadId"), "from", ch->account, "note",
+		    "saved as a draft for the owner to review and send "
+		    "(channels.gmail.send: draft); not sent");
+	} else {
+		c->outcome = "sent";
+		c->result = json_pack("{s:s,s:s,s:s,s:O*,s:O*,s:s*}",
+		    "status", "sent", "channel", c->channel,
+		    "recipient", c->recipient, "messageId",
+		    json_object_get(doc, "messageId"), "threadId",
+		    json_object_get(doc, "threadId"), "from", ch->account);
+	}
+	json_decref(doc);
+	if (c->result == NULL)
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "out of memory");
+	return 0;
+}
+
+/* Read the body text of a draft's message (text/plain first). */
+static void
+draft_text(json_t *part, struct buf *out, int depth)
+{
+	json_t		*p;
+	const char	*data, *mime;
+	char		*plain;
+	size_t		 i, len;
+
+	if (depth > 16 || !json_is_object(part))
+		return;
+	mime = json_string_value(json_object_get(part, "mimeType"));
+	data = json_string_value(json_object_get(json_object_get(part,
+	    "body"), "data"));
+	if (data != NULL && mime != NULL && strncmp(mime, "text/", 5) == 0 &&
+	    (plain = gmail_b64url_decode(data, &len)) != NULL) {
+		(void)buf_append(out, "\n", 1);
+		(void)buf_append(out, plain, len);
+		free(plain);
+	}
+	json_array_foreach(json_object_get(part, "parts"), i, p)
+		draft_text(p, out, depth + 1);
+}
+
+static int
+m_drafts_send(struct call *c, const struct channel *ch)
+{
+	static char		 store[OUTBOUND_MAX][ADDR_MAX];
+	struct tool_argv	 a;
+	struct outbound		 o;
+	struct buf		 text;
+	enum addr_kind		 kind;
+	json_t			*doc, *msg, *addrs, *e, *d;
+	int			 r;
+	const char		*id = param_str(c, "id");
+	size_t			 i;
+	static const char *const fields[] = { "To", "Cc", "Bcc", NULL };
+
+	if (check_id(c, "id", id) == -1)
+		return -1;
+	if (ch->gmail_send == GMAIL_SEND_DRAFT) {
+		c->rule = "channels.gmail.send";
+		return call_error(c, CP_ERR_CHANNEL_DENIED,
+		    json_pack("{s:s}", "channel", c->channel),
+		    "drafts.send refused: channel gmail is in draft mode "
+		    "(the owner reviews and sends drafts)");
+	}
+	if (argv_start(c, ch, &a) == -1)
+		return -1;
+	tool_argv_add(&a, "drafts");
+	tool_argv_add(&a, "get");
+	tool_argv_add(&a, "--");
+	tool_argv_add(&a, id);
+	if ((doc = run_json(c, ch, &a, -1)) == NULL)
+		return -1;
+	msg = json_object_get(json_object_get(doc, "draft"), "message");
+	addrs = json_array();
+	for (i = 0; fields[i] != NULL; i++)
+		if (check_header(c, "draft header", header(msg, fields[i]) ?
+		    header(msg, fields[i]) : "") == -1 ||
+		    split_addresses(header(msg, fields[i]), addrs) == -1) {
+			json_decref(addrs);
+			json_decref(doc);
+			if (c->code != 0)
+				return -1;
+			return call_error(c, CP_ERR_RECIPIENT_DENIED,
+			    json_pack("{s:s,s:s}", "recipient", "", "rule",
+			    "address"), "recipient not allowed: the draft's "
+			    "%s cannot be read", fields[i]);
+		}
+	memset(&o, 0, sizeof(o));
+	json_array_foreach(addrs, i, e) {
+		if (o.nrecipients == OUTBOUND_MAX ||
+		    send_resolve(c, ch, "draft", json_string_value(e),
+		    store[o.nrecipients], ADDR_MAX, &kind) == -1) {
+			json_decref(addrs);
+			json_decref(doc);
+			if (c->code != 0)
+				return -1;
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "draft: too many recipients");
+		}
+		o.recipients[o.nrecipients] = store[o.nrecipients];
+		o.nrecipients++;
+	}
+	json_decref(addrs);
+	if (o.nrecipients == 0) {
+		json_decref(doc);
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "draft: no recipient");
+	}
+	buf_init(&text, 4 * 1024 * 1024);
+	if (header(msg, "Subject") != NULL)
+		(void)buf_append(&text, header(msg, "Subject"),
+		    strlen(header(msg, "Subject")));
+	draft_text(json_object_get(msg, "payload"), &text, 0);
+	json_decref(doc);
+	if (buf_cstr(&text) == -1) {
+		buf_free(&text);
+		c->rule = "max_length";
+		return call_error(c, CP_ERR_CONTENT_BLOCKED,
+		    json_pack("{s:s}", "rule", "max_length"),
+		    "content blocked: the draft is too large to check");
+	}
+	/* The whole outbound pipeline, as for a send; delivery sends it. */
+	d = json_pack("{s:s,s:s}", "mode", "draft_send", "draft_id", id);
+	o.text = text.data;
+	o.delivery = d;
+	r = send_pipeline(c, ch, &o);
+	buf_free(&text);
+	json_decref(d);
+	return r;
+}

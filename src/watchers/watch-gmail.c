@@ -1,0 +1,159 @@
+/*
+ * The Gmail watcher adapter: a polling tool.  Every poll runs
+ *
+ *	gog --account A --json --no-input gmail messages search
+ *	    --max 500 --include-body -- in:inbox
+ *
+ * (message search, not thread search: a reply in an old thread is a new
+ * message there, while the thread list only shows the first one).  gog
+ * prints one pretty JSON document, newest first; the adapter returns the
+ * messages in increasing position order.
+ *
+ * The position is the Gmail message id read as a 64-bit number.  Gmail
+ * gives a message its id when it enters the mailbox, and ids grow with
+ * that time, so the position orders messages by arrival: two messages
+ * with the same timestamp still have distinct positions, and a late,
+ * back-dated message (an old Date and internalDate) still gets a larger
+ * one and is published.  The watcher skips every position at or below
+ * the stored one, so a message is published once across polls and
+ * restarts.  Not seen: a message older than the stored position that
+ * enters the inbox later (moved back from the archive or spam), and
+ * more than 500 new messages within one poll interval.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat.h"
+#include "policy.h"
+#include "watch.h"
+
+#define GMAIL_WATCH_MAX		"500"
+#define GMAIL_WATCH_QUERY	"in:inbox"
+
+static int
+gmail_argv(const struct channel *ch, uint64_t position, int have_position,
+    struct watch_argv *a)
+{
+	(void)position;
+	(void)have_position;
+	if (ch->account == NULL)
+		return -1;
+	watch_argv_add(a, ch->tool);
+	watch_argv_add(a, "--account");
+	watch_argv_add(a, ch->account);
+	watch_argv_add(a, "--json");
+	watch_argv_add(a, "--no-input");
+	watch_argv_add(a, "gmail");
+	watch_argv_add(a, "messages");
+	watch_argv_add(a, "search");
+	watch_argv_add(a, "--max=" GMAIL_WATCH_MAX);
+	watch_argv_add(a, "--include-body");
+	watch_argv_add(a, "--");
+	watch_argv_add(a, GMAIL_WATCH_QUERY);
+	return 0;
+}
+
+/* A Gmail id ("18c1a00000000010") as a position; 0 if it is not one. */
+static uint64_t
+gmail_position(const char *id)
+{
+	uint64_t	 v = 0;
+	const char	*p;
+	int		 d;
+
+	if (id == NULL || id[0] == '\0' || strlen(id) > 16)
+		return 0;
+	for (p = id; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else
+			return 0;
+		v = v << 4 | (uint64_t)d;
+	}
+	/* Cursors stay below 2^63 (JSON integers). */
+	return v >= (1ULL << 63) ? 0 : v;
+}
+
+static int
+by_position(const void *a, const void *b)
+{
+	json_int_t	pa = json_integer_value(json_object_get(
+			    *(json_t *const *)a, "position"));
+	json_int_t	pb = json_integer_value(json_object_get(
+			    *(json_t *const *)b, "position"));
+
+	return pa < pb ? -1 : pa > pb ? 1 : 0;
+}
+
+static json_t *
+gmail_document(const char *out, size_t len)
+{
+	json_t		*doc, *msgs, *m, *list, **v;
+	size_t		 i, n = 0;
+	uint64_t	 pos;
+
+	doc = json_loadb(out, len, JSON_REJECT_DUPLICATES, NULL);
+	msgs = json_object_get(doc, "messages");
+	if (!json_is_object(doc) || (msgs != NULL && !json_is_null(msgs) &&
+	    !json_is_array(msgs))) {
+		json_decref(doc);
+		return NULL;
+	}
+	v = calloc(json_array_size(msgs) + 1, sizeof(*v));
+	if (v == NULL) {
+		json_decref(doc);
+		return NULL;
+	}
+	json_array_foreach(msgs, i, m) {
+		if (!json_is_object(m) || (pos = gmail_position(
+		    json_string_value(json_object_get(m, "id")))) == 0)
+			continue;
+		v[n++] = json_pack("{s:I,s:O}", "position", (json_int_t)pos,
+		    "message", m);
+	}
+	qsort(v, n, sizeof(*v), by_position);
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, v[i]);
+	free(v);
+	json_decref(doc);
+	return list;
+}
+
+static int
+gmail_parse(const char *line, size_t len, json_t **msg, uint64_t *position)
+{
+	(void)line;
+	(void)len;
+	(void)position;
+	*msg = NULL;
+	return 0;
+}
+
+static const char *
+gmail_sender(json_t *msg)
+{
+	static char	addr[ADDR_MAX];
+
+	if (gmail_address(gmail_message_from(msg), addr, sizeof(addr)) == -1)
+		return NULL;
+	return addr;
+}
+
+const struct watch_adapter gmail_watch_adapter = {
+	.channel = "gmail",
+	.poll_ms = 60000,
+	.argv = gmail_argv,
+	.parse = gmail_parse,
+	.visible = gmail_message_visible,
+	.scrub = gmail_message_scrub,
+	.sender = gmail_sender,
+	.document = gmail_document,
+};

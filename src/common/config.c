@@ -27,6 +27,7 @@
 
 #include "compat.h"
 #include "conf.h"
+#include "discord-policy.h"
 #include "protocol.h"
 #include "util.h"
 
@@ -1623,6 +1624,16 @@ channel_block(struct parse *p, void *arg, int id)
 	if ((id == CHANNEL_IMSG || id == CHANNEL_GMAIL) &&
 	    !(seen & BIT(CH_TOOL)))
 		error_at(p, start, "missing required key \"tool\"");
+	/* Discord's tool is Carapace's own REST client. */
+	if (id == CHANNEL_DISCORD) {
+		if (!(seen & BIT(CH_TOKEN_FILE)))
+			error_at(p, start, "missing required key "
+			    "\"token_file\"");
+		if (ch->tool == NULL)
+			ch->tool = xstrdup(CARAPACE_DISCORD_TOOL);
+		if (ch->api_base == NULL)
+			ch->api_base = xstrdup(DISCORD_API_BASE);
+	}
 }
 
 static void
@@ -1686,10 +1697,13 @@ channel_key(struct parse *p, void *arg, int key)
 	case CH_API_BASE:
 		if (get_string(p, &s) == -1)
 			break;
-		if (strncmp(s, "https://", 8) != 0 || s[8] == '\0' ||
-		    s[8] == '/' || strchr(s, ' ') != NULL) {
+		if ((strncmp(s, "https://", 8) != 0 || s[8] == '\0' ||
+		    s[8] == '/' || strchr(s, ' ') != NULL) &&
+		    (strncmp(s, "http://", 7) != 0 ||
+		    !discord_api_base_ok(s))) {
 			error_at(p, mark, "bad URL \"%s\" (expected "
-			    "https://host/...)", quote(s, strlen(s), q,
+			    "https://host/..., or http:// on 127.0.0.1 or "
+			    "localhost)", quote(s, strlen(s), q,
 			    sizeof(q)));
 			free(s);
 			break;

@@ -50,20 +50,30 @@ class World:
         self.last = 0
         self.knobs = {"limit_sends": 0, "retry_after": 0.2, "global": False,
                       "drop_sends": 0, "bucket_empty": False}
-        # Guild text channels and DM channels, by id.
-        self.channels = {}
-        for cid, name in (("700000000000000001", "general"),
-                          ("700000000000000002", "random"),
-                          ("700000000000000003", "secret")):
-            self.channels[cid] = {"id": cid, "type": 0, "guild_id": GUILD_ID,
-                                  "name": name, "position": len(self.channels)}
-        self.messages = {cid: [] for cid in self.channels}
-        self.nonces = {}    # (channel, author, nonce) -> (time, message)
         self.users = {
             "600000000000000001": "alice",
             "600000000000000002": "bob",
             "600000000000000003": "mallory",
         }
+        # Guild text channels and DM channels, by id.
+        self.channels = {}
+        for cid, name in (("700000000000000001", "general"),
+                          ("700000000000000002", "random"),
+                          ("700000000000000003", "secret"),
+                          ("700000000000000004", "archive")):
+            self.channels[cid] = {"id": cid, "type": 0, "guild_id": GUILD_ID,
+                                  "name": name, "position": len(self.channels)}
+        self.messages = {cid: [] for cid in self.channels}
+        # Two old messages with fixed ids and times (golden outputs).
+        for mid, uid, when, text in (
+                ("1100000000000000001", "600000000000000001",
+                 "2023-06-01T10:00:00.000000+00:00", "first\tpost"),
+                ("1100000000000000002", "600000000000000002",
+                 "2023-06-01T10:05:00.000000+00:00",
+                 "reset here: https://example.com/reset?token=abc")):
+            self.messages["700000000000000004"].append(
+                self.message(mid, "700000000000000004", uid, text, when))
+        self.nonces = {}    # (channel, author, nonce) -> (time, message)
 
     def snowflake(self, age_ms=0):
         now = int(time.time() * 1000) - age_ms
@@ -87,21 +97,25 @@ class World:
         for c in self.channels.values():
             if c["type"] == 1 and c["recipients"][0]["id"] == uid:
                 return c
-        cid = self.snowflake()
+        # A fixed id per user keeps outputs comparable across runs.
+        cid = str(int(uid) - 100000000000000000)
         c = {"id": cid, "type": 1, "last_message_id": None,
              "recipients": [self.user(uid)]}
         self.channels[cid] = c
         self.messages[cid] = []
         return c
 
+    def message(self, mid, cid, author, content, when):
+        return {"id": mid, "type": 0, "channel_id": cid,
+                "author": self.user(author), "content": content,
+                "timestamp": when, "edited_timestamp": None, "tts": False,
+                "mention_everyone": False, "mentions": [], "attachments": [],
+                "embeds": [], "pinned": False}
+
     def create(self, cid, author, content, nonce=None, age_ms=0):
-        m = {"id": self.snowflake(age_ms), "type": 0, "channel_id": cid,
-             "author": self.user(author), "content": content,
-             "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00",
-                                        time.gmtime()),
-             "edited_timestamp": None, "tts": False,
-             "mention_everyone": False, "mentions": [], "attachments": [],
-             "embeds": [], "pinned": False}
+        m = self.message(self.snowflake(age_ms), cid, author, content,
+                         time.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00",
+                                       time.gmtime()))
         if nonce is not None:
             m["nonce"] = nonce
         self.messages[cid].append(m)

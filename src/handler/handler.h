@@ -205,4 +205,9 @@ int	 imsg_chats(struct call *, const struct channel *, json_int_t limit);
 int	 imsg_history(struct call *, const struct channel *, json_t *params);
 int	 imsg_status(struct call *, const struct channel *);
 
+/* The discord adapter (adapter-discord.c). */
+extern const struct method	discord_methods[];
+extern const size_t		discord_methods_n;
+int	 discord_deliver(struct call *, const struct channel *, json_t *);
+
 #endif /* CARAPACE_HANDLER_H */

@@ -125,6 +125,7 @@ static const struct {
 	const size_t		*n;
 } tables[] = {
 	{ methods, &nmethods },
+	{ discord_methods, &discord_methods_n },
 };
 
 const struct method *

@@ -42,6 +42,7 @@
 static int (*const deliverers[CHANNEL_MAX])(struct call *,
     const struct channel *, json_t *) = {
 	[CHANNEL_IMSG] = imsg_deliver,
+	[CHANNEL_DISCORD] = discord_deliver,
 };
 
 int

@@ -81,6 +81,8 @@ watch_adapter(enum channel_id id)
 	switch (id) {
 	case CHANNEL_IMSG:
 		return &imsg_adapter;
+	case CHANNEL_DISCORD:
+		return &discord_watch_adapter;
 	default:
 		return NULL;
 	}

@@ -51,6 +51,10 @@ struct watch_adapter {
 	const char	*(*sender)(json_t *msg);
 };
 
+/* The configuration watch_main loaded (adapters that need its path). */
+extern const struct config		*watch_config;
+extern const struct watch_adapter	 discord_watch_adapter;
+
 /* The adapter for a channel, or NULL. */
 const struct watch_adapter *watch_adapter(enum channel_id);
 

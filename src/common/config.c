@@ -1626,9 +1626,6 @@ channel_block(struct parse *p, void *arg, int id)
 		error_at(p, start, "missing required key \"tool\"");
 	/* Discord's tool is Carapace's own REST client. */
 	if (id == CHANNEL_DISCORD) {
-		if (!(seen & BIT(CH_TOKEN_FILE)))
-			error_at(p, start, "missing required key "
-			    "\"token_file\"");
 		if (ch->tool == NULL)
 			ch->tool = xstrdup(CARAPACE_DISCORD_TOOL);
 		if (ch->api_base == NULL)
@@ -1702,8 +1699,7 @@ channel_key(struct parse *p, void *arg, int key)
 		    (strncmp(s, "http://", 7) != 0 ||
 		    !discord_api_base_ok(s))) {
 			error_at(p, mark, "bad URL \"%s\" (expected "
-			    "https://host/..., or http:// on 127.0.0.1 or "
-			    "localhost)", quote(s, strlen(s), q,
+			    "https://host/...)", quote(s, strlen(s), q,
 			    sizeof(q)));
 			free(s);
 			break;

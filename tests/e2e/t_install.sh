@@ -61,7 +61,10 @@ for p in carapace-handler carapace-watch carapacectl; do
 	expect_file "program" "$D$sbindir/$p" 755
 done
 expect_file "imsg shim in its own directory" "$D$shimdir/imsg" 755
-expect_eq "the shim directory holds only shims" "imsg" \
+expect_file "discord shim in its own directory" "$D$shimdir/discord" 755
+expect_file "carapace-discord beside the shims" \
+    "$D$(dirname "$shimdir")/carapace-discord" 755
+expect_eq "the shim directory holds only shims" "discord imsg" \
     "$(ls "$D$shimdir" | tr '\n' ' ' | sed 's/ $//')"
 out=$("$D$shimdir/imsg" --version 2>&1)
 expect_match "the installed shim runs" '^[0-9]+\.[0-9]+' "$out"
@@ -71,7 +74,7 @@ expect_match "and prints its usage" 'usage: carapacectl' "$out"
 
 # Man pages, rendered without a warning.
 for m in man8/carapace-handler.8 man8/carapace-watch.8 man8/carapacectl.8 \
-    man5/carapace.yaml.5 man7/carapace-shims.7; do
+    man5/carapace.yaml.5 man7/carapace-shims.7 man1/discord.1; do
 	expect_file "man page" "$D$mandir/$m" 644
 	if command -v groff >/dev/null 2>&1; then
 		w=$(groff -t -mandoc -ww -z -Tutf8 "$D$mandir/$m" 2>&1)

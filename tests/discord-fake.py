@@ -5,7 +5,8 @@ Serves what carapace-discord uses: POST /channels/{id}/messages (with
 nonce / enforce_nonce dedupe as Discord does), GET
 /channels/{id}/messages?after=&before=&limit= (newest first),
 GET /guilds/{id}/channels, GET /users/@me, GET /users/@me/guilds,
-GET /users/@me/channels, POST /users/@me/channels {recipient_id}.
+GET /users/@me/channels (an empty list, as Discord answers a bot),
+POST /users/@me/channels {recipient_id} (opens or returns the DM).
 Every API request needs "Authorization: Bot <token>" (401 otherwise).
 
 Records, in DIR: sent.jsonl (one line per message created through the
@@ -192,8 +193,8 @@ class Handler(BaseHTTPRequestHandler):
             if parts == ["users", "@me", "guilds"]:
                 return self.answer(200, [{"id": GUILD_ID, "name": "Fake"}])
             if parts == ["users", "@me", "channels"]:
-                return self.answer(200, [c for c in w.channels.values()
-                                         if c["type"] == 1])
+                # As Discord does for bots: DMs are opened, not listed.
+                return self.answer(200, [])
             if len(parts) == 3 and parts[0] == "guilds" and \
                     parts[2] == "channels":
                 if parts[1] != GUILD_ID:

@@ -663,6 +663,8 @@ cmd_read(struct discord *d, int argc, char **argv)
 	return 0;
 }
 
+static const char *dm_recipient(json_t *);
+
 static void
 print_array(json_t *arr, const char *what)
 {
@@ -674,6 +676,40 @@ print_array(json_t *arr, const char *what)
 	json_array_foreach(arr, i, v)
 		if (json_is_object(v))
 			print_json(v);
+}
+
+/*
+ * The DMs of the users inbound.allow names that Discord did not list
+ * (a bot's list is often empty): opened, and printed.
+ */
+static void
+allowed_dms(struct discord *d, json_t *listed)
+{
+	json_t		*chans, *users, *u, *c, *body;
+	const char	*r;
+	size_t		 i, j;
+	int		 seen;
+
+	(void)discord_list_targets(d->cfg, &d->ch->inbound_allow, &chans,
+	    &users);
+	json_array_foreach(users, i, u) {
+		seen = 0;
+		json_array_foreach(listed, j, c) {
+			r = dm_recipient(c);
+			if (r != NULL && strcmp(r, json_string_value(u)) == 0)
+				seen = 1;
+		}
+		if (seen)
+			continue;
+		body = json_pack("{s:O}", "recipient_id", u);
+		c = request(d, "POST", "/users/@me/channels", body);
+		json_decref(body);
+		if (json_is_object(c))
+			print_json(c);
+		json_decref(c);
+	}
+	json_decref(chans);
+	json_decref(users);
 }
 
 /* channels GUILD_ID | --dms | --all (every guild of the bot, and DMs) */
@@ -714,6 +750,8 @@ cmd_channels(struct discord *d, int argc, char **argv)
 	}
 	arr = request(d, "GET", "/users/@me/channels", NULL);
 	print_array(arr, "/users/@me/channels");
+	if (strcmp(argv[0], "--all") == 0)
+		allowed_dms(d, arr);
 	json_decref(arr);
 	return 0;
 }
@@ -728,6 +766,38 @@ dm_recipient(json_t *c)
 	    json_array_size(r) != 1)
 		return NULL;
 	return json_string_value(json_object_get(json_array_get(r, 0), "id"));
+}
+
+/*
+ * The DM channels Carapace may read, as {channel id: user id}: each
+ * user's DM, opened with POST /users/@me/channels (it answers the
+ * existing channel; a bot cannot list its DMs), and in inbound mode
+ * open every DM Discord lists as well.
+ */
+static json_t *
+direct_messages(struct discord *d, json_t *users)
+{
+	json_t		*dms = json_object(), *arr, *c;
+	const char	*id, *user;
+	char		 dmid[DISCORD_ID_MAX];
+	size_t		 i;
+
+	json_array_foreach(users, i, c) {
+		dm_channel(d, json_string_value(c), dmid, sizeof(dmid));
+		json_object_set(dms, dmid, c);
+	}
+	if (d->ch->inbound_mode != INBOUND_OPEN)
+		return dms;
+	arr = request(d, "GET", "/users/@me/channels", NULL);
+	json_array_foreach(arr, i, c) {
+		id = json_string_value(json_object_get(c, "id"));
+		if ((user = dm_recipient(c)) != NULL &&
+		    discord_snowflake(id, NULL) &&
+		    discord_snowflake(user, NULL))
+			json_object_set_new(dms, id, json_string(user));
+	}
+	json_decref(arr);
+	return dms;
 }
 
 /*
@@ -751,7 +821,6 @@ cmd_poll(struct discord *d, int argc, char **argv)
 	const char	*after = NULL, *errstr, *id, *user;
 	uint64_t	 settle = SETTLE_MS, horizon, last, mid, now;
 	size_t		 i, j, n;
-	int		 want;
 
 	for (i = 0; i < (size_t)argc; i++) {
 		if (strcmp(argv[i], "--after") == 0 && i + 1 < (size_t)argc)
@@ -781,27 +850,7 @@ cmd_poll(struct discord *d, int argc, char **argv)
 		json_decref(dms);
 	}
 
-	/* Direct messages: the DM channels of allowed users. */
-	dms = json_object();
-	if (json_array_size(users) > 0 ||
-	    d->ch->inbound_mode == INBOUND_OPEN) {
-		arr = request(d, "GET", "/users/@me/channels", NULL);
-		json_array_foreach(arr, i, c) {
-			id = json_string_value(json_object_get(c, "id"));
-			if ((user = dm_recipient(c)) == NULL ||
-			    !discord_snowflake(id, NULL) ||
-			    !discord_snowflake(user, NULL))
-				continue;
-			want = d->ch->inbound_mode == INBOUND_OPEN;
-			for (j = 0; !want && j < json_array_size(users); j++)
-				want = strcmp(json_string_value(
-				    json_array_get(users, j)), user) == 0;
-			if (want)
-				json_object_set_new(dms, id,
-				    json_string(user));
-		}
-		json_decref(arr);
-	}
+	dms = direct_messages(d, users);
 
 	/* Named channels, then DM channels not named already. */
 	targets = json_array();

@@ -282,7 +282,8 @@ m_send(struct call *c, const struct channel *ch)
 	o.attachments = atts;
 	o.delivery = d;
 	r = send_pipeline(c, ch, &o);
-	if (r == 0)
+	/* The deliver function may have set the result already. */
+	if (r == 0 && c->result == NULL)
 		c->result = json_pack("{s:s,s:s,s:s}", "status", "sent",
 		    "channel", c->channel, "recipient", c->recipient);
 	json_decref(atts);

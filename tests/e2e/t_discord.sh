@@ -177,6 +177,15 @@ expect_match "retry time passed on" 'rate limited: retry in 60s' "$out"
 expect_eq "nothing sent past the deadline" 0 "$(sent_with 'too slow')"
 knobs '{"limit_sends":0}'
 
+# Every answer says the bucket is empty: each next request waits for
+# X-RateLimit-Reset-After, and the message still goes once.
+knobs '{"bucket_empty":true}'
+out=$(dc send --to alice --text "empty bucket" 2>&1)
+expect_eq "send with an empty rate-limit bucket exits 0" 0 $?
+expect_eq "empty bucket: message posted exactly once" 1 \
+    "$(sent_with '"content": "empty bucket"')"
+knobs '{"bucket_empty":false}'
+
 # Discord created the message but the answer was lost: the retry with
 # the same nonce gets the same message back, not a second one.
 knobs '{"drop_sends":1}'

@@ -164,7 +164,6 @@ static json_t *
 inbox_visible_copy(struct read_ctx *r, json_t *msg)
 {
 	json_t	*copy;
-
 	int	 discord = r->ch->id == CHANNEL_DISCORD;
 
 	if (discord ? !discord_message_visible(r->s->cfg, r->ch, msg) :

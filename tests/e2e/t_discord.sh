@@ -99,10 +99,15 @@ sent_with() {
 	n=$(grep -c -- "$1" "$T/fake/sent.jsonl" 2>/dev/null)
 	echo "${n:-0}"
 }
-knobs() { curl -sf -X POST -d "$1" "$API/_fake/knobs" >/dev/null; }
+# post PATH JSON: a request to the fake's test knobs (no curl needed).
+post() {
+	python3 -c 'import sys, urllib.request
+urllib.request.urlopen(sys.argv[1], data=sys.argv[2].encode()).read()' \
+	    "$API$1" "$2"
+}
+knobs() { post /_fake/knobs "$1"; }
 inject() {
-	curl -sf -X POST -d "{\"channel_id\":\"$1\",\"author_id\":\"$2\",\"content\":\"$3\"${4:+,\"age_ms\":$4}}" \
-	    "$API/_fake/inject" >/dev/null
+	post /_fake/inject "{\"channel_id\":\"$1\",\"author_id\":\"$2\",\"content\":\"$3\"${4:+,\"age_ms\":$4}}"
 }
 dc() { agent "$T/bin/discord" "$@"; }
 

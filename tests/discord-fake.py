@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A fake Discord REST API (v10) on loopback for Carapace's tests.
 
-Serves what carapace-discord uses: POST /channels/{id}/messages (with
-nonce / enforce_nonce dedupe as Discord does), GET
+Serves what carapace-discord uses: POST /channels/{id}/messages (JSON,
+or multipart/form-data with payload_json and files[n]; with nonce /
+enforce_nonce dedupe as Discord does), GET
 /channels/{id}/messages?after=&before=&limit= (newest first),
 GET /guilds/{id}/channels, GET /users/@me, GET /users/@me/guilds,
 GET /users/@me/channels (an empty list, as Discord answers a bot),
@@ -29,10 +30,12 @@ Usage: discord-fake.py --dir DIR --token-file FILE --port-file FILE
 """
 
 import argparse
+import email.policy
 import json
 import os
 import threading
 import time
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -154,8 +157,30 @@ class Handler(BaseHTTPRequestHandler):
                                         "path": self.path, "status": status})
 
     def body(self):
+        """The JSON body; for multipart/form-data (a message with
+        files), payload_json with "_files": [{filename, size}]."""
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n) if n else b""
+        ctype = self.headers.get("Content-Type", "")
+        if ctype.startswith("multipart/form-data"):
+            msg = BytesParser(policy=email.policy.HTTP).parsebytes(
+                b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw)
+            payload, files = None, []
+            for part in msg.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                data = part.get_payload(decode=True) or b""
+                if name == "payload_json":
+                    try:
+                        payload = json.loads(data)
+                    except ValueError:
+                        return "invalid"
+                elif name and name.startswith("files["):
+                    files.append({"filename": part.get_filename(),
+                                  "size": len(data)})
+            if not isinstance(payload, dict):
+                return "invalid"
+            payload["_files"] = files
+            return payload
         try:
             return json.loads(raw) if raw else None
         except ValueError:
@@ -271,9 +296,10 @@ class Handler(BaseHTTPRequestHandler):
                          "X-RateLimit-Reset-After": "%.3f" % ra,
                          "X-RateLimit-Bucket": "fakebucket",
                          "X-RateLimit-Scope": "user"})
-                content = body.get("content")
-                if not isinstance(content, str) or not content or \
-                        len(content) > 2000:
+                files = body.get("_files", [])
+                content = body.get("content", "" if files else None)
+                if not isinstance(content, str) or \
+                        (not content and not files) or len(content) > 2000:
                     return self.answer(400, {"message": "Invalid Form Body",
                                              "code": 50035})
                 nonce = body.get("nonce")
@@ -284,11 +310,16 @@ class Handler(BaseHTTPRequestHandler):
                         now - w.nonces[key][0] < NONCE_WINDOW_S:
                     return self.answer(200, w.nonces[key][1])
                 m = w.create(cid, BOT_ID, content, nonce)
+                m["attachments"] = [{"id": str(i), "filename": f["filename"],
+                                     "size": f["size"]}
+                                    for i, f in enumerate(files)]
                 if nonce is not None:
                     w.nonces[key] = (now, m)
-                w.record("sent.jsonl", {"channel_id": cid,
-                                        "content": content, "nonce": nonce,
-                                        "id": m["id"]})
+                rec = {"channel_id": cid, "content": content, "nonce": nonce,
+                       "id": m["id"]}
+                if files:
+                    rec["attachments"] = files
+                w.record("sent.jsonl", rec)
                 if w.knobs["drop_sends"] > 0:
                     w.knobs["drop_sends"] -= 1
                     w.record("requests.jsonl", {"method": "POST",

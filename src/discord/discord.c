@@ -246,8 +246,8 @@ on_header(char *p, size_t size, size_t n, void *arg)
  * when it cannot succeed.
  */
 static json_t *
-request(struct discord *d, const char *method, const char *path,
-    json_t *body)
+request_mime(struct discord *d, const char *method, const char *path,
+    json_t *body, curl_mime *mime)
 {
 	struct curl_slist	*hdrs = NULL;
 	char			 url[2048], errbuf[CURL_ERROR_SIZE];
@@ -264,7 +264,7 @@ request(struct discord *d, const char *method, const char *path,
 		die(DISCORD_EXIT_USAGE, "URL too long");
 	hdrs = curl_slist_append(hdrs, d->auth);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
-	if (body != NULL) {
+	if (body != NULL && mime == NULL) {
 		hdrs = curl_slist_append(hdrs,
 		    "Content-Type: application/json");
 		if ((payload = json_dumps(body, JSON_COMPACT)) == NULL)
@@ -316,7 +316,9 @@ request(struct discord *d, const char *method, const char *path,
 		    on_header);
 		(void)curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, d);
 		(void)curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
-		if (payload != NULL)
+		if (mime != NULL)
+			(void)curl_easy_setopt(d->curl, CURLOPT_MIMEPOST, mime);
+		else if (payload != NULL)
 			(void)curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS,
 			    payload);
 		cc = curl_easy_perform(d->curl);
@@ -391,6 +393,13 @@ request(struct discord *d, const char *method, const char *path,
 		die(DISCORD_EXIT_NETWORK, "%s %s: answer is not JSON: %s",
 		    method, path, je.text);
 	return answer;
+}
+
+static json_t *
+request(struct discord *d, const char *method, const char *path,
+    json_t *body)
+{
+	return request_mime(d, method, path, body, NULL);
 }
 
 static void
@@ -478,27 +487,38 @@ make_nonce(char *out, size_t outlen)
 }
 
 /*
- * send CHANNEL_ID | send --user USER_ID; stdin {"content", "nonce"?,
- * "reply_to"?}.  Prints the message Discord created (or, on a repeat
- * nonce, the one it had created).
+ * send (CHANNEL_ID | --user USER_ID) [--file PATH]; stdin {"content"?,
+ * "nonce"?, "reply_to"?}.  Prints the message Discord created (or, on
+ * a repeat nonce, the one it had created).  A file goes as multipart
+ * form data: payload_json and files[0].
  */
 static int
 cmd_send(struct discord *d, int argc, char **argv)
 {
-	json_t		*in, *body, *msg, *v;
-	const char	*content, *nonce, *reply;
-	char		 chan[DISCORD_ID_MAX], path[128], nbuf[32];
-	size_t		 len;
+	json_t		*in, *body, *msg, *v, *atts;
+	const char	*content, *nonce, *reply, *file = NULL, *name;
+	const char	*chanarg = NULL, *user = NULL;
+	char		 chan[DISCORD_ID_MAX], path[128], nbuf[32], *pj;
+	curl_mime	*mime = NULL;
+	curl_mimepart	*part;
+	int		 i;
 
-	if (argc == 2 && strcmp(argv[0], "--user") == 0)
-		dm_channel(d, snowflake_arg("--user", argv[1]), chan,
-		    sizeof(chan));
-	else if (argc == 1)
-		(void)strlcpy(chan, snowflake_arg("channel", argv[0]),
-		    sizeof(chan));
-	else
-		die(DISCORD_EXIT_USAGE, "usage: send CHANNEL_ID | send "
-		    "--user USER_ID (message as JSON on stdin)");
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
+			user = snowflake_arg("--user", argv[++i]);
+		else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc &&
+		    argv[i + 1][0] == '/')
+			file = argv[++i];
+		else if (chanarg == NULL && argv[i][0] != '-')
+			chanarg = snowflake_arg("channel", argv[i]);
+		else
+			die(DISCORD_EXIT_USAGE, "usage: send (CHANNEL_ID | "
+			    "--user USER_ID) [--file /PATH] (message as JSON "
+			    "on stdin)");
+	}
+	if ((chanarg == NULL) == (user == NULL))
+		die(DISCORD_EXIT_USAGE, "usage: send (CHANNEL_ID | --user "
+		    "USER_ID) [--file /PATH]");
 	in = read_stdin_json();
 	json_object_foreach(in, content, v) {
 		if (strcmp(content, "content") != 0 &&
@@ -510,27 +530,57 @@ cmd_send(struct discord *d, int argc, char **argv)
 	content = json_string_value(json_object_get(in, "content"));
 	nonce = json_string_value(json_object_get(in, "nonce"));
 	reply = json_string_value(json_object_get(in, "reply_to"));
-	if (content == NULL || (len = strlen(content)) == 0)
+	if ((json_object_get(in, "content") != NULL && (content == NULL ||
+	    content[0] == '\0')) || (content == NULL && file == NULL))
 		die(DISCORD_EXIT_USAGE, "stdin: \"content\" must be a "
-		    "non-empty string");
+		    "non-empty string (or send a file)");
 	if (json_object_get(in, "nonce") != NULL && (nonce == NULL ||
 	    strlen(nonce) == 0 || strlen(nonce) > 25))
 		die(DISCORD_EXIT_USAGE, "stdin: \"nonce\" must be 1 to 25 "
 		    "characters");
 	if (reply != NULL)
 		(void)snowflake_arg("reply_to", reply);
+	if (file != NULL && access(file, R_OK) == -1)
+		die(DISCORD_EXIT_USAGE, "%s: %s", file, strerror(errno));
 	if (nonce == NULL) {
 		make_nonce(nbuf, sizeof(nbuf));
 		nonce = nbuf;
 	}
-	body = json_pack("{s:s,s:s,s:b,s:{s:[]}}", "content", content,
-	    "nonce", nonce, "enforce_nonce", 1, "allowed_mentions", "parse");
+	/* After reading stdin: opening the DM is the first request. */
+	if (user != NULL)
+		dm_channel(d, user, chan, sizeof(chan));
+	else
+		(void)strlcpy(chan, chanarg, sizeof(chan));
+
+	body = json_pack("{s:s,s:b,s:{s:[]}}", "nonce", nonce,
+	    "enforce_nonce", 1, "allowed_mentions", "parse");
+	if (content != NULL)
+		json_object_set_new(body, "content", json_string(content));
 	if (reply != NULL)
 		json_object_set_new(body, "message_reference",
 		    json_pack("{s:s,s:b}", "message_id", reply,
 		    "fail_if_not_exists", 0));
+	if (file != NULL) {
+		name = strrchr(file, '/') + 1;
+		atts = json_pack("[{s:i,s:s}]", "id", 0, "filename", name);
+		json_object_set_new(body, "attachments", atts);
+		if ((pj = json_dumps(body, JSON_COMPACT)) == NULL ||
+		    (mime = curl_mime_init(d->curl)) == NULL)
+			die(DISCORD_EXIT_USAGE, "out of memory");
+		part = curl_mime_addpart(mime);
+		(void)curl_mime_name(part, "payload_json");
+		(void)curl_mime_data(part, pj, CURL_ZERO_TERMINATED);
+		(void)curl_mime_type(part, "application/json");
+		part = curl_mime_addpart(mime);
+		(void)curl_mime_name(part, "files[0]");
+		if (curl_mime_filedata(part, file) != CURLE_OK)
+			die(DISCORD_EXIT_USAGE, "%s: cannot attach", file);
+		(void)curl_mime_filename(part, name);
+		free(pj);
+	}
 	(void)snprintf(path, sizeof(path), "/channels/%s/messages", chan);
-	msg = request(d, "POST", path, body);
+	msg = request_mime(d, "POST", path, body, mime);
+	curl_mime_free(mime);
 	json_decref(body);
 	json_decref(in);
 	if (!json_is_object(msg) ||
@@ -929,7 +979,8 @@ usage(void)
 {
 	(void)fprintf(stderr, "usage: carapace-discord [-c config] command "
 	    "[args]\n"
-	    "  send CHANNEL_ID | send --user USER_ID   (JSON on stdin)\n"
+	    "  send (CHANNEL_ID | --user USER_ID) [--file /PATH]   (JSON on "
+	    "stdin)\n"
 	    "  read (CHANNEL_ID | --user USER_ID) [--after ID] [--before ID] "
 	    "[--limit N]\n"
 	    "  channels GUILD_ID | --dms | --all\n"

@@ -42,8 +42,9 @@ static int	d_status(struct call *, const struct channel *);
 static const struct rpc_param send_params[] = {
 	{ "channel", RPC_T_STRING, 1 },
 	{ "to", RPC_T_STRING, 1 },
-	{ "text", RPC_T_STRING, 1 },
+	{ "text", RPC_T_STRING, 0 },
 	{ "reply_to", RPC_T_STRING, 0 },
+	{ "attachment", RPC_T_OBJECT, 0 },
 	{ NULL, 0, 0 }
 };
 
@@ -189,15 +190,19 @@ d_send(struct call *c, const struct channel *ch)
 	enum addr_kind	 kind;
 	const char	*text = param_str(c, "text");
 	const char	*reply = param_str(c, "reply_to");
+	json_t		*att = json_object_get(c->params, "attachment");
 	char		 rcpt[ADDR_MAX], nonce[32];
-	json_t		*d;
+	json_t		*d, *atts = NULL;
 	size_t		 chars = 0, i;
 	int		 r;
 
-	for (i = 0; text[i] != '\0'; i++)
+	if (text == NULL && att == NULL)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "params: text or attachment is required");
+	for (i = 0; text != NULL && text[i] != '\0'; i++)
 		if (((unsigned char)text[i] & 0xc0) != 0x80)
 			chars++;
-	if (chars == 0 || chars > DISCORD_CONTENT_MAX)
+	if ((text != NULL && chars == 0) || chars > DISCORD_CONTENT_MAX)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param text: 1 to %d characters", DISCORD_CONTENT_MAX);
 	if (reply != NULL && !discord_snowflake(reply, NULL))
@@ -212,16 +217,23 @@ d_send(struct call *c, const struct channel *ch)
 	if (make_nonce(nonce, sizeof(nonce)) == -1)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "cannot make a nonce");
-	d = json_pack("{s:s,s:s,s:s}", "to", rcpt, "text", text, "nonce",
-	    nonce);
+	d = json_pack("{s:s,s:s}", "to", rcpt, "nonce", nonce);
+	if (text != NULL)
+		json_object_set_new(d, "text", json_string(text));
 	if (reply != NULL)
 		json_object_set_new(d, "reply_to", json_string(reply));
+	if (att != NULL) {
+		atts = json_array();
+		json_array_append(atts, att);
+	}
 	memset(&o, 0, sizeof(o));
 	o.recipients[0] = rcpt;
 	o.nrecipients = 1;
 	o.text = text;
+	o.attachments = atts;
 	o.delivery = d;
 	r = send_pipeline(c, ch, &o);
+	json_decref(atts);
 	json_decref(d);
 	return r;
 }
@@ -231,8 +243,8 @@ discord_deliver(struct call *c, const struct channel *ch, json_t *d)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	json_t			*in, *last = NULL;
-	const char		*to, *text, *nonce, *reply, *id;
+	json_t			*in, *last = NULL, *files;
+	const char		*to, *text, *nonce, *reply, *id, *file = NULL;
 	char			*payload;
 	size_t			 len;
 	int			 fds[2], r;
@@ -241,8 +253,13 @@ discord_deliver(struct call *c, const struct channel *ch, json_t *d)
 	text = json_string_value(json_object_get(d, "text"));
 	nonce = json_string_value(json_object_get(d, "nonce"));
 	reply = json_string_value(json_object_get(d, "reply_to"));
-	if (to == NULL || text == NULL || nonce == NULL ||
-	    json_array_size(json_object_get(d, "files")) > 0)
+	files = json_object_get(d, "files");
+	if (json_array_size(files) == 1)
+		file = json_string_value(json_array_get(files, 0));
+	/* Spooled paths are the handler's own (state_dir/spool/att-...). */
+	if (to == NULL || nonce == NULL || json_array_size(files) > 1 ||
+	    (json_array_size(files) == 1 && (file == NULL ||
+	    file[0] != '/')) || (text == NULL && file == NULL))
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "malformed delivery");
 	argv_start(&a, c, ch, "send");
@@ -256,8 +273,14 @@ discord_deliver(struct call *c, const struct channel *ch, json_t *d)
 	} else
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "malformed delivery");
+	if (file != NULL) {
+		tool_argv_add(&a, "--file");
+		tool_argv_add(&a, file);
+	}
 
-	in = json_pack("{s:s,s:s}", "content", text, "nonce", nonce);
+	in = json_pack("{s:s}", "nonce", nonce);
+	if (text != NULL)
+		json_object_set_new(in, "content", json_string(text));
 	if (reply != NULL)
 		json_object_set_new(in, "reply_to", json_string(reply));
 	payload = json_dumps(in, JSON_COMPACT);

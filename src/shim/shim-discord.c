@@ -30,19 +30,22 @@ struct discord_args {
 	const char		*to;
 	const char		*text;
 	const char		*reply_to;
+	const char		*file;
 	const char		*limit;
 	const char		*before;
 	char			 target[ID_MAX + 16];
 };
 
 static const char usage_text[] =
-    "usage: discord [--json] send --to TARGET [--text TEXT] [--reply-to ID]\n"
+    "usage: discord [--json] send --to TARGET [--text TEXT] [--file PATH]"
+    " [--reply-to ID]\n"
     "       discord [--json] read (--channel ID | --user ID | --to TARGET)"
     " [--limit N] [--before ID]\n"
     "       discord [--json] channels [--limit N]\n"
     "       discord [--json] status\n"
     "TARGET: channel:ID, user:ID (a direct message) or a contact alias;\n"
-    "send reads the text from standard input when --text is absent.\n";
+    "send reads the text from standard input when --text and --file are\n"
+    "absent.\n";
 
 static int __attribute__((__format__(__printf__, 2, 3)))
 usage_error(FILE *err, const char *fmt, ...)
@@ -292,6 +295,8 @@ parse(int argc, char **argv, struct discord_args *a, FILE *out, FILE *err)
 			a->text = val;
 		else if (strcmp(opt, "--reply-to") == 0)
 			a->reply_to = val;
+		else if (strcmp(opt, "--file") == 0)
+			a->file = val;
 		else if (strcmp(opt, "--limit") == 0)
 			a->limit = val;
 		else if (strcmp(opt, "--before") == 0)
@@ -316,12 +321,14 @@ parse(int argc, char **argv, struct discord_args *a, FILE *out, FILE *err)
 		if (a->to == NULL)
 			return usage_error(err, "%s", "read: --channel, --user "
 			    "or --to is required");
-		if (a->text != NULL || a->reply_to != NULL)
-			return usage_error(err, "%s", "read: --text and "
-			    "--reply-to are for send");
+		if (a->text != NULL || a->reply_to != NULL ||
+		    a->file != NULL)
+			return usage_error(err, "%s", "read: --text, "
+			    "--reply-to and --file are for send");
 		break;
 	default:
 		if (a->to != NULL || a->text != NULL || a->reply_to != NULL ||
+		    a->file != NULL ||
 		    a->before != NULL || (a->limit != NULL &&
 		    a->cmd != SHIM_DISCORD_CHANNELS))
 			return usage_error(err, "%s", "this command takes no "
@@ -360,8 +367,9 @@ shim_discord_run(int argc, char **argv, const char *socket, int timeout_ms,
 	json_t			*params;
 	const char		*method, *errstr;
 	char			*stdin_text = NULL, msg[SHIM_ERR_MAX];
+	const char		*base;
 	long long		 limit;
-	int			 r, rc;
+	int			 r, rc, fd = -1;
 
 	if ((r = parse(argc, argv, &a, out, err)) != 0)
 		return r == -2 ? SHIM_DISCORD_OK : r;
@@ -369,7 +377,22 @@ shim_discord_run(int argc, char **argv, const char *socket, int timeout_ms,
 	switch (a.cmd) {
 	case SHIM_DISCORD_SEND:
 		method = "send";
-		if (a.text == NULL) {
+		/* The file is opened here, as the caller; only its name
+		 * travels, with the open descriptor. */
+		if (a.file != NULL) {
+			if ((fd = shim_open_attachment(a.file, msg,
+			    sizeof(msg))) == -1) {
+				json_decref(params);
+				(void)fprintf(err, "discord: %s\n", msg);
+				return SHIM_DISCORD_USAGE;
+			}
+			base = strrchr(a.file, '/');
+			base = base != NULL ? base + 1 : a.file;
+			json_object_set_new(params, "attachment",
+			    json_pack("{s:o}", "name",
+			    shim_json_string(base)));
+		}
+		if (a.text == NULL && a.file == NULL) {
 			if (read_text(in, &stdin_text) == -1) {
 				json_decref(params);
 				return usage_error(err, "%s", "cannot read the "
@@ -379,7 +402,9 @@ shim_discord_run(int argc, char **argv, const char *socket, int timeout_ms,
 			a.text = stdin_text;
 		}
 		json_object_set_new(params, "to", shim_json_string(a.to));
-		json_object_set_new(params, "text", shim_json_string(a.text));
+		if (a.text != NULL)
+			json_object_set_new(params, "text",
+			    shim_json_string(a.text));
 		if (a.reply_to != NULL)
 			json_object_set_new(params, "reply_to",
 			    shim_json_string(a.reply_to));
@@ -403,12 +428,16 @@ shim_discord_run(int argc, char **argv, const char *socket, int timeout_ms,
 		if (errstr != NULL) {
 			json_decref(params);
 			free(stdin_text);
+			if (fd != -1)
+				close(fd);
 			return usage_error(err, "--limit: %s", errstr);
 		}
 		json_object_set_new(params, "limit", json_integer(limit));
 	}
-	r = shim_call(socket, method, params, -1, timeout_ms,
+	r = shim_call(socket, method, params, fd, timeout_ms,
 	    SHIM_MAX_ANSWER, &reply, msg, sizeof(msg));
+	if (fd != -1)
+		close(fd);
 	json_decref(params);
 	free(stdin_text);
 	if (r != SHIM_OK) {

@@ -134,6 +134,26 @@ expect_match "text from standard input" '^sent ' "$out"
 expect_eq "stdin text delivered without its newline" 1 \
     "$(sent_with '"content": "from stdin",')"
 
+# An attachment goes by descriptor (the agent's file, mode 0600) and
+# reaches Discord as multipart form data, from the handler's spool.
+printf 'png-bytes-0123456789' >"$T/home/pic.png"
+chown "$AGENT_USER" "$T/home/pic.png"
+chmod 600 "$T/home/pic.png"
+out=$(dc send --to general --text "with a file" --file "$T/home/pic.png" 2>&1)
+expect_eq "send with an attachment exits 0" 0 $?
+expect_match "Discord got the file (name from the spool, 20 bytes)" \
+    '"content": "with a file".*"attachments": \[\{"filename": "att-[A-Za-z0-9]+\.png", "size": 20\}\]' \
+    "$(cat "$T/fake/sent.jsonl")"
+out=$(dc send --to general --file "$T/home/pic.png" 2>&1)
+expect_eq "attachment without text exits 0" 0 $?
+expect_eq "attachment-only message posted" 1 \
+    "$(grep -c '"content": "", .*"size": 20' "$T/fake/sent.jsonl")"
+check "spooled copies removed after sending" \
+    test -z "$(ls "$T/state/spool" 2>/dev/null)"
+out=$(dc send --to general --file /etc/shadow 2>&1)
+expect_eq "a file the agent cannot read: exit 2" 2 $?
+sent_before_refusals=$(sent_count)
+
 # Refusals: nothing reaches Discord.
 before=$(wc -l <"$T/fake/requests.jsonl")
 out=$(dc send --to "channel:$SECRET" --text "psst" 2>&1)
@@ -153,7 +173,8 @@ expect_match "hold id printed" 'held for approval: hold h[0-9]+' "$out"
 hold=$(printf '%s' "$out" | sed -n 's/.*hold \(h[0-9]*\).*/\1/p')
 out=$(dc send --to "channel:-1" --text x 2>&1)
 expect_eq "option-like channel id refused" 3 $?
-expect_eq "no refused message reached Discord" 3 "$(sent_count)"
+expect_eq "no refused message reached Discord" "$sent_before_refusals" \
+    "$(sent_count)"
 expect_eq "no request at all reached Discord for refusals" "$before" \
     "$(wc -l <"$T/fake/requests.jsonl")"
 

@@ -534,6 +534,31 @@ normalize_id(const char *s, size_t len, size_t plen, const char *prefix,
 	return put(out, outlen, prefix, plen, s, len, cause);
 }
 
+/*
+ * Discord's "channel:<id>" / "user:<id>": the id is a snowflake, 1 to
+ * 20 decimal digits without leading zeros.
+ */
+static int
+normalize_snowflake(const char *s, size_t len, size_t plen,
+    const char *prefix, char *out, size_t outlen, const char **cause)
+{
+	size_t	i;
+
+	s += plen;
+	len -= plen;
+	if (len == 0 || len > 20 || (s[0] == '0' && len > 1)) {
+		*cause = "bad discord id";
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		if (!is_digit((unsigned char)s[i])) {
+			*cause = "discord id must be decimal digits";
+			return -1;
+		}
+	}
+	return put(out, outlen, prefix, plen, s, len, cause);
+}
+
 static void
 trim(const char **s, size_t *len)
 {
@@ -572,7 +597,14 @@ addr_normalize(const char *in, const char *region, char *out, size_t outlen,
 	if (check_ascii(s, len, &why) == -1)
 		goto fail;
 
-	if (prefix_icase(s, len, "chat:")) {
+	if (prefix_icase(s, len, "channel:")) {
+		k = ADDR_CHANNEL;
+		rc = normalize_snowflake(s, len, 8, "channel:", out, outlen,
+		    &why);
+	} else if (prefix_icase(s, len, "user:")) {
+		k = ADDR_USER;
+		rc = normalize_snowflake(s, len, 5, "user:", out, outlen, &why);
+	} else if (prefix_icase(s, len, "chat:")) {
 		k = ADDR_CHAT;
 		rc = normalize_id(s, len, 5, "chat:", CHAT_ID_MAX, 0, out,
 		    outlen, &why);

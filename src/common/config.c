@@ -27,6 +27,7 @@
 
 #include "compat.h"
 #include "conf.h"
+#include "discord-policy.h"
 #include "protocol.h"
 #include "util.h"
 
@@ -1647,6 +1648,13 @@ channel_block(struct parse *p, void *arg, int id)
 	    !valid_e164(ch->account))
 		error_at(p, start, "bad signal account (expected the number "
 		    "in E.164 form, e.g. +14155550199)");
+	/* Discord's tool is Carapace's own REST client. */
+	if (id == CHANNEL_DISCORD) {
+		if (ch->tool == NULL)
+			ch->tool = xstrdup(CARAPACE_DISCORD_TOOL);
+		if (ch->api_base == NULL)
+			ch->api_base = xstrdup(DISCORD_API_BASE);
+	}
 }
 
 static void
@@ -1710,8 +1718,10 @@ channel_key(struct parse *p, void *arg, int key)
 	case CH_API_BASE:
 		if (get_string(p, &s) == -1)
 			break;
-		if (strncmp(s, "https://", 8) != 0 || s[8] == '\0' ||
-		    s[8] == '/' || strchr(s, ' ') != NULL) {
+		if ((strncmp(s, "https://", 8) != 0 || s[8] == '\0' ||
+		    s[8] == '/' || strchr(s, ' ') != NULL) &&
+		    (strncmp(s, "http://", 7) != 0 ||
+		    !discord_api_base_ok(s))) {
 			error_at(p, mark, "bad URL \"%s\" (expected "
 			    "https://host/...)", quote(s, strlen(s), q,
 			    sizeof(q)));

@@ -22,7 +22,9 @@ enum addr_kind {
 	ADDR_PHONE = 1,		/* "+14155550100" (E.164) */
 	ADDR_EMAIL,		/* "user@example.com" (lower case) */
 	ADDR_CHAT,		/* "chat:<id>" */
-	ADDR_GROUP		/* "group:<id>" */
+	ADDR_GROUP,		/* "group:<id>" */
+	ADDR_CHANNEL,		/* "channel:<snowflake>" (discord) */
+	ADDR_USER		/* "user:<snowflake>" (discord DM) */
 };
 
 /*

@@ -218,4 +218,9 @@ extern const struct method	gmail_methods[];
 extern const size_t		gmail_methods_n;
 int	 gmail_deliver(struct call *, const struct channel *, json_t *);
 
+/* The discord adapter (adapter-discord.c). */
+extern const struct method	discord_methods[];
+extern const size_t		discord_methods_n;
+int	 discord_deliver(struct call *, const struct channel *, json_t *);
+
 #endif /* CARAPACE_HANDLER_H */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "discord-policy.h"
 #include "handler.h"
 #include "log.h"
 #include "osdep.h"
@@ -164,12 +165,15 @@ inbox_visible_copy(struct read_ctx *r, json_t *msg)
 {
 	json_t	*copy;
 	int	 gmail = r->ch->id == CHANNEL_GMAIL;
+	int	 discord = r->ch->id == CHANNEL_DISCORD;
 
 	if (!(gmail ? gmail_message_visible(r->s->cfg, r->ch, msg) :
+	    discord ? discord_message_visible(r->s->cfg, r->ch, msg) :
 	    inbound_message_visible(r->s->cfg, r->ch, msg)))
 		return NULL;
 	copy = json_deep_copy(msg);
 	if (copy == NULL || (gmail ? gmail_message_scrub(r->ch, copy) :
+	    discord ? discord_scrub(r->ch, copy) :
 	    inbound_scrub(r->ch, copy)) == -1) {
 		json_decref(copy);
 		return NULL;

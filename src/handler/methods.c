@@ -128,6 +128,7 @@ static const struct {
 	{ imsg_methods, &imsg_methods_n },
 	{ signal_methods, &signal_methods_n },
 	{ gmail_methods, &gmail_methods_n },
+	{ discord_methods, &discord_methods_n },
 };
 
 const struct method *

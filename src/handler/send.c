@@ -44,6 +44,7 @@ static int (*const deliverers[CHANNEL_MAX])(struct call *,
 	[CHANNEL_IMSG] = imsg_deliver,
 	[CHANNEL_SIGNAL] = signal_deliver,
 	[CHANNEL_GMAIL] = gmail_deliver,
+	[CHANNEL_DISCORD] = discord_deliver,
 };
 
 int

@@ -85,6 +85,8 @@ watch_adapter(enum channel_id id)
 		return &signal_watch_adapter;
 	case CHANNEL_GMAIL:
 		return &gmail_watch_adapter;
+	case CHANNEL_DISCORD:
+		return &discord_watch_adapter;
 	default:
 		return NULL;
 	}

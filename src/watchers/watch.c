@@ -39,6 +39,7 @@
 #define WATCH_COMPACT_BATCH	1000
 
 static volatile sig_atomic_t	 watch_quit;
+const struct config		*watch_config;
 
 struct watcher {
 	struct config			*cfg;
@@ -415,6 +416,7 @@ watch_main(int argc, char **argv)
 		fatalx("invalid configuration: not watching");
 	}
 	w.ch = &w.cfg->channels[id];
+	watch_config = w.cfg;
 	if (!w.ch->configured ||
 	    (w.ad->connect == NULL && w.ch->tool == NULL))
 		fatalx("channel %s is not configured", w.ad->channel);

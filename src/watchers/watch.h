@@ -78,6 +78,9 @@ extern const struct watch_adapter signal_watch_adapter;
 
 /* Per-channel adapters (watch-<channel>.c). */
 extern const struct watch_adapter gmail_watch_adapter;
+/* The configuration watch_main loaded (adapters that need its path). */
+extern const struct config		*watch_config;
+extern const struct watch_adapter	 discord_watch_adapter;
 
 /* The adapter for a channel, or NULL. */
 const struct watch_adapter *watch_adapter(enum channel_id);

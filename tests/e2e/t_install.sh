@@ -63,7 +63,10 @@ done
 expect_file "imsg shim in its own directory" "$D$shimdir/imsg" 755
 expect_file "signal-cli shim in its own directory" "$D$shimdir/signal-cli" 755
 expect_file "gog shim in its own directory" "$D$shimdir/gog" 755
-expect_eq "the shim directory holds only shims" "gog imsg signal-cli" \
+expect_file "discord shim in its own directory" "$D$shimdir/discord" 755
+expect_file "carapace-discord beside the shims" \
+    "$D$(dirname "$shimdir")/carapace-discord" 755
+expect_eq "the shim directory holds only shims" "discord gog imsg signal-cli" \
     "$(ls "$D$shimdir" | tr '\n' ' ' | sed 's/ $//')"
 out=$("$D$shimdir/imsg" --version 2>&1)
 expect_match "the installed shim runs" '^[0-9]+\.[0-9]+' "$out"
@@ -73,7 +76,7 @@ expect_match "and prints its usage" 'usage: carapacectl' "$out"
 
 # Man pages, rendered without a warning.
 for m in man8/carapace-handler.8 man8/carapace-watch.8 man8/carapacectl.8 \
-    man5/carapace.yaml.5 man7/carapace-shims.7; do
+    man5/carapace.yaml.5 man7/carapace-shims.7 man1/discord.1; do
 	expect_file "man page" "$D$mandir/$m" 644
 	if command -v groff >/dev/null 2>&1; then
 		w=$(groff -t -mandoc -ww -z -Tutf8 "$D$mandir/$m" 2>&1)

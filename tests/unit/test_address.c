@@ -51,6 +51,10 @@ kind_from_name(const char *s)
 		return ADDR_CHAT;
 	if (strcmp(s, "group") == 0)
 		return ADDR_GROUP;
+	if (strcmp(s, "channel") == 0)
+		return ADDR_CHANNEL;
+	if (strcmp(s, "user") == 0)
+		return ADDR_USER;
 	fail_msg("unknown kind %s", s);
 	return 0;
 }

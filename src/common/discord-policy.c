@@ -1,0 +1,210 @@
+/*
+ * Discord policy helpers (discord-policy.h): snowflakes, the api_base
+ * check, the targets an allow list names, and the inbound decision and
+ * scrubbing on Discord message objects, used alike by the handler's
+ * history, the watcher and carapace-discord's poll.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "compat.h"
+#include "discord-policy.h"
+#include "policy.h"
+
+uint64_t
+discord_snowflake_at(uint64_t ms)
+{
+	if (ms <= DISCORD_EPOCH_MS)
+		return 0;
+	return (ms - DISCORD_EPOCH_MS) << 22;
+}
+
+uint64_t
+discord_snowflake_ms(uint64_t id)
+{
+	return (id >> 22) + DISCORD_EPOCH_MS;
+}
+
+int
+discord_snowflake(const char *s, uint64_t *id)
+{
+	uint64_t	v = 0;
+	size_t		i;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > 20 ||
+	    (s[0] == '0' && s[1] != '\0'))
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		if (v > (UINT64_C(0x7fffffffffffffff) - (uint64_t)(s[i] - '0'))
+		    / 10)
+			return 0;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (id != NULL)
+		*id = v;
+	return 1;
+}
+
+/* host[:port] then '/' or the end; host as given. */
+static int
+loopback_host(const char *s)
+{
+	static const char *const hosts[] = { "127.0.0.1", "localhost" };
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		n = strlen(hosts[i]);
+		if (strncmp(s, hosts[i], n) != 0)
+			continue;
+		s += n;
+		if (*s == ':') {
+			for (s++, n = 0; *s >= '0' && *s <= '9'; s++)
+				n++;
+			if (n == 0 || n > 5)
+				return 0;
+		}
+		return *s == '\0' || *s == '/';
+	}
+	return 0;
+}
+
+int
+discord_api_base_ok(const char *url)
+{
+	const char	*p;
+
+	if (url == NULL)
+		return 0;
+	for (p = url; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    *p == '?' || *p == '#' || *p == '@')
+			return 0;
+	if (strncmp(url, "https://", 8) == 0)
+		return url[8] != '\0' && url[8] != '/';
+	if (strncmp(url, "http://", 7) == 0)
+		return loopback_host(url + 7);
+	return 0;
+}
+
+int
+discord_list_targets(const struct config *cfg, const struct strlist *list,
+    json_t **channels, json_t **users)
+{
+	char		 norm[ADDR_MAX];
+	enum addr_kind	 kind;
+	size_t		 i;
+
+	*channels = json_array();
+	*users = json_array();
+	for (i = 0; i < list->count; i++) {
+		if (addr_resolve(cfg, CHANNEL_DISCORD, list->items[i], norm,
+		    sizeof(norm), &kind, NULL) == -1)
+			continue;
+		if (kind == ADDR_CHANNEL)
+			json_array_append_new(*channels,
+			    json_string(norm + strlen("channel:")));
+		else if (kind == ADDR_USER)
+			json_array_append_new(*users,
+			    json_string(norm + strlen("user:")));
+	}
+	return 0;
+}
+
+static int
+allowed(const struct config *cfg, const struct channel *ch,
+    const char *prefix, const char *id)
+{
+	char	want[ADDR_MAX];
+
+	if (!discord_snowflake(id, NULL))
+		return 0;
+	(void)snprintf(want, sizeof(want), "%s%s", prefix, id);
+	return policy_match(cfg, ch->id, &ch->inbound_allow, want, NULL);
+}
+
+int
+discord_channel_visible(const struct config *cfg, const struct channel *ch,
+    const char *channel_id, const char *dm_user)
+{
+	if (!discord_snowflake(channel_id, NULL))
+		return 0;
+	if (ch->inbound_mode == INBOUND_OPEN)
+		return 1;
+	if (allowed(cfg, ch, "channel:", channel_id))
+		return 1;
+	return dm_user != NULL && allowed(cfg, ch, "user:", dm_user);
+}
+
+int
+discord_message_visible(const struct config *cfg, const struct channel *ch,
+    json_t *m)
+{
+	const char	*cid, *author;
+
+	cid = json_string_value(json_object_get(m, "channel_id"));
+	author = json_string_value(json_object_get(json_object_get(m,
+	    "author"), "id"));
+	if (!json_is_object(m) || !discord_snowflake(cid, NULL) ||
+	    !discord_snowflake(author, NULL) || !ch->configured)
+		return 0;
+	if (ch->inbound_mode == INBOUND_OPEN)
+		return 1;
+	if (allowed(cfg, ch, "channel:", cid))
+		return 1;
+	if (!json_is_true(json_object_get(m, "is_dm")))
+		return 0;
+	if (json_is_true(json_object_get(m, "is_from_me")))
+		return ch->from_me;
+	return allowed(cfg, ch, "user:", author);
+}
+
+static int
+scrub_field(const struct channel *ch, json_t *obj, const char *key)
+{
+	json_t	*v = json_object_get(obj, key);
+	char	*s;
+	int	 changed = 0;
+
+	if (!json_is_string(v))
+		return 0;
+	if ((s = scrub_text(ch->scrub, json_string_value(v), &changed)) ==
+	    NULL)
+		return -1;
+	if (changed)
+		json_object_set_new(obj, key, json_string(s));
+	free(s);
+	return 0;
+}
+
+int
+discord_scrub(const struct channel *ch, json_t *m)
+{
+	json_t	*e;
+	size_t	 i;
+
+	if (ch->scrub == 0)
+		return 0;
+	if (scrub_field(ch, m, "content") == -1)
+		return -1;
+	/* A reply carries the message it answers. */
+	if (json_is_object(json_object_get(m, "referenced_message")) &&
+	    scrub_field(ch, json_object_get(m, "referenced_message"),
+	    "content") == -1)
+		return -1;
+	json_array_foreach(json_object_get(m, "embeds"), i, e) {
+		if (scrub_field(ch, e, "title") == -1 ||
+		    scrub_field(ch, e, "description") == -1 ||
+		    scrub_field(ch, e, "url") == -1)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,499 @@
+/*
+ * The discord adapter: gateway methods on channel "discord" (send,
+ * messages.history, chats.list, status), run through carapace-discord
+ * (the channel's tool) with fixed argv templates.  Every value that
+ * reaches the tool's command line is a snowflake id checked here; the
+ * message text goes on the tool's stdin as JSON, never on its command
+ * line.  Sends go through send_pipeline; what the agent reads goes
+ * through the inbound policy and scrubbing (discord-policy.h).
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "discord-policy.h"
+#include "handler.h"
+#include "log.h"
+#include "policy.h"
+#include "protocol.h"
+#include "spawn.h"
+#include "util.h"
+
+/* carapace-discord's exit status for a 429 past its deadline. */
+#define TOOL_EXIT_LIMITED	4
+/* Discord's limit on a message's content, in characters. */
+#define DISCORD_CONTENT_MAX	2000
+/* What fits a pipe without blocking before the tool reads it. */
+#define STDIN_PIPE_MAX		65536
+
+static int	d_send(struct call *, const struct channel *);
+static int	d_history(struct call *, const struct channel *);
+static int	d_chats(struct call *, const struct channel *);
+static int	d_status(struct call *, const struct channel *);
+
+static const struct rpc_param send_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "to", RPC_T_STRING, 1 },
+	{ "text", RPC_T_STRING, 0 },
+	{ "reply_to", RPC_T_STRING, 0 },
+	{ "attachment", RPC_T_OBJECT, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param history_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "to", RPC_T_STRING, 1 },
+	{ "limit", RPC_T_INTEGER, 0 },
+	{ "before", RPC_T_STRING, 0 },
+	{ "after", RPC_T_STRING, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param chats_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "limit", RPC_T_INTEGER, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param status_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ NULL, 0, 0 }
+};
+
+const struct method discord_methods[] = {
+	{ .name = "send", .params = send_params, .flags = METHOD_CHANNEL,
+	  .channels = CHANNEL_BIT(CHANNEL_DISCORD), .fn = d_send },
+	{ .name = "messages.history", .params = history_params,
+	  .flags = METHOD_CHANNEL, .channels = CHANNEL_BIT(CHANNEL_DISCORD),
+	  .fn = d_history },
+	{ .name = "chats.list", .params = chats_params,
+	  .flags = METHOD_CHANNEL, .channels = CHANNEL_BIT(CHANNEL_DISCORD),
+	  .fn = d_chats },
+	{ .name = "status", .params = status_params, .flags = METHOD_CHANNEL,
+	  .channels = CHANNEL_BIT(CHANNEL_DISCORD), .fn = d_status },
+};
+METHOD_TABLE(discord_methods);
+
+static const char *
+param_str(struct call *c, const char *name)
+{
+	return json_string_value(json_object_get(c->params, name));
+}
+
+static void
+argv_start(struct tool_argv *a, const struct call *c,
+    const struct channel *ch, const char *command)
+{
+	a->n = 0;
+	tool_argv_add(a, ch->tool);
+	tool_argv_add(a, "-c");
+	tool_argv_add(a, c->s->cfg->path);
+	tool_argv_add(a, command);
+}
+
+/*
+ * The tool failed: a 429 it could not wait out within its deadline is
+ * the gateway's "rate limited", with Discord's retry_after.
+ */
+static int
+tool_failed(struct call *c)
+{
+	const char	*tail, *p;
+	const char	*errstr;
+	long long	 retry = 1;
+
+	if (c->code != CP_ERR_TOOL_FAILED || json_integer_value(
+	    json_object_get(c->data, "exit_status")) != TOOL_EXIT_LIMITED)
+		return -1;
+	tail = json_string_value(json_object_get(c->data, "stderr"));
+	if (tail != NULL && (p = strstr(tail, "retry_after=")) != NULL) {
+		char	num[16];
+		size_t	n = strspn(p + 12, "0123456789");
+
+		if (n > 0 && n < sizeof(num)) {
+			memcpy(num, p + 12, n);
+			num[n] = '\0';
+			retry = strtonum(num, 0, 86400, &errstr);
+			if (errstr != NULL)
+				retry = 1;
+		}
+	}
+	c->outcome = "limited";
+	c->rule = "discord";
+	return call_error(c, CP_ERR_RATE_LIMITED, json_pack("{s:I,s:s}",
+	    "retry_after", (json_int_t)retry, "rule", "discord"),
+	    "rate limited by Discord; retry in %llds", retry);
+}
+
+static void
+keep_last(json_t *v, void *arg)
+{
+	json_t	**last = arg;
+
+	json_decref(*last);
+	*last = json_incref(v);
+}
+
+/* A nonce for one message (decimal, at most 19 digits). */
+static int
+make_nonce(char *out, size_t outlen)
+{
+	unsigned char	r[8];
+	uint64_t	v = 0;
+	size_t		i;
+	int		fd;
+	ssize_t		n;
+
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, r, sizeof(r));
+	close(fd);
+	if (n != (ssize_t)sizeof(r))
+		return -1;
+	for (i = 0; i < sizeof(r); i++)
+		v = v << 8 | r[i];
+	(void)snprintf(out, outlen, "%llu",
+	    (unsigned long long)(v & UINT64_C(0x7fffffffffffffff)));
+	return 0;
+}
+
+/* Resolve "to" into a channel:/user: address; -1 with the error set. */
+static int
+resolve_target(struct call *c, const struct channel *ch, char *out,
+    size_t outlen, enum addr_kind *kind)
+{
+	if (send_resolve(c, ch, "to", param_str(c, "to"), out, outlen,
+	    kind) == -1)
+		return -1;
+	if (*kind != ADDR_CHANNEL && *kind != ADDR_USER) {
+		c->rule = "address";
+		return call_error(c, CP_ERR_RECIPIENT_DENIED,
+		    json_pack("{s:s,s:s}", "recipient", out, "rule",
+		    "address"), "recipient not allowed: %s (discord takes "
+		    "channel:<id> or user:<id>)", out);
+	}
+	return 0;
+}
+
+static int
+d_send(struct call *c, const struct channel *ch)
+{
+	struct outbound	 o;
+	enum addr_kind	 kind;
+	const char	*text = param_str(c, "text");
+	const char	*reply = param_str(c, "reply_to");
+	json_t		*att = json_object_get(c->params, "attachment");
+	char		 rcpt[ADDR_MAX], nonce[32];
+	json_t		*d, *atts = NULL;
+	size_t		 chars = 0, i;
+	int		 r;
+
+	if (text == NULL && att == NULL)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "params: text or attachment is required");
+	for (i = 0; text != NULL && text[i] != '\0'; i++)
+		if (((unsigned char)text[i] & 0xc0) != 0x80)
+			chars++;
+	if ((text != NULL && chars == 0) || chars > DISCORD_CONTENT_MAX)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param text: 1 to %d characters", DISCORD_CONTENT_MAX);
+	if (reply != NULL && !discord_snowflake(reply, NULL))
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param reply_to: not a Discord message id");
+	if (resolve_target(c, ch, rcpt, sizeof(rcpt), &kind) == -1)
+		return -1;
+	/*
+	 * The nonce is chosen once, here, and kept with a held message:
+	 * whoever repeats the delivery repeats the nonce.
+	 */
+	if (make_nonce(nonce, sizeof(nonce)) == -1)
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "cannot make a nonce");
+	d = json_pack("{s:s,s:s}", "to", rcpt, "nonce", nonce);
+	if (text != NULL)
+		json_object_set_new(d, "text", json_string(text));
+	if (reply != NULL)
+		json_object_set_new(d, "reply_to", json_string(reply));
+	if (att != NULL) {
+		atts = json_array();
+		json_array_append(atts, att);
+	}
+	memset(&o, 0, sizeof(o));
+	o.recipients[0] = rcpt;
+	o.nrecipients = 1;
+	o.text = text;
+	o.attachments = atts;
+	o.delivery = d;
+	r = send_pipeline(c, ch, &o);
+	json_decref(atts);
+	json_decref(d);
+	return r;
+}
+
+int
+discord_deliver(struct call *c, const struct channel *ch, json_t *d)
+{
+	struct tool_argv	 a;
+	struct spawn_result	 res;
+	json_t			*in, *last = NULL, *files;
+	const char		*to, *text, *nonce, *reply, *id, *file = NULL;
+	char			*payload;
+	size_t			 len;
+	int			 fds[2], r;
+
+	to = json_string_value(json_object_get(d, "to"));
+	text = json_string_value(json_object_get(d, "text"));
+	nonce = json_string_value(json_object_get(d, "nonce"));
+	reply = json_string_value(json_object_get(d, "reply_to"));
+	files = json_object_get(d, "files");
+	if (json_array_size(files) == 1)
+		file = json_string_value(json_array_get(files, 0));
+	/* Spooled paths are the handler's own (state_dir/spool/att-...). */
+	if (to == NULL || nonce == NULL || json_array_size(files) > 1 ||
+	    (json_array_size(files) == 1 && (file == NULL ||
+	    file[0] != '/')) || (text == NULL && file == NULL))
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "malformed delivery");
+	argv_start(&a, c, ch, "send");
+	if (strncmp(to, "channel:", 8) == 0 && discord_snowflake(to + 8,
+	    NULL))
+		tool_argv_add(&a, to + 8);
+	else if (strncmp(to, "user:", 5) == 0 && discord_snowflake(to + 5,
+	    NULL)) {
+		tool_argv_add(&a, "--user");
+		tool_argv_add(&a, to + 5);
+	} else
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "malformed delivery");
+	if (file != NULL) {
+		tool_argv_add(&a, "--file");
+		tool_argv_add(&a, file);
+	}
+
+	in = json_pack("{s:s}", "nonce", nonce);
+	if (text != NULL)
+		json_object_set_new(in, "content", json_string(text));
+	if (reply != NULL)
+		json_object_set_new(in, "reply_to", json_string(reply));
+	payload = json_dumps(in, JSON_COMPACT);
+	json_decref(in);
+	if (payload == NULL || (len = strlen(payload)) >= STDIN_PIPE_MAX) {
+		free(payload);
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param text: too long");
+	}
+	if (pipe(fds) == -1) {
+		free(payload);
+		return call_error(c, RPC_INTERNAL_ERROR, NULL, "pipe: %s",
+		    strerror(errno));
+	}
+	(void)fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+	r = write(fds[1], payload, len) == (ssize_t)len ? 0 : -1;
+	close(fds[1]);
+	free(payload);
+	if (r == -1) {
+		close(fds[0]);
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "cannot pass the message to the tool");
+	}
+	r = tool_run_input(c, ch, &a, fds[0], &res);
+	close(fds[0]);
+	if (r == -1)
+		return tool_failed(c);
+	tool_json_lines(res.out, res.outlen, keep_last, &last);
+	spawn_result_free(&res);
+	id = json_string_value(json_object_get(last, "id"));
+	if (!discord_snowflake(id, NULL)) {
+		json_decref(last);
+		c->outcome = "failed";
+		return call_error(c, CP_ERR_TOOL_FAILED,
+		    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
+		    "unexpected output"), "%s: unexpected tool output",
+		    c->channel);
+	}
+	c->outcome = "sent";
+	c->result = json_pack("{s:s,s:s,s:s,s:s,s:O*}", "status", "sent",
+	    "channel", c->channel, "recipient", c->recipient, "id", id,
+	    "channel_id", json_object_get(last, "channel_id"));
+	json_decref(last);
+	return 0;
+}
+
+/* Inbound filter for what the agent reads. */
+struct filter {
+	struct call		*c;
+	const struct channel	*ch;
+	json_t			*keep;
+	json_int_t		 limit;
+	size_t			 hidden;
+};
+
+static void
+filter_message(json_t *m, void *arg)
+{
+	struct filter	*f = arg;
+
+	if ((json_int_t)json_array_size(f->keep) >= f->limit)
+		return;
+	if (!discord_message_visible(f->c->s->cfg, f->ch, m) ||
+	    discord_scrub(f->ch, m) == -1) {
+		f->hidden++;
+		return;
+	}
+	json_array_append(f->keep, m);
+}
+
+/* Is the conversation readable at all?  1 or 0. */
+static int
+target_readable(struct call *c, const struct channel *ch, const char *rcpt)
+{
+	if (ch->inbound_mode == INBOUND_OPEN)
+		return 1;
+	return policy_match(c->s->cfg, ch->id, &ch->inbound_allow, rcpt,
+	    NULL);
+}
+
+static int
+d_history(struct call *c, const struct channel *ch)
+{
+	struct tool_argv	 a;
+	struct spawn_result	 res;
+	struct filter		 f;
+	enum addr_kind		 kind;
+	json_t			*l = json_object_get(c->params, "limit");
+	json_int_t		 limit = l != NULL ? json_integer_value(l) : 50;
+	const char		*before = param_str(c, "before");
+	const char		*after = param_str(c, "after");
+	char			 rcpt[ADDR_MAX], lim[24];
+
+	if (limit < 1 || limit > 100)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param limit: expected 1..100");
+	if ((before != NULL && !discord_snowflake(before, NULL)) ||
+	    (after != NULL && !discord_snowflake(after, NULL)))
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "params before, after: Discord message ids");
+	if (resolve_target(c, ch, rcpt, sizeof(rcpt), &kind) == -1)
+		return -1;
+	(void)strlcpy(c->recipient, rcpt, sizeof(c->recipient));
+	if (!target_readable(c, ch, rcpt)) {
+		c->rule = "inbound.allow";
+		return call_error(c, CP_ERR_RECIPIENT_DENIED,
+		    json_pack("{s:s,s:s}", "recipient", rcpt, "rule",
+		    "inbound.allow"), "not readable: %s is not in "
+		    "inbound.allow", rcpt);
+	}
+	(void)snprintf(lim, sizeof(lim), "%lld", (long long)limit);
+	argv_start(&a, c, ch, "read");
+	if (kind == ADDR_USER) {
+		tool_argv_add(&a, "--user");
+		tool_argv_add(&a, rcpt + 5);
+	} else
+		tool_argv_add(&a, rcpt + 8);
+	tool_argv_add(&a, "--limit");
+	tool_argv_add(&a, lim);
+	if (before != NULL) {
+		tool_argv_add(&a, "--before");
+		tool_argv_add(&a, before);
+	}
+	if (after != NULL) {
+		tool_argv_add(&a, "--after");
+		tool_argv_add(&a, after);
+	}
+	if (tool_run(c, ch, &a, &res) == -1)
+		return tool_failed(c);
+	memset(&f, 0, sizeof(f));
+	f.c = c;
+	f.ch = ch;
+	f.limit = limit;
+	f.keep = json_array();
+	tool_json_lines(res.out, res.outlen, filter_message, &f);
+	spawn_result_free(&res);
+	c->result = json_pack("{s:o}", "messages", f.keep);
+	if (f.hidden > 0)
+		c->rule = "inbound.allow";
+	return 0;
+}
+
+static void
+filter_chat(json_t *chat, void *arg)
+{
+	struct filter	*f = arg;
+	const char	*id, *user = NULL;
+	json_t		*r;
+
+	if ((json_int_t)json_array_size(f->keep) >= f->limit)
+		return;
+	id = json_string_value(json_object_get(chat, "id"));
+	r = json_object_get(chat, "recipients");
+	if (json_integer_value(json_object_get(chat, "type")) == 1 &&
+	    json_array_size(r) == 1)
+		user = json_string_value(json_object_get(json_array_get(r, 0),
+		    "id"));
+	if (!discord_channel_visible(f->c->s->cfg, f->ch, id, user)) {
+		f->hidden++;
+		return;
+	}
+	json_array_append(f->keep, chat);
+}
+
+static int
+d_chats(struct call *c, const struct channel *ch)
+{
+	struct tool_argv	 a;
+	struct spawn_result	 res;
+	struct filter		 f;
+	json_t			*l = json_object_get(c->params, "limit");
+	json_int_t		 limit = l != NULL ? json_integer_value(l) : 100;
+
+	if (limit < 1 || limit > 1000)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param limit: expected 1..1000");
+	argv_start(&a, c, ch, "channels");
+	tool_argv_add(&a, "--all");
+	if (tool_run(c, ch, &a, &res) == -1)
+		return tool_failed(c);
+	memset(&f, 0, sizeof(f));
+	f.c = c;
+	f.ch = ch;
+	f.limit = limit;
+	f.keep = json_array();
+	tool_json_lines(res.out, res.outlen, filter_chat, &f);
+	spawn_result_free(&res);
+	c->result = json_pack("{s:o}", "chats", f.keep);
+	if (f.hidden > 0)
+		c->rule = "inbound.allow";
+	return 0;
+}
+
+static int
+d_status(struct call *c, const struct channel *ch)
+{
+	struct tool_argv	 a;
+	struct spawn_result	 res;
+	json_t			*last = NULL;
+
+	argv_start(&a, c, ch, "status");
+	if (tool_run(c, ch, &a, &res) == -1)
+		return tool_failed(c);
+	tool_json_lines(res.out, res.outlen, keep_last, &last);
+	spawn_result_free(&res);
+	if (last == NULL) {
+		c->outcome = "failed";
+		return call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:s}",
+		    "exit_status", 0, "stderr", "no status object"),
+		    "%s: the tool printed no status", c->channel);
+	}
+	c->result = json_pack("{s:s,s:b,s:o}", "channel", c->channel,
+	    "available", 1, "bot", last);
+	return 0;
+}

@@ -2,7 +2,10 @@
  * Inbound policy for messages shaped as imsg prints them (chat_id,
  * chat_identifier, is_group, is_from_me, sender, text): one decision
  * used on every path an agent can read, the live stream (watcher), the
- * inbox (handler) and history and chat lists (adapter).
+ * inbox (handler) and history and chat lists (adapter).  Messages of
+ * the other channels are handed to their own decisions (Signal, Gmail,
+ * Discord), so inbound_message_visible and inbound_scrub are the one
+ * entry point for every channel.
  */
 #include "config.h"
 
@@ -15,6 +18,7 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "discord-policy.h"
 #include "policy.h"
 
 int
@@ -53,8 +57,16 @@ inbound_message_visible(const struct config *cfg, const struct channel *ch,
 	enum addr_kind	 kind;
 	int		 explicit, from_me;
 
-	if (ch->id == CHANNEL_SIGNAL)
+	switch (ch->id) {
+	case CHANNEL_SIGNAL:
 		return inbound_signal_visible(cfg, ch, m);
+	case CHANNEL_GMAIL:
+		return gmail_message_visible(cfg, ch, m);
+	case CHANNEL_DISCORD:
+		return discord_message_visible(cfg, ch, m);
+	default:
+		break;
+	}
 	if (!json_is_integer(chat) || !inbound_chat_visible(cfg, ch,
 	    (long long)json_integer_value(chat),
 	    json_string_value(json_object_get(m, "chat_identifier")),
@@ -79,8 +91,16 @@ inbound_scrub(const struct channel *ch, json_t *m)
 	char	*scrubbed;
 	int	 changed = 0;
 
-	if (ch->id == CHANNEL_SIGNAL)
+	switch (ch->id) {
+	case CHANNEL_SIGNAL:
 		return inbound_signal_scrub(ch, m);
+	case CHANNEL_GMAIL:
+		return gmail_message_scrub(ch, m);
+	case CHANNEL_DISCORD:
+		return discord_scrub(ch, m);
+	default:
+		break;
+	}
 	if (ch->scrub == 0 || !json_is_string(text))
 		return 0;
 	if ((scrubbed = scrub_text(ch->scrub, json_string_value(text),

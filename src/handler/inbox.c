@@ -164,17 +164,11 @@ static json_t *
 inbox_visible_copy(struct read_ctx *r, json_t *msg)
 {
 	json_t	*copy;
-	int	 gmail = r->ch->id == CHANNEL_GMAIL;
-	int	 discord = r->ch->id == CHANNEL_DISCORD;
 
-	if (!(gmail ? gmail_message_visible(r->s->cfg, r->ch, msg) :
-	    discord ? discord_message_visible(r->s->cfg, r->ch, msg) :
-	    inbound_message_visible(r->s->cfg, r->ch, msg)))
+	if (!inbound_message_visible(r->s->cfg, r->ch, msg))
 		return NULL;
 	copy = json_deep_copy(msg);
-	if (copy == NULL || (gmail ? gmail_message_scrub(r->ch, copy) :
-	    discord ? discord_scrub(r->ch, copy) :
-	    inbound_scrub(r->ch, copy)) == -1) {
+	if (copy == NULL || inbound_scrub(r->ch, copy) == -1) {
 		json_decref(copy);
 		return NULL;
 	}

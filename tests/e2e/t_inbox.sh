@@ -32,7 +32,13 @@ agent "$T/bin/imsg" watch --json --since-rowid 0 >"$T/watch.out" 2>&1 &
 SUB_PID=$!
 agent "$T/bin/imsg" watch >"$T/watch.txt" 2>&1 &
 SUB2_PID=$!
-sleep 0.5
+# The text watch starts "from now": publish once both have subscribed.
+i=0
+while [ "$(ctl audit show | grep -c '"method":"inbox.subscribe"')" -lt 2 ] &&
+    [ $i -lt 200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 
 {
 	msg 1001 1 "+14155550100" "hello from mom"

@@ -219,6 +219,7 @@ golden "chats --json" chat 2 chats --json
 golden "history --json" message 3 history --chat-id 1 --json
 golden "history --attachments --json" message 3 history --chat-id 3 \
     --attachments --json
+: >"$T/golden-watch.out"
 setpriv --reuid="$AGENT_USER" --regid="$AGENT_USER" --init-groups \
     env -i ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
     CARAPACE_SOCKET="$SOCK" "$T/bin/imsg" watch --json --since-rowid 0 \

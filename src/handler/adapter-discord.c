@@ -328,30 +328,6 @@ discord_deliver(struct call *c, const struct channel *ch, json_t *d)
 	return 0;
 }
 
-/* Inbound filter for what the agent reads. */
-struct filter {
-	struct call		*c;
-	const struct channel	*ch;
-	json_t			*keep;
-	json_int_t		 limit;
-	size_t			 hidden;
-};
-
-static void
-filter_message(json_t *m, void *arg)
-{
-	struct filter	*f = arg;
-
-	if ((json_int_t)json_array_size(f->keep) >= f->limit)
-		return;
-	if (!discord_message_visible(f->c->s->cfg, f->ch, m) ||
-	    discord_scrub(f->ch, m) == -1) {
-		f->hidden++;
-		return;
-	}
-	json_array_append(f->keep, m);
-}
-
 /* Is the conversation readable at all?  1 or 0. */
 static int
 target_readable(struct call *c, const struct channel *ch, const char *rcpt)
@@ -367,7 +343,7 @@ d_history(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	struct filter		 f;
+	struct read_filter	 f;
 	enum addr_kind		 kind;
 	json_t			*l = json_object_get(c->params, "limit");
 	json_int_t		 limit = l != NULL ? json_integer_value(l) : 50;
@@ -416,7 +392,7 @@ d_history(struct call *c, const struct channel *ch)
 	f.ch = ch;
 	f.limit = limit;
 	f.keep = json_array();
-	tool_json_lines(res.out, res.outlen, filter_message, &f);
+	tool_json_lines(res.out, res.outlen, read_filter_message, &f);
 	spawn_result_free(&res);
 	c->result = json_pack("{s:o}", "messages", f.keep);
 	if (f.hidden > 0)
@@ -427,7 +403,7 @@ d_history(struct call *c, const struct channel *ch)
 static void
 filter_chat(json_t *chat, void *arg)
 {
-	struct filter	*f = arg;
+	struct read_filter	*f = arg;
 	const char	*id, *user = NULL;
 	json_t		*r;
 
@@ -451,7 +427,7 @@ d_chats(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	struct filter		 f;
+	struct read_filter	 f;
 	json_t			*l = json_object_get(c->params, "limit");
 	json_int_t		 limit = l != NULL ? json_integer_value(l) : 100;
 

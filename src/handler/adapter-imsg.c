@@ -129,20 +129,11 @@ imsg_deliver(struct call *c, const struct channel *ch, json_t *d)
 	return 0;
 }
 
-/* Inbound filter shared by chats.list and messages.history. */
-struct filter {
-	struct call		*c;
-	const struct channel	*ch;
-	json_t			*keep;
-	json_int_t		 limit;
-	size_t			 hidden;
-};
-
 static void
 filter_chat(json_t *chat, void *arg)
 {
-	struct filter	*f = arg;
-	int		 explicit;
+	struct read_filter	*f = arg;
+	int			 explicit;
 
 	if ((json_int_t)json_array_size(f->keep) >= f->limit)
 		return;
@@ -157,27 +148,12 @@ filter_chat(json_t *chat, void *arg)
 	json_array_append(f->keep, chat);
 }
 
-static void
-filter_message(json_t *m, void *arg)
-{
-	struct filter	*f = arg;
-
-	if ((json_int_t)json_array_size(f->keep) >= f->limit)
-		return;
-	if (!inbound_message_visible(f->c->s->cfg, f->ch, m) ||
-	    inbound_scrub(f->ch, m) == -1) {
-		f->hidden++;
-		return;
-	}
-	json_array_append(f->keep, m);
-}
-
 int
 imsg_chats(struct call *c, const struct channel *ch, json_int_t limit)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	struct filter		 f;
+	struct read_filter	 f;
 	char			 lim[24];
 
 	/* Ask for more than the limit: some chats may be hidden. */
@@ -206,7 +182,7 @@ imsg_history(struct call *c, const struct channel *ch, json_t *params)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	struct filter		 f;
+	struct read_filter	 f;
 	struct buf		 parts;
 	json_t			*p;
 	size_t			 i;
@@ -259,7 +235,7 @@ imsg_history(struct call *c, const struct channel *ch, json_t *params)
 	f.ch = ch;
 	f.limit = 1000;
 	f.keep = json_array();
-	tool_json_lines(res.out, res.outlen, filter_message, &f);
+	tool_json_lines(res.out, res.outlen, read_filter_message, &f);
 	spawn_result_free(&res);
 	c->result = json_pack("{s:o}", "messages", f.keep);
 	if (f.hidden > 0)
@@ -589,7 +565,7 @@ imsg_search(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	struct filter		 f;
+	struct read_filter	 f;
 	const char		*query, *match;
 	json_t			*l;
 	json_int_t		 limit;
@@ -630,7 +606,7 @@ imsg_search(struct call *c, const struct channel *ch)
 	f.ch = ch;
 	f.limit = limit;
 	f.keep = json_array();
-	tool_json_lines(res.out, res.outlen, filter_message, &f);
+	tool_json_lines(res.out, res.outlen, read_filter_message, &f);
 	spawn_result_free(&res);
 	c->result = json_pack("{s:o}", "messages", f.keep);
 	if (f.hidden > 0)

@@ -157,6 +157,21 @@ json_t	*tool_output_tail(const char *, size_t);
 void	 tool_json_lines(const char *out, size_t len,
 	    void (*fn)(json_t *, void *), void *arg);
 
+/*
+ * What a client reads from a tool, filtered: messages go through inbound
+ * policy and scrubbing (read_filter_message, a tool_json_lines
+ * callback); adapters filter chats with their own callback on the same
+ * struct.  At most limit are kept; hidden counts what was left out.
+ */
+struct read_filter {
+	struct call		*c;
+	const struct channel	*ch;
+	json_t			*keep;
+	json_int_t		 limit;
+	size_t			 hidden;
+};
+void	 read_filter_message(json_t *m, void *arg);
+
 /* The outbound pipeline (send.c). */
 #define OUTBOUND_MAX	64	/* recipients of one message */
 

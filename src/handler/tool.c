@@ -15,6 +15,7 @@
 #include "compat.h"
 #include "handler.h"
 #include "log.h"
+#include "policy.h"
 #include "protocol.h"
 #include "spawn.h"
 #include "util.h"
@@ -122,4 +123,19 @@ tool_json_lines(const char *out, size_t len,
 		}
 		p = nl + 1;
 	}
+}
+
+void
+read_filter_message(json_t *m, void *arg)
+{
+	struct read_filter	*f = arg;
+
+	if ((json_int_t)json_array_size(f->keep) >= f->limit)
+		return;
+	if (!inbound_message_visible(f->c->s->cfg, f->ch, m) ||
+	    inbound_scrub(f->ch, m) == -1) {
+		f->hidden++;
+		return;
+	}
+	json_array_append(f->keep, m);
 }

@@ -343,7 +343,6 @@ d_history(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	struct read_filter	 f;
 	enum addr_kind		 kind;
 	json_t			*l = json_object_get(c->params, "limit");
 	json_int_t		 limit = l != NULL ? json_integer_value(l) : 50;
@@ -387,16 +386,7 @@ d_history(struct call *c, const struct channel *ch)
 	}
 	if (tool_run(c, ch, &a, &res) == -1)
 		return tool_failed(c);
-	memset(&f, 0, sizeof(f));
-	f.c = c;
-	f.ch = ch;
-	f.limit = limit;
-	f.keep = json_array();
-	tool_json_lines(res.out, res.outlen, read_filter_message, &f);
-	spawn_result_free(&res);
-	c->result = json_pack("{s:o}", "messages", f.keep);
-	if (f.hidden > 0)
-		c->rule = "inbound.allow";
+	tool_read_filtered(c, ch, &res, limit, read_filter_message, "messages");
 	return 0;
 }
 
@@ -427,7 +417,6 @@ d_chats(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	struct read_filter	 f;
 	json_t			*l = json_object_get(c->params, "limit");
 	json_int_t		 limit = l != NULL ? json_integer_value(l) : 100;
 
@@ -438,16 +427,7 @@ d_chats(struct call *c, const struct channel *ch)
 	tool_argv_add(&a, "--all");
 	if (tool_run(c, ch, &a, &res) == -1)
 		return tool_failed(c);
-	memset(&f, 0, sizeof(f));
-	f.c = c;
-	f.ch = ch;
-	f.limit = limit;
-	f.keep = json_array();
-	tool_json_lines(res.out, res.outlen, filter_chat, &f);
-	spawn_result_free(&res);
-	c->result = json_pack("{s:o}", "chats", f.keep);
-	if (f.hidden > 0)
-		c->rule = "inbound.allow";
+	tool_read_filtered(c, ch, &res, limit, filter_chat, "chats");
 	return 0;
 }
 

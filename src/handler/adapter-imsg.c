@@ -153,7 +153,6 @@ imsg_chats(struct call *c, const struct channel *ch, json_int_t limit)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	struct read_filter	 f;
 	char			 lim[24];
 
 	/* Ask for more than the limit: some chats may be hidden. */
@@ -164,16 +163,7 @@ imsg_chats(struct call *c, const struct channel *ch, json_int_t limit)
 	tool_argv_add(&a, lim);
 	if (tool_run(c, ch, &a, &res) == -1)
 		return -1;
-	memset(&f, 0, sizeof(f));
-	f.c = c;
-	f.ch = ch;
-	f.limit = limit;
-	f.keep = json_array();
-	tool_json_lines(res.out, res.outlen, filter_chat, &f);
-	spawn_result_free(&res);
-	c->result = json_pack("{s:o}", "chats", f.keep);
-	if (f.hidden > 0)
-		c->rule = "inbound.allow";
+	tool_read_filtered(c, ch, &res, limit, filter_chat, "chats");
 	return 0;
 }
 
@@ -182,7 +172,6 @@ imsg_history(struct call *c, const struct channel *ch, json_t *params)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	struct read_filter	 f;
 	struct buf		 parts;
 	json_t			*p;
 	size_t			 i;
@@ -230,16 +219,7 @@ imsg_history(struct call *c, const struct channel *ch, json_t *params)
 		return -1;
 	}
 	buf_free(&parts);
-	memset(&f, 0, sizeof(f));
-	f.c = c;
-	f.ch = ch;
-	f.limit = 1000;
-	f.keep = json_array();
-	tool_json_lines(res.out, res.outlen, read_filter_message, &f);
-	spawn_result_free(&res);
-	c->result = json_pack("{s:o}", "messages", f.keep);
-	if (f.hidden > 0)
-		c->rule = "inbound.allow";
+	tool_read_filtered(c, ch, &res, 1000, read_filter_message, "messages");
 	return 0;
 }
 
@@ -565,7 +545,6 @@ imsg_search(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	struct read_filter	 f;
 	const char		*query, *match;
 	json_t			*l;
 	json_int_t		 limit;
@@ -601,16 +580,7 @@ imsg_search(struct call *c, const struct channel *ch)
 	tool_argv_add(&a, lim);
 	if (tool_run(c, ch, &a, &res) == -1)
 		return -1;
-	memset(&f, 0, sizeof(f));
-	f.c = c;
-	f.ch = ch;
-	f.limit = limit;
-	f.keep = json_array();
-	tool_json_lines(res.out, res.outlen, read_filter_message, &f);
-	spawn_result_free(&res);
-	c->result = json_pack("{s:o}", "messages", f.keep);
-	if (f.hidden > 0)
-		c->rule = "inbound.allow";
+	tool_read_filtered(c, ch, &res, limit, read_filter_message, "messages");
 	return 0;
 }
 

@@ -171,6 +171,14 @@ struct read_filter {
 	size_t			 hidden;
 };
 void	 read_filter_message(json_t *m, void *arg);
+/*
+ * Run each JSON line of a tool's output through fn (read_filter_message
+ * or an adapter's own) and answer {key: [kept...]}; frees res.  The
+ * audit rule says inbound.allow when anything was left out.
+ */
+void	 tool_read_filtered(struct call *, const struct channel *,
+	    struct spawn_result *, json_int_t limit,
+	    void (*fn)(json_t *, void *), const char *key);
 
 /* The outbound pipeline (send.c). */
 #define OUTBOUND_MAX	64	/* recipients of one message */

@@ -139,3 +139,22 @@ read_filter_message(json_t *m, void *arg)
 	}
 	json_array_append(f->keep, m);
 }
+
+void
+tool_read_filtered(struct call *c, const struct channel *ch,
+    struct spawn_result *res, json_int_t limit,
+    void (*fn)(json_t *, void *), const char *key)
+{
+	struct read_filter	f;
+
+	memset(&f, 0, sizeof(f));
+	f.c = c;
+	f.ch = ch;
+	f.limit = limit;
+	f.keep = json_array();
+	tool_json_lines(res->out, res->outlen, fn, &f);
+	spawn_result_free(res);
+	c->result = json_pack("{s:o}", key, f.keep);
+	if (f.hidden > 0)
+		c->rule = "inbound.allow";
+}

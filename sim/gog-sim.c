@@ -789,8 +789,11 @@ cmd_drafts_create(struct sim *s)
 	char	 id[32];
 	int	 r;
 
+	/* gogcli's drafts create has --body and --body-html only. */
 	if (s->a.thread_id != NULL)
 		return fail(GOG_EXIT_USAGE, "unknown flag --thread-id", NULL);
+	if (s->a.body_file != NULL)
+		return fail(GOG_EXIT_USAGE, "unknown flag --body-file", NULL);
 	if ((r = compose(s, &msg, &rec)) != 0)
 		return r;
 	stamp(msg, "DRAFT");

@@ -9,10 +9,11 @@
  * injection); subject and body go through the content rules; a reply
  * (reply_to_message_id, thread_id) needs every participant of the
  * original to be allowed; in send: draft mode (the default) a send
- * becomes a draft for the owner and drafts.send is refused.  The body
- * reaches gog on its standard input (--body-file -), never on argv;
- * client values sit in --opt=value form or after "--", and ids that
- * start with '-' are refused.
+ * becomes a draft for the owner and drafts.send is refused.  A sent
+ * body reaches gog on its standard input (--body-file -); a draft's goes
+ * as --body=TEXT, the only form gog's drafts create takes.  Client
+ * values sit in --opt=value form or after "--", and ids that start with
+ * '-' are refused.
  *
  * Inbound: search, get and thread results go through the Gmail inbound
  * policy (sender allowlist, hidden labels) and the scrubber on every
@@ -40,6 +41,8 @@
 #include "spawn.h"
 #include "util.h"
 
+/* A draft body travels on gog's command line: below the kernel's limit. */
+#define DRAFT_BODY_MAX	(96 * 1024)
 #define GMAIL_MAX_RESULTS	500
 #define GMAIL_ADDR_LIST_MAX	8192	/* --to=a,b,... */
 
@@ -927,7 +930,8 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 	char			 bcc[GMAIL_ADDR_LIST_MAX], subj[4096];
 	char			 rbuf[300];
 	char			 attach[RPC_MAX_FDS][PATH_MAX + 16];
-	size_t			 i;
+	char			*bodyopt = NULL;
+	size_t			 i, blen;
 	int			 fd, draft;
 
 	mode = json_string_value(json_object_get(d, "mode"));
@@ -964,7 +968,6 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 	if (json_array_size(json_object_get(d, "bcc")) > 0)
 		tool_argv_add(&a, bcc);
 	tool_argv_add(&a, subj);
-	tool_argv_add(&a, "--body-file=-");
 	if (reply != NULL) {
 		if (reply[0] == '-' || (size_t)snprintf(rbuf, sizeof(rbuf),
 		    "--reply-to-message-id=%s", reply) >= sizeof(rbuf))
@@ -979,10 +982,32 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 		(void)snprintf(attach[i], sizeof(attach[i]), "--attach=%s", s);
 		tool_argv_add(&a, attach[i]);
 	}
-	if ((fd = body_fd(c, body)) == -1)
-		return -1;
+	/*
+	 * gog's drafts create takes its body only as --body (send also
+	 * reads --body-file, kept off the command line); the "=" form keeps
+	 * any text a value.
+	 */
+	if (draft) {
+		if (strlen(body) > DRAFT_BODY_MAX)
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param body: longer than %d bytes, too long for "
+			    "a draft", DRAFT_BODY_MAX);
+		blen = strlen("--body=") + strlen(body) + 1;
+		if ((bodyopt = malloc(blen)) == NULL)
+			return call_error(c, RPC_INTERNAL_ERROR, NULL,
+			    "out of memory");
+		(void)snprintf(bodyopt, blen, "--body=%s", body);
+		tool_argv_add(&a, bodyopt);
+		fd = -1;
+	} else {
+		tool_argv_add(&a, "--body-file=-");
+		if ((fd = body_fd(c, body)) == -1)
+			return -1;
+	}
 	doc = run_json(c, ch, &a, fd);
-	close(fd);
+	if (fd != -1)
+		close(fd);
+	free(bodyopt);
 	if (doc == NULL)
 		return -1;
 	if (draft) {

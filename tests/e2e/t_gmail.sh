@@ -148,7 +148,7 @@ case "$rec" in
 *'"op": "send"'*) not_ok "nothing sent in draft mode" ;;
 *) ok "nothing sent in draft mode" ;;
 esac
-expect_match "body reached gog through --body-file -" \
+expect_match "the draft's body reached gog whole (as --body=TEXT)" \
     '"body": "See you at noon.\\n"' "$rec"
 
 agent "$T/bin/gog" --json gmail drafts send r-2 >/dev/null 2>"$T/err"
@@ -157,6 +157,19 @@ expect_eq "nothing sent" $((before + 1)) "$(gog_spool)"
 
 out=$(agent "$T/bin/gog" --json gmail drafts list)
 expect_match "drafts list shows the draft" '"id": "r-2"' "$out"
+
+# A body that looks like an option stays a body.
+out=$(printf -- '--to=eve@evil.example\n' | agent "$T/bin/gog" --json \
+    gmail send --to alice@example.com --subject "Options" --body-file - \
+    2>"$T/err")
+expect_eq "a draft whose body starts with -- is saved" 0 $?
+rec=$(grep -l '"subject": "Options"' "$GOGDIR"/spool/*.json | xargs cat)
+expect_match "its body is the text, not an option" \
+    '"body": "--to=eve@evil.example\\n"' "$rec"
+case "$rec" in
+*eve@evil.example\"*) not_ok "no recipient came from the body" ;;
+*) ok "no recipient came from the body" ;;
+esac
 
 # ---- sending: send mode -----------------------------------------------
 

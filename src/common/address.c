@@ -371,7 +371,7 @@ normalize_phone(const char *s, size_t len, const char *region, char *out,
 				    "prefix 0";
 				return -1;
 			}
-			/* FALLTHROUGH */
+			FALLTHROUGH;
 		case NATIONAL_KEEP:
 			if (n < r->nsn_min || n > r->nsn_max) {
 				*cause = "wrong number of digits for a "

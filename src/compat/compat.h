@@ -30,4 +30,17 @@ void	 closefrom(int);
 int	 timingsafe_bcmp(const void *, const void *, size_t);
 #endif
 
+/*
+ * A deliberate fall-through between switch labels: gcc also honours a
+ * FALLTHROUGH comment, clang only the attribute.
+ */
+#if defined(__has_attribute)
+#if __has_attribute(__fallthrough__)
+#define FALLTHROUGH	__attribute__((__fallthrough__))
+#endif
+#endif
+#ifndef FALLTHROUGH
+#define FALLTHROUGH	do { } while (0)
+#endif
+
 #endif /* CARAPACE_COMPAT_H */

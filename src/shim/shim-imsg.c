@@ -965,7 +965,7 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 			    "Missing required option: --chat-id");
 			return NULL;
 		}
-		/* FALLTHROUGH */
+		FALLTHROUGH;
 	case SHIM_IMSG_CHATS:
 		if (a->has_limit && a->limit < 1) {
 			(void)snprintf(msg, msglen,

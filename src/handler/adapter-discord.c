@@ -133,15 +133,6 @@ tool_failed(struct call *c)
 	    "rate limited by Discord; retry in %llds", retry);
 }
 
-static void
-keep_last(json_t *v, void *arg)
-{
-	json_t	**last = arg;
-
-	json_decref(*last);
-	*last = json_incref(v);
-}
-
 /* A nonce for one message (decimal, at most 19 digits). */
 static int
 make_nonce(char *out, size_t outlen)
@@ -186,13 +177,12 @@ resolve_target(struct call *c, const struct channel *ch, char *out,
 static int
 d_send(struct call *c, const struct channel *ch)
 {
-	struct outbound	 o;
 	enum addr_kind	 kind;
 	const char	*text = param_str(c, "text");
 	const char	*reply = param_str(c, "reply_to");
 	json_t		*att = json_object_get(c->params, "attachment");
 	char		 rcpt[ADDR_MAX], nonce[32];
-	json_t		*d, *atts = NULL;
+	json_t		*d;
 	size_t		 chars = 0, i;
 	int		 r;
 
@@ -222,18 +212,7 @@ d_send(struct call *c, const struct channel *ch)
 		json_object_set_new(d, "text", json_string(text));
 	if (reply != NULL)
 		json_object_set_new(d, "reply_to", json_string(reply));
-	if (att != NULL) {
-		atts = json_array();
-		json_array_append(atts, att);
-	}
-	memset(&o, 0, sizeof(o));
-	o.recipients[0] = rcpt;
-	o.nrecipients = 1;
-	o.text = text;
-	o.attachments = atts;
-	o.delivery = d;
-	r = send_pipeline(c, ch, &o);
-	json_decref(atts);
+	r = send_one(c, ch, rcpt, text, att, d);
 	json_decref(d);
 	return r;
 }
@@ -242,7 +221,6 @@ int
 discord_deliver(struct call *c, const struct channel *ch, json_t *d)
 {
 	struct tool_argv	 a;
-	struct spawn_result	 res;
 	json_t			*in, *last = NULL, *files;
 	const char		*to, *text, *nonce, *reply, *id, *file = NULL;
 	char			*payload;
@@ -305,20 +283,14 @@ discord_deliver(struct call *c, const struct channel *ch, json_t *d)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "cannot pass the message to the tool");
 	}
-	r = tool_run_input(c, ch, &a, fds[0], &res);
+	last = tool_last_object(c, ch, &a, fds[0]);
 	close(fds[0]);
-	if (r == -1)
+	if (last == NULL)
 		return tool_failed(c);
-	tool_json_lines(res.out, res.outlen, keep_last, &last);
-	spawn_result_free(&res);
 	id = json_string_value(json_object_get(last, "id"));
 	if (!discord_snowflake(id, NULL)) {
 		json_decref(last);
-		c->outcome = "failed";
-		return call_error(c, CP_ERR_TOOL_FAILED,
-		    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
-		    "unexpected output"), "%s: unexpected tool output",
-		    c->channel);
+		return tool_unexpected(c);
 	}
 	c->outcome = "sent";
 	c->result = json_pack("{s:s,s:s,s:s,s:s,s:O*}", "status", "sent",
@@ -435,20 +407,11 @@ static int
 d_status(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
-	struct spawn_result	 res;
 	json_t			*last = NULL;
 
 	argv_start(&a, c, ch, "status");
-	if (tool_run(c, ch, &a, &res) == -1)
+	if ((last = tool_last_object(c, ch, &a, -1)) == NULL)
 		return tool_failed(c);
-	tool_json_lines(res.out, res.outlen, keep_last, &last);
-	spawn_result_free(&res);
-	if (last == NULL) {
-		c->outcome = "failed";
-		return call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:s}",
-		    "exit_status", 0, "stderr", "no status object"),
-		    "%s: the tool printed no status", c->channel);
-	}
 	c->result = json_pack("{s:s,s:b,s:o}", "channel", c->channel,
 	    "available", 1, "bot", last);
 	return 0;

@@ -36,15 +36,6 @@ argv_start(struct tool_argv *a, const struct channel *ch, const char *command)
 	tool_argv_add(a, "--json");
 }
 
-static void
-keep_last(json_t *v, void *arg)
-{
-	json_t	**last = arg;
-
-	json_decref(*last);
-	*last = json_incref(v);
-}
-
 /* Optional string in a delivery; -1 if present and not a string. */
 static int
 get_str(json_t *d, const char *key, const char **out)
@@ -59,7 +50,6 @@ int
 imsg_deliver(struct call *c, const struct channel *ch, json_t *d)
 {
 	struct tool_argv	 a;
-	struct spawn_result	 res;
 	json_t			*last = NULL, *files, *cid;
 	const char		*to, *cident, *cguid, *text, *file = NULL;
 	const char		*service, *region, *status;
@@ -109,18 +99,12 @@ imsg_deliver(struct call *c, const struct channel *ch, json_t *d)
 		tool_argv_add(&a, "--region");
 		tool_argv_add(&a, region != NULL ? region : ch->region);
 	}
-	if (tool_run(c, ch, &a, &res) == -1)
+	if ((last = tool_last_object(c, ch, &a, -1)) == NULL)
 		return -1;
-	tool_json_lines(res.out, res.outlen, keep_last, &last);
-	spawn_result_free(&res);
 	status = json_string_value(json_object_get(last, "status"));
 	if (status == NULL || strcmp(status, "sent") != 0) {
 		json_decref(last);
-		c->outcome = "failed";
-		return call_error(c, CP_ERR_TOOL_FAILED,
-		    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
-		    "unexpected output"), "%s: unexpected tool output",
-		    c->channel);
+		return tool_unexpected(c);
 	}
 	json_decref(last);
 	c->outcome = "sent";
@@ -227,20 +211,11 @@ int
 imsg_status(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
-	struct spawn_result	 res;
 	json_t			*last = NULL;
 
 	argv_start(&a, ch, "status");
-	if (tool_run(c, ch, &a, &res) == -1)
+	if ((last = tool_last_object(c, ch, &a, -1)) == NULL)
 		return -1;
-	tool_json_lines(res.out, res.outlen, keep_last, &last);
-	spawn_result_free(&res);
-	if (last == NULL) {
-		c->outcome = "failed";
-		return call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:s}",
-		    "exit_status", 0, "stderr", "no status object"),
-		    "%s: the tool printed no status", c->channel);
-	}
 	c->result = json_pack("{s:s,s:b,s:o}", "channel", c->channel,
 	    "available", 1, "tool", last);
 	return 0;
@@ -354,27 +329,6 @@ imsg_target(struct call *c, const struct channel *ch, struct imsg_target *t)
 	return 0;
 }
 
-/* The last JSON line of a run; the call's error when there is none. */
-static json_t *
-last_object(struct call *c, const struct tool_argv *a,
-    const struct channel *ch)
-{
-	struct spawn_result	 res;
-	json_t			*last = NULL;
-
-	if (tool_run(c, ch, a, &res) == -1)
-		return NULL;
-	tool_json_lines(res.out, res.outlen, keep_last, &last);
-	spawn_result_free(&res);
-	if (last == NULL) {
-		c->outcome = "failed";
-		(void)call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:s}",
-		    "exit_status", 0, "stderr", "unexpected output"),
-		    "%s: unexpected tool output", c->channel);
-	}
-	return last;
-}
-
 static int
 imsg_typing(struct call *c, const struct channel *ch)
 {
@@ -404,16 +358,12 @@ imsg_typing(struct call *c, const struct channel *ch)
 		tool_argv_add(&a, "--stop");
 		tool_argv_add(&a, "true");
 	}
-	if ((last = last_object(c, &a, ch)) == NULL)
+	if ((last = tool_last_object(c, ch, &a, -1)) == NULL)
 		return -1;
 	status = json_string_value(json_object_get(last, "status"));
 	if (status == NULL || strcmp(status, on ? "started" : "stopped") != 0) {
 		json_decref(last);
-		c->outcome = "failed";
-		return call_error(c, CP_ERR_TOOL_FAILED,
-		    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
-		    "unexpected output"), "%s: unexpected tool output",
-		    c->channel);
+		return tool_unexpected(c);
 	}
 	json_decref(last);
 	c->outcome = on ? "typing" : "typing stopped";
@@ -438,7 +388,7 @@ imsg_read(struct call *c, const struct channel *ch)
 		argv_start(&a, ch, "group");
 		tool_argv_add(&a, "--chat-id");
 		tool_argv_add(&a, t.value);
-		if ((group = last_object(c, &a, ch)) == NULL)
+		if ((group = tool_last_object(c, ch, &a, -1)) == NULL)
 			return -1;
 		handle = json_string_value(json_object_get(group,
 		    "identifier"));
@@ -455,17 +405,13 @@ imsg_read(struct call *c, const struct channel *ch)
 	argv_start(&a, ch, "read");
 	tool_argv_add(&a, "--handle");
 	tool_argv_add(&a, handle);
-	last = last_object(c, &a, ch);
+	last = tool_last_object(c, ch, &a, -1);
 	json_decref(group);
 	if (last == NULL)
 		return -1;
 	if (!json_is_true(json_object_get(last, "success"))) {
 		json_decref(last);
-		c->outcome = "failed";
-		return call_error(c, CP_ERR_TOOL_FAILED,
-		    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
-		    "unexpected output"), "%s: unexpected tool output",
-		    c->channel);
+		return tool_unexpected(c);
 	}
 	json_decref(last);
 	c->outcome = "read";
@@ -517,15 +463,11 @@ imsg_react(struct call *c, const struct channel *ch)
 	tool_argv_add(&a, t.value);
 	tool_argv_add(&a, "--reaction");
 	tool_argv_add(&a, reaction);
-	if ((last = last_object(c, &a, ch)) == NULL)
+	if ((last = tool_last_object(c, ch, &a, -1)) == NULL)
 		return -1;
 	if (!json_is_true(json_object_get(last, "success"))) {
 		json_decref(last);
-		c->outcome = "failed";
-		return call_error(c, CP_ERR_TOOL_FAILED,
-		    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
-		    "unexpected output"), "%s: unexpected tool output",
-		    c->channel);
+		return tool_unexpected(c);
 	}
 	c->outcome = "reacted";
 	c->result = json_pack("{s:b,s:s,s:s,s:O*,s:O*}", "ok", 1, "channel",

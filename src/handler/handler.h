@@ -151,6 +151,15 @@ int	 tool_run(struct call *, const struct channel *,
 	    const struct tool_argv *, struct spawn_result *);
 int	 tool_run_input(struct call *, const struct channel *,
 	    const struct tool_argv *, int stdin_fd, struct spawn_result *);
+/*
+ * Run the tool (stdin from stdin_fd, or /dev/null when -1) and return
+ * the last line of its output that is a JSON object (a new reference);
+ * NULL with the call's error set when it failed or printed none.
+ */
+json_t	*tool_last_object(struct call *, const struct channel *,
+	    const struct tool_argv *, int stdin_fd);
+/* The tool answered something the adapter cannot use; returns -1. */
+int	 tool_unexpected(struct call *);
 /* The last bytes of a tool's output as a safe JSON string. */
 json_t	*tool_output_tail(const char *, size_t);
 /* Calls fn on each line of out that is a JSON object. */
@@ -210,6 +219,9 @@ int	 send_resolve(struct call *, const struct channel *,
  */
 int	 send_pipeline(struct call *, const struct channel *,
 	    struct outbound *);
+/* send_pipeline for one recipient and at most one attachment. */
+int	 send_one(struct call *, const struct channel *, const char *recipient,
+	    const char *text, json_t *attachment, json_t *delivery);
 /* Remove the spooled files a delivery names. */
 void	 send_unspool(json_t *delivery);
 /*

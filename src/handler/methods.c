@@ -193,11 +193,10 @@ m_send(struct call *c, const struct channel *ch)
 {
 	static const char *const keep[] = { "chat_identifier", "chat_guid",
 	    "text", "service", "region", NULL };
-	struct outbound		 o;
 	enum addr_kind		 kind;
 	const char		*to, *cid, *cguid, *text, *service, *region;
 	const char		*cause = NULL;
-	json_t			*att, *chat_id, *d, *atts = NULL, *p;
+	json_t			*att, *chat_id, *d, *p;
 	char			 chatbuf[ADDR_MAX], rcpt[ADDR_MAX];
 	size_t			 i;
 	int			 ntargets, r;
@@ -274,18 +273,7 @@ m_send(struct call *c, const struct channel *ch)
 		json_object_set(d, "chat_id", chat_id);
 	if (to != NULL)
 		json_object_set_new(d, "to", json_string(rcpt));
-	if (att != NULL) {
-		atts = json_array();
-		json_array_append(atts, att);
-	}
-	memset(&o, 0, sizeof(o));
-	o.recipients[0] = rcpt;
-	o.nrecipients = 1;
-	o.text = text;
-	o.attachments = atts;
-	o.delivery = d;
-	r = send_pipeline(c, ch, &o);
-	json_decref(atts);
+	r = send_one(c, ch, rcpt, text, att, d);
 	json_decref(d);
 	return r;
 }

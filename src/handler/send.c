@@ -391,6 +391,29 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 }
 
 int
+send_one(struct call *c, const struct channel *ch, const char *recipient,
+    const char *text, json_t *attachment, json_t *delivery)
+{
+	struct outbound	 o;
+	json_t		*atts = NULL;
+	int		 r;
+
+	if (attachment != NULL) {
+		atts = json_array();
+		json_array_append(atts, attachment);
+	}
+	memset(&o, 0, sizeof(o));
+	o.recipients[0] = recipient;
+	o.nrecipients = 1;
+	o.text = text;
+	o.attachments = atts;
+	o.delivery = delivery;
+	r = send_pipeline(c, ch, &o);
+	json_decref(atts);
+	return r;
+}
+
+int
 deliver_hold(struct call *c, json_t *hold)
 {
 	const struct channel	*ch;

@@ -158,3 +158,37 @@ tool_read_filtered(struct call *c, const struct channel *ch,
 	if (f.hidden > 0)
 		c->rule = "inbound.allow";
 }
+
+int
+tool_unexpected(struct call *c)
+{
+	c->outcome = "failed";
+	return call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:s}",
+	    "exit_status", 0, "stderr", "unexpected output"),
+	    "%s: unexpected tool output", c->channel);
+}
+
+static void
+keep_last(json_t *v, void *arg)
+{
+	json_t	**last = arg;
+
+	json_decref(*last);
+	*last = json_incref(v);
+}
+
+json_t *
+tool_last_object(struct call *c, const struct channel *ch,
+    const struct tool_argv *a, int stdin_fd)
+{
+	struct spawn_result	 res;
+	json_t			*last = NULL;
+
+	if (tool_run_input(c, ch, a, stdin_fd, &res) == -1)
+		return NULL;
+	tool_json_lines(res.out, res.outlen, keep_last, &last);
+	spawn_result_free(&res);
+	if (last == NULL)
+		(void)tool_unexpected(c);
+	return last;
+}

@@ -28,6 +28,7 @@
 #include "compat.h"
 #include "conf.h"
 #include "discord-policy.h"
+#include "policy.h"
 #include "protocol.h"
 #include "util.h"
 
@@ -1611,17 +1612,15 @@ contact_key(struct parse *p, void *arg, int key)
 
 /* Channels. */
 
-/* "+" and 7 to 15 digits: how signal-cli names an account. */
+/* An account as signal-cli names it: a number already in E.164 form. */
 static int
 valid_e164(const char *s)
 {
-	size_t	n;
+	char		 norm[ADDR_MAX];
+	enum addr_kind	 kind;
 
-	if (*s++ != '+' || *s == '0')
-		return 0;
-	for (n = 0; *s >= '0' && *s <= '9'; s++)
-		n++;
-	return *s == '\0' && n >= 7 && n <= 15;
+	return s[0] == '+' && addr_normalize(s, NULL, norm, sizeof(norm),
+	    &kind, NULL) == 0 && kind == ADDR_PHONE && strcmp(norm, s) == 0;
 }
 
 static void

@@ -600,6 +600,19 @@ test_regex_cost(void **state)
 	EXPECT_ERRORS("costly-regex.yaml", expected);
 }
 
+/* A Signal account is a number already in E.164 form, nothing looser. */
+static void
+test_signal_account(void **state)
+{
+	static const char *const expected[] = {
+		"5:5: channels.signal: bad signal account (expected the number "
+		    "in E.164 form, e.g. +14155550199)",
+	};
+
+	(void)state;
+	EXPECT_ERRORS("bad-signal-account.yaml", expected);
+}
+
 static void
 test_contacts(void **state)
 {
@@ -1095,6 +1108,7 @@ main(void)
 		cmocka_unit_test(test_scalars),
 		cmocka_unit_test(test_regex),
 		cmocka_unit_test(test_regex_cost),
+		cmocka_unit_test(test_signal_account),
 		cmocka_unit_test(test_contacts),
 		cmocka_unit_test(test_contacts_after_use),
 		cmocka_unit_test(test_required),

@@ -943,6 +943,20 @@ set_string(json_t *obj, const char *key, const char *value)
 	return json_object_set_new(obj, key, v);
 }
 
+/* One target: "to" wins, then a chat id, then identifier, then guid. */
+static int
+set_target(json_t *p, const struct shim_imsg_args *a)
+{
+	if (nonempty(a->to))
+		return set_string(p, "to", a->to);
+	if (a->has_chat_id)
+		return json_object_set_new(p, "chat_id",
+		    json_integer(a->chat_id));
+	if (nonempty(a->chat_identifier))
+		return set_string(p, "chat_identifier", a->chat_identifier);
+	return set_string(p, "chat_guid", a->chat_guid);
+}
+
 json_t *
 shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
     char *msg, size_t msglen)
@@ -1133,17 +1147,7 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 		break;
 	case SHIM_IMSG_SEND:
 		*method = "send";
-		/* One target: a chat id wins, then identifier, then guid. */
-		if (nonempty(a->to))
-			rc |= set_string(p, "to", a->to);
-		else if (a->has_chat_id)
-			rc |= json_object_set_new(p, "chat_id",
-			    json_integer(a->chat_id));
-		else if (nonempty(a->chat_identifier))
-			rc |= set_string(p, "chat_identifier",
-			    a->chat_identifier);
-		else
-			rc |= set_string(p, "chat_guid", a->chat_guid);
+		rc |= set_target(p, a);
 		if (nonempty(a->text))
 			rc |= set_string(p, "text", a->text);
 		if (a->service != NULL)
@@ -1156,16 +1160,7 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 		break;
 	case SHIM_IMSG_TYPING:
 		*method = "typing";
-		if (nonempty(a->to))
-			rc |= set_string(p, "to", a->to);
-		else if (a->has_chat_id)
-			rc |= json_object_set_new(p, "chat_id",
-			    json_integer(a->chat_id));
-		else if (nonempty(a->chat_identifier))
-			rc |= set_string(p, "chat_identifier",
-			    a->chat_identifier);
-		else
-			rc |= set_string(p, "chat_guid", a->chat_guid);
+		rc |= set_target(p, a);
 		rc |= json_object_set_new(p, "typing", json_boolean(
 		    a->stop == NULL || strcmp(a->stop, "true") != 0));
 		/* The service picks a direct chat; a chat has its own. */

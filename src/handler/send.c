@@ -326,8 +326,6 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 	audit_recipients(c, o);
 
 	/* Every recipient must pass; the first that needs approval holds. */
-	memset(&rv, 0, sizeof(rv));
-	rv.kind = VERDICT_ALLOW;
 	for (i = 0; i < o->nrecipients; i++) {
 		policy_outbound(c->s->cfg, ch, o->recipients[i], &v);
 		if (v.kind == VERDICT_DENY) {
@@ -339,9 +337,8 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 			    "recipient not allowed: %s (%s)",
 			    o->recipients[i], v.reason);
 		}
-		if (v.kind == VERDICT_HOLD && rv.kind != VERDICT_HOLD)
-			rv = v;
-		else if (i == 0)
+		if (i == 0 || (v.kind == VERDICT_HOLD &&
+		    rv.kind != VERDICT_HOLD))
 			rv = v;
 	}
 

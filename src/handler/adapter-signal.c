@@ -710,6 +710,10 @@ signal_notify(struct call *c, const struct channel *ch, const char *method,
 
 	if (signal_rpc(c, ch, method, params, &res) == -1)
 		return -1;
+	if (!json_is_object(res)) {
+		json_decref(res);
+		return daemon_broken(c, "answer's result is not an object");
+	}
 	c->outcome = "sent";
 	c->result = res;
 	return 0;

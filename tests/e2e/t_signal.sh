@@ -283,6 +283,15 @@ expect_match "a hung daemon times out (-32008)" '"code":-32008.*"timeout_ms":100
 rm -f "$SIG/sim-hang"
 signal_config allowlist
 expect_eq "no fault sent anything" "$n" "$(sent)"
+# The daemon did these; its answers are refused all the same.
+touch "$SIG/sim-misshapen"
+out=$(rpc '"typing","params":{"channel":"signal","recipients":["mom"]}')
+expect_match "a typing answer that is not an object is tool failed" \
+    '"code":-32007.*result is not an object' "$out"
+out=$(rpc '"groups.list","params":{"channel":"signal"}')
+expect_match "a list answer that is not an array is tool failed" \
+    '"code":-32007.*not an array' "$out"
+rm -f "$SIG/sim-misshapen"
 stop_daemon
 out=$(rpc '"status","params":{"channel":"signal"}')
 expect_match "no daemon: channel unavailable (-32006)" '"code":-32006' "$out"

@@ -406,6 +406,29 @@ signal_author(struct call *c, const struct channel *ch, const char *param,
 	return 0;
 }
 
+/* A group id as the policy names it, "group:<id>"; 0, or -1 with why. */
+static int
+group_addr(const struct channel *ch, const char *id, char *out,
+    size_t outlen, const char **why)
+{
+	char		 buf[ADDR_MAX + 8];
+	enum addr_kind	 kind;
+
+	*why = NULL;
+	if ((size_t)snprintf(buf, sizeof(buf), "group:%s", id) >=
+	    sizeof(buf)) {
+		*why = "too long";
+		return -1;
+	}
+	if (addr_normalize(buf, ch->region, out, outlen, &kind, why) == -1)
+		return -1;
+	if (kind != ADDR_GROUP) {
+		*why = "not a group";
+		return -1;
+	}
+	return 0;
+}
+
 static void
 target_audit(struct call *c, const struct target *t)
 {
@@ -429,8 +452,7 @@ signal_target(struct call *c, const struct channel *ch, struct target *t)
 {
 	json_t		*rcpts, *v;
 	const char	*gid;
-	const char	*cause = NULL;
-	char		 buf[ADDR_MAX + 8];
+	const char	*cause;
 	enum addr_kind	 kind;
 	size_t		 i, j;
 
@@ -441,10 +463,8 @@ signal_target(struct call *c, const struct channel *ch, struct target *t)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "params: exactly one of recipients, group_id is required");
 	if (gid != NULL) {
-		if ((size_t)snprintf(buf, sizeof(buf), "group:%s", gid) >=
-		    sizeof(buf) || addr_normalize(buf, ch->region, t->addr[0],
-		    sizeof(t->addr[0]), &kind, &cause) == -1 ||
-		    kind != ADDR_GROUP)
+		if (group_addr(ch, gid, t->addr[0], sizeof(t->addr[0]),
+		    &cause) == -1)
 			return call_error(c, RPC_INVALID_PARAMS, NULL,
 			    "param group_id: invalid group id (%s)",
 			    cause != NULL ? cause : "not a group");
@@ -812,12 +832,10 @@ static int
 group_visible(const struct config *cfg, const struct channel *ch,
     const char *id)
 {
-	char		 buf[ADDR_MAX + 8], norm[ADDR_MAX];
-	enum addr_kind	 kind;
+	char		 norm[ADDR_MAX];
+	const char	*why;
 
-	if (id == NULL || (size_t)snprintf(buf, sizeof(buf), "group:%s", id) >=
-	    sizeof(buf) || addr_normalize(buf, ch->region, norm, sizeof(norm),
-	    &kind, NULL) == -1 || kind != ADDR_GROUP)
+	if (id == NULL || group_addr(ch, id, norm, sizeof(norm), &why) == -1)
 		return 0;
 	return policy_inbound_visible(cfg, ch, norm);
 }

@@ -201,6 +201,9 @@ expect_match "daemon got sendReaction in its own names" \
 n=$(sent)
 out=$(rpc '"react","params":{"channel":"signal","recipients":["+14155559999"],"emoji":"👍","target_author":"+14155559999","target_timestamp":1}')
 expect_match "react to a denied recipient refused" '"code":-32002' "$out"
+out=$(rpc '"send","params":{"channel":"signal","group_id":"-x/../y","text":"x"}')
+expect_match "a group id that is no group id is refused" \
+    '"code":-32602.*param group_id: invalid group id' "$out"
 out=$(rpc '"typing","params":{"channel":"signal","recipients":["+14155559999"]}')
 expect_match "typing to a denied recipient refused" '"code":-32002' "$out"
 out=$(rpc "\"typing\",\"params\":{\"channel\":\"signal\",\"group_id\":\"$SECRET\"}")

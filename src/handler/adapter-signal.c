@@ -124,7 +124,7 @@ struct target {
 	char		 addr[OUTBOUND_MAX][ADDR_MAX]; /* normalised */
 	const char	*ptr[OUTBOUND_MAX];
 	size_t		 n;
-	const char	*group_id;	/* the raw id, when a group */
+	const char	*group_id;	/* in addr[0], when a group */
 };
 
 /* The daemon. */
@@ -470,7 +470,8 @@ signal_target(struct call *c, const struct channel *ch, struct target *t)
 			    cause != NULL ? cause : "not a group");
 		t->ptr[0] = t->addr[0];
 		t->n = 1;
-		t->group_id = gid;
+		/* The id as checked, after "group:". */
+		t->group_id = t->addr[0] + strlen("group:");
 		return 0;
 	}
 	if (json_array_size(rcpts) == 0)

@@ -219,6 +219,16 @@ expect_match "daemon got sendReceipt" \
     '"method":"sendReceipt","params":\{"recipient":"\+14155550100","targetTimestamp":\[1700000000000\],"type":"read"\}' \
     "$(cat "$SIG"/spool/*.json)"
 expect_eq "typing and receipt delivered" "$((n + 2))" "$(sent)"
+# The daemon gets the group id the policy checked, not the client's
+# spelling of it.
+to_family() {
+	grep -l "\"groupId\":\"$FAMILY\"" "$SIG"/spool/*.json | wc -l |
+	    tr -d ' '
+}
+g=$(to_family)
+out=$(rpc "\"typing\",\"params\":{\"channel\":\"signal\",\"group_id\":\"$FAMILY \"}")
+expect_eq "typing to a padded group id" '{"jsonrpc":"2.0","id":1,"result":{}}' "$out"
+expect_eq "daemon got the checked group id" "$((g + 1))" "$(to_family)"
 expect_match "typing refusal audited" '"decision":"deny".*"method":"typing"' \
     "$(ctl audit show | grep '"method":"typing"')"
 

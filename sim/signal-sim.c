@@ -43,6 +43,8 @@
  *   sim-noise	 every answer comes after a "receive" notification (as a
  *		 daemon in on-start mode sends them to every connection)
  *   sim-flood	 the answer is preceded by a 5 MiB notification line
+ *   sim-misshapen every successful answer's result is a string (what
+ *		 was asked is still done)
  *   sim-unreadable every request is answered as unreadable: a parse
  *		 error with a null id
  */
@@ -704,6 +706,10 @@ handle_line(struct conn *c, const char *line, size_t len)
 	} else {
 		code = -32601;
 		(void)snprintf(msg, sizeof(msg), "Method not implemented");
+	}
+	if (result != NULL && knob("sim-misshapen", NULL, 0)) {
+		json_decref(result);
+		result = json_string("misshapen");
 	}
 	if (knob("sim-noise", NULL, 0)) {
 		ans = json_pack("{s:s,s:s,s:{s:{s:s,s:I},s:s}}", "jsonrpc",

@@ -50,6 +50,8 @@ static int	signal_groups(struct call *, const struct channel *);
 static int	signal_contacts(struct call *, const struct channel *);
 static int	signal_status(struct call *, const struct channel *);
 static int	signal_attachment(struct call *, const struct channel *);
+static int	signal_exchange(struct call *, const struct channel *, char *,
+		    json_t **);
 
 static const struct rpc_param send_params[] = {
 	{ "channel", RPC_T_STRING, 1 },
@@ -122,7 +124,7 @@ struct target {
 	char		 addr[OUTBOUND_MAX][ADDR_MAX]; /* normalised */
 	const char	*ptr[OUTBOUND_MAX];
 	size_t		 n;
-	const char	*group_id;	/* the raw id, when a group */
+	const char	*group_id;	/* in addr[0], when a group */
 };
 
 /* The daemon. */
@@ -182,17 +184,41 @@ daemon_wait(int fd, short events, uint64_t deadline)
 
 /*
  * One request to the daemon; connects, writes, reads until the answer
- * with our id (notifications in between are skipped).  Returns 0 with
- * *result (a new reference), or -1 with the call's error set.
+ * with our id (notifications in between are skipped).  Takes params
+ * (released here, NULL being out of memory).  Returns 0 with *result (a
+ * new reference), or -1 with the call's error set.
  */
 static int
 signal_rpc(struct call *c, const struct channel *ch, const char *method,
     json_t *params, json_t **result)
 {
+	json_t	*req;
+	char	*text;
+	int	 rv;
+
+	*result = NULL;
+	req = params != NULL ? json_pack("{s:s,s:s,s:O,s:i}", "jsonrpc", "2.0",
+	    "method", method, "params", params, "id", SIGNAL_REQUEST_ID) : NULL;
+	json_decref(params);
+	text = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	if (text == NULL)
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "out of memory");
+	rv = signal_exchange(c, ch, text, result);
+	free(text);
+	return rv;
+}
+
+/* Connect, write text, read the answer; signal_rpc's return. */
+static int
+signal_exchange(struct call *c, const struct channel *ch, char *text,
+    json_t **result)
+{
 	struct sockaddr_un	 sun;
 	struct linereader	 lr;
-	json_t			*req, *ans, *err, *id;
-	char			*text, *line;
+	json_t			*ans, *err, *id;
+	char			*line;
 	const char		*msg;
 	size_t			 len, off = 0;
 	ssize_t			 n;
@@ -200,7 +226,6 @@ signal_rpc(struct call *c, const struct channel *ch, const char *method,
 	socklen_t		 sl;
 	int			 fd, r, soerr, rv = -1;
 
-	*result = NULL;
 	deadline = util_mono_ms() + ch->timeout_ms;
 	if (ch->daemon_socket == NULL)
 		return daemon_unavailable(c, ch, "no daemon_socket");
@@ -236,22 +261,12 @@ signal_rpc(struct call *c, const struct channel *ch, const char *method,
 		}
 	}
 
-	req = json_pack("{s:s,s:s,s:O,s:i}", "jsonrpc", "2.0", "method",
-	    method, "params", params, "id", SIGNAL_REQUEST_ID);
-	text = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
-	json_decref(req);
-	if (text == NULL) {
-		close(fd);
-		return call_error(c, RPC_INTERNAL_ERROR, NULL,
-		    "out of memory");
-	}
 	len = strlen(text);
 	text[len++] = '\n';	/* over the NUL: written as len bytes */
 	while (off < len) {
 		n = write(fd, text + off, len - off);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
 			if (!daemon_wait(fd, POLLOUT, deadline)) {
-				free(text);
 				close(fd);
 				return daemon_timeout(c, ch);
 			}
@@ -259,13 +274,11 @@ signal_rpc(struct call *c, const struct channel *ch, const char *method,
 		}
 		if (n == -1) {
 			r = errno;
-			free(text);
 			close(fd);
 			return daemon_unavailable(c, ch, strerror(r));
 		}
 		off += (size_t)n;
 	}
-	free(text);
 
 	linereader_init(&lr, fd, (size_t)ch->max_output);
 	for (;;) {
@@ -393,6 +406,29 @@ signal_author(struct call *c, const struct channel *ch, const char *param,
 	return 0;
 }
 
+/* A group id as the policy names it, "group:<id>"; 0, or -1 with why. */
+static int
+group_addr(const struct channel *ch, const char *id, char *out,
+    size_t outlen, const char **why)
+{
+	char		 buf[ADDR_MAX + 8];
+	enum addr_kind	 kind;
+
+	*why = NULL;
+	if ((size_t)snprintf(buf, sizeof(buf), "group:%s", id) >=
+	    sizeof(buf)) {
+		*why = "too long";
+		return -1;
+	}
+	if (addr_normalize(buf, ch->region, out, outlen, &kind, why) == -1)
+		return -1;
+	if (kind != ADDR_GROUP) {
+		*why = "not a group";
+		return -1;
+	}
+	return 0;
+}
+
 static void
 target_audit(struct call *c, const struct target *t)
 {
@@ -416,8 +452,7 @@ signal_target(struct call *c, const struct channel *ch, struct target *t)
 {
 	json_t		*rcpts, *v;
 	const char	*gid;
-	const char	*cause = NULL;
-	char		 buf[ADDR_MAX + 8];
+	const char	*cause;
 	enum addr_kind	 kind;
 	size_t		 i, j;
 
@@ -428,16 +463,15 @@ signal_target(struct call *c, const struct channel *ch, struct target *t)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "params: exactly one of recipients, group_id is required");
 	if (gid != NULL) {
-		if ((size_t)snprintf(buf, sizeof(buf), "group:%s", gid) >=
-		    sizeof(buf) || addr_normalize(buf, ch->region, t->addr[0],
-		    sizeof(t->addr[0]), &kind, &cause) == -1 ||
-		    kind != ADDR_GROUP)
+		if (group_addr(ch, gid, t->addr[0], sizeof(t->addr[0]),
+		    &cause) == -1)
 			return call_error(c, RPC_INVALID_PARAMS, NULL,
 			    "param group_id: invalid group id (%s)",
 			    cause != NULL ? cause : "not a group");
 		t->ptr[0] = t->addr[0];
 		t->n = 1;
-		t->group_id = gid;
+		/* The id as checked, after "group:". */
+		t->group_id = t->addr[0] + strlen("group:");
 		return 0;
 	}
 	if (json_array_size(rcpts) == 0)
@@ -592,11 +626,8 @@ signal_deliver(struct call *c, const struct channel *ch, json_t *d)
 		json_object_set(params, "quoteTimestamp", v);
 	if ((v = json_object_get(d, "quote_author")) != NULL)
 		json_object_set(params, "quoteAuthor", v);
-	if (signal_rpc(c, ch, "send", params, &res) == -1) {
-		json_decref(params);
+	if (signal_rpc(c, ch, "send", params, &res) == -1)
 		return -1;
-	}
-	json_decref(params);
 	if (!json_is_object(res) ||
 	    !json_is_integer(json_object_get(res, "timestamp")) ||
 	    !json_is_array(json_object_get(res, "results"))) {
@@ -676,11 +707,44 @@ signal_send(struct call *c, const struct channel *ch)
 
 /* react, typing, receipt */
 
+/* The daemon's recipient / groupId params for a checked target. */
+static json_t *
+target_params(const struct target *t)
+{
+	json_t	*a;
+	size_t	 i;
+
+	if (t->group_id != NULL)
+		return json_pack("{s:s}", "groupId", t->group_id);
+	a = json_array();
+	for (i = 0; i < t->n; i++)
+		json_array_append_new(a, json_string(t->ptr[i]));
+	return json_pack("{s:o}", "recipient", a);
+}
+
+/* Send what holds nothing: the daemon's answer is the result. */
+static int
+signal_notify(struct call *c, const struct channel *ch, const char *method,
+    json_t *params)
+{
+	json_t	*res;
+
+	if (signal_rpc(c, ch, method, params, &res) == -1)
+		return -1;
+	if (!json_is_object(res)) {
+		json_decref(res);
+		return daemon_broken(c, "answer's result is not an object");
+	}
+	c->outcome = "sent";
+	c->result = res;
+	return 0;
+}
+
 static int
 signal_react(struct call *c, const struct channel *ch)
 {
 	struct target	 t;
-	json_t		*params, *res, *ts;
+	json_t		*params, *ts;
 	const char	*emoji, *author;
 	char		 norm[ADDR_MAX];
 
@@ -699,60 +763,34 @@ signal_react(struct call *c, const struct channel *ch)
 	if (signal_author(c, ch, "target_author", author, norm,
 	    sizeof(norm)) == -1 || signal_allowed(c, ch, &t) == -1)
 		return -1;
-	params = target_json(&t, json_object());
-	if (daemon_target(params, params) == -1) {
-		json_decref(params);
-		return call_error(c, RPC_INTERNAL_ERROR, NULL, "no target");
-	}
-	json_object_del(params, "recipients");
-	json_object_del(params, "group_id");
+	params = target_params(&t);
 	json_object_set_new(params, "emoji", json_string(emoji));
 	json_object_set_new(params, "targetAuthor", json_string(norm));
 	json_object_set(params, "targetTimestamp", ts);
 	json_object_set_new(params, "remove", json_boolean(json_is_true(
 	    json_object_get(c->params, "remove"))));
-	if (signal_rpc(c, ch, "sendReaction", params, &res) == -1) {
-		json_decref(params);
-		return -1;
-	}
-	json_decref(params);
-	c->outcome = "sent";
-	c->result = res;
-	return 0;
+	return signal_notify(c, ch, "sendReaction", params);
 }
 
 static int
 signal_typing(struct call *c, const struct channel *ch)
 {
 	struct target	 t;
-	json_t		*params, *res;
+	json_t		*params;
 
 	if (signal_target(c, ch, &t) == -1 || signal_allowed(c, ch, &t) == -1)
 		return -1;
-	params = target_json(&t, json_object());
-	if (daemon_target(params, params) == -1) {
-		json_decref(params);
-		return call_error(c, RPC_INTERNAL_ERROR, NULL, "no target");
-	}
-	json_object_del(params, "recipients");
-	json_object_del(params, "group_id");
+	params = target_params(&t);
 	json_object_set_new(params, "stop", json_boolean(json_is_true(
 	    json_object_get(c->params, "stop"))));
-	if (signal_rpc(c, ch, "sendTyping", params, &res) == -1) {
-		json_decref(params);
-		return -1;
-	}
-	json_decref(params);
-	c->outcome = "sent";
-	c->result = res;
-	return 0;
+	return signal_notify(c, ch, "sendTyping", params);
 }
 
 static int
 signal_receipt(struct call *c, const struct channel *ch)
 {
 	struct target	 t;
-	json_t		*params, *res, *tss, *v;
+	json_t		*tss, *v;
 	const char	*type;
 	enum addr_kind	 kind;
 	size_t		 i;
@@ -784,16 +822,9 @@ signal_receipt(struct call *c, const struct channel *ch)
 		    "param type: expected read or viewed");
 	if (signal_allowed(c, ch, &t) == -1)
 		return -1;
-	params = json_pack("{s:s,s:O,s:s}", "recipient", t.ptr[0],
-	    "targetTimestamp", tss, "type", type != NULL ? type : "read");
-	if (signal_rpc(c, ch, "sendReceipt", params, &res) == -1) {
-		json_decref(params);
-		return -1;
-	}
-	json_decref(params);
-	c->outcome = "sent";
-	c->result = res;
-	return 0;
+	return signal_notify(c, ch, "sendReceipt", json_pack("{s:s,s:O,s:s}",
+	    "recipient", t.ptr[0], "targetTimestamp", tss, "type",
+	    type != NULL ? type : "read"));
 }
 
 /* Lists, filtered by the inbound policy. */
@@ -802,12 +833,10 @@ static int
 group_visible(const struct config *cfg, const struct channel *ch,
     const char *id)
 {
-	char		 buf[ADDR_MAX + 8], norm[ADDR_MAX];
-	enum addr_kind	 kind;
+	char		 norm[ADDR_MAX];
+	const char	*why;
 
-	if (id == NULL || (size_t)snprintf(buf, sizeof(buf), "group:%s", id) >=
-	    sizeof(buf) || addr_normalize(buf, ch->region, norm, sizeof(norm),
-	    &kind, NULL) == -1 || kind != ADDR_GROUP)
+	if (id == NULL || group_addr(ch, id, norm, sizeof(norm), &why) == -1)
 		return 0;
 	return policy_inbound_visible(cfg, ch, norm);
 }
@@ -829,16 +858,12 @@ static int
 signal_list(struct call *c, const struct channel *ch, const char *method,
     const char *key)
 {
-	json_t		*params, *res, *keep, *v;
+	json_t		*res, *keep, *v;
 	size_t		 i, hidden = 0;
 	int		 visible;
 
-	params = json_object();
-	if (signal_rpc(c, ch, method, params, &res) == -1) {
-		json_decref(params);
+	if (signal_rpc(c, ch, method, json_object(), &res) == -1)
 		return -1;
-	}
-	json_decref(params);
 	if (!json_is_array(res)) {
 		json_decref(res);
 		return daemon_broken(c, "list answer is not an array");
@@ -878,15 +903,11 @@ signal_contacts(struct call *c, const struct channel *ch)
 static int
 signal_status(struct call *c, const struct channel *ch)
 {
-	json_t		*params, *res;
+	json_t		*res;
 	const char	*version;
 
-	params = json_object();
-	if (signal_rpc(c, ch, "version", params, &res) == -1) {
-		json_decref(params);
+	if (signal_rpc(c, ch, "version", json_object(), &res) == -1)
 		return -1;
-	}
-	json_decref(params);
 	version = json_string_value(json_object_get(res, "version"));
 	if (version == NULL) {
 		json_decref(res);
@@ -965,7 +986,7 @@ static int
 signal_attachment(struct call *c, const struct channel *ch)
 {
 	struct att_find	 f;
-	json_t		*params, *res;
+	json_t		*res;
 	const char	*id = json_string_value(json_object_get(c->params,
 			    "id"));
 	int		 r;
@@ -988,12 +1009,9 @@ signal_attachment(struct call *c, const struct channel *ch)
 		    "param id: no visible message in the inbox has this "
 		    "attachment");
 	}
-	params = json_pack("{s:s}", "id", id);
-	if (signal_rpc(c, ch, "getAttachment", params, &res) == -1) {
-		json_decref(params);
+	if (signal_rpc(c, ch, "getAttachment", json_pack("{s:s}", "id", id),
+	    &res) == -1)
 		return -1;
-	}
-	json_decref(params);
 	if (!json_is_string(json_object_get(res, "data"))) {
 		json_decref(res);
 		return daemon_broken(c, "getAttachment answered without data");

@@ -201,6 +201,9 @@ expect_match "daemon got sendReaction in its own names" \
 n=$(sent)
 out=$(rpc '"react","params":{"channel":"signal","recipients":["+14155559999"],"emoji":"👍","target_author":"+14155559999","target_timestamp":1}')
 expect_match "react to a denied recipient refused" '"code":-32002' "$out"
+out=$(rpc '"send","params":{"channel":"signal","group_id":"-x/../y","text":"x"}')
+expect_match "a group id that is no group id is refused" \
+    '"code":-32602.*param group_id: invalid group id' "$out"
 out=$(rpc '"typing","params":{"channel":"signal","recipients":["+14155559999"]}')
 expect_match "typing to a denied recipient refused" '"code":-32002' "$out"
 out=$(rpc "\"typing\",\"params\":{\"channel\":\"signal\",\"group_id\":\"$SECRET\"}")
@@ -216,6 +219,16 @@ expect_match "daemon got sendReceipt" \
     '"method":"sendReceipt","params":\{"recipient":"\+14155550100","targetTimestamp":\[1700000000000\],"type":"read"\}' \
     "$(cat "$SIG"/spool/*.json)"
 expect_eq "typing and receipt delivered" "$((n + 2))" "$(sent)"
+# The daemon gets the group id the policy checked, not the client's
+# spelling of it.
+to_family() {
+	grep -l "\"groupId\":\"$FAMILY\"" "$SIG"/spool/*.json | wc -l |
+	    tr -d ' '
+}
+g=$(to_family)
+out=$(rpc "\"typing\",\"params\":{\"channel\":\"signal\",\"group_id\":\"$FAMILY \"}")
+expect_eq "typing to a padded group id" '{"jsonrpc":"2.0","id":1,"result":{}}' "$out"
+expect_eq "daemon got the checked group id" "$((g + 1))" "$(to_family)"
 expect_match "typing refusal audited" '"decision":"deny".*"method":"typing"' \
     "$(ctl audit show | grep '"method":"typing"')"
 
@@ -283,6 +296,15 @@ expect_match "a hung daemon times out (-32008)" '"code":-32008.*"timeout_ms":100
 rm -f "$SIG/sim-hang"
 signal_config allowlist
 expect_eq "no fault sent anything" "$n" "$(sent)"
+# The daemon did these; its answers are refused all the same.
+touch "$SIG/sim-misshapen"
+out=$(rpc '"typing","params":{"channel":"signal","recipients":["mom"]}')
+expect_match "a typing answer that is not an object is tool failed" \
+    '"code":-32007.*result is not an object' "$out"
+out=$(rpc '"groups.list","params":{"channel":"signal"}')
+expect_match "a list answer that is not an array is tool failed" \
+    '"code":-32007.*not an array' "$out"
+rm -f "$SIG/sim-misshapen"
 stop_daemon
 out=$(rpc '"status","params":{"channel":"signal"}')
 expect_match "no daemon: channel unavailable (-32006)" '"code":-32006' "$out"

@@ -118,6 +118,19 @@ test_visible(void **state)
 	    SECRET "\"}}}}"), 0);
 	assert_int_equal(visible(cf, "{\"envelope\":{\"sourceNumber\":"
 	    "\"+14155550100\",\"dataMessage\":{\"groupInfo\":{}}}}"), 0);
+	/* A group id of the wrong type is no group id: hidden. */
+	assert_int_equal(visible(cf, "{\"envelope\":{\"sourceNumber\":"
+	    "\"+14155550100\",\"dataMessage\":{\"groupInfo\":{"
+	    "\"groupId\":5}}}}"), 0);
+	assert_int_equal(visible(cf, "{\"envelope\":{\"sourceNumber\":"
+	    "\"+14155550100\",\"dataMessage\":{\"groupInfo\":null}}}"), 0);
+	/* An edit is judged by the group it was sent in. */
+	assert_int_equal(visible(cf, "{\"envelope\":{\"sourceNumber\":"
+	    "\"+14155550100\",\"editMessage\":{\"dataMessage\":{"
+	    "\"groupInfo\":{\"groupId\":\"" SECRET "\"}}}}}"), 0);
+	assert_int_equal(visible(cf, "{\"envelope\":{\"sourceNumber\":"
+	    "\"+14155559999\",\"editMessage\":{\"dataMessage\":{"
+	    "\"groupInfo\":{\"groupId\":\"" FAMILY "\"}}}}}"), 1);
 	assert_int_equal(visible(cf, "{\"envelope\":{\"sourceNumber\":"
 	    "\"+14155550100\",\"typingMessage\":{\"action\":\"STARTED\","
 	    "\"groupId\":\"" SECRET "\"}}}"), 0);
@@ -180,6 +193,17 @@ test_scrub(void **state)
 	assert_null(strstr(out, "918273"));
 	assert_non_null(strstr(out, "Your verification code is"));
 	assert_non_null(strstr(out, "\"account\":\"+14155550199\""));
+	free(out);
+	json_decref(m);
+	/* An edit's new text is scrubbed like the original's. */
+	m = msg("{\"envelope\":{\"sourceNumber\":\"+14155550100\","
+	    "\"editMessage\":{\"targetSentTimestamp\":1,\"dataMessage\":{"
+	    "\"message\":\"Your verification code is 551177\"}}}}");
+	assert_int_equal(inbound_scrub(&cf->channels[CHANNEL_SIGNAL], m), 0);
+	out = json_dumps(m, JSON_COMPACT);
+	assert_non_null(out);
+	assert_null(strstr(out, "551177"));
+	assert_non_null(strstr(out, "Your verification code is"));
 	free(out);
 	json_decref(m);
 	/* Fields of the wrong type are left alone, not an error. */

@@ -1036,8 +1036,12 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 	return 0;
 }
 
-/* Read the body text of a draft's message (text/plain first). */
-static void
+/*
+ * Read the body text of a draft's message (every text part); -1 if a
+ * text part cannot be decoded or the parts nest too deep: the content
+ * rules must see all the text that would be sent.
+ */
+static int
 draft_text(json_t *part, struct buf *out, int depth)
 {
 	json_t		*p;
@@ -1045,19 +1049,24 @@ draft_text(json_t *part, struct buf *out, int depth)
 	char		*plain;
 	size_t		 i, len;
 
-	if (depth > 16 || !json_is_object(part))
-		return;
+	if (depth > 16)
+		return -1;
+	if (!json_is_object(part))
+		return 0;
 	mime = json_string_value(json_object_get(part, "mimeType"));
 	data = json_string_value(json_object_get(json_object_get(part,
 	    "body"), "data"));
-	if (data != NULL && mime != NULL && strncmp(mime, "text/", 5) == 0 &&
-	    (plain = gmail_b64url_decode(data, &len)) != NULL) {
+	if (data != NULL && mime != NULL && strncmp(mime, "text/", 5) == 0) {
+		if ((plain = gmail_b64url_decode(data, &len)) == NULL)
+			return -1;
 		(void)buf_append(out, "\n", 1);
 		(void)buf_append(out, plain, len);
 		free(plain);
 	}
 	json_array_foreach(json_object_get(part, "parts"), i, p)
-		draft_text(p, out, depth + 1);
+		if (draft_text(p, out, depth + 1) == -1)
+			return -1;
+	return 0;
 }
 
 static int
@@ -1131,8 +1140,16 @@ m_drafts_send(struct call *c, const struct channel *ch)
 	if (header(msg, "Subject") != NULL)
 		(void)buf_append(&text, header(msg, "Subject"),
 		    strlen(header(msg, "Subject")));
-	draft_text(json_object_get(msg, "payload"), &text, 0);
+	r = draft_text(json_object_get(msg, "payload"), &text, 0);
 	json_decref(doc);
+	if (r == -1) {
+		buf_free(&text);
+		c->rule = "content.encoding";
+		return call_error(c, CP_ERR_CONTENT_BLOCKED,
+		    json_pack("{s:s}", "rule", "content.encoding"),
+		    "content blocked: a text part of the draft cannot be "
+		    "decoded, so it cannot be checked");
+	}
 	if (buf_cstr(&text) == -1) {
 		buf_free(&text);
 		c->rule = "max_length";

@@ -882,32 +882,45 @@ addr_option(json_t *list, const char *name, char *out, size_t outlen)
 	return 0;
 }
 
+/*
+ * gog gmail drafts VERB -- ID (get or send), refused in draft mode: the
+ * owner reviews and sends drafts.  The document, or NULL (error set).
+ */
+static json_t *
+run_drafts(struct call *c, const struct channel *ch, const char *verb,
+    const char *id)
+{
+	struct tool_argv	 a;
+
+	if (ch->gmail_send == GMAIL_SEND_DRAFT) {
+		c->rule = "channels.gmail.send";
+		call_error(c, CP_ERR_CHANNEL_DENIED,
+		    json_pack("{s:s}", "channel", c->channel),
+		    "drafts.send refused: channel gmail is in draft mode "
+		    "(the owner reviews and sends drafts)");
+		return NULL;
+	}
+	if (argv_start(c, ch, &a) == -1)
+		return NULL;
+	tool_argv_add(&a, "drafts");
+	tool_argv_add(&a, verb);
+	tool_argv_add(&a, "--");
+	tool_argv_add(&a, id);
+	return run_json(c, ch, &a, -1);
+}
+
 /* An approved or accepted drafts.send. */
 static int
 deliver_draft(struct call *c, const struct channel *ch, json_t *d)
 {
-	struct tool_argv	 a;
-	json_t			*out;
-	const char		*id;
+	json_t		*out;
+	const char	*id;
 
 	id = json_string_value(json_object_get(d, "draft_id"));
 	if (id == NULL || id[0] == '-' || id[0] == '\0')
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "malformed delivery");
-	if (ch->gmail_send == GMAIL_SEND_DRAFT) {
-		c->rule = "channels.gmail.send";
-		return call_error(c, CP_ERR_CHANNEL_DENIED,
-		    json_pack("{s:s}", "channel", c->channel),
-		    "drafts.send refused: channel gmail is in draft mode "
-		    "(the owner reviews and sends drafts)");
-	}
-	if (argv_start(c, ch, &a) == -1)
-		return -1;
-	tool_argv_add(&a, "drafts");
-	tool_argv_add(&a, "send");
-	tool_argv_add(&a, "--");
-	tool_argv_add(&a, id);
-	if ((out = run_json(c, ch, &a, -1)) == NULL)
+	if ((out = run_drafts(c, ch, "send", id)) == NULL)
 		return -1;
 	c->outcome = "sent";
 	c->result = json_pack("{s:s,s:s,s:s,s:O*,s:O*}", "status", "sent",
@@ -1073,7 +1086,6 @@ static int
 m_drafts_send(struct call *c, const struct channel *ch)
 {
 	static char		 store[OUTBOUND_MAX][ADDR_MAX];
-	struct tool_argv	 a;
 	struct outbound		 o;
 	struct buf		 text;
 	enum addr_kind		 kind;
@@ -1085,20 +1097,7 @@ m_drafts_send(struct call *c, const struct channel *ch)
 
 	if (check_id(c, "id", id) == -1)
 		return -1;
-	if (ch->gmail_send == GMAIL_SEND_DRAFT) {
-		c->rule = "channels.gmail.send";
-		return call_error(c, CP_ERR_CHANNEL_DENIED,
-		    json_pack("{s:s}", "channel", c->channel),
-		    "drafts.send refused: channel gmail is in draft mode "
-		    "(the owner reviews and sends drafts)");
-	}
-	if (argv_start(c, ch, &a) == -1)
-		return -1;
-	tool_argv_add(&a, "drafts");
-	tool_argv_add(&a, "get");
-	tool_argv_add(&a, "--");
-	tool_argv_add(&a, id);
-	if ((doc = run_json(c, ch, &a, -1)) == NULL)
+	if ((doc = run_drafts(c, ch, "get", id)) == NULL)
 		return -1;
 	msg = json_object_get(json_object_get(doc, "draft"), "message");
 	addrs = json_array();

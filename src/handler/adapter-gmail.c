@@ -308,6 +308,15 @@ get_max(struct call *c, json_int_t def, char *buf, size_t len)
 	return 0;
 }
 
+/* gog's nextPageToken as a new reference; "" when there is none. */
+static json_t *
+page_token(json_t *doc)
+{
+	json_t	*tok = json_object_get(doc, "nextPageToken");
+
+	return json_is_string(tok) ? json_incref(tok) : json_string("");
+}
+
 static int
 m_search(struct call *c, const struct channel *ch)
 {
@@ -338,9 +347,8 @@ m_search(struct call *c, const struct channel *ch)
 		return -1;
 	threads = filter_array(c, ch, json_object_get(doc, "threads"), NULL,
 	    &hidden);
-	c->result = json_pack("{s:o,s:O}", "threads", threads,
-	    "nextPageToken", json_object_get(doc, "nextPageToken") != NULL ?
-	    json_object_get(doc, "nextPageToken") : json_string(""));
+	c->result = json_pack("{s:o,s:o}", "threads", threads,
+	    "nextPageToken", page_token(doc));
 	json_decref(doc);
 	if (hidden > 0)
 		c->rule = "inbound";
@@ -477,7 +485,7 @@ static int
 m_drafts_list(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
-	json_t			*doc, *tok;
+	json_t			*doc;
 	const char		*page = param_str(c, "page");
 	char			 max[32], pagebuf[300];
 
@@ -495,11 +503,10 @@ m_drafts_list(struct call *c, const struct channel *ch)
 	}
 	if ((doc = run_json(c, ch, &a, -1)) == NULL)
 		return -1;
-	tok = json_object_get(doc, "nextPageToken");
-	c->result = json_pack("{s:O,s:O}", "drafts",
+	c->result = json_pack("{s:O,s:o}", "drafts",
 	    json_object_get(doc, "drafts") != NULL ?
 	    json_object_get(doc, "drafts") : json_null(),
-	    "nextPageToken", tok != NULL ? tok : json_string(""));
+	    "nextPageToken", page_token(doc));
 	json_decref(doc);
 	return 0;
 }

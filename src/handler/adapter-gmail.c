@@ -687,6 +687,12 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
 		if (json_string_value(json_object_get(last, "id")) != NULL)
 			*reply_id = xstrdup(json_string_value(
 			    json_object_get(last, "id")));
+		else {
+			c->outcome = "failed";
+			r = call_error(c, CP_ERR_TOOL_FAILED, NULL,
+			    "%s: the thread's last message has no id",
+			    c->channel);
+		}
 	}
 	json_decref(doc);
 	return r;

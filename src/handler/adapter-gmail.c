@@ -503,6 +503,14 @@ m_drafts_list(struct call *c, const struct channel *ch)
 	}
 	if ((doc = run_json(c, ch, &a, -1)) == NULL)
 		return -1;
+	/* Ids pass; any text gog adds (a snippet) is scrubbed. */
+	if (gmail_message_scrub(ch, json_object_get(doc, "drafts")) == -1) {
+		json_decref(doc);
+		c->rule = "inbound";
+		return call_error(c, CP_ERR_CONTENT_BLOCKED,
+		    json_pack("{s:s}", "rule", "inbound"),
+		    "drafts: a field cannot be read by the scrubber");
+	}
 	c->result = json_pack("{s:O,s:o}", "drafts",
 	    json_object_get(doc, "drafts") != NULL ?
 	    json_object_get(doc, "drafts") : json_null(),

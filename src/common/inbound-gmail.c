@@ -144,7 +144,9 @@ gmail_address(const char *from, char *out, size_t outlen)
 	if (from == NULL)
 		return -1;
 	if ((lt = strrchr(from, '<')) != NULL) {
-		if ((gt = strchr(lt, '>')) == NULL)
+		/* Nothing but blanks after '>': no second address there. */
+		if ((gt = strchr(lt, '>')) == NULL ||
+		    gt[1 + strspn(gt + 1, " \t")] != '\0')
 			return -1;
 		from = lt + 1;
 		n = (size_t)(gt - from);

@@ -308,6 +308,15 @@ get_max(struct call *c, json_int_t def, char *buf, size_t len)
 	return 0;
 }
 
+/* gog's nextPageToken as a new reference; "" when there is none. */
+static json_t *
+page_token(json_t *doc)
+{
+	json_t	*tok = json_object_get(doc, "nextPageToken");
+
+	return json_is_string(tok) ? json_incref(tok) : json_string("");
+}
+
 static int
 m_search(struct call *c, const struct channel *ch)
 {
@@ -338,9 +347,8 @@ m_search(struct call *c, const struct channel *ch)
 		return -1;
 	threads = filter_array(c, ch, json_object_get(doc, "threads"), NULL,
 	    &hidden);
-	c->result = json_pack("{s:o,s:O}", "threads", threads,
-	    "nextPageToken", json_object_get(doc, "nextPageToken") != NULL ?
-	    json_object_get(doc, "nextPageToken") : json_string(""));
+	c->result = json_pack("{s:o,s:o}", "threads", threads,
+	    "nextPageToken", page_token(doc));
 	json_decref(doc);
 	if (hidden > 0)
 		c->rule = "inbound";
@@ -477,7 +485,7 @@ static int
 m_drafts_list(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
-	json_t			*doc, *tok;
+	json_t			*doc;
 	const char		*page = param_str(c, "page");
 	char			 max[32], pagebuf[300];
 
@@ -495,11 +503,18 @@ m_drafts_list(struct call *c, const struct channel *ch)
 	}
 	if ((doc = run_json(c, ch, &a, -1)) == NULL)
 		return -1;
-	tok = json_object_get(doc, "nextPageToken");
-	c->result = json_pack("{s:O,s:O}", "drafts",
+	/* Ids pass; any text gog adds (a snippet) is scrubbed. */
+	if (gmail_message_scrub(ch, json_object_get(doc, "drafts")) == -1) {
+		json_decref(doc);
+		c->rule = "inbound";
+		return call_error(c, CP_ERR_CONTENT_BLOCKED,
+		    json_pack("{s:s}", "rule", "inbound"),
+		    "drafts: a field cannot be read by the scrubber");
+	}
+	c->result = json_pack("{s:O,s:o}", "drafts",
 	    json_object_get(doc, "drafts") != NULL ?
 	    json_object_get(doc, "drafts") : json_null(),
-	    "nextPageToken", tok != NULL ? tok : json_string(""));
+	    "nextPageToken", page_token(doc));
 	json_decref(doc);
 	return 0;
 }
@@ -680,6 +695,12 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
 		if (json_string_value(json_object_get(last, "id")) != NULL)
 			*reply_id = xstrdup(json_string_value(
 			    json_object_get(last, "id")));
+		else {
+			c->outcome = "failed";
+			r = call_error(c, CP_ERR_TOOL_FAILED, NULL,
+			    "%s: the thread's last message has no id",
+			    c->channel);
+		}
 	}
 	json_decref(doc);
 	return r;
@@ -882,32 +903,45 @@ addr_option(json_t *list, const char *name, char *out, size_t outlen)
 	return 0;
 }
 
+/*
+ * gog gmail drafts VERB -- ID (get or send), refused in draft mode: the
+ * owner reviews and sends drafts.  The document, or NULL (error set).
+ */
+static json_t *
+run_drafts(struct call *c, const struct channel *ch, const char *verb,
+    const char *id)
+{
+	struct tool_argv	 a;
+
+	if (ch->gmail_send == GMAIL_SEND_DRAFT) {
+		c->rule = "channels.gmail.send";
+		call_error(c, CP_ERR_CHANNEL_DENIED,
+		    json_pack("{s:s}", "channel", c->channel),
+		    "drafts.send refused: channel gmail is in draft mode "
+		    "(the owner reviews and sends drafts)");
+		return NULL;
+	}
+	if (argv_start(c, ch, &a) == -1)
+		return NULL;
+	tool_argv_add(&a, "drafts");
+	tool_argv_add(&a, verb);
+	tool_argv_add(&a, "--");
+	tool_argv_add(&a, id);
+	return run_json(c, ch, &a, -1);
+}
+
 /* An approved or accepted drafts.send. */
 static int
 deliver_draft(struct call *c, const struct channel *ch, json_t *d)
 {
-	struct tool_argv	 a;
-	json_t			*out;
-	const char		*id;
+	json_t		*out;
+	const char	*id;
 
 	id = json_string_value(json_object_get(d, "draft_id"));
 	if (id == NULL || id[0] == '-' || id[0] == '\0')
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "malformed delivery");
-	if (ch->gmail_send == GMAIL_SEND_DRAFT) {
-		c->rule = "channels.gmail.send";
-		return call_error(c, CP_ERR_CHANNEL_DENIED,
-		    json_pack("{s:s}", "channel", c->channel),
-		    "drafts.send refused: channel gmail is in draft mode "
-		    "(the owner reviews and sends drafts)");
-	}
-	if (argv_start(c, ch, &a) == -1)
-		return -1;
-	tool_argv_add(&a, "drafts");
-	tool_argv_add(&a, "send");
-	tool_argv_add(&a, "--");
-	tool_argv_add(&a, id);
-	if ((out = run_json(c, ch, &a, -1)) == NULL)
+	if ((out = run_drafts(c, ch, "send", id)) == NULL)
 		return -1;
 	c->outcome = "sent";
 	c->result = json_pack("{s:s,s:s,s:s,s:O*,s:O*}", "status", "sent",
@@ -1036,8 +1070,12 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 	return 0;
 }
 
-/* Read the body text of a draft's message (text/plain first). */
-static void
+/*
+ * Read the body text of a draft's message (every text part); -1 if a
+ * text part cannot be decoded or the parts nest too deep: the content
+ * rules must see all the text that would be sent.
+ */
+static int
 draft_text(json_t *part, struct buf *out, int depth)
 {
 	json_t		*p;
@@ -1045,26 +1083,30 @@ draft_text(json_t *part, struct buf *out, int depth)
 	char		*plain;
 	size_t		 i, len;
 
-	if (depth > 16 || !json_is_object(part))
-		return;
+	if (depth > 16)
+		return -1;
+	if (!json_is_object(part))
+		return 0;
 	mime = json_string_value(json_object_get(part, "mimeType"));
 	data = json_string_value(json_object_get(json_object_get(part,
 	    "body"), "data"));
-	if (data != NULL && mime != NULL && strncmp(mime, "text/", 5) == 0 &&
-	    (plain = gmail_b64url_decode(data, &len)) != NULL) {
+	if (data != NULL && mime != NULL && strncmp(mime, "text/", 5) == 0) {
+		if ((plain = gmail_b64url_decode(data, &len)) == NULL)
+			return -1;
 		(void)buf_append(out, "\n", 1);
 		(void)buf_append(out, plain, len);
 		free(plain);
 	}
 	json_array_foreach(json_object_get(part, "parts"), i, p)
-		draft_text(p, out, depth + 1);
+		if (draft_text(p, out, depth + 1) == -1)
+			return -1;
+	return 0;
 }
 
 static int
 m_drafts_send(struct call *c, const struct channel *ch)
 {
 	static char		 store[OUTBOUND_MAX][ADDR_MAX];
-	struct tool_argv	 a;
 	struct outbound		 o;
 	struct buf		 text;
 	enum addr_kind		 kind;
@@ -1076,20 +1118,7 @@ m_drafts_send(struct call *c, const struct channel *ch)
 
 	if (check_id(c, "id", id) == -1)
 		return -1;
-	if (ch->gmail_send == GMAIL_SEND_DRAFT) {
-		c->rule = "channels.gmail.send";
-		return call_error(c, CP_ERR_CHANNEL_DENIED,
-		    json_pack("{s:s}", "channel", c->channel),
-		    "drafts.send refused: channel gmail is in draft mode "
-		    "(the owner reviews and sends drafts)");
-	}
-	if (argv_start(c, ch, &a) == -1)
-		return -1;
-	tool_argv_add(&a, "drafts");
-	tool_argv_add(&a, "get");
-	tool_argv_add(&a, "--");
-	tool_argv_add(&a, id);
-	if ((doc = run_json(c, ch, &a, -1)) == NULL)
+	if ((doc = run_drafts(c, ch, "get", id)) == NULL)
 		return -1;
 	msg = json_object_get(json_object_get(doc, "draft"), "message");
 	addrs = json_array();
@@ -1131,8 +1160,16 @@ m_drafts_send(struct call *c, const struct channel *ch)
 	if (header(msg, "Subject") != NULL)
 		(void)buf_append(&text, header(msg, "Subject"),
 		    strlen(header(msg, "Subject")));
-	draft_text(json_object_get(msg, "payload"), &text, 0);
+	r = draft_text(json_object_get(msg, "payload"), &text, 0);
 	json_decref(doc);
+	if (r == -1) {
+		buf_free(&text);
+		c->rule = "content.encoding";
+		return call_error(c, CP_ERR_CONTENT_BLOCKED,
+		    json_pack("{s:s}", "rule", "content.encoding"),
+		    "content blocked: a text part of the draft cannot be "
+		    "decoded, so it cannot be checked");
+	}
 	if (buf_cstr(&text) == -1) {
 		buf_free(&text);
 		c->rule = "max_length";

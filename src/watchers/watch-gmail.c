@@ -127,16 +127,6 @@ gmail_document(const char *out, size_t len)
 	return list;
 }
 
-static int
-gmail_parse(const char *line, size_t len, json_t **msg, uint64_t *position)
-{
-	(void)line;
-	(void)len;
-	(void)position;
-	*msg = NULL;
-	return 0;
-}
-
 static const char *
 gmail_sender(json_t *msg)
 {
@@ -151,7 +141,6 @@ const struct watch_adapter gmail_watch_adapter = {
 	.channel = "gmail",
 	.poll_ms = 60000,
 	.argv = gmail_argv,
-	.parse = gmail_parse,
 	.visible = gmail_message_visible,
 	.scrub = gmail_message_scrub,
 	.sender = gmail_sender,

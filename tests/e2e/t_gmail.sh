@@ -283,6 +283,15 @@ out=$(agent "$T/bin/gog" --json gmail drafts send r-ok)
 expect_match "allowed draft sent" '"messageId": "19b0ok"' "$out"
 expect_match "drafts.send recorded" '"op": "drafts.send"' \
     "$(cat "$(ls "$GOGDIR"/spool/*.json | sort | tail -1)")"
+# A text part the content rules cannot decode is not sent unchecked.
+printf '[{"id":"r-b64","message":{"id":"19bb64","threadId":"19bb64","labelIds":["DRAFT"],"payload":{"mimeType":"multipart/alternative","headers":[{"name":"To","value":"alice@example.com"},{"name":"Subject","value":"fine"}],"parts":[{"mimeType":"text/plain","body":{"data":"aGk","size":2}},{"mimeType":"text/html","body":{"data":"QUtJQ*not-base64","size":20}}]}}}]' \
+    >"$GOGDIR/drafts.json"
+before=$(gog_spool)
+agent "$T/bin/gog" gmail drafts send r-b64 >/dev/null 2>"$T/err"
+expect_eq "draft with an undecodable text part refused (6)" 6 $?
+expect_match "the refusal names the encoding" 'rule content.encoding' \
+    "$(cat "$T/err")"
+expect_eq "undecodable draft not sent" "$before" "$(gog_spool)"
 
 # ---- approval mode: a recipient not allowed is held, then approved -----
 

@@ -101,6 +101,11 @@ test_address(void **state)
 	assert_int_equal(gmail_address("no address", out, sizeof(out)), -1);
 	assert_int_equal(gmail_address("a@x, b@y", out, sizeof(out)), -1);
 	assert_int_equal(gmail_address("Broken <a@x", out, sizeof(out)), -1);
+	assert_int_equal(gmail_address("Alice <alice@example.com> evil@x",
+	    out, sizeof(out)), -1);
+	assert_int_equal(gmail_address("Alice <alice@example.com>\t ", out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "alice@example.com");
 }
 
 static json_t *

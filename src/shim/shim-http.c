@@ -375,7 +375,12 @@ shim_sse_event(const char *event, json_t *data)
 
 /* ---- I/O ------------------------------------------------------------ */
 
-/* Write all of buf within timeout_ms: 0 or -1. */
+/*
+ * Write all of buf, waiting at most timeout_ms for the client to take
+ * more: 0 or -1.  The socket is blocking, so every send is
+ * MSG_DONTWAIT: a client that stops reading must not hold its thread
+ * in send() forever.
+ */
 static int
 write_all(int fd, const void *buf, size_t len, int timeout_ms)
 {
@@ -384,7 +389,7 @@ write_all(int fd, const void *buf, size_t len, int timeout_ms)
 	ssize_t		 n;
 
 	while (len > 0) {
-		n = send(fd, p, len, MSG_NOSIGNAL);
+		n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;

@@ -659,12 +659,8 @@ serve_request(struct client *cl, struct shim_http_request *req,
 
 	close = req->http10 ? strcasecmp(req->connection, "keep-alive") != 0 :
 	    strcasecmp(req->connection, "close") == 0;
-	if (!req->http10 && !shim_http_host_allowed(req->host,
-	    cl->bind_host)) {
-		(void)respond(cl->fd, 421, NULL, NULL, 0, 1);
-		return 0;
-	}
-	if (req->http10 && req->host[0] != '\0' &&
+	/* HTTP/1.1 always names a Host (the parser saw to it); 1.0 may. */
+	if ((!req->http10 || req->host[0] != '\0') &&
 	    !shim_http_host_allowed(req->host, cl->bind_host)) {
 		(void)respond(cl->fd, 421, NULL, NULL, 0, 1);
 		return 0;

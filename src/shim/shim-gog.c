@@ -1069,6 +1069,16 @@ compose_params(const struct gog_args *a, json_t *params, int *fd)
 	return 0;
 }
 
+/* --max and --page, as gmail.search and gmail.drafts.list take them. */
+static void
+paging_params(const struct gog_args *a, json_t *params)
+{
+	if (a->max != -1)
+		json_object_set_new(params, "max", json_integer(a->max));
+	if (a->page != NULL)
+		json_object_set_new(params, "page", shim_json_string(a->page));
+}
+
 int
 shim_gog_main(int argc, char **argv)
 {
@@ -1101,12 +1111,7 @@ shim_gog_main(int argc, char **argv)
 	case GOG_SEARCH:
 		method = "gmail.search";
 		json_object_set_new(params, "query", shim_json_string(a.query));
-		if (a.max != -1)
-			json_object_set_new(params, "max",
-			    json_integer(a.max));
-		if (a.page != NULL)
-			json_object_set_new(params, "page",
-			    shim_json_string(a.page));
+		paging_params(&a, params);
 		break;
 	case GOG_GET:
 		method = "gmail.get";
@@ -1126,12 +1131,7 @@ shim_gog_main(int argc, char **argv)
 		break;
 	case GOG_DRAFTS_LIST:
 		method = "gmail.drafts.list";
-		if (a.max != -1)
-			json_object_set_new(params, "max",
-			    json_integer(a.max));
-		if (a.page != NULL)
-			json_object_set_new(params, "page",
-			    shim_json_string(a.page));
+		paging_params(&a, params);
 		break;
 	case GOG_DRAFTS_SEND:
 		method = "gmail.drafts.send";

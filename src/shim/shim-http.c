@@ -7,10 +7,11 @@
  * and on its own gateway connection, so a slow send or a held event
  * stream never stalls another client.  Heads are bounded
  * (SHIM_HTTP_MAX_HEAD), bodies need a Content-Length (at most
- * SHIM_HTTP_MAX_BODY), idle connections are closed after
- * SHIM_HTTP_IDLE_MS.  Responses spell their headers as Java's HttpServer
- * does (Content-type, Content-length, Transfer-encoding) and an event
- * stream is chunked, as it is there.
+ * SHIM_HTTP_MAX_BODY); a head, a body and a write to the client each
+ * get SHIM_HTTP_IDLE_MS, after which the connection is closed.
+ * Responses spell their headers as Java's HttpServer does (Content-type,
+ * Content-length, Transfer-encoding) and an event stream is chunked, as
+ * it is there.
  */
 #include "config.h"
 
@@ -375,7 +376,12 @@ shim_sse_event(const char *event, json_t *data)
 
 /* ---- I/O ------------------------------------------------------------ */
 
-/* Write all of buf within timeout_ms: 0 or -1. */
+/*
+ * Write all of buf, waiting at most timeout_ms for the client to take
+ * more: 0 or -1.  The socket is blocking, so every send is
+ * MSG_DONTWAIT: a client that stops reading must not hold its thread
+ * in send() forever.
+ */
 static int
 write_all(int fd, const void *buf, size_t len, int timeout_ms)
 {
@@ -384,7 +390,7 @@ write_all(int fd, const void *buf, size_t len, int timeout_ms)
 	ssize_t		 n;
 
 	while (len > 0) {
-		n = send(fd, p, len, MSG_NOSIGNAL);
+		n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -402,18 +408,26 @@ write_all(int fd, const void *buf, size_t len, int timeout_ms)
 	return 0;
 }
 
-/* Read what is there, waiting up to timeout_ms: bytes, 0 on EOF, -1. */
+/*
+ * Read what is there, waiting until deadline (util_mono_ms): bytes, 0 on
+ * EOF, -1 on error or when the deadline passes.  A deadline rather than
+ * a timeout per read: a client trickling a byte at a time cannot hold
+ * its thread longer than one.
+ */
 static ssize_t
-read_some(int fd, void *buf, size_t len, int timeout_ms)
+read_some(int fd, void *buf, size_t len, uint64_t deadline)
 {
 	struct pollfd	pfd;
+	uint64_t	now;
 	ssize_t		n;
 	int		r;
 
 	for (;;) {
+		if ((now = util_mono_ms()) >= deadline)
+			return -1;
 		pfd.fd = fd;
 		pfd.events = POLLIN;
-		r = poll(&pfd, 1, timeout_ms);
+		r = poll(&pfd, 1, (int)(deadline - now));
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -637,19 +651,16 @@ static int
 serve_request(struct client *cl, struct shim_http_request *req,
     char *buf, size_t *have)
 {
-	char	*body = NULL;
-	size_t	 got;
-	ssize_t	 n;
-	int	 close, rc;
+	char		*body = NULL;
+	size_t		 got;
+	ssize_t		 n;
+	uint64_t	 deadline;
+	int		 close, rc;
 
 	close = req->http10 ? strcasecmp(req->connection, "keep-alive") != 0 :
 	    strcasecmp(req->connection, "close") == 0;
-	if (!req->http10 && !shim_http_host_allowed(req->host,
-	    cl->bind_host)) {
-		(void)respond(cl->fd, 421, NULL, NULL, 0, 1);
-		return 0;
-	}
-	if (req->http10 && req->host[0] != '\0' &&
+	/* HTTP/1.1 always names a Host (the parser saw to it); 1.0 may. */
+	if ((!req->http10 || req->host[0] != '\0') &&
 	    !shim_http_host_allowed(req->host, cl->bind_host)) {
 		(void)respond(cl->fd, 421, NULL, NULL, 0, 1);
 		return 0;
@@ -682,9 +693,11 @@ serve_request(struct client *cl, struct shim_http_request *req,
 		memcpy(body, buf + req->head_len, got);
 	memmove(buf, buf + req->head_len + got, *have - req->head_len - got);
 	*have -= req->head_len + got;
+	/* The whole body within SHIM_HTTP_IDLE_MS. */
+	deadline = util_mono_ms() + SHIM_HTTP_IDLE_MS;
 	while (got < req->content_length) {
 		n = read_some(cl->fd, body + got, req->content_length - got,
-		    SHIM_HTTP_IDLE_MS);
+		    deadline);
 		if (n <= 0) {
 			free(body);
 			return 0;
@@ -725,15 +738,18 @@ client_main(void *arg)
 	char				*buf;
 	size_t				 have = 0;
 	ssize_t				 n;
+	uint64_t			 deadline;
 	int				 r, status;
 
 	if ((buf = malloc(SHIM_HTTP_MAX_HEAD)) == NULL)
 		goto out;
+	/* Each request's whole head within SHIM_HTTP_IDLE_MS. */
+	deadline = util_mono_ms() + SHIM_HTTP_IDLE_MS;
 	for (;;) {
 		r = shim_http_parse_head(buf, have, SHIM_HTTP_MAX_HEAD, &req);
 		if (r == SHIM_HTTP_NEED_MORE) {
 			n = read_some(cl->fd, buf + have,
-			    SHIM_HTTP_MAX_HEAD - have, SHIM_HTTP_IDLE_MS);
+			    SHIM_HTTP_MAX_HEAD - have, deadline);
 			if (n <= 0)
 				break;
 			have += (size_t)n;
@@ -747,6 +763,7 @@ client_main(void *arg)
 		}
 		if (!serve_request(cl, &req, buf, &have))
 			break;
+		deadline = util_mono_ms() + SHIM_HTTP_IDLE_MS;
 	}
 out:
 	free(buf);

@@ -1017,6 +1017,7 @@ run_jsonrpc(const struct shim_signal_ctx *ctx, json_t *params, FILE *out)
 	char			*buf, *nl;
 	size_t			 have = 0, skip = 0, len;
 	ssize_t			 n;
+	int			 eof = 0;
 
 	json_object_seed(0);
 	memset(&rpc, 0, sizeof(rpc));
@@ -1074,9 +1075,17 @@ run_jsonrpc(const struct shim_signal_ctx *ctx, json_t *params, FILE *out)
 			have = 0;
 			skip = 1;
 		}
+		if (eof)
+			break;
 		n = read(STDIN_FILENO, buf + have, JSONRPC_MAX_LINE - have);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == 0 && have > 0) {
+			/* A last line needs no newline, as readLine() has it. */
+			buf[have++] = '\n';
+			eof = 1;
+			continue;
+		}
 		if (n <= 0)
 			break;
 		have += (size_t)n;

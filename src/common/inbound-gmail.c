@@ -252,10 +252,20 @@ scrub_base64(unsigned int scrub, json_t *v)
 
 	if ((plain = gmail_b64url_decode(in, &len)) == NULL)
 		return -1;
-	/* A NUL inside: binary, not text the agent reads as such. */
+	/*
+	 * A NUL inside: binary, which cannot be redacted in place.  Every
+	 * NUL-separated run is still checked: one that would be scrubbed
+	 * hides the message rather than pass a code through.
+	 */
 	if (memchr(plain, '\0', len) != NULL) {
+		for (s = plain; s < plain + len && !changed;
+		    s += strlen(s) + 1) {
+			if ((enc = scrub_text(scrub, s, &changed)) == NULL)
+				changed = 1;
+			free(enc);
+		}
 		free(plain);
-		return 0;
+		return changed ? -1 : 0;
 	}
 	s = scrub_text(scrub, plain, &changed);
 	free(plain);

@@ -165,7 +165,7 @@ test_scrub_everything(void **state)
 	struct config	*cf = load_config(yaml);
 	struct channel	*ch = &cf->channels[CHANNEL_GMAIL];
 	json_t		*m, *parts;
-	char		*dump, *plain;
+	char		*dump, *plain, *enc;
 	size_t		 len, i;
 
 	(void)state;
@@ -198,6 +198,27 @@ test_scrub_everything(void **state)
 	m = json_pack("{s:s,s:{s:{s:s}}}", "id", "1", "payload", "body",
 	    "data", "not*base64");
 	assert_int_equal(gmail_message_scrub(ch, m), -1);
+	json_decref(m);
+
+	/*
+	 * A part with a NUL byte cannot be redacted in place: a code in it
+	 * hides the message; binary with nothing to redact is kept.
+	 */
+	enc = gmail_b64url_encode("\0Your code is 482913", 20, 0);
+	assert_non_null(enc);
+	m = json_pack("{s:s,s:{s:{s:s}}}", "id", "1", "payload", "body",
+	    "data", enc);
+	free(enc);
+	assert_int_equal(gmail_message_scrub(ch, m), -1);
+	json_decref(m);
+	enc = gmail_b64url_encode("GIF89a\0\1\2", 9, 0);
+	assert_non_null(enc);
+	m = json_pack("{s:s,s:{s:{s:s}}}", "id", "1", "payload", "body",
+	    "data", enc);
+	assert_int_equal(gmail_message_scrub(ch, m), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_object_get(m, "payload"), "body"), "data")), enc);
+	free(enc);
 	json_decref(m);
 	config_free(cf);
 }

@@ -841,47 +841,6 @@ m_drafts_create(struct call *c, const struct channel *ch)
 	return compose(c, ch, 1);
 }
 
-/* A spool file holding text, unlinked, at offset 0; -1 on error. */
-static int
-body_fd(struct call *c, const char *text)
-{
-	char	 path[PATH_MAX];
-	size_t	 len = strlen(text), off = 0;
-	ssize_t	 w;
-	int	 fd;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/spool",
-	    c->s->cfg->state_dir) >= sizeof(path) ||
-	    (mkdir(path, 0700) == -1 && errno != EEXIST) ||
-	    (size_t)snprintf(path, sizeof(path), "%s/spool/body-XXXXXX",
-	    c->s->cfg->state_dir) >= sizeof(path) ||
-	    (fd = mkostemp(path, O_CLOEXEC)) == -1) {
-		call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
-		    "cannot spool the body");
-		return -1;
-	}
-	(void)unlink(path);
-	while (off < len) {
-		w = write(fd, text + off, len - off);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			close(fd);
-			call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
-			    "cannot spool the body");
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	if (lseek(fd, 0, SEEK_SET) == -1) {
-		close(fd);
-		call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
-		    "cannot spool the body");
-		return -1;
-	}
-	return fd;
-}
-
 /* "--name=a,b,c" from a delivery array; 0, or -1 if malformed. */
 static int
 addr_option(json_t *list, const char *name, char *out, size_t outlen)
@@ -1035,7 +994,7 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 		fd = -1;
 	} else {
 		tool_argv_add(&a, "--body-file=-");
-		if ((fd = body_fd(c, body)) == -1)
+		if ((fd = send_spool_text(c, body)) == -1)
 			return -1;
 	}
 	doc = run_json(c, ch, &a, fd);

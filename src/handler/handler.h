@@ -222,6 +222,11 @@ int	 send_pipeline(struct call *, const struct channel *,
 /* send_pipeline for one recipient and at most one attachment. */
 int	 send_one(struct call *, const struct channel *, const char *recipient,
 	    const char *text, json_t *attachment, json_t *delivery);
+/*
+ * text in an unlinked spool file, as a descriptor at its start (a tool's
+ * stdin); -1 with the call's error set.
+ */
+int	 send_spool_text(struct call *, const char *text);
 /* Remove the spooled files a delivery names. */
 void	 send_unspool(json_t *delivery);
 /*

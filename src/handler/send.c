@@ -75,6 +75,58 @@ send_resolve(struct call *c, const struct channel *ch, const char *param,
 	return 0;
 }
 
+/*
+ * A new file in the spool under state_dir, "PREFIX-XXXXXX" plus suffix,
+ * mode 0600: its descriptor with path filled, or -1 with the call's
+ * error set.
+ */
+static int
+spool_create(struct call *c, const char *prefix, const char *suffix,
+    char *path, size_t pathlen)
+{
+	int	fd;
+
+	if ((size_t)snprintf(path, pathlen, "%s/spool", c->s->cfg->state_dir) >=
+	    pathlen || (mkdir(path, 0700) == -1 && errno != EEXIST) ||
+	    (size_t)snprintf(path, pathlen, "%s/spool/%s-XXXXXX%s",
+	    c->s->cfg->state_dir, prefix, suffix) >= pathlen)
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "spool path too long");
+	if ((fd = mkostemps(path, (int)strlen(suffix), O_CLOEXEC)) == -1) {
+		log_warn("spool %s", path);
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "cannot write to the spool");
+	}
+	return fd;
+}
+
+int
+send_spool_text(struct call *c, const char *text)
+{
+	char	 path[PATH_MAX];
+	size_t	 len = strlen(text), off = 0;
+	ssize_t	 w;
+	int	 fd;
+
+	if ((fd = spool_create(c, "body", "", path, sizeof(path))) == -1)
+		return -1;
+	(void)unlink(path);
+	while (off < len) {
+		w = write(fd, text + off, len - off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	if (off < len || lseek(fd, 0, SEEK_SET) == -1) {
+		close(fd);
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "cannot write to the spool");
+	}
+	return fd;
+}
+
 /* Copy one descriptor the client passed into the spool. */
 static int
 spool_one(struct call *c, const struct channel *ch, json_t *att,
@@ -83,7 +135,7 @@ spool_one(struct call *c, const struct channel *ch, json_t *att,
 	struct stat	 st;
 	const char	*name, *ext, *p;
 	char		 buf[65536], suffix[16] = "";
-	int		 fd, out = -1, suffixlen = 0;
+	int		 fd, out = -1;
 	ssize_t		 r;
 	uint64_t	 total = 0;
 
@@ -114,24 +166,12 @@ spool_one(struct call *c, const struct channel *ch, json_t *att,
 			if (!((*p >= 'a' && *p <= 'z') ||
 			    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
 				break;
-		if (*p == '\0' && p != ext + 1) {
+		if (*p == '\0' && p != ext + 1)
 			(void)strlcpy(suffix, ext, sizeof(suffix));
-			suffixlen = (int)strlen(suffix);
-		}
 	}
-	if ((size_t)snprintf(path, pathlen, "%s/spool", c->s->cfg->state_dir) >=
-	    pathlen || (mkdir(path, 0700) == -1 && errno != EEXIST) ||
-	    (size_t)snprintf(path, pathlen, "%s/spool/att-XXXXXX%s",
-	    c->s->cfg->state_dir, suffix) >= pathlen) {
+	if ((out = spool_create(c, "att", suffix, path, pathlen)) == -1) {
 		close(fd);
-		return call_error(c, RPC_INTERNAL_ERROR, NULL,
-		    "spool path too long");
-	}
-	if ((out = mkostemps(path, suffixlen, O_CLOEXEC)) == -1) {
-		log_warn("spool %s", path);
-		close(fd);
-		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
-		    "cannot spool the attachment");
+		return -1;
 	}
 	for (;;) {
 		r = read(fd, buf, sizeof(buf));

@@ -33,8 +33,8 @@ path2(json_t *v, const char *a, const char *b)
 	return json_object_get(json_object_get(v, a), b);
 }
 
-static int
-group_allowed(const struct config *cfg, const struct channel *ch,
+int
+inbound_signal_group(const struct config *cfg, const struct channel *ch,
     const char *id)
 {
 	char		 buf[ADDR_MAX + 8], norm[ADDR_MAX];
@@ -49,8 +49,8 @@ group_allowed(const struct config *cfg, const struct channel *ch,
 	return policy_inbound_visible(cfg, ch, norm);
 }
 
-static int
-number_allowed(const struct config *cfg, const struct channel *ch,
+int
+inbound_signal_number(const struct config *cfg, const struct channel *ch,
     const char *number)
 {
 	char		 norm[ADDR_MAX];
@@ -98,14 +98,14 @@ inbound_signal_visible(const struct config *cfg, const struct channel *ch,
 		if (!ch->from_me || !json_is_object(sent))
 			return 0;
 		if ((g = json_object_get(sent, "groupInfo")) != NULL)
-			return group_allowed(cfg, ch, json_string_value(
+			return inbound_signal_group(cfg, ch, json_string_value(
 			    json_object_get(g, "groupId")));
-		return number_allowed(cfg, ch, json_string_value(
+		return inbound_signal_number(cfg, ch, json_string_value(
 		    json_object_get(sent, "destinationNumber")));
 	}
 	if (envelope_group(env, &id))
-		return group_allowed(cfg, ch, id);
-	return number_allowed(cfg, ch, json_string_value(
+		return inbound_signal_group(cfg, ch, id);
+	return inbound_signal_number(cfg, ch, json_string_value(
 	    json_object_get(env, "sourceNumber")));
 }
 

@@ -140,6 +140,11 @@ int	 inbound_signal_visible(const struct config *,
 	    const struct channel *, json_t *msg);
 int	 inbound_signal_scrub(const struct channel *, json_t *msg);
 const char *inbound_signal_sender(json_t *msg);
+/* Is a group (its id) or a number one the agent may read?  1 or 0. */
+int	 inbound_signal_group(const struct config *, const struct channel *,
+	    const char *id);
+int	 inbound_signal_number(const struct config *,
+	    const struct channel *, const char *number);
 
 /*
  * Inbound decisions on Gmail-shaped messages (inbound-gmail.c): gog's

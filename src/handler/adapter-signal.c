@@ -830,31 +830,6 @@ signal_receipt(struct call *c, const struct channel *ch)
 /* Lists, filtered by the inbound policy. */
 
 static int
-group_visible(const struct config *cfg, const struct channel *ch,
-    const char *id)
-{
-	char		 norm[ADDR_MAX];
-	const char	*why;
-
-	if (id == NULL || group_addr(ch, id, norm, sizeof(norm), &why) == -1)
-		return 0;
-	return policy_inbound_visible(cfg, ch, norm);
-}
-
-static int
-number_visible(const struct config *cfg, const struct channel *ch,
-    const char *number)
-{
-	char		 norm[ADDR_MAX];
-	enum addr_kind	 kind;
-
-	if (number == NULL || addr_normalize(number, ch->region, norm,
-	    sizeof(norm), &kind, NULL) == -1 || kind != ADDR_PHONE)
-		return 0;
-	return policy_inbound_visible(cfg, ch, norm);
-}
-
-static int
 signal_list(struct call *c, const struct channel *ch, const char *method,
     const char *key)
 {
@@ -871,10 +846,10 @@ signal_list(struct call *c, const struct channel *ch, const char *method,
 	keep = json_array();
 	json_array_foreach(res, i, v) {
 		if (strcmp(key, "groups") == 0)
-			visible = group_visible(c->s->cfg, ch,
+			visible = inbound_signal_group(c->s->cfg, ch,
 			    json_string_value(json_object_get(v, "id")));
 		else
-			visible = number_visible(c->s->cfg, ch,
+			visible = inbound_signal_number(c->s->cfg, ch,
 			    json_string_value(json_object_get(v, "number")));
 		if (visible && json_is_object(v))
 			json_array_append(keep, v);

@@ -19,6 +19,11 @@
 #include <string.h>
 
 #include "compat.h"
+#include "chan-discord.h"
+#include "chan-gmail.h"
+#include "chan-imsg.h"
+#include "chan-signal.h"
+#include "channel.h"
 #include "conf.h"
 #include "policy.h"
 
@@ -57,15 +62,15 @@ setup(void)
 
 	memset(&cfg, 0, sizeof(cfg));
 	contacts[0].name = bob;
-	contacts[0].address[CHANNEL_IMSG] = bob_imsg;
+	contacts[0].address[channel_lookup("imsg")] = bob_imsg;
 	contacts[1].name = carol;
-	contacts[1].address[CHANNEL_SIGNAL] = carol_signal;
+	contacts[1].address[channel_lookup("signal")] = carol_signal;
 	cfg.contacts = contacts;
 	cfg.ncontacts = 2;
-	(void)strlcpy(cfg.channels[CHANNEL_IMSG].region, "US",
-	    sizeof(cfg.channels[CHANNEL_IMSG].region));
-	(void)strlcpy(cfg.channels[CHANNEL_SIGNAL].region, "GB",
-	    sizeof(cfg.channels[CHANNEL_SIGNAL].region));
+	(void)strlcpy(cfg.channels[channel_lookup("imsg")].region, "US",
+	    sizeof(cfg.channels[channel_lookup("imsg")].region));
+	(void)strlcpy(cfg.channels[channel_lookup("signal")].region, "GB",
+	    sizeof(cfg.channels[channel_lookup("signal")].region));
 	for (i = 0; i < NLIST; i++)
 		list_items[i] = list_text[i];
 	list.items = list_items;
@@ -113,14 +118,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    NULL) != 0 || strcmp(out, again) != 0 || kind != kind2)
 			abort();
 		for (i = 0; i < CHANNEL_MAX; i++) {
-			rc = policy_match(&cfg, (enum channel_id)i, &list, out,
+			rc = policy_match(&cfg, i, &list, out,
 			    &which);
 			if (rc == 1 && which == NULL)
 				abort();
 		}
 	}
 	/* Whatever was given never matches as a normalised address ... */
-	if (policy_match(&cfg, CHANNEL_IMSG, &list, in, NULL) == 1 &&
+	if (policy_match(&cfg, channel_lookup("imsg"), &list, in, NULL) == 1 &&
 	    (addr_normalize(in, NULL, again, sizeof(again), NULL, NULL) != 0 ||
 	    strcmp(in, again) != 0))
 		abort();
@@ -128,8 +133,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	one.items = &in;
 	one.count = 1;
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		(void)policy_match(&cfg, CHANNEL_IMSG, &one, fixed[i], &which);
-	(void)addr_resolve(&cfg, CHANNEL_IMSG, in, out, sizeof(out), &kind,
+		(void)policy_match(&cfg, channel_lookup("imsg"), &one, fixed[i], &which);
+	(void)addr_resolve(&cfg, channel_lookup("imsg"), in, out, sizeof(out), &kind,
 	    &cause);
 	free(in);
 	return 0;

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "base64url.h"
 #include "conf.h"
 #include "policy.h"
 #include "shim-gog.h"
@@ -71,10 +72,10 @@ fuzz_base64(const uint8_t *data, size_t size)
 	char	*enc, *dec;
 	size_t	 len;
 
-	if ((enc = gmail_b64url_encode((const char *)data, size,
+	if ((enc = base64url_encode((const char *)data, size,
 	    size & 1)) == NULL)
 		return;
-	if ((dec = gmail_b64url_decode(enc, &len)) == NULL ||
+	if ((dec = base64url_decode(enc, &len)) == NULL ||
 	    len != size || memcmp(dec, data, size) != 0)
 		abort();
 	free(dec);

@@ -22,25 +22,35 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "chan-discord.h"
+#include "chan-gmail.h"
+#include "chan-imsg.h"
+#include "chan-signal.h"
+#include "channel.h"
 #include "conf.h"
 #include "log.h"
 #include "policy.h"
 #include "watch.h"
+
+extern const struct watch_adapter signal_watch_adapter;
 
 int		 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static char	 allow0[] = "+14155550100", allow1[] = "group:abc=";
 static char	*allow_items[] = { allow0, allow1 };
 static struct config	cfg;
+static struct signal_opts opts;
 
 static void
 setup(void)
 {
-	struct channel	*ch = &cfg.channels[CHANNEL_SIGNAL];
+	struct channel	*ch = &cfg.channels[channel_lookup("signal")];
 
 	memset(&cfg, 0, sizeof(cfg));
 	ch->configured = 1;
-	ch->id = CHANNEL_SIGNAL;
+	ch->id = channel_lookup("signal");
+	ch->driver = &signal_driver;
+	ch->opts = &opts;
 	memcpy(ch->region, "US", 3);
 	ch->inbound_mode = INBOUND_ALLOWLIST;
 	ch->inbound_allow.items = allow_items;
@@ -54,7 +64,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int	 ready;
-	struct channel	*ch = &cfg.channels[CHANNEL_SIGNAL];
+	struct channel	*ch = &cfg.channels[channel_lookup("signal")];
 	json_t		*msg = NULL;
 	uint64_t	 pos = 0;
 	int		 r, before;
@@ -71,15 +81,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!json_is_object(json_object_get(msg, "envelope")))
 		abort();
-	before = inbound_signal_visible(&cfg, ch, msg);
-	if (inbound_signal_scrub(ch, msg) != 0)
+	before = inbound_message_visible(&cfg, ch, msg);
+	if (inbound_scrub(ch, msg) != 0)
 		abort();
-	if (inbound_signal_visible(&cfg, ch, msg) != before)
+	if (inbound_message_visible(&cfg, ch, msg) != before)
 		abort();
-	if (inbound_signal_scrub(ch, msg) != 0 ||
-	    inbound_signal_visible(&cfg, ch, msg) != before)
+	if (inbound_scrub(ch, msg) != 0 ||
+	    inbound_message_visible(&cfg, ch, msg) != before)
 		abort();
-	(void)inbound_signal_sender(msg);
+	(void)inbound_sender(ch, msg);
 	json_decref(msg);
 	return 0;
 }

@@ -38,6 +38,7 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "base64url.h"
 #include "buf.h"
 #include "policy.h"
 #include "shim-gog.h"
@@ -436,7 +437,7 @@ formatted(json_t *m, const char *format)
 		(void)buf_append(&raw, body, strlen(body));
 		free(body);
 	}
-	enc = gmail_b64url_encode(raw.data != NULL ? raw.data : "", raw.len,
+	enc = base64url_encode(raw.data != NULL ? raw.data : "", raw.len,
 	    0);
 	buf_free(&raw);
 	json_object_del(out, "payload");
@@ -723,7 +724,7 @@ compose(struct sim *s, json_t **msg_out, json_t **rec_out)
 	if (bccs[0] != '\0')
 		json_array_append_new(headers, json_pack("{s:s,s:s}", "name",
 		    "Bcc", "value", bccs));
-	enc = gmail_b64url_encode(body, strlen(body), 0);
+	enc = base64url_encode(body, strlen(body), 0);
 	(void)strlcpy(snippet, body, sizeof(snippet));
 	msg = json_pack("{s:s,s:s,s:[],s:s,s:s,s:{s:s,s:o,s:{s:s,s:I}}}",
 	    "id", id, "threadId", thread != NULL ? thread : id, "labelIds",

@@ -95,9 +95,9 @@ static int	 chat_id_char(int);
 static int	 group_id_char(int);
 static void	 trim(const char **, size_t *);
 static int	 is_normalized(const char *, enum addr_kind *);
-static int	 match_one(const struct config *, enum channel_id,
+static int	 match_one(const struct config *, int,
 		    const char *, const char *, enum addr_kind);
-static const char *channel_region(const struct config *, enum channel_id);
+static const char *channel_region(const struct config *, int);
 
 static const struct region *
 region_find(const char *code)
@@ -634,7 +634,7 @@ fail:
 }
 
 static const char *
-channel_region(const struct config *cfg, enum channel_id ch)
+channel_region(const struct config *cfg, int ch)
 {
 	if (cfg == NULL || (unsigned int)ch >= CHANNEL_MAX)
 		return NULL;
@@ -642,7 +642,7 @@ channel_region(const struct config *cfg, enum channel_id ch)
 }
 
 int
-addr_resolve(const struct config *cfg, enum channel_id ch, const char *in,
+addr_resolve(const struct config *cfg, int ch, const char *in,
     char *out, size_t outlen, enum addr_kind *kind, const char **cause)
 {
 	const struct contact	*c;
@@ -696,7 +696,7 @@ is_normalized(const char *s, enum addr_kind *kind)
 
 /* Does one list entry match the normalised address? */
 static int
-match_one(const struct config *cfg, enum channel_id ch, const char *pattern,
+match_one(const struct config *cfg, int ch, const char *pattern,
     const char *addr, enum addr_kind kind)
 {
 	const struct contact	*c;
@@ -758,7 +758,7 @@ match_one(const struct config *cfg, enum channel_id ch, const char *pattern,
 }
 
 int
-policy_match(const struct config *cfg, enum channel_id ch,
+policy_match(const struct config *cfg, int ch,
     const struct strlist *list, const char *normalized, const char **which)
 {
 	enum addr_kind	kind;
@@ -874,4 +874,24 @@ policy_inbound_visible(const struct config *cfg, const struct channel *chan,
 	default:
 		return 0;
 	}
+}
+
+int
+addr_kind_of(const char *s)
+{
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	if (s[0] == '+')
+		return ADDR_PHONE;
+	if (strncmp(s, "chat:", 5) == 0)
+		return ADDR_CHAT;
+	if (strncmp(s, "group:", 6) == 0)
+		return ADDR_GROUP;
+	if (strncmp(s, "channel:", 8) == 0)
+		return ADDR_CHANNEL;
+	if (strncmp(s, "user:", 5) == 0)
+		return ADDR_USER;
+	if (strchr(s, '@') != NULL)
+		return ADDR_EMAIL;
+	return 0;
 }

@@ -13,13 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum channel_id {
-	CHANNEL_IMSG = 0,
-	CHANNEL_SIGNAL,
-	CHANNEL_GMAIL,
-	CHANNEL_DISCORD,
-	CHANNEL_MAX
-};
+/*
+ * Room for channels: a channel's id is its place in channel_drivers[]
+ * (src/channel/channels.c), which holds at most CHANNEL_MAX.
+ */
+#define CHANNEL_MAX	8
+
+struct channel_driver;
 
 enum audit_sink {
 	AUDIT_SINK_JOURNALD = 0,
@@ -61,12 +61,6 @@ enum rule_action {
 #define SCRUB_OTP		0x01
 #define SCRUB_AUTH_LINKS	0x02
 
-/* Gmail send mode. */
-enum gmail_send_mode {
-	GMAIL_SEND_DRAFT = 0,
-	GMAIL_SEND_SEND
-};
-
 struct strlist {
 	char		**items;
 	size_t		  count;
@@ -83,7 +77,7 @@ struct client {
 	char		*name;
 	struct strlist	 users;		/* names or decimal uids */
 	struct strlist	 groups;	/* names or decimal gids */
-	unsigned int	 channels;	/* bit (1 << enum channel_id) */
+	unsigned int	 channels;	/* bit (1 << channel id) */
 };
 
 struct contact {
@@ -102,16 +96,12 @@ struct content_rule {
 
 struct channel {
 	int		  configured;	/* present in the file */
-	enum channel_id	  id;
+	int		  id;		/* index in channel_drivers[] */
+	const struct channel_driver *driver;
+	void		 *opts;		/* the driver's own keys */
 	char		 *tool;		/* absolute path of the real tool */
-	char		 *db;		/* imsg: --db passed to the tool */
 	uint64_t	  timeout_ms;	/* default 30000 */
 	char		  region[3];	/* ISO 3166 alpha-2, default "US" */
-	char		 *account;	/* signal/gmail account */
-	char		 *daemon_socket;/* signal */
-	enum gmail_send_mode gmail_send;
-	char		 *token_file;	/* discord */
-	char		 *api_base;	/* discord */
 	uint64_t	  max_output;	/* bytes captured from the tool */
 	uint64_t	  max_attachment;/* bytes per attachment */
 	uint64_t	  poll_ms;	/* polling watchers; 0: adapter's */
@@ -158,6 +148,45 @@ struct config {
 	size_t		 nrules;
 };
 
+/*
+ * A channel driver's own configuration keys, as data: the loader reads
+ * each into the driver's options struct (struct channel's opts) at
+ * offset, or into struct channel itself with CONF_KEY_COMMON.
+ */
+enum conf_type {
+	CONF_STRING = 0,	/* char *, any non-empty string */
+	CONF_PATH,		/* char *, an absolute path */
+	CONF_DURATION,		/* uint64_t milliseconds, min..max */
+	CONF_NAME		/* int, the index of the value in names */
+};
+
+#define CONF_KEY_COMMON	0x01	/* offset is into struct channel */
+
+struct conf_key {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 offset;
+	int		 flags;
+	uint64_t	 min, max;	/* CONF_DURATION */
+	const char *const *names;	/* CONF_NAME, NULL-terminated */
+	/*
+	 * CONF_STRING: NULL if the value is acceptable, else what was
+	 * expected; the error reads "bad NOUN "value" (expected)".
+	 */
+	const char	*(*check)(const char *value);
+	const char	*noun;
+};
+
+/* Where a driver's check reports problems (conf_problem). */
+struct conf_report;
+void		 conf_problem(struct conf_report *, const char *fmt, ...)
+		    __attribute__((__format__(__printf__, 2, 3)));
+/*
+ * Did the channel's block name the key (whether or not its value was
+ * good: a bad value has been reported already)?  1 or 0.
+ */
+int		 conf_key_seen(const struct conf_report *, const char *name);
+
 /* One problem found in a configuration file. */
 struct config_error {
 	char		*message;	/* "file:line:col: text" */
@@ -186,10 +215,6 @@ void		 config_errors_free(struct config_errors *);
  * $CARAPACE_CONFIG if set and non-empty, else CARAPACE_DEFAULT_CONFIG.
  */
 const char	*config_path(const char *arg);
-
-const char	*channel_name(enum channel_id);
-/* Returns the channel with that name, or -1. */
-int		 channel_lookup(const char *name);
 
 /* Returns the contact with that alias, or NULL. */
 const struct contact *config_contact(const struct config *, const char *name);

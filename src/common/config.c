@@ -27,7 +27,8 @@
 
 #include "compat.h"
 #include "conf.h"
-#include "discord-policy.h"
+#include "channel.h"
+#include "log.h"
 #include "policy.h"
 #include "protocol.h"
 #include "util.h"
@@ -61,7 +62,7 @@ struct alias_ref {
 	const char	*name;
 	const char	*list;		/* "outbound.allow", ... */
 	size_t		 index;
-	enum channel_id	 channel;
+	int		 channel;
 	yaml_mark_t	 mark;
 };
 
@@ -98,6 +99,19 @@ struct parse {
 
 	struct alias_ref *refs;
 	size_t		 nrefs;
+
+	/* The channels' names and bits, from channel_drivers[]. */
+	const char	*chan_names[CHANNEL_MAX];
+	unsigned int	 chan_bits[CHANNEL_MAX];
+	int		 nchannels;
+};
+
+/* What a channel driver's check reports to, at its block's start. */
+struct conf_report {
+	struct parse		*p;
+	yaml_mark_t		 mark;
+	const struct channel_ctx *ctx;
+	uint64_t		 seen;		/* bit per ctx->names[] */
 };
 
 typedef void	(*key_fn)(struct parse *, void *, int);
@@ -178,12 +192,6 @@ static int	 read_file(const char *, int, struct config_errors *,
  * The schema.  Each mapping has its keys listed in an enum and a name
  * table in the same order.
  */
-static const char *const channel_names[CHANNEL_MAX] = {
-	[CHANNEL_IMSG] = "imsg",
-	[CHANNEL_SIGNAL] = "signal",
-	[CHANNEL_GMAIL] = "gmail",
-	[CHANNEL_DISCORD] = "discord",
-};
 
 enum top_key {
 	TOP_VERSION, TOP_STATE_DIR, TOP_MAP_SIZE, TOP_MAX_LINE,
@@ -236,48 +244,33 @@ static const char *const client_keys[CLIENT_NKEYS] = {
 	[CLIENT_GROUPS] = "groups",
 	[CLIENT_CHANNELS] = "channels",
 };
-static const unsigned int channel_bits[CHANNEL_MAX] = {
-	[CHANNEL_IMSG] = 1U << CHANNEL_IMSG,
-	[CHANNEL_SIGNAL] = 1U << CHANNEL_SIGNAL,
-	[CHANNEL_GMAIL] = 1U << CHANNEL_GMAIL,
-	[CHANNEL_DISCORD] = 1U << CHANNEL_DISCORD,
-};
 
+/*
+ * The keys every channel takes; a driver's own keys (its keys[]) follow
+ * them in the channel's key list.
+ */
 enum channel_key {
-	CH_TOOL, CH_DB, CH_TIMEOUT, CH_REGION, CH_ACCOUNT, CH_DAEMON_SOCKET,
-	CH_SEND, CH_TOKEN_FILE, CH_API_BASE, CH_MAX_OUTPUT, CH_MAX_ATTACHMENT,
-	CH_OUTBOUND, CH_INBOUND, CH_LIMITS, CH_POLL, CH_NKEYS
+	CH_TOOL, CH_TIMEOUT, CH_REGION, CH_MAX_OUTPUT, CH_MAX_ATTACHMENT,
+	CH_OUTBOUND, CH_INBOUND, CH_LIMITS, CH_NCOMMON
 };
-static const char *const channel_keys[CH_NKEYS] = {
+static const char *const channel_keys[CH_NCOMMON] = {
 	[CH_TOOL] = "tool",
-	[CH_DB] = "db",
 	[CH_TIMEOUT] = "timeout",
 	[CH_REGION] = "region",
-	[CH_ACCOUNT] = "account",
-	[CH_DAEMON_SOCKET] = "daemon_socket",
-	[CH_SEND] = "send",
-	[CH_TOKEN_FILE] = "token_file",
-	[CH_API_BASE] = "api_base",
 	[CH_MAX_OUTPUT] = "max_output",
 	[CH_MAX_ATTACHMENT] = "max_attachment",
 	[CH_OUTBOUND] = "outbound",
 	[CH_INBOUND] = "inbound",
 	[CH_LIMITS] = "limits",
-	[CH_POLL] = "poll",
 };
-/* Channels where a key applies; 0: every channel. */
-static const unsigned int channel_key_only[CH_NKEYS] = {
-	[CH_DB] = 1U << CHANNEL_IMSG,
-	[CH_ACCOUNT] = (1U << CHANNEL_SIGNAL) | (1U << CHANNEL_GMAIL),
-	[CH_DAEMON_SOCKET] = 1U << CHANNEL_SIGNAL,
-	[CH_SEND] = 1U << CHANNEL_GMAIL,
-	[CH_TOKEN_FILE] = 1U << CHANNEL_DISCORD,
-	[CH_API_BASE] = 1U << CHANNEL_DISCORD,
-	[CH_POLL] = (1U << CHANNEL_GMAIL) | (1U << CHANNEL_DISCORD),
-};
-static const char *const gmail_send_modes[] = {
-	[GMAIL_SEND_DRAFT] = "draft",
-	[GMAIL_SEND_SEND] = "send",
+/* Room for the common keys and every driver's. */
+#define CH_KEYS_MAX	64
+
+/* A channel's block being read. */
+struct channel_ctx {
+	struct channel	*ch;
+	const char	*names[CH_KEYS_MAX];	/* common, then drivers' */
+	int		 nnames;
 };
 
 enum outbound_key { OUT_MODE, OUT_ALLOW, OUT_DENY, OUT_NKEYS };
@@ -1367,7 +1360,7 @@ top_key(struct parse *p, void *arg, int key)
 		parse_contacts(p);
 		break;
 	case TOP_CHANNELS:
-		(void)walk_mapping(p, channel_names, CHANNEL_MAX, "channel",
+		(void)walk_mapping(p, p->chan_names, p->nchannels, "channel",
 		    channel_block, NULL, &seen, &start);
 		break;
 	case TOP_CONTENT:
@@ -1492,7 +1485,7 @@ client_key(struct parse *p, void *arg, int key)
 		(void)walk_sequence(p, principal_item, &c->groups);
 		break;
 	case CLIENT_CHANNELS:
-		(void)get_flags(p, channel_names, channel_bits, CHANNEL_MAX,
+		(void)get_flags(p, p->chan_names, p->chan_bits, p->nchannels,
 		    0, &c->channels);
 		break;
 	}
@@ -1592,7 +1585,7 @@ parse_contacts(struct parse *p)
 
 		advance(p);
 		path_push(p, contact->name);
-		if (walk_mapping(p, channel_names, CHANNEL_MAX, "channel",
+		if (walk_mapping(p, p->chan_names, p->nchannels, "channel",
 		    contact_key, contact, &seen, &start) == 0 && seen == 0)
 			error_at(p, start, "a contact needs at least one "
 			    "address");
@@ -1612,66 +1605,157 @@ contact_key(struct parse *p, void *arg, int key)
 
 /* Channels. */
 
-/* An account as signal-cli names it: a number already in E.164 form. */
-static int
-valid_e164(const char *s)
+void
+conf_problem(struct conf_report *r, const char *fmt, ...)
 {
-	char		 norm[ADDR_MAX];
-	enum addr_kind	 kind;
+	va_list	 ap;
+	char	 msg[512];
 
-	return s[0] == '+' && addr_normalize(s, NULL, norm, sizeof(norm),
-	    &kind, NULL) == 0 && kind == ADDR_PHONE && strcmp(norm, s) == 0;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	error_at(r->p, r->mark, "%s", msg);
+}
+
+int
+conf_key_seen(const struct conf_report *r, const char *name)
+{
+	int	 k;
+
+	for (k = 0; k < r->ctx->nnames; k++)
+		if (strcmp(r->ctx->names[k], name) == 0)
+			return (r->seen & BIT(k)) != 0;
+	return 0;
+}
+
+/* A driver's own key, by name; NULL if the driver has none so named. */
+static const struct conf_key *
+driver_key(const struct channel_driver *d, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->nkeys; i++)
+		if (strcmp(d->keys[i].name, name) == 0)
+			return &d->keys[i];
+	return NULL;
+}
+
+/*
+ * A channel's key list: the common keys, then every driver's own (each
+ * name once), so that a key of another channel is named as such rather
+ * than unknown.
+ */
+static void
+channel_key_names(struct channel_ctx *ctx)
+{
+	const struct channel_driver	*d;
+	size_t				 id, i;
+	int				 k, dup;
+
+	for (k = 0; k < CH_NCOMMON; k++)
+		ctx->names[k] = channel_keys[k];
+	ctx->nnames = CH_NCOMMON;
+	for (id = 0; id < channel_count; id++) {
+		d = channel_drivers[id];
+		for (i = 0; i < d->nkeys; i++) {
+			for (dup = 0, k = 0; k < ctx->nnames && !dup; k++)
+				dup = strcmp(ctx->names[k], d->keys[i].name) ==
+				    0;
+			if (dup)
+				continue;
+			if (ctx->nnames == CH_KEYS_MAX)
+				fatalx("too many channel keys");
+			ctx->names[ctx->nnames++] = d->keys[i].name;
+		}
+	}
 }
 
 static void
 channel_block(struct parse *p, void *arg, int id)
 {
-	struct channel	*ch = &p->cf->channels[id];
-	uint64_t	 seen;
-	yaml_mark_t	 start;
+	struct channel		*ch = &p->cf->channels[id];
+	struct channel_ctx	 ctx;
+	struct conf_report	 report;
+	uint64_t		 seen;
+	yaml_mark_t		 start;
 
 	(void)arg;
 	ch->configured = 1;
-	if (walk_mapping(p, channel_keys, CH_NKEYS, "key", channel_key, ch,
+	ctx.ch = ch;
+	channel_key_names(&ctx);
+	if (walk_mapping(p, ctx.names, ctx.nnames, "key", channel_key, &ctx,
 	    &seen, &start) == -1)
 		return;
-	if ((id == CHANNEL_IMSG || id == CHANNEL_GMAIL) &&
-	    !(seen & BIT(CH_TOOL)))
-		error_at(p, start, "missing required key \"tool\"");
-	/* Signal goes through the carapace-owned daemon, not a tool. */
-	if (id == CHANNEL_SIGNAL && !(seen & BIT(CH_DAEMON_SOCKET)))
-		error_at(p, start, "missing required key \"daemon_socket\"");
-	if (id == CHANNEL_SIGNAL && !(seen & BIT(CH_ACCOUNT)))
-		error_at(p, start, "missing required key \"account\"");
-	else if (id == CHANNEL_SIGNAL && ch->account != NULL &&
-	    !valid_e164(ch->account))
-		error_at(p, start, "bad signal account (expected the number "
-		    "in E.164 form, e.g. +14155550199)");
-	/* Discord's tool is Carapace's own REST client. */
-	if (id == CHANNEL_DISCORD) {
-		if (ch->tool == NULL)
-			ch->tool = xstrdup(CARAPACE_DISCORD_TOOL);
-		if (ch->api_base == NULL)
-			ch->api_base = xstrdup(DISCORD_API_BASE);
+	report.p = p;
+	report.mark = start;
+	report.ctx = &ctx;
+	report.seen = seen;
+	if (ch->driver->check != NULL)
+		ch->driver->check(ch, &report);
+}
+
+/* A driver's own key, read by its type into its options (or ch). */
+static void
+driver_key_read(struct parse *p, struct channel *ch, const struct conf_key *k)
+{
+	yaml_mark_t	 mark = p->event.start_mark;
+	char		*base, *s = NULL, q[80];
+	const char	*bad;
+	int		 n, v;
+
+	base = (k->flags & CONF_KEY_COMMON) ? (char *)ch : (char *)ch->opts;
+	switch (k->type) {
+	case CONF_PATH:
+		(void)get_path(p, (char **)(void *)(base + k->offset));
+		break;
+	case CONF_STRING:
+		if (get_string(p, &s) == -1)
+			break;
+		if (k->check != NULL && (bad = k->check(s)) != NULL) {
+			error_at(p, mark, "bad %s \"%s\" (%s)", k->noun,
+			    quote(s, strlen(s), q, sizeof(q)), bad);
+			free(s);
+			break;
+		}
+		free(*(char **)(void *)(base + k->offset));
+		*(char **)(void *)(base + k->offset) = s;
+		break;
+	case CONF_DURATION:
+		(void)get_duration(p, k->min, k->max,
+		    (uint64_t *)(void *)(base + k->offset));
+		break;
+	case CONF_NAME:
+		for (n = 0; k->names[n] != NULL; n++)
+			;
+		if (get_name(p, k->names, n, &v) == 0)
+			*(int *)(void *)(base + k->offset) = v;
+		break;
 	}
 }
 
 static void
 channel_key(struct parse *p, void *arg, int key)
 {
-	struct channel	*ch = arg;
-	yaml_mark_t	 mark = p->event.start_mark, start;
-	struct list_ctx	 ctx;
-	char		*s = NULL, q[80], list[64];
-	const char	*names[CHANNEL_MAX];
-	uint64_t	 seen;
-	int		 k, n;
+	struct channel_ctx	*ctx = arg;
+	struct channel		*ch = ctx->ch;
+	const struct conf_key	*dk;
+	yaml_mark_t		 mark = p->event.start_mark, start;
+	struct list_ctx		 lctx;
+	char			*s = NULL, q[80], list[64];
+	const char		*names[CHANNEL_MAX] = { NULL };
+	uint64_t		 seen;
+	size_t			 id;
+	int			 n;
 
-	if (channel_key_only[key] != 0 &&
-	    !(channel_key_only[key] & (1U << ch->id))) {
-		for (n = 0, k = 0; k < CHANNEL_MAX; k++)
-			if (channel_key_only[key] & (1U << k))
-				names[n++] = channel_names[k];
+	if (key >= CH_NCOMMON) {
+		if ((dk = driver_key(ch->driver, ctx->names[key])) != NULL) {
+			driver_key_read(p, ch, dk);
+			return;
+		}
+		for (n = 0, id = 0; id < channel_count; id++)
+			if (driver_key(channel_drivers[id],
+			    ctx->names[key]) != NULL)
+				names[n++] = channel_drivers[id]->name;
 		join_names(names, n, list, sizeof(list));
 		error_at(p, p->key_mark, "only %s take%s this key", list,
 		    n == 1 ? "s" : "");
@@ -1681,9 +1765,6 @@ channel_key(struct parse *p, void *arg, int key)
 	switch (key) {
 	case CH_TOOL:
 		(void)get_path(p, &ch->tool);
-		break;
-	case CH_DB:
-		(void)get_string(p, &ch->db);
 		break;
 	case CH_TIMEOUT:
 		(void)get_duration(p, 1, 10 * MINUTE_MS, &ch->timeout_ms);
@@ -1700,54 +1781,21 @@ channel_key(struct parse *p, void *arg, int key)
 			memcpy(ch->region, s, 3);
 		free(s);
 		break;
-	case CH_ACCOUNT:
-		(void)get_string(p, &ch->account);
-		break;
-	case CH_DAEMON_SOCKET:
-		(void)get_path(p, &ch->daemon_socket);
-		break;
-	case CH_SEND:
-		if (get_name(p, gmail_send_modes, NITEMS(gmail_send_modes),
-		    &k) == 0)
-			ch->gmail_send = (enum gmail_send_mode)k;
-		break;
-	case CH_TOKEN_FILE:
-		(void)get_path(p, &ch->token_file);
-		break;
-	case CH_API_BASE:
-		if (get_string(p, &s) == -1)
-			break;
-		if ((strncmp(s, "https://", 8) != 0 || s[8] == '\0' ||
-		    s[8] == '/' || strchr(s, ' ') != NULL) &&
-		    (strncmp(s, "http://", 7) != 0 ||
-		    !discord_api_base_ok(s))) {
-			error_at(p, mark, "bad URL \"%s\" (expected "
-			    "https://host/...)", quote(s, strlen(s), q,
-			    sizeof(q)));
-			free(s);
-			break;
-		}
-		free(ch->api_base);
-		ch->api_base = s;
-		break;
 	case CH_MAX_OUTPUT:
 		(void)get_size(p, 1 * KIB, 1 * GIB, &ch->max_output);
-		break;
-	case CH_POLL:
-		(void)get_duration(p, 1000, DAY_MS, &ch->poll_ms);
 		break;
 	case CH_MAX_ATTACHMENT:
 		(void)get_size(p, 1 * KIB, 4 * GIB, &ch->max_attachment);
 		break;
 	case CH_OUTBOUND:
-		ctx.channel = ch;
+		lctx.channel = ch;
 		(void)walk_mapping(p, outbound_keys, OUT_NKEYS, "key",
-		    outbound_key, &ctx, &seen, &start);
+		    outbound_key, &lctx, &seen, &start);
 		break;
 	case CH_INBOUND:
-		ctx.channel = ch;
+		lctx.channel = ch;
 		(void)walk_mapping(p, inbound_keys, IN_NKEYS, "key",
-		    inbound_key, &ctx, &seen, &start);
+		    inbound_key, &lctx, &seen, &start);
 		break;
 	case CH_LIMITS:
 		(void)walk_sequence(p, limit_item, ch);
@@ -2154,13 +2202,13 @@ check_alias_refs(struct parse *p)
 			error_nopath(p, ref->mark, "channels.%s.%s[%zu]: "
 			    "unknown contact \"%s\" (not in contacts, and not "
 			    "an address or pattern)",
-			    channel_names[ref->channel], ref->list,
+			    p->chan_names[ref->channel], ref->list,
 			    ref->index, q);
 		else if (contact->address[ref->channel] == NULL)
 			error_nopath(p, ref->mark, "channels.%s.%s[%zu]: "
 			    "contact \"%s\" has no %s address",
-			    channel_names[ref->channel], ref->list,
-			    ref->index, q, channel_names[ref->channel]);
+			    p->chan_names[ref->channel], ref->list,
+			    ref->index, q, p->chan_names[ref->channel]);
 	}
 }
 
@@ -2177,12 +2225,13 @@ set_defaults(struct config *cf)
 	cf->audit_ident = xstrdup("carapace");
 	cf->audit_facility = LOG_AUTHPRIV;
 	cf->content_max_length = 4000;
-	for (id = 0; id < CHANNEL_MAX; id++) {
+	for (id = 0; id < (int)channel_count; id++) {
 		ch = &cf->channels[id];
-		ch->id = (enum channel_id)id;
+		ch->id = id;
+		ch->driver = channel_drivers[id];
+		ch->opts = xcalloc(1, ch->driver->opts_size);
 		ch->timeout_ms = 30 * SECOND_MS;
 		memcpy(ch->region, "US", 3);
-		ch->gmail_send = GMAIL_SEND_DRAFT;
 		ch->max_output = 4 * MIB;
 		ch->max_attachment = 100 * MIB;
 		ch->outbound_mode = OUTBOUND_ALLOWLIST;
@@ -2319,6 +2368,10 @@ config_load(const char *path, int check_perms, struct config **out,
 	p.cf = cf;
 	p.errs = errs;
 	p.first_error = errs->count;
+	for (p.nchannels = 0; p.nchannels < (int)channel_count; p.nchannels++) {
+		p.chan_names[p.nchannels] = channel_name(p.nchannels);
+		p.chan_bits[p.nchannels] = 1U << p.nchannels;
+	}
 	if (!yaml_parser_initialize(&p.parser)) {
 		file_error(errs, path, "cannot initialise the YAML parser");
 		free(text);
@@ -2351,6 +2404,25 @@ config_load(const char *path, int check_perms, struct config **out,
 	return 0;
 }
 
+/* The strings a driver's keys put in its options, and the options. */
+static void
+opts_free(struct channel *ch)
+{
+	const struct conf_key	*k;
+	size_t			 i;
+
+	if (ch->driver == NULL || ch->opts == NULL)
+		return;
+	for (i = 0; i < ch->driver->nkeys; i++) {
+		k = &ch->driver->keys[i];
+		if ((k->flags & CONF_KEY_COMMON) == 0 &&
+		    (k->type == CONF_STRING || k->type == CONF_PATH))
+			free(*(char **)(void *)((char *)ch->opts + k->offset));
+	}
+	free(ch->opts);
+	ch->opts = NULL;
+}
+
 void
 config_free(struct config *cf)
 {
@@ -2379,11 +2451,7 @@ config_free(struct config *cf)
 	for (id = 0; id < CHANNEL_MAX; id++) {
 		ch = &cf->channels[id];
 		free(ch->tool);
-		free(ch->db);
-		free(ch->account);
-		free(ch->daemon_socket);
-		free(ch->token_file);
-		free(ch->api_base);
+		opts_free(ch);
 		strlist_free(&ch->outbound_allow);
 		strlist_free(&ch->outbound_deny);
 		strlist_free(&ch->inbound_allow);
@@ -2425,28 +2493,6 @@ config_path(const char *arg)
 	if ((env = getenv("CARAPACE_CONFIG")) != NULL && *env != '\0')
 		return env;
 	return CARAPACE_DEFAULT_CONFIG;
-}
-
-const char *
-channel_name(enum channel_id id)
-{
-	if ((int)id < 0 || id >= CHANNEL_MAX)
-		return "unknown";
-	return channel_names[id];
-}
-
-int
-channel_lookup(const char *name)
-{
-	int	 id;
-
-	if (name == NULL)
-		return -1;
-	for (id = 0; id < CHANNEL_MAX; id++) {
-		if (strcmp(channel_names[id], name) == 0)
-			return id;
-	}
-	return -1;
 }
 
 const struct contact *

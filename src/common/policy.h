@@ -40,11 +40,17 @@ int	 addr_normalize(const char *in, const char *region, char *out,
 	    size_t outlen, enum addr_kind *kind, const char **cause);
 
 /*
+ * The kind of an address addr_normalize produced (its form says it);
+ * 0 for a string that is none.
+ */
+int	 addr_kind_of(const char *normalized);
+
+/*
  * Resolve what a client named (a contact alias or a raw address) to a
  * normalised address for channel.  Aliases are looked up first.
  * Returns 0 or -1 as addr_normalize.
  */
-int	 addr_resolve(const struct config *, enum channel_id, const char *in,
+int	 addr_resolve(const struct config *, int channel, const char *in,
 	    char *out, size_t outlen, enum addr_kind *kind,
 	    const char **cause);
 
@@ -56,7 +62,7 @@ int	 addr_resolve(const struct config *, enum channel_id, const char *in,
  * that cannot be normalised matches nothing.  Returns 1 on a match and
  * writes the matching pattern to *which (may be NULL), 0 otherwise.
  */
-int	 policy_match(const struct config *, enum channel_id,
+int	 policy_match(const struct config *, int channel,
 	    const struct strlist *list, const char *normalized,
 	    const char **which);
 
@@ -115,58 +121,14 @@ int	 luhn_valid(const char *digits, size_t n);
 char	*scrub_text(unsigned int scrub, const char *text, int *changed);
 
 /*
- * Inbound decisions on imsg-shaped messages (inbound.c).  A chat is
- * visible when named as chat:<id> in inbound.allow (*explicit set: all
- * its senders are then visible), or, for a one-to-one chat, when its
- * identifier is an allowed address.  A message is visible when its chat
- * is, and it is the owner's own (inbound.from_me) or its sender is
- * allowed.  Returns 1 visible, 0 hidden.
+ * Inbound policy on one message in its channel's shape (the channel's
+ * driver decides): 1 if the agent may see it, else 0; inbound_scrub
+ * redacts in place (0, or -1: hide the message); inbound_sender names
+ * a hidden message's sender for its audit record (or NULL).
  */
-int	 inbound_chat_visible(const struct config *, const struct channel *,
-	    long long chat_id, const char *identifier, int is_group,
-	    int *explicit);
 int	 inbound_message_visible(const struct config *,
 	    const struct channel *, json_t *msg);
-/* Scrub msg's text in place; 0, or -1 if it cannot (then hide it). */
 int	 inbound_scrub(const struct channel *, json_t *msg);
-
-/*
- * Signal messages, {"account","envelope"} as signal-cli's receive params
- * (inbound-signal.c); inbound_message_visible and inbound_scrub hand a
- * Signal channel's messages to these.  The sender is the address the
- * decision used ("group:<id>" or the source number), or NULL.
- */
-int	 inbound_signal_visible(const struct config *,
-	    const struct channel *, json_t *msg);
-int	 inbound_signal_scrub(const struct channel *, json_t *msg);
-const char *inbound_signal_sender(json_t *msg);
-/* Is a group (its id) or a number one the agent may read?  1 or 0. */
-int	 inbound_signal_group(const struct config *, const struct channel *,
-	    const char *id);
-int	 inbound_signal_number(const struct config *,
-	    const struct channel *, const char *number);
-
-/*
- * Inbound decisions on Gmail-shaped messages (inbound-gmail.c): gog's
- * Gmail API messages, search items and message search items.  Visible
- * when no label is in inbound.hide_labels and the From address is
- * allowed (the owner's own address: inbound.from_me).  Returns 1
- * visible, 0 hidden.
- */
-int	 gmail_message_visible(const struct config *,
-	    const struct channel *, json_t *msg);
-/*
- * Scrub every string of msg in place except Gmail's identifiers;
- * base64url bodies are decoded, scrubbed and re-encoded.  0, or -1 when
- * some field cannot be read (then hide the message).
- */
-int	 gmail_message_scrub(const struct channel *, json_t *msg);
-/* The From of a message in any of gog's shapes, or NULL. */
-const char *gmail_message_from(json_t *msg);
-/* The address in "Name <a@b>" or "a@b"; 0, or -1 if none. */
-int	 gmail_address(const char *from, char *out, size_t outlen);
-/* base64url (padding optional) to bytes, NUL-terminated; NULL if bad. */
-char	*gmail_b64url_decode(const char *in, size_t *outlen);
-char	*gmail_b64url_encode(const char *in, size_t len, int pad);
+const char *inbound_sender(const struct channel *, json_t *msg);
 
 #endif /* CARAPACE_POLICY_H */

@@ -34,6 +34,8 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "chan-discord.h"
+#include "channel.h"
 #include "conf.h"
 #include "discord.h"
 #include "policy.h"
@@ -259,8 +261,8 @@ request_mime(struct discord *d, const char *method, const char *path,
 	int			 attempts = 0, limited = 0;
 	double			 retry;
 
-	if ((size_t)snprintf(url, sizeof(url), "%s%s", d->ch->api_base,
-	    path) >= sizeof(url))
+	if ((size_t)snprintf(url, sizeof(url), "%s%s",
+	    DISCORD_OPTS(d->ch)->api_base, path) >= sizeof(url))
 		die(DISCORD_EXIT_USAGE, "URL too long");
 	hdrs = curl_slist_append(hdrs, d->auth);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
@@ -1020,15 +1022,16 @@ discord_main(int argc, char **argv)
 		config_errors_free(&errs);
 		die(DISCORD_EXIT_USAGE, "invalid configuration");
 	}
-	d.ch = &d.cfg->channels[CHANNEL_DISCORD];
+	d.ch = &d.cfg->channels[channel_lookup(discord_driver.name)];
 	if (!d.ch->configured)
 		die(DISCORD_EXIT_USAGE, "channel discord is not configured");
-	if (d.ch->api_base == NULL || !discord_api_base_ok(d.ch->api_base))
+	if (DISCORD_OPTS(d.ch)->api_base == NULL ||
+	    !discord_api_base_ok(DISCORD_OPTS(d.ch)->api_base))
 		die(DISCORD_EXIT_USAGE, "channels.discord.api_base must be "
 		    "https:// (or http:// on loopback)");
-	d.http_ok = strncmp(d.ch->api_base, "http://", 7) == 0;
+	d.http_ok = strncmp(DISCORD_OPTS(d.ch)->api_base, "http://", 7) == 0;
 	d.deadline = util_mono_ms() + d.ch->timeout_ms;
-	read_token(&d, d.ch->token_file);
+	read_token(&d, DISCORD_OPTS(d.ch)->token_file);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
 	    (d.curl = curl_easy_init()) == NULL)
 		die(DISCORD_EXIT_USAGE, "cannot initialise libcurl");

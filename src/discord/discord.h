@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "discord-policy.h"
+#include "chan-discord.h"
 
 /* Exit statuses (doc/protocol.md, the handler maps them). */
 #define DISCORD_EXIT_OK		0

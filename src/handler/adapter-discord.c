@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "compat.h"
-#include "discord-policy.h"
+#include "chan-discord.h"
+#include "channel.h"
+#include "chan-discord.h"
 #include "handler.h"
 #include "log.h"
 #include "policy.h"
@@ -68,19 +70,27 @@ static const struct rpc_param status_params[] = {
 	{ NULL, 0, 0 }
 };
 
-const struct method discord_methods[] = {
+static int	 discord_deliver(struct call *, const struct channel *, json_t *);
+
+static const struct method discord_methods[] = {
 	{ .name = "send", .params = send_params, .flags = METHOD_CHANNEL,
-	  .channels = CHANNEL_BIT(CHANNEL_DISCORD), .fn = d_send },
+	  .fn = d_send },
 	{ .name = "messages.history", .params = history_params,
-	  .flags = METHOD_CHANNEL, .channels = CHANNEL_BIT(CHANNEL_DISCORD),
+	  .flags = METHOD_CHANNEL,
 	  .fn = d_history },
 	{ .name = "chats.list", .params = chats_params,
-	  .flags = METHOD_CHANNEL, .channels = CHANNEL_BIT(CHANNEL_DISCORD),
+	  .flags = METHOD_CHANNEL,
 	  .fn = d_chats },
 	{ .name = "status", .params = status_params, .flags = METHOD_CHANNEL,
-	  .channels = CHANNEL_BIT(CHANNEL_DISCORD), .fn = d_status },
+	  .fn = d_status },
 };
-METHOD_TABLE(discord_methods);
+
+const struct handler_adapter discord_adapter = {
+	.driver = &discord_driver,
+	.methods = discord_methods,
+	.nmethods = sizeof(discord_methods) / sizeof(discord_methods[0]),
+	.deliver = discord_deliver,
+};
 
 static const char *
 param_str(struct call *c, const char *name)
@@ -88,15 +98,15 @@ param_str(struct call *c, const char *name)
 	return json_string_value(json_object_get(c->params, name));
 }
 
+/* carapace-discord's command line head (the driver's). */
 static void
 argv_start(struct tool_argv *a, const struct call *c,
     const struct channel *ch, const char *command)
 {
-	a->n = 0;
-	tool_argv_add(a, ch->tool);
-	tool_argv_add(a, "-c");
-	tool_argv_add(a, c->s->cfg->path);
-	tool_argv_add(a, command);
+	const char	*cause = NULL;
+
+	if (ch->driver->tool_argv(c->s->cfg, ch, command, a, &cause) == -1)
+		fatalx("discord argv: %s", cause != NULL ? cause : "?");
 }
 
 /*
@@ -217,7 +227,7 @@ d_send(struct call *c, const struct channel *ch)
 	return r;
 }
 
-int
+static int
 discord_deliver(struct call *c, const struct channel *ch, json_t *d)
 {
 	struct tool_argv	 a;

@@ -34,6 +34,9 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "base64url.h"
+#include "chan-gmail.h"
+#include "channel.h"
 #include "handler.h"
 #include "log.h"
 #include "policy.h"
@@ -101,30 +104,36 @@ static const struct rpc_param send_params[] = {
 	{ NULL, 0, 0 }
 };
 
-#define GMAIL_BIT	CHANNEL_BIT(CHANNEL_GMAIL)
+static int	 gmail_deliver(struct call *, const struct channel *, json_t *);
 
-const struct method gmail_methods[] = {
+static const struct method gmail_methods[] = {
 	{ .name = "gmail.search", .params = search_params,
-	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT, .fn = m_search },
+	  .flags = METHOD_CHANNEL, .fn = m_search },
 	{ .name = "gmail.get", .params = get_params,
-	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT, .fn = m_get },
+	  .flags = METHOD_CHANNEL, .fn = m_get },
 	{ .name = "gmail.thread", .params = id_params,
-	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT, .fn = m_thread },
+	  .flags = METHOD_CHANNEL, .fn = m_thread },
 	{ .name = "gmail.labels", .params = channel_params,
-	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT, .fn = m_labels },
+	  .flags = METHOD_CHANNEL, .fn = m_labels },
 	{ .name = "gmail.drafts.list", .params = list_params,
-	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT,
+	  .flags = METHOD_CHANNEL,
 	  .fn = m_drafts_list },
 	{ .name = "gmail.drafts.create", .params = send_params,
-	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT,
+	  .flags = METHOD_CHANNEL,
 	  .fn = m_drafts_create },
 	{ .name = "gmail.drafts.send", .params = id_params,
-	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT,
+	  .flags = METHOD_CHANNEL,
 	  .fn = m_drafts_send },
 	{ .name = "send", .params = send_params,
-	  .flags = METHOD_CHANNEL, .channels = GMAIL_BIT, .fn = m_send },
+	  .flags = METHOD_CHANNEL, .fn = m_send },
 };
-METHOD_TABLE(gmail_methods);
+
+const struct handler_adapter gmail_adapter = {
+	.driver = &gmail_driver,
+	.methods = gmail_methods,
+	.nmethods = sizeof(gmail_methods) / sizeof(gmail_methods[0]),
+	.deliver = gmail_deliver,
+};
 
 static const char *
 param_str(struct call *c, const char *name)
@@ -132,22 +141,16 @@ param_str(struct call *c, const char *name)
 	return json_string_value(json_object_get(c->params, name));
 }
 
-/* The fixed head of every gog command line. */
+/* The fixed head of every gog command line (the driver's). */
 static int
 argv_start(struct call *c, const struct channel *ch, struct tool_argv *a)
 {
-	if (ch->account == NULL)
+	const char	*cause = "cannot build the command line";
+
+	if (ch->driver->tool_argv(c->s->cfg, ch, "gmail", a, &cause) == -1)
 		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
 		    json_pack("{s:s}", "channel", c->channel),
-		    "channel %s unavailable: no account configured",
-		    c->channel);
-	a->n = 0;
-	tool_argv_add(a, ch->tool);
-	tool_argv_add(a, "--account");
-	tool_argv_add(a, ch->account);
-	tool_argv_add(a, "--json");
-	tool_argv_add(a, "--no-input");
-	tool_argv_add(a, "gmail");
+		    "channel %s unavailable: %s", c->channel, cause);
 	return 0;
 }
 
@@ -593,8 +596,8 @@ check_participants(struct call *c, const struct channel *ch, json_t *msgs)
 	char		 norm[ADDR_MAX], self[ADDR_MAX] = "";
 	size_t		 i, j, k;
 
-	if (ch->account != NULL)
-		(void)addr_normalize(ch->account, ch->region, self,
+	if (GMAIL_OPTS(ch)->account != NULL)
+		(void)addr_normalize(GMAIL_OPTS(ch)->account, ch->region, self,
 		    sizeof(self), &kind, NULL);
 	addrs = json_array();
 	json_array_foreach(msgs, i, m)
@@ -832,7 +835,7 @@ compose(struct call *c, const struct channel *ch, int draft)
 static int
 m_send(struct call *c, const struct channel *ch)
 {
-	return compose(c, ch, ch->gmail_send == GMAIL_SEND_DRAFT);
+	return compose(c, ch, GMAIL_OPTS(ch)->send == GMAIL_SEND_DRAFT);
 }
 
 static int
@@ -872,7 +875,7 @@ run_drafts(struct call *c, const struct channel *ch, const char *verb,
 {
 	struct tool_argv	 a;
 
-	if (ch->gmail_send == GMAIL_SEND_DRAFT) {
+	if (GMAIL_OPTS(ch)->send == GMAIL_SEND_DRAFT) {
 		c->rule = "channels.gmail.send";
 		call_error(c, CP_ERR_CHANNEL_DENIED,
 		    json_pack("{s:s}", "channel", c->channel),
@@ -912,7 +915,7 @@ deliver_draft(struct call *c, const struct channel *ch, json_t *d)
 	    NULL, "out of memory");
 }
 
-int
+static int
 gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 {
 	struct tool_argv	 a;
@@ -945,7 +948,7 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 		    "malformed or oversized delivery");
 	draft = strcmp(mode, "draft") == 0;
 	/* The configuration may have changed since a hold was made. */
-	if (!draft && ch->gmail_send == GMAIL_SEND_DRAFT)
+	if (!draft && GMAIL_OPTS(ch)->send == GMAIL_SEND_DRAFT)
 		draft = 1;
 
 	if (argv_start(c, ch, &a) == -1)
@@ -1011,7 +1014,7 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 		    "recipient", c->recipient, "draftId", s,
 		    "messageId", json_object_get(json_object_get(doc,
 		    "message"), "id"), "threadId", json_object_get(doc,
-		    "threadId"), "from", ch->account, "note",
+		    "threadId"), "from", GMAIL_OPTS(ch)->account, "note",
 		    "saved as a draft for the owner to review and send "
 		    "(channels.gmail.send: draft); not sent");
 	} else {
@@ -1020,7 +1023,7 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 		    "status", "sent", "channel", c->channel,
 		    "recipient", c->recipient, "messageId",
 		    json_object_get(doc, "messageId"), "threadId",
-		    json_object_get(doc, "threadId"), "from", ch->account);
+		    json_object_get(doc, "threadId"), "from", GMAIL_OPTS(ch)->account);
 	}
 	json_decref(doc);
 	if (c->result == NULL)
@@ -1050,7 +1053,7 @@ draft_text(json_t *part, struct buf *out, int depth)
 	data = json_string_value(json_object_get(json_object_get(part,
 	    "body"), "data"));
 	if (data != NULL && mime != NULL && strncmp(mime, "text/", 5) == 0) {
-		if ((plain = gmail_b64url_decode(data, &len)) == NULL)
+		if ((plain = base64url_decode(data, &len)) == NULL)
 			return -1;
 		(void)buf_append(out, "\n", 1);
 		(void)buf_append(out, plain, len);

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "compat.h"
+#include "chan-imsg.h"
+#include "channel.h"
 #include "handler.h"
 #include "log.h"
 #include "policy.h"
@@ -22,19 +24,199 @@
 #include "spawn.h"
 #include "util.h"
 
+static int	 m_send(struct call *, const struct channel *);
+static int	 m_chats(struct call *, const struct channel *);
+static int	 m_history(struct call *, const struct channel *);
+static int	 imsg_deliver(struct call *, const struct channel *, json_t *);
+static int	 imsg_chats(struct call *, const struct channel *, json_int_t);
+static int	 imsg_history(struct call *, const struct channel *, json_t *);
+static int	 imsg_status(struct call *, const struct channel *);
+static int	 imsg_typing(struct call *, const struct channel *);
+static int	 imsg_read(struct call *, const struct channel *);
+static int	 imsg_react(struct call *, const struct channel *);
+static int	 imsg_search(struct call *, const struct channel *);
+
+/* The imsg command line's head (the driver's) for command. */
 static void
-argv_start(struct tool_argv *a, const struct channel *ch, const char *command)
+argv_start(struct call *c, struct tool_argv *a, const struct channel *ch,
+    const char *command)
 {
-	a->n = 0;
-	tool_argv_add(a, ch->tool);
-	tool_argv_add(a, command);
-	/* imsg's status takes no --db: it reports on the whole system. */
-	if (ch->db != NULL && strcmp(command, "status") != 0) {
-		tool_argv_add(a, "--db");
-		tool_argv_add(a, ch->db);
-	}
-	tool_argv_add(a, "--json");
+	const char	*cause = NULL;
+
+	if (ch->driver->tool_argv(c->s->cfg, ch, command, a, &cause) == -1)
+		fatalx("imsg argv: %s", cause != NULL ? cause : "?");
 }
+
+static const struct rpc_param send_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "to", RPC_T_STRING, 0 },
+	{ "chat_id", RPC_T_INTEGER, 0 },
+	{ "chat_identifier", RPC_T_STRING, 0 },
+	{ "chat_guid", RPC_T_STRING, 0 },
+	{ "text", RPC_T_STRING, 0 },
+	{ "attachment", RPC_T_OBJECT, 0 },
+	{ "file", RPC_T_STRING, 0 },	/* recognised only to refuse it */
+	{ "service", RPC_T_STRING, 0 },
+	{ "region", RPC_T_STRING, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param chats_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "limit", RPC_T_INTEGER, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param history_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "chat_id", RPC_T_INTEGER, 1 },
+	{ "limit", RPC_T_INTEGER, 0 },
+	{ "attachments", RPC_T_BOOLEAN, 0 },
+	{ "participants", RPC_T_STRINGS, 0 },
+	{ "start", RPC_T_STRING, 0 },
+	{ "end", RPC_T_STRING, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const struct rpc_param status_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ NULL, 0, 0 }
+};
+
+static const char *
+param_str(struct call *c, const char *name)
+{
+	return json_string_value(json_object_get(c->params, name));
+}
+
+static int
+m_send(struct call *c, const struct channel *ch)
+{
+	static const char *const keep[] = { "chat_identifier", "chat_guid",
+	    "text", "service", "region", NULL };
+	enum addr_kind		 kind;
+	const char		*to, *cid, *cguid, *text, *service, *region;
+	const char		*cause = NULL;
+	json_t			*att, *chat_id, *d, *p;
+	char			 chatbuf[ADDR_MAX], rcpt[ADDR_MAX];
+	size_t			 i;
+	int			 ntargets, r;
+
+	to = param_str(c, "to");
+	cid = param_str(c, "chat_identifier");
+	cguid = param_str(c, "chat_guid");
+	chat_id = json_object_get(c->params, "chat_id");
+	text = param_str(c, "text");
+	service = param_str(c, "service");
+	region = param_str(c, "region");
+	att = json_object_get(c->params, "attachment");
+
+	if (json_object_get(c->params, "file") != NULL)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param file: attachments are passed as descriptors, "
+		    "not paths");
+	ntargets = (to != NULL) + (cid != NULL) + (cguid != NULL) +
+	    (chat_id != NULL);
+	if (ntargets != 1)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "params: exactly one of to, chat_id, chat_identifier, "
+		    "chat_guid is required");
+	if (text == NULL && att == NULL)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "params: text or attachment is required");
+	if (check_argument(c, "to", to) || check_argument(c, "text", text) ||
+	    check_argument(c, "chat_identifier", cid) ||
+	    check_argument(c, "chat_guid", cguid))
+		return -1;
+	if (service != NULL && strcmp(service, "imessage") != 0 &&
+	    strcmp(service, "sms") != 0 && strcmp(service, "auto") != 0)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param service: expected imessage, sms or auto");
+	if (region != NULL && (strlen(region) != 2 ||
+	    region[0] < 'A' || region[0] > 'Z' ||
+	    region[1] < 'A' || region[1] > 'Z'))
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param region: expected two capital letters");
+
+	/* Who is it for?  Normalise before any comparison. */
+	if (to != NULL) {
+		if (send_resolve(c, ch, "to", to, rcpt, sizeof(rcpt),
+		    &kind) == -1)
+			return -1;
+		if (kind == ADDR_CHAT || kind == ADDR_GROUP)
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param to: use chat_id for chats");
+	} else {
+		if (chat_id != NULL && json_integer_value(chat_id) < 1)
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param chat_id: must be positive");
+		if (chat_id != NULL)
+			(void)snprintf(chatbuf, sizeof(chatbuf), "chat:%lld",
+			    (long long)json_integer_value(chat_id));
+		else
+			(void)snprintf(chatbuf, sizeof(chatbuf), "chat:%s",
+			    cid != NULL ? cid : cguid);
+		if (addr_normalize(chatbuf, ch->region, rcpt, sizeof(rcpt),
+		    &kind, &cause) == -1) {
+			c->rule = "address";
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param chat: invalid chat id (%s)",
+			    cause != NULL ? cause : "invalid");
+		}
+	}
+
+	/* What delivery needs later; "to" as normalised, never as given. */
+	d = json_object();
+	for (i = 0; keep[i] != NULL; i++)
+		if ((p = json_object_get(c->params, keep[i])) != NULL)
+			json_object_set(d, keep[i], p);
+	if (chat_id != NULL)
+		json_object_set(d, "chat_id", chat_id);
+	if (to != NULL)
+		json_object_set_new(d, "to", json_string(rcpt));
+	r = send_one(c, ch, rcpt, text, att, d);
+	json_decref(d);
+	return r;
+}
+
+static int
+m_chats(struct call *c, const struct channel *ch)
+{
+	json_t		*l = json_object_get(c->params, "limit");
+	json_int_t	 limit = l != NULL ? json_integer_value(l) : 20;
+
+	if (limit < 1 || limit > 1000)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param limit: expected 1..1000");
+	return imsg_chats(c, ch, limit);
+}
+
+static int
+m_history(struct call *c, const struct channel *ch)
+{
+	json_t		*l = json_object_get(c->params, "limit"), *p;
+	json_int_t	 limit = l != NULL ? json_integer_value(l) : 50;
+	size_t		 i;
+
+	if (limit < 1 || limit > 1000)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param limit: expected 1..1000");
+	if (json_integer_value(json_object_get(c->params, "chat_id")) < 1)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param chat_id: must be positive");
+	if (check_argument(c, "start", param_str(c, "start")) ||
+	    check_argument(c, "end", param_str(c, "end")))
+		return -1;
+	json_array_foreach(json_object_get(c->params, "participants"), i, p) {
+		if (check_argument(c, "participants", json_string_value(p)))
+			return -1;
+		if (strchr(json_string_value(p), ',') != NULL)
+			return call_error(c, RPC_INVALID_PARAMS, NULL,
+			    "param participants: entries must not contain ','");
+	}
+	return imsg_history(c, ch, c->params);
+}
+
 
 /* Optional string in a delivery; -1 if present and not a string. */
 static int
@@ -46,7 +228,7 @@ get_str(json_t *d, const char *key, const char **out)
 	return v != NULL && *out == NULL ? -1 : 0;
 }
 
-int
+static int
 imsg_deliver(struct call *c, const struct channel *ch, json_t *d)
 {
 	struct tool_argv	 a;
@@ -66,7 +248,7 @@ imsg_deliver(struct call *c, const struct channel *ch, json_t *d)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "malformed delivery");
 
-	argv_start(&a, ch, "send");
+	argv_start(c, &a, ch, "send");
 	if (to != NULL) {
 		tool_argv_add(&a, "--to");
 		tool_argv_add(&a, to);
@@ -132,7 +314,7 @@ filter_chat(json_t *chat, void *arg)
 	json_array_append(f->keep, chat);
 }
 
-int
+static int
 imsg_chats(struct call *c, const struct channel *ch, json_int_t limit)
 {
 	struct tool_argv	 a;
@@ -142,7 +324,7 @@ imsg_chats(struct call *c, const struct channel *ch, json_int_t limit)
 	/* Ask for more than the limit: some chats may be hidden. */
 	(void)snprintf(lim, sizeof(lim), "%lld", (long long)(limit * 4 > 4000 ?
 	    4000 : limit * 4));
-	argv_start(&a, ch, "chats");
+	argv_start(c, &a, ch, "chats");
 	tool_argv_add(&a, "--limit");
 	tool_argv_add(&a, lim);
 	if (tool_run(c, ch, &a, &res) == -1)
@@ -151,7 +333,7 @@ imsg_chats(struct call *c, const struct channel *ch, json_int_t limit)
 	return 0;
 }
 
-int
+static int
 imsg_history(struct call *c, const struct channel *ch, json_t *params)
 {
 	struct tool_argv	 a;
@@ -168,7 +350,7 @@ imsg_history(struct call *c, const struct channel *ch, json_t *params)
 	    (json_object_get(params, "limit") != NULL ?
 	    json_integer_value(json_object_get(params, "limit")) : 50));
 	(void)snprintf(c->recipient, sizeof(c->recipient), "chat:%s", chat);
-	argv_start(&a, ch, "history");
+	argv_start(c, &a, ch, "history");
 	tool_argv_add(&a, "--chat-id");
 	tool_argv_add(&a, chat);
 	tool_argv_add(&a, "--limit");
@@ -207,13 +389,13 @@ imsg_history(struct call *c, const struct channel *ch, json_t *params)
 	return 0;
 }
 
-int
+static int
 imsg_status(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
 	json_t			*last = NULL;
 
-	argv_start(&a, ch, "status");
+	argv_start(c, &a, ch, "status");
 	if ((last = tool_last_object(c, ch, &a, -1)) == NULL)
 		return -1;
 	c->result = json_pack("{s:s,s:b,s:o}", "channel", c->channel,
@@ -347,7 +529,7 @@ imsg_typing(struct call *c, const struct channel *ch)
 		    "param service: expected imessage, sms or auto");
 	if (imsg_target(c, ch, &t) == -1)
 		return -1;
-	argv_start(&a, ch, "typing");
+	argv_start(c, &a, ch, "typing");
 	tool_argv_add(&a, t.option);
 	tool_argv_add(&a, t.value);
 	if (service != NULL) {
@@ -385,7 +567,7 @@ imsg_read(struct call *c, const struct channel *ch)
 	handle = t.value;
 	/* The real read names a handle: a chat id is looked up first. */
 	if (json_object_get(c->params, "chat_id") != NULL) {
-		argv_start(&a, ch, "group");
+		argv_start(c, &a, ch, "group");
 		tool_argv_add(&a, "--chat-id");
 		tool_argv_add(&a, t.value);
 		if ((group = tool_last_object(c, ch, &a, -1)) == NULL)
@@ -402,7 +584,7 @@ imsg_read(struct call *c, const struct channel *ch)
 			    t.value);
 		}
 	}
-	argv_start(&a, ch, "read");
+	argv_start(c, &a, ch, "read");
 	tool_argv_add(&a, "--handle");
 	tool_argv_add(&a, handle);
 	last = tool_last_object(c, ch, &a, -1);
@@ -458,7 +640,7 @@ imsg_react(struct call *c, const struct channel *ch)
 		return -1;
 	if (imsg_target(c, ch, &t) == -1)
 		return -1;
-	argv_start(&a, ch, "react");
+	argv_start(c, &a, ch, "react");
 	tool_argv_add(&a, "--chat-id");
 	tool_argv_add(&a, t.value);
 	tool_argv_add(&a, "--reaction");
@@ -511,7 +693,7 @@ imsg_search(struct call *c, const struct channel *ch)
 	/* Ask for more: some of what matches may be hidden. */
 	(void)snprintf(lim, sizeof(lim), "%lld", (long long)(limit * 4 > 4000 ?
 	    4000 : limit * 4));
-	argv_start(&a, ch, "search");
+	argv_start(c, &a, ch, "search");
 	tool_argv_add(&a, "--query");
 	tool_argv_add(&a, query);
 	if (match != NULL) {
@@ -526,15 +708,28 @@ imsg_search(struct call *c, const struct channel *ch)
 	return 0;
 }
 
-const struct method imsg_methods[] = {
+static const struct method imsg_methods[] = {
+	{ .name = "send", .params = send_params, .flags = METHOD_CHANNEL,
+	  .fn = m_send },
+	{ .name = "chats.list", .params = chats_params,
+	  .flags = METHOD_CHANNEL, .fn = m_chats },
+	{ .name = "messages.history", .params = history_params,
+	  .flags = METHOD_CHANNEL, .fn = m_history },
+	{ .name = "status", .params = status_params, .flags = METHOD_CHANNEL,
+	  .fn = imsg_status },
 	{ .name = "typing", .params = typing_params, .flags = METHOD_CHANNEL,
-	  .channels = CHANNEL_BIT(CHANNEL_IMSG), .fn = imsg_typing },
+	  .fn = imsg_typing },
 	{ .name = "read", .params = read_params, .flags = METHOD_CHANNEL,
-	  .channels = CHANNEL_BIT(CHANNEL_IMSG), .fn = imsg_read },
+	  .fn = imsg_read },
 	{ .name = "react", .params = react_params, .flags = METHOD_CHANNEL,
-	  .channels = CHANNEL_BIT(CHANNEL_IMSG), .fn = imsg_react },
+	  .fn = imsg_react },
 	{ .name = "messages.search", .params = search_params,
-	  .flags = METHOD_CHANNEL, .channels = CHANNEL_BIT(CHANNEL_IMSG),
-	  .fn = imsg_search },
+	  .flags = METHOD_CHANNEL, .fn = imsg_search },
 };
-METHOD_TABLE(imsg_methods);
+
+const struct handler_adapter imsg_adapter = {
+	.driver = &imsg_driver,
+	.methods = imsg_methods,
+	.nmethods = sizeof(imsg_methods) / sizeof(imsg_methods[0]),
+	.deliver = imsg_deliver,
+};

@@ -30,6 +30,8 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "chan-signal.h"
+#include "channel.h"
 #include "handler.h"
 #include "log.h"
 #include "policy.h"
@@ -104,10 +106,12 @@ static const struct rpc_param attachment_params[] = {
 };
 
 #define SIGNAL_METHOD(n, p, f) { .name = (n), .params = (p), \
-	.flags = METHOD_CHANNEL, .channels = CHANNEL_BIT(CHANNEL_SIGNAL), \
+	.flags = METHOD_CHANNEL, \
 	.fn = (f) }
 
-const struct method signal_methods[] = {
+static int	 signal_deliver(struct call *, const struct channel *, json_t *);
+
+static const struct method signal_methods[] = {
 	SIGNAL_METHOD("send", send_params, signal_send),
 	SIGNAL_METHOD("react", react_params, signal_react),
 	SIGNAL_METHOD("typing", typing_params, signal_typing),
@@ -117,7 +121,13 @@ const struct method signal_methods[] = {
 	SIGNAL_METHOD("status", channel_only, signal_status),
 	SIGNAL_METHOD("attachment.get", attachment_params, signal_attachment),
 };
-METHOD_TABLE(signal_methods);
+
+const struct handler_adapter signal_adapter = {
+	.driver = &signal_driver,
+	.methods = signal_methods,
+	.nmethods = sizeof(signal_methods) / sizeof(signal_methods[0]),
+	.deliver = signal_deliver,
+};
 
 /* Where a send, reaction or typing indicator goes. */
 struct target {
@@ -132,8 +142,8 @@ struct target {
 static int
 daemon_unavailable(struct call *c, const struct channel *ch, const char *why)
 {
-	log_warnx("signal daemon %s: %s", ch->daemon_socket != NULL ?
-	    ch->daemon_socket : "(none)", why);
+	log_warnx("signal daemon %s: %s", SIGNAL_OPTS(ch)->daemon_socket != NULL ?
+	    SIGNAL_OPTS(ch)->daemon_socket : "(none)", why);
 	c->outcome = "failed";
 	return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
 	    json_pack("{s:s}", "channel", c->channel),
@@ -227,11 +237,11 @@ signal_exchange(struct call *c, const struct channel *ch, char *text,
 	int			 fd, r, soerr, rv = -1;
 
 	deadline = util_mono_ms() + ch->timeout_ms;
-	if (ch->daemon_socket == NULL)
+	if (SIGNAL_OPTS(ch)->daemon_socket == NULL)
 		return daemon_unavailable(c, ch, "no daemon_socket");
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, ch->daemon_socket, sizeof(sun.sun_path)) >=
+	if (strlcpy(sun.sun_path, SIGNAL_OPTS(ch)->daemon_socket, sizeof(sun.sun_path)) >=
 	    sizeof(sun.sun_path))
 		return daemon_unavailable(c, ch, "socket path too long");
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
@@ -593,7 +603,7 @@ valid_style(const char *s)
 	return 0;
 }
 
-int
+static int
 signal_deliver(struct call *c, const struct channel *ch, json_t *d)
 {
 	json_t		*params, *res, *files, *v;
@@ -890,7 +900,7 @@ signal_status(struct call *c, const struct channel *ch)
 	}
 	c->result = json_pack("{s:s,s:b,s:s,s:s}", "channel", c->channel,
 	    "available", 1, "version", version, "account",
-	    ch->account != NULL ? ch->account : "");
+	    SIGNAL_OPTS(ch)->account != NULL ? SIGNAL_OPTS(ch)->account : "");
 	json_decref(res);
 	return 0;
 }

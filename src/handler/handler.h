@@ -13,6 +13,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "channel.h"
 #include "conf.h"
 #include "osdep.h"
 #include "policy.h"
@@ -26,7 +27,7 @@ struct call;
 /* An inbox subscription: which channels, and how far it has been sent. */
 struct subscription {
 	int			 id;		/* 0: free slot */
-	unsigned int		 channels;	/* bit (1 << enum channel_id) */
+	unsigned int		 channels;	/* bit (1 << channel id) */
 	uint64_t		 cursor[CHANNEL_MAX];
 };
 
@@ -80,20 +81,17 @@ int	 call_error(struct call *, int code, json_t *data, const char *fmt, ...)
 	    __attribute__((__format__(__printf__, 4, 5)));
 
 /*
- * Method table (methods.c).  A name may have one entry per channel
- * (each with its own parameters); the request's "channel" picks it.
+ * Method tables: the core one (methods.c: gateway.*, inbox.*) and one
+ * per channel adapter.  A name may have one entry per channel (each
+ * with its own parameters); the request's "channel" picks it.
  */
 #define METHOD_CHANNEL	0x01	/* takes "channel"; client must have it */
 #define METHOD_INBOX	0x02	/* works on any configured channel */
-
-#define CHANNEL_BIT(id)	(1U << (id))
-#define CHANNELS_ALL	((1U << CHANNEL_MAX) - 1)
 
 struct method {
 	const char		*name;
 	const struct rpc_param	*params;
 	int			 flags;
-	unsigned int		 channels;	/* METHOD_CHANNEL: which */
 	int			(*fn)(struct call *, const struct channel *);
 };
 /*
@@ -103,14 +101,6 @@ struct method {
  */
 const struct method	*method_lookup(const char *name, const char *channel,
 			    int *known);
-/*
- * A channel adapter's own methods: the adapter defines
- * "const struct method foo_methods[] = { ... };" then
- * "METHOD_TABLE(foo_methods);", declares both here and methods.c lists
- * { foo_methods, &foo_methods_n } in its tables.
- */
-#define METHOD_TABLE(array) \
-	const size_t array##_n = sizeof(array) / sizeof((array)[0])
 
 /* Connection set-up (peer.c). */
 /*
@@ -131,12 +121,6 @@ void	 handler_serve(struct session *);
 void	 handler_refuse(struct session *, int code, const char *reason);
 
 /* Running a channel's tool (tool.c). */
-#define TOOL_ARGV_MAX	64
-
-struct tool_argv {
-	const char	*v[TOOL_ARGV_MAX + 1];
-	size_t		 n;
-};
 struct spawn_result;
 
 /* Append one argument (fatal past TOOL_ARGV_MAX: a template bug). */
@@ -236,31 +220,20 @@ void	 send_unspool(json_t *delivery);
 int	 deliver_hold(struct call *, json_t *hold);
 
 /*
- * Channel adapters.  Each deliver function takes the delivery object
- * its own send method built (recipients normalised, attachments as
- * spooled "files") and runs the tool.
+ * A channel's adapter (adapter-<channel>.c): its methods, and how it
+ * delivers the delivery object its own send method built (recipients
+ * normalised, attachments as spooled "files"), live or once approved.
+ * methods.c lists the adapters.
  */
-int	 imsg_deliver(struct call *, const struct channel *, json_t *);
-int	 imsg_chats(struct call *, const struct channel *, json_int_t limit);
-int	 imsg_history(struct call *, const struct channel *, json_t *params);
-int	 imsg_status(struct call *, const struct channel *);
-/* The imsg adapter's own methods (typing, read). */
-extern const struct method	imsg_methods[];
-extern const size_t		imsg_methods_n;
+struct handler_adapter {
+	const struct channel_driver	*driver;
+	const struct method		*methods;
+	size_t				 nmethods;
+	int				(*deliver)(struct call *,
+					    const struct channel *, json_t *);
+};
 
-/* Signal: methods and delivery through the signal-cli daemon. */
-extern const struct method	signal_methods[];
-extern const size_t		signal_methods_n;
-int	 signal_deliver(struct call *, const struct channel *, json_t *);
-
-/* The Gmail adapter (adapter-gmail.c): methods and delivery through gog. */
-extern const struct method	gmail_methods[];
-extern const size_t		gmail_methods_n;
-int	 gmail_deliver(struct call *, const struct channel *, json_t *);
-
-/* The discord adapter (adapter-discord.c). */
-extern const struct method	discord_methods[];
-extern const size_t		discord_methods_n;
-int	 discord_deliver(struct call *, const struct channel *, json_t *);
+/* The adapter of a channel, or NULL. */
+const struct handler_adapter *handler_adapter(const struct channel *);
 
 #endif /* CARAPACE_HANDLER_H */

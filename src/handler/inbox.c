@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "compat.h"
-#include "discord-policy.h"
+#include "chan-discord.h"
 #include "handler.h"
 #include "log.h"
 #include "osdep.h"

@@ -38,15 +38,6 @@
 /* Rate-limit keys charged at once: limits × recipients. */
 #define CHARGE_MAX	32
 
-/* How each channel delivers an accepted (or approved) request. */
-static int (*const deliverers[CHANNEL_MAX])(struct call *,
-    const struct channel *, json_t *) = {
-	[CHANNEL_IMSG] = imsg_deliver,
-	[CHANNEL_SIGNAL] = signal_deliver,
-	[CHANNEL_GMAIL] = gmail_deliver,
-	[CHANNEL_DISCORD] = discord_deliver,
-};
-
 int
 check_argument(struct call *c, const char *name, const char *value)
 {
@@ -354,15 +345,23 @@ audit_recipients(struct call *c, const struct outbound *o)
 int
 send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 {
+	const struct handler_adapter *ad;
 	struct verdict	 rv, v, cv;
 	const struct verdict *hold = NULL;
 	size_t		 i;
 	int		 r;
 
 	if (o->nrecipients == 0 || o->nrecipients > OUTBOUND_MAX ||
-	    deliverers[ch->id] == NULL)
+	    (ad = handler_adapter(ch)) == NULL)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "no recipient or no adapter");
+	/* The adapter's checks already kept other kinds out; fail closed. */
+	for (i = 0; i < o->nrecipients; i++)
+		if ((ch->driver->address_kinds &
+		    (1U << addr_kind_of(o->recipients[i]))) == 0)
+			return call_error(c, RPC_INTERNAL_ERROR, NULL,
+			    "recipient kind not served by channel %s",
+			    ch->driver->name);
 	audit_recipients(c, o);
 
 	/* Every recipient must pass; the first that needs approval holds. */
@@ -421,7 +420,7 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 	}
 	if ((r = charge_limits(c, ch, o)) == 0) {
 		c->rule = rv.rule;
-		r = deliverers[ch->id](c, ch, o->delivery);
+		r = ad->deliver(c, ch, o->delivery);
 	}
 	send_unspool(o->delivery);
 	return r;
@@ -454,6 +453,7 @@ int
 deliver_hold(struct call *c, json_t *hold)
 {
 	const struct channel	*ch;
+	const struct handler_adapter *ad;
 	json_t			*p = json_object_get(hold, "params");
 	const char		*chname, *rcpt;
 	int			 id;
@@ -467,8 +467,8 @@ deliver_hold(struct call *c, json_t *hold)
 	ch = &c->s->cfg->channels[id];
 	c->channel = channel_name(id);
 	(void)strlcpy(c->recipient, rcpt, sizeof(c->recipient));
-	if (!ch->configured || deliverers[id] == NULL)
+	if (!ch->configured || (ad = handler_adapter(ch)) == NULL)
 		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE, NULL,
 		    "channel %s unavailable", c->channel);
-	return deliverers[id](c, ch, p);
+	return ad->deliver(c, ch, p);
 }

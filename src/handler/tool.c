@@ -22,15 +22,6 @@
 
 #define TAIL_MAX	512
 
-void
-tool_argv_add(struct tool_argv *a, const char *s)
-{
-	if (a->n >= TOOL_ARGV_MAX)
-		fatalx("argv template overflow");
-	a->v[a->n++] = s;
-	a->v[a->n] = NULL;
-}
-
 /*
  * The last TAIL_MAX bytes of a tool's output as a JSON string: NULs,
  * and every non-ASCII byte when the tail is not valid UTF-8, become '?'.

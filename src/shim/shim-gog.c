@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "base64url.h"
 #include "policy.h"
 #include "protocol.h"
 #include "shim.h"
@@ -575,7 +576,7 @@ find_body(json_t *part, const char *mime, int depth)
 	data = json_string_value(json_object_get(json_object_get(part,
 	    "body"), "data"));
 	if (m != NULL && strcmp(m, mime) == 0 && data != NULL &&
-	    data[0] != '\0' && (s = gmail_b64url_decode(data, &len)) != NULL)
+	    data[0] != '\0' && (s = base64url_decode(data, &len)) != NULL)
 		return s;
 	json_array_foreach(json_object_get(part, "parts"), i, p)
 		if ((s = find_body(p, mime, depth + 1)) != NULL)

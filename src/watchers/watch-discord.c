@@ -18,7 +18,8 @@
 #include <string.h>
 
 #include "compat.h"
-#include "discord-policy.h"
+#include "chan-discord.h"
+#include "channel.h"
 #include "policy.h"
 #include "util.h"
 #include "watch.h"
@@ -26,27 +27,24 @@
 #define DISCORD_POLL_MS		5000
 
 static int
-discord_argv(const struct channel *ch, uint64_t position, int have_position,
-    struct watch_argv *a)
+discord_argv(const struct config *cfg, const struct channel *ch,
+    uint64_t position, int have_position, struct tool_argv *a)
 {
 	/* No position yet: from when this watcher first started. */
-	static uint64_t	start;
+	static uint64_t	 start;
+	const char	*cause = NULL;
 
-	if (watch_config == NULL || watch_config->path == NULL)
-		return -1;
 	if (!have_position) {
 		if (start == 0)
 			start = discord_snowflake_at(util_now_ms());
 		position = start;
 	}
-	watch_argv_add(a, ch->tool);
-	watch_argv_add(a, "-c");
-	watch_argv_add(a, watch_config->path);
-	watch_argv_add(a, "poll");
-	(void)snprintf(a->since, sizeof(a->since), "%llu",
+	if (ch->driver->tool_argv(cfg, ch, "poll", a, &cause) == -1)
+		return -1;
+	(void)snprintf(a->num[0], sizeof(a->num[0]), "%llu",
 	    (unsigned long long)position);
-	watch_argv_add(a, "--after");
-	watch_argv_add(a, a->since);
+	tool_argv_add(a, "--after");
+	tool_argv_add(a, a->num[0]);
 	return 0;
 }
 
@@ -74,30 +72,9 @@ discord_parse(const char *line, size_t len, json_t **msg, uint64_t *position)
 	return 1;
 }
 
-/*
- * The author as "user:<id>" for the audit record of a hidden message
- * (kept in the message, which a hidden message never leaves).
- */
-static const char *
-discord_sender(json_t *msg)
-{
-	const char	*id = json_string_value(json_object_get(
-			    json_object_get(msg, "author"), "id"));
-	char		 buf[64];
-
-	if (!discord_snowflake(id, NULL))
-		return NULL;
-	(void)snprintf(buf, sizeof(buf), "user:%s", id);
-	json_object_set_new(msg, "_audit_sender", json_string(buf));
-	return json_string_value(json_object_get(msg, "_audit_sender"));
-}
-
 const struct watch_adapter discord_watch_adapter = {
-	.channel = "discord",
+	.driver = &discord_driver,
 	.poll_ms = DISCORD_POLL_MS,
 	.argv = discord_argv,
 	.parse = discord_parse,
-	.visible = discord_message_visible,
-	.scrub = discord_scrub,
-	.sender = discord_sender,
 };

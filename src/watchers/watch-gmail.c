@@ -29,6 +29,8 @@
 #include <string.h>
 
 #include "compat.h"
+#include "chan-gmail.h"
+#include "channel.h"
 #include "policy.h"
 #include "watch.h"
 
@@ -36,25 +38,21 @@
 #define GMAIL_WATCH_QUERY	"in:inbox"
 
 static int
-gmail_argv(const struct channel *ch, uint64_t position, int have_position,
-    struct watch_argv *a)
+gmail_argv(const struct config *cfg, const struct channel *ch,
+    uint64_t position, int have_position, struct tool_argv *a)
 {
+	const char	*cause = NULL;
+
 	(void)position;
 	(void)have_position;
-	if (ch->account == NULL)
+	if (ch->driver->tool_argv(cfg, ch, "gmail", a, &cause) == -1)
 		return -1;
-	watch_argv_add(a, ch->tool);
-	watch_argv_add(a, "--account");
-	watch_argv_add(a, ch->account);
-	watch_argv_add(a, "--json");
-	watch_argv_add(a, "--no-input");
-	watch_argv_add(a, "gmail");
-	watch_argv_add(a, "messages");
-	watch_argv_add(a, "search");
-	watch_argv_add(a, "--max=" GMAIL_WATCH_MAX);
-	watch_argv_add(a, "--include-body");
-	watch_argv_add(a, "--");
-	watch_argv_add(a, GMAIL_WATCH_QUERY);
+	tool_argv_add(a, "messages");
+	tool_argv_add(a, "search");
+	tool_argv_add(a, "--max=" GMAIL_WATCH_MAX);
+	tool_argv_add(a, "--include-body");
+	tool_argv_add(a, "--");
+	tool_argv_add(a, GMAIL_WATCH_QUERY);
 	return 0;
 }
 
@@ -127,22 +125,9 @@ gmail_document(const char *out, size_t len)
 	return list;
 }
 
-static const char *
-gmail_sender(json_t *msg)
-{
-	static char	addr[ADDR_MAX];
-
-	if (gmail_address(gmail_message_from(msg), addr, sizeof(addr)) == -1)
-		return NULL;
-	return addr;
-}
-
 const struct watch_adapter gmail_watch_adapter = {
-	.channel = "gmail",
+	.driver = &gmail_driver,
 	.poll_ms = 60000,
 	.argv = gmail_argv,
-	.visible = gmail_message_visible,
-	.scrub = gmail_message_scrub,
-	.sender = gmail_sender,
 	.document = gmail_document,
 };

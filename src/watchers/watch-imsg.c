@@ -11,27 +11,25 @@
 #include <string.h>
 
 #include "compat.h"
-#include "policy.h"
+#include "chan-imsg.h"
+#include "channel.h"
 #include "watch.h"
 
 static int
-imsg_argv(const struct channel *ch, uint64_t position, int have_position,
-    struct watch_argv *a)
+imsg_argv(const struct config *cfg, const struct channel *ch,
+    uint64_t position, int have_position, struct tool_argv *a)
 {
-	watch_argv_add(a, ch->tool);
-	watch_argv_add(a, "watch");
-	if (ch->db != NULL) {
-		watch_argv_add(a, "--db");
-		watch_argv_add(a, ch->db);
-	}
-	watch_argv_add(a, "--json");
-	watch_argv_add(a, "--attachments");
-	watch_argv_add(a, "--reactions");
+	const char	*cause = NULL;
+
+	if (ch->driver->tool_argv(cfg, ch, "watch", a, &cause) == -1)
+		return -1;
+	tool_argv_add(a, "--attachments");
+	tool_argv_add(a, "--reactions");
 	if (have_position) {
-		(void)snprintf(a->since, sizeof(a->since), "%llu",
+		(void)snprintf(a->num[0], sizeof(a->num[0]), "%llu",
 		    (unsigned long long)position);
-		watch_argv_add(a, "--since-rowid");
-		watch_argv_add(a, a->since);
+		tool_argv_add(a, "--since-rowid");
+		tool_argv_add(a, a->num[0]);
 	}
 	return 0;
 }
@@ -59,35 +57,9 @@ imsg_parse(const char *line, size_t len, json_t **msg, uint64_t *position)
 	return 1;
 }
 
-static const char *
-imsg_sender(json_t *msg)
-{
-	return json_string_value(json_object_get(msg, "sender"));
-}
-
-static const struct watch_adapter imsg_adapter = {
-	.channel = "imsg",
+const struct watch_adapter imsg_watch_adapter = {
+	.driver = &imsg_driver,
 	.poll_ms = 0,
 	.argv = imsg_argv,
 	.parse = imsg_parse,
-	.visible = inbound_message_visible,
-	.scrub = inbound_scrub,
-	.sender = imsg_sender,
 };
-
-const struct watch_adapter *
-watch_adapter(enum channel_id id)
-{
-	switch (id) {
-	case CHANNEL_IMSG:
-		return &imsg_adapter;
-	case CHANNEL_SIGNAL:
-		return &signal_watch_adapter;
-	case CHANNEL_GMAIL:
-		return &gmail_watch_adapter;
-	case CHANNEL_DISCORD:
-		return &discord_watch_adapter;
-	default:
-		return NULL;
-	}
-}

@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "chan-signal.h"
+#include "channel.h"
 #include "log.h"
 #include "policy.h"
 #include "watch.h"
@@ -45,13 +47,13 @@ signal_connect(const struct channel *ch)
 	ssize_t			 n;
 	int			 fd;
 
-	if (ch->daemon_socket == NULL) {
+	if (SIGNAL_OPTS(ch)->daemon_socket == NULL) {
 		log_warnx("signal: no daemon_socket configured");
 		return -1;
 	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, ch->daemon_socket, sizeof(sun.sun_path)) >=
+	if (strlcpy(sun.sun_path, SIGNAL_OPTS(ch)->daemon_socket, sizeof(sun.sun_path)) >=
 	    sizeof(sun.sun_path)) {
 		log_warnx("signal: daemon_socket path too long");
 		return -1;
@@ -62,7 +64,7 @@ signal_connect(const struct channel *ch)
 	}
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warn("signal: connect %s", ch->daemon_socket);
+		log_warn("signal: connect %s", SIGNAL_OPTS(ch)->daemon_socket);
 		close(fd);
 		return -1;
 	}
@@ -71,13 +73,13 @@ signal_connect(const struct channel *ch)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			log_warn("signal: write to %s", ch->daemon_socket);
+			log_warn("signal: write to %s", SIGNAL_OPTS(ch)->daemon_socket);
 			close(fd);
 			return -1;
 		}
 		off += (size_t)n;
 	}
-	log_info("signal: subscribing on %s", ch->daemon_socket);
+	log_info("signal: subscribing on %s", SIGNAL_OPTS(ch)->daemon_socket);
 	return fd;
 }
 
@@ -139,12 +141,9 @@ signal_parse(const char *line, size_t len, json_t **msg, uint64_t *position)
 }
 
 const struct watch_adapter signal_watch_adapter = {
-	.channel = "signal",
+	.driver = &signal_driver,
 	.poll_ms = 0,
 	.connect = signal_connect,
 	.counted = 1,
 	.parse = signal_parse,
-	.visible = inbound_signal_visible,
-	.scrub = inbound_signal_scrub,
-	.sender = inbound_signal_sender,
 };

@@ -39,7 +39,19 @@
 #define WATCH_COMPACT_BATCH	1000
 
 static volatile sig_atomic_t	 watch_quit;
-const struct config		*watch_config;
+
+/* The watchers, one file each: the one list of them. */
+extern const struct watch_adapter imsg_watch_adapter;
+extern const struct watch_adapter signal_watch_adapter;
+extern const struct watch_adapter gmail_watch_adapter;
+extern const struct watch_adapter discord_watch_adapter;
+
+static const struct watch_adapter *const watchers[] = {
+	&imsg_watch_adapter,
+	&signal_watch_adapter,
+	&gmail_watch_adapter,
+	&discord_watch_adapter,
+};
 
 struct watcher {
 	struct config			*cfg;
@@ -60,20 +72,22 @@ on_signal(int sig)
 	watch_quit = 1;
 }
 
-void
-watch_argv_add(struct watch_argv *a, const char *s)
+const struct watch_adapter *
+watch_adapter(const struct channel *ch)
 {
-	if (a->n >= WATCH_ARGV_MAX)
-		fatalx("watch argv overflow");
-	a->v[a->n++] = s;
-	a->v[a->n] = NULL;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(watchers) / sizeof(watchers[0]); i++)
+		if (watchers[i]->driver == ch->driver)
+			return watchers[i];
+	return NULL;
 }
 
 static void
 watch_audit_hidden(struct watcher *w, json_t *msg)
 {
 	struct audit_event	 ev;
-	const char		*sender = w->ad->sender(msg);
+	const char		*sender = inbound_sender(w->ch, msg);
 	char			 norm[ADDR_MAX];
 	enum addr_kind		 kind;
 
@@ -83,7 +97,7 @@ watch_audit_hidden(struct watcher *w, json_t *msg)
 	ev.pid = getpid();
 	ev.client = "carapace-watch";
 	ev.method = "inbox.hide";
-	ev.channel = w->ad->channel;
+	ev.channel = w->ch->driver->name;
 	if (sender != NULL && addr_normalize(sender, w->ch->region, norm,
 	    sizeof(norm), &kind, NULL) == 0)
 		ev.recipient = norm;
@@ -107,11 +121,11 @@ watch_message(struct watcher *w, json_t *msg, uint64_t position)
 	if (position <= w->position)
 		return;
 	(void)snprintf(pos, sizeof(pos), "%llu", (unsigned long long)position);
-	visible = w->ad->visible(w->cfg, w->ch, msg) &&
-	    w->ad->scrub(w->ch, msg) == 0;
+	visible = inbound_message_visible(w->cfg, w->ch, msg) &&
+	    inbound_scrub(w->ch, msg) == 0;
 	if (!visible)
 		watch_audit_hidden(w, msg);
-	r = state_inbox_publish(w->state, w->ad->channel, visible ? msg : NULL,
+	r = state_inbox_publish(w->state, w->ch->driver->name, visible ? msg : NULL,
 	    position, util_now_ms(), pos, &cursor);
 	if (r != 0)
 		fatalx("inbox: %s", state_strerror(r));
@@ -139,7 +153,7 @@ watch_line(struct watcher *w, const char *line, size_t len)
 	else if (r == -1) {
 		w->malformed++;
 		log_warnx("%s: skipping a malformed line (%zu bytes)",
-		    w->ad->channel, len);
+		    w->ch->driver->name, len);
 	}
 	json_decref(msg);
 	return r == WATCH_PARSE_RESTART ? r : 0;
@@ -166,14 +180,14 @@ watch_maintain(struct watcher *w)
 		return;
 	w->last_maintain = now;
 	do {
-		r = state_inbox_compact(w->state, w->ad->channel,
+		r = state_inbox_compact(w->state, w->ch->driver->name,
 		    (size_t)w->ch->keep_messages, w->ch->keep_for_ms,
 		    util_now_ms(), WATCH_COMPACT_BATCH, &removed);
 	} while (r == 0 && removed == WATCH_COMPACT_BATCH && !watch_quit);
 	if (r != 0)
 		log_warnx("inbox retention: %s", state_strerror(r));
 	log_info("%s: %llu published, %llu hidden, %llu malformed",
-	    w->ad->channel, w->published, w->hidden, w->malformed);
+	    w->ch->driver->name, w->published, w->hidden, w->malformed);
 }
 
 /* A polling channel's interval (the configuration's, else the adapter's). */
@@ -220,7 +234,7 @@ watch_document(struct watcher *w, struct buf *out)
 	    out->len)) == NULL) {
 		w->malformed++;
 		log_warnx("%s: the tool's output is malformed (%zu bytes)",
-		    w->ad->channel, out->len);
+		    w->ch->driver->name, out->len);
 		return;
 	}
 	json_array_foreach(list, i, e) {
@@ -244,7 +258,7 @@ watch_document(struct watcher *w, struct buf *out)
 static int
 watch_stream(struct watcher *w)
 {
-	struct watch_argv	 a;
+	struct tool_argv	 a;
 	struct spawn_stream	 st;
 	struct linereader	 lr;
 	struct pollfd		 pfd;
@@ -260,19 +274,19 @@ watch_stream(struct watcher *w)
 		if ((fd = w->ad->connect(w->ch)) == -1)
 			return -1;
 	} else {
-		if (w->ad->argv(w->ch, w->position, w->have_position,
+		if (w->ad->argv(w->cfg, w->ch, w->position, w->have_position,
 		    &a) == -1)
 			fatalx("%s: cannot build the tool's command line",
-			    w->ad->channel);
+			    w->ch->driver->name);
 		if (spawn_stream_start(w->ch->tool, (char *const *)a.v,
 		    spawn_default_env(), &st) == -1) {
-			log_warn("%s: cannot start %s", w->ad->channel,
+			log_warn("%s: cannot start %s", w->ch->driver->name,
 			    w->ch->tool);
 			return -1;
 		}
 		if (watch_poll_ms(w) == 0)
 			log_info("%s: started %s from position %llu",
-			    w->ad->channel, w->ch->tool,
+			    w->ch->driver->name, w->ch->tool,
 			    (unsigned long long)w->position);
 		fd = st.out;
 	}
@@ -297,7 +311,7 @@ watch_stream(struct watcher *w)
 			if (rv == 0 && w->ad->document != NULL) {
 				if (overflow) {
 					log_warnx("%s: output over max_output",
-					    w->ad->channel);
+					    w->ch->driver->name);
 					rv = -1;
 				} else
 					watch_document(w, &doc);
@@ -307,13 +321,13 @@ watch_stream(struct watcher *w)
 		if (r == LINE_TOOLONG) {
 			/* Resynchronising mid-stream is guesswork: restart. */
 			log_warnx("%s: line longer than %d bytes; restarting",
-			    w->ad->channel, WATCH_MAX_LINE);
+			    w->ch->driver->name, WATCH_MAX_LINE);
 			break;
 		}
 		if (watch_poll_ms(w) > 0 &&
 		    util_mono_ms() - started > w->ch->timeout_ms) {
 			log_warnx("%s: %s ran past its timeout; killed",
-			    w->ad->channel, w->ch->tool);
+			    w->ch->driver->name, w->ch->tool);
 			break;
 		}
 		pfd.fd = fd;
@@ -406,9 +420,6 @@ watch_main(int argc, char **argv)
 	memset(&w, 0, sizeof(w));
 	if ((id = channel_lookup(argv[optind])) == -1)
 		fatalx("unknown channel %s", argv[optind]);
-	if ((w.ad = watch_adapter(id)) == NULL)
-		fatalx("channel %s has no watcher in this version",
-		    argv[optind]);
 	if (config_load(config_path(conf), 1, &w.cfg, &errs) == -1) {
 		for (i = 0; i < errs.count; i++)
 			log_warnx("%s", errs.items[i].message);
@@ -416,18 +427,20 @@ watch_main(int argc, char **argv)
 		fatalx("invalid configuration: not watching");
 	}
 	w.ch = &w.cfg->channels[id];
-	watch_config = w.cfg;
+	if ((w.ad = watch_adapter(w.ch)) == NULL)
+		fatalx("channel %s has no watcher in this version",
+		    argv[optind]);
 	if (!w.ch->configured ||
 	    (w.ad->connect == NULL && w.ch->tool == NULL))
-		fatalx("channel %s is not configured", w.ad->channel);
+		fatalx("channel %s is not configured", w.ch->driver->name);
 	if ((r = state_open(w.cfg->state_dir, w.cfg->map_size, 0,
 	    &w.state)) != 0)
 		fatalx("state %s: %s", w.cfg->state_dir, state_strerror(r));
-	watch_lock(w.cfg, w.ad->channel);
+	watch_lock(w.cfg, w.ch->driver->name);
 	if ((w.audit = audit_open(w.cfg, w.state, "carapace-watch",
 	    &cause)) == NULL)
 		fatalx("audit: %s", cause);
-	if ((r = state_watch_position(w.state, w.ad->channel, pos,
+	if ((r = state_watch_position(w.state, w.ch->driver->name, pos,
 	    sizeof(pos))) != 0)
 		fatalx("state: %s", state_strerror(r));
 	/* A stored position wins; -s only says where a first run starts. */
@@ -463,13 +476,13 @@ watch_main(int argc, char **argv)
 		if (util_mono_ms() - started >= WATCH_HEALTHY_MS)
 			backoff = WATCH_BACKOFF_MIN_MS;
 		log_warnx("%s: tool ended; restarting in %llu ms",
-		    w.ad->channel, (unsigned long long)backoff);
+		    w.ch->driver->name, (unsigned long long)backoff);
 		sleep_ms(backoff);
 		backoff = backoff * 2 > WATCH_BACKOFF_MAX_MS ?
 		    WATCH_BACKOFF_MAX_MS : backoff * 2;
 	}
 	log_info("%s: stopping: %llu published, %llu hidden, %llu malformed",
-	    w.ad->channel, w.published, w.hidden, w.malformed);
+	    w.ch->driver->name, w.published, w.hidden, w.malformed);
 	audit_close(w.audit);
 	state_close(w.state);
 	config_free(w.cfg);

@@ -3,8 +3,9 @@
  * channel's receive mode (a streaming tool, or a tool polled on a
  * timer), applies inbound policy, and publishes into the LMDB inbox
  * together with its resume position, so a restart neither loses nor
- * repeats a message.  A channel is one adapter: how to start the tool
- * from a position, and how to read one line of its output.
+ * repeats a message.  A channel is one adapter (watch-<channel>.c): how
+ * to start the tool from a position, and how to read one line of its
+ * output; the channel's driver decides on each message.
  */
 #ifndef CARAPACE_WATCH_H
 #define CARAPACE_WATCH_H
@@ -14,18 +15,11 @@
 
 #include <jansson.h>
 
+#include "channel.h"
 #include "conf.h"
 
-#define WATCH_ARGV_MAX	24
-
-struct watch_argv {
-	const char	*v[WATCH_ARGV_MAX + 1];
-	size_t		 n;
-	char		 since[32];	/* storage for a position argument */
-};
-
 struct watch_adapter {
-	const char	*channel;
+	const struct channel_driver *driver;
 	/* 0: a streaming tool; else run the tool every poll_ms. */
 	uint64_t	 poll_ms;
 	/*
@@ -33,8 +27,9 @@ struct watch_adapter {
 	 * there is no position yet (have_position 0).  Returns 0, or -1 if
 	 * the channel's configuration cannot say.
 	 */
-	int		(*argv)(const struct channel *, uint64_t position,
-			    int have_position, struct watch_argv *);
+	int		(*argv)(const struct config *, const struct channel *,
+			    uint64_t position, int have_position,
+			    struct tool_argv *);
 	/*
 	 * One line of the tool's output: returns 1 with *msg (a new
 	 * reference) and *position (strictly increasing in the tool's
@@ -42,13 +37,6 @@ struct watch_adapter {
 	 */
 	int		(*parse)(const char *line, size_t len, json_t **msg,
 			    uint64_t *position);
-	/* Inbound policy on one message: 1 visible, 0 hidden. */
-	int		(*visible)(const struct config *,
-			    const struct channel *, json_t *msg);
-	/* Redact one-time codes and auth links in place; 0 or -1. */
-	int		(*scrub)(const struct channel *, json_t *msg);
-	/* The sender's address for the audit record of a hidden message. */
-	const char	*(*sender)(json_t *msg);
 	/*
 	 * Optional, for a channel read from a daemon's socket rather than
 	 * a tool's output (argv unused, no tool needed): connect and ask
@@ -74,18 +62,8 @@ struct watch_adapter {
 /* parse: the stream cannot go on (e.g. refused); reconnect/restart. */
 #define WATCH_PARSE_RESTART	-2
 
-extern const struct watch_adapter signal_watch_adapter;
-
-/* Per-channel adapters (watch-<channel>.c). */
-extern const struct watch_adapter gmail_watch_adapter;
-/* The configuration watch_main loaded (adapters that need its path). */
-extern const struct config		*watch_config;
-extern const struct watch_adapter	 discord_watch_adapter;
-
-/* The adapter for a channel, or NULL. */
-const struct watch_adapter *watch_adapter(enum channel_id);
-
-void	 watch_argv_add(struct watch_argv *, const char *);
+/* The adapter of a channel, or NULL (watch.c lists them). */
+const struct watch_adapter *watch_adapter(const struct channel *);
 
 /* Run the watcher until SIGTERM/SIGINT; returns the exit status. */
 int	 watch_main(int argc, char **argv);

@@ -19,6 +19,11 @@
 #include <cmocka.h>
 
 #include "compat.h"
+#include "chan-discord.h"
+#include "chan-gmail.h"
+#include "chan-imsg.h"
+#include "chan-signal.h"
+#include "channel.h"
 #include "policy.h"
 #include "testdata.h"
 
@@ -338,17 +343,17 @@ build_config(struct config *cfg)
 	assert_non_null(cfg->contacts);
 	cfg->ncontacts = 3;
 	cfg->contacts[0].name = dup("mom");
-	cfg->contacts[0].address[CHANNEL_IMSG] = dup("(415) 555-0100");
-	cfg->contacts[0].address[CHANNEL_SIGNAL] = dup("020 7946 0958");
+	cfg->contacts[0].address[channel_lookup("imsg")] = dup("(415) 555-0100");
+	cfg->contacts[0].address[channel_lookup("signal")] = dup("020 7946 0958");
 	cfg->contacts[1].name = dup("dad");
-	cfg->contacts[1].address[CHANNEL_SIGNAL] = dup("+14155550111");
+	cfg->contacts[1].address[channel_lookup("signal")] = dup("+14155550111");
 	cfg->contacts[2].name = dup("broken");
-	cfg->contacts[2].address[CHANNEL_IMSG] = dup("not a number");
+	cfg->contacts[2].address[channel_lookup("imsg")] = dup("not a number");
 
 	for (i = 0; i < CHANNEL_MAX; i++)
-		cfg->channels[i].id = (enum channel_id)i;
+		cfg->channels[i].id = i;
 
-	ch = &cfg->channels[CHANNEL_IMSG];
+	ch = &cfg->channels[channel_lookup("imsg")];
 	ch->configured = 1;
 	strlcpy(ch->region, "US", sizeof(ch->region));
 	ch->outbound_mode = OUTBOUND_ALLOWLIST;
@@ -357,7 +362,7 @@ build_config(struct config *cfg)
 	ch->inbound_mode = INBOUND_ALLOWLIST;
 	make_list(&ch->inbound_allow, inbound_allow, NITEMS(inbound_allow));
 
-	ch = &cfg->channels[CHANNEL_SIGNAL];
+	ch = &cfg->channels[channel_lookup("signal")];
 	ch->configured = 1;
 	strlcpy(ch->region, "GB", sizeof(ch->region));
 	ch->outbound_mode = OUTBOUND_APPROVAL;
@@ -394,35 +399,35 @@ test_resolve(void **state)
 	(void)state;
 	build_config(&cfg);
 	/* An alias resolves per channel, with that channel's region. */
-	assert_int_equal(addr_resolve(&cfg, CHANNEL_IMSG, "mom", out,
+	assert_int_equal(addr_resolve(&cfg, channel_lookup("imsg"), "mom", out,
 	    sizeof(out), &kind, NULL), 0);
 	assert_string_equal(out, "+14155550100");
 	assert_int_equal(kind, ADDR_PHONE);
-	assert_int_equal(addr_resolve(&cfg, CHANNEL_SIGNAL, " mom ", out,
+	assert_int_equal(addr_resolve(&cfg, channel_lookup("signal"), " mom ", out,
 	    sizeof(out), NULL, NULL), 0);
 	assert_string_equal(out, "+442079460958");
 	/* No address on this channel: refused, with a cause. */
 	cause = NULL;
-	assert_int_equal(addr_resolve(&cfg, CHANNEL_IMSG, "dad", out,
+	assert_int_equal(addr_resolve(&cfg, channel_lookup("imsg"), "dad", out,
 	    sizeof(out), NULL, &cause), -1);
 	assert_non_null(cause);
-	assert_int_equal(addr_resolve(&cfg, CHANNEL_IMSG, "broken", out,
+	assert_int_equal(addr_resolve(&cfg, channel_lookup("imsg"), "broken", out,
 	    sizeof(out), NULL, NULL), -1);
 	/* Raw addresses use the channel region. */
-	assert_int_equal(addr_resolve(&cfg, CHANNEL_IMSG, "212-555-0199",
+	assert_int_equal(addr_resolve(&cfg, channel_lookup("imsg"), "212-555-0199",
 	    out, sizeof(out), NULL, NULL), 0);
 	assert_string_equal(out, "+12125550199");
-	assert_int_equal(addr_resolve(&cfg, CHANNEL_SIGNAL, "212-555-0199",
+	assert_int_equal(addr_resolve(&cfg, channel_lookup("signal"), "212-555-0199",
 	    out, sizeof(out), NULL, NULL), -1);
 	/* Unknown alias and not an address. */
-	assert_int_equal(addr_resolve(&cfg, CHANNEL_IMSG, "aunt", out,
+	assert_int_equal(addr_resolve(&cfg, channel_lookup("imsg"), "aunt", out,
 	    sizeof(out), NULL, NULL), -1);
 	assert_string_equal(out, "");
-	assert_int_equal(addr_resolve(NULL, CHANNEL_IMSG, "mom", out,
+	assert_int_equal(addr_resolve(NULL, channel_lookup("imsg"), "mom", out,
 	    sizeof(out), NULL, NULL), -1);
 	assert_int_equal(addr_resolve(&cfg, CHANNEL_MAX, "mom", out,
 	    sizeof(out), NULL, NULL), -1);
-	assert_int_equal(addr_resolve(&cfg, CHANNEL_IMSG, NULL, out,
+	assert_int_equal(addr_resolve(&cfg, channel_lookup("imsg"), NULL, out,
 	    sizeof(out), NULL, NULL), -1);
 	free_config(&cfg);
 }
@@ -438,76 +443,76 @@ test_match(void **state)
 
 	(void)state;
 	build_config(&cfg);
-	allow = &cfg.channels[CHANNEL_IMSG].outbound_allow;
+	allow = &cfg.channels[channel_lookup("imsg")].outbound_allow;
 
 	/* Alias, expanded for this channel. */
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow,
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow,
 	    "+14155550100", &which), 1);
 	assert_string_equal(which, "mom");
 	/* Prefix. */
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow,
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow,
 	    "+14155559999", &which), 1);
 	assert_string_equal(which, "+1415555*");
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow,
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow,
 	    "+14165559999", &which), 0);
 	assert_null(which);
 	/* Domain: exact, case-insensitive, not subdomains. */
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow,
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow,
 	    "bob@example.com", &which), 1);
 	assert_string_equal(which, "*@Example.com");
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow,
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow,
 	    "bob@sub.example.com", NULL), 0);
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow,
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow,
 	    "bob@example.com.evil", NULL), 0);
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow,
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow,
 	    "bob@notexample.com", NULL), 0);
 	/* chat and group ids: exact and case-sensitive. */
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow, "chat:42",
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow, "chat:42",
 	    NULL), 1);
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow, "chat:420",
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow, "chat:420",
 	    NULL), 0);
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow, "group:YWJj",
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow, "group:YWJj",
 	    NULL), 1);
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow, "group:ywjj",
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow, "group:ywjj",
 	    NULL), 0);
 	/* An exact pattern is normalised with the channel region. */
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow,
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow,
 	    "+12125550199", &which), 1);
 	assert_string_equal(which, "(212) 555-0199");
 	/* dad has no imsg address: that entry matches nothing here. */
 	make_list(&only_dad, dad, 1);
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, &only_dad,
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), &only_dad,
 	    "+14155550111", NULL), 0);
-	assert_int_equal(policy_match(&cfg, CHANNEL_SIGNAL, &only_dad,
+	assert_int_equal(policy_match(&cfg, channel_lookup("signal"), &only_dad,
 	    "+14155550111", NULL), 1);
 	free_list(&only_dad);
 	/* ... but on signal the same alias list entry works (mom, GB). */
-	assert_int_equal(policy_match(&cfg, CHANNEL_SIGNAL,
-	    &cfg.channels[CHANNEL_SIGNAL].outbound_allow, "+442079460958",
+	assert_int_equal(policy_match(&cfg, channel_lookup("signal"),
+	    &cfg.channels[channel_lookup("signal")].outbound_allow, "+442079460958",
 	    &which), 1);
 	assert_string_equal(which, "mom");
-	assert_int_equal(policy_match(&cfg, CHANNEL_SIGNAL,
-	    &cfg.channels[CHANNEL_SIGNAL].outbound_allow, "+447911123456",
+	assert_int_equal(policy_match(&cfg, channel_lookup("signal"),
+	    &cfg.channels[channel_lookup("signal")].outbound_allow, "+447911123456",
 	    &which), 1);
 	assert_string_equal(which, "07911 123456");
 	/* Broken patterns ("+14*5*", "*@", "+*", "*") match nothing. */
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow,
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow,
 	    "+14005550100", NULL), 0);
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow,
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow,
 	    "+33123456789", NULL), 0);
 	/* The address itself must be normalised; anything else: no. */
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow,
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow,
 	    "(415) 555-0100", NULL), 0);
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow,
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow,
 	    "Bob@Example.com", NULL), 0);
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow, " chat:42",
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow, " chat:42",
 	    NULL), 0);
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, allow, NULL,
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), allow, NULL,
 	    &which), 0);
 	assert_null(which);
-	assert_int_equal(policy_match(&cfg, CHANNEL_IMSG, NULL, "chat:42",
+	assert_int_equal(policy_match(&cfg, channel_lookup("imsg"), NULL, "chat:42",
 	    NULL), 0);
-	assert_int_equal(policy_match(NULL, CHANNEL_IMSG, allow, "chat:42",
+	assert_int_equal(policy_match(NULL, channel_lookup("imsg"), allow, "chat:42",
 	    NULL), 0);
 	assert_int_equal(policy_match(&cfg, CHANNEL_MAX, allow, "chat:42",
 	    NULL), 0);
@@ -523,8 +528,8 @@ test_outbound(void **state)
 
 	(void)state;
 	build_config(&cfg);
-	imsg = &cfg.channels[CHANNEL_IMSG];
-	signal = &cfg.channels[CHANNEL_SIGNAL];
+	imsg = &cfg.channels[channel_lookup("imsg")];
+	signal = &cfg.channels[channel_lookup("signal")];
 
 	/* Deny wins over an allow prefix. */
 	policy_outbound(&cfg, imsg, "+14155550666", &v);
@@ -572,7 +577,7 @@ test_outbound(void **state)
 	assert_int_equal(v.kind, VERDICT_ALLOW);	/* allow list first */
 	policy_outbound(&cfg, imsg, "+33123456789", &v);
 	assert_int_equal(v.kind, VERDICT_DENY);
-	policy_outbound(&cfg, &cfg.channels[CHANNEL_GMAIL], "a@example.com",
+	policy_outbound(&cfg, &cfg.channels[channel_lookup("gmail")], "a@example.com",
 	    &v);
 	assert_int_equal(v.kind, VERDICT_DENY);
 	policy_outbound(NULL, imsg, "+14155550100", &v);
@@ -591,8 +596,8 @@ test_inbound(void **state)
 
 	(void)state;
 	build_config(&cfg);
-	imsg = &cfg.channels[CHANNEL_IMSG];
-	signal = &cfg.channels[CHANNEL_SIGNAL];
+	imsg = &cfg.channels[channel_lookup("imsg")];
+	signal = &cfg.channels[channel_lookup("signal")];
 
 	assert_int_equal(policy_inbound_visible(&cfg, imsg, "+14155550100"),
 	    1);
@@ -615,9 +620,9 @@ test_inbound(void **state)
 	    0);
 	assert_int_equal(policy_inbound_visible(&cfg, NULL, "+14155550100"),
 	    0);
-	cfg.channels[CHANNEL_GMAIL].inbound_mode = INBOUND_OPEN;
+	cfg.channels[channel_lookup("gmail")].inbound_mode = INBOUND_OPEN;
 	assert_int_equal(policy_inbound_visible(&cfg,
-	    &cfg.channels[CHANNEL_GMAIL], "a@example.com"), 0);
+	    &cfg.channels[channel_lookup("gmail")], "a@example.com"), 0);
 	free_config(&cfg);
 }
 

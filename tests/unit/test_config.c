@@ -26,6 +26,11 @@
 #include <cmocka.h>
 
 #include "compat.h"
+#include "chan-discord.h"
+#include "chan-gmail.h"
+#include "chan-imsg.h"
+#include "chan-signal.h"
+#include "channel.h"
 #include "conf.h"
 #include "protocol.h"
 
@@ -162,34 +167,34 @@ test_full(void **state)
 	assert_int_equal(cf->clients[0].groups.count, 1);
 	assert_string_equal(cf->clients[0].groups.items[0],
 	    "carapace-clients");
-	assert_int_equal(cf->clients[0].channels, (1U << CHANNEL_IMSG) |
-	    (1U << CHANNEL_SIGNAL) | (1U << CHANNEL_GMAIL) |
-	    (1U << CHANNEL_DISCORD));
+	assert_int_equal(cf->clients[0].channels, (1U << channel_lookup("imsg")) |
+	    (1U << channel_lookup("signal")) | (1U << channel_lookup("gmail")) |
+	    (1U << channel_lookup("discord")));
 	assert_string_equal(cf->clients[1].name, "reviewer");
 	assert_int_equal(cf->clients[1].users.count, 0);
 	assert_string_equal(cf->clients[1].groups.items[0], "2001");
-	assert_int_equal(cf->clients[1].channels, 1U << CHANNEL_GMAIL);
+	assert_int_equal(cf->clients[1].channels, 1U << channel_lookup("gmail"));
 
 	assert_int_equal(cf->ncontacts, 2);
 	mom = config_contact(cf, "mom");
 	assert_non_null(mom);
 	assert_ptr_equal(mom, &cf->contacts[0]);
-	assert_string_equal(mom->address[CHANNEL_IMSG], "+14155550100");
-	assert_string_equal(mom->address[CHANNEL_SIGNAL], "+14155550101");
-	assert_null(mom->address[CHANNEL_GMAIL]);
-	assert_null(mom->address[CHANNEL_DISCORD]);
+	assert_string_equal(mom->address[channel_lookup("imsg")], "+14155550100");
+	assert_string_equal(mom->address[channel_lookup("signal")], "+14155550101");
+	assert_null(mom->address[channel_lookup("gmail")]);
+	assert_null(mom->address[channel_lookup("discord")]);
 	assert_string_equal(config_contact(cf, "alice")->
-	    address[CHANNEL_GMAIL], "alice@example.com");
+	    address[channel_lookup("gmail")], "alice@example.com");
 	assert_string_equal(config_contact(cf, "alice")->
-	    address[CHANNEL_DISCORD], "1234");
+	    address[channel_lookup("discord")], "1234");
 	assert_null(config_contact(cf, "bob"));
 	assert_null(config_contact(cf, "Mom"));
 
-	ch = &cf->channels[CHANNEL_IMSG];
+	ch = &cf->channels[channel_lookup("imsg")];
 	assert_int_equal(ch->configured, 1);
-	assert_int_equal(ch->id, CHANNEL_IMSG);
+	assert_int_equal(ch->id, channel_lookup("imsg"));
 	assert_string_equal(ch->tool, "/opt/homebrew/bin/imsg");
-	assert_string_equal(ch->db, "/Users/c/Library/Messages/chat.db");
+	assert_string_equal(IMSG_OPTS(ch)->db, "/Users/c/Library/Messages/chat.db");
 	assert_int_equal(ch->timeout_ms, 45000);
 	assert_string_equal(ch->region, "CA");
 	assert_int_equal(ch->max_output, 2 * 1024 * 1024);
@@ -217,28 +222,29 @@ test_full(void **state)
 	assert_int_equal(ch->limits[2].max, LIMIT_MAX_COUNT);
 	assert_int_equal(ch->limits[2].window_ms, 250);
 
-	ch = &cf->channels[CHANNEL_SIGNAL];
+	ch = &cf->channels[channel_lookup("signal")];
 	assert_int_equal(ch->configured, 1);
-	assert_int_equal(ch->id, CHANNEL_SIGNAL);
+	assert_int_equal(ch->id, channel_lookup("signal"));
 	assert_null(ch->tool);
-	assert_string_equal(ch->daemon_socket,
+	assert_string_equal(SIGNAL_OPTS(ch)->daemon_socket,
 	    "/run/carapace/signal-cli.sock");
-	assert_string_equal(ch->account, "+14155550199");
+	assert_string_equal(SIGNAL_OPTS(ch)->account, "+14155550199");
 	assert_int_equal(ch->timeout_ms, 600000);
 
-	ch = &cf->channels[CHANNEL_GMAIL];
+	ch = &cf->channels[channel_lookup("gmail")];
 	assert_int_equal(ch->configured, 1);
 	assert_string_equal(ch->tool, "/usr/local/bin/gog");
-	assert_string_equal(ch->account, "me@example.com");
-	assert_int_equal(ch->gmail_send, GMAIL_SEND_SEND);
+	assert_string_equal(GMAIL_OPTS(ch)->account, "me@example.com");
+	assert_int_equal(GMAIL_OPTS(ch)->send, GMAIL_SEND_SEND);
 	assert_int_equal(ch->outbound_mode, OUTBOUND_OPEN);
 	assert_int_equal(ch->outbound_allow.count, 0);
 	assert_string_equal(ch->outbound_deny.items[0], "*@evil.example");
 
-	ch = &cf->channels[CHANNEL_DISCORD];
+	ch = &cf->channels[channel_lookup("discord")];
 	assert_int_equal(ch->configured, 1);
-	assert_string_equal(ch->token_file, "/etc/carapace/discord.token");
-	assert_string_equal(ch->api_base, "https://discord.com/api/v10");
+	assert_string_equal(DISCORD_OPTS(ch)->token_file,
+	    "/etc/carapace/discord.token");
+	assert_string_equal(DISCORD_OPTS(ch)->api_base, "https://discord.com/api/v10");
 	assert_int_equal(ch->inbound_mode, INBOUND_ALLOWLIST);
 	assert_string_equal(ch->inbound_allow.items[0], "alice");
 	assert_int_equal(ch->scrub, SCRUB_AUTH_LINKS);
@@ -291,19 +297,26 @@ test_defaults(void **state)
 	assert_int_equal(cf->ncontacts, 0);
 	assert_int_equal(cf->content_max_length, 4000);
 	assert_int_equal(cf->nrules, 0);
-	for (id = 0; id < CHANNEL_MAX; id++) {
+	ch = &cf->channels[channel_lookup("imsg")];
+	assert_null(IMSG_OPTS(ch)->db);
+	ch = &cf->channels[channel_lookup("signal")];
+	assert_null(SIGNAL_OPTS(ch)->account);
+	assert_null(SIGNAL_OPTS(ch)->daemon_socket);
+	ch = &cf->channels[channel_lookup("gmail")];
+	assert_null(GMAIL_OPTS(ch)->account);
+	assert_int_equal(GMAIL_OPTS(ch)->send, GMAIL_SEND_DRAFT);
+	ch = &cf->channels[channel_lookup("discord")];
+	assert_null(DISCORD_OPTS(ch)->token_file);
+	assert_null(DISCORD_OPTS(ch)->api_base);
+	for (id = 0; id < (int)channel_count; id++) {
 		ch = &cf->channels[id];
 		assert_int_equal(ch->configured, 0);
 		assert_int_equal(ch->id, id);
+		assert_ptr_equal(ch->driver, channel_drivers[id]);
+		assert_non_null(ch->opts);
 		assert_null(ch->tool);
-		assert_null(ch->db);
 		assert_int_equal(ch->timeout_ms, 30000);
 		assert_string_equal(ch->region, "US");
-		assert_null(ch->account);
-		assert_null(ch->daemon_socket);
-		assert_int_equal(ch->gmail_send, GMAIL_SEND_DRAFT);
-		assert_null(ch->token_file);
-		assert_null(ch->api_base);
 		assert_int_equal(ch->max_output, 4 * 1024 * 1024);
 		assert_int_equal(ch->max_attachment, 100 * 1024 * 1024);
 		assert_int_equal(ch->outbound_mode, OUTBOUND_ALLOWLIST);
@@ -333,12 +346,12 @@ test_channel_defaults(void **state)
 	(void)state;
 	cf = load_ok(write_file("defaults.yaml", text, sizeof(text) - 1,
 	    0644), 1);
-	assert_int_equal(cf->channels[CHANNEL_SIGNAL].configured, 1);
-	assert_int_equal(cf->channels[CHANNEL_IMSG].configured, 1);
-	assert_int_equal(cf->channels[CHANNEL_GMAIL].configured, 0);
-	assert_int_equal(cf->channels[CHANNEL_SIGNAL].timeout_ms, 30000);
-	assert_string_equal(cf->channels[CHANNEL_IMSG].region, "US");
-	assert_int_equal(cf->channels[CHANNEL_IMSG].max_output,
+	assert_int_equal(cf->channels[channel_lookup("signal")].configured, 1);
+	assert_int_equal(cf->channels[channel_lookup("imsg")].configured, 1);
+	assert_int_equal(cf->channels[channel_lookup("gmail")].configured, 0);
+	assert_int_equal(cf->channels[channel_lookup("signal")].timeout_ms, 30000);
+	assert_string_equal(cf->channels[channel_lookup("imsg")].region, "US");
+	assert_int_equal(cf->channels[channel_lookup("imsg")].max_output,
 	    4 * 1024 * 1024);
 	assert_int_equal(cf->rules[0].icase, 1);
 	assert_int_equal(cf->rules[0].detect, 0);
@@ -359,7 +372,8 @@ test_example(void **state)
 	(void)snprintf(path, sizeof(path), "%s/doc/carapace.yaml.example",
 	    top != NULL && *top != '\0' ? top : ".");
 	cf = load_ok(path, 0);
-	for (id = 0; id < CHANNEL_MAX; id++)
+	assert_int_equal(channel_count, 4);
+	for (id = 0; id < (int)channel_count; id++)
 		assert_int_equal(cf->channels[id].configured, 1);
 	assert_int_equal(cf->nclients, 2);
 	assert_int_equal(cf->nrules, 3);
@@ -651,7 +665,7 @@ test_contacts_after_use(void **state)
 	(void)state;
 	cf = load_ok(write_file("after-use.yaml", text, sizeof(text) - 1,
 	    0644), 1);
-	assert_string_equal(cf->channels[CHANNEL_GMAIL].outbound_allow.
+	assert_string_equal(cf->channels[channel_lookup("gmail")].outbound_allow.
 	    items[0], "bob");
 	config_free(cf);
 }
@@ -1041,15 +1055,22 @@ static void
 test_channel_names(void **state)
 {
 	(void)state;
-	assert_string_equal(channel_name(CHANNEL_IMSG), "imsg");
-	assert_string_equal(channel_name(CHANNEL_SIGNAL), "signal");
-	assert_string_equal(channel_name(CHANNEL_GMAIL), "gmail");
-	assert_string_equal(channel_name(CHANNEL_DISCORD), "discord");
-	assert_string_equal(channel_name(CHANNEL_MAX), "unknown");
-	assert_int_equal(channel_lookup("imsg"), CHANNEL_IMSG);
-	assert_int_equal(channel_lookup("signal"), CHANNEL_SIGNAL);
-	assert_int_equal(channel_lookup("gmail"), CHANNEL_GMAIL);
-	assert_int_equal(channel_lookup("discord"), CHANNEL_DISCORD);
+	static const char *const names[] = { "imsg", "signal", "gmail",
+	    "discord" };
+	size_t	 i;
+	int	 id;
+
+	assert_int_equal(channel_count, 4);
+	for (i = 0; i < 4; i++) {
+		id = channel_lookup(names[i]);
+		assert_true(id >= 0 && (size_t)id < channel_count);
+		assert_string_equal(channel_name(id), names[i]);
+		assert_ptr_equal(channel_driver(id), channel_drivers[id]);
+		assert_string_equal(channel_driver(id)->name, names[i]);
+	}
+	assert_string_equal(channel_name((int)channel_count), "unknown");
+	assert_string_equal(channel_name(-1), "unknown");
+	assert_null(channel_driver((int)channel_count));
 	assert_int_equal(channel_lookup("IMSG"), -1);
 	assert_int_equal(channel_lookup("sms"), -1);
 	assert_int_equal(channel_lookup(""), -1);

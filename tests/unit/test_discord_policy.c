@@ -19,7 +19,12 @@
 #include <cmocka.h>
 
 #include "compat.h"
-#include "discord-policy.h"
+#include "chan-discord.h"
+#include "chan-gmail.h"
+#include "chan-imsg.h"
+#include "chan-signal.h"
+#include "channel.h"
+#include "chan-discord.h"
 #include "policy.h"
 
 static struct config *
@@ -118,11 +123,11 @@ static void
 test_targets(void **state)
 {
 	struct config	*cfg = load(base_yaml);
-	const struct channel *ch = &cfg->channels[CHANNEL_DISCORD];
+	const struct channel *ch = &cfg->channels[channel_lookup("discord")];
 	json_t		*chans, *users;
 
 	(void)state;
-	assert_string_equal(ch->api_base, "http://127.0.0.1:8080/api/v10");
+	assert_string_equal(DISCORD_OPTS(ch)->api_base, "http://127.0.0.1:8080/api/v10");
 	assert_non_null(ch->tool);
 	assert_true(ch->tool[0] == '/');
 	discord_list_targets(cfg, &ch->inbound_allow, &chans, &users);
@@ -155,7 +160,7 @@ static void
 test_visible(void **state)
 {
 	struct config	*cfg = load(base_yaml);
-	const struct channel *ch = &cfg->channels[CHANNEL_DISCORD];
+	const struct channel *ch = &cfg->channels[channel_lookup("discord")];
 	static const struct {
 		const char	*channel, *author;
 		int		 dm, from_me, visible;
@@ -206,7 +211,7 @@ static void
 test_scrub(void **state)
 {
 	struct config	*cfg = load(base_yaml);
-	const struct channel *ch = &cfg->channels[CHANNEL_DISCORD];
+	const struct channel *ch = &cfg->channels[channel_lookup("discord")];
 	json_t		*m;
 	char		*s;
 

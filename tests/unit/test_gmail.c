@@ -20,6 +20,12 @@
 #include <cmocka.h>
 
 #include "compat.h"
+#include "chan-discord.h"
+#include "chan-gmail.h"
+#include "chan-imsg.h"
+#include "chan-signal.h"
+#include "channel.h"
+#include "base64url.h"
 #include "conf.h"
 #include "policy.h"
 #include "shim-gog.h"
@@ -69,21 +75,21 @@ test_base64(void **state)
 	size_t	 len;
 
 	(void)state;
-	e = gmail_b64url_encode("hello?>", 7, 0);
+	e = base64url_encode("hello?>", 7, 0);
 	assert_string_equal(e, "aGVsbG8_Pg");
-	d = gmail_b64url_decode(e, &len);
+	d = base64url_decode(e, &len);
 	assert_int_equal(len, 7);
 	assert_memory_equal(d, "hello?>", 7);
 	free(d);
 	free(e);
-	e = gmail_b64url_encode("ab", 2, 1);
+	e = base64url_encode("ab", 2, 1);
 	assert_string_equal(e, "YWI=");
-	d = gmail_b64url_decode(e, &len);
+	d = base64url_decode(e, &len);
 	assert_string_equal(d, "ab");
 	free(d);
 	free(e);
-	assert_null(gmail_b64url_decode("a*b", &len));
-	assert_null(gmail_b64url_decode("abcde", &len));
+	assert_null(base64url_decode("a*b", &len));
+	assert_null(base64url_decode("abcde", &len));
 }
 
 static void
@@ -111,8 +117,8 @@ test_address(void **state)
 static json_t *
 message(const char *from, const char *label)
 {
-	char	*plain = gmail_b64url_encode("code 482913", 11, 0);
-	char	*html = gmail_b64url_encode("<b>482913</b> is your code", 26,
+	char	*plain = base64url_encode("code 482913", 11, 0);
+	char	*html = base64url_encode("<b>482913</b> is your code", 26,
 		    0);
 	json_t	*m;
 
@@ -135,7 +141,7 @@ static void
 test_visible(void **state)
 {
 	struct config	*cf = load_config(yaml);
-	struct channel	*ch = &cf->channels[CHANNEL_GMAIL];
+	struct channel	*ch = &cf->channels[channel_lookup("gmail")];
 	json_t		*m;
 
 	(void)state;
@@ -163,7 +169,7 @@ static void
 test_scrub_everything(void **state)
 {
 	struct config	*cf = load_config(yaml);
-	struct channel	*ch = &cf->channels[CHANNEL_GMAIL];
+	struct channel	*ch = &cf->channels[channel_lookup("gmail")];
 	json_t		*m, *parts;
 	char		*dump, *plain, *enc;
 	size_t		 len, i;
@@ -182,7 +188,7 @@ test_scrub_everything(void **state)
 	    "482913"));
 	parts = json_object_get(json_object_get(m, "payload"), "parts");
 	for (i = 0; i < 2; i++) {
-		plain = gmail_b64url_decode(json_string_value(json_object_get(
+		plain = base64url_decode(json_string_value(json_object_get(
 		    json_object_get(json_array_get(parts, i), "body"), "data")),
 		    &len);
 		assert_non_null(plain);
@@ -204,14 +210,14 @@ test_scrub_everything(void **state)
 	 * A part with a NUL byte cannot be redacted in place: a code in it
 	 * hides the message; binary with nothing to redact is kept.
 	 */
-	enc = gmail_b64url_encode("\0Your code is 482913", 20, 0);
+	enc = base64url_encode("\0Your code is 482913", 20, 0);
 	assert_non_null(enc);
 	m = json_pack("{s:s,s:{s:{s:s}}}", "id", "1", "payload", "body",
 	    "data", enc);
 	free(enc);
 	assert_int_equal(gmail_message_scrub(ch, m), -1);
 	json_decref(m);
-	enc = gmail_b64url_encode("GIF89a\0\1\2", 9, 0);
+	enc = base64url_encode("GIF89a\0\1\2", 9, 0);
 	assert_non_null(enc);
 	m = json_pack("{s:s,s:{s:{s:s}}}", "id", "1", "payload", "body",
 	    "data", enc);

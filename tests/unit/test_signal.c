@@ -19,6 +19,11 @@
 #include <cmocka.h>
 
 #include "compat.h"
+#include "chan-discord.h"
+#include "chan-gmail.h"
+#include "chan-imsg.h"
+#include "chan-signal.h"
+#include "channel.h"
 #include "policy.h"
 #include "watch.h"
 
@@ -84,10 +89,11 @@ visible(struct config *cf, const char *text)
 	json_t	*m = msg(text);
 	int	 r;
 
-	r = inbound_signal_visible(cf, &cf->channels[CHANNEL_SIGNAL], m);
+	r = signal_driver.visible(cf, &cf->channels[channel_lookup("signal")],
+	    m);
 	/* The shared entry point must say the same for this channel. */
 	assert_int_equal(r, inbound_message_visible(cf,
-	    &cf->channels[CHANNEL_SIGNAL], m));
+	    &cf->channels[channel_lookup("signal")], m));
 	json_decref(m);
 	return r;
 }
@@ -185,7 +191,7 @@ test_scrub(void **state)
 	    "482913\",\"quote\":{\"id\":1,\"text\":\"login code: 774411\"}},"
 	    "\"syncMessage\":{\"sentMessage\":{\"message\":\"code 918273 "
 	    "is your one-time code\"}}},\"account\":\"+14155550199\"}");
-	assert_int_equal(inbound_scrub(&cf->channels[CHANNEL_SIGNAL], m), 0);
+	assert_int_equal(inbound_scrub(&cf->channels[channel_lookup("signal")], m), 0);
 	out = json_dumps(m, JSON_COMPACT);
 	assert_non_null(out);
 	assert_null(strstr(out, "482913"));
@@ -199,7 +205,7 @@ test_scrub(void **state)
 	m = msg("{\"envelope\":{\"sourceNumber\":\"+14155550100\","
 	    "\"editMessage\":{\"targetSentTimestamp\":1,\"dataMessage\":{"
 	    "\"message\":\"Your verification code is 551177\"}}}}");
-	assert_int_equal(inbound_scrub(&cf->channels[CHANNEL_SIGNAL], m), 0);
+	assert_int_equal(inbound_scrub(&cf->channels[channel_lookup("signal")], m), 0);
 	out = json_dumps(m, JSON_COMPACT);
 	assert_non_null(out);
 	assert_null(strstr(out, "551177"));
@@ -209,11 +215,13 @@ test_scrub(void **state)
 	/* Fields of the wrong type are left alone, not an error. */
 	m = msg("{\"envelope\":{\"dataMessage\":{\"message\":5,\"quote\":"
 	    "\"x\"}}}");
-	assert_int_equal(inbound_signal_scrub(&cf->channels[CHANNEL_SIGNAL],
+	assert_int_equal(inbound_scrub(&cf->channels[channel_lookup("signal")],
 	    m), 0);
 	json_decref(m);
 	config_free(cf);
 }
+
+extern const struct watch_adapter signal_watch_adapter;
 
 static int
 parse(const char *line, json_t **m)
@@ -260,10 +268,10 @@ test_parse(void **state)
 	/* The sender named in the audit record of a hidden message. */
 	m = msg("{\"envelope\":{\"sourceNumber\":\"+14155559999\","
 	    "\"dataMessage\":{\"groupInfo\":{\"groupId\":\"" SECRET "\"}}}}");
-	assert_string_equal(inbound_signal_sender(m), "group:" SECRET);
+	assert_string_equal(signal_driver.sender(m), "group:" SECRET);
 	json_decref(m);
 	m = msg("{\"envelope\":{\"sourceNumber\":\"+14155559999\"}}");
-	assert_string_equal(inbound_signal_sender(m), "+14155559999");
+	assert_string_equal(signal_driver.sender(m), "+14155559999");
 	json_decref(m);
 }
 

@@ -1,8 +1,9 @@
 /*
- * Discord policy helpers (discord-policy.h): snowflakes, the api_base
- * check, the targets an allow list names, and the inbound decision and
- * scrubbing on Discord message objects, used alike by the handler's
- * history, the watcher and carapace-discord's poll.
+ * The Discord channel: its driver (options, checks, carapace-discord's
+ * command line) and its policy helpers (chan-discord.h): snowflakes,
+ * the api_base check, the targets an allow list names, and the inbound
+ * decision and scrubbing on Discord message objects, used alike by the
+ * handler's history, the watcher and carapace-discord's poll.
  */
 #include "config.h"
 
@@ -15,8 +16,103 @@
 #include <jansson.h>
 
 #include "compat.h"
-#include "discord-policy.h"
+#include "chan-discord.h"
+#include "channel.h"
 #include "policy.h"
+#include "util.h"
+
+#define DAY_MS		(24ULL * 60 * 60 * 1000)
+
+static const char *discord_api_base_check(const char *);
+static const char *discord_sender(json_t *);
+static void	 discord_check(struct channel *, struct conf_report *);
+static int	 discord_argv(const struct config *, const struct channel *,
+		    const char *, struct tool_argv *, const char **);
+
+static const struct conf_key discord_keys[] = {
+	{ .name = "token_file", .type = CONF_PATH,
+	  .offset = offsetof(struct discord_opts, token_file) },
+	{ .name = "api_base", .type = CONF_STRING,
+	  .offset = offsetof(struct discord_opts, api_base),
+	  .check = discord_api_base_check, .noun = "URL" },
+	{ .name = "poll", .type = CONF_DURATION, .flags = CONF_KEY_COMMON,
+	  .offset = offsetof(struct channel, poll_ms),
+	  .min = 1000, .max = DAY_MS },
+};
+
+const struct channel_driver discord_driver = {
+	.name = "discord",
+	.keys = discord_keys,
+	.nkeys = sizeof(discord_keys) / sizeof(discord_keys[0]),
+	.opts_size = sizeof(struct discord_opts),
+	.check = discord_check,
+	.address_kinds = (1U << ADDR_CHANNEL) | (1U << ADDR_USER),
+	.visible = discord_message_visible,
+	.scrub = discord_scrub,
+	.sender = discord_sender,
+	.tool_argv = discord_argv,
+};
+
+/* Discord's tool is Carapace's own REST client. */
+static void
+discord_check(struct channel *ch, struct conf_report *r)
+{
+	struct discord_opts	*o = ch->opts;
+
+	(void)r;
+	if (ch->tool == NULL)
+		ch->tool = xstrdup(CARAPACE_DISCORD_TOOL);
+	if (o->api_base == NULL)
+		o->api_base = xstrdup(DISCORD_API_BASE);
+}
+
+static const char *
+discord_api_base_check(const char *s)
+{
+	if ((strncmp(s, "https://", 8) != 0 || s[8] == '\0' ||
+	    s[8] == '/' || strchr(s, ' ') != NULL) &&
+	    (strncmp(s, "http://", 7) != 0 || !discord_api_base_ok(s)))
+		return "expected https://host/...";
+	return NULL;
+}
+
+/*
+ * carapace-discord reads the configuration itself (the token file, the
+ * api base): its command line names the file and the command.
+ */
+static int
+discord_argv(const struct config *cfg, const struct channel *ch,
+    const char *command, struct tool_argv *a, const char **cause)
+{
+	if (cfg->path == NULL) {
+		*cause = "no configuration file";
+		return -1;
+	}
+	tool_argv_reset(a);
+	tool_argv_add(a, ch->tool);
+	tool_argv_add(a, "-c");
+	tool_argv_add(a, cfg->path);
+	tool_argv_add(a, command);
+	return 0;
+}
+
+/*
+ * The author as "user:<id>" for the audit record of a hidden message
+ * (kept in the message, which a hidden message never leaves).
+ */
+static const char *
+discord_sender(json_t *msg)
+{
+	const char	*id = json_string_value(json_object_get(
+			    json_object_get(msg, "author"), "id"));
+	char		 buf[64];
+
+	if (!discord_snowflake(id, NULL))
+		return NULL;
+	(void)snprintf(buf, sizeof(buf), "user:%s", id);
+	json_object_set_new(msg, "_audit_sender", json_string(buf));
+	return json_string_value(json_object_get(msg, "_audit_sender"));
+}
 
 uint64_t
 discord_snowflake_at(uint64_t ms)
@@ -106,7 +202,7 @@ discord_list_targets(const struct config *cfg, const struct strlist *list,
 	*channels = json_array();
 	*users = json_array();
 	for (i = 0; i < list->count; i++) {
-		if (addr_resolve(cfg, CHANNEL_DISCORD, list->items[i], norm,
+		if (addr_resolve(cfg, channel_lookup(discord_driver.name), list->items[i], norm,
 		    sizeof(norm), &kind, NULL) == -1)
 			continue;
 		if (kind == ADDR_CHANNEL)

@@ -25,7 +25,88 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "base64url.h"
+#include "chan-gmail.h"
+#include "channel.h"
 #include "policy.h"
+
+#define DAY_MS		(24ULL * 60 * 60 * 1000)
+
+static const char *gmail_sender(json_t *);
+static void	 gmail_check(struct channel *, struct conf_report *);
+static int	 gmail_argv(const struct config *, const struct channel *,
+		    const char *, struct tool_argv *, const char **);
+
+static const char *const gmail_send_modes[] = {
+	[GMAIL_SEND_DRAFT] = "draft",
+	[GMAIL_SEND_SEND] = "send",
+	NULL
+};
+
+static const struct conf_key gmail_keys[] = {
+	{ .name = "account", .type = CONF_STRING,
+	  .offset = offsetof(struct gmail_opts, account) },
+	{ .name = "send", .type = CONF_NAME,
+	  .offset = offsetof(struct gmail_opts, send),
+	  .names = gmail_send_modes },
+	{ .name = "poll", .type = CONF_DURATION, .flags = CONF_KEY_COMMON,
+	  .offset = offsetof(struct channel, poll_ms),
+	  .min = 1000, .max = DAY_MS },
+};
+
+const struct channel_driver gmail_driver = {
+	.name = "gmail",
+	.keys = gmail_keys,
+	.nkeys = sizeof(gmail_keys) / sizeof(gmail_keys[0]),
+	.opts_size = sizeof(struct gmail_opts),
+	.check = gmail_check,
+	.address_kinds = 1U << ADDR_EMAIL,
+	.visible = gmail_message_visible,
+	.scrub = gmail_message_scrub,
+	.sender = gmail_sender,
+	.tool_argv = gmail_argv,
+};
+
+static void
+gmail_check(struct channel *ch, struct conf_report *r)
+{
+	(void)ch;
+	if (!conf_key_seen(r, "tool"))
+		conf_problem(r, "missing required key \"tool\"");
+}
+
+/* The fixed head of every gog command line; command is always gmail. */
+static int
+gmail_argv(const struct config *cfg, const struct channel *ch,
+    const char *command, struct tool_argv *a, const char **cause)
+{
+	const struct gmail_opts	*o = GMAIL_OPTS(ch);
+
+	(void)cfg;
+	if (o->account == NULL) {
+		*cause = "no account configured";
+		return -1;
+	}
+	tool_argv_reset(a);
+	tool_argv_add(a, ch->tool);
+	tool_argv_add(a, "--account");
+	tool_argv_add(a, o->account);
+	tool_argv_add(a, "--json");
+	tool_argv_add(a, "--no-input");
+	tool_argv_add(a, command);
+	return 0;
+}
+
+/* The From address, for the audit record of a hidden message. */
+static const char *
+gmail_sender(json_t *msg)
+{
+	static char	addr[ADDR_MAX];
+
+	if (gmail_address(gmail_message_from(msg), addr, sizeof(addr)) == -1)
+		return NULL;
+	return addr;
+}
 
 /* Keys whose values are identifiers or metadata, never scrubbed. */
 static const char *const gmail_keep_keys[] = {
@@ -43,96 +124,6 @@ keep_key(const char *key)
 		if (strcmp(key, gmail_keep_keys[i]) == 0)
 			return 1;
 	return 0;
-}
-
-static int
-b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-' || c == '+')
-		return 62;
-	if (c == '_' || c == '/')
-		return 63;
-	return -1;
-}
-
-char *
-gmail_b64url_decode(const char *in, size_t *outlen)
-{
-	size_t		 len = strlen(in), i, n = 0;
-	unsigned int	 acc = 0;
-	int		 bits = 0, v;
-	char		*out;
-
-	while (len > 0 && in[len - 1] == '=')
-		len--;
-	if ((out = malloc(len * 3 / 4 + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		if ((v = b64_value((unsigned char)in[i])) == -1) {
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (unsigned int)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	if (len % 4 == 1) {
-		free(out);
-		return NULL;
-	}
-	out[n] = '\0';
-	*outlen = n;
-	return out;
-}
-
-char *
-gmail_b64url_encode(const char *in, size_t len, int pad)
-{
-	static const char alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789-_";
-	const unsigned char	*s = (const unsigned char *)in;
-	char			*out;
-	size_t			 i, n = 0;
-	unsigned int		 v;
-
-	if ((out = malloc((len + 2) / 3 * 4 + 1)) == NULL)
-		return NULL;
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (unsigned int)s[i] << 16 | (unsigned int)s[i + 1] << 8 |
-		    s[i + 2];
-		out[n++] = alphabet[(v >> 18) & 63];
-		out[n++] = alphabet[(v >> 12) & 63];
-		out[n++] = alphabet[(v >> 6) & 63];
-		out[n++] = alphabet[v & 63];
-	}
-	if (len - i == 1) {
-		v = (unsigned int)s[i] << 16;
-		out[n++] = alphabet[(v >> 18) & 63];
-		out[n++] = alphabet[(v >> 12) & 63];
-		if (pad) {
-			out[n++] = '=';
-			out[n++] = '=';
-		}
-	} else if (len - i == 2) {
-		v = (unsigned int)s[i] << 16 | (unsigned int)s[i + 1] << 8;
-		out[n++] = alphabet[(v >> 18) & 63];
-		out[n++] = alphabet[(v >> 12) & 63];
-		out[n++] = alphabet[(v >> 6) & 63];
-		if (pad)
-			out[n++] = '=';
-	}
-	out[n] = '\0';
-	return out;
 }
 
 int
@@ -206,6 +197,7 @@ gmail_message_visible(const struct config *cfg, const struct channel *ch,
     json_t *m)
 {
 	char		 addr[ADDR_MAX], norm[ADDR_MAX], self[ADDR_MAX];
+	const char	*account;
 	enum addr_kind	 kind;
 
 	if (!json_is_object(m))
@@ -217,8 +209,9 @@ gmail_message_visible(const struct config *cfg, const struct channel *ch,
 	    addr_normalize(addr, ch->region, norm, sizeof(norm), &kind,
 	    NULL) == -1 || kind != ADDR_EMAIL)
 		return ch->inbound_mode == INBOUND_OPEN;
-	if (ch->account != NULL && addr_normalize(ch->account, ch->region,
-	    self, sizeof(self), &kind, NULL) == 0 && strcmp(self, norm) == 0)
+	account = GMAIL_OPTS(ch)->account;
+	if (account != NULL && addr_normalize(account, ch->region, self,
+	    sizeof(self), &kind, NULL) == 0 && strcmp(self, norm) == 0)
 		return ch->from_me;
 	if (ch->inbound_mode == INBOUND_OPEN)
 		return 1;
@@ -250,7 +243,7 @@ scrub_base64(unsigned int scrub, json_t *v)
 	size_t		 len;
 	int		 changed = 0;
 
-	if ((plain = gmail_b64url_decode(in, &len)) == NULL)
+	if ((plain = base64url_decode(in, &len)) == NULL)
 		return -1;
 	/*
 	 * A NUL inside: binary, which cannot be redacted in place.  Every
@@ -272,7 +265,7 @@ scrub_base64(unsigned int scrub, json_t *v)
 	if (s == NULL)
 		return -1;
 	if (changed) {
-		enc = gmail_b64url_encode(s, strlen(s),
+		enc = base64url_encode(s, strlen(s),
 		    strchr(in, '=') != NULL);
 		if (enc == NULL || json_string_set(v, enc) == -1) {
 			free(enc);

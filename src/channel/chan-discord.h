@@ -4,8 +4,8 @@
  * channels the inbound policy lets Carapace read, and the inbound
  * decision and scrubbing on Discord message objects.  No I/O.
  */
-#ifndef CARAPACE_DISCORD_POLICY_H
-#define CARAPACE_DISCORD_POLICY_H
+#ifndef CARAPACE_CHAN_DISCORD_H
+#define CARAPACE_CHAN_DISCORD_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +18,14 @@
 #define DISCORD_EPOCH_MS	1420070400000ULL
 #define DISCORD_ID_MAX		21	/* 20 digits and a NUL */
 #define DISCORD_API_BASE	"https://discord.com/api/v10"
+
+/* channels.discord's own keys. */
+struct discord_opts {
+	char		*token_file;	/* the bot token, mode 0600 */
+	char		*api_base;
+};
+
+#define DISCORD_OPTS(ch)	((const struct discord_opts *)(ch)->opts)
 
 /* The smallest snowflake at Unix time ms (0 before the epoch). */
 uint64_t	 discord_snowflake_at(uint64_t ms);
@@ -62,4 +70,7 @@ int		 discord_channel_visible(const struct config *,
  */
 int		 discord_scrub(const struct channel *, json_t *msg);
 
-#endif /* CARAPACE_DISCORD_POLICY_H */
+/* The channel's driver (channel.h). */
+extern const struct channel_driver discord_driver;
+
+#endif /* CARAPACE_CHAN_DISCORD_H */

@@ -25,7 +25,61 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "chan-signal.h"
+#include "channel.h"
 #include "policy.h"
+
+static int	 signal_visible(const struct config *, const struct channel *,
+		    json_t *);
+static int	 signal_scrub(const struct channel *, json_t *);
+static const char *signal_sender(json_t *);
+static void	 signal_check(struct channel *, struct conf_report *);
+
+static const struct conf_key signal_keys[] = {
+	{ .name = "account", .type = CONF_STRING,
+	  .offset = offsetof(struct signal_opts, account) },
+	{ .name = "daemon_socket", .type = CONF_PATH,
+	  .offset = offsetof(struct signal_opts, daemon_socket) },
+};
+
+/* Signal goes through the carapace-owned daemon, not a tool. */
+const struct channel_driver signal_driver = {
+	.name = "signal",
+	.keys = signal_keys,
+	.nkeys = sizeof(signal_keys) / sizeof(signal_keys[0]),
+	.opts_size = sizeof(struct signal_opts),
+	.check = signal_check,
+	.address_kinds = (1U << ADDR_PHONE) | (1U << ADDR_GROUP),
+	.visible = signal_visible,
+	.scrub = signal_scrub,
+	.sender = signal_sender,
+	.tool_argv = NULL,
+};
+
+/* The account is the number as E.164 gives it, nothing else. */
+static int
+valid_e164(const char *s)
+{
+	char		 norm[ADDR_MAX];
+	enum addr_kind	 kind;
+
+	return s[0] == '+' && addr_normalize(s, NULL, norm, sizeof(norm),
+	    &kind, NULL) == 0 && kind == ADDR_PHONE && strcmp(norm, s) == 0;
+}
+
+static void
+signal_check(struct channel *ch, struct conf_report *r)
+{
+	const struct signal_opts	*o = SIGNAL_OPTS(ch);
+
+	if (!conf_key_seen(r, "daemon_socket"))
+		conf_problem(r, "missing required key \"daemon_socket\"");
+	if (!conf_key_seen(r, "account"))
+		conf_problem(r, "missing required key \"account\"");
+	else if (o->account != NULL && !valid_e164(o->account))
+		conf_problem(r, "bad signal account (expected the number "
+		    "in E.164 form, e.g. +14155550199)");
+}
 
 static json_t *
 path2(json_t *v, const char *a, const char *b)
@@ -83,8 +137,8 @@ envelope_group(json_t *env, const char **id)
 	return 0;
 }
 
-int
-inbound_signal_visible(const struct config *cfg, const struct channel *ch,
+static int
+signal_visible(const struct config *cfg, const struct channel *ch,
     json_t *msg)
 {
 	json_t		*env, *sync, *sent, *g;
@@ -140,8 +194,8 @@ scrub_data(const struct channel *ch, json_t *dm)
 	return 0;
 }
 
-int
-inbound_signal_scrub(const struct channel *ch, json_t *msg)
+static int
+signal_scrub(const struct channel *ch, json_t *msg)
 {
 	json_t	*env = json_object_get(msg, "envelope");
 
@@ -154,8 +208,8 @@ inbound_signal_scrub(const struct channel *ch, json_t *msg)
 	return 0;
 }
 
-const char *
-inbound_signal_sender(json_t *msg)
+static const char *
+signal_sender(json_t *msg)
 {
 	json_t		*env = json_object_get(msg, "envelope");
 	const char	*id = NULL;

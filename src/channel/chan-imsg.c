@@ -1,0 +1,163 @@
+/*
+ * The iMessage channel: the real imsg CLI (TOOLS.md) as the tool, and
+ * the inbound decision on messages shaped as imsg prints them (chat_id,
+ * chat_identifier, is_group, is_from_me, sender, text), used on every
+ * path an agent can read: the live stream (watcher), the inbox
+ * (handler), history and chat lists (adapter).
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "compat.h"
+#include "chan-imsg.h"
+#include "channel.h"
+#include "policy.h"
+
+static int	 imsg_visible(const struct config *, const struct channel *,
+		    json_t *);
+static int	 imsg_scrub(const struct channel *, json_t *);
+static const char *imsg_sender(json_t *);
+static void	 imsg_check(struct channel *, struct conf_report *);
+static int	 imsg_argv(const struct config *, const struct channel *,
+		    const char *, struct tool_argv *, const char **);
+
+static const struct conf_key imsg_keys[] = {
+	{ .name = "db", .type = CONF_STRING,
+	  .offset = offsetof(struct imsg_opts, db) },
+};
+
+const struct channel_driver imsg_driver = {
+	.name = "imsg",
+	.keys = imsg_keys,
+	.nkeys = sizeof(imsg_keys) / sizeof(imsg_keys[0]),
+	.opts_size = sizeof(struct imsg_opts),
+	.check = imsg_check,
+	.address_kinds = (1U << ADDR_PHONE) | (1U << ADDR_EMAIL) |
+	    (1U << ADDR_CHAT),
+	.visible = imsg_visible,
+	.scrub = imsg_scrub,
+	.sender = imsg_sender,
+	.tool_argv = imsg_argv,
+};
+
+static void
+imsg_check(struct channel *ch, struct conf_report *r)
+{
+	(void)ch;
+	if (!conf_key_seen(r, "tool"))
+		conf_problem(r, "missing required key \"tool\"");
+}
+
+/*
+ * imsg COMMAND [--db DB] --json.  The imsg parser takes any argument
+ * starting with '-' for an option and has no --opt=value form, so
+ * callers refuse such values; templates put values only in the value
+ * position of a known option.
+ */
+static int
+imsg_argv(const struct config *cfg, const struct channel *ch,
+    const char *command, struct tool_argv *a, const char **cause)
+{
+	const struct imsg_opts	*o = IMSG_OPTS(ch);
+
+	(void)cfg;
+	(void)cause;
+	tool_argv_reset(a);
+	tool_argv_add(a, ch->tool);
+	tool_argv_add(a, command);
+	/* imsg's status takes no --db: it reports on the whole system. */
+	if (o->db != NULL && strcmp(command, "status") != 0) {
+		tool_argv_add(a, "--db");
+		tool_argv_add(a, o->db);
+	}
+	tool_argv_add(a, "--json");
+	return 0;
+}
+
+int
+inbound_chat_visible(const struct config *cfg, const struct channel *ch,
+    long long chat_id, const char *identifier, int is_group, int *explicit)
+{
+	char		 want[64], norm[ADDR_MAX];
+	enum addr_kind	 kind;
+
+	*explicit = 0;
+	if (ch->inbound_mode == INBOUND_OPEN) {
+		*explicit = 1;
+		return 1;
+	}
+	(void)snprintf(want, sizeof(want), "chat:%lld", chat_id);
+	if (policy_match(cfg, ch->id, &ch->inbound_allow, want, NULL)) {
+		*explicit = 1;
+		return 1;
+	}
+	/* A group is visible only when named: its members are many. */
+	if (is_group || identifier == NULL)
+		return 0;
+	if (addr_normalize(identifier, ch->region, norm, sizeof(norm),
+	    &kind, NULL) == -1)
+		return 0;
+	return policy_inbound_visible(cfg, ch, norm);
+}
+
+/*
+ * Visible when its chat is, and it is the owner's own (inbound.from_me)
+ * or its sender is allowed.
+ */
+static int
+imsg_visible(const struct config *cfg, const struct channel *ch, json_t *m)
+{
+	json_t		*chat = json_object_get(m, "chat_id");
+	const char	*sender;
+	char		 norm[ADDR_MAX];
+	enum addr_kind	 kind;
+	int		 explicit, from_me;
+
+	if (!json_is_integer(chat) || !inbound_chat_visible(cfg, ch,
+	    (long long)json_integer_value(chat),
+	    json_string_value(json_object_get(m, "chat_identifier")),
+	    json_is_true(json_object_get(m, "is_group")), &explicit))
+		return 0;
+	from_me = json_is_true(json_object_get(m, "is_from_me"));
+	if (from_me)
+		return ch->from_me;
+	if (explicit)
+		return 1;
+	sender = json_string_value(json_object_get(m, "sender"));
+	if (sender == NULL || addr_normalize(sender, ch->region, norm,
+	    sizeof(norm), &kind, NULL) == -1)
+		return 0;
+	return policy_inbound_visible(cfg, ch, norm);
+}
+
+static int
+imsg_scrub(const struct channel *ch, json_t *m)
+{
+	json_t	*text = json_object_get(m, "text");
+	char	*scrubbed;
+	int	 changed = 0;
+
+	if (ch->scrub == 0 || !json_is_string(text))
+		return 0;
+	if ((scrubbed = scrub_text(ch->scrub, json_string_value(text),
+	    &changed)) == NULL)
+		return -1;
+	if (changed)
+		json_object_set_new(m, "text", json_string(scrubbed));
+	free(scrubbed);
+	return 0;
+}
+
+static const char *
+imsg_sender(json_t *msg)
+{
+	return json_string_value(json_object_get(msg, "sender"));
+}

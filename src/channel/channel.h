@@ -1,0 +1,87 @@
+/*
+ * Channel drivers: everything Carapace knows about one messaging channel
+ * that more than one program needs, behind one struct per channel and
+ * one table of them (channels.c).  A driver names the channel, supplies
+ * its own configuration keys and their checks, the kinds of address its
+ * recipients take, its inbound decisions (which messages an agent may
+ * see, and their scrubbing), and the head of its tool's command line,
+ * which the handler's adapter and the channel's watcher both build on.
+ *
+ * Code outside a channel's own files reaches a channel only through its
+ * driver: it never names a particular channel.
+ */
+#ifndef CARAPACE_CHANNEL_H
+#define CARAPACE_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+
+/* A tool's command line: fixed strings and values, never a shell. */
+#define TOOL_ARGV_MAX	64
+
+struct tool_argv {
+	const char	*v[TOOL_ARGV_MAX + 1];
+	size_t		 n;
+	char		 num[2][32];	/* storage for numeric arguments */
+};
+
+/* Empty the command line. */
+void	 tool_argv_reset(struct tool_argv *);
+/* Append one argument (fatal past TOOL_ARGV_MAX: a template bug). */
+void	 tool_argv_add(struct tool_argv *, const char *);
+
+struct channel_driver {
+	const char	*name;
+
+	/* Configuration: the channel's own keys, beside the common ones. */
+	const struct conf_key *keys;
+	size_t		 nkeys;
+	size_t		 opts_size;	/* the driver's options struct */
+	/*
+	 * Checks across keys once the channel's block is read (required
+	 * keys, defaults that depend on other keys); each problem goes to
+	 * conf_problem(report, ...).
+	 */
+	void		(*check)(struct channel *, struct conf_report *);
+
+	/* Recipients: bit (1 << enum addr_kind) per kind the channel takes. */
+	unsigned int	 address_kinds;
+
+	/*
+	 * Inbound, on one message in the shape the channel's tool prints
+	 * it: 1 if the agent may see it, else 0; scrub redacts one-time
+	 * codes and auth links in place (0, or -1: hide the message); the
+	 * sender names a hidden message in its audit record (or NULL).
+	 */
+	int		(*visible)(const struct config *,
+			    const struct channel *, json_t *msg);
+	int		(*scrub)(const struct channel *, json_t *msg);
+	const char	*(*sender)(json_t *msg);
+
+	/*
+	 * The fixed head of the tool's command line for command (the
+	 * handler's adapter and the watcher append their own options).
+	 * Returns 0, or -1 with *cause set when the configuration cannot
+	 * say.  NULL for a channel reached through a daemon's socket.
+	 */
+	int		(*tool_argv)(const struct config *,
+			    const struct channel *, const char *command,
+			    struct tool_argv *, const char **cause);
+};
+
+/* The channels, in their id order; channel_count of them. */
+extern const struct channel_driver *const channel_drivers[];
+extern const size_t	 channel_count;
+
+/* The driver of a channel id, or NULL. */
+const struct channel_driver *channel_driver(int id);
+/* A channel's name ("unknown" for a bad id). */
+const char	*channel_name(int id);
+/* The id of the channel with that name, or -1. */
+int		 channel_lookup(const char *name);
+
+#endif /* CARAPACE_CHANNEL_H */

@@ -17,6 +17,7 @@
 #include "compat.h"
 #include "base64url.h"
 #include "conf.h"
+#include "chan-gmail.h"
 #include "policy.h"
 #include "shim-gog.h"
 

@@ -1,9 +1,11 @@
 /*
  * libFuzzer target for the handler's input path: the bytes a client
  * sends go through the line reader over a real stream socket, and each
- * line through rpc_decode, rpc_parse_request, the handler's method table
- * (method_lookup) and rpc_check_params, as handle_line() does, then the
- * answer is encoded and written out.
+ * line through rpc_decode and the handler's own dispatch step (request
+ * shape, method table, channel authorisation, params), as handle_line()
+ * does, then the answer is encoded and written out.  The session's
+ * client may use every channel but signal, and gmail is not configured,
+ * so every refusal of dispatch is reachable.
  *
  * The first input byte shapes the session: the line limit (small limits
  * reach LINE_TOOLONG with short inputs), the size of the first pieces
@@ -30,6 +32,7 @@
 
 #include "compat.h"
 #include "buf.h"
+#include "channel.h"
 #include "conf.h"
 #include "handler.h"
 #include "protocol.h"
@@ -47,47 +50,51 @@ static const size_t piece_sizes[] = { 1, 3, 7, 64, 512, 65536 };
 #define SMALL_PIECES	8
 #define LARGEST_PIECE	65536	/* below a socket buffer: never blocks */
 
-/* Request checks as the handler makes them; the answer goes on out. */
+static struct config	 cfg;
+static char		 client_name[] = "fuzz";
+static struct client	 client = { .name = client_name };
+static struct call_env	 env = { .cfg = &cfg, .client = &client };
+
+/* A configuration in memory: no file, no tool is ever run. */
+static void
+setup(void)
+{
+	size_t	 id;
+
+	for (id = 0; id < channel_count; id++) {
+		cfg.channels[id].id = (int)id;
+		cfg.channels[id].driver = channel_drivers[id];
+		cfg.channels[id].configured =
+		    strcmp(channel_drivers[id]->name, "gmail") != 0;
+		if (strcmp(channel_drivers[id]->name, "signal") != 0)
+			client.channels |= 1U << id;
+	}
+}
+
+/* The handler's dispatch; the answer goes on out, nothing is run. */
 static void
 check_request(json_t *v, json_t *out)
 {
-	struct rpc_request	 req;
-	const struct method	*m;
-	int			 known;
-	json_t			*params, *empty = NULL, *resp;
-	char			 msg[RPC_MSG_MAX];
-	int			 code = 0;
+	struct call	 c;
+	struct dispatch	 d;
+	json_t		*resp;
 
-	memset(&req, 0, sizeof(req));
-	if (rpc_parse_request(v, &req, msg, sizeof(msg)) != 0)
-		code = RPC_INVALID_REQUEST;
-	else if ((m = method_lookup(req.method, json_string_value(
-	    json_object_get(req.params, "channel")), &known)) == NULL) {
-		code = RPC_METHOD_NOT_FOUND;
-		(void)strlcpy(msg, "method not found", sizeof(msg));
-	} else {
-		params = req.params;
-		if (params == NULL)
-			params = empty = json_object();
-		if (rpc_check_params(params, m->params, msg, sizeof(msg)) != 0)
-			code = RPC_INVALID_PARAMS;
-		else if (json_object_get(params, "channel") != NULL &&
-		    channel_lookup(json_string_value(json_object_get(params,
-		    "channel"))) == -1) {
-			code = RPC_INVALID_PARAMS;
-			(void)strlcpy(msg, "param channel: unknown channel",
-			    sizeof(msg));
-		}
-	}
-	if (code != 0)
-		resp = rpc_error(req.id, code, msg, NULL);
-	else
-		resp = rpc_result(req.id, json_object());
-	if (resp == NULL)
+	memset(&c, 0, sizeof(c));
+	c.env = &env;
+	if (dispatch(&c, v, &d) == 0) {
+		if (d.method == NULL || d.method->fn == NULL ||
+		    ((d.method->flags & METHOD_CHANNEL) && d.channel == NULL) ||
+		    !json_is_object(c.params))
+			abort();
+		c.result = json_object();
+	} else if (c.code == 0 || c.message[0] == '\0')
+		abort();	/* a refusal always says why */
+	if ((resp = call_response(&c)) == NULL)
 		abort();
 	if (json_array_append_new(out, resp) == -1)
 		abort();
-	json_decref(empty);
+	call_clear(&c);
+	dispatch_clear(&d);
 }
 
 static void
@@ -173,6 +180,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
+	if (sink == -1)
+		setup();
 	if (sink == -1 &&
 	    (sink = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1)
 		abort();

@@ -24,7 +24,7 @@
 #include "util.h"
 
 struct ctl {
-	struct session	 s;
+	struct call_env	 env;	/* what a delivery uses */
 	const char	*conf;
 };
 
@@ -71,38 +71,38 @@ ctl_open(struct ctl *ctl, int flags)
 	size_t			 i;
 	int			 r;
 
-	if (config_load(config_path(ctl->conf), 1, &ctl->s.cfg, &errs) ==
+	if (config_load(config_path(ctl->conf), 1, &ctl->env.cfg, &errs) ==
 	    -1) {
 		for (i = 0; i < errs.count; i++)
 			log_warnx("%s", errs.items[i].message);
 		config_errors_free(&errs);
 		fatalx("invalid configuration");
 	}
-	r = state_open(ctl->s.cfg->state_dir, ctl->s.cfg->map_size, flags,
-	    &ctl->s.state);
+	r = state_open(ctl->env.cfg->state_dir, ctl->env.cfg->map_size, flags,
+	    &ctl->env.state);
 	/* No gateway has run yet: create the (empty) state. */
 	if (r != 0 && (flags & STATE_RDONLY))
-		r = state_open(ctl->s.cfg->state_dir, ctl->s.cfg->map_size,
-		    flags & ~STATE_RDONLY, &ctl->s.state);
+		r = state_open(ctl->env.cfg->state_dir, ctl->env.cfg->map_size,
+		    flags & ~STATE_RDONLY, &ctl->env.state);
 	if (r != 0)
-		fatalx("state %s: %s", ctl->s.cfg->state_dir,
+		fatalx("state %s: %s", ctl->env.cfg->state_dir,
 		    state_strerror(r));
 	if (flags & STATE_RDONLY)
 		return;
-	if ((ctl->s.audit = audit_open(ctl->s.cfg, ctl->s.state,
+	if ((ctl->env.audit = audit_open(ctl->env.cfg, ctl->env.state,
 	    "carapacectl", &cause)) == NULL)
 		fatalx("audit: %s", cause);
-	ctl->s.peer.uid = getuid();
-	ctl->s.peer.gid = getgid();
-	ctl->s.peer.pid = getpid();
+	ctl->env.peer.uid = getuid();
+	ctl->env.peer.gid = getgid();
+	ctl->env.peer.pid = getpid();
 }
 
 static void
 ctl_close(struct ctl *ctl)
 {
-	audit_close(ctl->s.audit);
-	state_close(ctl->s.state);
-	config_free(ctl->s.cfg);
+	audit_close(ctl->env.audit);
+	state_close(ctl->env.state);
+	config_free(ctl->env.cfg);
 }
 
 static int
@@ -130,9 +130,9 @@ ctl_audit(struct ctl *ctl, struct call *c, json_t *hold, const char *method)
 	struct audit_event	ev;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.uid = ctl->s.peer.uid;
-	ev.gid = ctl->s.peer.gid;
-	ev.pid = ctl->s.peer.pid;
+	ev.uid = ctl->env.peer.uid;
+	ev.gid = ctl->env.peer.gid;
+	ev.pid = ctl->env.peer.pid;
 	ev.client = "carapacectl";
 	ev.method = method;
 	ev.channel = json_string_value(json_object_get(hold, "channel"));
@@ -144,7 +144,7 @@ ctl_audit(struct ctl *ctl, struct call *c, json_t *hold, const char *method)
 	ev.reason = c->code != 0 ? c->message : NULL;
 	ev.hold_id = json_string_value(json_object_get(hold, "id"));
 	ev.code = c->code;
-	return audit_write(ctl->s.audit, &ev);
+	return audit_write(ctl->env.audit, &ev);
 }
 
 static void
@@ -164,7 +164,7 @@ ctl_holds(struct ctl *ctl, int argc, char **argv)
 
 	if (argc == 1 && strcmp(argv[0], "list") == 0) {
 		ctl_open(ctl, STATE_RDONLY);
-		if ((r = state_hold_foreach(ctl->s.state, print_hold, &n)) != 0)
+		if ((r = state_hold_foreach(ctl->env.state, print_hold, &n)) != 0)
 			fatalx("holds: %s", state_strerror(r));
 		(void)printf("%zu held\n", n);
 		ctl_close(ctl);
@@ -174,7 +174,7 @@ ctl_holds(struct ctl *ctl, int argc, char **argv)
 		usage();
 	if (strcmp(argv[0], "show") == 0) {
 		ctl_open(ctl, STATE_RDONLY);
-		if ((r = state_hold_get(ctl->s.state, argv[1], &hold)) != 0)
+		if ((r = state_hold_get(ctl->env.state, argv[1], &hold)) != 0)
 			fatalx("hold %s: %s", argv[1], state_strerror(r));
 		dump = json_dumps(hold, JSON_INDENT(2) | JSON_SORT_KEYS);
 		(void)printf("%s\n", dump != NULL ? dump : "?");
@@ -186,16 +186,16 @@ ctl_holds(struct ctl *ctl, int argc, char **argv)
 	if (strcmp(argv[0], "approve") != 0 && strcmp(argv[0], "drop") != 0)
 		usage();
 	ctl_open(ctl, 0);
-	if ((r = state_hold_get(ctl->s.state, argv[1], &hold)) != 0)
+	if ((r = state_hold_get(ctl->env.state, argv[1], &hold)) != 0)
 		fatalx("hold %s: %s", argv[1], state_strerror(r));
 	memset(&c, 0, sizeof(c));
-	c.s = &ctl->s;
+	c.env = &ctl->env;
 	if (strcmp(argv[0], "approve") == 0) {
 		r = deliver_hold(&c, hold);
 		if (ctl_audit(ctl, &c, hold, "holds.approve") == -1)
 			log_warnx("audit record not written");
 		if (r == 0) {
-			if ((r = state_hold_del(ctl->s.state, argv[1])) != 0)
+			if ((r = state_hold_del(ctl->env.state, argv[1])) != 0)
 				log_warnx("hold %s delivered but not removed: "
 				    "%s", argv[1], state_strerror(r));
 			remove_spool(hold);
@@ -209,7 +209,7 @@ ctl_holds(struct ctl *ctl, int argc, char **argv)
 		c.outcome = "dropped";
 		if (ctl_audit(ctl, &c, hold, "holds.drop") == -1)
 			fatalx("audit unavailable: hold kept");
-		if ((r = state_hold_del(ctl->s.state, argv[1])) != 0)
+		if ((r = state_hold_del(ctl->env.state, argv[1])) != 0)
 			fatalx("hold %s: %s", argv[1], state_strerror(r));
 		remove_spool(hold);
 		(void)printf("%s: dropped\n", argv[1]);
@@ -242,7 +242,7 @@ ctl_audit_cmd(struct ctl *ctl, int argc, char **argv)
 
 	if (argc == 1 && strcmp(argv[0], "verify") == 0) {
 		ctl_open(ctl, STATE_RDONLY);
-		r = state_audit_verify(ctl->s.state, &count, &bad, cause,
+		r = state_audit_verify(ctl->env.state, &count, &bad, cause,
 		    sizeof(cause));
 		ctl_close(ctl);
 		if (r == 0) {
@@ -266,7 +266,7 @@ ctl_audit_cmd(struct ctl *ctl, int argc, char **argv)
 				fatalx("record number %s: %s", argv[1], errstr);
 		}
 		ctl_open(ctl, STATE_RDONLY);
-		r = state_audit_foreach(ctl->s.state, from, print_record, NULL);
+		r = state_audit_foreach(ctl->env.state, from, print_record, NULL);
 		ctl_close(ctl);
 		return r == 0 ? 0 : 1;
 	}

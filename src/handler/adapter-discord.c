@@ -105,7 +105,7 @@ argv_start(struct tool_argv *a, const struct call *c,
 {
 	const char	*cause = NULL;
 
-	if (ch->driver->tool_argv(c->s->cfg, ch, command, a, &cause) == -1)
+	if (ch->driver->tool_argv(c->env->cfg, ch, command, a, &cause) == -1)
 		fatalx("discord argv: %s", cause != NULL ? cause : "?");
 }
 
@@ -316,7 +316,7 @@ target_readable(struct call *c, const struct channel *ch, const char *rcpt)
 {
 	if (ch->inbound_mode == INBOUND_OPEN)
 		return 1;
-	return policy_match(c->s->cfg, ch->id, &ch->inbound_allow, rcpt,
+	return policy_match(c->env->cfg, ch->id, &ch->inbound_allow, rcpt,
 	    NULL);
 }
 
@@ -387,7 +387,7 @@ filter_chat(json_t *chat, void *arg)
 	    json_array_size(r) == 1)
 		user = json_string_value(json_object_get(json_array_get(r, 0),
 		    "id"));
-	if (!discord_channel_visible(f->c->s->cfg, f->ch, id, user)) {
+	if (!discord_channel_visible(f->c->env->cfg, f->ch, id, user)) {
 		f->hidden++;
 		return;
 	}

@@ -147,7 +147,7 @@ argv_start(struct call *c, const struct channel *ch, struct tool_argv *a)
 {
 	const char	*cause = "cannot build the command line";
 
-	if (ch->driver->tool_argv(c->s->cfg, ch, "gmail", a, &cause) == -1)
+	if (ch->driver->tool_argv(c->env->cfg, ch, "gmail", a, &cause) == -1)
 		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
 		    json_pack("{s:s}", "channel", c->channel),
 		    "channel %s unavailable: %s", c->channel, cause);
@@ -288,7 +288,7 @@ filter_array(struct call *c, const struct channel *ch, json_t *in,
 
 	json_array_foreach(in, i, m) {
 		if ((names != NULL && hidden_by_name(ch, names, m)) ||
-		    !gmail_message_visible(c->s->cfg, ch, m) ||
+		    !gmail_message_visible(c->env->cfg, ch, m) ||
 		    gmail_message_scrub(ch, m) == -1) {
 			(*hidden)++;
 			continue;
@@ -362,7 +362,7 @@ m_search(struct call *c, const struct channel *ch)
 static int
 message_readable(struct call *c, const struct channel *ch, json_t *m)
 {
-	if (!json_is_object(m) || !gmail_message_visible(c->s->cfg, ch, m) ||
+	if (!json_is_object(m) || !gmail_message_visible(c->env->cfg, ch, m) ||
 	    gmail_message_scrub(ch, m) == -1) {
 		c->rule = "inbound";
 		return call_error(c, CP_ERR_RECIPIENT_DENIED,
@@ -409,7 +409,7 @@ m_get(struct call *c, const struct channel *ch)
 		return -1;
 	}
 	if (!json_is_object(m) || hidden_by_name(ch, names, m) ||
-	    !gmail_message_visible(c->s->cfg, ch, m) ||
+	    !gmail_message_visible(c->env->cfg, ch, m) ||
 	    gmail_message_scrub(ch, doc) == -1) {
 		json_decref(names);
 		json_decref(doc);
@@ -625,7 +625,7 @@ check_participants(struct call *c, const struct channel *ch, json_t *msgs)
 		else if (strcmp(norm, self) == 0)
 			continue;
 		else
-			policy_outbound(c->s->cfg, ch, norm, &v);
+			policy_outbound(c->env->cfg, ch, norm, &v);
 		if (v.kind != VERDICT_ALLOW) {
 			c->rule = "reply";
 			call_error(c, CP_ERR_RECIPIENT_DENIED,

@@ -43,7 +43,7 @@ argv_start(struct call *c, struct tool_argv *a, const struct channel *ch,
 {
 	const char	*cause = NULL;
 
-	if (ch->driver->tool_argv(c->s->cfg, ch, command, a, &cause) == -1)
+	if (ch->driver->tool_argv(c->env->cfg, ch, command, a, &cause) == -1)
 		fatalx("imsg argv: %s", cause != NULL ? cause : "?");
 }
 
@@ -304,7 +304,7 @@ filter_chat(json_t *chat, void *arg)
 	if ((json_int_t)json_array_size(f->keep) >= f->limit)
 		return;
 	if (!json_is_integer(json_object_get(chat, "id")) ||
-	    !inbound_chat_visible(f->c->s->cfg, f->ch,
+	    !inbound_chat_visible(f->c->env->cfg, f->ch,
 	    (long long)json_integer_value(json_object_get(chat, "id")),
 	    json_string_value(json_object_get(chat, "identifier")),
 	    json_is_true(json_object_get(chat, "is_group")), &explicit)) {
@@ -497,7 +497,7 @@ imsg_target(struct call *c, const struct channel *ch, struct imsg_target *t)
 		}
 	}
 	(void)strlcpy(c->recipient, t->rcpt, sizeof(c->recipient));
-	policy_outbound(c->s->cfg, ch, t->rcpt, &v);
+	policy_outbound(c->env->cfg, ch, t->rcpt, &v);
 	if (v.kind != VERDICT_ALLOW) {
 		c->rule = v.rule;
 		return call_error(c, CP_ERR_RECIPIENT_DENIED,

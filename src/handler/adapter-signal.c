@@ -522,7 +522,7 @@ signal_allowed(struct call *c, const struct channel *ch,
 
 	target_audit(c, t);
 	for (i = 0; i < t->n; i++) {
-		policy_outbound(c->s->cfg, ch, t->ptr[i], &v);
+		policy_outbound(c->env->cfg, ch, t->ptr[i], &v);
 		if (v.kind != VERDICT_ALLOW) {
 			c->rule = v.rule;
 			return call_error(c, CP_ERR_RECIPIENT_DENIED,
@@ -856,10 +856,10 @@ signal_list(struct call *c, const struct channel *ch, const char *method,
 	keep = json_array();
 	json_array_foreach(res, i, v) {
 		if (strcmp(key, "groups") == 0)
-			visible = inbound_signal_group(c->s->cfg, ch,
+			visible = inbound_signal_group(c->env->cfg, ch,
 			    json_string_value(json_object_get(v, "id")));
 		else
-			visible = inbound_signal_number(c->s->cfg, ch,
+			visible = inbound_signal_number(c->env->cfg, ch,
 			    json_string_value(json_object_get(v, "number")));
 		if (visible && json_is_object(v))
 			json_array_append(keep, v);
@@ -941,7 +941,7 @@ att_one(uint64_t cursor, json_t *msg, void *arg)
 	    "syncMessage"), "sentMessage"), "attachments"), f->id))
 		return 0;
 	/* The same decision the inbox makes when it shows the message. */
-	if (!inbound_message_visible(f->c->s->cfg, f->ch, msg))
+	if (!inbound_message_visible(f->c->env->cfg, f->ch, msg))
 		return 0;
 	f->found = 1;
 	return 1;
@@ -984,7 +984,7 @@ signal_attachment(struct call *c, const struct channel *ch)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param id: expected 1 to 256 of [A-Za-z0-9._-], not "
 		    "starting with '.' or '-'");
-	if ((r = state_inbox_read(c->s->state, c->channel, 0, 0, att_one,
+	if ((r = state_inbox_read(c->env->state, c->channel, 0, 0, att_one,
 	    &f)) != 0)
 		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
 		    "state unavailable: %s", state_strerror(r));

@@ -13,6 +13,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "call.h"
 #include "channel.h"
 #include "conf.h"
 #include "osdep.h"
@@ -20,7 +21,6 @@
 #include "rpc.h"
 
 struct state;
-struct call;
 
 #define SUBSCRIPTIONS_MAX	8
 
@@ -33,11 +33,7 @@ struct subscription {
 
 struct session {
 	int			 fd;		/* the connection */
-	struct peer_cred	 peer;
-	const struct client	*client;	/* NULL: refused */
-	struct config		*cfg;
-	struct state		*state;
-	struct audit		*audit;
+	struct call_env		 env;		/* resources, peer, client */
 	struct linereader	 reader;
 	int			 closing;	/* stop after this line */
 	struct subscription	 subs[SUBSCRIPTIONS_MAX];
@@ -54,31 +50,6 @@ int	 inbox_read(struct call *, const struct channel *);
 int	 inbox_pump(struct session *);
 /* Any subscription open? */
 int	 inbox_subscribed(const struct session *);
-
-/* What a method produced, and what the audit record will say. */
-struct call {
-	struct session	*s;
-	json_t		*id;		/* borrowed */
-	json_t		*params;	/* borrowed, an object */
-	json_t		*result;	/* owned; set on success */
-	int		 code;		/* error code, 0 on success */
-	char		 message[256];
-	json_t		*data;		/* owned error data */
-
-	/* Audit fields. */
-	const char	*method;
-	const char	*channel;
-	char		 recipient[ADDR_MAX];
-	const char	*decision;
-	const char	*rule;
-	const char	*outcome;
-	char		 hold_id[32];
-	char		 rulebuf[128];
-};
-
-/* Set an error on the call (message printf-style); returns -1. */
-int	 call_error(struct call *, int code, json_t *data, const char *fmt, ...)
-	    __attribute__((__format__(__printf__, 4, 5)));
 
 /*
  * Method tables: the core one (methods.c: gateway.*, inbox.*) and one
@@ -101,6 +72,23 @@ struct method {
  */
 const struct method	*method_lookup(const char *name, const char *channel,
 			    int *known);
+
+/*
+ * Dispatch (dispatch.c): a request object's shape, method, channel
+ * (the client must have it, and it must be configured) and params,
+ * decided without running anything.  Returns 0 with method, channel
+ * (NULL for a method without one) and the call's id and params set;
+ * else -1 with the call's error set.  dispatch_clear releases what it
+ * kept (an empty params object) after the call is answered.
+ */
+struct dispatch {
+	const struct method	*method;
+	const struct channel	*channel;
+	int			 notification;	/* no id: never answered */
+	json_t			*empty;
+};
+int	 dispatch(struct call *, json_t *request, struct dispatch *);
+void	 dispatch_clear(struct dispatch *);
 
 /* Connection set-up (peer.c). */
 /*

@@ -44,14 +44,14 @@ inbox_channel(struct call *c, const char *name)
 	if ((id = channel_lookup(name)) == -1)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param channels: unknown channel");
-	if ((c->s->client->channels & (1U << id)) == 0) {
+	if ((c->env->client->channels & (1U << id)) == 0) {
 		c->rule = "clients.channels";
 		return call_error(c, CP_ERR_CHANNEL_DENIED,
 		    json_pack("{s:s}", "channel", channel_name(id)),
-		    "client %s may not use channel %s", c->s->client->name,
+		    "client %s may not use channel %s", c->env->client->name,
 		    channel_name(id));
 	}
-	if (!c->s->cfg->channels[id].configured)
+	if (!c->env->cfg->channels[id].configured)
 		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
 		    json_pack("{s:s}", "channel", channel_name(id)),
 		    "channel %s is not configured", channel_name(id));
@@ -87,9 +87,9 @@ inbox_subscribe(struct call *c, const struct channel *unused)
 			want |= 1U << id;
 		}
 	} else {
-		for (id = 0; id < CHANNEL_MAX; id++)
-			if ((s->client->channels & (1U << id)) &&
-			    s->cfg->channels[id].configured)
+		for (id = 0; id < (int)channel_count; id++)
+			if ((s->env.client->channels & (1U << id)) &&
+			    s->env.cfg->channels[id].configured)
 				want |= 1U << id;
 	}
 	if (want == 0)
@@ -105,12 +105,13 @@ inbox_subscribe(struct call *c, const struct channel *unused)
 			    "param since: expected a cursor (integer >= 0)");
 	}
 	if (s->wake_fd == -1)
-		s->wake_fd = osdep_watch_file(state_inbox_wake_path(s->state));
+		s->wake_fd = osdep_watch_file(
+		    state_inbox_wake_path(s->env.state));
 	cursors = json_object();
-	for (id = 0; id < CHANNEL_MAX; id++) {
+	for (id = 0; id < (int)channel_count; id++) {
 		if ((want & (1U << id)) == 0)
 			continue;
-		if ((r = state_inbox_last(s->state, channel_name(id),
+		if ((r = state_inbox_last(s->env.state, channel_name(id),
 		    &last)) != 0) {
 			json_decref(cursors);
 			return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
@@ -165,7 +166,7 @@ inbox_visible_copy(struct read_ctx *r, json_t *msg)
 {
 	json_t	*copy;
 
-	if (!inbound_message_visible(r->s->cfg, r->ch, msg))
+	if (!inbound_message_visible(r->s->env.cfg, r->ch, msg))
 		return NULL;
 	copy = json_deep_copy(msg);
 	if (copy == NULL || inbound_scrub(r->ch, copy) == -1) {
@@ -211,7 +212,7 @@ inbox_read(struct call *c, const struct channel *ch)
 	r.ch = ch;
 	r.out = json_array();
 	r.cursor = since != NULL ? (uint64_t)json_integer_value(since) : 0;
-	if ((rv = state_inbox_read(c->s->state, channel_name(ch->id),
+	if ((rv = state_inbox_read(c->env->state, channel_name(ch->id),
 	    r.cursor, (size_t)limit, read_one, &r)) != 0) {
 		json_decref(r.out);
 		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
@@ -254,18 +255,19 @@ inbox_pump(struct session *s)
 
 	for (i = 0; i < SUBSCRIPTIONS_MAX; i++) {
 		sub = &s->subs[i];
-		for (id = 0; sub->id != 0 && id < CHANNEL_MAX; id++) {
+		for (id = 0; sub->id != 0 && id < (int)channel_count;
+		    id++) {
 			if ((sub->channels & (1U << id)) == 0)
 				continue;
 			do {
 				memset(&r, 0, sizeof(r));
 				r.s = s;
-				r.ch = &s->cfg->channels[id];
+				r.ch = &s->env.cfg->channels[id];
 				r.sub = sub->id;
 				r.cursor = sub->cursor[id];
-				rv = state_inbox_read(s->state, channel_name(id),
-				    sub->cursor[id], INBOX_PUMP_BATCH, pump_one,
-				    &r);
+				rv = state_inbox_read(s->env.state,
+				    channel_name(id), sub->cursor[id],
+				    INBOX_PUMP_BATCH, pump_one, &r);
 				if (rv != 0) {
 					log_warnx("inbox: %s", state_strerror(rv));
 					return -1;

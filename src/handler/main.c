@@ -76,52 +76,52 @@ main(int argc, char **argv)
 	if ((s.fd = peer_connection(&cause)) == -1)
 		fatalx("%s", cause);
 	/* Identity first, from the kernel, before any byte is read. */
-	if (osdep_peer_cred(s.fd, &s.peer) == -1)
+	if (osdep_peer_cred(s.fd, &s.env.peer) == -1)
 		fatal("cannot get peer credentials: refusing connection");
 
-	if (config_load(config_path(conf), 1, &s.cfg, &errs) == -1) {
+	if (config_load(config_path(conf), 1, &s.env.cfg, &errs) == -1) {
 		/* Fail closed, audibly: every problem to the log. */
 		for (i = 0; i < errs.count; i++)
 			log_warnx("%s", errs.items[i].message);
 		log_warnx("invalid configuration: refusing uid %u",
-		    (unsigned)s.peer.uid);
+		    (unsigned)s.env.peer.uid);
 		config_errors_free(&errs);
 		refuse_all(s.fd, CP_ERR_CONFIG_INVALID,
 		    "gateway configuration invalid: refusing all requests");
 		return 1;
 	}
-	hard = s.cfg->handler_timeout_ms / 1000 + 2;
-	for (i = 0; i < CHANNEL_MAX; i++)
-		hard += s.cfg->channels[i].timeout_ms / 1000;
+	hard = s.env.cfg->handler_timeout_ms / 1000 + 2;
+	for (i = 0; i < channel_count; i++)
+		hard += s.env.cfg->channels[i].timeout_ms / 1000;
 	(void)alarm((unsigned int)(hard > 86400 ? 86400 : hard));
 
-	if ((r = state_open(s.cfg->state_dir, s.cfg->map_size, 0,
-	    &s.state)) != 0) {
-		log_warnx("state %s: %s", s.cfg->state_dir, state_strerror(r));
+	if ((r = state_open(s.env.cfg->state_dir, s.env.cfg->map_size, 0,
+	    &s.env.state)) != 0) {
+		log_warnx("state %s: %s", s.env.cfg->state_dir, state_strerror(r));
 		refuse_all(s.fd, CP_ERR_STATE_UNAVAILABLE,
 		    "gateway state unavailable: refusing all requests");
-		config_free(s.cfg);
+		config_free(s.env.cfg);
 		return 1;
 	}
-	if ((s.audit = audit_open(s.cfg, s.state, "carapace", &cause)) ==
+	if ((s.env.audit = audit_open(s.env.cfg, s.env.state, "carapace", &cause)) ==
 	    NULL) {
 		log_warn("audit: %s", cause);
 		refuse_all(s.fd, CP_ERR_AUDIT_UNAVAILABLE,
 		    "audit unavailable: refusing all requests");
-		state_close(s.state);
-		config_free(s.cfg);
+		state_close(s.env.state);
+		config_free(s.env.cfg);
 		return 1;
 	}
 
-	if ((s.client = peer_match(s.cfg, &s.peer)) == NULL) {
+	if ((s.env.client = peer_match(s.env.cfg, &s.env.peer)) == NULL) {
 		handler_refuse(&s, CP_ERR_PEER_UNAUTHORIZED,
 		    "peer not authorized");
 	} else
 		handler_serve(&s);
 
-	audit_close(s.audit);
-	state_close(s.state);
-	config_free(s.cfg);
+	audit_close(s.env.audit);
+	state_close(s.env.state);
+	config_free(s.env.cfg);
 	close(s.fd);
 	return 0;
 }

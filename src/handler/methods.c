@@ -142,7 +142,7 @@ m_ping(struct call *c, const struct channel *ch)
 static int
 m_whoami(struct call *c, const struct channel *ch)
 {
-	const struct client	*cl = c->s->client;
+	const struct client	*cl = c->env->client;
 	json_t			*chans;
 	int			 i;
 
@@ -152,9 +152,9 @@ m_whoami(struct call *c, const struct channel *ch)
 			json_array_append_new(chans,
 			    json_string(channel_name(i)));
 	c->result = json_pack("{s:I,s:I,s:I,s:s,s:o}",
-	    "uid", (json_int_t)c->s->peer.uid,
-	    "gid", (json_int_t)c->s->peer.gid,
-	    "pid", (json_int_t)c->s->peer.pid,
+	    "uid", (json_int_t)c->env->peer.uid,
+	    "gid", (json_int_t)c->env->peer.gid,
+	    "pid", (json_int_t)c->env->peer.pid,
 	    "client", cl->name, "channels", chans);
 	return 0;
 }

@@ -55,7 +55,7 @@ send_resolve(struct call *c, const struct channel *ch, const char *param,
 {
 	const char	*cause = NULL;
 
-	if (addr_resolve(c->s->cfg, ch->id, in, out, outlen, kind,
+	if (addr_resolve(c->env->cfg, ch->id, in, out, outlen, kind,
 	    &cause) == -1) {
 		c->rule = "address";
 		return call_error(c, CP_ERR_RECIPIENT_DENIED,
@@ -77,10 +77,10 @@ spool_create(struct call *c, const char *prefix, const char *suffix,
 {
 	int	fd;
 
-	if ((size_t)snprintf(path, pathlen, "%s/spool", c->s->cfg->state_dir) >=
+	if ((size_t)snprintf(path, pathlen, "%s/spool", c->env->cfg->state_dir) >=
 	    pathlen || (mkdir(path, 0700) == -1 && errno != EEXIST) ||
 	    (size_t)snprintf(path, pathlen, "%s/spool/%s-XXXXXX%s",
-	    c->s->cfg->state_dir, prefix, suffix) >= pathlen)
+	    c->env->cfg->state_dir, prefix, suffix) >= pathlen)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "spool path too long");
 	if ((fd = mkostemps(path, (int)strlen(suffix), O_CLOEXEC)) == -1) {
@@ -135,7 +135,7 @@ spool_one(struct call *c, const struct channel *ch, json_t *att,
 	    json_object_size(att) != (name != NULL ? 1U : 0U))
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param attachment: only \"name\" is accepted");
-	if ((fd = linereader_take_fd(&c->s->reader)) == -1)
+	if (c->s == NULL || (fd = linereader_take_fd(&c->s->reader)) == -1)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param attachment: no descriptor was passed with the "
 		    "request (attachments go by descriptor, not path)");
@@ -264,7 +264,7 @@ charge_limits(struct call *c, const struct channel *ch,
 				(void)snprintf(keys[n], sizeof(keys[n]),
 				    "%s|client|%u|%llu|%s", c->channel,
 				    l->max, (unsigned long long)l->window_ms,
-				    c->s->client->name);
+				    c->env->client->name);
 				break;
 			}
 			reqs[n].key = keys[n];
@@ -276,7 +276,7 @@ charge_limits(struct call *c, const struct channel *ch,
 	}
 	if (n == 0)
 		return 0;
-	r = state_rate_take(c->s->state, reqs, n, util_now_ms(), &which,
+	r = state_rate_take(c->env->state, reqs, n, util_now_ms(), &which,
 	    &retry);
 	if (r == STATE_E_LIMITED) {
 		l = &ch->limits[idx[which]];
@@ -305,13 +305,13 @@ hold_request(struct call *c, const struct verdict *v, json_t *delivery)
 	int	 r;
 
 	hold = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:O}",
-	    "client", c->s->client->name, "uid", (json_int_t)c->s->peer.uid,
+	    "client", c->env->client->name, "uid", (json_int_t)c->env->peer.uid,
 	    "channel", c->channel, "method", c->method,
 	    "recipient", c->recipient, "rule", v->rule != NULL ? v->rule : "",
 	    "reason", v->reason, "params", delivery);
 	if (hold == NULL)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
-	r = state_hold_put(c->s->state, hold, util_now_ms(), c->hold_id,
+	r = state_hold_put(c->env->state, hold, util_now_ms(), c->hold_id,
 	    sizeof(c->hold_id));
 	json_decref(hold);
 	if (r != 0) {
@@ -366,7 +366,7 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 
 	/* Every recipient must pass; the first that needs approval holds. */
 	for (i = 0; i < o->nrecipients; i++) {
-		policy_outbound(c->s->cfg, ch, o->recipients[i], &v);
+		policy_outbound(c->env->cfg, ch, o->recipients[i], &v);
 		if (v.kind == VERDICT_DENY) {
 			c->rule = v.rule;
 			return call_error(c, CP_ERR_RECIPIENT_DENIED,
@@ -384,7 +384,7 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 	cv.kind = VERDICT_ALLOW;
 	cv.rule = NULL;
 	if (o->text != NULL) {
-		content_check(c->s->cfg, o->text, strlen(o->text), &cv);
+		content_check(c->env->cfg, o->text, strlen(o->text), &cv);
 		if (cv.kind == VERDICT_DENY) {
 			c->rule = cv.rule;
 			return call_error(c, CP_ERR_CONTENT_BLOCKED,
@@ -399,7 +399,7 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 	 * Nothing irreversible happens unless its audit record will fit:
 	 * a send the chain cannot record would be a send unaccounted for.
 	 */
-	if ((r = state_headroom(c->s->state, SEND_HEADROOM)) != 0)
+	if ((r = state_headroom(c->env->state, SEND_HEADROOM)) != 0)
 		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
 		    "state unavailable: %s", state_strerror(r));
 
@@ -464,7 +464,7 @@ deliver_hold(struct call *c, json_t *hold)
 	    rcpt == NULL)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "malformed hold");
-	ch = &c->s->cfg->channels[id];
+	ch = &c->env->cfg->channels[id];
 	c->channel = channel_name(id);
 	(void)strlcpy(c->recipient, rcpt, sizeof(c->recipient));
 	if (!ch->configured || (ad = handler_adapter(ch)) == NULL)

@@ -123,7 +123,7 @@ read_filter_message(json_t *m, void *arg)
 
 	if ((json_int_t)json_array_size(f->keep) >= f->limit)
 		return;
-	if (!inbound_message_visible(f->c->s->cfg, f->ch, m) ||
+	if (!inbound_message_visible(f->c->env->cfg, f->ch, m) ||
 	    inbound_scrub(f->ch, m) == -1) {
 		f->hidden++;
 		return;

@@ -1,0 +1,96 @@
+/*
+ * A call's error, its audit record and its response (call.h).
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "compat.h"
+#include "audit.h"
+#include "call.h"
+#include "log.h"
+#include "protocol.h"
+#include "rpc.h"
+
+int
+call_error(struct call *c, int code, json_t *data, const char *fmt, ...)
+{
+	va_list	ap;
+
+	c->code = code;
+	va_start(ap, fmt);
+	(void)vsnprintf(c->message, sizeof(c->message), fmt, ap);
+	va_end(ap);
+	json_decref(c->data);
+	c->data = data;
+	if (c->decision == NULL)
+		c->decision = "deny";
+	if (c->outcome == NULL)
+		c->outcome = "refused";
+	return -1;
+}
+
+void
+call_audit(struct call *c)
+{
+	const struct call_env	*env = c->env;
+	struct audit_event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.uid = env->peer.uid;
+	ev.gid = env->peer.gid;
+	ev.pid = env->peer.pid;
+	ev.client = env->client != NULL ? env->client->name : NULL;
+	ev.method = c->method;
+	ev.channel = c->channel;
+	ev.recipient = c->recipient[0] != '\0' ? c->recipient : NULL;
+	ev.decision = c->decision != NULL ? c->decision :
+	    (c->code == 0 ? "allow" : "deny");
+	ev.rule = c->rule;
+	ev.outcome = c->outcome != NULL ? c->outcome :
+	    (c->code == 0 ? "ok" : "refused");
+	ev.reason = c->code != 0 ? c->message : NULL;
+	ev.hold_id = c->hold_id[0] != '\0' ? c->hold_id : NULL;
+	ev.code = c->code;
+	ev.request_id = c->id;
+	if (audit_write(env->audit, &ev) == -1) {
+		log_warnx("audit failed for %s from uid %u: refusing",
+		    c->method != NULL ? c->method : "-",
+		    (unsigned)env->peer.uid);
+		json_decref(c->result);
+		c->result = NULL;
+		c->code = CP_ERR_AUDIT_UNAVAILABLE;
+		(void)strlcpy(c->message, "audit unavailable: request refused",
+		    sizeof(c->message));
+		json_decref(c->data);
+		c->data = NULL;
+	}
+}
+
+json_t *
+call_response(struct call *c)
+{
+	json_t	*resp;
+
+	if (c->code != 0) {
+		resp = rpc_error(c->id, c->code, c->message, c->data);
+		c->data = NULL;
+	} else {
+		resp = rpc_result(c->id, c->result);
+		c->result = NULL;
+	}
+	return resp;
+}
+
+void
+call_clear(struct call *c)
+{
+	json_decref(c->result);
+	c->result = NULL;
+	json_decref(c->data);
+	c->data = NULL;
+}

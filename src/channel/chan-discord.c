@@ -192,8 +192,8 @@ discord_api_base_ok(const char *url)
 }
 
 int
-discord_list_targets(const struct config *cfg, const struct strlist *list,
-    json_t **channels, json_t **users)
+discord_list_targets(const struct config *cfg, const struct channel *ch,
+    const struct strlist *list, json_t **channels, json_t **users)
 {
 	char		 norm[ADDR_MAX];
 	enum addr_kind	 kind;
@@ -202,7 +202,7 @@ discord_list_targets(const struct config *cfg, const struct strlist *list,
 	*channels = json_array();
 	*users = json_array();
 	for (i = 0; i < list->count; i++) {
-		if (addr_resolve(cfg, channel_lookup(discord_driver.name), list->items[i], norm,
+		if (addr_resolve(cfg, ch->id, list->items[i], norm,
 		    sizeof(norm), &kind, NULL) == -1)
 			continue;
 		if (kind == ADDR_CHANNEL)

@@ -48,7 +48,8 @@ int		 discord_api_base_ok(const char *url);
  * arrays of id strings, new references).  Returns 0.
  */
 int		 discord_list_targets(const struct config *,
-		    const struct strlist *, json_t **channels, json_t **users);
+		    const struct channel *, const struct strlist *,
+		    json_t **channels, json_t **users);
 
 /*
  * Inbound decision on one Discord message object (as carapace-discord

@@ -10,7 +10,6 @@
 
 #include "compat.h"
 #include "channel.h"
-#include "log.h"
 
 extern const struct channel_driver imsg_driver;
 extern const struct channel_driver signal_driver;
@@ -58,20 +57,4 @@ channel_lookup(const char *name)
 			return (int)id;
 	}
 	return -1;
-}
-
-void
-tool_argv_reset(struct tool_argv *a)
-{
-	a->n = 0;
-	a->v[0] = NULL;
-}
-
-void
-tool_argv_add(struct tool_argv *a, const char *s)
-{
-	if (a->n >= TOOL_ARGV_MAX)
-		fatalx("argv template overflow");
-	a->v[a->n++] = s;
-	a->v[a->n] = NULL;
 }

@@ -2482,29 +2482,3 @@ config_errors_free(struct config_errors *errs)
 	errs->items = NULL;
 	errs->count = 0;
 }
-
-const char *
-config_path(const char *arg)
-{
-	const char	*env;
-
-	if (arg != NULL)
-		return arg;
-	if ((env = getenv("CARAPACE_CONFIG")) != NULL && *env != '\0')
-		return env;
-	return CARAPACE_DEFAULT_CONFIG;
-}
-
-const struct contact *
-config_contact(const struct config *cf, const char *name)
-{
-	size_t	 i;
-
-	if (cf == NULL || name == NULL)
-		return NULL;
-	for (i = 0; i < cf->ncontacts; i++) {
-		if (strcmp(cf->contacts[i].name, name) == 0)
-			return &cf->contacts[i];
-	}
-	return NULL;
-}

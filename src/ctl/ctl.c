@@ -160,7 +160,7 @@ ctl_holds(struct ctl *ctl, int argc, char **argv)
 	json_t		*hold = NULL;
 	char		*dump;
 	size_t		 n = 0;
-	int		 r, rv = 1;
+	int		 id, r, rv = 1;
 
 	if (argc == 1 && strcmp(argv[0], "list") == 0) {
 		ctl_open(ctl, STATE_RDONLY);
@@ -191,6 +191,10 @@ ctl_holds(struct ctl *ctl, int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.env = &ctl->env;
 	if (strcmp(argv[0], "approve") == 0) {
+		id = channel_lookup(json_string_value(json_object_get(hold,
+		    "channel")));
+		if (id != -1)
+			c.adapter = handler_adapter(&ctl->env.cfg->channels[id]);
 		r = deliver_hold(&c, hold);
 		if (ctl_audit(ctl, &c, hold, "holds.approve") == -1)
 			log_warnx("audit record not written");

@@ -742,8 +742,8 @@ allowed_dms(struct discord *d, json_t *listed)
 	size_t		 i, j;
 	int		 seen;
 
-	(void)discord_list_targets(d->cfg, &d->ch->inbound_allow, &chans,
-	    &users);
+	(void)discord_list_targets(d->cfg, d->ch, &d->ch->inbound_allow,
+	    &chans, &users);
 	json_array_foreach(users, i, u) {
 		seen = 0;
 		json_array_foreach(listed, j, c) {
@@ -888,14 +888,14 @@ cmd_poll(struct discord *d, int argc, char **argv)
 			die(DISCORD_EXIT_USAGE, "usage: poll [--after ID] "
 			    "[--settle-ms N]");
 	}
-	(void)discord_list_targets(d->cfg, &d->ch->inbound_allow, &chans,
-	    &users);
+	(void)discord_list_targets(d->cfg, d->ch, &d->ch->inbound_allow,
+	    &chans, &users);
 	if (d->ch->inbound_mode == INBOUND_OPEN) {
 		json_decref(chans);
 		json_decref(users);
-		(void)discord_list_targets(d->cfg, &d->ch->outbound_allow,
-		    &chans, &users);
-		(void)discord_list_targets(d->cfg, &d->ch->inbound_allow,
+		(void)discord_list_targets(d->cfg, d->ch,
+		    &d->ch->outbound_allow, &chans, &users);
+		(void)discord_list_targets(d->cfg, d->ch, &d->ch->inbound_allow,
 		    &all, &dms);
 		json_array_extend(chans, all);
 		json_decref(all);

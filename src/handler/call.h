@@ -17,6 +17,7 @@
 struct state;
 struct audit;
 struct session;
+struct handler_adapter;
 
 /* What a call may use: the process's resources, and who is calling. */
 struct call_env {
@@ -30,6 +31,7 @@ struct call_env {
 struct call {
 	struct call_env	*env;
 	struct session	*s;		/* the connection, or NULL (ctl) */
+	const struct handler_adapter *adapter;	/* the channel's, or NULL */
 	json_t		*id;		/* borrowed */
 	json_t		*params;	/* borrowed, an object */
 	json_t		*result;	/* owned; set on success */

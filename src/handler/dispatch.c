@@ -88,6 +88,7 @@ dispatch(struct call *c, json_t *v, struct dispatch *d)
 		return call_error(c, RPC_INVALID_PARAMS, NULL, "%s", msg);
 	}
 	c->params = params;
+	c->adapter = ch != NULL ? handler_adapter(ch) : NULL;
 	d->method = m;
 	d->channel = ch;
 	return 0;

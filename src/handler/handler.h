@@ -203,7 +203,8 @@ int	 send_spool_text(struct call *, const char *text);
 void	 send_unspool(json_t *delivery);
 /*
  * Deliver a held request (carapacectl holds approve): runs the same
- * adapter path as a live send.  Returns 0 or -1 with call's error set.
+ * adapter path as a live send; the call's adapter must be the hold's
+ * channel's (handler_adapter).  Returns 0 or -1 with call's error set.
  */
 int	 deliver_hold(struct call *, json_t *hold);
 

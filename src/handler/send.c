@@ -352,7 +352,7 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 	int		 r;
 
 	if (o->nrecipients == 0 || o->nrecipients > OUTBOUND_MAX ||
-	    (ad = handler_adapter(ch)) == NULL)
+	    (ad = c->adapter) == NULL || ad->driver != ch->driver)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "no recipient or no adapter");
 	/* The adapter's checks already kept other kinds out; fail closed. */
@@ -467,7 +467,8 @@ deliver_hold(struct call *c, json_t *hold)
 	ch = &c->env->cfg->channels[id];
 	c->channel = channel_name(id);
 	(void)strlcpy(c->recipient, rcpt, sizeof(c->recipient));
-	if (!ch->configured || (ad = handler_adapter(ch)) == NULL)
+	if (!ch->configured || (ad = c->adapter) == NULL ||
+	    ad->driver != ch->driver)
 		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE, NULL,
 		    "channel %s unavailable", c->channel);
 	return ad->deliver(c, ch, p);

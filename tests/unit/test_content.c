@@ -1,6 +1,6 @@
 /*
  * Unit tests for content normalisation, the built-in detectors and the
- * content rules (src/common/content.c).  Cases are data-driven from
+ * content rules (src/policy/content.c).  Cases are data-driven from
  * tests/data/content/cases.txt against a rule set built by hand.
  */
 #include "config.h"

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the Discord policy helpers (src/common/discord-policy.c):
+ * Unit tests for the Discord policy helpers (src/channel/chan-discord.c):
  * snowflakes, the api_base check, allow-list targets, the inbound
  * decision on Discord message objects and scrubbing.
  */
@@ -130,7 +130,7 @@ test_targets(void **state)
 	assert_string_equal(DISCORD_OPTS(ch)->api_base, "http://127.0.0.1:8080/api/v10");
 	assert_non_null(ch->tool);
 	assert_true(ch->tool[0] == '/');
-	discord_list_targets(cfg, &ch->inbound_allow, &chans, &users);
+	discord_list_targets(cfg, ch, &ch->inbound_allow, &chans, &users);
 	assert_int_equal(json_array_size(chans), 1);
 	assert_string_equal(json_string_value(json_array_get(chans, 0)),
 	    "700000000000000001");

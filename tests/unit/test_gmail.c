@@ -1,6 +1,6 @@
 /*
  * Unit tests for the Gmail pieces: inbound policy and scrubbing on
- * gog-shaped messages (src/common/inbound-gmail.c), and the gog command
+ * gog-shaped messages (src/channel/chan-gmail.c), and the gog command
  * line, JSON printer and tables shared by the shim and the simulation
  * (src/shim/shim-gog.c).
  */

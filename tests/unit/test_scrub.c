@@ -1,5 +1,5 @@
 /*
- * Unit tests for inbound scrubbing (src/common/scrub.c): one-time codes
+ * Unit tests for inbound scrubbing (src/policy/scrub.c): one-time codes
  * and authentication links are redacted, near misses (prices, dates,
  * times, phone and order numbers, ordinary links) survive.  Cases are
  * data-driven from tests/data/scrub/cases.txt.

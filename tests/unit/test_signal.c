@@ -1,6 +1,6 @@
 /*
  * Unit tests for the Signal channel's inbound policy
- * (src/common/inbound-signal.c) and the Signal watcher's reading of the
+ * (src/channel/chan-signal.c) and the Signal watcher's reading of the
  * daemon's stream (src/watchers/watch-signal.c).
  */
 #include "config.h"

@@ -1,7 +1,8 @@
 /*
  * Policy primitives shared by the handler, the watchers and carapacectl:
- * address normalisation and allow/deny matching, content rules, and
- * scrubbing of inbound text.  All functions here are pure (no I/O), so
+ * allow/deny matching of normalised addresses (match.c), content rules
+ * (content.c), scrubbing of inbound text (scrub.c) and the inbound entry
+ * point (src/channel/inbound.c).  All functions here are pure (no I/O), so
  * they are unit-tested and fuzzed directly.
  *
  * Every function fails closed: when it cannot decide, the answer is
@@ -14,36 +15,8 @@
 
 #include <jansson.h>
 
+#include "address.h"
 #include "conf.h"
-
-#define ADDR_MAX	320	/* longest normalised address, with NUL */
-
-enum addr_kind {
-	ADDR_PHONE = 1,		/* "+14155550100" (E.164) */
-	ADDR_EMAIL,		/* "user@example.com" (lower case) */
-	ADDR_CHAT,		/* "chat:<id>" */
-	ADDR_GROUP,		/* "group:<id>" */
-	ADDR_CHANNEL,		/* "channel:<snowflake>" (discord) */
-	ADDR_USER		/* "user:<snowflake>" (discord DM) */
-};
-
-/*
- * Normalise one address as given by a client or a tool: phone numbers
- * to E.164 (spaces, dashes, dots, parentheses, "tel:", "00" and national
- * numbers using region), emails trimmed and lower-cased, "chat:<id>" and
- * "group:<id>" kept with a validated id.  Returns 0 and writes the
- * normalised form into out, or -1 if the input cannot be normalised (it
- * must then not be allowed).  *cause, when not NULL, gets a static
- * string saying why.
- */
-int	 addr_normalize(const char *in, const char *region, char *out,
-	    size_t outlen, enum addr_kind *kind, const char **cause);
-
-/*
- * The kind of an address addr_normalize produced (its form says it);
- * 0 for a string that is none.
- */
-int	 addr_kind_of(const char *normalized);
 
 /*
  * Resolve what a client named (a contact alias or a raw address) to a

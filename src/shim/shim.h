@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "jsonl-client.h"
 
 /* Bounds on one call: the longest answer line and the overall deadline. */
 #define SHIM_MAX_ANSWER		(16 * 1024 * 1024)	/* newline excluded */
@@ -77,18 +78,13 @@ int		 shim_call_fds(const char *path, const char *method,
 /*
  * A connection for callers that read more than one line: a stream such
  * as an inbox subscription.  shim_call() is built from the same pieces.
+ * It is the common client's connection (jsonl-client.h), so its fd,
+ * deadline (DEADLINE_NONE: wait for ever), cancel_fd and lr are the
+ * members callers use; struct shim_conn stays the shims' name for it.
  * Every function below fills err with the one line a user sees
  * ("lost the connection to the gateway at PATH: ...") when it fails.
  */
-struct shim_conn {
-	int			 fd;
-	const char		*path;		/* borrowed, for errors */
-	int			 timeout_ms;	/* budget, for errors */
-	uint64_t		 deadline;	/* util_mono_ms(); 0: none */
-	int			 cancel_fd;	/* readable: stop; or -1 */
-	size_t			 max_line;	/* newline excluded */
-	struct linereader	 lr;
-};
+#define shim_conn	jsonl_conn
 
 /*
  * Connect to the gateway at path.  The connection gets a deadline of

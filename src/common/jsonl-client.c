@@ -254,6 +254,12 @@ jsonl_send(struct jsonl_conn *conn, const char *line, size_t len,
 		break;
 	default:
 		conn->errnum = errno;
+		if (conn->errnum == EPIPE || conn->errnum == ECONNRESET) {
+			rc = JSONL_E_CLOSED;
+			seterr(err, errlen, "the %s at %s closed the "
+			    "connection", conn->peer, conn->path);
+			break;
+		}
 		seterr(err, errlen, "lost the connection to the %s at %s: %s",
 		    conn->peer, conn->path, strerror(conn->errnum));
 		break;

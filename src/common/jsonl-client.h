@@ -68,8 +68,10 @@ int	 jsonl_connect(struct jsonl_conn *, const char *peer,
  * of its own (JSONL_E_INTERNAL): one call, one line.  The npass
  * descriptors (at most JSONL_MAX_FDS) travel with SCM_RIGHTS on the
  * sendmsg that carries the first byte.  Returns JSONL_OK,
- * JSONL_E_TIMEOUT, JSONL_E_CANCELLED, JSONL_E_IO (conn->errnum says
- * why; EPIPE: the peer closed) or JSONL_E_INTERNAL, with err set.
+ * JSONL_E_TIMEOUT, JSONL_E_CANCELLED, JSONL_E_CLOSED (the peer closed
+ * before taking the whole line: EPIPE or ECONNRESET in conn->errnum;
+ * an answer it wrote first can still be read), JSONL_E_IO (conn->errnum
+ * says why) or JSONL_E_INTERNAL, with err set.
  */
 int	 jsonl_send(struct jsonl_conn *, const char *line, size_t len,
 	    const int *pass_fds, size_t npass, char *err, size_t errlen);

@@ -123,6 +123,15 @@ shim_send_request_fds(struct shim_conn *conn, const char *method,
 	rc = jsonl_send(conn, text, strlen(text), pass_fds, npass, err,
 	    errlen);
 	free(text);
+	/*
+	 * The gateway refuses a peer before reading anything (its
+	 * credentials come first) and closes: the refusal is waiting to
+	 * be read, and it, not a broken pipe, is what the user must see.
+	 */
+	if (rc == SHIM_E_CLOSED) {
+		err[0] = '\0';
+		rc = SHIM_OK;
+	}
 	return rc;
 }
 

@@ -102,7 +102,10 @@ int		 shim_connect(struct shim_conn *, const char *path,
  * Send {"jsonrpc":"2.0","id":1,"method","params"} and its newline;
  * params is borrowed and may be NULL.  When pass_fd is not -1 it travels
  * with SCM_RIGHTS on the same sendmsg as the first byte.  Returns
- * SHIM_OK, SHIM_E_TIMEOUT, SHIM_E_IO or SHIM_E_INTERNAL.
+ * SHIM_OK, SHIM_E_TIMEOUT, SHIM_E_CANCELLED, SHIM_E_IO or
+ * SHIM_E_INTERNAL.  A gateway that closed before taking the whole
+ * request is SHIM_OK: it answers before it closes when it refuses a
+ * peer, and shim_read_line() returns that answer (or SHIM_E_CLOSED).
  */
 int		 shim_send_request(struct shim_conn *, const char *method,
 		    json_t *params, int pass_fd, char *err, size_t errlen);

@@ -156,6 +156,41 @@ test_line_answered(void **state)
 	peer_done(&p);
 }
 
+/*
+ * A peer that answers and closes before reading (the gateway refusing a
+ * peer): the send says the peer closed, and the answer is still read.
+ */
+static void
+test_answer_before_close(void **state)
+{
+	struct peer		 p;
+	struct jsonl_conn	 conn;
+	char			 buf[256], err[256], *line;
+	size_t			 len;
+	int			 fd;
+
+	(void)state;
+	peer_listen(&p, 4);
+	assert_int_equal(jsonl_connect(&conn, "gateway", p.path, LONG_MS,
+	    1024, err, sizeof(err)), JSONL_OK);
+	fd = peer_accept(&p);
+	write_str(fd, "{\"refused\":true}\n");
+	(void)close(fd);
+	assert_int_equal(jsonl_send(&conn, "{}", 2, NULL, 0, err,
+	    sizeof(err)), JSONL_E_CLOSED);
+	assert_true(conn.errnum == EPIPE || conn.errnum == ECONNRESET);
+	(void)snprintf(buf, sizeof(buf), "the gateway at %s closed the "
+	    "connection", p.path);
+	assert_string_equal(err, buf);
+	assert_int_equal(jsonl_read_line(&conn, &line, &len, err,
+	    sizeof(err)), JSONL_OK);
+	assert_string_equal(line, "{\"refused\":true}");
+	assert_int_equal(jsonl_read_line(&conn, &line, &len, err,
+	    sizeof(err)), JSONL_E_CLOSED);
+	jsonl_close(&conn);
+	peer_done(&p);
+}
+
 static void
 test_no_answer_times_out(void **state)
 {
@@ -534,6 +569,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_line_answered),
+		cmocka_unit_test(test_answer_before_close),
 		cmocka_unit_test(test_no_answer_times_out),
 		cmocka_unit_test(test_peer_never_reads),
 		cmocka_unit_test(test_line_too_long),

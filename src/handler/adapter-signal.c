@@ -18,12 +18,8 @@
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +29,7 @@
 #include "chan-signal.h"
 #include "channel.h"
 #include "handler.h"
+#include "jsonl-client.h"
 #include "log.h"
 #include "policy.h"
 #include "protocol.h"
@@ -52,8 +49,8 @@ static int	signal_groups(struct call *, const struct channel *);
 static int	signal_contacts(struct call *, const struct channel *);
 static int	signal_status(struct call *, const struct channel *);
 static int	signal_attachment(struct call *, const struct channel *);
-static int	signal_exchange(struct call *, const struct channel *, char *,
-		    json_t **);
+static int	signal_exchange(struct call *, const struct channel *,
+		    const char *, json_t **);
 
 static const struct rpc_param send_params[] = {
 	{ "channel", RPC_T_STRING, 1 },
@@ -142,8 +139,9 @@ struct target {
 static int
 daemon_unavailable(struct call *c, const struct channel *ch, const char *why)
 {
-	log_warnx("signal daemon %s: %s", SIGNAL_OPTS(ch)->daemon_socket != NULL ?
-	    SIGNAL_OPTS(ch)->daemon_socket : "(none)", why);
+	const char	*path = SIGNAL_OPTS(ch)->daemon_socket;
+
+	log_warnx("signal daemon %s: %s", path != NULL ? path : "(none)", why);
 	c->outcome = "failed";
 	return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
 	    json_pack("{s:s}", "channel", c->channel),
@@ -166,30 +164,6 @@ daemon_broken(struct call *c, const char *why)
 	c->outcome = "failed";
 	return call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:s}", "stderr",
 	    why), "%s: signal-cli daemon: %s", c->channel, why);
-}
-
-/* Wait for events on fd until the deadline; 1 ready, 0 timed out. */
-static int
-daemon_wait(int fd, short events, uint64_t deadline)
-{
-	struct pollfd	pfd;
-	uint64_t	now;
-	int		r;
-
-	for (;;) {
-		now = util_mono_ms();
-		if (now >= deadline)
-			return 0;
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, (int)(deadline - now > 60000 ? 60000 :
-		    deadline - now));
-		if (r > 0)
-			return 1;
-		if (r == -1 && errno != EINTR)
-			return 1;	/* the next call reports it */
-	}
 }
 
 /*
@@ -220,103 +194,56 @@ signal_rpc(struct call *c, const struct channel *ch, const char *method,
 	return rv;
 }
 
-/* Connect, write text, read the answer; signal_rpc's return. */
+/*
+ * Connect, write text, read the answer; signal_rpc's return.  Every step
+ * ends at the channel's timeout, so a daemon that stops reading or
+ * answering costs one timeout, not the handler.
+ */
 static int
-signal_exchange(struct call *c, const struct channel *ch, char *text,
+signal_exchange(struct call *c, const struct channel *ch, const char *text,
     json_t **result)
 {
-	struct sockaddr_un	 sun;
-	struct linereader	 lr;
+	struct jsonl_conn	 conn;
 	json_t			*ans, *err, *id;
 	char			*line;
 	const char		*msg;
-	size_t			 len, off = 0;
-	ssize_t			 n;
-	uint64_t		 deadline;
-	socklen_t		 sl;
-	int			 fd, r, soerr, rv = -1;
+	size_t			 len;
+	int			 r, rv = -1;
 
-	deadline = util_mono_ms() + ch->timeout_ms;
 	if (SIGNAL_OPTS(ch)->daemon_socket == NULL)
 		return daemon_unavailable(c, ch, "no daemon_socket");
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, SIGNAL_OPTS(ch)->daemon_socket, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path))
-		return daemon_unavailable(c, ch, "socket path too long");
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
-		return daemon_unavailable(c, ch, strerror(errno));
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
-		r = errno;
-		close(fd);
-		return daemon_unavailable(c, ch, strerror(r));
-	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		if (errno != EINPROGRESS && errno != EINTR) {
-			r = errno;
-			close(fd);
-			return daemon_unavailable(c, ch, strerror(r));
-		}
-		if (!daemon_wait(fd, POLLOUT, deadline)) {
-			close(fd);
+	r = jsonl_connect(&conn, "signal-cli daemon",
+	    SIGNAL_OPTS(ch)->daemon_socket, ch->timeout_ms,
+	    (size_t)ch->max_output, NULL, 0);
+	if (r == JSONL_E_TIMEOUT)
+		return daemon_timeout(c, ch);
+	if (r != JSONL_OK)
+		return daemon_unavailable(c, ch, conn.errnum == ENAMETOOLONG ?
+		    "socket path too long" : strerror(conn.errnum));
+	r = jsonl_send(&conn, text, strlen(text), NULL, 0, NULL, 0);
+	if (r != JSONL_OK) {
+		jsonl_close(&conn);
+		if (r == JSONL_E_TIMEOUT)
 			return daemon_timeout(c, ch);
-		}
-		sl = sizeof(soerr);
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1 ||
-		    soerr != 0) {
-			close(fd);
-			return daemon_unavailable(c, ch,
-			    strerror(soerr != 0 ? soerr : errno));
-		}
+		return daemon_unavailable(c, ch, strerror(conn.errnum));
 	}
 
-	len = strlen(text);
-	text[len++] = '\n';	/* over the NUL: written as len bytes */
-	while (off < len) {
-		n = write(fd, text + off, len - off);
-		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-			if (!daemon_wait(fd, POLLOUT, deadline)) {
-				close(fd);
-				return daemon_timeout(c, ch);
-			}
-			continue;
-		}
-		if (n == -1) {
-			r = errno;
-			close(fd);
-			return daemon_unavailable(c, ch, strerror(r));
-		}
-		off += (size_t)n;
-	}
-
-	linereader_init(&lr, fd, (size_t)ch->max_output);
 	for (;;) {
-		r = linereader_next(&lr, &line, &len);
-		if (r == LINE_AGAIN) {
-			if (!daemon_wait(fd, POLLIN, deadline)) {
-				rv = daemon_timeout(c, ch);
-				break;
-			}
-			r = linereader_fill(&lr);
-			if (r == LINE_ERROR && (errno == EAGAIN ||
-			    errno == EINTR))
-				continue;
-			if (r == LINE_AGAIN || r == LINE_EOF)
-				continue;	/* next() says what it was */
-			rv = daemon_broken(c, "read error");
+		r = jsonl_read_line(&conn, &line, &len, NULL, 0);
+		if (r == JSONL_E_TIMEOUT) {
+			rv = daemon_timeout(c, ch);
 			break;
 		}
-		if (r == LINE_EOF) {
+		if (r == JSONL_E_CLOSED) {
 			rv = daemon_broken(c, "closed the connection without "
 			    "an answer");
 			break;
 		}
-		if (r == LINE_TOOLONG) {
+		if (r == JSONL_E_TOOLONG) {
 			rv = daemon_broken(c, "answer larger than max_output");
 			break;
 		}
-		if (r != LINE_OK) {
+		if (r != JSONL_OK) {
 			rv = daemon_broken(c, "read error");
 			break;
 		}
@@ -368,8 +295,7 @@ signal_exchange(struct call *c, const struct channel *ch, char *text,
 		rv = 0;
 		break;
 	}
-	linereader_free(&lr);
-	close(fd);
+	jsonl_close(&conn);
 	return rv;
 }
 

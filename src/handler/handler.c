@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "deadline.h"
 #include "handler.h"
 #include "log.h"
 #include "osdep.h"
@@ -121,34 +122,27 @@ handle_line(struct session *s, const char *line, size_t len)
 static int
 wait_readable(struct session *s, uint64_t deadline)
 {
-	struct pollfd	pfd[2];
-	uint64_t	now, wait;
-	int		r, n;
+	enum deadline_wait	r;
+	int			subscribed;
 
 	for (;;) {
-		now = util_mono_ms();
-		if (!inbox_subscribed(s) && now >= deadline)
+		subscribed = inbox_subscribed(s);
+		if (!subscribed && deadline_left_ms(deadline) == 0)
 			return 0;
-		pfd[0].fd = s->fd;
-		pfd[0].events = POLLIN;
-		pfd[0].revents = 0;
-		n = 1;
-		if (s->wake_fd != -1 && inbox_subscribed(s)) {
-			pfd[1].fd = s->wake_fd;
-			pfd[1].events = POLLIN;
-			pfd[1].revents = 0;
-			n = 2;
-		}
-		/* Subscribed: look at the inbox at least once a second. */
-		wait = inbox_subscribed(s) ? 1000 : deadline - now;
-		r = poll(pfd, (nfds_t)n, (int)(wait > 60000 ? 60000 : wait));
-		if (r == -1 && errno != EINTR)
+		/*
+		 * Subscribed: no session deadline, but look at the inbox at
+		 * least once a second, and at once when the wake fd says it
+		 * changed.
+		 */
+		r = deadline_wait(s->fd, POLLIN, subscribed ? s->wake_fd : -1,
+		    subscribed ? deadline_in(1000) : deadline);
+		if (r == DEADLINE_ERROR)
 			return 0;
-		if (n == 2 && (pfd[1].revents & POLLIN))
+		if (r == DEADLINE_CANCELLED)
 			osdep_watch_drain(s->wake_fd);
-		if (inbox_subscribed(s) && inbox_pump(s) == -1)
+		if (subscribed && inbox_pump(s) == -1)
 			return 0;
-		if (r > 0 && pfd[0].revents != 0)
+		if (r == DEADLINE_READY)
 			return 1;
 	}
 }

@@ -1,21 +1,19 @@
 /*
- * The gateway client every shim shares: connect to the gateway's Unix
- * socket, send a JSON-RPC request (with at most one descriptor passed
- * by SCM_RIGHTS), read bounded answer lines before a deadline (or, for
- * a stream, until a signal says stop), and turn gateway errors into a
- * line a user can read.  Nothing here knows about a particular tool.
+ * The gateway client every shim shares: JSON-RPC requests and answers
+ * on the common line client (jsonl-client.c: connect, send with
+ * descriptors passed by SCM_RIGHTS, bounded answer lines before a
+ * deadline or, for a stream, until a signal says stop), and gateway
+ * errors turned into a line a user can read.  Nothing here knows about
+ * a particular tool.
  */
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,15 +29,14 @@
 #include "shim.h"
 #include "util.h"
 
-#ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL	0	/* callers ignore SIGPIPE as well */
-#endif
-
-/* What wait_fd() saw. */
-#define WAIT_READY	1
-#define WAIT_TIMEOUT	0
-#define WAIT_ERROR	-1
-#define WAIT_CANCELLED	-2
+/* The shims' codes are the client's: they are returned unchanged. */
+_Static_assert(SHIM_OK == JSONL_OK &&
+    SHIM_E_UNAVAILABLE == JSONL_E_UNAVAILABLE && SHIM_E_IO == JSONL_E_IO &&
+    SHIM_E_TIMEOUT == JSONL_E_TIMEOUT && SHIM_E_TOOLONG == JSONL_E_TOOLONG &&
+    SHIM_E_CLOSED == JSONL_E_CLOSED && SHIM_E_PROTOCOL == JSONL_E_PROTOCOL &&
+    SHIM_E_INTERNAL == JSONL_E_INTERNAL &&
+    SHIM_E_CANCELLED == JSONL_E_CANCELLED, "SHIM_E_* differ from JSONL_E_*");
+_Static_assert(SHIM_MAX_FDS <= JSONL_MAX_FDS, "SHIM_MAX_FDS too large");
 
 static const int	 caught_signals[] = { SIGTERM, SIGINT, SIGHUP };
 #define NCAUGHT	(sizeof(caught_signals) / sizeof(caught_signals[0]))
@@ -48,13 +45,7 @@ static volatile sig_atomic_t	 signal_caught;
 static int			 signal_pipe[2] = { -1, -1 };
 static struct sigaction		 signal_saved[NCAUGHT];
 
-static int	 remaining_ms(uint64_t);
-static int	 wait_fd(int, short, int, uint64_t);
-static int	 connect_gateway(const char *, uint64_t, int *, char *,
-		    size_t);
-static int	 send_all(int, const char *, size_t, const int *, size_t, int,
-		    uint64_t);
-static char	*encode_request(const char *, json_t *, size_t *);
+static char	*encode_request(const char *, json_t *);
 static void	 on_signal(int);
 static void	 append_clean(char *, size_t, const char *, size_t);
 static const char *data_string(json_t *, const char *);
@@ -71,245 +62,37 @@ shim_socket_path(void)
 	return path;
 }
 
-/* Milliseconds to the deadline for poll(2): -1 when there is none. */
-static int
-remaining_ms(uint64_t deadline)
-{
-	uint64_t	now;
-
-	if (deadline == 0)
-		return -1;
-	now = util_mono_ms();
-	if (now >= deadline)
-		return 0;
-	if (deadline - now > INT_MAX)
-		return INT_MAX;
-	return (int)(deadline - now);
-}
-
-/*
- * Wait for events on fd, or for cancel_fd (if not -1) to become
- * readable: WAIT_READY, WAIT_TIMEOUT, WAIT_CANCELLED or WAIT_ERROR.
- */
-static int
-wait_fd(int fd, short events, int cancel_fd, uint64_t deadline)
-{
-	struct pollfd	pfd[2];
-	nfds_t		n;
-	int		ms, r;
-
-	for (;;) {
-		if ((ms = remaining_ms(deadline)) == 0)
-			return WAIT_TIMEOUT;
-		pfd[0].fd = fd;
-		pfd[0].events = events;
-		pfd[0].revents = 0;
-		n = 1;
-		if (cancel_fd != -1) {
-			pfd[1].fd = cancel_fd;
-			pfd[1].events = POLLIN;
-			pfd[1].revents = 0;
-			n = 2;
-		}
-		r = poll(pfd, n, ms);
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			return WAIT_ERROR;
-		}
-		if (n == 2 && pfd[1].revents != 0)
-			return WAIT_CANCELLED;
-		if (r == 0)
-			continue;	/* re-check the clock */
-		return WAIT_READY;
-	}
-}
-
-/*
- * Connect without blocking past the deadline.  Returns the socket, or -1
- * with *code SHIM_E_UNAVAILABLE / SHIM_E_TIMEOUT and errno in err.
- */
-static int
-connect_gateway(const char *path, uint64_t deadline, int *code, char *err,
-    size_t errlen)
-{
-	struct sockaddr_un	 sun;
-	socklen_t		 len;
-	int			 fd, flags, soerr, ready;
-
-	*code = SHIM_E_UNAVAILABLE;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
-		(void)snprintf(err, errlen, "gateway unavailable at %s: %s",
-		    path, strerror(ENAMETOOLONG));
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1) {
-		(void)snprintf(err, errlen, "gateway unavailable at %s: %s",
-		    path, strerror(errno));
-		return -1;
-	}
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
-	    (flags = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
-		goto fail;
-
-	for (;;) {
-		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-			return fd;
-		if (errno == EAGAIN) {
-			/* Linux: the listen queue is full; try again. */
-			if (remaining_ms(deadline) == 0)
-				goto timeout;
-			(void)poll(NULL, 0, 10);
-			continue;
-		}
-		if (errno == EINPROGRESS || errno == EINTR)
-			break;
-		goto fail;
-	}
-	ready = wait_fd(fd, POLLOUT, -1, deadline);
-	if (ready == WAIT_TIMEOUT)
-		goto timeout;
-	if (ready != WAIT_READY)
-		goto fail;
-	len = sizeof(soerr);
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
-		goto fail;
-	if (soerr != 0) {
-		errno = soerr;
-		goto fail;
-	}
-	return fd;
-
-timeout:
-	*code = SHIM_E_TIMEOUT;
-	(void)snprintf(err, errlen, "gateway unavailable at %s: %s", path,
-	    strerror(ETIMEDOUT));
-	(void)close(fd);
-	return -1;
-fail:
-	(void)snprintf(err, errlen, "gateway unavailable at %s: %s", path,
-	    strerror(errno));
-	(void)close(fd);
-	return -1;
-}
-
-/*
- * Write all of buf; the descriptor, if any, rides with the first byte.
- * Returns 0, SHIM_E_TIMEOUT, SHIM_E_CANCELLED, or SHIM_E_IO with errno
- * set.
- */
-static int
-send_all(int fd, const char *buf, size_t len, const int *pass_fds,
-    size_t npass, int cancel_fd, uint64_t deadline)
-{
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cmsg;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int) * SHIM_MAX_FDS)];
-	}		 cmsgbuf;
-	size_t		 off = 0;
-	ssize_t		 n;
-	int		 ready;
-
-	while (off < len) {
-		if (off == 0 && npass > 0) {
-			memset(&msg, 0, sizeof(msg));
-			memset(&cmsgbuf, 0, sizeof(cmsgbuf));
-			iov.iov_base = (void *)(uintptr_t)buf;
-			iov.iov_len = len;
-			msg.msg_iov = &iov;
-			msg.msg_iovlen = 1;
-			msg.msg_control = cmsgbuf.buf;
-			msg.msg_controllen = CMSG_SPACE(sizeof(int) * npass);
-			cmsg = CMSG_FIRSTHDR(&msg);
-			cmsg->cmsg_level = SOL_SOCKET;
-			cmsg->cmsg_type = SCM_RIGHTS;
-			cmsg->cmsg_len = CMSG_LEN(sizeof(int) * npass);
-			memcpy(CMSG_DATA(cmsg), pass_fds, sizeof(int) * npass);
-			n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-		} else
-			n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				ready = wait_fd(fd, POLLOUT, cancel_fd,
-				    deadline);
-				if (ready == WAIT_TIMEOUT)
-					return SHIM_E_TIMEOUT;
-				if (ready == WAIT_CANCELLED)
-					return SHIM_E_CANCELLED;
-				if (ready == WAIT_ERROR)
-					return SHIM_E_IO;
-				continue;
-			}
-			return SHIM_E_IO;
-		}
-		off += (size_t)n;
-	}
-	return 0;
-}
-
-/* The request line, newline included, in a new buffer; NULL on error. */
+/* The request line, without its newline, in a new string; NULL on error. */
 static char *
-encode_request(const char *method, json_t *params, size_t *lenp)
+encode_request(const char *method, json_t *params)
 {
 	json_t	*req;
-	char	*text = NULL, *p;
-	size_t	 len;
+	char	*text = NULL;
 
-	if ((req = json_object()) == NULL ||
-	    json_object_set_new(req, "jsonrpc", json_string("2.0")) == -1 ||
-	    json_object_set_new(req, "id", json_integer(1)) == -1 ||
-	    json_object_set_new(req, "method", json_string(method)) == -1 ||
-	    (params != NULL &&
-	    json_object_set(req, "params", params) == -1) ||
-	    (text = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
-	    NULL) {
-		json_decref(req);
-		return NULL;
-	}
+	/* Compact JSON escapes every newline: the text is one line. */
+	if ((req = json_object()) != NULL &&
+	    json_object_set_new(req, "jsonrpc", json_string("2.0")) == 0 &&
+	    json_object_set_new(req, "id", json_integer(1)) == 0 &&
+	    json_object_set_new(req, "method", json_string(method)) == 0 &&
+	    (params == NULL || json_object_set(req, "params", params) == 0))
+		text = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(req);
-	len = strlen(text);
-	if ((p = realloc(text, len + 2)) == NULL) {
-		free(text);
-		return NULL;
-	}
-	p[len++] = '\n';
-	p[len] = '\0';
-	*lenp = len;
-	return p;
+	return text;
 }
 
 int
 shim_connect(struct shim_conn *conn, const char *path, int timeout_ms,
     size_t max_line, char *err, size_t errlen)
 {
-	int	rc;
-
-	memset(conn, 0, sizeof(*conn));
-	conn->fd = -1;
-	conn->cancel_fd = -1;
-	err[0] = '\0';
-	if (timeout_ms <= 0 || path == NULL || max_line == 0) {
+	if (timeout_ms <= 0) {
+		memset(conn, 0, sizeof(*conn));
+		conn->fd = -1;
+		conn->cancel_fd = -1;
 		(void)snprintf(err, errlen, "invalid gateway call");
 		return SHIM_E_INTERNAL;
 	}
-	conn->path = path;
-	conn->timeout_ms = timeout_ms;
-	conn->max_line = max_line;
-	conn->deadline = util_mono_ms() + (uint64_t)timeout_ms;
-	if ((conn->fd = connect_gateway(path, conn->deadline, &rc, err,
-	    errlen)) == -1)
-		return rc;
-	linereader_init(&conn->lr, conn->fd, max_line);
-	return SHIM_OK;
+	return jsonl_connect(conn, "gateway", path, (uint64_t)timeout_ms,
+	    max_line, err, errlen);
 }
 
 int
@@ -326,7 +109,6 @@ shim_send_request_fds(struct shim_conn *conn, const char *method,
     size_t errlen)
 {
 	char	*text;
-	size_t	 len;
 	int	 rc;
 
 	err[0] = '\0';
@@ -334,104 +116,36 @@ shim_send_request_fds(struct shim_conn *conn, const char *method,
 		(void)snprintf(err, errlen, "invalid gateway call");
 		return SHIM_E_INTERNAL;
 	}
-	if ((text = encode_request(method, params, &len)) == NULL) {
+	if ((text = encode_request(method, params)) == NULL) {
 		(void)snprintf(err, errlen, "cannot encode the request");
 		return SHIM_E_INTERNAL;
 	}
-	rc = send_all(conn->fd, text, len, pass_fds, npass, conn->cancel_fd,
-	    conn->deadline);
-	switch (rc) {
-	case 0:
-		break;
-	case SHIM_E_TIMEOUT:
-		(void)snprintf(err, errlen,
-		    "no answer from the gateway at %s within %d s",
-		    conn->path, (conn->timeout_ms + 999) / 1000);
-		break;
-	case SHIM_E_CANCELLED:
-		(void)snprintf(err, errlen, "interrupted");
-		break;
-	default:
-		(void)snprintf(err, errlen,
-		    "lost the connection to the gateway at %s: %s",
-		    conn->path, strerror(errno));
-		break;
-	}
+	rc = jsonl_send(conn, text, strlen(text), pass_fds, npass, err,
+	    errlen);
 	free(text);
-	return rc == 0 ? SHIM_OK : rc;
+	/*
+	 * The gateway refuses a peer before reading anything (its
+	 * credentials come first) and closes: the refusal is waiting to
+	 * be read, and it, not a broken pipe, is what the user must see.
+	 */
+	if (rc == SHIM_E_CLOSED) {
+		err[0] = '\0';
+		rc = SHIM_OK;
+	}
+	return rc;
 }
 
 int
 shim_read_line(struct shim_conn *conn, char **line, size_t *len, char *err,
     size_t errlen)
 {
-	int	r, ready;
-
-	*line = NULL;
-	*len = 0;
-	err[0] = '\0';
-	if (conn->fd == -1) {
-		(void)snprintf(err, errlen, "invalid gateway call");
-		return SHIM_E_INTERNAL;
-	}
-	for (;;) {
-		r = linereader_next(&conn->lr, line, len);
-		if (r == LINE_OK)
-			return SHIM_OK;
-		if (r == LINE_TOOLONG) {
-			(void)snprintf(err, errlen,
-			    "answer from the gateway at %s is longer than "
-			    "%zu bytes", conn->path, conn->max_line);
-			return SHIM_E_TOOLONG;
-		}
-		if (r == LINE_EOF) {
-			(void)snprintf(err, errlen,
-			    "the gateway at %s closed the connection",
-			    conn->path);
-			return SHIM_E_CLOSED;
-		}
-		r = linereader_fill(&conn->lr);
-		if (r == LINE_AGAIN || r == LINE_EOF)
-			continue;
-		if (r == LINE_TOOMANYFDS) {
-			(void)snprintf(err, errlen,
-			    "malformed answer from the gateway at %s: "
-			    "unexpected descriptors", conn->path);
-			return SHIM_E_PROTOCOL;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			break;
-		ready = wait_fd(conn->fd, POLLIN, conn->cancel_fd,
-		    conn->deadline);
-		if (ready == WAIT_READY)
-			continue;
-		if (ready == WAIT_TIMEOUT) {
-			(void)snprintf(err, errlen,
-			    "no answer from the gateway at %s within %d s",
-			    conn->path, (conn->timeout_ms + 999) / 1000);
-			return SHIM_E_TIMEOUT;
-		}
-		if (ready == WAIT_CANCELLED) {
-			(void)snprintf(err, errlen, "interrupted");
-			return SHIM_E_CANCELLED;
-		}
-		break;
-	}
-	(void)snprintf(err, errlen, "lost the connection to the gateway at "
-	    "%s: %s", conn->path, strerror(errno));
-	return SHIM_E_IO;
+	return jsonl_read_line(conn, line, len, err, errlen);
 }
 
 void
 shim_close(struct shim_conn *conn)
 {
-	if (conn->fd == -1)
-		return;
-	linereader_free(&conn->lr);
-	(void)close(conn->fd);
-	conn->fd = -1;
+	jsonl_close(conn);
 }
 
 /*

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "jsonl-client.h"
 
 /* Bounds on one call: the longest answer line and the overall deadline. */
 #define SHIM_MAX_ANSWER		(16 * 1024 * 1024)	/* newline excluded */
@@ -77,18 +78,13 @@ int		 shim_call_fds(const char *path, const char *method,
 /*
  * A connection for callers that read more than one line: a stream such
  * as an inbox subscription.  shim_call() is built from the same pieces.
+ * It is the common client's connection (jsonl-client.h), so its fd,
+ * deadline (DEADLINE_NONE: wait for ever), cancel_fd and lr are the
+ * members callers use; struct shim_conn stays the shims' name for it.
  * Every function below fills err with the one line a user sees
  * ("lost the connection to the gateway at PATH: ...") when it fails.
  */
-struct shim_conn {
-	int			 fd;
-	const char		*path;		/* borrowed, for errors */
-	int			 timeout_ms;	/* budget, for errors */
-	uint64_t		 deadline;	/* util_mono_ms(); 0: none */
-	int			 cancel_fd;	/* readable: stop; or -1 */
-	size_t			 max_line;	/* newline excluded */
-	struct linereader	 lr;
-};
+#define shim_conn	jsonl_conn
 
 /*
  * Connect to the gateway at path.  The connection gets a deadline of
@@ -106,7 +102,10 @@ int		 shim_connect(struct shim_conn *, const char *path,
  * Send {"jsonrpc":"2.0","id":1,"method","params"} and its newline;
  * params is borrowed and may be NULL.  When pass_fd is not -1 it travels
  * with SCM_RIGHTS on the same sendmsg as the first byte.  Returns
- * SHIM_OK, SHIM_E_TIMEOUT, SHIM_E_IO or SHIM_E_INTERNAL.
+ * SHIM_OK, SHIM_E_TIMEOUT, SHIM_E_CANCELLED, SHIM_E_IO or
+ * SHIM_E_INTERNAL.  A gateway that closed before taking the whole
+ * request is SHIM_OK: it answers before it closes when it refuses a
+ * peer, and shim_read_line() returns that answer (or SHIM_E_CLOSED).
  */
 int		 shim_send_request(struct shim_conn *, const char *method,
 		    json_t *params, int pass_fd, char *err, size_t errlen);

@@ -18,69 +18,51 @@
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "compat.h"
 #include "chan-signal.h"
 #include "channel.h"
+#include "jsonl-client.h"
 #include "log.h"
 #include "policy.h"
 #include "watch.h"
 
+/* One line; the client adds its newline. */
 #define SUBSCRIBE_REQUEST \
 	"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscribeReceive\"," \
-	"\"params\":{}}\n"
+	"\"params\":{}}"
 
+/*
+ * Connect and ask for the stream, both within the channel's timeout: a
+ * daemon that accepts and never reads (or never accepts) costs one
+ * timeout and a retry, not a watcher stalled for ever.  The answer is
+ * read by the watch loop, with the notifications that follow it.
+ */
 static int
 signal_connect(const struct channel *ch)
 {
-	struct sockaddr_un	 sun;
-	const char		*req = SUBSCRIBE_REQUEST;
-	size_t			 len = strlen(req), off = 0;
-	ssize_t			 n;
-	int			 fd;
+	struct jsonl_conn	 conn;
+	char			 err[512];
 
 	if (SIGNAL_OPTS(ch)->daemon_socket == NULL) {
 		log_warnx("signal: no daemon_socket configured");
 		return -1;
 	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, SIGNAL_OPTS(ch)->daemon_socket, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
-		log_warnx("signal: daemon_socket path too long");
+	/* The watch loop reads and bounds the lines: max_line is unused. */
+	if (jsonl_connect(&conn, "signal-cli daemon",
+	    SIGNAL_OPTS(ch)->daemon_socket, ch->timeout_ms, 1, err,
+	    sizeof(err)) != JSONL_OK ||
+	    jsonl_send(&conn, SUBSCRIBE_REQUEST, strlen(SUBSCRIBE_REQUEST),
+	    NULL, 0, err, sizeof(err)) != JSONL_OK) {
+		log_warnx("signal: %s", err);
+		jsonl_close(&conn);
 		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1) {
-		log_warn("signal: socket");
-		return -1;
-	}
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warn("signal: connect %s", SIGNAL_OPTS(ch)->daemon_socket);
-		close(fd);
-		return -1;
-	}
-	while (off < len) {
-		n = write(fd, req + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			log_warn("signal: write to %s", SIGNAL_OPTS(ch)->daemon_socket);
-			close(fd);
-			return -1;
-		}
-		off += (size_t)n;
 	}
 	log_info("signal: subscribing on %s", SIGNAL_OPTS(ch)->daemon_socket);
-	return fd;
+	return jsonl_release(&conn);
 }
 
 static int

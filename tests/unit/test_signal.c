@@ -1,12 +1,16 @@
 /*
  * Unit tests for the Signal channel's inbound policy
  * (src/channel/chan-signal.c) and the Signal watcher's reading of the
- * daemon's stream (src/watchers/watch-signal.c).
+ * daemon's stream and its connect (src/watchers/watch-signal.c).
  */
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -275,6 +279,99 @@ test_parse(void **state)
 	json_decref(m);
 }
 
+/* A daemon socket in a new directory; returns the listening fd. */
+static int
+daemon_listen(char *dir, size_t dirlen, char *path, size_t pathlen,
+    int backlog)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	(void)strlcpy(dir, "/tmp/test_signal_sock.XXXXXX", dirlen);
+	assert_non_null(mkdtemp(dir));
+	(void)snprintf(path, pathlen, "%s/signal-cli.sock", dir);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd != -1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(fd, backlog), 0);
+	return fd;
+}
+
+/*
+ * The watcher's connect and subscribe request end at the channel's
+ * timeout: a daemon that never accepts gets -1 (and a retry), not a
+ * watcher blocked in connect(2) for ever.
+ */
+static void
+test_connect_deadline(void **state)
+{
+	struct channel		 ch;
+	struct signal_opts	 opts;
+	struct sockaddr_un	 sun;
+	char			 dir[64], path[128], buf[256];
+	int			 lfd, fd, peer, queued[64], flags;
+	size_t			 n, i, off = 0;
+	ssize_t			 r;
+
+	(void)state;
+	memset(&ch, 0, sizeof(ch));
+	memset(&opts, 0, sizeof(opts));
+	ch.driver = &signal_driver;
+	ch.opts = &opts;
+	assert_int_equal(signal_watch_adapter.connect(&ch), -1);
+
+	/* A daemon that answers: the request arrives, one line. */
+	lfd = daemon_listen(dir, sizeof(dir), path, sizeof(path), 4);
+	opts.daemon_socket = path;
+	ch.timeout_ms = 60000;
+	fd = signal_watch_adapter.connect(&ch);
+	assert_true(fd != -1);
+	peer = accept(lfd, NULL, NULL);
+	assert_true(peer != -1);
+	while (off == 0 || buf[off - 1] != '\n') {
+		assert_true(off < sizeof(buf) - 1);
+		r = read(peer, buf + off, sizeof(buf) - 1 - off);
+		assert_true(r > 0);
+		off += (size_t)r;
+	}
+	buf[off] = '\0';
+	assert_string_equal(buf, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+	    "\"subscribeReceive\",\"params\":{}}\n");
+	(void)close(fd);
+	(void)close(peer);
+	(void)close(lfd);
+	(void)unlink(path);
+	(void)rmdir(dir);
+
+	/* A daemon that never accepts: its listen queue is full. */
+	lfd = daemon_listen(dir, sizeof(dir), path, sizeof(path), 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	for (n = 0; n < sizeof(queued) / sizeof(queued[0]); n++) {
+		queued[n] = socket(AF_UNIX, SOCK_STREAM, 0);
+		assert_true(queued[n] != -1);
+		flags = fcntl(queued[n], F_GETFL);
+		assert_int_equal(fcntl(queued[n], F_SETFL, flags | O_NONBLOCK),
+		    0);
+		if (connect(queued[n], (struct sockaddr *)&sun,
+		    sizeof(sun)) == -1) {
+			(void)close(queued[n]);
+			break;
+		}
+	}
+	ch.timeout_ms = 200;
+	assert_int_equal(signal_watch_adapter.connect(&ch), -1);
+	for (i = 0; i < n; i++)
+		(void)close(queued[i]);
+	(void)close(lfd);
+	(void)unlink(path);
+	(void)rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -282,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_visible),
 		cmocka_unit_test(test_scrub),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_connect_deadline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

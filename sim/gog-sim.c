@@ -114,6 +114,60 @@ struct sim {
 	json_t		*drafts;
 };
 
+static int	 parse_bool(const char *, int *);
+static int	 env_bool(const char *);
+static int	 usage_error(char *, size_t, const char *, const char *);
+static int	 resolve_command(struct args *, char *, size_t);
+static int	 parse_args(int, char **, struct args *, char *, size_t);
+static void	 go_json_string(FILE *, const char *, size_t);
+static void	 go_indent(FILE *, int);
+static int	 key_order(const void *, const void *);
+static void	 go_json_object(FILE *, json_t *, int, int, json_t *);
+static void	 go_json_value(FILE *, json_t *, int, json_t *);
+static void	 print_json(json_t *, json_t *);
+static size_t	 cell_width(const char *);
+static void	 print_table(json_t *, int);
+static int	 fail(int, const char *, const char *);
+static const char *str(json_t *, const char *);
+static const char *header_value(json_t *, const char *);
+static char	*b64url_decode(const char *);
+static char	*b64url_encode(const char *, size_t);
+static char	*find_part_body(json_t *, const char *);
+static char	*best_body(json_t *, int *);
+static void	 format_date(const char *, char *, size_t);
+static json_t	*load(struct sim *, const char *);
+static void	 save(struct sim *, const char *, json_t *);
+static unsigned long	 next_serial(struct sim *);
+static void	 spool(struct sim *, json_t *);
+static long long	 internal_date(json_t *);
+static const char *label_name(struct sim *, const char *);
+static int	 has_label(struct sim *, json_t *, const char *);
+static int	 contains(const char *, const char *);
+static int	 matches(struct sim *, json_t *, const char *);
+static json_t	*find_message(struct sim *, const char *);
+static json_t	*label_names(struct sim *, json_t *);
+static int	 by_date_desc(const void *, const void *);
+static json_t	*summary(struct sim *, json_t *, const char *, int);
+static int	 cmd_search(struct sim *, int);
+static json_t	*formatted(json_t *, const char *, const char *);
+static int	 cmd_get(struct sim *);
+static void	 strip_tags(char *);
+static int	 cut_runes(char *, size_t);
+static int	 cmd_thread(struct sim *);
+static int	 cmd_labels(struct sim *);
+static int	 cmd_drafts_list(struct sim *);
+static json_t	*find_draft(struct sim *, const char *, size_t *);
+static int	 cmd_drafts_get(struct sim *);
+static char	*read_all(int);
+static json_t	*csv(const char *);
+static char	*joined(json_t *);
+static int	 compose(struct sim *, json_t **, json_t **);
+static void	 stamp(json_t *, const char *);
+static int	 cmd_send(struct sim *);
+static int	 cmd_drafts_create(struct sim *);
+static int	 cmd_drafts_send(struct sim *, int);
+static int	 injected_failure(struct sim *);
+
 /* ---- command line (kong, as gogcli declares its commands) ----------- */
 
 /*
@@ -487,7 +541,6 @@ parse_args(int argc, char **argv, struct args *a, char *err, size_t errlen)
 
 /* ---- output (Go's encoding/json and text/tabwriter) ----------------- */
 
-static void	go_json_value(FILE *, json_t *, int, json_t *);
 
 /*
  * A string as encoding/json writes it with SetEscapeHTML(false): '"'

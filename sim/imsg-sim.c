@@ -439,6 +439,20 @@ struct filter {
 	int64_t		  start, end;
 };
 
+/*
+ * The chat target of send, typing and read
+ * (Sources/imsg/ChatTargetResolver.swift).
+ */
+struct target {
+	const char	*to;		/* "" when absent */
+	int		 has_chat_id;
+	int64_t		 chat_id;
+	const char	*ident;		/* --chat-identifier, or "" */
+	const char	*guid;		/* --chat-guid, or "" */
+	char		 resolved_ident[512];
+	char		 resolved_guid[512];
+};
+
 static volatile sig_atomic_t	 watch_stop;
 
 static const struct cmd_def *find_command(const char *);
@@ -498,6 +512,20 @@ static void	 tail_close(struct tail *);
 static int	 tail_check(struct tail *);
 static int	 record_in(struct sim *, const char *, json_t *);
 static int	 record_file(json_t *, const char *, const char **);
+static int	 contains_nocase(const char *, const char *);
+static int64_t	 days_from_civil(int64_t, int, int);
+static int	 digits(const char *, int, int *);
+static int	 is_emoji(long);
+static long	 next_code_point(const unsigned char **);
+static const char *parse_reaction(const char *, const char **, int *);
+static void	 print_opt_names(const struct opt_def *);
+static json_t	*signal_new(struct sim *);
+static void	 swift_double_text(double, char *, size_t);
+static int	 target_check(struct sim *, struct target *);
+static int	 target_has_chat(const struct target *);
+static const char *target_preferred(const struct target *);
+static void	 target_record(const struct target *, json_t *);
+static int	 target_resolve(struct sim *, struct target *);
 
 /* ---- command line --------------------------------------------------- */
 
@@ -1446,21 +1474,6 @@ cmd_history(struct sim *s)
 	filter_free(&f);
 	return 0;
 }
-
-
-/*
- * The chat target of send, typing and read
- * (Sources/imsg/ChatTargetResolver.swift).
- */
-struct target {
-	const char	*to;		/* "" when absent */
-	int		 has_chat_id;
-	int64_t		 chat_id;
-	const char	*ident;		/* --chat-identifier, or "" */
-	const char	*guid;		/* --chat-guid, or "" */
-	char		 resolved_ident[512];
-	char		 resolved_guid[512];
-};
 
 /*
  * validateRecipientRequirements: --to and a chat selector together are

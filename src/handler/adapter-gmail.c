@@ -585,6 +585,9 @@ split_addresses(const char *list, json_t *out)
  * message of a thread must be an allowed recipient; the owner's own
  * address is one.  Returns 0 or the call's error.
  */
+/* The headers that name a message's participants. */
+#define PARTICIPANT_HEADERS	"From,To,Cc,Bcc,Reply-To"
+
 static int
 check_participants(struct call *c, const struct channel *ch, json_t *msgs)
 {
@@ -669,6 +672,11 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
 			return -1;
 		tool_argv_add(&a, "get");
 		tool_argv_add(&a, "--format=metadata");
+		/*
+		 * gog asks Gmail for From, To, Subject and Date only unless
+		 * told otherwise: name every header check_participants reads.
+		 */
+		tool_argv_add(&a, "--headers=" PARTICIPANT_HEADERS);
 		tool_argv_add(&a, "--");
 		tool_argv_add(&a, msgid);
 		if ((doc = run_json(c, ch, &a, -1)) == NULL)

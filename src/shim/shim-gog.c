@@ -307,6 +307,12 @@ max:
 
 /* ---- output ----------------------------------------------------------- */
 
+/*
+ * A JSON string as gog's encoder writes it: Go's encoding/json with
+ * SetEscapeHTML(false) (gogcli internal/outfmt/outfmt.go), so '<', '>'
+ * and '&' stay as they are; control characters and U+2028/U+2029 are
+ * escaped.
+ */
 static void
 json_string_print(FILE *f, const char *s, size_t len)
 {
@@ -330,11 +336,6 @@ json_string_print(FILE *f, const char *s, size_t len)
 			break;
 		case '\t':
 			(void)fputs("\\t", f);
-			break;
-		case '<':
-		case '>':
-		case '&':
-			(void)fprintf(f, "\\u%04x", p[i]);
 			break;
 		default:
 			if (p[i] < 0x20)

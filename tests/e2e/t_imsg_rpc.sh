@@ -153,9 +153,16 @@ expect_eq "react --json" \
     '{"success":true,"chat_id":3,"reaction_type":"love","reaction_emoji":"❤️"}' \
     "$out"
 expect_eq "react exit 0" 0 "$rc"
-out=$(agent "$T/bin/imsg" react --chat-id 3 --reaction 🎉)
-expect_eq "react text with an emoji" "Sent 🎉 reaction to chat 3" "$out"
-expect_eq "both reactions reached the tool" $((n1 + 2)) "$(signals)"
+out=$(agent "$T/bin/imsg" react --chat-id 3 --reaction like)
+expect_eq "react text" "Sent 👍 reaction to chat 3" "$out"
+# imsg 0.9 refuses to send a custom emoji tapback (ReactCommand.swift):
+# the gateway passes the tool's refusal on, and nothing is sent.
+out=$(agent "$T/bin/imsg" react --chat-id 3 --reaction 🎉); rc=$?
+expect_match "react with a custom emoji: the tool's refusal" \
+    "Unsupported reaction: custom emoji tapback" "$out"
+expect_eq "react with a custom emoji: exit 1" 1 "$rc"
+expect_eq "only the standard reactions reached the tool" $((n1 + 2)) \
+    "$(signals)"
 out=$(agent "$T/bin/imsg" react --chat-id 1 -r like); rc=$?
 expect_eq "react in a chat not allowed outbound" \
     "recipient not allowed: chat:1" "$out"

@@ -245,7 +245,7 @@ test_json_print(void **state)
 	fclose(f);
 	assert_string_equal(buf,
 	    "{\n"
-	    "  \"from\": \"A \\u003ca@b\\u003e \\u0026 \\u2028\\\"\\n\",\n"
+	    "  \"from\": \"A <a@b> & \\u2028\\\"\\n\",\n"
 	    "  \"empty\": [],\n"
 	    "  \"obj\": {},\n"
 	    "  \"list\": [\n"

@@ -113,7 +113,8 @@ conf_yaml_end(struct conf_yaml *p)
 static void
 errors_add(struct config_errors *errs, char *message)
 {
-	errs->items = conf_yaml_grow(errs->items, errs->count, sizeof(*errs->items));
+	errs->items = conf_yaml_grow(errs->items, errs->count,
+	    sizeof(*errs->items));
 	errs->items[errs->count++].message = message;
 }
 
@@ -161,8 +162,8 @@ report(struct conf_yaml *p, yaml_mark_t mark, int with_path, const char *fmt,
 	errors_add(p->errs, xstrdup(message));
 	add_position(p, mark.line, mark.column);
 	if (++p->nerrors == CONF_YAML_MAX_ERRORS) {
-		conf_yaml_file_error(p->errs, p->file, "too many errors; stopped after "
-		    "%d", CONF_YAML_MAX_ERRORS);
+		conf_yaml_file_error(p->errs, p->file, "too many errors; "
+		    "stopped after %d", CONF_YAML_MAX_ERRORS);
 		add_position(p, SIZE_MAX, SIZE_MAX);
 		p->stop = 1;
 	}
@@ -239,7 +240,8 @@ syntax_error(struct conf_yaml *p)
 	memset(&mark, 0, sizeof(mark));
 	switch (ps->error) {
 	case YAML_MEMORY_ERROR:
-		conf_yaml_error_nopath(p, mark, "out of memory while reading YAML");
+		conf_yaml_error_nopath(p, mark, "out of memory while reading "
+		    "YAML");
 		break;
 	case YAML_READER_ERROR:
 		/* The reader gives a byte offset, not a mark. */
@@ -255,8 +257,9 @@ syntax_error(struct conf_yaml *p)
 			    ps->problem != NULL ? ps->problem :
 			    "unreadable input", (unsigned)ps->problem_value);
 		else
-			conf_yaml_error_nopath(p, mark, "%s", ps->problem != NULL ?
-			    ps->problem : "unreadable input");
+			conf_yaml_error_nopath(p, mark, "%s",
+			    ps->problem != NULL ? ps->problem :
+			    "unreadable input");
 		break;
 	default:
 		context[0] = '\0';
@@ -265,9 +268,9 @@ syntax_error(struct conf_yaml *p)
 			    " (%s at line %zu, column %zu)", ps->context,
 			    ps->context_mark.line + 1,
 			    ps->context_mark.column + 1);
-		conf_yaml_error_nopath(p, ps->problem_mark, "syntax error: %s%s",
-		    ps->problem != NULL ? ps->problem : "unknown problem",
-		    context);
+		conf_yaml_error_nopath(p, ps->problem_mark, "syntax error: "
+		    "%s%s", ps->problem != NULL ? ps->problem :
+		    "unknown problem", context);
 		break;
 	}
 }
@@ -301,8 +304,8 @@ conf_yaml_advance(struct conf_yaml *p)
 	p->have_event = 1;
 	switch (ev->type) {
 	case YAML_ALIAS_EVENT:
-		conf_yaml_error_nopath(p, ev->start_mark, "aliases (*%s) are not "
-		    "allowed", (const char *)ev->data.alias.anchor);
+		conf_yaml_error_nopath(p, ev->start_mark, "aliases (*%s) are "
+		    "not allowed", (const char *)ev->data.alias.anchor);
 		return;
 	case YAML_SCALAR_EVENT:
 		anchor = ev->data.scalar.anchor;
@@ -326,13 +329,14 @@ conf_yaml_advance(struct conf_yaml *p)
 		return;
 	}
 	if (anchor != NULL)
-		conf_yaml_error_nopath(p, ev->start_mark, "anchors (&%s) are not "
-		    "allowed", (const char *)anchor);
+		conf_yaml_error_nopath(p, ev->start_mark, "anchors (&%s) are "
+		    "not allowed", (const char *)anchor);
 	if (tag != NULL)
-		conf_yaml_error_nopath(p, ev->start_mark, "tags are not allowed");
+		conf_yaml_error_nopath(p, ev->start_mark, "tags are not "
+		    "allowed");
 	if (p->nesting > CONF_YAML_MAX_NESTING) {
-		conf_yaml_error_nopath(p, ev->start_mark, "nested too deeply (more "
-		    "than %d levels)", CONF_YAML_MAX_NESTING);
+		conf_yaml_error_nopath(p, ev->start_mark, "nested too deeply "
+		    "(more than %d levels)", CONF_YAML_MAX_NESTING);
 		p->stop = 1;
 	}
 }
@@ -439,8 +443,9 @@ conf_yaml_expect(struct conf_yaml *p, yaml_event_type_t type,
 	if (p->event.type == type)
 		return 0;
 	if (p->event.type != YAML_ALIAS_EVENT && !p->stop)
-		conf_yaml_error(p, p->event.start_mark, "expected %s, found %s", what,
-		    conf_yaml_node_kind(&p->event, kind, sizeof(kind)));
+		conf_yaml_error(p, p->event.start_mark, "expected %s, found "
+		    "%s", what, conf_yaml_node_kind(&p->event, kind,
+		    sizeof(kind)));
 	conf_yaml_skip(p);
 	return -1;
 }
@@ -511,9 +516,10 @@ conf_yaml_mapping(struct conf_yaml *p, const char *const *keys, int nkeys,
 	while (!p->stop && p->event.type != YAML_MAPPING_END_EVENT) {
 		if (p->event.type != YAML_SCALAR_EVENT) {
 			if (p->event.type != YAML_ALIAS_EVENT)
-				conf_yaml_error(p, p->event.start_mark, "keys must "
-				    "be strings, found %s",
-				    conf_yaml_node_kind(&p->event, kind, sizeof(kind)));
+				conf_yaml_error(p, p->event.start_mark,
+				    "keys must be strings, found %s",
+				    conf_yaml_node_kind(&p->event, kind,
+				    sizeof(kind)));
 			conf_yaml_skip(p);
 			conf_yaml_skip(p);
 			continue;
@@ -526,12 +532,14 @@ conf_yaml_mapping(struct conf_yaml *p, const char *const *keys, int nkeys,
 			if (nkeys <= 4) {
 				(void)strlcpy(hint, " (expected ",
 				    sizeof(hint));
-				conf_yaml_join_names(keys, nkeys, hint + strlen(hint),
+				conf_yaml_join_names(keys, nkeys,
+				    hint + strlen(hint),
 				    sizeof(hint) - strlen(hint));
 				(void)strlcat(hint, ")", sizeof(hint));
 			}
-			conf_yaml_error(p, p->event.start_mark, "unknown %s \"%s\"%s",
-			    noun, conf_yaml_quote(s, len, q, sizeof(q)), hint);
+			conf_yaml_error(p, p->event.start_mark, "unknown %s "
+			    "\"%s\"%s", noun, conf_yaml_quote(s, len, q,
+			    sizeof(q)), hint);
 			conf_yaml_advance(p);
 			conf_yaml_skip(p);
 			continue;
@@ -570,8 +578,8 @@ conf_yaml_sequence(struct conf_yaml *p, conf_yaml_item_fn fn, void *arg)
 	for (i = 0; !p->stop && p->event.type != YAML_SEQUENCE_END_EVENT;
 	    i++) {
 		if (i == CONF_YAML_MAX_LIST) {
-			conf_yaml_error(p, p->event.start_mark, "too many entries "
-			    "(at most %d)", CONF_YAML_MAX_LIST);
+			conf_yaml_error(p, p->event.start_mark, "too many "
+			    "entries (at most %d)", CONF_YAML_MAX_LIST);
 			while (!p->stop &&
 			    p->event.type != YAML_SEQUENCE_END_EVENT)
 				conf_yaml_skip(p);
@@ -606,8 +614,8 @@ conf_yaml_get_text(struct conf_yaml *p, char **dst, const char *what)
 	s = (const char *)ev->data.scalar.value;
 	len = ev->data.scalar.length;
 	if (is_null(ev)) {
-		conf_yaml_error(p, ev->start_mark, "expected %s, found an empty "
-		    "value", what);
+		conf_yaml_error(p, ev->start_mark, "expected %s, found an "
+		    "empty value", what);
 		goto fail;
 	}
 	if (len == 0) {
@@ -615,8 +623,8 @@ conf_yaml_get_text(struct conf_yaml *p, char **dst, const char *what)
 		goto fail;
 	}
 	if (len > CONF_YAML_MAX_STRING) {
-		conf_yaml_error(p, ev->start_mark, "too long (%zu bytes, at most %d)",
-		    len, CONF_YAML_MAX_STRING);
+		conf_yaml_error(p, ev->start_mark, "too long (%zu bytes, at "
+		    "most %d)", len, CONF_YAML_MAX_STRING);
 		goto fail;
 	}
 	for (i = 0; i < len; i++) {
@@ -683,13 +691,14 @@ conf_yaml_get_uint(struct conf_yaml *p, uint64_t min, uint64_t max,
 	s = (const char *)ev->data.scalar.value;
 	len = ev->data.scalar.length;
 	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
-		conf_yaml_error(p, ev->start_mark, "expected a decimal integer, found "
-		    "a quoted string (write the number without quotes)");
+		conf_yaml_error(p, ev->start_mark, "expected a decimal "
+		    "integer, found a quoted string (write the number without "
+		    "quotes)");
 		goto fail;
 	}
 	if (is_null(ev)) {
-		conf_yaml_error(p, ev->start_mark, "expected a decimal integer, "
-		    "found an empty value");
+		conf_yaml_error(p, ev->start_mark, "expected a decimal "
+		    "integer, found an empty value");
 		goto fail;
 	}
 	for (i = 0; i < len; i++) {
@@ -700,22 +709,23 @@ conf_yaml_get_uint(struct conf_yaml *p, uint64_t min, uint64_t max,
 			goto fail;
 		}
 		if (v > (UINT64_MAX - 9) / 10) {
-			conf_yaml_error(p, ev->start_mark, "%s is out of range "
-			    "(%llu to %llu)", conf_yaml_quote(s, len, q, sizeof(q)),
+			conf_yaml_error(p, ev->start_mark, "%s is out of "
+			    "range (%llu to %llu)",
+			    conf_yaml_quote(s, len, q, sizeof(q)),
 			    (unsigned long long)min, (unsigned long long)max);
 			goto fail;
 		}
 		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
 	if (len > 1 && s[0] == '0') {
-		conf_yaml_error(p, ev->start_mark, "leading zeros are not allowed "
-		    "(\"%s\")", conf_yaml_quote(s, len, q, sizeof(q)));
+		conf_yaml_error(p, ev->start_mark, "leading zeros are not "
+		    "allowed (\"%s\")", conf_yaml_quote(s, len, q, sizeof(q)));
 		goto fail;
 	}
 	if (v < min || v > max) {
-		conf_yaml_error(p, ev->start_mark, "%llu is out of range (%llu to "
-		    "%llu)", (unsigned long long)v, (unsigned long long)min,
-		    (unsigned long long)max);
+		conf_yaml_error(p, ev->start_mark, "%llu is out of range "
+		    "(%llu to %llu)", (unsigned long long)v,
+		    (unsigned long long)min, (unsigned long long)max);
 		goto fail;
 	}
 	*out = v;
@@ -743,8 +753,8 @@ conf_yaml_get_bool(struct conf_yaml *p, int *out)
 	    strcmp(s, "false") == 0)
 		*out = 0;
 	else {
-		conf_yaml_error(p, ev->start_mark, "expected true or false, found "
-		    "%s%s", conf_yaml_node_kind(ev, kind, sizeof(kind)),
+		conf_yaml_error(p, ev->start_mark, "expected true or false, "
+		    "found %s%s", conf_yaml_node_kind(ev, kind, sizeof(kind)),
 		    ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? "" :
 		    " (quoted)");
 		conf_yaml_advance(p);
@@ -802,8 +812,9 @@ conf_yaml_get_size(struct conf_yaml *p, uint64_t min, uint64_t max,
 	if (conf_yaml_get_text(p, &s, "a size") == -1)
 		return -1;
 	if (util_parse_size(s, &v) == -1)
-		conf_yaml_error(p, mark, "bad size \"%s\" (bytes, or a number with "
-		    "K, M or G, e.g. 64M)", conf_yaml_quote(s, strlen(s), q, sizeof(q)));
+		conf_yaml_error(p, mark, "bad size \"%s\" (bytes, or a number "
+		    "with K, M or G, e.g. 64M)", conf_yaml_quote(s, strlen(s),
+		    q, sizeof(q)));
 	else if (v < min || v > max) {
 		format_size(min, lo, sizeof(lo));
 		format_size(max, hi, sizeof(hi));
@@ -830,14 +841,14 @@ conf_yaml_get_duration(struct conf_yaml *p, uint64_t min, uint64_t max,
 	if (conf_yaml_get_text(p, &s, "a duration") == -1)
 		return -1;
 	if (util_parse_duration(s, &v) == -1)
-		conf_yaml_error(p, mark, "bad duration \"%s\" (seconds, or a number "
-		    "with ms, s, m, h or d, e.g. 30s)",
+		conf_yaml_error(p, mark, "bad duration \"%s\" (seconds, or a "
+		    "number with ms, s, m, h or d, e.g. 30s)",
 		    conf_yaml_quote(s, strlen(s), q, sizeof(q)));
 	else if (v < min || v > max) {
 		format_duration(min, lo, sizeof(lo));
 		format_duration(max, hi, sizeof(hi));
-		conf_yaml_error(p, mark, "duration %s is out of range (%s to %s)",
-		    conf_yaml_quote(s, strlen(s), q, sizeof(q)), lo, hi);
+		conf_yaml_error(p, mark, "duration %s is out of range (%s to "
+		    "%s)", conf_yaml_quote(s, strlen(s), q, sizeof(q)), lo, hi);
 	} else {
 		*out = v;
 		rc = 0;
@@ -875,8 +886,8 @@ conf_yaml_get_name(struct conf_yaml *p, const char *const *names, int n,
 	    ev->data.scalar.length);
 	if (k == -1) {
 		conf_yaml_join_names(names, n, list, sizeof(list));
-		conf_yaml_error(p, ev->start_mark, "expected %s, found %s", list,
-		    conf_yaml_node_kind(ev, kind, sizeof(kind)));
+		conf_yaml_error(p, ev->start_mark, "expected %s, found %s",
+		    list, conf_yaml_node_kind(ev, kind, sizeof(kind)));
 		conf_yaml_advance(p);
 		return -1;
 	}
@@ -908,8 +919,8 @@ conf_yaml_get_flags(struct conf_yaml *p, const char *const *names,
 	conf_yaml_advance(p);
 	while (!p->stop && p->event.type != YAML_SEQUENCE_END_EVENT) {
 		if (count++ == CONF_YAML_MAX_LIST) {
-			conf_yaml_error(p, p->event.start_mark, "too many entries "
-			    "(at most %d)", CONF_YAML_MAX_LIST);
+			conf_yaml_error(p, p->event.start_mark, "too many "
+			    "entries (at most %d)", CONF_YAML_MAX_LIST);
 			while (!p->stop &&
 			    p->event.type != YAML_SEQUENCE_END_EVENT)
 				conf_yaml_skip(p);
@@ -965,11 +976,13 @@ conf_yaml_read_file(const char *path, int check_perms,
 	/* O_NONBLOCK: opening a FIFO must not hang; cleared below. */
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
 	    O_CLOEXEC)) == -1) {
-		conf_yaml_file_error(errs, path, "cannot open: %s", strerror(errno));
+		conf_yaml_file_error(errs, path, "cannot open: %s",
+		    strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
-		conf_yaml_file_error(errs, path, "cannot stat: %s", strerror(errno));
+		conf_yaml_file_error(errs, path, "cannot stat: %s",
+		    strerror(errno));
 		goto fail;
 	}
 	if (check_perms && !S_ISREG(st.st_mode)) {
@@ -977,8 +990,8 @@ conf_yaml_read_file(const char *path, int check_perms,
 		goto fail;
 	}
 	if (check_perms && (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		conf_yaml_file_error(errs, path, "refused: the file is %s writable "
-		    "(mode %04o); run chmod go-w on it",
+		conf_yaml_file_error(errs, path, "refused: the file is %s "
+		    "writable (mode %04o); run chmod go-w on it",
 		    (st.st_mode & S_IWGRP) && (st.st_mode & S_IWOTH) ?
 		    "group and world" : (st.st_mode & S_IWGRP) ? "group" :
 		    "world", (unsigned int)(st.st_mode & 07777));
@@ -989,8 +1002,8 @@ conf_yaml_read_file(const char *path, int check_perms,
 		goto fail;
 	}
 	if (S_ISREG(st.st_mode) && st.st_size > CONF_YAML_MAX_FILE) {
-		conf_yaml_file_error(errs, path, "too large (%lld bytes, at most %d)",
-		    (long long)st.st_size, CONF_YAML_MAX_FILE);
+		conf_yaml_file_error(errs, path, "too large (%lld bytes, at "
+		    "most %d)", (long long)st.st_size, CONF_YAML_MAX_FILE);
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode) && ((flags = fcntl(fd, F_GETFL)) == -1 ||
@@ -1004,8 +1017,9 @@ conf_yaml_read_file(const char *path, int check_perms,
 	for (;;) {
 		if (len == size) {
 			if (size > CONF_YAML_MAX_FILE) {
-				conf_yaml_file_error(errs, path, "too large (more than "
-				    "%d bytes)", CONF_YAML_MAX_FILE);
+				conf_yaml_file_error(errs, path, "too large "
+				    "(more than %d bytes)",
+				    CONF_YAML_MAX_FILE);
 				goto fail;
 			}
 			size = size * 2 > CONF_YAML_MAX_FILE + 1 ?
@@ -1017,7 +1031,8 @@ conf_yaml_read_file(const char *path, int check_perms,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			conf_yaml_file_error(errs, path, "read: %s", strerror(errno));
+			conf_yaml_file_error(errs, path, "read: %s",
+			    strerror(errno));
 			goto fail;
 		}
 		if (n == 0)
@@ -1025,8 +1040,8 @@ conf_yaml_read_file(const char *path, int check_perms,
 		len += (size_t)n;
 	}
 	if (len > CONF_YAML_MAX_FILE) {
-		conf_yaml_file_error(errs, path, "too large (more than %d bytes)",
-		    CONF_YAML_MAX_FILE);
+		conf_yaml_file_error(errs, path, "too large (more than %d "
+		    "bytes)", CONF_YAML_MAX_FILE);
 		goto fail;
 	}
 	(void)close(fd);

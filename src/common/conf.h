@@ -192,9 +192,9 @@ struct conf_key {
 	size_t		 offset;
 	size_t		 size;		/* of the field; 0: the type's own */
 	int		 flags;		/* CONF_KEY_* */
-	uint64_t	 min, max;	/* CONF_UINT, CONF_SIZE, CONF_DURATION */
-	uint64_t	 default_value;	/* as stored (a name's index or value) */
-	const char	*default_string; /* CONF_STRING, CONF_CHARS */
+	uint64_t	 min, max;	/* CONF_UINT, _SIZE, _DURATION */
+	uint64_t	 default_value;	/* as stored (a name's index, value) */
+	const char	*default_string;/* CONF_STRING, CONF_CHARS */
 	const char *const *names;	/* CONF_NAME, CONF_FLAGS; NULL-ended */
 	const unsigned int *values;	/* stored for names[i]; NULL: i */
 	/*

@@ -149,41 +149,79 @@ struct config {
 };
 
 /*
- * A channel driver's own configuration keys, as data: the loader reads
- * each into the driver's options struct (struct channel's opts) at
- * offset, or into struct channel itself with CONF_KEY_COMMON.
+ * The schema as data: each mapping of the file is a table of keys, read
+ * by one table-driven reader (config.c) into a struct at base + offset
+ * (a channel driver's keys into its options, struct channel's opts, or
+ * into struct channel itself with CONF_KEY_COMMON).  Numbers, names and
+ * flags are stored by the field's size (CONF_FIELD sets it; 0 means the
+ * type's own: uint64_t, or int for CONF_NAME and CONF_BOOL, unsigned
+ * int for CONF_FLAGS); a table's max must fit its field.  Defaults come
+ * from the tables too: before the file is read every key gets its
+ * default (default_value, or default_string for the string types).
  */
 enum conf_type {
-	CONF_STRING = 0,	/* char *, any non-empty string */
+	CONF_STRING = 0,	/* char *, any non-empty string (and check) */
 	CONF_PATH,		/* char *, an absolute path */
-	CONF_DURATION,		/* uint64_t milliseconds, min..max */
-	CONF_NAME		/* int, the index of the value in names */
+	CONF_DURATION,		/* milliseconds, min..max ("30s") */
+	CONF_NAME,		/* one of names: its index, or values[index] */
+	CONF_SIZE,		/* bytes, min..max ("64M") */
+	CONF_UINT,		/* a decimal integer, min..max */
+	CONF_BOOL,		/* true (1) or false (0) */
+	CONF_FLAGS,		/* a list of names: their values or-ed */
+	CONF_CHARS,		/* char[size], a string (check bounds it) */
+	CONF_LIST,		/* struct strlist of strings (check each) */
+	CONF_MAPPING,		/* keys[], read into the same base */
+	CONF_CALL		/* read by read(): lists of structured values */
 };
 
-#define CONF_KEY_COMMON	0x01	/* offset is into struct channel */
+#define CONF_KEY_COMMON		0x01	/* offset is into struct channel */
+#define CONF_KEY_REQUIRED	0x02	/* missing: "missing required key" */
+#define CONF_KEY_SCALAR		0x04	/* CONF_FLAGS: one name alone too */
+
+/* Where a key's value goes: a field of the struct the table reads. */
+#define CONF_FIELD(type, field)						\
+	.offset = offsetof(type, field),				\
+	.size = sizeof(((type *)0)->field)
+
+struct conf_parse;
+struct conf_report;
 
 struct conf_key {
 	const char	*name;
 	enum conf_type	 type;
 	size_t		 offset;
-	int		 flags;
-	uint64_t	 min, max;	/* CONF_DURATION */
-	const char *const *names;	/* CONF_NAME, NULL-terminated */
+	size_t		 size;		/* of the field; 0: the type's own */
+	int		 flags;		/* CONF_KEY_* */
+	uint64_t	 min, max;	/* CONF_UINT, _SIZE, _DURATION */
+	uint64_t	 default_value;	/* as stored (a name's index, value) */
+	const char	*default_string;/* CONF_STRING, CONF_CHARS */
+	const char *const *names;	/* CONF_NAME, CONF_FLAGS; NULL-ended */
+	const unsigned int *values;	/* stored for names[i]; NULL: i */
 	/*
-	 * CONF_STRING: NULL if the value is acceptable, else what was
-	 * expected; the error reads "bad NOUN "value" (expected)".
+	 * CONF_STRING, CONF_CHARS and each CONF_LIST entry: NULL if the
+	 * value is acceptable, else what was expected; the error reads
+	 * "bad NOUN "value" (expected)".
 	 */
 	const char	*(*check)(const char *value);
 	const char	*noun;
+	/*
+	 * CONF_MAPPING: its keys, and an optional check across them once
+	 * the mapping is read (as a channel driver's check).
+	 */
+	const struct conf_key *keys;
+	size_t		 nkeys;
+	void		(*check_mapping)(void *base, struct conf_report *);
+	/* CONF_CALL: reads (and must consume) the value; key is this entry. */
+	void		(*read)(struct conf_parse *, void *base,
+			    const struct conf_key *key);
 };
 
 /* Where a driver's check reports problems (conf_problem). */
-struct conf_report;
 void		 conf_problem(struct conf_report *, const char *fmt, ...)
 		    __attribute__((__format__(__printf__, 2, 3)));
 /*
- * Did the channel's block name the key (whether or not its value was
- * good: a bad value has been reported already)?  1 or 0.
+ * Did the block being checked name the key (whether or not its value
+ * was good: a bad value has been reported already)?  1 or 0.
  */
 int		 conf_key_seen(const struct conf_report *, const char *name);
 

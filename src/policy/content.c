@@ -4,7 +4,8 @@
  * numbers) and the configured patterns.  Text is matched after removing
  * invisible characters and folding width and case, so that zero-width
  * joiners, bidi overrides, soft hyphens, full-width letters or mixed
- * case cannot hide a match.  Every failure denies.
+ * case cannot hide a match.  Every failure denies.  The loader asks
+ * here whether a configured pattern is too costly to compile.
  */
 #include "config.h"
 
@@ -680,4 +681,107 @@ content_check(const struct config *cfg, const char *text, size_t len,
 done:
 	free_text(folded);
 	free_text(plain);
+}
+
+/*
+ * The regex library expands bounded repetition by copying the repeated
+ * expression, so "(a{100}){100}" or "a++++..." compiles to a huge
+ * automaton: a configuration could exhaust the handler's memory before
+ * a single request.  Refuse patterns whose expansion, estimated the same
+ * way, passes PATTERN_COST_MAX, and back-references (exponential to
+ * match).
+ */
+#define PATTERN_LEN_MAX		1024
+#define PATTERN_COST_MAX	20000
+#define PATTERN_DEPTH_MAX	32
+
+const char *
+content_pattern_too_costly(const char *re)
+{
+	uint64_t	 total[PATTERN_DEPTH_MAX + 1], last = 0, lo, hi;
+	const char	*p;
+	char		*end;
+	int		 depth = 0;
+
+	if (strlen(re) > PATTERN_LEN_MAX)
+		return "longer than 1024 bytes";
+	total[0] = 0;
+	for (p = re; *p != '\0'; p++) {
+		switch (*p) {
+		case '(':
+			if (depth == PATTERN_DEPTH_MAX)
+				return "groups nested too deeply";
+			total[++depth] = 0;
+			last = 0;
+			break;
+		case ')':
+			if (depth == 0)
+				break;
+			last = total[depth] + 1;
+			total[--depth] += last;
+			break;
+		case '*':
+		case '?':
+			break;
+		case '+':
+			/* a+ is compiled as aa*. */
+			total[depth] += last;
+			last *= 2;
+			break;
+		case '{':
+			lo = strtoull(p + 1, &end, 10);
+			hi = lo;
+			if (*end == ',') {
+				hi = strtoull(end + 1, &end, 10);
+				if (hi < lo)
+					hi = lo;
+			}
+			if (*end != '}')
+				break;
+			if (hi > 255)
+				return "a repetition count above 255";
+			total[depth] += last * (hi > 0 ? hi - 1 : 0);
+			last *= hi > 0 ? hi : 1;
+			p = end;
+			break;
+		case '[':
+			/* A bracket expression is one atom. */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p != '\0' && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '.' ||
+				    p[1] == '=')) {
+					end = strstr(p + 2, p[1] == ':' ? ":]" :
+					    p[1] == '.' ? ".]" : "=]");
+					if (end == NULL)
+						break;
+					p = end + 1;
+				}
+				p++;
+			}
+			if (*p == '\0')
+				p--;
+			last = 1;
+			total[depth] += last;
+			break;
+		case '\\':
+			if (p[1] >= '1' && p[1] <= '9')
+				return "back-references are not supported";
+			if (p[1] != '\0')
+				p++;
+			last = 1;
+			total[depth] += last;
+			break;
+		default:
+			last = 1;
+			total[depth] += last;
+			break;
+		}
+		if (total[depth] > PATTERN_COST_MAX || last > PATTERN_COST_MAX)
+			return "too costly to compile (nested repetition)";
+	}
+	return NULL;
 }

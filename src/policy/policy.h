@@ -81,6 +81,15 @@ char	*content_normalize(const char *text, size_t len);
 void	 content_check(const struct config *, const char *text, size_t len,
 	    struct verdict *);
 
+/*
+ * Would a configured pattern (POSIX extended) cost too much to compile
+ * or to match: a huge expansion of nested repetition, a repetition
+ * count above 255, groups nested too deeply, more than 1024 bytes, or a
+ * back-reference?  Returns NULL if not, else a static string saying why
+ * (the loader refuses the pattern with it).
+ */
+const char *content_pattern_too_costly(const char *re);
+
 /* Individual detectors, exposed for tests; 1 if found. */
 int	 content_detect(unsigned int detect, const char *normalized);
 int	 luhn_valid(const char *digits, size_t n);

@@ -1,7 +1,9 @@
 /*
  * Unit tests for content normalisation, the built-in detectors and the
  * content rules (src/policy/content.c).  Cases are data-driven from
- * tests/data/content/cases.txt against a rule set built by hand.
+ * tests/data/content/cases.txt against a rule set built by hand; the
+ * cost check the loader applies to configured patterns is tested
+ * directly.
  */
 #include "config.h"
 
@@ -56,6 +58,7 @@ static void	 test_luhn(void **);
 static void	 test_max_length(void **);
 static void	 test_failures(void **);
 static void	 test_hostile(void **);
+static void	 test_pattern_cost(void **);
 
 static unsigned int
 detector(const char *name)
@@ -404,6 +407,66 @@ test_hostile(void **state)
 	free_config(&cfg);
 }
 
+/*
+ * The loader refuses patterns that would cost too much to compile or
+ * match; ordinary ones, bounded repetition included, pass.
+ */
+static void
+test_pattern_cost(void **state)
+{
+	static const char *const cheap[] = {
+		"password[[:space:]]*[:=]",
+		"(secret|token)[[:space:]]*[:=][^ ]{8,64}",
+		"wire transfer",
+		"a{255}",
+		"(a{100}){100}",		/* 10,100: under the limit */
+		"[[:alpha:]]{3}[]a{]x{2,1}",
+		"\\(a\\)+",
+		"a+b+c+",
+		""
+	};
+	static const struct {
+		const char	*pattern;
+		const char	*why;
+	} costly[] = {
+		{ "pass+++++++++++++++++word",
+		    "too costly to compile (nested repetition)" },
+		{ "((ab{200}){200}){200}",
+		    "too costly to compile (nested repetition)" },
+		{ "(a{200}){200}",
+		    "too costly to compile (nested repetition)" },
+		{ "a{1000}", "a repetition count above 255" },
+		{ "a{1,256}", "a repetition count above 255" },
+		{ "(a)\\1", "back-references are not supported" },
+		{ "((((((((((((((((((((((((((((((((("
+		    "a)))))))))))))))))))))))))))))))))",
+		    "groups nested too deeply" }
+	};
+	char		 big[1100];
+	const char	*why;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cheap) / sizeof(cheap[0]); i++) {
+		why = content_pattern_too_costly(cheap[i]);
+		if (why != NULL)
+			fail_msg("\"%s\" refused: %s", cheap[i], why);
+	}
+	for (i = 0; i < sizeof(costly) / sizeof(costly[0]); i++) {
+		why = content_pattern_too_costly(costly[i].pattern);
+		if (why == NULL)
+			fail_msg("\"%s\" accepted", costly[i].pattern);
+		assert_string_equal(why, costly[i].why);
+	}
+	memset(big, 'a', 1024);
+	big[1024] = '\0';
+	assert_null(content_pattern_too_costly(big));
+	big[1024] = 'a';
+	big[1025] = '\0';
+	assert_string_equal(content_pattern_too_costly(big),
+	    "longer than 1024 bytes");
+}
+
 int
 main(void)
 {
@@ -413,7 +476,8 @@ main(void)
 		cmocka_unit_test(test_luhn),
 		cmocka_unit_test(test_max_length),
 		cmocka_unit_test(test_failures),
-		cmocka_unit_test(test_hostile)
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_pattern_cost)
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

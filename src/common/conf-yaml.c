@@ -1053,3 +1053,26 @@ fail:
 	(void)close(fd);
 	return -1;
 }
+
+void
+conf_problem(struct conf_report *r, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[512];
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_yaml_error(r->y, r->mark, "%s", msg);
+}
+
+int
+conf_key_seen(const struct conf_report *r, const char *name)
+{
+	int	 k;
+
+	for (k = 0; k < r->nnames; k++)
+		if (strcmp(r->names[k], name) == 0)
+			return (r->seen & BIT(k)) != 0;
+	return 0;
+}

@@ -182,4 +182,23 @@ int	 conf_yaml_lookup(const char *const *names, int n, const char *s,
  */
 void	*conf_yaml_grow(void *array, size_t count, size_t size);
 
+struct conf_parse;
+
+/*
+ * A mapping once read: which of its keys it named, where it and each
+ * value start.  Checks across keys (the readers here, a channel
+ * driver's check, a table's check_mapping) report to it.
+ */
+struct conf_report {
+	struct conf_parse *p;		/* the loader's, opaque here */
+	struct conf_yaml *y;
+	void		*base;
+	const struct conf_key *keys;	/* NULL: a channel's block */
+	const char	*names[CONF_YAML_MAX_KEYS];
+	int		 nnames;
+	uint64_t	 seen;		/* bit per names[] */
+	yaml_mark_t	 mark;		/* the mapping's start */
+	yaml_mark_t	 marks[CONF_YAML_MAX_KEYS]; /* each value's */
+};
+
 #endif /* CARAPACE_CONF_YAML_H */

@@ -78,22 +78,6 @@ struct conf_parse {
 	int		 nchannels;
 };
 
-/*
- * A mapping once read: which of its keys it named, where it and each
- * value start.  Checks across keys (the readers here, a channel
- * driver's check, a table's check_mapping) report to it.
- */
-struct conf_report {
-	struct conf_parse *p;
-	void		*base;
-	const struct conf_key *keys;	/* NULL: a channel's block */
-	const char	*names[CONF_YAML_MAX_KEYS];
-	int		 nnames;
-	uint64_t	 seen;		/* bit per names[] */
-	yaml_mark_t	 mark;		/* the mapping's start */
-	yaml_mark_t	 marks[CONF_YAML_MAX_KEYS]; /* each value's */
-};
-
 /* A list being read for a key of a table. */
 struct item_ctx {
 	struct conf_parse *p;
@@ -380,6 +364,7 @@ read_mapping(struct conf_parse *p, const struct conf_key *keys, size_t n,
 	if (n > CONF_YAML_MAX_KEYS)
 		fatalx("%s: a mapping of %zu keys", __func__, n);
 	r->p = p;
+	r->y = &p->y;
 	r->base = base;
 	r->keys = keys;
 	for (i = 0; i < n; i++)
@@ -643,29 +628,6 @@ free_values(const struct conf_key *keys, size_t n, void *base)
 			break;
 		}
 	}
-}
-
-void
-conf_problem(struct conf_report *r, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 msg[512];
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	conf_yaml_error(&r->p->y, r->mark, "%s", msg);
-}
-
-int
-conf_key_seen(const struct conf_report *r, const char *name)
-{
-	int	 k;
-
-	for (k = 0; k < r->nnames; k++)
-		if (strcmp(r->names[k], name) == 0)
-			return (r->seen & BIT(k)) != 0;
-	return 0;
 }
 
 /* Where the value of a key the mapping named starts (NULL: not named). */
@@ -1048,6 +1010,7 @@ channel_block(struct conf_yaml *y, void *arg, int id)
 	ch->configured = 1;
 	memset(&r, 0, sizeof(r));
 	r.p = p;
+	r.y = &p->y;
 	r.base = ch;
 	for (i = 0; i < NITEMS(channel_keys); i++)
 		r.names[r.nnames++] = channel_keys[i].name;

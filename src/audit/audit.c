@@ -31,6 +31,37 @@
 #define SYSLOG_SOCKET	"/dev/log"
 #define AUDIT_MAX_ENTRY	(64 * 1024)
 
+/* Indexed by the enums (audit.h); a gap would be a NULL name. */
+static const char *const audit_decision_names[] = {
+	[AUDIT_DECISION_ALLOW] = "allow",
+	[AUDIT_DECISION_DENY] = "deny",
+	[AUDIT_DECISION_HOLD] = "hold",
+	[AUDIT_DECISION_INVALID] = "invalid",
+};
+_Static_assert(sizeof(audit_decision_names) /
+    sizeof(audit_decision_names[0]) == AUDIT_DECISION_COUNT,
+    "every audit decision needs a name");
+
+static const char *const audit_outcome_names[] = {
+	[AUDIT_OUTCOME_OK] = "ok",
+	[AUDIT_OUTCOME_SENT] = "sent",
+	[AUDIT_OUTCOME_REFUSED] = "refused",
+	[AUDIT_OUTCOME_HELD] = "held",
+	[AUDIT_OUTCOME_FAILED] = "failed",
+	[AUDIT_OUTCOME_TIMEOUT] = "timeout",
+	[AUDIT_OUTCOME_LIMITED] = "limited",
+	[AUDIT_OUTCOME_DRAFTED] = "drafted",
+	[AUDIT_OUTCOME_TYPING] = "typing",
+	[AUDIT_OUTCOME_TYPING_STOPPED] = "typing stopped",
+	[AUDIT_OUTCOME_READ] = "read",
+	[AUDIT_OUTCOME_REACTED] = "reacted",
+	[AUDIT_OUTCOME_DROPPED] = "dropped",
+	[AUDIT_OUTCOME_HIDDEN] = "hidden",
+};
+_Static_assert(sizeof(audit_outcome_names) /
+    sizeof(audit_outcome_names[0]) == AUDIT_OUTCOME_COUNT,
+    "every audit outcome needs a name");
+
 struct audit {
 	enum audit_sink	 sink;
 	int		 fd;		/* datagram socket, -1 for stderr */
@@ -97,6 +128,25 @@ audit_close(struct audit *a)
 	free(a);
 }
 
+const char *
+audit_decision_name(enum audit_decision d)
+{
+	/* Compared as unsigned: a corrupt negative value is out of range. */
+	if ((unsigned int)d >= AUDIT_DECISION_COUNT ||
+	    audit_decision_names[d] == NULL)
+		return "deny";
+	return audit_decision_names[d];
+}
+
+const char *
+audit_outcome_name(enum audit_outcome o)
+{
+	if ((unsigned int)o >= AUDIT_OUTCOME_COUNT ||
+	    audit_outcome_names[o] == NULL)
+		return "unknown";
+	return audit_outcome_names[o];
+}
+
 static void
 set_str(json_t *o, const char *key, const char *value)
 {
@@ -120,9 +170,9 @@ audit_record(const struct audit_event *ev, uint64_t now_ms)
 	set_str(o, "method", ev->method);
 	set_str(o, "channel", ev->channel);
 	set_str(o, "recipient", ev->recipient);
-	set_str(o, "decision", ev->decision);
+	set_str(o, "decision", audit_decision_name(ev->decision));
 	set_str(o, "rule", ev->rule);
-	set_str(o, "outcome", ev->outcome);
+	set_str(o, "outcome", audit_outcome_name(ev->outcome));
 	set_str(o, "reason", ev->reason);
 	set_str(o, "hold_id", ev->hold_id);
 	if (ev->code != 0)

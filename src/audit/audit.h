@@ -18,6 +18,50 @@
 
 struct state;
 
+/*
+ * What policy decided about a request, and what became of it.  0 is
+ * "unset": the caller's default applies (call_audit), and a record that
+ * still holds it, or any value outside the enum, is written as decision
+ * "deny" / outcome "unknown", never as an allow.  The names are the
+ * strings the records have always carried (tests and log readers grep
+ * them): change a name only with every reader.
+ */
+enum audit_decision {
+	AUDIT_DECISION_UNSET = 0,
+	AUDIT_DECISION_ALLOW,
+	AUDIT_DECISION_DENY,
+	AUDIT_DECISION_HOLD,
+	AUDIT_DECISION_INVALID,		/* not a well-formed request */
+	AUDIT_DECISION_COUNT		/* not a decision: the table's size */
+};
+
+enum audit_outcome {
+	AUDIT_OUTCOME_UNSET = 0,
+	AUDIT_OUTCOME_OK,		/* answered (reads, status...) */
+	AUDIT_OUTCOME_SENT,
+	AUDIT_OUTCOME_REFUSED,
+	AUDIT_OUTCOME_HELD,
+	AUDIT_OUTCOME_FAILED,		/* the tool or daemon failed */
+	AUDIT_OUTCOME_TIMEOUT,
+	AUDIT_OUTCOME_LIMITED,		/* by a rate limit, ours or theirs */
+	AUDIT_OUTCOME_DRAFTED,
+	AUDIT_OUTCOME_TYPING,
+	AUDIT_OUTCOME_TYPING_STOPPED,
+	AUDIT_OUTCOME_READ,
+	AUDIT_OUTCOME_REACTED,
+	AUDIT_OUTCOME_DROPPED,		/* a hold the owner dropped */
+	AUDIT_OUTCOME_HIDDEN,		/* an inbound message withheld */
+	AUDIT_OUTCOME_COUNT		/* not an outcome: the table's size */
+};
+
+/*
+ * The record's string for a decision or an outcome.  Never NULL:
+ * "deny" for AUDIT_DECISION_UNSET or a value outside the enum (fail
+ * closed), "unknown" for such an outcome.
+ */
+const char	*audit_decision_name(enum audit_decision);
+const char	*audit_outcome_name(enum audit_outcome);
+
 struct audit_event {
 	uid_t		 uid;
 	gid_t		 gid;
@@ -26,9 +70,9 @@ struct audit_event {
 	const char	*method;	/* NULL when the request had none */
 	const char	*channel;
 	const char	*recipient;	/* normalised, where there is one */
-	const char	*decision;	/* allow | deny | hold | invalid */
+	enum audit_decision decision;
 	const char	*rule;		/* the rule or list entry that decided */
-	const char	*outcome;	/* ok | sent | refused | held | failed ... */
+	enum audit_outcome outcome;
 	const char	*reason;	/* human-readable cause */
 	const char	*hold_id;
 	int		 code;		/* JSON-RPC error code, 0 on success */

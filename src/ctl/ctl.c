@@ -137,10 +137,10 @@ ctl_audit(struct ctl *ctl, struct call *c, json_t *hold, const char *method)
 	ev.method = method;
 	ev.channel = json_string_value(json_object_get(hold, "channel"));
 	ev.recipient = json_string_value(json_object_get(hold, "recipient"));
-	ev.decision = "allow";
+	ev.decision = AUDIT_DECISION_ALLOW;
 	ev.rule = "owner";
-	ev.outcome = c->outcome != NULL ? c->outcome :
-	    (c->code == 0 ? "ok" : "failed");
+	ev.outcome = c->outcome != AUDIT_OUTCOME_UNSET ? c->outcome :
+	    (c->code == 0 ? AUDIT_OUTCOME_OK : AUDIT_OUTCOME_FAILED);
 	ev.reason = c->code != 0 ? c->message : NULL;
 	ev.hold_id = json_string_value(json_object_get(hold, "id"));
 	ev.code = c->code;
@@ -210,7 +210,7 @@ ctl_holds(struct ctl *ctl, int argc, char **argv)
 			(void)printf("%s: delivery failed, still held: %s\n",
 			    argv[1], c.message);
 	} else {
-		c.outcome = "dropped";
+		c.outcome = AUDIT_OUTCOME_DROPPED;
 		if (ctl_audit(ctl, &c, hold, "holds.drop") == -1)
 			fatalx("audit unavailable: hold kept");
 		if ((r = state_hold_del(ctl->env.state, argv[1])) != 0)

@@ -136,7 +136,7 @@ tool_failed(struct call *c)
 				retry = 1;
 		}
 	}
-	c->outcome = "limited";
+	c->outcome = AUDIT_OUTCOME_LIMITED;
 	c->rule = "discord";
 	return call_error(c, CP_ERR_RATE_LIMITED, json_pack("{s:I,s:s}",
 	    "retry_after", (json_int_t)retry, "rule", "discord"),
@@ -302,7 +302,7 @@ discord_deliver(struct call *c, const struct channel *ch, json_t *d)
 		json_decref(last);
 		return tool_unexpected(c);
 	}
-	c->outcome = "sent";
+	c->outcome = AUDIT_OUTCOME_SENT;
 	c->result = json_pack("{s:s,s:s,s:s,s:s,s:O*}", "status", "sent",
 	    "channel", c->channel, "recipient", c->recipient, "id", id,
 	    "channel_id", json_object_get(last, "channel_id"));

@@ -167,7 +167,7 @@ run_json(struct call *c, const struct channel *ch, const struct tool_argv *a,
 	doc = json_loadb(res.out, res.outlen, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(doc)) {
 		json_decref(doc);
-		c->outcome = "failed";
+		c->outcome = AUDIT_OUTCOME_FAILED;
 		call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:o*}",
 		    "exit_status", 0, "stderr",
 		    tool_output_tail(res.out, res.outlen)),
@@ -707,7 +707,7 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
 			*reply_id = xstrdup(json_string_value(
 			    json_object_get(last, "id")));
 		else {
-			c->outcome = "failed";
+			c->outcome = AUDIT_OUTCOME_FAILED;
 			r = call_error(c, CP_ERR_TOOL_FAILED, NULL,
 			    "%s: the thread's last message has no id",
 			    c->channel);
@@ -913,7 +913,7 @@ deliver_draft(struct call *c, const struct channel *ch, json_t *d)
 		    "malformed delivery");
 	if ((out = run_drafts(c, ch, "send", id)) == NULL)
 		return -1;
-	c->outcome = "sent";
+	c->outcome = AUDIT_OUTCOME_SENT;
 	c->result = json_pack("{s:s,s:s,s:s,s:O*,s:O*}", "status", "sent",
 	    "channel", c->channel, "recipient", c->recipient,
 	    "messageId", json_object_get(out, "messageId"),
@@ -1016,7 +1016,7 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 		return -1;
 	if (draft) {
 		s = json_string_value(json_object_get(doc, "draftId"));
-		c->outcome = "drafted";
+		c->outcome = AUDIT_OUTCOME_DRAFTED;
 		c->result = json_pack("{s:s,s:s,s:s,s:s*,s:O*,s:O*,s:s*,s:s}",
 		    "status", "draft", "channel", c->channel,
 		    "recipient", c->recipient, "draftId", s,
@@ -1026,7 +1026,7 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 		    "saved as a draft for the owner to review and send "
 		    "(channels.gmail.send: draft); not sent");
 	} else {
-		c->outcome = "sent";
+		c->outcome = AUDIT_OUTCOME_SENT;
 		c->result = json_pack("{s:s,s:s,s:s,s:O*,s:O*,s:s*}",
 		    "status", "sent", "channel", c->channel,
 		    "recipient", c->recipient, "messageId",

@@ -289,7 +289,7 @@ imsg_deliver(struct call *c, const struct channel *ch, json_t *d)
 		return tool_unexpected(c);
 	}
 	json_decref(last);
-	c->outcome = "sent";
+	c->outcome = AUDIT_OUTCOME_SENT;
 	c->result = json_pack("{s:s,s:s,s:s}", "status", "sent",
 	    "channel", c->channel, "recipient", c->recipient);
 	return 0;
@@ -548,7 +548,8 @@ imsg_typing(struct call *c, const struct channel *ch)
 		return tool_unexpected(c);
 	}
 	json_decref(last);
-	c->outcome = on ? "typing" : "typing stopped";
+	c->outcome = on ? AUDIT_OUTCOME_TYPING :
+	    AUDIT_OUTCOME_TYPING_STOPPED;
 	c->result = json_pack("{s:b,s:s,s:s,s:b}", "ok", 1, "channel",
 	    c->channel, "recipient", c->recipient, "typing", on);
 	return 0;
@@ -576,7 +577,7 @@ imsg_read(struct call *c, const struct channel *ch)
 		    "identifier"));
 		if (handle == NULL || *handle == '\0' || *handle == '-') {
 			json_decref(group);
-			c->outcome = "failed";
+			c->outcome = AUDIT_OUTCOME_FAILED;
 			return call_error(c, CP_ERR_TOOL_FAILED,
 			    json_pack("{s:i,s:s}", "exit_status", 0, "stderr",
 			    "no usable chat identifier"),
@@ -596,7 +597,7 @@ imsg_read(struct call *c, const struct channel *ch)
 		return tool_unexpected(c);
 	}
 	json_decref(last);
-	c->outcome = "read";
+	c->outcome = AUDIT_OUTCOME_READ;
 	c->result = json_pack("{s:b,s:s,s:s}", "ok", 1, "channel",
 	    c->channel, "recipient", c->recipient);
 	return 0;
@@ -651,7 +652,7 @@ imsg_react(struct call *c, const struct channel *ch)
 		json_decref(last);
 		return tool_unexpected(c);
 	}
-	c->outcome = "reacted";
+	c->outcome = AUDIT_OUTCOME_REACTED;
 	c->result = json_pack("{s:b,s:s,s:s,s:O*,s:O*}", "ok", 1, "channel",
 	    c->channel, "recipient", c->recipient, "reaction_type",
 	    json_object_get(last, "reaction_type"), "reaction_emoji",

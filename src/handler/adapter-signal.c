@@ -142,7 +142,7 @@ daemon_unavailable(struct call *c, const struct channel *ch, const char *why)
 	const char	*path = SIGNAL_OPTS(ch)->daemon_socket;
 
 	log_warnx("signal daemon %s: %s", path != NULL ? path : "(none)", why);
-	c->outcome = "failed";
+	c->outcome = AUDIT_OUTCOME_FAILED;
 	return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
 	    json_pack("{s:s}", "channel", c->channel),
 	    "channel %s unavailable: cannot reach the signal-cli daemon (%s)",
@@ -152,7 +152,7 @@ daemon_unavailable(struct call *c, const struct channel *ch, const char *why)
 static int
 daemon_timeout(struct call *c, const struct channel *ch)
 {
-	c->outcome = "timeout";
+	c->outcome = AUDIT_OUTCOME_TIMEOUT;
 	return call_error(c, CP_ERR_TIMEOUT, json_pack("{s:I}", "timeout_ms",
 	    (json_int_t)ch->timeout_ms), "%s timed out after %llu ms",
 	    c->channel, (unsigned long long)ch->timeout_ms);
@@ -161,7 +161,7 @@ daemon_timeout(struct call *c, const struct channel *ch)
 static int
 daemon_broken(struct call *c, const char *why)
 {
-	c->outcome = "failed";
+	c->outcome = AUDIT_OUTCOME_FAILED;
 	return call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:s}", "stderr",
 	    why), "%s: signal-cli daemon: %s", c->channel, why);
 }
@@ -272,7 +272,7 @@ signal_exchange(struct call *c, const struct channel *ch, const char *text,
 			    "message"));
 			if (msg == NULL)
 				msg = "error without a message";
-			c->outcome = "failed";
+			c->outcome = AUDIT_OUTCOME_FAILED;
 			call_error(c, CP_ERR_TOOL_FAILED, json_pack(
 			    "{s:s,s:I,s:s,s:O*}", "stderr", msg, "daemon_code",
 			    json_integer_value(json_object_get(err, "code")),
@@ -571,7 +571,7 @@ signal_deliver(struct call *c, const struct channel *ch, json_t *d)
 		return daemon_broken(c, "send answered without timestamp and "
 		    "results");
 	}
-	c->outcome = "sent";
+	c->outcome = AUDIT_OUTCOME_SENT;
 	json_decref(c->result);
 	c->result = res;
 	return 0;
@@ -671,7 +671,7 @@ signal_notify(struct call *c, const struct channel *ch, const char *method,
 		json_decref(res);
 		return daemon_broken(c, "answer's result is not an object");
 	}
-	c->outcome = "sent";
+	c->outcome = AUDIT_OUTCOME_SENT;
 	c->result = res;
 	return 0;
 }

@@ -27,10 +27,10 @@ call_error(struct call *c, int code, json_t *data, const char *fmt, ...)
 	va_end(ap);
 	json_decref(c->data);
 	c->data = data;
-	if (c->decision == NULL)
-		c->decision = "deny";
-	if (c->outcome == NULL)
-		c->outcome = "refused";
+	if (c->decision == AUDIT_DECISION_UNSET)
+		c->decision = AUDIT_DECISION_DENY;
+	if (c->outcome == AUDIT_OUTCOME_UNSET)
+		c->outcome = AUDIT_OUTCOME_REFUSED;
 	return -1;
 }
 
@@ -48,11 +48,11 @@ call_audit(struct call *c)
 	ev.method = c->method;
 	ev.channel = c->channel;
 	ev.recipient = c->recipient[0] != '\0' ? c->recipient : NULL;
-	ev.decision = c->decision != NULL ? c->decision :
-	    (c->code == 0 ? "allow" : "deny");
+	ev.decision = c->decision != AUDIT_DECISION_UNSET ? c->decision :
+	    (c->code == 0 ? AUDIT_DECISION_ALLOW : AUDIT_DECISION_DENY);
 	ev.rule = c->rule;
-	ev.outcome = c->outcome != NULL ? c->outcome :
-	    (c->code == 0 ? "ok" : "refused");
+	ev.outcome = c->outcome != AUDIT_OUTCOME_UNSET ? c->outcome :
+	    (c->code == 0 ? AUDIT_OUTCOME_OK : AUDIT_OUTCOME_REFUSED);
 	ev.reason = c->code != 0 ? c->message : NULL;
 	ev.hold_id = c->hold_id[0] != '\0' ? c->hold_id : NULL;
 	ev.code = c->code;

@@ -10,12 +10,12 @@
 
 #include <jansson.h>
 
+#include "audit.h"
 #include "conf.h"
 #include "osdep.h"
 #include "policy.h"
 
 struct state;
-struct audit;
 struct session;
 struct handler_adapter;
 
@@ -43,16 +43,16 @@ struct call {
 	const char	*method;
 	const char	*channel;
 	char		 recipient[ADDR_MAX];
-	const char	*decision;
+	enum audit_decision decision;	/* UNSET: decided by call_audit */
 	const char	*rule;
-	const char	*outcome;
+	enum audit_outcome outcome;	/* UNSET: decided by call_audit */
 	char		 hold_id[32];
 	char		 rulebuf[128];
 };
 
 /*
  * Set an error on the call (message printf-style), and the audit
- * decision "deny" / outcome "refused" unless already set; returns -1.
+ * decision deny / outcome refused unless already set; returns -1.
  */
 int	 call_error(struct call *, int code, json_t *data, const char *fmt, ...)
 	    __attribute__((__format__(__printf__, 4, 5)));

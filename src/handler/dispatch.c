@@ -32,7 +32,7 @@ dispatch(struct call *c, json_t *v, struct dispatch *d)
 	memset(&req, 0, sizeof(req));
 	if (rpc_parse_request(v, &req, msg, sizeof(msg)) != 0) {
 		c->id = req.id;
-		c->decision = "invalid";
+		c->decision = AUDIT_DECISION_INVALID;
 		return call_error(c, RPC_INVALID_REQUEST, NULL, "%s", msg);
 	}
 	c->id = req.id;
@@ -41,7 +41,7 @@ dispatch(struct call *c, json_t *v, struct dispatch *d)
 	chname = json_string_value(json_object_get(req.params, "channel"));
 	m = method_lookup(req.method, chname, &known);
 	if (m == NULL && !known) {
-		c->decision = "invalid";
+		c->decision = AUDIT_DECISION_INVALID;
 		return call_error(c, RPC_METHOD_NOT_FOUND, NULL,
 		    "method not found");
 	}
@@ -49,7 +49,7 @@ dispatch(struct call *c, json_t *v, struct dispatch *d)
 		c->method = m->name;
 	if (m == NULL || (m->flags & METHOD_CHANNEL)) {
 		if ((id = channel_lookup(chname)) == -1) {
-			c->decision = "invalid";
+			c->decision = AUDIT_DECISION_INVALID;
 			return call_error(c, RPC_INVALID_PARAMS, NULL,
 			    chname == NULL ? "param channel: required, a string" :
 			    "param channel: unknown channel");
@@ -70,7 +70,7 @@ dispatch(struct call *c, json_t *v, struct dispatch *d)
 			    "channel %s is not configured", c->channel);
 		}
 		if (m == NULL) {
-			c->decision = "invalid";
+			c->decision = AUDIT_DECISION_INVALID;
 			return call_error(c, RPC_METHOD_NOT_FOUND,
 			    json_pack("{s:s}", "channel", c->channel),
 			    "method not found on channel %s", c->channel);
@@ -84,7 +84,7 @@ dispatch(struct call *c, json_t *v, struct dispatch *d)
 	if (params == NULL)
 		params = d->empty = json_object();
 	if (rpc_check_params(params, m->params, msg, sizeof(msg)) != 0) {
-		c->decision = "invalid";
+		c->decision = AUDIT_DECISION_INVALID;
 		return call_error(c, RPC_INVALID_PARAMS, NULL, "%s", msg);
 	}
 	c->params = params;

@@ -37,10 +37,10 @@ handle_request(struct session *s, json_t *v)
 	c.env = &s->env;
 	c.s = s;
 	if (dispatch(&c, v, &d) == 0 && d.method->fn(&c, d.channel) == 0) {
-		if (c.decision == NULL)
-			c.decision = "allow";
-		if (c.outcome == NULL)
-			c.outcome = "ok";
+		if (c.decision == AUDIT_DECISION_UNSET)
+			c.decision = AUDIT_DECISION_ALLOW;
+		if (c.outcome == AUDIT_OUTCOME_UNSET)
+			c.outcome = AUDIT_OUTCOME_OK;
 		if (c.result == NULL)
 			c.result = json_object();
 	}
@@ -64,7 +64,7 @@ handle_garbage(struct session *s, int code, const char *msg)
 	memset(&c, 0, sizeof(c));
 	c.env = &s->env;
 	c.s = s;
-	c.decision = "invalid";
+	c.decision = AUDIT_DECISION_INVALID;
 	call_error(&c, code, NULL, "%s", msg);
 	call_audit(&c);
 	resp = call_response(&c);

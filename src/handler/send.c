@@ -283,7 +283,7 @@ charge_limits(struct call *c, const struct channel *ch,
 		(void)snprintf(c->rulebuf, sizeof(c->rulebuf),
 		    "limits[%zu]", idx[which]);
 		c->rule = c->rulebuf;
-		c->outcome = "limited";
+		c->outcome = AUDIT_OUTCOME_LIMITED;
 		return call_error(c, CP_ERR_RATE_LIMITED,
 		    json_pack("{s:I,s:s}", "retry_after",
 		    (json_int_t)retry_seconds(retry), "rule", c->rulebuf),
@@ -319,8 +319,8 @@ hold_request(struct call *c, const struct verdict *v, json_t *delivery)
 		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
 		    "cannot hold the message: %s", state_strerror(r));
 	}
-	c->decision = "hold";
-	c->outcome = "held";
+	c->decision = AUDIT_DECISION_HOLD;
+	c->outcome = AUDIT_OUTCOME_HELD;
 	c->rule = v->rule;
 	return call_error(c, CP_ERR_HELD, json_pack("{s:s,s:s}", "hold_id",
 	    c->hold_id, "rule", v->rule != NULL ? v->rule : ""),

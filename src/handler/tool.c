@@ -57,14 +57,14 @@ tool_run_input(struct call *c, const struct channel *ch,
 	if (spawn_run(ch->tool, (char *const *)a->v, env, stdin_fd,
 	    ch->timeout_ms, ch->max_output, res) == -1) {
 		log_warn("spawn %s", ch->tool);
-		c->outcome = "failed";
+		c->outcome = AUDIT_OUTCOME_FAILED;
 		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
 		    json_pack("{s:s}", "channel", c->channel),
 		    "channel %s unavailable: cannot run its tool", c->channel);
 	}
 	if (res->timed_out) {
 		spawn_result_free(res);
-		c->outcome = "timeout";
+		c->outcome = AUDIT_OUTCOME_TIMEOUT;
 		return call_error(c, CP_ERR_TIMEOUT, json_pack("{s:I}",
 		    "timeout_ms", (json_int_t)ch->timeout_ms),
 		    "%s timed out after %llu ms", c->channel,
@@ -75,7 +75,7 @@ tool_run_input(struct call *c, const struct channel *ch,
 		    tool_output_tail(res->err, res->errlen) :
 		    tool_output_tail(res->out, res->outlen);
 
-		c->outcome = "failed";
+		c->outcome = AUDIT_OUTCOME_FAILED;
 		call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:o*}",
 		    "exit_status", res->exited ? res->status :
 		    128 + res->status, "stderr", tail),
@@ -153,7 +153,7 @@ tool_read_filtered(struct call *c, const struct channel *ch,
 int
 tool_unexpected(struct call *c)
 {
-	c->outcome = "failed";
+	c->outcome = AUDIT_OUTCOME_FAILED;
 	return call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:s}",
 	    "exit_status", 0, "stderr", "unexpected output"),
 	    "%s: unexpected tool output", c->channel);

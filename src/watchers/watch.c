@@ -101,9 +101,9 @@ watch_audit_hidden(struct watcher *w, json_t *msg)
 	if (sender != NULL && addr_normalize(sender, w->ch->region, norm,
 	    sizeof(norm), &kind, NULL) == 0)
 		ev.recipient = norm;
-	ev.decision = "deny";
+	ev.decision = AUDIT_DECISION_DENY;
 	ev.rule = "inbound.allow";
-	ev.outcome = "hidden";
+	ev.outcome = AUDIT_OUTCOME_HIDDEN;
 	if (audit_write(w->audit, &ev) == -1)
 		fatalx("audit unavailable: stopping rather than hide "
 		    "messages unrecorded");

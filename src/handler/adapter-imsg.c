@@ -1,10 +1,11 @@
 /*
- * The imsg adapter: fixed argv templates for the real imsg CLI (TOOLS.md),
- * run through spawn_run, and the inbound filter applied to what it
- * returns.  The imsg parser takes any argument starting with '-' for an
- * option and has no --opt=value form, so callers refuse such values
- * before they get here; every template still puts values only in the
- * value position of a known option.
+ * The imsg adapter: its methods check and explain what a client asks,
+ * the pure builders at the end of this file (cmdline.h) make the real imsg
+ * CLI's command lines (TOOLS.md), run through spawn_run, and the inbound
+ * filter applies to what it returns.  The imsg parser takes any argument
+ * starting with '-' for an option and has no --opt=value form, so the
+ * methods refuse such values with a cause and the builders refuse them
+ * again; every value sits only in the value position of a known option.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "compat.h"
+#include "cmdline.h"
 #include "chan-imsg.h"
 #include "channel.h"
 #include "handler.h"
@@ -36,15 +38,11 @@ static int	 imsg_read(struct call *, const struct channel *);
 static int	 imsg_react(struct call *, const struct channel *);
 static int	 imsg_search(struct call *, const struct channel *);
 
-/* The imsg command line's head (the driver's) for command. */
-static void
-argv_start(struct call *c, struct tool_argv *a, const struct channel *ch,
-    const char *command)
+/* A builder (cmdline.h) refused what the checks above let through. */
+static int
+argv_refused(struct call *c, const char *cause)
 {
-	const char	*cause = NULL;
-
-	if (ch->driver->tool_argv(c->env->cfg, ch, command, a, &cause) == -1)
-		fatalx("imsg argv: %s", cause != NULL ? cause : "?");
+	return call_error(c, RPC_INVALID_PARAMS, NULL, "%s", cause);
 }
 
 static const struct rpc_param send_params[] = {
@@ -218,70 +216,19 @@ m_history(struct call *c, const struct channel *ch)
 }
 
 
-/* Optional string in a delivery; -1 if present and not a string. */
-static int
-get_str(json_t *d, const char *key, const char **out)
-{
-	json_t	*v = json_object_get(d, key);
-
-	*out = json_string_value(v);
-	return v != NULL && *out == NULL ? -1 : 0;
-}
-
 static int
 imsg_deliver(struct call *c, const struct channel *ch, json_t *d)
 {
 	struct tool_argv	 a;
-	json_t			*last = NULL, *files, *cid;
-	const char		*to, *cident, *cguid, *text, *file = NULL;
-	const char		*service, *region, *status;
-	char			 idbuf[32];
+	json_t			*last;
+	const char		*status, *cause = NULL;
 
-	files = json_object_get(d, "files");
-	cid = json_object_get(d, "chat_id");
-	if (get_str(d, "to", &to) || get_str(d, "chat_identifier", &cident) ||
-	    get_str(d, "chat_guid", &cguid) || get_str(d, "text", &text) ||
-	    get_str(d, "service", &service) || get_str(d, "region", &region) ||
-	    (cid != NULL && !json_is_integer(cid)) ||
-	    json_array_size(files) > 1 || (json_array_size(files) == 1 &&
-	    (file = json_string_value(json_array_get(files, 0))) == NULL))
+	if (cmdline_imsg_send(c->env->cfg, ch, d, &a, &cause) == -1)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
-		    "malformed delivery");
-
-	argv_start(c, &a, ch, "send");
-	if (to != NULL) {
-		tool_argv_add(&a, "--to");
-		tool_argv_add(&a, to);
-	} else if (cid != NULL) {
-		(void)snprintf(idbuf, sizeof(idbuf), "%lld",
-		    (long long)json_integer_value(cid));
-		tool_argv_add(&a, "--chat-id");
-		tool_argv_add(&a, idbuf);
-	} else if (cident != NULL) {
-		tool_argv_add(&a, "--chat-identifier");
-		tool_argv_add(&a, cident);
-	} else if (cguid != NULL) {
-		tool_argv_add(&a, "--chat-guid");
-		tool_argv_add(&a, cguid);
-	} else
-		return call_error(c, RPC_INTERNAL_ERROR, NULL, "no target");
-	if (text != NULL) {
-		tool_argv_add(&a, "--text");
-		tool_argv_add(&a, text);
-	}
-	if (file != NULL) {
-		tool_argv_add(&a, "--file");
-		tool_argv_add(&a, file);
-	}
-	if (service != NULL) {
-		tool_argv_add(&a, "--service");
-		tool_argv_add(&a, service);
-	}
-	if (to != NULL) {
-		tool_argv_add(&a, "--region");
-		tool_argv_add(&a, region != NULL ? region : ch->region);
-	}
-	if ((last = tool_last_object(c, ch, &a, -1)) == NULL)
+		    "malformed delivery: %s", cause);
+	last = tool_last_object(c, ch, &a, -1);
+	tool_argv_free(&a);
+	if (last == NULL)
 		return -1;
 	status = json_string_value(json_object_get(last, "status"));
 	if (status == NULL || strcmp(status, "sent") != 0) {
@@ -319,15 +266,14 @@ imsg_chats(struct call *c, const struct channel *ch, json_int_t limit)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	char			 lim[24];
+	const char		*cause = NULL;
+	int			 r;
 
-	/* Ask for more than the limit: some chats may be hidden. */
-	(void)snprintf(lim, sizeof(lim), "%lld", (long long)(limit * 4 > 4000 ?
-	    4000 : limit * 4));
-	argv_start(c, &a, ch, "chats");
-	tool_argv_add(&a, "--limit");
-	tool_argv_add(&a, lim);
-	if (tool_run(c, ch, &a, &res) == -1)
+	if (cmdline_imsg_chats(c->env->cfg, ch, c->params, &a, &cause) == -1)
+		return argv_refused(c, cause);
+	r = tool_run(c, ch, &a, &res);
+	tool_argv_free(&a);
+	if (r == -1)
 		return -1;
 	tool_read_filtered(c, ch, &res, limit, filter_chat, "chats");
 	return 0;
@@ -338,53 +284,17 @@ imsg_history(struct call *c, const struct channel *ch, json_t *params)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	struct buf		 parts;
-	json_t			*p;
-	size_t			 i;
-	char			 lim[24], chat[24];
-	const char		*s;
+	const char		*cause = NULL;
+	int			 r;
 
-	(void)snprintf(chat, sizeof(chat), "%lld", (long long)
-	    json_integer_value(json_object_get(params, "chat_id")));
-	(void)snprintf(lim, sizeof(lim), "%lld", (long long)
-	    (json_object_get(params, "limit") != NULL ?
-	    json_integer_value(json_object_get(params, "limit")) : 50));
-	(void)snprintf(c->recipient, sizeof(c->recipient), "chat:%s", chat);
-	argv_start(c, &a, ch, "history");
-	tool_argv_add(&a, "--chat-id");
-	tool_argv_add(&a, chat);
-	tool_argv_add(&a, "--limit");
-	tool_argv_add(&a, lim);
-	if (json_is_true(json_object_get(params, "attachments")))
-		tool_argv_add(&a, "--attachments");
-	if ((s = json_string_value(json_object_get(params, "start"))) != NULL) {
-		tool_argv_add(&a, "--start");
-		tool_argv_add(&a, s);
-	}
-	if ((s = json_string_value(json_object_get(params, "end"))) != NULL) {
-		tool_argv_add(&a, "--end");
-		tool_argv_add(&a, s);
-	}
-	buf_init(&parts, 65536);
-	json_array_foreach(json_object_get(params, "participants"), i, p) {
-		if ((i > 0 && buf_append(&parts, ",", 1) == -1) ||
-		    buf_append(&parts, json_string_value(p),
-		    strlen(json_string_value(p))) == -1 ||
-		    buf_cstr(&parts) == -1) {
-			buf_free(&parts);
-			return call_error(c, RPC_INVALID_PARAMS, NULL,
-			    "param participants: too long");
-		}
-	}
-	if (parts.len > 0) {
-		tool_argv_add(&a, "--participants");
-		tool_argv_add(&a, parts.data);
-	}
-	if (tool_run(c, ch, &a, &res) == -1) {
-		buf_free(&parts);
+	(void)snprintf(c->recipient, sizeof(c->recipient), "chat:%lld",
+	    (long long)json_integer_value(json_object_get(params, "chat_id")));
+	if (cmdline_imsg_history(c->env->cfg, ch, params, &a, &cause) == -1)
+		return argv_refused(c, cause);
+	r = tool_run(c, ch, &a, &res);
+	tool_argv_free(&a);
+	if (r == -1)
 		return -1;
-	}
-	buf_free(&parts);
 	tool_read_filtered(c, ch, &res, 1000, read_filter_message, "messages");
 	return 0;
 }
@@ -394,9 +304,13 @@ imsg_status(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
 	json_t			*last = NULL;
+	const char		*cause = NULL;
 
-	argv_start(c, &a, ch, "status");
-	if ((last = tool_last_object(c, ch, &a, -1)) == NULL)
+	if (cmdline_imsg_status(c->env->cfg, ch, &a, &cause) == -1)
+		return argv_refused(c, cause);
+	last = tool_last_object(c, ch, &a, -1);
+	tool_argv_free(&a);
+	if (last == NULL)
 		return -1;
 	c->result = json_pack("{s:s,s:b,s:o}", "channel", c->channel,
 	    "available", 1, "tool", last);
@@ -432,8 +346,7 @@ static const struct rpc_param read_params[] = {
 
 /* The one target of typing or read, normalised and allowed. */
 struct imsg_target {
-	const char	*option;	/* --to, --chat-id, ... */
-	const char	*value;		/* what follows it */
+	const char	*value;		/* as imsg names it */
 	char		 idbuf[32];
 	char		 rcpt[ADDR_MAX];	/* normalised, for policy */
 };
@@ -469,7 +382,6 @@ imsg_target(struct call *c, const struct channel *ch, struct imsg_target *t)
 		if (kind == ADDR_CHAT || kind == ADDR_GROUP)
 			return call_error(c, RPC_INVALID_PARAMS, NULL,
 			    "param to: use chat_id for chats");
-		t->option = "--to";
 		t->value = t->rcpt;
 	} else {
 		if (chat_id != NULL) {
@@ -478,13 +390,10 @@ imsg_target(struct call *c, const struct channel *ch, struct imsg_target *t)
 				    "param chat_id: must be positive");
 			(void)snprintf(t->idbuf, sizeof(t->idbuf), "%lld",
 			    (long long)json_integer_value(chat_id));
-			t->option = "--chat-id";
 			t->value = t->idbuf;
 		} else if (cident != NULL) {
-			t->option = "--chat-identifier";
 			t->value = cident;
 		} else {
-			t->option = "--chat-guid";
 			t->value = cguid;
 		}
 		(void)snprintf(chatbuf, sizeof(chatbuf), "chat:%s", t->value);
@@ -511,14 +420,25 @@ imsg_target(struct call *c, const struct channel *ch, struct imsg_target *t)
 	return 0;
 }
 
+/* The call's params with "to" as normalised (a new reference). */
+static json_t *
+target_params(struct call *c, const struct imsg_target *t)
+{
+	json_t	*p = json_copy(c->params);
+
+	if (p != NULL && json_object_get(p, "to") != NULL)
+		json_object_set_new(p, "to", json_string(t->rcpt));
+	return p;
+}
+
 static int
 imsg_typing(struct call *c, const struct channel *ch)
 {
 	struct imsg_target	 t;
 	struct tool_argv	 a;
-	json_t			*last, *typing;
-	const char		*service, *status;
-	int			 on;
+	json_t			*last, *typing, *p;
+	const char		*service, *status, *cause = NULL;
+	int			 on, r;
 
 	typing = json_object_get(c->params, "typing");
 	on = typing == NULL || json_is_true(typing);
@@ -529,18 +449,17 @@ imsg_typing(struct call *c, const struct channel *ch)
 		    "param service: expected imessage, sms or auto");
 	if (imsg_target(c, ch, &t) == -1)
 		return -1;
-	argv_start(c, &a, ch, "typing");
-	tool_argv_add(&a, t.option);
-	tool_argv_add(&a, t.value);
-	if (service != NULL) {
-		tool_argv_add(&a, "--service");
-		tool_argv_add(&a, service);
+	/* The tool gets the address as normalised, never as given. */
+	p = target_params(c, &t);
+	r = cmdline_imsg_typing(c->env->cfg, ch, p, &a, &cause);
+	if (r == -1) {
+		json_decref(p);
+		return argv_refused(c, cause);
 	}
-	if (!on) {
-		tool_argv_add(&a, "--stop");
-		tool_argv_add(&a, "true");
-	}
-	if ((last = tool_last_object(c, ch, &a, -1)) == NULL)
+	last = tool_last_object(c, ch, &a, -1);
+	tool_argv_free(&a);
+	json_decref(p);
+	if (last == NULL)
 		return -1;
 	status = json_string_value(json_object_get(last, "status"));
 	if (status == NULL || strcmp(status, on ? "started" : "stopped") != 0) {
@@ -560,18 +479,20 @@ imsg_read(struct call *c, const struct channel *ch)
 {
 	struct imsg_target	 t;
 	struct tool_argv	 a;
-	json_t			*last, *group = NULL;
-	const char		*handle;
+	json_t			*last, *group = NULL, *p;
+	const char		*handle, *cause = NULL;
 
 	if (imsg_target(c, ch, &t) == -1)
 		return -1;
 	handle = t.value;
 	/* The real read names a handle: a chat id is looked up first. */
 	if (json_object_get(c->params, "chat_id") != NULL) {
-		argv_start(c, &a, ch, "group");
-		tool_argv_add(&a, "--chat-id");
-		tool_argv_add(&a, t.value);
-		if ((group = tool_last_object(c, ch, &a, -1)) == NULL)
+		if (cmdline_imsg_group(c->env->cfg, ch, c->params, &a,
+		    &cause) == -1)
+			return argv_refused(c, cause);
+		group = tool_last_object(c, ch, &a, -1);
+		tool_argv_free(&a);
+		if (group == NULL)
 			return -1;
 		handle = json_string_value(json_object_get(group,
 		    "identifier"));
@@ -585,10 +506,15 @@ imsg_read(struct call *c, const struct channel *ch)
 			    t.value);
 		}
 	}
-	argv_start(c, &a, ch, "read");
-	tool_argv_add(&a, "--handle");
-	tool_argv_add(&a, handle);
+	p = json_pack("{s:s}", "handle", handle);
+	if (cmdline_imsg_read(c->env->cfg, ch, p, &a, &cause) == -1) {
+		json_decref(p);
+		json_decref(group);
+		return argv_refused(c, cause);
+	}
 	last = tool_last_object(c, ch, &a, -1);
+	tool_argv_free(&a);
+	json_decref(p);
 	json_decref(group);
 	if (last == NULL)
 		return -1;
@@ -628,7 +554,7 @@ imsg_react(struct call *c, const struct channel *ch)
 	struct imsg_target	 t;
 	struct tool_argv	 a;
 	json_t			*last;
-	const char		*reaction;
+	const char		*reaction, *cause = NULL;
 	size_t			 len;
 
 	reaction = json_string_value(json_object_get(c->params, "reaction"));
@@ -641,12 +567,11 @@ imsg_react(struct call *c, const struct channel *ch)
 		return -1;
 	if (imsg_target(c, ch, &t) == -1)
 		return -1;
-	argv_start(c, &a, ch, "react");
-	tool_argv_add(&a, "--chat-id");
-	tool_argv_add(&a, t.value);
-	tool_argv_add(&a, "--reaction");
-	tool_argv_add(&a, reaction);
-	if ((last = tool_last_object(c, ch, &a, -1)) == NULL)
+	if (cmdline_imsg_react(c->env->cfg, ch, c->params, &a, &cause) == -1)
+		return argv_refused(c, cause);
+	last = tool_last_object(c, ch, &a, -1);
+	tool_argv_free(&a);
+	if (last == NULL)
 		return -1;
 	if (!json_is_true(json_object_get(last, "success"))) {
 		json_decref(last);
@@ -670,10 +595,10 @@ imsg_search(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	const char		*query, *match;
+	const char		*query, *match, *cause = NULL;
 	json_t			*l;
 	json_int_t		 limit;
-	char			 lim[24];
+	int			 r;
 
 	query = json_string_value(json_object_get(c->params, "query"));
 	match = json_string_value(json_object_get(c->params, "match"));
@@ -691,19 +616,11 @@ imsg_search(struct call *c, const struct channel *ch)
 		    "param match: expected exact or contains");
 	if (check_argument(c, "query", query))
 		return -1;
-	/* Ask for more: some of what matches may be hidden. */
-	(void)snprintf(lim, sizeof(lim), "%lld", (long long)(limit * 4 > 4000 ?
-	    4000 : limit * 4));
-	argv_start(c, &a, ch, "search");
-	tool_argv_add(&a, "--query");
-	tool_argv_add(&a, query);
-	if (match != NULL) {
-		tool_argv_add(&a, "--match");
-		tool_argv_add(&a, match);
-	}
-	tool_argv_add(&a, "--limit");
-	tool_argv_add(&a, lim);
-	if (tool_run(c, ch, &a, &res) == -1)
+	if (cmdline_imsg_search(c->env->cfg, ch, c->params, &a, &cause) == -1)
+		return argv_refused(c, cause);
+	r = tool_run(c, ch, &a, &res);
+	tool_argv_free(&a);
+	if (r == -1)
 		return -1;
 	tool_read_filtered(c, ch, &res, limit, read_filter_message, "messages");
 	return 0;
@@ -734,3 +651,367 @@ const struct handler_adapter imsg_adapter = {
 	.nmethods = sizeof(imsg_methods) / sizeof(imsg_methods[0]),
 	.deliver = imsg_deliver,
 };
+
+/*
+ * Command lines (cmdline.h).  imsg reads every argument starting with '-'
+ * as an option and has no --opt=value form, so each client value goes
+ * right after the option it fills and is refused when it starts with
+ * '-', even where the adapter refused it already.
+ */
+
+/*
+ * A string of o for imsg's command line: 0 and NULL when absent, 1 when
+ * usable, -1 with *cause when not a string or when it starts with '-'.
+ */
+static int
+imsg_value(json_t *o, const char *key, const char **out, const char **cause)
+{
+	json_t	*v = json_object_get(o, key);
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v)) {
+		*cause = "malformed params: a value is not a string";
+		return -1;
+	}
+	if (json_string_value(v)[0] == '-') {
+		*cause = "a value must not start with '-'";
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 1;
+}
+
+/* An integer of o in [min, max], def when absent; 0 or -1. */
+static int
+imsg_number(json_t *o, const char *key, json_int_t def, json_int_t min,
+    json_int_t max, json_int_t *out, const char **cause)
+{
+	json_t	*v = json_object_get(o, key);
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max) {
+		*cause = "malformed params: a number is out of range";
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* The imsg command line's head (the driver's) for command. */
+static int
+imsg_head(const struct config *cfg, const struct channel *ch,
+    const char *command, struct tool_argv *a, const char **cause)
+{
+	if (ch->driver->tool_argv(cfg, ch, command, a, cause) == -1) {
+		if (*cause == NULL)
+			*cause = "cannot build the command line";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Append the one target of o (--to, --chat-id, --chat-identifier or
+ * --chat-guid and its value); a chat id is written in a->num[0].
+ */
+static int
+imsg_target_argv(json_t *o, struct tool_argv *a, const char **cause)
+{
+	const char	*to, *cident, *cguid;
+	json_t		*cid = json_object_get(o, "chat_id");
+
+	if (imsg_value(o, "to", &to, cause) == -1 ||
+	    imsg_value(o, "chat_identifier", &cident, cause) == -1 ||
+	    imsg_value(o, "chat_guid", &cguid, cause) == -1)
+		return -1;
+	if ((to != NULL) + (cid != NULL) + (cident != NULL) +
+	    (cguid != NULL) != 1) {
+		*cause = "exactly one of to, chat_id, chat_identifier, "
+		    "chat_guid is required";
+		return -1;
+	}
+	if (cid != NULL && (!json_is_integer(cid) ||
+	    json_integer_value(cid) < 1)) {
+		*cause = "param chat_id: must be positive";
+		return -1;
+	}
+	if (to != NULL) {
+		tool_argv_add(a, "--to");
+		tool_argv_add(a, to);
+	} else if (cid != NULL) {
+		(void)snprintf(a->num[0], sizeof(a->num[0]), "%lld",
+		    (long long)json_integer_value(cid));
+		tool_argv_add(a, "--chat-id");
+		tool_argv_add(a, a->num[0]);
+	} else if (cident != NULL) {
+		tool_argv_add(a, "--chat-identifier");
+		tool_argv_add(a, cident);
+	} else {
+		tool_argv_add(a, "--chat-guid");
+		tool_argv_add(a, cguid);
+	}
+	return 0;
+}
+
+/* --opt value, when the value is there. */
+static void
+imsg_option(struct tool_argv *a, const char *option, const char *value)
+{
+	if (value == NULL)
+		return;
+	tool_argv_add(a, option);
+	tool_argv_add(a, value);
+}
+
+int
+cmdline_imsg_send(const struct config *cfg, const struct channel *ch,
+    json_t *d, struct tool_argv *a, const char **cause)
+{
+	json_t		*files = json_object_get(d, "files");
+	const char	*text, *service, *region, *file = NULL;
+
+	if (imsg_value(d, "text", &text, cause) == -1 ||
+	    imsg_value(d, "service", &service, cause) == -1 ||
+	    imsg_value(d, "region", &region, cause) == -1)
+		return -1;
+	if (files != NULL && (!json_is_array(files) ||
+	    json_array_size(files) > 1)) {
+		*cause = "malformed delivery: at most one file";
+		return -1;
+	}
+	/* Spooled paths are the handler's own (state_dir/spool/...). */
+	if (json_array_size(files) == 1 && ((file = json_string_value(
+	    json_array_get(files, 0))) == NULL || file[0] != '/')) {
+		*cause = "malformed delivery: a file is not a spooled path";
+		return -1;
+	}
+	if (text == NULL && file == NULL) {
+		*cause = "malformed delivery: neither text nor file";
+		return -1;
+	}
+	if (imsg_head(cfg, ch, "send", a, cause) == -1)
+		return -1;
+	if (imsg_target_argv(d, a, cause) == -1) {
+		tool_argv_free(a);
+		return -1;
+	}
+	imsg_option(a, "--text", text);
+	imsg_option(a, "--file", file);
+	imsg_option(a, "--service", service);
+	if (json_object_get(d, "to") != NULL)
+		imsg_option(a, "--region", region != NULL ? region :
+		    ch->region);
+	return 0;
+}
+
+int
+cmdline_imsg_chats(const struct config *cfg, const struct channel *ch,
+    json_t *p, struct tool_argv *a, const char **cause)
+{
+	json_int_t	 limit;
+
+	if (imsg_number(p, "limit", 20, 1, 1000, &limit, cause) == -1 ||
+	    imsg_head(cfg, ch, "chats", a, cause) == -1)
+		return -1;
+	/* Ask for more than the limit: some chats may be hidden. */
+	(void)snprintf(a->num[1], sizeof(a->num[1]), "%lld",
+	    (long long)(limit * 4 > 4000 ? 4000 : limit * 4));
+	imsg_option(a, "--limit", a->num[1]);
+	return 0;
+}
+
+int
+cmdline_imsg_history(const struct config *cfg, const struct channel *ch,
+    json_t *p, struct tool_argv *a, const char **cause)
+{
+	struct buf	 parts;
+	json_t		*e, *list = json_object_get(p, "participants");
+	json_int_t	 limit, chat;
+	const char	*start, *end, *s;
+	size_t		 i;
+
+	if (imsg_number(p, "chat_id", 0, 1, INT64_MAX, &chat, cause) == -1 ||
+	    imsg_number(p, "limit", 50, 1, 1000, &limit, cause) == -1 ||
+	    imsg_value(p, "start", &start, cause) == -1 ||
+	    imsg_value(p, "end", &end, cause) == -1)
+		return -1;
+	if (chat < 1) {
+		*cause = "param chat_id: must be positive";
+		return -1;
+	}
+	if (list != NULL && !json_is_array(list)) {
+		*cause = "param participants: expected strings";
+		return -1;
+	}
+	/* One --participants a,b,c: no entry may add or start an item. */
+	buf_init(&parts, 65536);
+	json_array_foreach(list, i, e) {
+		s = json_string_value(e);
+		if (s == NULL || s[0] == '-' || strchr(s, ',') != NULL) {
+			*cause = "param participants: entries must be "
+			    "strings, not start with '-' nor contain ','";
+			buf_free(&parts);
+			return -1;
+		}
+		if ((i > 0 && buf_append(&parts, ",", 1) == -1) ||
+		    buf_append(&parts, s, strlen(s)) == -1 ||
+		    buf_cstr(&parts) == -1) {
+			*cause = "param participants: too long";
+			buf_free(&parts);
+			return -1;
+		}
+	}
+	if (imsg_head(cfg, ch, "history", a, cause) == -1) {
+		buf_free(&parts);
+		return -1;
+	}
+	(void)snprintf(a->num[0], sizeof(a->num[0]), "%lld", (long long)chat);
+	(void)snprintf(a->num[1], sizeof(a->num[1]), "%lld", (long long)limit);
+	imsg_option(a, "--chat-id", a->num[0]);
+	imsg_option(a, "--limit", a->num[1]);
+	if (json_is_true(json_object_get(p, "attachments")))
+		tool_argv_add(a, "--attachments");
+	imsg_option(a, "--start", start);
+	imsg_option(a, "--end", end);
+	if (parts.len > 0) {
+		tool_argv_add(a, "--participants");
+		if (tool_argv_addf(a, "%s", parts.data) == -1) {
+			*cause = "out of memory";
+			buf_free(&parts);
+			tool_argv_free(a);
+			return -1;
+		}
+	}
+	buf_free(&parts);
+	return 0;
+}
+
+int
+cmdline_imsg_status(const struct config *cfg, const struct channel *ch,
+    struct tool_argv *a, const char **cause)
+{
+	return imsg_head(cfg, ch, "status", a, cause);
+}
+
+int
+cmdline_imsg_typing(const struct config *cfg, const struct channel *ch,
+    json_t *p, struct tool_argv *a, const char **cause)
+{
+	json_t		*typing = json_object_get(p, "typing");
+	const char	*service;
+
+	if (imsg_value(p, "service", &service, cause) == -1)
+		return -1;
+	if (typing != NULL && !json_is_boolean(typing)) {
+		*cause = "param typing: expected a boolean";
+		return -1;
+	}
+	if (imsg_head(cfg, ch, "typing", a, cause) == -1)
+		return -1;
+	if (imsg_target_argv(p, a, cause) == -1) {
+		tool_argv_free(a);
+		return -1;
+	}
+	imsg_option(a, "--service", service);
+	if (json_is_false(typing))
+		imsg_option(a, "--stop", "true");
+	return 0;
+}
+
+int
+cmdline_imsg_group(const struct config *cfg, const struct channel *ch,
+    json_t *p, struct tool_argv *a, const char **cause)
+{
+	json_int_t	 chat;
+
+	if (imsg_number(p, "chat_id", 0, 1, INT64_MAX, &chat, cause) == -1)
+		return -1;
+	if (chat < 1) {
+		*cause = "param chat_id: must be positive";
+		return -1;
+	}
+	if (imsg_head(cfg, ch, "group", a, cause) == -1)
+		return -1;
+	(void)snprintf(a->num[0], sizeof(a->num[0]), "%lld", (long long)chat);
+	imsg_option(a, "--chat-id", a->num[0]);
+	return 0;
+}
+
+int
+cmdline_imsg_read(const struct config *cfg, const struct channel *ch,
+    json_t *p, struct tool_argv *a, const char **cause)
+{
+	const char	*handle;
+
+	if (imsg_value(p, "handle", &handle, cause) == -1)
+		return -1;
+	if (handle == NULL || handle[0] == '\0') {
+		*cause = "no handle to mark read";
+		return -1;
+	}
+	if (imsg_head(cfg, ch, "read", a, cause) == -1)
+		return -1;
+	imsg_option(a, "--handle", handle);
+	return 0;
+}
+
+int
+cmdline_imsg_react(const struct config *cfg, const struct channel *ch,
+    json_t *p, struct tool_argv *a, const char **cause)
+{
+	json_int_t	 chat;
+	const char	*reaction;
+
+	if (imsg_number(p, "chat_id", 0, 1, INT64_MAX, &chat, cause) == -1 ||
+	    imsg_value(p, "reaction", &reaction, cause) == -1)
+		return -1;
+	/* A name or one emoji: short. */
+	if (chat < 1 || reaction == NULL || reaction[0] == '\0' ||
+	    strlen(reaction) > 32) {
+		*cause = "param reaction: expected a reaction name or one "
+		    "emoji in a chat";
+		return -1;
+	}
+	if (imsg_head(cfg, ch, "react", a, cause) == -1)
+		return -1;
+	(void)snprintf(a->num[0], sizeof(a->num[0]), "%lld", (long long)chat);
+	imsg_option(a, "--chat-id", a->num[0]);
+	imsg_option(a, "--reaction", reaction);
+	return 0;
+}
+
+int
+cmdline_imsg_search(const struct config *cfg, const struct channel *ch,
+    json_t *p, struct tool_argv *a, const char **cause)
+{
+	json_int_t	 limit;
+	const char	*query, *match;
+
+	if (imsg_value(p, "query", &query, cause) == -1 ||
+	    imsg_value(p, "match", &match, cause) == -1 ||
+	    imsg_number(p, "limit", 50, 1, 1000, &limit, cause) == -1)
+		return -1;
+	if (query == NULL || query[0] == '\0') {
+		*cause = "param query: must not be empty";
+		return -1;
+	}
+	if (match != NULL && strcmp(match, "exact") != 0 &&
+	    strcmp(match, "contains") != 0) {
+		*cause = "param match: expected exact or contains";
+		return -1;
+	}
+	if (imsg_head(cfg, ch, "search", a, cause) == -1)
+		return -1;
+	/* Ask for more: some of what matches may be hidden. */
+	(void)snprintf(a->num[1], sizeof(a->num[1]), "%lld",
+	    (long long)(limit * 4 > 4000 ? 4000 : limit * 4));
+	imsg_option(a, "--query", query);
+	imsg_option(a, "--match", match);
+	imsg_option(a, "--limit", a->num[1]);
+	return 0;
+}

@@ -1,7 +1,8 @@
 /*
- * The Gmail adapter: fixed argv templates for the real gog (gogcli,
- * TOOLS.md), always with the configured --account, --json and
- * --no-input, and the email policy around them.
+ * The Gmail adapter: command lines for the real gog (gogcli, TOOLS.md)
+ * from pure builders at the end of this file (cmdline.h), always with the
+ * configured --account, --json and --no-input, and the email policy
+ * around them.
  *
  * Outbound: every recipient of to, cc and bcc is normalised and goes
  * through send_pipeline (one not allowed refuses the whole message);
@@ -34,6 +35,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "cmdline.h"
 #include "base64url.h"
 #include "chan-gmail.h"
 #include "channel.h"
@@ -44,8 +46,6 @@
 #include "spawn.h"
 #include "util.h"
 
-/* A draft body travels on gog's command line: below the kernel's limit. */
-#define DRAFT_BODY_MAX	(96 * 1024)
 #define GMAIL_MAX_RESULTS	500
 #define GMAIL_ADDR_LIST_MAX	8192	/* --to=a,b,... */
 
@@ -141,28 +141,35 @@ param_str(struct call *c, const char *name)
 	return json_string_value(json_object_get(c->params, name));
 }
 
-/* The fixed head of every gog command line (the driver's). */
+/*
+ * A builder (cmdline.h) refused: without an account the channel cannot
+ * run at all; anything else is what the checks here let through.
+ */
 static int
-argv_start(struct call *c, const struct channel *ch, struct tool_argv *a)
+argv_refused(struct call *c, const struct channel *ch, const char *cause)
 {
-	const char	*cause = "cannot build the command line";
-
-	if (ch->driver->tool_argv(c->env->cfg, ch, "gmail", a, &cause) == -1)
+	if (GMAIL_OPTS(ch)->account == NULL)
 		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
 		    json_pack("{s:s}", "channel", c->channel),
 		    "channel %s unavailable: %s", c->channel, cause);
-	return 0;
+	return call_error(c, RPC_INVALID_PARAMS, NULL, "%s", cause);
 }
 
-/* Run and read gog's one JSON document; returns it or NULL (error set). */
+/*
+ * Run a builder's command line (freed here) and read gog's one JSON
+ * document; returns it or NULL (error set).
+ */
 static json_t *
-run_json(struct call *c, const struct channel *ch, const struct tool_argv *a,
+run_json(struct call *c, const struct channel *ch, struct tool_argv *a,
     int stdin_fd)
 {
 	struct spawn_result	 res;
 	json_t			*doc;
+	int			 r;
 
-	if (tool_run_input(c, ch, a, stdin_fd, &res) == -1)
+	r = tool_run_input(c, ch, a, stdin_fd, &res);
+	tool_argv_free(a);
+	if (r == -1)
 		return NULL;
 	doc = json_loadb(res.out, res.outlen, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(doc)) {
@@ -235,17 +242,16 @@ label_names(struct call *c, const struct channel *ch)
 	struct tool_argv	 a;
 	json_t			*doc, *map, *l;
 	size_t			 i;
-	const char		*id, *name;
+	const char		*id, *name, *cause = NULL;
 
 	map = json_object();
 	if (ch->hide_labels.count == 0)
 		return map;
-	if (argv_start(c, ch, &a) == -1) {
+	if (cmdline_gmail_labels(c->env->cfg, ch, &a, &cause) == -1) {
 		json_decref(map);
+		argv_refused(c, ch, cause);
 		return NULL;
 	}
-	tool_argv_add(&a, "labels");
-	tool_argv_add(&a, "list");
 	if ((doc = run_json(c, ch, &a, -1)) == NULL) {
 		json_decref(map);
 		return NULL;
@@ -299,15 +305,14 @@ filter_array(struct call *c, const struct channel *ch, json_t *in,
 }
 
 static int
-get_max(struct call *c, json_int_t def, char *buf, size_t len)
+check_max(struct call *c)
 {
 	json_t		*v = json_object_get(c->params, "max");
-	json_int_t	 max = v != NULL ? json_integer_value(v) : def;
 
-	if (max < 1 || max > GMAIL_MAX_RESULTS)
+	if (v != NULL && (json_integer_value(v) < 1 ||
+	    json_integer_value(v) > GMAIL_MAX_RESULTS))
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param max: expected 1..%d", GMAIL_MAX_RESULTS);
-	(void)snprintf(buf, len, "--max=%lld", (long long)max);
 	return 0;
 }
 
@@ -327,25 +332,16 @@ m_search(struct call *c, const struct channel *ch)
 	json_t			*doc, *threads;
 	const char		*query = param_str(c, "query");
 	const char		*page = param_str(c, "page");
-	char			 max[32], pagebuf[300];
+	const char		*cause = NULL;
 	size_t			 hidden = 0;
 
-	if (get_max(c, 10, max, sizeof(max)) == -1 ||
-	    check_id(c, "page", page) == -1)
+	if (check_max(c) == -1 || check_id(c, "page", page) == -1)
 		return -1;
 	if (query[0] == '\0' || strlen(query) > 2048)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param query: expected 1 to 2048 characters");
-	if (argv_start(c, ch, &a) == -1)
-		return -1;
-	tool_argv_add(&a, "search");
-	tool_argv_add(&a, max);
-	if (page != NULL) {
-		(void)snprintf(pagebuf, sizeof(pagebuf), "--page=%s", page);
-		tool_argv_add(&a, pagebuf);
-	}
-	tool_argv_add(&a, "--");
-	tool_argv_add(&a, query);
+	if (cmdline_gmail_search(c->env->cfg, ch, c->params, &a, &cause) == -1)
+		return argv_refused(c, ch, cause);
 	if ((doc = run_json(c, ch, &a, -1)) == NULL)
 		return -1;
 	threads = filter_array(c, ch, json_object_get(doc, "threads"), NULL,
@@ -380,6 +376,7 @@ m_get(struct call *c, const struct channel *ch)
 	json_t			*doc, *m, *names;
 	const char		*id = param_str(c, "id");
 	const char		*format = param_str(c, "format");
+	const char		*cause = NULL;
 
 	if (check_id(c, "id", id) == -1)
 		return -1;
@@ -389,13 +386,8 @@ m_get(struct call *c, const struct channel *ch)
 	if (strcmp(format, "full") != 0 && strcmp(format, "metadata") != 0)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param format: expected full or metadata");
-	if (argv_start(c, ch, &a) == -1)
-		return -1;
-	tool_argv_add(&a, "get");
-	tool_argv_add(&a, strcmp(format, "full") == 0 ? "--format=full" :
-	    "--format=metadata");
-	tool_argv_add(&a, "--");
-	tool_argv_add(&a, id);
+	if (cmdline_gmail_get(c->env->cfg, ch, c->params, &a, &cause) == -1)
+		return argv_refused(c, ch, cause);
 	if ((doc = run_json(c, ch, &a, -1)) == NULL)
 		return -1;
 	/*
@@ -425,14 +417,17 @@ static json_t *
 fetch_thread(struct call *c, const struct channel *ch, const char *id)
 {
 	struct tool_argv	 a;
+	json_t			*p, *doc = NULL;
+	const char		*cause = NULL;
 
-	if (argv_start(c, ch, &a) == -1)
-		return NULL;
-	tool_argv_add(&a, "thread");
-	tool_argv_add(&a, "get");
-	tool_argv_add(&a, "--");
-	tool_argv_add(&a, id);
-	return run_json(c, ch, &a, -1);
+	/* The command line borrows from p: keep it until the tool ran. */
+	p = json_pack("{s:s}", "id", id);
+	if (cmdline_gmail_thread(c->env->cfg, ch, p, &a, &cause) == -1)
+		argv_refused(c, ch, cause);
+	else
+		doc = run_json(c, ch, &a, -1);
+	json_decref(p);
+	return doc;
 }
 
 static int
@@ -471,11 +466,10 @@ m_labels(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
 	json_t			*doc;
+	const char		*cause = NULL;
 
-	if (argv_start(c, ch, &a) == -1)
-		return -1;
-	tool_argv_add(&a, "labels");
-	tool_argv_add(&a, "list");
+	if (cmdline_gmail_labels(c->env->cfg, ch, &a, &cause) == -1)
+		return argv_refused(c, ch, cause);
 	if ((doc = run_json(c, ch, &a, -1)) == NULL)
 		return -1;
 	c->result = json_pack("{s:O}", "labels", json_object_get(doc,
@@ -490,20 +484,13 @@ m_drafts_list(struct call *c, const struct channel *ch)
 	struct tool_argv	 a;
 	json_t			*doc;
 	const char		*page = param_str(c, "page");
-	char			 max[32], pagebuf[300];
+	const char		*cause = NULL;
 
-	if (get_max(c, 20, max, sizeof(max)) == -1 ||
-	    check_id(c, "page", page) == -1)
+	if (check_max(c) == -1 || check_id(c, "page", page) == -1)
 		return -1;
-	if (argv_start(c, ch, &a) == -1)
-		return -1;
-	tool_argv_add(&a, "drafts");
-	tool_argv_add(&a, "list");
-	tool_argv_add(&a, max);
-	if (page != NULL) {
-		(void)snprintf(pagebuf, sizeof(pagebuf), "--page=%s", page);
-		tool_argv_add(&a, pagebuf);
-	}
+	if (cmdline_gmail_drafts_list(c->env->cfg, ch, c->params, &a,
+	    &cause) == -1)
+		return argv_refused(c, ch, cause);
 	if ((doc = run_json(c, ch, &a, -1)) == NULL)
 		return -1;
 	/* Ids pass; any text gog adds (a snippet) is scrubbed. */
@@ -655,9 +642,10 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
     const char *threadid, char **reply_id)
 {
 	struct tool_argv	 a;
-	json_t			*doc, *msgs, *m, *last = NULL;
+	json_t			*doc, *msgs, *m, *last = NULL, *p;
 	size_t			 i;
 	long long		 best = -1, d;
+	const char		*cause = NULL;
 	int			 r;
 
 	*reply_id = NULL;
@@ -668,18 +656,20 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
 		    "params: use only one of reply_to_message_id or "
 		    "thread_id");
 	if (msgid != NULL) {
-		if (argv_start(c, ch, &a) == -1)
-			return -1;
-		tool_argv_add(&a, "get");
-		tool_argv_add(&a, "--format=metadata");
 		/*
 		 * gog asks Gmail for From, To, Subject and Date only unless
 		 * told otherwise: name every header check_participants reads.
+		 * The command line borrows from p until the tool ran.
 		 */
-		tool_argv_add(&a, "--headers=" PARTICIPANT_HEADERS);
-		tool_argv_add(&a, "--");
-		tool_argv_add(&a, msgid);
-		if ((doc = run_json(c, ch, &a, -1)) == NULL)
+		p = json_pack("{s:s,s:s,s:s}", "id", msgid, "format",
+		    "metadata", "headers", PARTICIPANT_HEADERS);
+		if (cmdline_gmail_get(c->env->cfg, ch, p, &a, &cause) == -1) {
+			json_decref(p);
+			return argv_refused(c, ch, cause);
+		}
+		doc = run_json(c, ch, &a, -1);
+		json_decref(p);
+		if (doc == NULL)
 			return -1;
 		msgs = json_pack("[O]", json_object_get(doc, "message"));
 		r = check_participants(c, ch, msgs);
@@ -852,27 +842,6 @@ m_drafts_create(struct call *c, const struct channel *ch)
 	return compose(c, ch, 1);
 }
 
-/* "--name=a,b,c" from a delivery array; 0, or -1 if malformed. */
-static int
-addr_option(json_t *list, const char *name, char *out, size_t outlen)
-{
-	json_t		*e;
-	size_t		 i;
-	const char	*s;
-
-	if (!json_is_array(list) || (size_t)snprintf(out, outlen, "--%s=",
-	    name) >= outlen)
-		return -1;
-	json_array_foreach(list, i, e) {
-		if ((s = json_string_value(e)) == NULL ||
-		    strchr(s, ',') != NULL || s[0] == '\0' ||
-		    (i > 0 && strlcat(out, ",", outlen) >= outlen) ||
-		    strlcat(out, s, outlen) >= outlen)
-			return -1;
-	}
-	return 0;
-}
-
 /*
  * gog gmail drafts VERB -- ID (get or send), refused in draft mode: the
  * owner reviews and sends drafts.  The document, or NULL (error set).
@@ -882,6 +851,9 @@ run_drafts(struct call *c, const struct channel *ch, const char *verb,
     const char *id)
 {
 	struct tool_argv	 a;
+	json_t			*p, *doc = NULL;
+	const char		*cause = NULL;
+	int			 r;
 
 	if (GMAIL_OPTS(ch)->send == GMAIL_SEND_DRAFT) {
 		c->rule = "channels.gmail.send";
@@ -891,13 +863,20 @@ run_drafts(struct call *c, const struct channel *ch, const char *verb,
 		    "(the owner reviews and sends drafts)");
 		return NULL;
 	}
-	if (argv_start(c, ch, &a) == -1)
-		return NULL;
-	tool_argv_add(&a, "drafts");
-	tool_argv_add(&a, verb);
-	tool_argv_add(&a, "--");
-	tool_argv_add(&a, id);
-	return run_json(c, ch, &a, -1);
+	if (strcmp(verb, "send") == 0) {
+		p = json_pack("{s:s}", "draft_id", id);
+		r = cmdline_gmail_drafts_send(c->env->cfg, ch, p, &a, &cause);
+	} else {
+		p = json_pack("{s:s}", "id", id);
+		r = cmdline_gmail_drafts_get(c->env->cfg, ch, p, &a, &cause);
+	}
+	/* The command line borrows from p: keep it until the tool ran. */
+	if (r == -1)
+		argv_refused(c, ch, cause);
+	else
+		doc = run_json(c, ch, &a, -1);
+	json_decref(p);
+	return doc;
 }
 
 /* An approved or accepted drafts.send. */
@@ -927,91 +906,35 @@ static int
 gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 {
 	struct tool_argv	 a;
-	json_t			*doc, *files, *f;
-	const char		*subject, *body, *mode, *reply, *s;
-	char			 to[GMAIL_ADDR_LIST_MAX];
-	char			 cc[GMAIL_ADDR_LIST_MAX];
-	char			 bcc[GMAIL_ADDR_LIST_MAX], subj[4096];
-	char			 rbuf[300];
-	char			 attach[RPC_MAX_FDS][PATH_MAX + 16];
-	char			*bodyopt = NULL;
-	size_t			 i, blen;
-	int			 fd, draft;
+	json_t			*doc;
+	const char		*body, *mode, *s, *cause = NULL;
+	int			 fd, draft, r;
 
 	mode = json_string_value(json_object_get(d, "mode"));
 	if (mode != NULL && strcmp(mode, "draft_send") == 0)
 		return deliver_draft(c, ch, d);
-	subject = json_string_value(json_object_get(d, "subject"));
 	body = json_string_value(json_object_get(d, "body"));
-	reply = json_string_value(json_object_get(d, "reply_to_message_id"));
-	files = json_object_get(d, "files");
-	if (subject == NULL || body == NULL || mode == NULL ||
-	    addr_option(json_object_get(d, "to"), "to", to, sizeof(to)) ||
-	    addr_option(json_object_get(d, "cc"), "cc", cc, sizeof(cc)) ||
-	    addr_option(json_object_get(d, "bcc"), "bcc", bcc, sizeof(bcc)) ||
-	    (size_t)snprintf(subj, sizeof(subj), "--subject=%s", subject) >=
-	    sizeof(subj) || json_array_size(files) > RPC_MAX_FDS ||
-	    strpbrk(subject, "\r\n") != NULL)
+	if (mode == NULL || body == NULL)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "malformed or oversized delivery");
 	draft = strcmp(mode, "draft") == 0;
 	/* The configuration may have changed since a hold was made. */
 	if (!draft && GMAIL_OPTS(ch)->send == GMAIL_SEND_DRAFT)
 		draft = 1;
-
-	if (argv_start(c, ch, &a) == -1)
+	if (draft)
+		r = cmdline_gmail_drafts_create(c->env->cfg, ch, d, &a, &cause);
+	else
+		r = cmdline_gmail_send(c->env->cfg, ch, d, &a, &cause);
+	if (r == -1)
+		return argv_refused(c, ch, cause);
+	fd = -1;
+	if (!draft && (fd = send_spool_text(c, body)) == -1) {
+		tool_argv_free(&a);
 		return -1;
-	if (draft) {
-		tool_argv_add(&a, "drafts");
-		tool_argv_add(&a, "create");
-	} else
-		tool_argv_add(&a, "send");
-	tool_argv_add(&a, to);
-	if (json_array_size(json_object_get(d, "cc")) > 0)
-		tool_argv_add(&a, cc);
-	if (json_array_size(json_object_get(d, "bcc")) > 0)
-		tool_argv_add(&a, bcc);
-	tool_argv_add(&a, subj);
-	if (reply != NULL) {
-		if (reply[0] == '-' || (size_t)snprintf(rbuf, sizeof(rbuf),
-		    "--reply-to-message-id=%s", reply) >= sizeof(rbuf))
-			return call_error(c, RPC_INVALID_PARAMS, NULL,
-			    "malformed delivery");
-		tool_argv_add(&a, rbuf);
-	}
-	json_array_foreach(files, i, f) {
-		if ((s = json_string_value(f)) == NULL)
-			return call_error(c, RPC_INVALID_PARAMS, NULL,
-			    "malformed delivery");
-		(void)snprintf(attach[i], sizeof(attach[i]), "--attach=%s", s);
-		tool_argv_add(&a, attach[i]);
-	}
-	/*
-	 * gog's drafts create takes its body only as --body (send also
-	 * reads --body-file, kept off the command line); the "=" form keeps
-	 * any text a value.
-	 */
-	if (draft) {
-		if (strlen(body) > DRAFT_BODY_MAX)
-			return call_error(c, RPC_INVALID_PARAMS, NULL,
-			    "param body: longer than %d bytes, too long for "
-			    "a draft", DRAFT_BODY_MAX);
-		blen = strlen("--body=") + strlen(body) + 1;
-		if ((bodyopt = malloc(blen)) == NULL)
-			return call_error(c, RPC_INTERNAL_ERROR, NULL,
-			    "out of memory");
-		(void)snprintf(bodyopt, blen, "--body=%s", body);
-		tool_argv_add(&a, bodyopt);
-		fd = -1;
-	} else {
-		tool_argv_add(&a, "--body-file=-");
-		if ((fd = send_spool_text(c, body)) == -1)
-			return -1;
 	}
 	doc = run_json(c, ch, &a, fd);
 	if (fd != -1)
 		close(fd);
-	free(bodyopt);
 	if (doc == NULL)
 		return -1;
 	if (draft) {
@@ -1155,4 +1078,379 @@ m_drafts_send(struct call *c, const struct channel *ch)
 	buf_free(&text);
 	json_decref(d);
 	return r;
+}
+
+/*
+ * Command lines (cmdline.h).  gog is always run as `gog --account A --json
+ * --no-input gmail ...` (the driver's head); every client value sits in
+ * a fixed "--opt=" argument or after "--", where gog reads it as a
+ * value whatever it starts with.  Ids are checked as the adapter checks
+ * them all the same.
+ */
+
+/* The fixed head of every gog command line (the driver's). */
+static int
+gmail_head(const struct config *cfg, const struct channel *ch,
+    struct tool_argv *a, const char **cause)
+{
+	if (ch->driver->tool_argv(cfg, ch, "gmail", a, cause) == -1) {
+		if (*cause == NULL)
+			*cause = "cannot build the command line";
+		return -1;
+	}
+	return 0;
+}
+
+/* A Gmail id: 1 to 256 characters, no '-' first, no controls, no ','. */
+static int
+gmail_id_ok(const char *v)
+{
+	const unsigned char	*p;
+
+	if (v == NULL || v[0] == '\0' || v[0] == '-' || strlen(v) > 256)
+		return 0;
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (*p < 0x21 || *p == 0x7f || *p == ',')
+			return 0;
+	return 1;
+}
+
+/*
+ * The optional id o[key]: 0 and NULL when absent, 1 when it is one,
+ * -1 with *cause when it is not.
+ */
+static int
+gmail_id(json_t *o, const char *key, const char **out, const char **cause)
+{
+	json_t	*v = json_object_get(o, key);
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	if (!gmail_id_ok(json_string_value(v))) {
+		*cause = "malformed params: not a Gmail id";
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 1;
+}
+
+/* --max=N (1..GMAIL_MAX_RESULTS, def when absent) into a->num[0]. */
+static int
+gmail_max(json_t *o, json_int_t def, struct tool_argv *a, const char **cause)
+{
+	json_t		*v = json_object_get(o, "max");
+	json_int_t	 max = v != NULL ? json_integer_value(v) : def;
+
+	if ((v != NULL && !json_is_integer(v)) || max < 1 ||
+	    max > GMAIL_MAX_RESULTS) {
+		*cause = "param max: out of range";
+		return -1;
+	}
+	(void)snprintf(a->num[0], sizeof(a->num[0]), "--max=%lld",
+	    (long long)max);
+	return 0;
+}
+
+/* Append a made argument; -1 (a freed) when out of memory. */
+#define GMAIL_ADDF(a, cause, ...) do {					\
+	if (tool_argv_addf((a), __VA_ARGS__) == -1) {			\
+		*(cause) = "out of memory";				\
+		tool_argv_free(a);					\
+		return -1;						\
+	}								\
+} while (0)
+
+int
+cmdline_gmail_search(const struct config *cfg, const struct channel *ch,
+    json_t *p, struct tool_argv *a, const char **cause)
+{
+	const char	*query = json_string_value(json_object_get(p, "query"));
+	const char	*page;
+
+	if (query == NULL || query[0] == '\0' || strlen(query) > 2048) {
+		*cause = "param query: expected 1 to 2048 characters";
+		return -1;
+	}
+	if (gmail_id(p, "page", &page, cause) == -1 ||
+	    gmail_head(cfg, ch, a, cause) == -1)
+		return -1;
+	if (gmail_max(p, 10, a, cause) == -1) {
+		tool_argv_free(a);
+		return -1;
+	}
+	tool_argv_add(a, "search");
+	tool_argv_add(a, a->num[0]);
+	if (page != NULL)
+		GMAIL_ADDF(a, cause, "--page=%s", page);
+	tool_argv_add(a, "--");
+	tool_argv_add(a, query);
+	return 0;
+}
+
+int
+cmdline_gmail_get(const struct config *cfg, const struct channel *ch,
+    json_t *p, struct tool_argv *a, const char **cause)
+{
+	const char	*id, *format, *headers;
+	json_t		*h = json_object_get(p, "headers");
+
+	format = json_string_value(json_object_get(p, "format"));
+	if (json_object_get(p, "format") == NULL)
+		format = "full";
+	/* raw hides MIME-encoded parts the scrubber cannot read. */
+	if (format == NULL || (strcmp(format, "full") != 0 &&
+	    strcmp(format, "metadata") != 0)) {
+		*cause = "param format: expected full or metadata";
+		return -1;
+	}
+	/* Header names (metadata only): letters, digits, '-' and ','. */
+	headers = json_string_value(h);
+	if (h != NULL && (headers == NULL || headers[0] == '\0' ||
+	    strcmp(format, "metadata") != 0 ||
+	    strspn(headers, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-,") != strlen(headers))) {
+		*cause = "malformed params: headers";
+		return -1;
+	}
+	if (gmail_id(p, "id", &id, cause) == -1)
+		return -1;
+	if (id == NULL) {
+		*cause = "param id: required";
+		return -1;
+	}
+	if (gmail_head(cfg, ch, a, cause) == -1)
+		return -1;
+	tool_argv_add(a, "get");
+	tool_argv_add(a, strcmp(format, "full") == 0 ? "--format=full" :
+	    "--format=metadata");
+	if (headers != NULL)
+		GMAIL_ADDF(a, cause, "--headers=%s", headers);
+	tool_argv_add(a, "--");
+	tool_argv_add(a, id);
+	return 0;
+}
+
+/* gmail WORD VERB -- ID, the id taken from o[key]. */
+static int
+gmail_verb_id(const struct config *cfg, const struct channel *ch,
+    const char *word, const char *verb, json_t *o, const char *key,
+    struct tool_argv *a, const char **cause)
+{
+	const char	*id;
+
+	if (gmail_id(o, key, &id, cause) == -1)
+		return -1;
+	if (id == NULL) {
+		*cause = "malformed params: an id is required";
+		return -1;
+	}
+	if (gmail_head(cfg, ch, a, cause) == -1)
+		return -1;
+	tool_argv_add(a, word);
+	tool_argv_add(a, verb);
+	tool_argv_add(a, "--");
+	tool_argv_add(a, id);
+	return 0;
+}
+
+int
+cmdline_gmail_thread(const struct config *cfg, const struct channel *ch,
+    json_t *p, struct tool_argv *a, const char **cause)
+{
+	return gmail_verb_id(cfg, ch, "thread", "get", p, "id", a, cause);
+}
+
+int
+cmdline_gmail_labels(const struct config *cfg, const struct channel *ch,
+    struct tool_argv *a, const char **cause)
+{
+	if (gmail_head(cfg, ch, a, cause) == -1)
+		return -1;
+	tool_argv_add(a, "labels");
+	tool_argv_add(a, "list");
+	return 0;
+}
+
+int
+cmdline_gmail_drafts_list(const struct config *cfg, const struct channel *ch,
+    json_t *p, struct tool_argv *a, const char **cause)
+{
+	const char	*page;
+
+	if (gmail_id(p, "page", &page, cause) == -1 ||
+	    gmail_head(cfg, ch, a, cause) == -1)
+		return -1;
+	if (gmail_max(p, 20, a, cause) == -1) {
+		tool_argv_free(a);
+		return -1;
+	}
+	tool_argv_add(a, "drafts");
+	tool_argv_add(a, "list");
+	tool_argv_add(a, a->num[0]);
+	if (page != NULL)
+		GMAIL_ADDF(a, cause, "--page=%s", page);
+	return 0;
+}
+
+int
+cmdline_gmail_drafts_get(const struct config *cfg, const struct channel *ch,
+    json_t *p, struct tool_argv *a, const char **cause)
+{
+	return gmail_verb_id(cfg, ch, "drafts", "get", p, "id", a, cause);
+}
+
+int
+cmdline_gmail_drafts_send(const struct config *cfg, const struct channel *ch,
+    json_t *d, struct tool_argv *a, const char **cause)
+{
+	/* In draft mode the owner sends drafts, never the gateway. */
+	if (GMAIL_OPTS(ch)->send == GMAIL_SEND_DRAFT) {
+		*cause = "drafts are not sent in draft mode";
+		return -1;
+	}
+	return gmail_verb_id(cfg, ch, "drafts", "send", d, "draft_id", a,
+	    cause);
+}
+
+/* A header value: no CR, LF or other control character. */
+static int
+gmail_header_ok(const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * "--name=a,b,c" from the delivery's list o[name] (appended when the
+ * list is not empty, or always when required); 0, or -1 if malformed.
+ */
+static int
+gmail_addresses(json_t *o, const char *name, int required,
+    struct tool_argv *a, const char **cause)
+{
+	json_t		*list = json_object_get(o, name), *e;
+	char		 out[GMAIL_ADDR_LIST_MAX];
+	const char	*s;
+	size_t		 i;
+
+	if ((list == NULL && !required) || json_array_size(list) == 0) {
+		if (!required && (list == NULL || json_is_array(list)))
+			return 0;
+		*cause = "malformed delivery: no recipient";
+		return -1;
+	}
+	(void)snprintf(out, sizeof(out), "--%s=", name);
+	json_array_foreach(list, i, e) {
+		if ((s = json_string_value(e)) == NULL || s[0] == '\0' ||
+		    strchr(s, ',') != NULL || !gmail_header_ok(s) ||
+		    (i > 0 && strlcat(out, ",", sizeof(out)) >= sizeof(out)) ||
+		    strlcat(out, s, sizeof(out)) >= sizeof(out)) {
+			*cause = "malformed or oversized delivery: an address";
+			return -1;
+		}
+	}
+	if (tool_argv_addf(a, "%s", out) == -1) {
+		*cause = "out of memory";
+		return -1;
+	}
+	return 0;
+}
+
+/* What drafts create and send share: recipients, subject, reply, files. */
+static int
+gmail_compose(const struct config *cfg, const struct channel *ch,
+    json_t *d, int draft, struct tool_argv *a, const char **cause)
+{
+	json_t		*files = json_object_get(d, "files"), *f;
+	const char	*subject, *reply, *s;
+	size_t		 i;
+
+	subject = json_string_value(json_object_get(d, "subject"));
+	if (subject == NULL || !gmail_header_ok(subject) ||
+	    strlen(subject) > 4096 - sizeof("--subject=")) {
+		*cause = "malformed or oversized delivery: the subject";
+		return -1;
+	}
+	if (gmail_id(d, "reply_to_message_id", &reply, cause) == -1)
+		return -1;
+	if (json_string_value(json_object_get(d, "body")) == NULL) {
+		*cause = "malformed delivery: no body";
+		return -1;
+	}
+	if ((files != NULL && !json_is_array(files)) ||
+	    json_array_size(files) > RPC_MAX_FDS) {
+		*cause = "malformed delivery: files";
+		return -1;
+	}
+	json_array_foreach(files, i, f) {
+		if ((s = json_string_value(f)) == NULL || s[0] != '/' ||
+		    strlen(s) >= PATH_MAX) {
+			*cause = "malformed delivery: a file is not a "
+			    "spooled path";
+			return -1;
+		}
+	}
+	if (gmail_head(cfg, ch, a, cause) == -1)
+		return -1;
+	if (draft) {
+		tool_argv_add(a, "drafts");
+		tool_argv_add(a, "create");
+	} else
+		tool_argv_add(a, "send");
+	if (gmail_addresses(d, "to", 1, a, cause) == -1 ||
+	    gmail_addresses(d, "cc", 0, a, cause) == -1 ||
+	    gmail_addresses(d, "bcc", 0, a, cause) == -1) {
+		tool_argv_free(a);
+		return -1;
+	}
+	GMAIL_ADDF(a, cause, "--subject=%s", subject);
+	if (reply != NULL)
+		GMAIL_ADDF(a, cause, "--reply-to-message-id=%s", reply);
+	json_array_foreach(files, i, f)
+		GMAIL_ADDF(a, cause, "--attach=%s", json_string_value(f));
+	return 0;
+}
+
+int
+cmdline_gmail_drafts_create(const struct config *cfg, const struct channel *ch,
+    json_t *d, struct tool_argv *a, const char **cause)
+{
+	const char	*body = json_string_value(json_object_get(d, "body"));
+
+	/* A draft's body travels on the command line: below ARG_MAX. */
+	_Static_assert(CMDLINE_DRAFT_BODY_MAX == 98304, "message below");
+	if (body != NULL && strlen(body) > CMDLINE_DRAFT_BODY_MAX) {
+		*cause = "param body: longer than 98304 bytes, too long for "
+		    "a draft";
+		return -1;
+	}
+	if (gmail_compose(cfg, ch, d, 1, a, cause) == -1)
+		return -1;
+	/*
+	 * gog's drafts create takes its body only as --body; the "=" form
+	 * keeps any text a value.
+	 */
+	GMAIL_ADDF(a, cause, "--body=%s", body);
+	return 0;
+}
+
+int
+cmdline_gmail_send(const struct config *cfg, const struct channel *ch,
+    json_t *d, struct tool_argv *a, const char **cause)
+{
+	/* In draft mode every message becomes a draft for the owner. */
+	if (GMAIL_OPTS(ch)->send == GMAIL_SEND_DRAFT) {
+		*cause = "messages are not sent in draft mode";
+		return -1;
+	}
+	if (gmail_compose(cfg, ch, d, 0, a, cause) == -1)
+		return -1;
+	/* The body comes on standard input, off the command line. */
+	tool_argv_add(a, "--body-file=-");
+	return 0;
 }

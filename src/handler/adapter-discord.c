@@ -1,10 +1,11 @@
 /*
  * The discord adapter: gateway methods on channel "discord" (send,
  * messages.history, chats.list, status), run through carapace-discord
- * (the channel's tool) with fixed argv templates.  Every value that
- * reaches the tool's command line is a snowflake id checked here; the
- * message text goes on the tool's stdin as JSON, never on its command
- * line.  Sends go through send_pipeline; what the agent reads goes
+ * (the channel's tool) with command lines from the pure builders at the
+ * end of this file (cmdline.h).  Every value that reaches the tool's
+ * command line is a snowflake id, checked here and again by the
+ * builders; the message text goes on the tool's stdin as JSON, never on
+ * its command line.  Sends go through send_pipeline; what the agent reads goes
  * through the inbound policy and scrubbing (discord-policy.h).
  */
 #include "config.h"
@@ -19,9 +20,9 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "cmdline.h"
 #include "chan-discord.h"
 #include "channel.h"
-#include "chan-discord.h"
 #include "handler.h"
 #include "log.h"
 #include "policy.h"
@@ -98,15 +99,16 @@ param_str(struct call *c, const char *name)
 	return json_string_value(json_object_get(c->params, name));
 }
 
-/* carapace-discord's command line head (the driver's). */
-static void
-argv_start(struct tool_argv *a, const struct call *c,
-    const struct channel *ch, const char *command)
+/*
+ * A builder (cmdline.h) refused: the checks here let every value through
+ * only as a snowflake, so what is left is the configuration.
+ */
+static int
+argv_refused(struct call *c, const char *cause)
 {
-	const char	*cause = NULL;
-
-	if (ch->driver->tool_argv(c->env->cfg, ch, command, a, &cause) == -1)
-		fatalx("discord argv: %s", cause != NULL ? cause : "?");
+	return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
+	    json_pack("{s:s}", "channel", c->channel),
+	    "channel %s unavailable: %s", c->channel, cause);
 }
 
 /*
@@ -233,6 +235,7 @@ discord_deliver(struct call *c, const struct channel *ch, json_t *d)
 	struct tool_argv	 a;
 	json_t			*in, *last = NULL, *files;
 	const char		*to, *text, *nonce, *reply, *id, *file = NULL;
+	const char		*cause = NULL;
 	char			*payload;
 	size_t			 len;
 	int			 fds[2], r;
@@ -250,21 +253,13 @@ discord_deliver(struct call *c, const struct channel *ch, json_t *d)
 	    file[0] != '/')) || (text == NULL && file == NULL))
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "malformed delivery");
-	argv_start(&a, c, ch, "send");
-	if (strncmp(to, "channel:", 8) == 0 && discord_snowflake(to + 8,
-	    NULL))
-		tool_argv_add(&a, to + 8);
-	else if (strncmp(to, "user:", 5) == 0 && discord_snowflake(to + 5,
-	    NULL)) {
-		tool_argv_add(&a, "--user");
-		tool_argv_add(&a, to + 5);
-	} else
+	if ((strncmp(to, "channel:", 8) != 0 || !discord_snowflake(to + 8,
+	    NULL)) && (strncmp(to, "user:", 5) != 0 ||
+	    !discord_snowflake(to + 5, NULL)))
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "malformed delivery");
-	if (file != NULL) {
-		tool_argv_add(&a, "--file");
-		tool_argv_add(&a, file);
-	}
+	if (cmdline_discord_send(c->env->cfg, ch, d, &a, &cause) == -1)
+		return argv_refused(c, cause);
 
 	in = json_pack("{s:s}", "nonce", nonce);
 	if (text != NULL)
@@ -275,11 +270,13 @@ discord_deliver(struct call *c, const struct channel *ch, json_t *d)
 	json_decref(in);
 	if (payload == NULL || (len = strlen(payload)) >= STDIN_PIPE_MAX) {
 		free(payload);
+		tool_argv_free(&a);
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param text: too long");
 	}
 	if (pipe(fds) == -1) {
 		free(payload);
+		tool_argv_free(&a);
 		return call_error(c, RPC_INTERNAL_ERROR, NULL, "pipe: %s",
 		    strerror(errno));
 	}
@@ -290,10 +287,12 @@ discord_deliver(struct call *c, const struct channel *ch, json_t *d)
 	free(payload);
 	if (r == -1) {
 		close(fds[0]);
+		tool_argv_free(&a);
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "cannot pass the message to the tool");
 	}
 	last = tool_last_object(c, ch, &a, fds[0]);
+	tool_argv_free(&a);
 	close(fds[0]);
 	if (last == NULL)
 		return tool_failed(c);
@@ -330,7 +329,10 @@ d_history(struct call *c, const struct channel *ch)
 	json_int_t		 limit = l != NULL ? json_integer_value(l) : 50;
 	const char		*before = param_str(c, "before");
 	const char		*after = param_str(c, "after");
-	char			 rcpt[ADDR_MAX], lim[24];
+	const char		*cause = NULL;
+	char			 rcpt[ADDR_MAX];
+	json_t			*p;
+	int			 r;
 
 	if (limit < 1 || limit > 100)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
@@ -349,24 +351,17 @@ d_history(struct call *c, const struct channel *ch)
 		    "inbound.allow"), "not readable: %s is not in "
 		    "inbound.allow", rcpt);
 	}
-	(void)snprintf(lim, sizeof(lim), "%lld", (long long)limit);
-	argv_start(&a, c, ch, "read");
-	if (kind == ADDR_USER) {
-		tool_argv_add(&a, "--user");
-		tool_argv_add(&a, rcpt + 5);
-	} else
-		tool_argv_add(&a, rcpt + 8);
-	tool_argv_add(&a, "--limit");
-	tool_argv_add(&a, lim);
-	if (before != NULL) {
-		tool_argv_add(&a, "--before");
-		tool_argv_add(&a, before);
+	/* The tool gets the target as normalised, never as given. */
+	p = json_copy(c->params);
+	json_object_set_new(p, "to", json_string(rcpt));
+	if (cmdline_discord_history(c->env->cfg, ch, p, &a, &cause) == -1) {
+		json_decref(p);
+		return argv_refused(c, cause);
 	}
-	if (after != NULL) {
-		tool_argv_add(&a, "--after");
-		tool_argv_add(&a, after);
-	}
-	if (tool_run(c, ch, &a, &res) == -1)
+	r = tool_run(c, ch, &a, &res);
+	tool_argv_free(&a);
+	json_decref(p);
+	if (r == -1)
 		return tool_failed(c);
 	tool_read_filtered(c, ch, &res, limit, read_filter_message, "messages");
 	return 0;
@@ -401,13 +396,17 @@ d_chats(struct call *c, const struct channel *ch)
 	struct spawn_result	 res;
 	json_t			*l = json_object_get(c->params, "limit");
 	json_int_t		 limit = l != NULL ? json_integer_value(l) : 100;
+	const char		*cause = NULL;
+	int			 r;
 
 	if (limit < 1 || limit > 1000)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param limit: expected 1..1000");
-	argv_start(&a, c, ch, "channels");
-	tool_argv_add(&a, "--all");
-	if (tool_run(c, ch, &a, &res) == -1)
+	if (cmdline_discord_chats(c->env->cfg, ch, &a, &cause) == -1)
+		return argv_refused(c, cause);
+	r = tool_run(c, ch, &a, &res);
+	tool_argv_free(&a);
+	if (r == -1)
 		return tool_failed(c);
 	tool_read_filtered(c, ch, &res, limit, filter_chat, "chats");
 	return 0;
@@ -418,11 +417,159 @@ d_status(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
 	json_t			*last = NULL;
+	const char		*cause = NULL;
 
-	argv_start(&a, c, ch, "status");
-	if ((last = tool_last_object(c, ch, &a, -1)) == NULL)
+	if (cmdline_discord_status(c->env->cfg, ch, &a, &cause) == -1)
+		return argv_refused(c, cause);
+	last = tool_last_object(c, ch, &a, -1);
+	tool_argv_free(&a);
+	if (last == NULL)
 		return tool_failed(c);
 	c->result = json_pack("{s:s,s:b,s:o}", "channel", c->channel,
 	    "available", 1, "bot", last);
 	return 0;
+}
+
+/*
+ * Command lines (cmdline.h): `carapace-discord -c CONFIG COMMAND ...` (the
+ * driver's head).  Every value is a snowflake, checked here: digits
+ * only, so none can be read as an option, and a spooled file is an
+ * absolute path after --file.
+ */
+
+/* carapace-discord's command line head (the driver's). */
+static int
+discord_head(const struct config *cfg, const struct channel *ch,
+    const char *command, struct tool_argv *a, const char **cause)
+{
+	if (ch->driver->tool_argv(cfg, ch, command, a, cause) == -1) {
+		if (*cause == NULL)
+			*cause = "cannot build the command line";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The target "channel:ID" or "user:ID": *id the snowflake, *user 1 for
+ * a user (a DM).  0, or -1 with *cause.
+ */
+static int
+discord_target(json_t *o, const char **id, int *user, const char **cause)
+{
+	const char	*to = json_string_value(json_object_get(o, "to"));
+
+	*id = NULL;
+	if (to != NULL && strncmp(to, "channel:", 8) == 0 &&
+	    discord_snowflake(to + 8, NULL)) {
+		*id = to + 8;
+		*user = 0;
+	} else if (to != NULL && strncmp(to, "user:", 5) == 0 &&
+	    discord_snowflake(to + 5, NULL)) {
+		*id = to + 5;
+		*user = 1;
+	} else {
+		*cause = "malformed params: to is not channel:<id> or "
+		    "user:<id>";
+		return -1;
+	}
+	return 0;
+}
+
+/* The target: a channel id as the operand, a user's after --user. */
+static void
+discord_target_argv(struct tool_argv *a, const char *id, int user)
+{
+	if (user)
+		tool_argv_add(a, "--user");
+	tool_argv_add(a, id);
+}
+
+int
+cmdline_discord_send(const struct config *cfg, const struct channel *ch,
+    json_t *d, struct tool_argv *a, const char **cause)
+{
+	json_t		*files = json_object_get(d, "files");
+	const char	*id, *file = NULL;
+	int		 user;
+
+	if (discord_target(d, &id, &user, cause) == -1)
+		return -1;
+	if ((files != NULL && !json_is_array(files)) ||
+	    json_array_size(files) > 1) {
+		*cause = "malformed delivery: at most one file";
+		return -1;
+	}
+	/* Spooled paths are the handler's own (state_dir/spool/att-...). */
+	if (json_array_size(files) == 1 && ((file = json_string_value(
+	    json_array_get(files, 0))) == NULL || file[0] != '/')) {
+		*cause = "malformed delivery: a file is not a spooled path";
+		return -1;
+	}
+	if (discord_head(cfg, ch, "send", a, cause) == -1)
+		return -1;
+	discord_target_argv(a, id, user);
+	if (file != NULL) {
+		tool_argv_add(a, "--file");
+		tool_argv_add(a, file);
+	}
+	return 0;
+}
+
+int
+cmdline_discord_history(const struct config *cfg, const struct channel *ch,
+    json_t *p, struct tool_argv *a, const char **cause)
+{
+	json_t		*l = json_object_get(p, "limit");
+	json_int_t	 limit = l != NULL ? json_integer_value(l) : 50;
+	const char	*before, *after, *id;
+	int		 user;
+
+	before = json_string_value(json_object_get(p, "before"));
+	after = json_string_value(json_object_get(p, "after"));
+	if (discord_target(p, &id, &user, cause) == -1)
+		return -1;
+	if ((l != NULL && !json_is_integer(l)) || limit < 1 || limit > 100) {
+		*cause = "param limit: expected 1..100";
+		return -1;
+	}
+	if ((json_object_get(p, "before") != NULL &&
+	    !discord_snowflake(before, NULL)) ||
+	    (json_object_get(p, "after") != NULL &&
+	    !discord_snowflake(after, NULL))) {
+		*cause = "params before, after: Discord message ids";
+		return -1;
+	}
+	if (discord_head(cfg, ch, "read", a, cause) == -1)
+		return -1;
+	discord_target_argv(a, id, user);
+	(void)snprintf(a->num[0], sizeof(a->num[0]), "%lld", (long long)limit);
+	tool_argv_add(a, "--limit");
+	tool_argv_add(a, a->num[0]);
+	if (before != NULL) {
+		tool_argv_add(a, "--before");
+		tool_argv_add(a, before);
+	}
+	if (after != NULL) {
+		tool_argv_add(a, "--after");
+		tool_argv_add(a, after);
+	}
+	return 0;
+}
+
+int
+cmdline_discord_chats(const struct config *cfg, const struct channel *ch,
+    struct tool_argv *a, const char **cause)
+{
+	if (discord_head(cfg, ch, "channels", a, cause) == -1)
+		return -1;
+	tool_argv_add(a, "--all");
+	return 0;
+}
+
+int
+cmdline_discord_status(const struct config *cfg, const struct channel *ch,
+    struct tool_argv *a, const char **cause)
+{
+	return discord_head(cfg, ch, "status", a, cause);
 }

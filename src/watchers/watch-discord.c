@@ -26,6 +26,19 @@
 
 #define DISCORD_POLL_MS		5000
 
+int
+watch_argv_discord(const struct config *cfg, const struct channel *ch,
+    uint64_t after, struct tool_argv *a, const char **cause)
+{
+	if (ch->driver->tool_argv(cfg, ch, "poll", a, cause) == -1)
+		return -1;
+	(void)snprintf(a->num[0], sizeof(a->num[0]), "%llu",
+	    (unsigned long long)after);
+	tool_argv_add(a, "--after");
+	tool_argv_add(a, a->num[0]);
+	return 0;
+}
+
 static int
 discord_argv(const struct config *cfg, const struct channel *ch,
     uint64_t position, int have_position, struct tool_argv *a)
@@ -39,13 +52,7 @@ discord_argv(const struct config *cfg, const struct channel *ch,
 			start = discord_snowflake_at(util_now_ms());
 		position = start;
 	}
-	if (ch->driver->tool_argv(cfg, ch, "poll", a, &cause) == -1)
-		return -1;
-	(void)snprintf(a->num[0], sizeof(a->num[0]), "%llu",
-	    (unsigned long long)position);
-	tool_argv_add(a, "--after");
-	tool_argv_add(a, a->num[0]);
-	return 0;
+	return watch_argv_discord(cfg, ch, position, a, &cause);
 }
 
 static int

@@ -37,15 +37,11 @@
 #define GMAIL_WATCH_MAX		"500"
 #define GMAIL_WATCH_QUERY	"in:inbox"
 
-static int
-gmail_argv(const struct config *cfg, const struct channel *ch,
-    uint64_t position, int have_position, struct tool_argv *a)
+int
+watch_argv_gmail(const struct config *cfg, const struct channel *ch,
+    struct tool_argv *a, const char **cause)
 {
-	const char	*cause = NULL;
-
-	(void)position;
-	(void)have_position;
-	if (ch->driver->tool_argv(cfg, ch, "gmail", a, &cause) == -1)
+	if (ch->driver->tool_argv(cfg, ch, "gmail", a, cause) == -1)
 		return -1;
 	tool_argv_add(a, "messages");
 	tool_argv_add(a, "search");
@@ -54,6 +50,18 @@ gmail_argv(const struct config *cfg, const struct channel *ch,
 	tool_argv_add(a, "--");
 	tool_argv_add(a, GMAIL_WATCH_QUERY);
 	return 0;
+}
+
+/* Every poll asks for the whole inbox: positions decide what is new. */
+static int
+gmail_argv(const struct config *cfg, const struct channel *ch,
+    uint64_t position, int have_position, struct tool_argv *a)
+{
+	const char	*cause = NULL;
+
+	(void)position;
+	(void)have_position;
+	return watch_argv_gmail(cfg, ch, a, &cause);
 }
 
 /* A Gmail id ("18c1a00000000010") as a position; 0 if it is not one. */

@@ -15,13 +15,12 @@
 #include "channel.h"
 #include "watch.h"
 
-static int
-imsg_argv(const struct config *cfg, const struct channel *ch,
-    uint64_t position, int have_position, struct tool_argv *a)
+int
+watch_argv_imsg(const struct config *cfg, const struct channel *ch,
+    int have_position, uint64_t position, struct tool_argv *a,
+    const char **cause)
 {
-	const char	*cause = NULL;
-
-	if (ch->driver->tool_argv(cfg, ch, "watch", a, &cause) == -1)
+	if (ch->driver->tool_argv(cfg, ch, "watch", a, cause) == -1)
 		return -1;
 	tool_argv_add(a, "--attachments");
 	tool_argv_add(a, "--reactions");
@@ -32,6 +31,15 @@ imsg_argv(const struct config *cfg, const struct channel *ch,
 		tool_argv_add(a, a->num[0]);
 	}
 	return 0;
+}
+
+static int
+imsg_argv(const struct config *cfg, const struct channel *ch,
+    uint64_t position, int have_position, struct tool_argv *a)
+{
+	const char	*cause = NULL;
+
+	return watch_argv_imsg(cfg, ch, have_position, position, a, &cause);
 }
 
 static int

@@ -117,6 +117,9 @@ struct sim {
 static int	 parse_bool(const char *, int *);
 static int	 env_bool(const char *);
 static int	 usage_error(char *, size_t, const char *, const char *);
+struct command_words;
+static size_t	 command_match(const struct command_words *,
+		    const struct args *);
 static int	 resolve_command(struct args *, char *, size_t);
 static int	 parse_args(int, char **, struct args *, char *, size_t);
 static void	 go_json_string(FILE *, const char *, size_t);
@@ -281,14 +284,56 @@ usage_error(char *err, size_t errlen, const char *msg, const char *arg)
 }
 
 /*
- * The command from the words of the command line (kong's command
- * tree): which words name it, and how many arguments it takes.
+ * The part of gog's command tree (kong subcommands, internal/cmd/
+ * gmail.go) the simulator follows: the words that name a command and
+ * what its remaining arguments are.
+ */
+#define TAKES_NOTHING	0
+#define TAKES_IDS	1	/* one or more ids */
+#define TAKES_QUERY	2	/* the rest is one search query */
+
+static const struct command_words {
+	const char	*words[3];
+	enum command	 cmd;
+	int		 takes;
+} command_tree[] = {
+	{ { "version" }, CMD_VERSION, TAKES_NOTHING },
+	{ { "gmail", "search" }, CMD_SEARCH, TAKES_QUERY },
+	{ { "gmail", "messages", "search" }, CMD_MESSAGES_SEARCH,
+	  TAKES_QUERY },
+	{ { "gmail", "get" }, CMD_GET, TAKES_IDS },
+	{ { "gmail", "thread", "get" }, CMD_THREAD_GET, TAKES_IDS },
+	{ { "gmail", "labels", "list" }, CMD_LABELS_LIST, TAKES_NOTHING },
+	{ { "gmail", "drafts", "list" }, CMD_DRAFTS_LIST, TAKES_NOTHING },
+	{ { "gmail", "drafts", "create" }, CMD_DRAFTS_CREATE, TAKES_NOTHING },
+	{ { "gmail", "drafts", "get" }, CMD_DRAFTS_GET, TAKES_IDS },
+	{ { "gmail", "drafts", "send" }, CMD_DRAFTS_SEND, TAKES_IDS },
+	{ { "gmail", "drafts", "delete" }, CMD_DRAFTS_DELETE, TAKES_IDS },
+	{ { "gmail", "send" }, CMD_SEND, TAKES_NOTHING },
+};
+
+/* Do the first words of the command line name this command? */
+static size_t
+command_match(const struct command_words *c, const struct args *a)
+{
+	size_t	 k;
+
+	for (k = 0; k < 3 && c->words[k] != NULL; k++)
+		if (k >= a->npositional ||
+		    strcmp(a->positional[k], c->words[k]) != 0)
+			return 0;
+	return k;
+}
+
+/*
+ * The command from the words of the command line, as kong resolves it:
+ * the first word that names no command is the "unexpected argument".
  */
 static int
 resolve_command(struct args *a, char *err, size_t errlen)
 {
 	const char	*w0, *w1, *w2;
-	size_t		 used = 0, i, n = a->npositional;
+	size_t		 used = 0, i, k, n = a->npositional;
 	int		 ids = 0, query = 0;
 
 	w0 = n > 0 ? a->positional[0] : NULL;
@@ -298,60 +343,22 @@ resolve_command(struct args *a, char *err, size_t errlen)
 		return usage_error(err, errlen, "expected one of \"auth\", "
 		    "\"drive\", \"docs\", \"slides\", \"calendar\", \"gmail\", "
 		    "...", NULL);
-	if (strcmp(w0, "version") == 0) {
-		a->cmd = CMD_VERSION;
-		used = 1;
-	} else if (strcmp(w0, "gmail") != 0)
+	for (i = 0; i < sizeof(command_tree) / sizeof(command_tree[0]); i++) {
+		if ((k = command_match(&command_tree[i], a)) > used) {
+			used = k;
+			a->cmd = command_tree[i].cmd;
+			ids = command_tree[i].takes == TAKES_IDS;
+			query = command_tree[i].takes == TAKES_QUERY;
+		}
+	}
+	if (used == 0 && strcmp(w0, "gmail") != 0)
 		return usage_error(err, errlen, "unexpected argument", w0);
-	else if (w1 == NULL)
+	if (used == 0 && w1 == NULL)
 		return usage_error(err, errlen, "expected one of \"search\", "
 		    "\"thread\", \"get\", ...", NULL);
-	else if (strcmp(w1, "search") == 0) {
-		a->cmd = CMD_SEARCH;
-		used = 2;
-		query = 1;
-	} else if (strcmp(w1, "messages") == 0 && w2 != NULL &&
-	    strcmp(w2, "search") == 0) {
-		a->cmd = CMD_MESSAGES_SEARCH;
-		used = 3;
-		query = 1;
-	} else if (strcmp(w1, "get") == 0) {
-		a->cmd = CMD_GET;
-		used = 2;
-		ids = 1;
-	} else if (strcmp(w1, "thread") == 0 && w2 != NULL &&
-	    strcmp(w2, "get") == 0) {
-		a->cmd = CMD_THREAD_GET;
-		used = 3;
-		ids = 1;
-	} else if (strcmp(w1, "labels") == 0 && w2 != NULL &&
-	    strcmp(w2, "list") == 0) {
-		a->cmd = CMD_LABELS_LIST;
-		used = 3;
-	} else if (strcmp(w1, "drafts") == 0 && w2 != NULL) {
-		used = 3;
-		if (strcmp(w2, "list") == 0)
-			a->cmd = CMD_DRAFTS_LIST;
-		else if (strcmp(w2, "create") == 0)
-			a->cmd = CMD_DRAFTS_CREATE;
-		else {
-			ids = 1;
-			if (strcmp(w2, "get") == 0)
-				a->cmd = CMD_DRAFTS_GET;
-			else if (strcmp(w2, "send") == 0)
-				a->cmd = CMD_DRAFTS_SEND;
-			else if (strcmp(w2, "delete") == 0)
-				a->cmd = CMD_DRAFTS_DELETE;
-			else
-				return usage_error(err, errlen,
-				    "unexpected argument", w2);
-		}
-	} else if (strcmp(w1, "send") == 0) {
-		a->cmd = CMD_SEND;
-		used = 2;
-	} else
+	if (used == 0)
 		return usage_error(err, errlen, "unexpected argument",
-		    n > 2 && (strcmp(w1, "thread") == 0 ||
+		    w2 != NULL && (strcmp(w1, "thread") == 0 ||
 		    strcmp(w1, "labels") == 0 || strcmp(w1, "drafts") == 0 ||
 		    strcmp(w1, "messages") == 0) ? w2 : w1);
 	for (i = used; i < n; i++)

@@ -263,24 +263,6 @@ discord_message_visible(const struct config *cfg, const struct channel *ch,
 	return allowed(cfg, ch, "user:", author);
 }
 
-static int
-scrub_field(const struct channel *ch, json_t *obj, const char *key)
-{
-	json_t	*v = json_object_get(obj, key);
-	char	*s;
-	int	 changed = 0;
-
-	if (!json_is_string(v))
-		return 0;
-	if ((s = scrub_text(ch->scrub, json_string_value(v), &changed)) ==
-	    NULL)
-		return -1;
-	if (changed)
-		json_object_set_new(obj, key, json_string(s));
-	free(s);
-	return 0;
-}
-
 int
 discord_scrub(const struct channel *ch, json_t *m)
 {
@@ -289,17 +271,17 @@ discord_scrub(const struct channel *ch, json_t *m)
 
 	if (ch->scrub == 0)
 		return 0;
-	if (scrub_field(ch, m, "content") == -1)
+	if (scrub_json_field(ch->scrub, m, "content") == -1)
 		return -1;
 	/* A reply carries the message it answers. */
 	if (json_is_object(json_object_get(m, "referenced_message")) &&
-	    scrub_field(ch, json_object_get(m, "referenced_message"),
+	    scrub_json_field(ch->scrub, json_object_get(m, "referenced_message"),
 	    "content") == -1)
 		return -1;
 	json_array_foreach(json_object_get(m, "embeds"), i, e) {
-		if (scrub_field(ch, e, "title") == -1 ||
-		    scrub_field(ch, e, "description") == -1 ||
-		    scrub_field(ch, e, "url") == -1)
+		if (scrub_json_field(ch->scrub, e, "title") == -1 ||
+		    scrub_json_field(ch->scrub, e, "description") == -1 ||
+		    scrub_json_field(ch->scrub, e, "url") == -1)
 			return -1;
 	}
 	return 0;

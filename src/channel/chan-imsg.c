@@ -141,19 +141,7 @@ imsg_visible(const struct config *cfg, const struct channel *ch, json_t *m)
 static int
 imsg_scrub(const struct channel *ch, json_t *m)
 {
-	json_t	*text = json_object_get(m, "text");
-	char	*scrubbed;
-	int	 changed = 0;
-
-	if (ch->scrub == 0 || !json_is_string(text))
-		return 0;
-	if ((scrubbed = scrub_text(ch->scrub, json_string_value(text),
-	    &changed)) == NULL)
-		return -1;
-	if (changed)
-		json_object_set_new(m, "text", json_string(scrubbed));
-	free(scrubbed);
-	return 0;
+	return scrub_json_field(ch->scrub, m, "text");
 }
 
 static const char *

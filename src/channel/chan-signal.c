@@ -164,32 +164,14 @@ signal_visible(const struct config *cfg, const struct channel *ch,
 }
 
 /* Scrub obj[key] in place when it is a string; 0 or -1. */
-static int
-scrub_field(const struct channel *ch, json_t *obj, const char *key)
-{
-	json_t	*v = json_object_get(obj, key);
-	char	*s;
-	int	 changed = 0;
-
-	if (!json_is_string(v))
-		return 0;
-	if ((s = scrub_text(ch->scrub, json_string_value(v), &changed)) ==
-	    NULL)
-		return -1;
-	if (changed)
-		json_object_set_new(obj, key, json_string(s));
-	free(s);
-	return 0;
-}
-
 /* A data message's text and its quote's text. */
 static int
 scrub_data(const struct channel *ch, json_t *dm)
 {
 	if (!json_is_object(dm))
 		return 0;
-	if (scrub_field(ch, dm, "message") == -1 ||
-	    scrub_field(ch, json_object_get(dm, "quote"), "text") == -1)
+	if (scrub_json_field(ch->scrub, dm, "message") == -1 ||
+	    scrub_json_field(ch->scrub, json_object_get(dm, "quote"), "text") == -1)
 		return -1;
 	return 0;
 }

@@ -66,6 +66,13 @@ extern const size_t	 channel_count;
 
 /* The driver of a channel id, or NULL. */
 const struct channel_driver *channel_driver(int id);
+/*
+ * The head of ch's tool command line for command (the driver's
+ * tool_argv).  Returns 0, or -1 with *cause set (never NULL).
+ */
+int		 channel_tool_argv(const struct config *,
+		    const struct channel *, const char *command,
+		    struct tool_argv *, const char **cause);
 /* A channel's name ("unknown" for a bad id). */
 const char	*channel_name(int id);
 /* The id of the channel with that name, or -1. */

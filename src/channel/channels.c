@@ -58,3 +58,20 @@ channel_lookup(const char *name)
 	}
 	return -1;
 }
+
+int
+channel_tool_argv(const struct config *cfg, const struct channel *ch,
+    const char *command, struct tool_argv *a, const char **cause)
+{
+	*cause = NULL;
+	if (ch->driver == NULL || ch->driver->tool_argv == NULL) {
+		*cause = "the channel runs no tool";
+		return -1;
+	}
+	if (ch->driver->tool_argv(cfg, ch, command, a, cause) == -1) {
+		if (*cause == NULL)
+			*cause = "cannot build the command line";
+		return -1;
+	}
+	return 0;
+}

@@ -437,19 +437,6 @@ d_status(struct call *c, const struct channel *ch)
  * absolute path after --file.
  */
 
-/* carapace-discord's command line head (the driver's). */
-static int
-discord_head(const struct config *cfg, const struct channel *ch,
-    const char *command, struct tool_argv *a, const char **cause)
-{
-	if (ch->driver->tool_argv(cfg, ch, command, a, cause) == -1) {
-		if (*cause == NULL)
-			*cause = "cannot build the command line";
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * The target "channel:ID" or "user:ID": *id the snowflake, *user 1 for
  * a user (a DM).  0, or -1 with *cause.
@@ -506,7 +493,7 @@ cmdline_discord_send(const struct config *cfg, const struct channel *ch,
 		*cause = "malformed delivery: a file is not a spooled path";
 		return -1;
 	}
-	if (discord_head(cfg, ch, "send", a, cause) == -1)
+	if (channel_tool_argv(cfg, ch, "send", a, cause) == -1)
 		return -1;
 	discord_target_argv(a, id, user);
 	if (file != NULL) {
@@ -540,7 +527,7 @@ cmdline_discord_history(const struct config *cfg, const struct channel *ch,
 		*cause = "params before, after: Discord message ids";
 		return -1;
 	}
-	if (discord_head(cfg, ch, "read", a, cause) == -1)
+	if (channel_tool_argv(cfg, ch, "read", a, cause) == -1)
 		return -1;
 	discord_target_argv(a, id, user);
 	(void)snprintf(a->num[0], sizeof(a->num[0]), "%lld", (long long)limit);
@@ -561,7 +548,7 @@ int
 cmdline_discord_chats(const struct config *cfg, const struct channel *ch,
     struct tool_argv *a, const char **cause)
 {
-	if (discord_head(cfg, ch, "channels", a, cause) == -1)
+	if (channel_tool_argv(cfg, ch, "channels", a, cause) == -1)
 		return -1;
 	tool_argv_add(a, "--all");
 	return 0;
@@ -571,5 +558,5 @@ int
 cmdline_discord_status(const struct config *cfg, const struct channel *ch,
     struct tool_argv *a, const char **cause)
 {
-	return discord_head(cfg, ch, "status", a, cause);
+	return channel_tool_argv(cfg, ch, "status", a, cause);
 }

@@ -1088,19 +1088,6 @@ m_drafts_send(struct call *c, const struct channel *ch)
  * them all the same.
  */
 
-/* The fixed head of every gog command line (the driver's). */
-static int
-gmail_head(const struct config *cfg, const struct channel *ch,
-    struct tool_argv *a, const char **cause)
-{
-	if (ch->driver->tool_argv(cfg, ch, "gmail", a, cause) == -1) {
-		if (*cause == NULL)
-			*cause = "cannot build the command line";
-		return -1;
-	}
-	return 0;
-}
-
 /* A Gmail id: 1 to 256 characters, no '-' first, no controls, no ','. */
 static int
 gmail_id_ok(const char *v)
@@ -1173,7 +1160,7 @@ cmdline_gmail_search(const struct config *cfg, const struct channel *ch,
 		return -1;
 	}
 	if (gmail_id(p, "page", &page, cause) == -1 ||
-	    gmail_head(cfg, ch, a, cause) == -1)
+	    channel_tool_argv(cfg, ch, "gmail", a, cause) == -1)
 		return -1;
 	if (gmail_max(p, 10, a, cause) == -1) {
 		tool_argv_free(a);
@@ -1219,7 +1206,7 @@ cmdline_gmail_get(const struct config *cfg, const struct channel *ch,
 		*cause = "param id: required";
 		return -1;
 	}
-	if (gmail_head(cfg, ch, a, cause) == -1)
+	if (channel_tool_argv(cfg, ch, "gmail", a, cause) == -1)
 		return -1;
 	tool_argv_add(a, "get");
 	tool_argv_add(a, strcmp(format, "full") == 0 ? "--format=full" :
@@ -1245,7 +1232,7 @@ gmail_verb_id(const struct config *cfg, const struct channel *ch,
 		*cause = "malformed params: an id is required";
 		return -1;
 	}
-	if (gmail_head(cfg, ch, a, cause) == -1)
+	if (channel_tool_argv(cfg, ch, "gmail", a, cause) == -1)
 		return -1;
 	tool_argv_add(a, word);
 	tool_argv_add(a, verb);
@@ -1265,7 +1252,7 @@ int
 cmdline_gmail_labels(const struct config *cfg, const struct channel *ch,
     struct tool_argv *a, const char **cause)
 {
-	if (gmail_head(cfg, ch, a, cause) == -1)
+	if (channel_tool_argv(cfg, ch, "gmail", a, cause) == -1)
 		return -1;
 	tool_argv_add(a, "labels");
 	tool_argv_add(a, "list");
@@ -1279,7 +1266,7 @@ cmdline_gmail_drafts_list(const struct config *cfg, const struct channel *ch,
 	const char	*page;
 
 	if (gmail_id(p, "page", &page, cause) == -1 ||
-	    gmail_head(cfg, ch, a, cause) == -1)
+	    channel_tool_argv(cfg, ch, "gmail", a, cause) == -1)
 		return -1;
 	if (gmail_max(p, 20, a, cause) == -1) {
 		tool_argv_free(a);
@@ -1395,7 +1382,7 @@ gmail_compose(const struct config *cfg, const struct channel *ch,
 			return -1;
 		}
 	}
-	if (gmail_head(cfg, ch, a, cause) == -1)
+	if (channel_tool_argv(cfg, ch, "gmail", a, cause) == -1)
 		return -1;
 	if (draft) {
 		tool_argv_add(a, "drafts");

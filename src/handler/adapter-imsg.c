@@ -702,19 +702,6 @@ imsg_number(json_t *o, const char *key, json_int_t def, json_int_t min,
 	return 0;
 }
 
-/* The imsg command line's head (the driver's) for command. */
-static int
-imsg_head(const struct config *cfg, const struct channel *ch,
-    const char *command, struct tool_argv *a, const char **cause)
-{
-	if (ch->driver->tool_argv(cfg, ch, command, a, cause) == -1) {
-		if (*cause == NULL)
-			*cause = "cannot build the command line";
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Append the one target of o (--to, --chat-id, --chat-identifier or
  * --chat-guid and its value); a chat id is written in a->num[0].
@@ -794,7 +781,7 @@ cmdline_imsg_send(const struct config *cfg, const struct channel *ch,
 		*cause = "malformed delivery: neither text nor file";
 		return -1;
 	}
-	if (imsg_head(cfg, ch, "send", a, cause) == -1)
+	if (channel_tool_argv(cfg, ch, "send", a, cause) == -1)
 		return -1;
 	if (imsg_target_argv(d, a, cause) == -1) {
 		tool_argv_free(a);
@@ -816,7 +803,7 @@ cmdline_imsg_chats(const struct config *cfg, const struct channel *ch,
 	json_int_t	 limit;
 
 	if (imsg_number(p, "limit", 20, 1, 1000, &limit, cause) == -1 ||
-	    imsg_head(cfg, ch, "chats", a, cause) == -1)
+	    channel_tool_argv(cfg, ch, "chats", a, cause) == -1)
 		return -1;
 	/* Ask for more than the limit: some chats may be hidden. */
 	(void)snprintf(a->num[1], sizeof(a->num[1]), "%lld",
@@ -866,7 +853,7 @@ cmdline_imsg_history(const struct config *cfg, const struct channel *ch,
 			return -1;
 		}
 	}
-	if (imsg_head(cfg, ch, "history", a, cause) == -1) {
+	if (channel_tool_argv(cfg, ch, "history", a, cause) == -1) {
 		buf_free(&parts);
 		return -1;
 	}
@@ -895,7 +882,7 @@ int
 cmdline_imsg_status(const struct config *cfg, const struct channel *ch,
     struct tool_argv *a, const char **cause)
 {
-	return imsg_head(cfg, ch, "status", a, cause);
+	return channel_tool_argv(cfg, ch, "status", a, cause);
 }
 
 int
@@ -911,7 +898,7 @@ cmdline_imsg_typing(const struct config *cfg, const struct channel *ch,
 		*cause = "param typing: expected a boolean";
 		return -1;
 	}
-	if (imsg_head(cfg, ch, "typing", a, cause) == -1)
+	if (channel_tool_argv(cfg, ch, "typing", a, cause) == -1)
 		return -1;
 	if (imsg_target_argv(p, a, cause) == -1) {
 		tool_argv_free(a);
@@ -935,7 +922,7 @@ cmdline_imsg_group(const struct config *cfg, const struct channel *ch,
 		*cause = "param chat_id: must be positive";
 		return -1;
 	}
-	if (imsg_head(cfg, ch, "group", a, cause) == -1)
+	if (channel_tool_argv(cfg, ch, "group", a, cause) == -1)
 		return -1;
 	(void)snprintf(a->num[0], sizeof(a->num[0]), "%lld", (long long)chat);
 	imsg_option(a, "--chat-id", a->num[0]);
@@ -954,7 +941,7 @@ cmdline_imsg_read(const struct config *cfg, const struct channel *ch,
 		*cause = "no handle to mark read";
 		return -1;
 	}
-	if (imsg_head(cfg, ch, "read", a, cause) == -1)
+	if (channel_tool_argv(cfg, ch, "read", a, cause) == -1)
 		return -1;
 	imsg_option(a, "--handle", handle);
 	return 0;
@@ -977,7 +964,7 @@ cmdline_imsg_react(const struct config *cfg, const struct channel *ch,
 		    "emoji in a chat";
 		return -1;
 	}
-	if (imsg_head(cfg, ch, "react", a, cause) == -1)
+	if (channel_tool_argv(cfg, ch, "react", a, cause) == -1)
 		return -1;
 	(void)snprintf(a->num[0], sizeof(a->num[0]), "%lld", (long long)chat);
 	imsg_option(a, "--chat-id", a->num[0]);
@@ -1005,7 +992,7 @@ cmdline_imsg_search(const struct config *cfg, const struct channel *ch,
 		*cause = "param match: expected exact or contains";
 		return -1;
 	}
-	if (imsg_head(cfg, ch, "search", a, cause) == -1)
+	if (channel_tool_argv(cfg, ch, "search", a, cause) == -1)
 		return -1;
 	/* Ask for more: some of what matches may be hidden. */
 	(void)snprintf(a->num[1], sizeof(a->num[1]), "%lld",

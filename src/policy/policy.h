@@ -101,6 +101,11 @@ int	 luhn_valid(const char *digits, size_t n);
  * allocation failure.
  */
 char	*scrub_text(unsigned int scrub, const char *text, int *changed);
+/*
+ * Scrub the string obj[key] in place (anything else, or no obj, is left
+ * alone).  0, or -1 on allocation failure (hide the message then).
+ */
+int	 scrub_json_field(unsigned int scrub, json_t *obj, const char *key);
 
 /*
  * Inbound policy on one message in its channel's shape (the channel's

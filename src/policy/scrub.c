@@ -745,3 +745,20 @@ fail:
 	free(o.buf);
 	return NULL;
 }
+
+int
+scrub_json_field(unsigned int scrub, json_t *obj, const char *key)
+{
+	json_t	*v = json_object_get(obj, key);
+	char	*s;
+	int	 changed = 0;
+
+	if (!json_is_string(v))
+		return 0;
+	if ((s = scrub_text(scrub, json_string_value(v), &changed)) == NULL)
+		return -1;
+	if (changed)
+		json_object_set_new(obj, key, json_string(s));
+	free(s);
+	return 0;
+}

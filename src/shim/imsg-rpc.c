@@ -43,11 +43,6 @@
 #define RPC_SUBS_MAX		16	/* open subscriptions */
 #define RPC_LIMIT_MAX		1000	/* the gateway's most */
 
-const char *const shim_imsg_rpc_methods[] = {
-	"chats.list", "messages.history", "watch.subscribe",
-	"watch.unsubscribe", "send", "typing", "read", NULL
-};
-
 /* What a gateway answer becomes. */
 enum rpc_kind {
 	KIND_CHATS,		/* {"chats":[...]} */

@@ -78,6 +78,7 @@ static struct serve_fd *entry_new(struct serve *, enum serve_kind,
 		    const struct serve_cb *, void *);
 static int	 entry_append(struct serve *, struct serve_fd *);
 static void	 entry_free(struct serve_fd *);
+static void	 mark_dead(struct serve_fd *);
 static int	 backlogged(const struct serve_fd *);
 static int	 reading(const struct serve_fd *);
 static int	 flush(struct serve_fd *);
@@ -124,7 +125,7 @@ serve_free(struct serve *s)
 	if (s == NULL)
 		return;
 	for (i = 0; i < s->nfds; i++)
-		s->fds[i]->dead = 1;
+		mark_dead(s->fds[i]);
 	sweep(s);
 	free(s->fds);
 	(void)close(s->ready[0]);
@@ -167,6 +168,21 @@ entry_append(struct serve *s, struct serve_fd *f)
 	return 0;
 }
 
+/*
+ * Closed: silent from now on, freed by the next sweep.  A call stops
+ * counting against its owner at once, so the owner may start another
+ * in the same callback.
+ */
+static void
+mark_dead(struct serve_fd *f)
+{
+	if (f->dead)
+		return;
+	f->dead = 1;
+	if (f->kind == KIND_CALL && f->owner != NULL)
+		f->owner->ncalls--;
+}
+
 /* Release an entry the sweep took out of the array. */
 static void
 entry_free(struct serve_fd *f)
@@ -176,8 +192,6 @@ entry_free(struct serve_fd *f)
 	switch (f->kind) {
 	case KIND_CALL:
 		shim_close(&f->conn);
-		if (f->owner != NULL)
-			f->owner->ncalls--;
 		break;
 	case KIND_CLIENT:
 		/* The caller's descriptors: its closed callback decides. */
@@ -340,7 +354,7 @@ serve_closing(const struct serve_fd *f)
 void
 serve_close(struct serve_fd *f)
 {
-	f->dead = 1;
+	mark_dead(f);
 }
 
 void
@@ -354,9 +368,9 @@ serve_finish(struct serve_fd *f)
 	f->finishing = 1;
 	for (i = 0; i < s->nfds; i++)
 		if (s->fds[i]->owner == f)
-			s->fds[i]->dead = 1;
+			mark_dead(s->fds[i]);
 	if (f->out.len == 0)
-		f->dead = 1;
+		mark_dead(f);
 }
 
 int
@@ -369,7 +383,7 @@ serve_write(struct serve_fd *f, const void *data, size_t len)
 	if (f->out.len + len > f->out.max || f->out.len + len < len ||
 	    buf_append(&f->out, data, len) == -1) {
 		/* A client that does not read what it asked for is dropped. */
-		f->dead = 1;
+		mark_dead(f);
 		return -1;
 	}
 	if (f->write_deadline == 0 && f->write_timeout_ms > 0)
@@ -423,7 +437,7 @@ flush(struct serve_fd *f)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
-			f->dead = 1;
+			mark_dead(f);
 			return -1;
 		}
 		buf_consume(&f->out, (size_t)n);
@@ -433,7 +447,7 @@ flush(struct serve_fd *f)
 	if (f->out.len == 0) {
 		f->write_deadline = 0;
 		if (f->finishing)
-			f->dead = 1;
+			mark_dead(f);
 	}
 	return 0;
 }
@@ -463,7 +477,7 @@ call_input(struct serve_fd *f)
 			continue;
 		}
 		f->cb->line(f, rc, NULL, 0, err, f->arg);
-		f->dead = 1;
+		mark_dead(f);
 	}
 }
 
@@ -480,7 +494,7 @@ sweep(struct serve *s)
 		for (i = 0; i < s->nfds; i++) {
 			f = s->fds[i];
 			if (!f->dead && f->owner != NULL && f->owner->dead)
-				f->dead = 1;
+				mark_dead(f);
 			if (f->dead && !f->notified) {
 				f->notified = 1;
 				changed = 1;
@@ -521,7 +535,7 @@ expire(struct serve *s)
 		if (f->dead)
 			continue;
 		if (f->write_deadline != 0 && now >= f->write_deadline) {
-			f->dead = 1;	/* it stopped reading */
+			mark_dead(f);	/* it stopped reading */
 			continue;
 		}
 		if (f->deadline == 0 || now < f->deadline)
@@ -532,11 +546,11 @@ expire(struct serve *s)
 			    "gateway at %s within %d s", f->conn.path,
 			    (f->conn.timeout_ms + 999) / 1000);
 			f->cb->line(f, SHIM_E_TIMEOUT, NULL, 0, err, f->arg);
-			f->dead = 1;
+			mark_dead(f);
 		} else if (f->cb != NULL && f->cb->expire != NULL)
 			f->cb->expire(f, f->arg);
 		else
-			f->dead = 1;
+			mark_dead(f);
 	}
 }
 

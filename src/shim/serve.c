@@ -199,8 +199,6 @@ entry_free(struct serve_fd *f)
 		break;
 	case KIND_OTHER:
 		s->nother--;
-		if (f->in_fd != -1)
-			(void)close(f->in_fd);
 		break;
 	}
 	buf_free(&f->out);

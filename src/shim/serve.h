@@ -68,7 +68,7 @@ void		 serve_free(struct serve *);
  * Watch a descriptor that is neither a client nor a gateway call: a
  * listening socket, a signal descriptor.  It is not counted against
  * the client bound.  Returns NULL when out of memory.  The descriptor
- * is closed with the entry.
+ * stays the caller's to close.
  */
 struct serve_fd	*serve_add(struct serve *, int fd, const struct serve_cb *,
 		    void *arg);

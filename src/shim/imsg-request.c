@@ -8,17 +8,9 @@
 
 #include <sys/types.h>
 
-#include <ctype.h>
-#include <errno.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 

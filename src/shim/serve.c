@@ -542,7 +542,7 @@ expire(struct serve *s)
 		if (f->kind == KIND_CALL) {
 			(void)snprintf(err, sizeof(err), "no answer from the "
 			    "gateway at %s within %d s", f->conn.path,
-			    (f->conn.timeout_ms + 999) / 1000);
+			    (int)((f->conn.timeout_ms + 999) / 1000));
 			f->cb->line(f, SHIM_E_TIMEOUT, NULL, 0, err, f->arg);
 			mark_dead(f);
 		} else if (f->cb != NULL && f->cb->expire != NULL)

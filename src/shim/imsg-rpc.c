@@ -4,10 +4,12 @@
  * messages.history, watch.subscribe, watch.unsubscribe, send, typing,
  * read), each request turned into a gateway call on a connection of its
  * own (the gateway serves one process per connection) and each
- * subscription into an inbox subscription on its own connection.  One
- * poll(2) loop multiplexes them all, so many requests are in flight
- * while subscriptions stream, and every line is written whole by one
- * write(2) loop: answers and notifications never interleave.
+ * subscription into an inbox subscription on its own connection.  The
+ * shims' server loop (serve.c) multiplexes them all, so many requests
+ * are in flight while subscriptions stream, and every line goes whole
+ * into one output queue: answers and notifications never interleave.
+ * When the agent stops reading its answers the queue stops growing:
+ * past the loop's backlog mark neither stdin nor the gateway is read.
  *
  * Parameters are read as leniently as the real server reads them (an
  * integer may come as a string, a participants list as "a,b"); answers,
@@ -21,7 +23,6 @@
 #include <sys/types.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,18 +36,15 @@
 #include "buf.h"
 #include "protocol.h"
 #include "rpc.h"
+#include "imsg.h"
+#include "serve.h"
 #include "shim.h"
 #include "util.h"
 
-#define RPC_CHANNEL		"imsg"
+#define RPC_CHANNEL		IMSG_CHANNEL
 #define RPC_INFLIGHT_MAX	64	/* requests waiting for the gateway */
 #define RPC_SUBS_MAX		16	/* open subscriptions */
 #define RPC_LIMIT_MAX		1000	/* the gateway's most */
-
-const char *const shim_imsg_rpc_methods[] = {
-	"chats.list", "messages.history", "watch.subscribe",
-	"watch.unsubscribe", "send", "typing", "read", NULL
-};
 
 /* What a gateway answer becomes. */
 enum rpc_kind {
@@ -55,12 +53,14 @@ enum rpc_kind {
 	KIND_OK			/* {"ok":true} */
 };
 
+struct rpc;
+
 /* One request waiting for its gateway answer. */
 struct rpc_req {
-	int			 in_use;
+	struct rpc		*r;
 	json_t			*id;	/* NULL: a notification */
 	enum rpc_kind		 kind;
-	struct shim_conn	 conn;
+	int			 answered;
 };
 
 /* One watch.subscribe: pending until the gateway answers, then live. */
@@ -69,7 +69,8 @@ struct rpc_sub {
 	int			 live;
 	json_t			*req_id;	/* pending: to answer */
 	int			 req_pending;	/* an answer is owed */
-	struct shim_conn	 conn;
+	struct serve_fd		*call;		/* the gateway connection */
+	struct rpc		*r;
 	json_int_t		 gateway_sub;
 	struct shim_imsg_args	 filter;	/* owned strings */
 	int			 attachments;
@@ -78,14 +79,17 @@ struct rpc_sub {
 };
 
 struct rpc {
-	int			 out_fd;
+	struct serve		*loop;
+	struct serve_fd		*client;	/* stdin and stdout */
 	const char		*path;
 	int			 timeout_ms;
 	int			 verbose;
 	struct linereader	 in;
 	int			 in_eof;
+	int			 finishing;	/* all answered: flushing */
+	int			 pumping;	/* in pump() */
+	int			 repump;	/* pump() again */
 	int			 failed;	/* output or input broke */
-	struct rpc_req		 reqs[RPC_INFLIGHT_MAX];
 	size_t			 nreqs;
 	struct rpc_sub		 subs[RPC_SUBS_MAX];
 	size_t			 npending; /* subscribes unanswered */
@@ -116,16 +120,34 @@ static void	 m_send(struct rpc *, json_t *, json_t *);
 static void	 m_typing(struct rpc *, json_t *, json_t *);
 static void	 m_read(struct rpc *, json_t *, json_t *);
 static void	 handle_line(struct rpc *, const char *, size_t);
-static int	 conn_next(struct shim_conn *, char **, size_t *);
-static void	 req_done(struct rpc *, struct rpc_req *);
-static void	 req_input(struct rpc *, struct rpc_req *);
+static void	 req_line(struct serve_fd *, int, char *, size_t,
+		    const char *, void *);
+static void	 req_closed(struct serve_fd *, void *);
 static void	 sub_free(struct rpc *, struct rpc_sub *);
 static void	 sub_fail(struct rpc *, struct rpc_sub *, const char *);
 static void	 sub_message(struct rpc *, struct rpc_sub *, json_t *);
 static int	 sub_line(struct rpc *, struct rpc_sub *, const char *,
 		    size_t);
-static void	 sub_input(struct rpc *, struct rpc_sub *);
-static void	 expire(struct rpc *);
+static void	 sub_input(struct serve_fd *, int, char *, size_t,
+		    const char *, void *);
+static void	 sub_closed(struct serve_fd *, void *);
+static void	 in_read(struct serve_fd *, void *);
+static void	 in_closed(struct serve_fd *, void *);
+static void	 pump(struct rpc *);
+static void	 pump_once(struct rpc *);
+
+static const struct serve_cb req_cb = {
+	.line = req_line,
+	.closed = req_closed
+};
+static const struct serve_cb sub_cb = {
+	.line = sub_input,
+	.closed = sub_closed
+};
+static const struct serve_cb in_cb = {
+	.read = in_read,
+	.closed = in_closed
+};
 
 static const struct {
 	const char	*name;
@@ -141,17 +163,16 @@ static const struct {
 };
 
 /*
- * One object, compact, on one line, written whole.  Returns 0, or -1
+ * One object, compact, on one line, queued whole.  Returns 0, or -1
  * once the output has failed (everything after is dropped).
  */
 static int
 write_line(struct rpc *r, json_t *v)
 {
 	char	*text, *p;
-	size_t	 len, off = 0;
-	ssize_t	 n;
+	size_t	 len;
 
-	if (r->failed)
+	if (r->failed || r->client == NULL)
 		return -1;
 	if ((text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
 	    NULL) {
@@ -166,16 +187,8 @@ write_line(struct rpc *r, json_t *v)
 	}
 	text = p;
 	text[len++] = '\n';
-	while (off < len) {
-		n = write(r->out_fd, text + off, len - off);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			r->failed = 1;
-			break;
-		}
-		off += (size_t)n;
-	}
+	if (serve_write(r->client, text, len) == -1)
+		r->failed = 1;
 	free(text);
 	return r->failed ? -1 : 0;
 }
@@ -449,34 +462,25 @@ start_call(struct rpc *r, json_t *id, enum rpc_kind kind, const char *method,
 {
 	struct rpc_req	*q = NULL;
 	char		 err[SHIM_ERR_MAX];
-	size_t		 i;
 
-	for (i = 0; i < RPC_INFLIGHT_MAX; i++)
-		if (!r->reqs[i].in_use) {
-			q = &r->reqs[i];
-			break;
-		}
-	if (gparams == NULL || q == NULL) {
+	if (gparams == NULL || r->nreqs >= RPC_INFLIGHT_MAX) {
 		respond_error(r, id, RPC_INTERNAL_ERROR, gparams == NULL ?
 		    "out of memory" : "too many requests in flight");
 		goto out;
 	}
-	if (shim_connect(&q->conn, r->path, r->timeout_ms, SHIM_MAX_ANSWER,
-	    err, sizeof(err)) != SHIM_OK) {
-		respond_error(r, id, RPC_INTERNAL_ERROR, err);
-		goto out;
-	}
-	if (shim_send_request(&q->conn, method, gparams, pass_fd, err,
-	    sizeof(err)) != SHIM_OK) {
-		shim_close(&q->conn);
+	q = xcalloc(1, sizeof(*q));
+	q->r = r;
+	q->kind = kind;
+	if (serve_call(r->loop, r->client, r->path, r->timeout_ms, method,
+	    gparams, &pass_fd, pass_fd == -1 ? 0 : 1, &req_cb, q, err,
+	    sizeof(err)) == NULL) {
+		free(q);
 		respond_error(r, id, RPC_INTERNAL_ERROR, err);
 		goto out;
 	}
 	if (r->verbose)
 		(void)fprintf(stderr, "imsg rpc: %s via %s\n", method,
 		    r->path);
-	q->in_use = 1;
-	q->kind = kind;
 	q->id = id != NULL ? json_incref(id) : NULL;
 	r->nreqs++;
 out:
@@ -575,7 +579,7 @@ m_subscribe(struct rpc *r, json_t *id, json_t *params)
 		return;
 	}
 	memset(sub, 0, sizeof(*sub));
-	sub->conn.fd = -1;
+	sub->r = r;
 	has_since = int_param(params, "since_rowid", &since) == 0;
 	g = json_pack("{s:[s]}", "channels", RPC_CHANNEL);
 	if (g != NULL && has_since &&
@@ -617,10 +621,9 @@ m_subscribe(struct rpc *r, json_t *id, json_t *params)
 		sub->last_id = since < 0 ? 0 : since;
 	}
 
-	if (shim_connect(&sub->conn, r->path, r->timeout_ms, SHIM_MAX_ANSWER,
-	    err, sizeof(err)) != SHIM_OK ||
-	    shim_send_request(&sub->conn, "inbox.subscribe", g, -1, err,
-	    sizeof(err)) != SHIM_OK) {
+	if ((sub->call = serve_call(r->loop, r->client, r->path,
+	    r->timeout_ms, "inbox.subscribe", g, NULL, 0, &sub_cb, sub, err,
+	    sizeof(err))) == NULL) {
 		json_decref(g);
 		sub_free(r, sub);
 		respond_error(r, id, RPC_INTERNAL_ERROR, err);
@@ -830,62 +833,48 @@ handle_line(struct rpc *r, const char *line, size_t len)
 	json_decref(req);
 }
 
-/*
- * The next line already read on a gateway connection: 1 with *line, 0
- * when more input is needed, -1 when the connection ended (closed,
- * failed or a line too long).
- */
-static int
-conn_next(struct shim_conn *c, char **line, size_t *len)
-{
-	switch (linereader_next(&c->lr, line, len)) {
-	case LINE_OK:
-		return 1;
-	case LINE_AGAIN:
-		return 0;
-	default:
-		return -1;
-	}
-}
-
+/* The request is answered or abandoned: a slot is free again. */
 static void
-req_done(struct rpc *r, struct rpc_req *q)
+req_closed(struct serve_fd *call, void *arg)
 {
-	shim_close(&q->conn);
+	struct rpc_req	*q = arg;
+	struct rpc	*r = q->r;
+
+	(void)call;
 	json_decref(q->id);
-	q->id = NULL;
-	q->in_use = 0;
+	free(q);
 	r->nreqs--;
+	pump(r);
 }
 
 /* The gateway's answer to a request, turned into the real result. */
 static void
-req_input(struct rpc *r, struct rpc_req *q)
+req_line(struct serve_fd *call, int rc, char *line, size_t len,
+    const char *why, void *arg)
 {
+	struct rpc_req		*q = arg;
+	struct rpc		*r = q->r;
 	struct shim_reply	 reply;
 	json_t			*list;
-	char			*line, err[SHIM_ERR_MAX];
-	size_t			 len;
-	int			 fill, got;
+	char			 err[SHIM_ERR_MAX];
 
-	fill = linereader_fill(&q->conn.lr);
-	if (fill == LINE_ERROR && (errno == EAGAIN || errno == EINTR))
+	if (q->answered)
 		return;
-	got = conn_next(&q->conn, &line, &len);
-	if (got == 0 && fill != LINE_EOF && fill != LINE_ERROR &&
-	    fill != LINE_TOOMANYFDS)
+	q->answered = 1;
+	serve_close(call);
+	if (rc == SHIM_E_TIMEOUT) {
+		respond_error(r, q->id, RPC_INTERNAL_ERROR, why);
 		return;
-	if (got != 1) {
+	}
+	if (rc != SHIM_OK) {
 		(void)snprintf(err, sizeof(err), "the gateway at %s closed "
 		    "the connection without answering", r->path);
 		respond_error(r, q->id, RPC_INTERNAL_ERROR, err);
-		req_done(r, q);
 		return;
 	}
 	if (shim_decode_answer(line, len, &reply, err, sizeof(err)) !=
 	    SHIM_OK) {
 		respond_error(r, q->id, RPC_INTERNAL_ERROR, err);
-		req_done(r, q);
 		return;
 	}
 	if (reply.is_error)
@@ -910,7 +899,6 @@ req_input(struct rpc *r, struct rpc_req *q)
 		}
 	}
 	shim_reply_free(&reply);
-	req_done(r, q);
 }
 
 static void
@@ -920,7 +908,8 @@ sub_free(struct rpc *r, struct rpc_sub *sub)
 
 	if (sub->req_pending)
 		r->npending--;
-	shim_close(&sub->conn);
+	if (sub->call != NULL)
+		serve_close(sub->call);
 	json_decref(sub->req_id);
 	free((char *)(uintptr_t)sub->filter.start);
 	free((char *)(uintptr_t)sub->filter.end);
@@ -928,7 +917,7 @@ sub_free(struct rpc *r, struct rpc_sub *sub)
 		free(sub->filter.participants[i]);
 	free(sub->filter.participants);
 	memset(sub, 0, sizeof(*sub));
-	sub->conn.fd = -1;
+	pump(r);
 }
 
 /* A live subscription ends: the real server's "error" notification. */
@@ -1015,7 +1004,8 @@ sub_line(struct rpc *r, struct rpc_sub *sub, const char *line, size_t len)
 		json_decref(sub->req_id);
 		sub->req_id = NULL;
 		/* Subscribed: no deadline any more. */
-		sub->conn.deadline = 0;
+		serve_set_deadline(sub->call, 0);
+		pump(r);
 		return 0;
 	}
 
@@ -1050,24 +1040,27 @@ sub_line(struct rpc *r, struct rpc_sub *sub, const char *line, size_t len)
 	return 0;
 }
 
+/* A line on a subscription's connection, or its end. */
 static void
-sub_input(struct rpc *r, struct rpc_sub *sub)
+sub_input(struct serve_fd *call, int rc, char *line, size_t len,
+    const char *why, void *arg)
 {
-	char	*line, err[SHIM_ERR_MAX];
-	size_t	 len;
-	int	 fill, got;
+	struct rpc_sub	*sub = arg;
+	struct rpc	*r = sub->r;
+	char		 err[SHIM_ERR_MAX];
 
-	fill = linereader_fill(&sub->conn.lr);
-	if (fill == LINE_ERROR && (errno == EAGAIN || errno == EINTR))
+	if (sub->call != call)
+		return;		/* unsubscribed already */
+	if (rc == SHIM_OK) {
+		(void)sub_line(r, sub, line, len);
 		return;
-	while ((got = conn_next(&sub->conn, &line, &len)) == 1)
-		if (sub_line(r, sub, line, len) == -1)
-			return;
-	if (got == 0 && fill != LINE_EOF && fill != LINE_ERROR &&
-	    fill != LINE_TOOMANYFDS)
-		return;
-	(void)snprintf(err, sizeof(err), "the gateway at %s closed the "
-	    "connection", r->path);
+	}
+	sub->call = NULL;	/* the loop closes it */
+	if (rc == SHIM_E_TIMEOUT)
+		(void)snprintf(err, sizeof(err), "%s", why);
+	else
+		(void)snprintf(err, sizeof(err), "the gateway at %s closed "
+		    "the connection", r->path);
 	if (!sub->live) {
 		respond_error(r, sub->req_id, RPC_INTERNAL_ERROR, err);
 		sub_free(r, sub);
@@ -1075,152 +1068,139 @@ sub_input(struct rpc *r, struct rpc_sub *sub)
 		sub_fail(r, sub, err);
 }
 
-/* Requests and pending subscriptions past their deadline. */
+/* The loop closed a subscription's connection (its client went away). */
 static void
-expire(struct rpc *r)
+sub_closed(struct serve_fd *call, void *arg)
 {
-	uint64_t	 now = util_mono_ms();
-	char		 err[SHIM_ERR_MAX];
-	size_t		 i;
+	struct rpc_sub	*sub = arg;
 
-	(void)snprintf(err, sizeof(err), "no answer from the gateway at %s "
-	    "within %d s", r->path, (r->timeout_ms + 999) / 1000);
-	for (i = 0; i < RPC_INFLIGHT_MAX; i++)
-		if (r->reqs[i].in_use && r->reqs[i].conn.deadline != 0 &&
-		    now >= r->reqs[i].conn.deadline) {
-			respond_error(r, r->reqs[i].id, RPC_INTERNAL_ERROR,
-			    err);
-			req_done(r, &r->reqs[i]);
+	if (sub->call == call)
+		sub->call = NULL;
+}
+
+/*
+ * Lines already read, as far as there is room for them; stdin is read
+ * only while there is.  Once it has ended and every answer is owed no
+ * more, the subscriptions end and the output is flushed.
+ */
+static void
+pump(struct rpc *r)
+{
+	/* A line's handler may end a request: no line inside another. */
+	if (r->pumping) {
+		r->repump = 1;
+		return;
+	}
+	r->pumping = 1;
+	do {
+		r->repump = 0;
+		pump_once(r);
+	} while (r->repump);
+	r->pumping = 0;
+}
+
+static void
+pump_once(struct rpc *r)
+{
+	char	*line;
+	size_t	 len, i;
+	int	 got;
+
+	if (r->client == NULL || r->finishing)
+		return;
+	while (!r->in_eof && !r->failed &&
+	    r->nreqs + r->npending < RPC_INFLIGHT_MAX) {
+		got = linereader_next(&r->in, &line, &len);
+		if (got == LINE_OK) {
+			handle_line(r, line, len);
+			continue;
 		}
-	for (i = 0; i < RPC_SUBS_MAX; i++)
-		if (r->subs[i].id != 0 && !r->subs[i].live &&
-		    r->subs[i].conn.deadline != 0 &&
-		    now >= r->subs[i].conn.deadline) {
-			respond_error(r, r->subs[i].req_id, RPC_INTERNAL_ERROR,
-			    err);
-			sub_free(r, &r->subs[i]);
+		if (got == LINE_EOF && r->in.in.len > r->in.start) {
+			/* A last line needs no newline. */
+			line = r->in.in.data + r->in.start;
+			len = r->in.in.len - r->in.start;
+			r->in.start = r->in.scanned = r->in.in.len;
+			handle_line(r, line, len);
+			continue;
 		}
+		if (got == LINE_EOF)
+			r->in_eof = 1;
+		else if (got == LINE_TOOLONG) {
+			respond_error(r, NULL, RPC_PARSE_ERROR,
+			    "request line too long");
+			r->in_eof = r->failed = 1;
+		}
+		break;
+	}
+	if (r->client == NULL || r->finishing)
+		return;
+	serve_pause(r->client, r->in_eof ||
+	    r->nreqs + r->npending >= RPC_INFLIGHT_MAX);
+	if (r->failed || (r->in_eof && r->nreqs == 0 && r->npending == 0)) {
+		/* Input ended and every answer is out: subscriptions end. */
+		r->finishing = 1;
+		for (i = 0; i < RPC_SUBS_MAX; i++)
+			if (r->subs[i].id != 0)
+				sub_free(r, &r->subs[i]);
+		serve_finish(r->client);
+	}
+}
+
+static void
+in_read(struct serve_fd *client, void *arg)
+{
+	struct rpc	*r = arg;
+	int		 fill;
+
+	(void)client;
+	fill = linereader_fill(&r->in);
+	if (fill == LINE_ERROR && errno != EAGAIN && errno != EINTR)
+		r->in_eof = 1;
+	else if (fill == LINE_TOOMANYFDS)
+		linereader_drop_fds(&r->in);
+	pump(r);
+}
+
+/* The client is done: flushed, or its output failed. */
+static void
+in_closed(struct serve_fd *client, void *arg)
+{
+	struct rpc	*r = arg;
+
+	if (serve_queued(client) > 0 || !r->finishing)
+		r->failed = 1;
+	r->client = NULL;
 }
 
 int
 shim_imsg_rpc(int in_fd, int out_fd, const char *socket_path, int timeout_ms,
     int verbose)
 {
-	struct rpc		*r;
-	struct pollfd		 pfd[1 + RPC_INFLIGHT_MAX + RPC_SUBS_MAX];
-	void			*owner[1 + RPC_INFLIGHT_MAX + RPC_SUBS_MAX];
-	int			 is_sub[1 + RPC_INFLIGHT_MAX + RPC_SUBS_MAX];
-	char			*line;
-	size_t			 len, i, n;
-	uint64_t		 now, next;
-	int			 ms, got, fill, rc;
+	struct rpc	*r;
+	size_t		 i;
+	int		 rc;
 
 	r = xcalloc(1, sizeof(*r));
-	r->out_fd = out_fd;
 	r->path = socket_path;
 	r->timeout_ms = timeout_ms;
 	r->verbose = verbose;
-	for (i = 0; i < RPC_SUBS_MAX; i++)
-		r->subs[i].conn.fd = -1;
 	linereader_init(&r->in, in_fd, SHIM_MAX_ANSWER);
-
-	for (;;) {
-		/* Lines already read, as far as there is room for them. */
-		while (!r->in_eof && !r->failed &&
-		    r->nreqs + r->npending < RPC_INFLIGHT_MAX) {
-			got = linereader_next(&r->in, &line, &len);
-			if (got == LINE_OK) {
-				handle_line(r, line, len);
-				continue;
-			}
-			if (got == LINE_EOF && r->in.in.len > r->in.start) {
-				/* A last line needs no newline. */
-				line = r->in.in.data + r->in.start;
-				len = r->in.in.len - r->in.start;
-				r->in.start = r->in.scanned = r->in.in.len;
-				handle_line(r, line, len);
-				continue;
-			}
-			if (got == LINE_EOF)
-				r->in_eof = 1;
-			else if (got == LINE_TOOLONG) {
-				respond_error(r, NULL, RPC_PARSE_ERROR,
-				    "request line too long");
-				r->in_eof = r->failed = 1;
-			}
-			break;
-		}
-		if (r->failed || (r->in_eof && r->nreqs == 0 &&
-		    r->npending == 0))
-			break;
-
-		n = 0;
-		if (!r->in_eof && r->nreqs + r->npending < RPC_INFLIGHT_MAX) {
-			pfd[n].fd = in_fd;
-			pfd[n].events = POLLIN;
-			owner[n] = NULL;
-			is_sub[n++] = 0;
-		}
-		next = 0;
-		for (i = 0; i < RPC_INFLIGHT_MAX; i++) {
-			if (!r->reqs[i].in_use)
-				continue;
-			pfd[n].fd = r->reqs[i].conn.fd;
-			pfd[n].events = POLLIN;
-			owner[n] = &r->reqs[i];
-			is_sub[n++] = 0;
-			if (next == 0 || r->reqs[i].conn.deadline < next)
-				next = r->reqs[i].conn.deadline;
-		}
-		for (i = 0; i < RPC_SUBS_MAX; i++) {
-			if (r->subs[i].id == 0)
-				continue;
-			pfd[n].fd = r->subs[i].conn.fd;
-			pfd[n].events = POLLIN;
-			owner[n] = &r->subs[i];
-			is_sub[n++] = 1;
-			if (!r->subs[i].live && (next == 0 ||
-			    r->subs[i].conn.deadline < next))
-				next = r->subs[i].conn.deadline;
-		}
-		ms = -1;
-		if (next != 0) {
-			now = util_mono_ms();
-			ms = next <= now ? 0 : next - now > 60000 ? 60000 :
-			    (int)(next - now);
-		}
-		if (poll(pfd, (nfds_t)n, ms) == -1) {
-			if (errno == EINTR)
-				continue;
+	/*
+	 * One client: the agent on stdin/stdout.  Its output has no write
+	 * deadline: an agent that stops reading only stalls itself.
+	 */
+	if ((r->loop = serve_new(1, RPC_INFLIGHT_MAX + RPC_SUBS_MAX)) ==
+	    NULL || (r->client = serve_client(r->loop, in_fd, out_fd,
+	    2 * SHIM_MAX_ANSWER, 0, &in_cb, r)) == NULL)
+		r->failed = 1;
+	else {
+		if (serve_run(r->loop) == -1)
 			r->failed = 1;
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			if (pfd[i].revents == 0)
-				continue;
-			if (owner[i] == NULL) {
-				fill = linereader_fill(&r->in);
-				if (fill == LINE_ERROR && errno != EAGAIN &&
-				    errno != EINTR)
-					r->in_eof = 1;
-				else if (fill == LINE_TOOMANYFDS)
-					linereader_drop_fds(&r->in);
-			} else if (is_sub[i]) {
-				if (((struct rpc_sub *)owner[i])->id != 0)
-					sub_input(r, owner[i]);
-			} else if (((struct rpc_req *)owner[i])->in_use)
-				req_input(r, owner[i]);
-		}
-		expire(r);
 	}
-
-	/* Input ended and every answer is out: subscriptions end here. */
+	serve_free(r->loop);
 	for (i = 0; i < RPC_SUBS_MAX; i++)
 		if (r->subs[i].id != 0)
 			sub_free(r, &r->subs[i]);
-	for (i = 0; i < RPC_INFLIGHT_MAX; i++)
-		if (r->reqs[i].in_use)
-			req_done(r, &r->reqs[i]);
 	linereader_free(&r->in);
 	rc = r->failed ? 1 : 0;
 	free(r);

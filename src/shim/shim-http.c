@@ -1,14 +1,16 @@
 /*
  * `signal-cli daemon --http`: a small HTTP/1.1 server with the three
  * endpoints signal-cli's HttpServerHandler serves, bridged to the
- * gateway.  The accept loop polls the listening sockets and the signal
- * descriptor; every client gets a thread (at most SHIM_HTTP_MAX_CLIENTS,
- * as the real daemon's fixed pool) that blocks only on its own socket
- * and on its own gateway connection, so a slow send or a held event
- * stream never stalls another client.  Heads are bounded
- * (SHIM_HTTP_MAX_HEAD), bodies need a Content-Length (at most
- * SHIM_HTTP_MAX_BODY); a head, a body and a write to the client each
- * get SHIM_HTTP_IDLE_MS, after which the connection is closed.
+ * gateway.  It runs on the shims' server loop (serve.c): the listening
+ * sockets, the signal descriptor, at most SHIM_HTTP_MAX_CLIENTS clients
+ * (as the real daemon's fixed pool; one more is answered 503 and
+ * closed) and their gateway calls, none of which can block another: a
+ * slow send or a held event stream never stalls a client.  Heads are
+ * bounded (SHIM_HTTP_MAX_HEAD), bodies need a Content-Length (at most
+ * SHIM_HTTP_MAX_BODY); a whole head, a whole body and the draining of
+ * what is written to a client each get SHIM_HTTP_IDLE_MS, after which
+ * the connection is closed, so a client that trickles bytes or stops
+ * reading holds one slot for that long and no more.
  * Responses spell their headers as Java's HttpServer does (Content-type,
  * Content-length, Transfer-encoding) and an event stream is chunked, as
  * it is there.
@@ -25,8 +27,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,21 +38,48 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "serve.h"
 #include "shim.h"
 #include "shim-signal.h"
 #include "util.h"
 
 #define MAX_LISTEN	8
+/* Gateway calls one client may have in flight (a batch's requests). */
+#define HTTP_MAX_CALLS	16
+/* What may be queued for one client: the largest answer, twice. */
+#define HTTP_MAX_OUT	(2 * (size_t)SHIM_MAX_ANSWER)
 
-struct client {
+struct http_server {
 	const struct shim_signal_ctx	*ctx;
 	const char			*bind_host;
-	int				 fd;
 	FILE				*log;
+	struct serve			*loop;
 };
 
-static pthread_mutex_t	 clients_lock = PTHREAD_MUTEX_INITIALIZER;
-static int		 clients;
+enum client_state {
+	CL_HEAD,		/* reading a request head */
+	CL_BODY,		/* reading its body */
+	CL_BUSY,		/* waiting for the gateway */
+	CL_EVENTS,		/* streaming events */
+	CL_DONE			/* closing */
+};
+
+struct client {
+	struct http_server		*srv;
+	struct serve_fd			*sfd;
+	int				 fd;
+	enum client_state		 state;
+	char				*buf;	/* SHIM_HTTP_MAX_HEAD */
+	size_t				 have;
+	struct shim_http_request	 req;
+	int				 close;	/* after this response */
+	char				*body;
+	size_t				 got;
+	struct signal_jobs		 jobs;
+	struct serve_fd			*events;	/* the subscription */
+	int				 chunked;
+	int				 head_sent;
+};
 
 /* ---- parsing and formatting (pure, unit-tested) ------------------- */
 
@@ -374,148 +401,263 @@ shim_sse_event(const char *event, json_t *data)
 	return out;
 }
 
-/* ---- I/O ------------------------------------------------------------ */
+/* ---- one client ---------------------------------------------------- */
 
-/*
- * Write all of buf, waiting at most timeout_ms for the client to take
- * more: 0 or -1.  The socket is blocking, so every send is
- * MSG_DONTWAIT: a client that stops reading must not hold its thread
- * in send() forever.
- */
+static void	 client_process(struct client *);
+
+/* Queue bytes for the client: 0, or -1 when it was dropped. */
 static int
-write_all(int fd, const void *buf, size_t len, int timeout_ms)
+client_write(struct client *cl, const void *buf, size_t len)
 {
-	const char	*p = buf;
-	struct pollfd	 pfd;
-	ssize_t		 n;
-
-	while (len > 0) {
-		n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				return -1;
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			if (poll(&pfd, 1, timeout_ms) <= 0)
-				return -1;
-			continue;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return serve_write(cl->sfd, buf, len);
 }
 
-/*
- * Read what is there, waiting until deadline (util_mono_ms): bytes, 0 on
- * EOF, -1 on error or when the deadline passes.  A deadline rather than
- * a timeout per read: a client trickling a byte at a time cannot hold
- * its thread longer than one.
- */
-static ssize_t
-read_some(int fd, void *buf, size_t len, uint64_t deadline)
-{
-	struct pollfd	pfd;
-	uint64_t	now;
-	ssize_t		n;
-	int		r;
-
-	for (;;) {
-		if ((now = util_mono_ms()) >= deadline)
-			return -1;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		r = poll(&pfd, 1, (int)(deadline - now));
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		n = recv(fd, buf, len, 0);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		return n;
-	}
-}
-
-/* Head and body in one write: no small segment waits on an ACK. */
+/* Head and body queued together: no small segment waits on an ACK. */
 static int
-respond(int fd, int status, const char *ctype, const char *body,
+respond(struct client *cl, int status, const char *ctype, const char *body,
     size_t len, int close)
 {
-	char	head[512], *msg;
-	int	n, rc;
+	char	head[512];
+	int	n;
 
 	if ((n = shim_http_format_head(head, sizeof(head), status, ctype,
 	    (long long)len, close)) == -1)
 		return -1;
-	if (len == 0)
-		return write_all(fd, head, (size_t)n, SHIM_HTTP_IDLE_MS);
-	if ((msg = malloc((size_t)n + len)) == NULL)
+	if (client_write(cl, head, (size_t)n) == -1 ||
+	    (len > 0 && client_write(cl, body, len) == -1))
 		return -1;
-	memcpy(msg, head, (size_t)n);
-	memcpy(msg + n, body, len);
-	rc = write_all(fd, msg, (size_t)n + len, SHIM_HTTP_IDLE_MS);
-	free(msg);
-	return rc;
+	return 0;
 }
 
 /* One chunk of a chunked body (or the raw bytes for HTTP/1.0). */
 static int
-write_chunk(int fd, const char *data, size_t len, int chunked)
+write_chunk(struct client *cl, const char *data, size_t len)
 {
-	char	*msg;
-	int	 n, rc;
+	char	size[32];
+	int	n;
 
-	if (!chunked)
-		return write_all(fd, data, len, SHIM_HTTP_IDLE_MS);
-	if ((msg = malloc(len + 32)) == NULL)
+	if (!cl->chunked)
+		return client_write(cl, data, len);
+	n = snprintf(size, sizeof(size), "%zx\r\n", len);
+	if (client_write(cl, size, (size_t)n) == -1 ||
+	    client_write(cl, data, len) == -1 ||
+	    client_write(cl, "\r\n", 2) == -1)
 		return -1;
-	n = snprintf(msg, 32, "%zx\r\n", len);
-	memcpy(msg + n, data, len);
-	memcpy(msg + n + len, "\r\n", 2);
-	rc = write_all(fd, msg, (size_t)n + len + 2, SHIM_HTTP_IDLE_MS);
-	free(msg);
-	return rc;
-}
-
-/* ---- endpoints ------------------------------------------------------ */
-
-static int
-serve_rpc(struct client *cl, const char *body, size_t len, int close)
-{
-	json_t	*answer;
-	char	*text;
-	int	 rc;
-
-	answer = shim_signal_rpc_answer_text(cl->ctx, body, len);
-	if (answer == NULL)
-		return respond(cl->fd, 201, NULL, NULL, 0, close);
-	text = json_dumps(answer, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(answer);
-	if (text == NULL)
-		return respond(cl->fd, 500, NULL, NULL, 0, 1);
-	rc = respond(cl->fd, 200, "application/json", text, strlen(text),
-	    close);
-	free(text);
-	return rc;
-}
-
-/* Is the client gone (EOF or error), as opposed to sending bytes? */
-static int
-client_gone(int fd)
-{
-	char	buf[4096];
-	ssize_t	n;
-
-	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-	if (n == 0)
-		return 1;
-	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
-	    errno != EINTR)
-		return 1;
 	return 0;
+}
+
+/* Close once what is queued is written. */
+static void
+client_end(struct client *cl)
+{
+	cl->state = CL_DONE;
+	serve_finish(cl->sfd);
+}
+
+/* A response is out: the next request, or the end. */
+static void
+request_done(struct client *cl, int rc)
+{
+	free(cl->body);
+	cl->body = NULL;
+	cl->got = 0;
+	if (rc != 0 || cl->close) {
+		client_end(cl);
+		return;
+	}
+	/* Each request's whole head within SHIM_HTTP_IDLE_MS. */
+	cl->state = CL_HEAD;
+	serve_set_deadline(cl->sfd, util_mono_ms() + SHIM_HTTP_IDLE_MS);
+	serve_pause(cl->sfd, 0);
+	/* A pipelined request may be buffered already. */
+	serve_again(cl->sfd);
+}
+
+/* The answer of a POST /api/v1/rpc. */
+static void
+rpc_answered(json_t *answer, void *arg)
+{
+	struct client	*cl = arg;
+	char		*text;
+	int		 rc;
+
+	if (cl->state != CL_BUSY)
+		return;
+	if (answer == NULL)
+		rc = respond(cl, 201, NULL, NULL, 0, cl->close);
+	else if ((text = json_dumps(answer, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER)) == NULL) {
+		(void)respond(cl, 500, NULL, NULL, 0, 1);
+		rc = -1;
+	} else {
+		rc = respond(cl, 200, "application/json", text, strlen(text),
+		    cl->close);
+		free(text);
+	}
+	request_done(cl, rc);
+}
+
+/* The end of an event stream: the last chunk, then close. */
+static void
+events_end(struct client *cl)
+{
+	if (cl->events != NULL)
+		serve_close(cl->events);
+	cl->events = NULL;
+	if (cl->chunked && cl->head_sent)
+		(void)client_write(cl, "0\r\n\r\n", 5);
+	client_end(cl);
+}
+
+/* The event stream's head: sent once the subscription is answered. */
+static int
+events_head(struct client *cl)
+{
+	char	head[512];
+	int	n;
+
+	if ((n = shim_http_format_head(head, sizeof(head), 200,
+	    "text/event-stream", cl->chunked ? -1 : -2, !cl->chunked)) == -1 ||
+	    client_write(cl, head, (size_t)n) == -1)
+		return -1;
+	cl->head_sent = 1;
+	return 0;
+}
+
+/*
+ * A line of the subscription: first the answer to inbox.subscribe, then
+ * one event per inbox message.
+ */
+static void
+events_line(struct serve_fd *call, int rc, char *line, size_t len,
+    const char *why, void *arg)
+{
+	struct client		*cl = arg;
+	struct shim_reply	 reply;
+	json_t			*msg, *v;
+	char			 err[SHIM_ERR_MAX], *ev;
+
+	if (cl->events != call || cl->state == CL_DONE)
+		return;
+	if (rc != SHIM_OK) {
+		(void)fprintf(cl->srv->log, "events: %s\n", why);
+		cl->events = NULL;
+		if (!cl->head_sent)
+			(void)events_head(cl);
+		events_end(cl);
+		return;
+	}
+	if (cl->state != CL_EVENTS) {
+		/* Nothing but the answer comes first. */
+		if ((msg = json_loadb(line, len, 0, NULL)) == NULL ||
+		    json_object_get(msg, "id") == NULL) {
+			json_decref(msg);
+			(void)fprintf(cl->srv->log, "events: unexpected line "
+			    "before the subscription's answer\n");
+			(void)events_head(cl);
+			events_end(cl);
+			return;
+		}
+		json_decref(msg);
+		if (shim_decode_answer(line, len, &reply, err, sizeof(err)) !=
+		    SHIM_OK) {
+			(void)fprintf(cl->srv->log, "events: %s\n", err);
+			(void)events_head(cl);
+			events_end(cl);
+			return;
+		}
+		if (reply.is_error) {
+			shim_error_text(reply.code, reply.message, reply.data,
+			    err, sizeof(err));
+			shim_reply_free(&reply);
+			(void)fprintf(cl->srv->log, "events: %s\n", err);
+			(void)events_head(cl);
+			events_end(cl);
+			return;
+		}
+		shim_reply_free(&reply);
+		serve_set_deadline(call, 0);
+		if (events_head(cl) == -1)
+			return;
+		cl->state = CL_EVENTS;
+		/* Read again: only to notice the client going away. */
+		serve_pause(cl->sfd, 0);
+		serve_set_deadline(cl->sfd, util_mono_ms() +
+		    SHIM_SSE_KEEPALIVE_MS);
+		return;
+	}
+	serve_set_deadline(cl->sfd, util_mono_ms() + SHIM_SSE_KEEPALIVE_MS);
+	if ((msg = json_loadb(line, len, 0, NULL)) == NULL) {
+		events_end(cl);
+		return;
+	}
+	v = json_object_get(msg, "method");
+	if (!json_is_string(v) ||
+	    strcmp(json_string_value(v), "inbox.message") != 0) {
+		json_decref(msg);
+		return;
+	}
+	v = json_object_get(json_object_get(msg, "params"), "message");
+	ev = json_is_object(v) ? shim_sse_event("receive", v) : NULL;
+	json_decref(msg);
+	if (ev == NULL)
+		return;
+	(void)write_chunk(cl, ev, strlen(ev));
+	free(ev);
+}
+
+static const struct serve_cb events_cb = {
+	.line = events_line
+};
+
+/*
+ * Subscribe before the headers go out (within the gateway deadline): a
+ * client that has seen them gets every message published after that.
+ * If the subscription fails the headers still go out and the stream
+ * ends at once, as a dropped stream does; the client reconnects.
+ */
+static void
+events_subscribe(struct client *cl)
+{
+	json_t	*params;
+	char	 why[SHIM_ERR_MAX];
+
+	cl->state = CL_BUSY;
+	serve_pause(cl->sfd, 1);
+	serve_set_deadline(cl->sfd, 0);
+	params = json_pack("{s:[s]}", "channels", "signal");
+	cl->events = serve_call(cl->srv->loop, cl->sfd,
+	    cl->srv->ctx->socket_path, cl->srv->ctx->timeout_ms,
+	    "inbox.subscribe", params, NULL, 0, &events_cb, cl, why,
+	    sizeof(why));
+	json_decref(params);
+	if (cl->events == NULL) {
+		(void)fprintf(cl->srv->log, "events: %s\n", why);
+		(void)events_head(cl);
+		events_end(cl);
+	}
+}
+
+/* Multi-account mode: the account asked for must exist. */
+static void
+events_account_checked(json_t *answer, void *arg)
+{
+	struct client	*cl = arg;
+	char		 account[256];
+	json_t		*v;
+
+	if (cl->state != CL_BUSY)
+		return;
+	v = json_object_get(json_array_get(json_object_get(answer, "result"),
+	    0), "number");
+	if (shim_http_query_get(cl->req.query, "account", account,
+	    sizeof(account)) != 0 || !json_is_string(v) ||
+	    strcmp(json_string_value(v), account) != 0) {
+		(void)respond(cl, 400, NULL, NULL, 0, 1);
+		client_end(cl);
+		return;
+	}
+	events_subscribe(cl);
 }
 
 /*
@@ -524,256 +666,279 @@ client_gone(int fd)
  * goes away or the gateway connection ends.
  */
 static void
-serve_events(struct client *cl, struct shim_http_request *req)
+serve_events(struct client *cl)
 {
-	struct shim_signal_error	 err;
-	struct shim_conn		 conn;
-	struct shim_reply		 reply;
-	json_t				*params, *msg, *accounts, *v;
-	char				 head[512], account[256];
-	char				 why[SHIM_ERR_MAX];
-	char				*line, *ev;
-	size_t				 len;
-	int				 n = -1, rc, subscribed = 0, chunked;
-	int				 connected = 0;
+	static const char list[] =
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"listAccounts\",\"id\":1}";
+	char	account[256];
 
-	if (cl->ctx->account == NULL && shim_http_query_get(req->query,
-	    "account", account, sizeof(account)) == 0 && account[0] != '\0') {
-		/* Multi-account mode: the account must exist. */
-		accounts = shim_signal_call(cl->ctx, "listAccounts", NULL,
-		    &err);
-		v = json_object_get(json_array_get(accounts, 0), "number");
-		rc = json_is_string(v) &&
-		    strcmp(json_string_value(v), account) == 0;
-		json_decref(accounts);
-		if (!rc) {
-			(void)respond(cl->fd, 400, NULL, NULL, 0, 1);
-			return;
-		}
+	cl->chunked = !cl->req.http10;
+	if (cl->srv->ctx->account == NULL && shim_http_query_get(
+	    cl->req.query, "account", account, sizeof(account)) == 0 &&
+	    account[0] != '\0') {
+		cl->state = CL_BUSY;
+		serve_pause(cl->sfd, 1);
+		serve_set_deadline(cl->sfd, 0);
+		signal_job_start(&cl->jobs, list, sizeof(list) - 1,
+		    events_account_checked, cl);
+		return;
 	}
-	chunked = !req->http10;
-	/*
-	 * Subscribe before the headers go out (within the gateway
-	 * deadline): a client that has seen them gets every message
-	 * published after that.  If the subscription fails the headers
-	 * still go out and the stream ends at once, as a dropped stream
-	 * does; the client reconnects.
-	 */
-	rc = shim_connect(&conn, cl->ctx->socket_path, cl->ctx->timeout_ms,
-	    SHIM_MAX_ANSWER, why, sizeof(why));
-	if (rc == SHIM_OK) {
-		connected = 1;
-		conn.cancel_fd = cl->fd;
-		params = json_pack("{s:[s]}", "channels", "signal");
-		rc = shim_send_request(&conn, "inbox.subscribe", params, -1,
-		    why, sizeof(why));
-		json_decref(params);
-	}
-	while (rc == SHIM_OK && !subscribed) {
-		rc = shim_read_line(&conn, &line, &len, why, sizeof(why));
-		if (rc != SHIM_OK)
-			break;
-		if ((msg = json_loadb(line, len, 0, NULL)) == NULL ||
-		    json_object_get(msg, "id") == NULL) {
-			/* Nothing but the answer comes first. */
-			json_decref(msg);
-			(void)snprintf(why, sizeof(why), "unexpected line "
-			    "before the subscription's answer");
-			rc = SHIM_E_PROTOCOL;
-			break;
-		}
-		json_decref(msg);
-		if ((rc = shim_decode_answer(line, len, &reply, why,
-		    sizeof(why))) != SHIM_OK)
-			break;
-		if (reply.is_error) {
-			shim_error_text(reply.code, reply.message, reply.data,
-			    why, sizeof(why));
-			rc = SHIM_E_PROTOCOL;
-		} else
-			subscribed = 1;
-		shim_reply_free(&reply);
-	}
-	if (rc != SHIM_OK)
-		(void)fprintf(cl->log, "events: %s\n", why);
-	if ((n = shim_http_format_head(head, sizeof(head), 200,
-	    "text/event-stream", chunked ? -1 : -2, !chunked)) == -1 ||
-	    write_all(cl->fd, head, (size_t)n, SHIM_HTTP_IDLE_MS) == -1 ||
-	    !subscribed)
-		goto close;
-	for (;;) {
-		conn.deadline = util_mono_ms() + SHIM_SSE_KEEPALIVE_MS;
-		rc = shim_read_line(&conn, &line, &len, why, sizeof(why));
-		if (rc == SHIM_E_TIMEOUT) {
-			if (write_chunk(cl->fd, ":\n", 2, chunked) == -1)
-				break;
-			continue;
-		}
-		if (rc == SHIM_E_CANCELLED) {
-			if (client_gone(cl->fd))
-				break;
-			continue;
-		}
-		if (rc != SHIM_OK) {
-			(void)fprintf(cl->log, "events: %s\n", why);
-			break;
-		}
-		if ((msg = json_loadb(line, len, 0, NULL)) == NULL)
-			break;
-		v = json_object_get(msg, "method");
-		if (!json_is_string(v) ||
-		    strcmp(json_string_value(v), "inbox.message") != 0) {
-			json_decref(msg);
-			continue;
-		}
-		v = json_object_get(json_object_get(msg, "params"), "message");
-		ev = json_is_object(v) ? shim_sse_event("receive", v) : NULL;
-		json_decref(msg);
-		if (ev == NULL)
-			continue;
-		rc = write_chunk(cl->fd, ev, strlen(ev), chunked);
-		free(ev);
-		if (rc == -1)
-			break;
-	}
-close:
-	if (connected)
-		shim_close(&conn);
-	if (chunked && n != -1)
-		(void)write_all(cl->fd, "0\r\n\r\n", 5, SHIM_HTTP_IDLE_MS);
+	events_subscribe(cl);
 }
 
-/*
- * One request whose head is parsed; the body, if any, is read here.
- * Returns 1 to keep the connection, 0 to close it.
- */
-static int
-serve_request(struct client *cl, struct shim_http_request *req,
-    char *buf, size_t *have)
+/* The request and its body are complete: answer it. */
+static void
+dispatch(struct client *cl)
 {
-	char		*body = NULL;
-	size_t		 got;
-	ssize_t		 n;
-	uint64_t	 deadline;
-	int		 close, rc;
-
-	close = req->http10 ? strcasecmp(req->connection, "keep-alive") != 0 :
-	    strcasecmp(req->connection, "close") == 0;
-	/* HTTP/1.1 always names a Host (the parser saw to it); 1.0 may. */
-	if ((!req->http10 || req->host[0] != '\0') &&
-	    !shim_http_host_allowed(req->host, cl->bind_host)) {
-		(void)respond(cl->fd, 421, NULL, NULL, 0, 1);
-		return 0;
-	}
-	if (req->has_transfer_encoding) {
-		(void)respond(cl->fd, 411, NULL, NULL, 0, 1);
-		return 0;
-	}
-	if (req->has_content_length && req->content_length >
-	    SHIM_HTTP_MAX_BODY) {
-		(void)respond(cl->fd, 413, NULL, NULL, 0, 1);
-		return 0;
-	}
-	/* The body: what is buffered after the head, then the socket. */
-	if (req->content_length > 0 &&
-	    (body = malloc(req->content_length)) == NULL) {
-		(void)respond(cl->fd, 500, NULL, NULL, 0, 1);
-		return 0;
-	}
-	got = *have - req->head_len;
-	if (got > req->content_length)
-		got = req->content_length;
-	if (got < req->content_length && req->expect_continue &&
-	    !req->http10 && write_all(cl->fd, "HTTP/1.1 100 Continue\r\n\r\n",
-	    25, SHIM_HTTP_IDLE_MS) == -1) {
-		free(body);
-		return 0;
-	}
-	if (got > 0)
-		memcpy(body, buf + req->head_len, got);
-	memmove(buf, buf + req->head_len + got, *have - req->head_len - got);
-	*have -= req->head_len + got;
-	/* The whole body within SHIM_HTTP_IDLE_MS. */
-	deadline = util_mono_ms() + SHIM_HTTP_IDLE_MS;
-	while (got < req->content_length) {
-		n = read_some(cl->fd, body + got, req->content_length - got,
-		    deadline);
-		if (n <= 0) {
-			free(body);
-			return 0;
-		}
-		got += (size_t)n;
-	}
+	struct shim_http_request	*req = &cl->req;
+	int				 rc;
 
 	if (strcmp(req->path, "/api/v1/rpc") == 0) {
 		if (strcmp(req->method, "POST") != 0)
-			rc = respond(cl->fd, 405, NULL, NULL, 0, close);
+			rc = respond(cl, 405, NULL, NULL, 0, cl->close);
 		else if (strncmp(req->content_type, "application/json",
 		    16) != 0)
-			rc = respond(cl->fd, 415, NULL, NULL, 0, close);
-		else
-			rc = serve_rpc(cl, body != NULL ? body : "", got,
-			    close);
+			rc = respond(cl, 415, NULL, NULL, 0, cl->close);
+		else {
+			cl->state = CL_BUSY;
+			serve_pause(cl->sfd, 1);
+			serve_set_deadline(cl->sfd, 0);
+			signal_job_start(&cl->jobs, cl->body != NULL ?
+			    cl->body : "", cl->got, rpc_answered, cl);
+			return;
+		}
 	} else if (strcmp(req->path, "/api/v1/events") == 0) {
 		if (strcmp(req->method, "GET") != 0)
-			rc = respond(cl->fd, 405, NULL, NULL, 0, close);
+			rc = respond(cl, 405, NULL, NULL, 0, cl->close);
 		else {
-			serve_events(cl, req);
-			rc = -1;
+			serve_events(cl);
+			return;
 		}
 	} else if (strcmp(req->path, "/api/v1/check") == 0) {
-		rc = respond(cl->fd, strcmp(req->method, "GET") == 0 ? 200 :
-		    405, NULL, NULL, 0, close);
+		rc = respond(cl, strcmp(req->method, "GET") == 0 ? 200 :
+		    405, NULL, NULL, 0, cl->close);
 	} else
-		rc = respond(cl->fd, 404, NULL, NULL, 0, close);
-	free(body);
-	return rc == 0 && !close;
+		rc = respond(cl, 404, NULL, NULL, 0, cl->close);
+	request_done(cl, rc);
 }
 
-static void *
-client_main(void *arg)
+/* A head is parsed: check it and take what of the body is buffered. */
+static void
+begin_request(struct client *cl)
 {
-	struct client			*cl = arg;
-	struct shim_http_request	 req;
-	char				*buf;
-	size_t				 have = 0;
-	ssize_t				 n;
-	uint64_t			 deadline;
-	int				 r, status;
+	struct shim_http_request	*req = &cl->req;
 
-	if ((buf = malloc(SHIM_HTTP_MAX_HEAD)) == NULL)
-		goto out;
-	/* Each request's whole head within SHIM_HTTP_IDLE_MS. */
-	deadline = util_mono_ms() + SHIM_HTTP_IDLE_MS;
-	for (;;) {
-		r = shim_http_parse_head(buf, have, SHIM_HTTP_MAX_HEAD, &req);
-		if (r == SHIM_HTTP_NEED_MORE) {
-			n = read_some(cl->fd, buf + have,
-			    SHIM_HTTP_MAX_HEAD - have, deadline);
-			if (n <= 0)
-				break;
-			have += (size_t)n;
+	cl->close = req->http10 ?
+	    strcasecmp(req->connection, "keep-alive") != 0 :
+	    strcasecmp(req->connection, "close") == 0;
+	/* HTTP/1.1 always names a Host (the parser saw to it); 1.0 may. */
+	if ((!req->http10 || req->host[0] != '\0') &&
+	    !shim_http_host_allowed(req->host, cl->srv->bind_host)) {
+		(void)respond(cl, 421, NULL, NULL, 0, 1);
+		client_end(cl);
+		return;
+	}
+	if (req->has_transfer_encoding) {
+		(void)respond(cl, 411, NULL, NULL, 0, 1);
+		client_end(cl);
+		return;
+	}
+	if (req->has_content_length && req->content_length >
+	    SHIM_HTTP_MAX_BODY) {
+		(void)respond(cl, 413, NULL, NULL, 0, 1);
+		client_end(cl);
+		return;
+	}
+	if (req->content_length > 0 &&
+	    (cl->body = malloc(req->content_length)) == NULL) {
+		(void)respond(cl, 500, NULL, NULL, 0, 1);
+		client_end(cl);
+		return;
+	}
+	cl->got = cl->have - req->head_len;
+	if (cl->got > req->content_length)
+		cl->got = req->content_length;
+	if (cl->got < req->content_length && req->expect_continue &&
+	    !req->http10 && client_write(cl, "HTTP/1.1 100 Continue\r\n\r\n",
+	    25) == -1) {
+		client_end(cl);
+		return;
+	}
+	if (cl->got > 0)
+		memcpy(cl->body, cl->buf + req->head_len, cl->got);
+	memmove(cl->buf, cl->buf + req->head_len + cl->got,
+	    cl->have - req->head_len - cl->got);
+	cl->have -= req->head_len + cl->got;
+	if (cl->got < req->content_length) {
+		/* The whole body within SHIM_HTTP_IDLE_MS. */
+		cl->state = CL_BODY;
+		serve_set_deadline(cl->sfd, util_mono_ms() +
+		    SHIM_HTTP_IDLE_MS);
+		return;
+	}
+	dispatch(cl);
+}
+
+/* Act on what is buffered, as far as it goes. */
+static void
+client_process(struct client *cl)
+{
+	int	r, status;
+
+	while (!serve_closing(cl->sfd)) {
+		if (cl->state == CL_BODY) {
+			if (cl->got < cl->req.content_length)
+				return;
+			dispatch(cl);
 			continue;
 		}
+		if (cl->state != CL_HEAD)
+			return;
+		r = shim_http_parse_head(cl->buf, cl->have,
+		    SHIM_HTTP_MAX_HEAD, &cl->req);
+		if (r == SHIM_HTTP_NEED_MORE)
+			return;
 		if (r != SHIM_HTTP_COMPLETE) {
 			status = r == SHIM_HTTP_TOO_LARGE ? 431 :
 			    r == SHIM_HTTP_VERSION ? 505 : 400;
-			(void)respond(cl->fd, status, NULL, NULL, 0, 1);
-			break;
+			(void)respond(cl, status, NULL, NULL, 0, 1);
+			client_end(cl);
+			return;
 		}
-		if (!serve_request(cl, &req, buf, &have))
-			break;
-		deadline = util_mono_ms() + SHIM_HTTP_IDLE_MS;
+		begin_request(cl);
 	}
-out:
-	free(buf);
-	(void)close(cl->fd);
-	free(cl);
-	(void)pthread_mutex_lock(&clients_lock);
-	clients--;
-	(void)pthread_mutex_unlock(&clients_lock);
-	return NULL;
 }
+
+static void
+client_read(struct serve_fd *sfd, void *arg)
+{
+	struct client	*cl = arg;
+	char		 discard[4096];
+	ssize_t		 n;
+
+	switch (cl->state) {
+	case CL_HEAD:
+		n = recv(cl->fd, cl->buf + cl->have, SHIM_HTTP_MAX_HEAD -
+		    cl->have, MSG_DONTWAIT);
+		break;
+	case CL_BODY:
+		n = recv(cl->fd, cl->body + cl->got, cl->req.content_length -
+		    cl->got, MSG_DONTWAIT);
+		break;
+	case CL_EVENTS:
+		/* Bytes after the request are ignored; an end is not. */
+		n = recv(cl->fd, discard, sizeof(discard), MSG_DONTWAIT);
+		if (n == 0 || (n == -1 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK && errno != EINTR))
+			serve_close(sfd);
+		return;
+	default:
+		return;
+	}
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		n = -2;		/* nothing new: look at what is buffered */
+	if (n == 0 || n == -1) {
+		serve_close(sfd);
+		return;
+	}
+	if (n > 0 && cl->state == CL_HEAD)
+		cl->have += (size_t)n;
+	else if (n > 0)
+		cl->got += (size_t)n;
+	client_process(cl);
+}
+
+/* A deadline passed: a keepalive for a stream, else the end. */
+static void
+client_expire(struct serve_fd *sfd, void *arg)
+{
+	struct client	*cl = arg;
+
+	if (cl->state == CL_EVENTS) {
+		if (write_chunk(cl, ":\n", 2) == 0)
+			serve_set_deadline(sfd, util_mono_ms() +
+			    SHIM_SSE_KEEPALIVE_MS);
+		return;
+	}
+	serve_close(sfd);
+}
+
+static void
+client_closed(struct serve_fd *sfd, void *arg)
+{
+	struct client	*cl = arg;
+
+	(void)sfd;
+	signal_jobs_clear(&cl->jobs);
+	(void)close(cl->fd);
+	free(cl->buf);
+	free(cl->body);
+	free(cl);
+}
+
+static const struct serve_cb client_cb = {
+	.read = client_read,
+	.expire = client_expire,
+	.closed = client_closed
+};
+
+/* A connection on a listening socket: a client, or 503 when full. */
+static void
+accept_client(struct serve_fd *lfd, void *arg)
+{
+	struct http_server	*srv = arg;
+	struct client		*cl;
+	int			 fd, on = 1;
+	static const char	 busy_reply[] =
+	    "HTTP/1.1 503 Service Unavailable\r\nContent-length: 0\r\n"
+	    "Connection: close\r\n\r\n";
+
+	if ((fd = accept(serve_in_fd(lfd), NULL, NULL)) == -1)
+		return;
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	/* Events are small writes that must go out at once. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	cl = NULL;
+	if (serve_clients(srv->loop) < SHIM_HTTP_MAX_CLIENTS &&
+	    (cl = calloc(1, sizeof(*cl))) != NULL &&
+	    (cl->buf = malloc(SHIM_HTTP_MAX_HEAD)) != NULL &&
+	    (cl->sfd = serve_client(srv->loop, fd, fd, HTTP_MAX_OUT,
+	    SHIM_HTTP_IDLE_MS, &client_cb, cl)) != NULL) {
+		cl->srv = srv;
+		cl->fd = fd;
+		cl->state = CL_HEAD;
+		signal_jobs_init(&cl->jobs, srv->loop, cl->sfd, srv->ctx);
+		/* Its whole first head within SHIM_HTTP_IDLE_MS. */
+		serve_set_deadline(cl->sfd, util_mono_ms() +
+		    SHIM_HTTP_IDLE_MS);
+		return;
+	}
+	if (cl != NULL)
+		free(cl->buf);
+	free(cl);
+	(void)send(fd, busy_reply, sizeof(busy_reply) - 1,
+	    MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)close(fd);
+}
+
+/* SIGTERM, SIGINT or SIGHUP: stop serving. */
+static void
+stop_serving(struct serve_fd *sfd, void *arg)
+{
+	struct http_server	*srv = arg;
+
+	(void)sfd;
+	serve_stop(srv->loop);
+}
+
+static const struct serve_cb listen_cb = {
+	.read = accept_client
+};
+
+static const struct serve_cb signal_cb = {
+	.read = stop_serving
+};
 
 /* ---- the accept loop ---------------------------------------------- */
 
@@ -835,14 +1000,8 @@ int
 shim_http_serve(const struct shim_signal_ctx *ctx, const char *host,
     const char *port, FILE *log)
 {
-	struct pollfd	 pfd[MAX_LISTEN + 1];
-	struct client	*cl;
-	pthread_attr_t	 attr;
-	pthread_t	 tid;
-	int		 fds[MAX_LISTEN], nfds, i, sigfd, fd, busy, on = 1;
-	static const char busy_reply[] =
-	    "HTTP/1.1 503 Service Unavailable\r\nContent-length: 0\r\n"
-	    "Connection: close\r\n\r\n";
+	struct http_server	 srv;
+	int			 fds[MAX_LISTEN], nfds, i, sigfd, rc = 0;
 
 	json_object_seed(0);
 	if ((nfds = listen_on(host, port, fds, MAX_LISTEN, log)) == -1)
@@ -851,69 +1010,20 @@ shim_http_serve(const struct shim_signal_ctx *ctx, const char *host,
 		(void)fprintf(log, "cannot catch signals\n");
 		return SIGNAL_EXIT_UNEXPECTED;
 	}
-	if (pthread_attr_init(&attr) != 0 ||
-	    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) != 0)
-		return SIGNAL_EXIT_UNEXPECTED;
-	for (;;) {
-		for (i = 0; i < nfds; i++) {
-			pfd[i].fd = fds[i];
-			pfd[i].events = POLLIN;
-		}
-		pfd[nfds].fd = sigfd;
-		pfd[nfds].events = POLLIN;
-		if (poll(pfd, (nfds_t)nfds + 1, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd[nfds].revents != 0)
-			break;
-		for (i = 0; i < nfds; i++) {
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			fd = accept(fds[i], NULL, NULL);
-			if (fd == -1)
-				continue;
-			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-			/* Events are small writes that must go out at once. */
-			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
-			    sizeof(on));
-			(void)pthread_mutex_lock(&clients_lock);
-			busy = clients >= SHIM_HTTP_MAX_CLIENTS;
-			if (!busy)
-				clients++;
-			(void)pthread_mutex_unlock(&clients_lock);
-			if (busy ||
-			    (cl = calloc(1, sizeof(*cl))) == NULL) {
-				(void)send(fd, busy_reply,
-				    sizeof(busy_reply) - 1,
-				    MSG_NOSIGNAL | MSG_DONTWAIT);
-				(void)close(fd);
-				if (!busy) {
-					(void)pthread_mutex_lock(
-					    &clients_lock);
-					clients--;
-					(void)pthread_mutex_unlock(
-					    &clients_lock);
-				}
-				continue;
-			}
-			cl->ctx = ctx;
-			cl->bind_host = host;
-			cl->fd = fd;
-			cl->log = log;
-			if (pthread_create(&tid, &attr, client_main, cl) !=
-			    0) {
-				(void)close(fd);
-				free(cl);
-				(void)pthread_mutex_lock(&clients_lock);
-				clients--;
-				(void)pthread_mutex_unlock(&clients_lock);
-			}
-		}
-	}
+	memset(&srv, 0, sizeof(srv));
+	srv.ctx = ctx;
+	srv.bind_host = host;
+	srv.log = log;
+	if ((srv.loop = serve_new(SHIM_HTTP_MAX_CLIENTS, HTTP_MAX_CALLS)) ==
+	    NULL || serve_add(srv.loop, sigfd, &signal_cb, &srv) == NULL)
+		rc = SIGNAL_EXIT_UNEXPECTED;
+	for (i = 0; rc == 0 && i < nfds; i++)
+		if (serve_add(srv.loop, fds[i], &listen_cb, &srv) == NULL)
+			rc = SIGNAL_EXIT_UNEXPECTED;
+	if (rc == 0)
+		(void)serve_run(srv.loop);
+	serve_free(srv.loop);
 	for (i = 0; i < nfds; i++)
 		(void)close(fds[i]);
-	(void)pthread_attr_destroy(&attr);
-	return 0;
+	return rc;
 }

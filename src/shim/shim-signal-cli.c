@@ -13,7 +13,6 @@
 #include <sys/types.h>
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 
 #include "compat.h"
 #include "protocol.h"
+#include "serve.h"
 #include "shim.h"
 #include "shim-signal.h"
 #include "util.h"
@@ -751,79 +751,93 @@ out:
 
 /* ---- jsonRpc on stdio ---------------------------------------------- */
 
+/*
+ * jsonRpc runs on the shims' server loop (serve.c): stdin and stdout are
+ * one client, every request line is a job (signal-job.c) whose gateway
+ * calls run side by side, and every receive subscription is a gateway
+ * call of its own that streams.  Answers go out whole, one line each,
+ * in the order they complete, as signal-cli's do.  At most
+ * JSONRPC_MAX_WORKERS lines are answered at once; past that stdin waits.
+ */
+
 #define JSONRPC_MAX_SUBSCRIPTIONS	16
+#define JSONRPC_MAX_CALLS	(JSONRPC_MAX_WORKERS + JSONRPC_MAX_SUBSCRIPTIONS)
 
 struct stdio_rpc;
 
-/* One receive subscription: a thread reading the gateway inbox. */
+/* One receive subscription: an inbox subscription on the gateway. */
 struct stdio_sub {
 	struct stdio_rpc	*rpc;
 	int			 id;
 	int			 internal;	/* on-start: plain params */
-	int			 stop[2];	/* a pipe: written to stop */
 	int			 active;
+	int			 subscribed;
+	struct serve_fd		*call;
 };
 
 struct stdio_rpc {
 	const struct shim_signal_ctx	*ctx;
-	FILE				*out;
-	pthread_mutex_t			 lock;	/* out, workers, subs */
-	pthread_cond_t			 idle;
-	int				 workers;
+	struct serve			*loop;
+	struct serve_fd			*client;
+	struct signal_jobs		 jobs;
+	char				*buf;
+	size_t				 have;
+	int				 skip;	/* rest of a too-long line */
+	int				 eof;
+	int				 finishing;
+	int				 processing;
+	int				 again;
 	int				 next_id;
 	struct stdio_sub		 subs[JSONRPC_MAX_SUBSCRIPTIONS];
 };
 
 static json_t	*stdio_subscription_answer(struct stdio_rpc *, json_t *,
 		    int *);
-
-struct stdio_job {
-	struct stdio_rpc	*rpc;
-	char			*line;
-	size_t			 len;
-};
+static void	 stdio_process(struct stdio_rpc *);
 
 static void
 stdio_write(struct stdio_rpc *rpc, json_t *v)
 {
 	char	*text;
 
-	if ((text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
-	    NULL)
+	if (rpc->client == NULL || (text = json_dumps(v, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)) == NULL)
 		return;
-	(void)pthread_mutex_lock(&rpc->lock);
-	(void)fprintf(rpc->out, "%s\n", text);
-	(void)fflush(rpc->out);
-	(void)pthread_mutex_unlock(&rpc->lock);
+	/* Text and newline in one piece: lines never interleave. */
+	(void)serve_write(rpc->client, text, strlen(text));
+	(void)serve_write(rpc->client, "\n", 1);
 	free(text);
 }
 
-static void *
-stdio_worker(void *arg)
+/* A job's answer: written, and the next lines may go. */
+static void
+stdio_answered(json_t *answer, void *arg)
 {
-	struct stdio_job	*job = arg;
-	struct stdio_rpc	*rpc = job->rpc;
-	json_t			*answer, *msg;
-	int			 handled = 0;
+	struct stdio_rpc	*rpc = arg;
 
-	msg = json_loadb(job->line, job->len, JSON_DECODE_ANY, NULL);
+	if (answer != NULL)
+		stdio_write(rpc, answer);
+	stdio_process(rpc);
+}
+
+/* One request line. */
+static void
+stdio_line(struct stdio_rpc *rpc, const char *line, size_t len)
+{
+	json_t	*answer, *msg;
+	int	 handled = 0;
+
+	msg = json_loadb(line, len, JSON_DECODE_ANY, NULL);
 	answer = msg != NULL ? stdio_subscription_answer(rpc, msg, &handled) :
 	    NULL;
-	if (!handled)
-		answer = shim_signal_rpc_answer_text(rpc->ctx, job->line,
-		    job->len);
 	json_decref(msg);
-	if (answer != NULL) {
-		stdio_write(rpc, answer);
+	if (handled) {
+		if (answer != NULL)
+			stdio_write(rpc, answer);
 		json_decref(answer);
+		return;
 	}
-	free(job->line);
-	free(job);
-	(void)pthread_mutex_lock(&rpc->lock);
-	rpc->workers--;
-	(void)pthread_cond_signal(&rpc->idle);
-	(void)pthread_mutex_unlock(&rpc->lock);
-	return NULL;
+	signal_job_start(&rpc->jobs, line, len, stdio_answered, rpc);
 }
 
 /*
@@ -832,124 +846,111 @@ stdio_worker(void *arg)
  * {"subscription":N,"result":{...}} for subscribeReceive), until the
  * subscription is stopped or the gateway connection ends.
  */
-static void *
-stdio_receiver(void *arg)
+static void
+stdio_receive(struct serve_fd *call, int rc, char *line, size_t len,
+    const char *why, void *arg)
 {
 	struct stdio_sub	*sub = arg;
 	struct stdio_rpc	*rpc = sub->rpc;
-	struct shim_conn	 conn;
-	json_t			*req, *msg, *v, *note;
-	char			 why[SHIM_ERR_MAX], *line;
-	size_t			 len;
-	int			 rc, subscribed = 0;
+	json_t			*msg, *v, *note;
 
-	if (shim_connect(&conn, rpc->ctx->socket_path, rpc->ctx->timeout_ms,
-	    SHIM_MAX_ANSWER, why, sizeof(why)) != SHIM_OK) {
-		(void)fprintf(stderr, "%s\n", why);
-		goto done;
-	}
-	conn.cancel_fd = sub->stop[0];
-	req = json_pack("{s:[s]}", "channels", "signal");
-	rc = shim_send_request(&conn, "inbox.subscribe", req, -1, why,
-	    sizeof(why));
-	json_decref(req);
-	while (rc == SHIM_OK) {
-		if ((rc = shim_read_line(&conn, &line, &len, why,
-		    sizeof(why))) != SHIM_OK)
-			break;
-		if ((msg = json_loadb(line, len, 0, NULL)) == NULL)
-			continue;
-		if (!subscribed && json_object_get(msg, "id") != NULL) {
-			subscribed = 1;
-			conn.deadline = 0;
-			if (json_object_get(msg, "error") != NULL) {
-				(void)fprintf(stderr, "receive: %s\n", line);
-				json_decref(msg);
-				break;
-			}
-		}
-		v = json_object_get(json_object_get(msg, "params"), "message");
-		if (json_is_object(v) && json_is_string(json_object_get(msg,
-		    "method")) && strcmp(json_string_value(json_object_get(msg,
-		    "method")), "inbox.message") == 0) {
-			if (sub->internal)
-				note = json_pack("{s:s,s:s,s:O}", "jsonrpc",
-				    "2.0", "method", "receive", "params", v);
-			else
-				note = json_pack("{s:s,s:s,s:{s:i,s:O}}",
-				    "jsonrpc", "2.0", "method", "receive",
-				    "params", "subscription", sub->id,
-				    "result", v);
-			if (note != NULL)
-				stdio_write(rpc, note);
-			json_decref(note);
-		}
-		json_decref(msg);
-	}
-	if (rc != SHIM_OK && rc != SHIM_E_CANCELLED)
+	if (!sub->active || sub->call != call)
+		return;
+	if (rc != SHIM_OK) {
 		(void)fprintf(stderr, "receive: %s\n", why);
-	shim_close(&conn);
-done:
-	(void)pthread_mutex_lock(&rpc->lock);
-	(void)close(sub->stop[0]);
-	(void)close(sub->stop[1]);
-	sub->active = 0;
-	(void)pthread_mutex_unlock(&rpc->lock);
-	return NULL;
+		sub->active = 0;
+		sub->call = NULL;
+		return;
+	}
+	if ((msg = json_loadb(line, len, 0, NULL)) == NULL)
+		return;
+	if (!sub->subscribed && json_object_get(msg, "id") != NULL) {
+		sub->subscribed = 1;
+		serve_set_deadline(call, 0);
+		if (json_object_get(msg, "error") != NULL) {
+			(void)fprintf(stderr, "receive: %s\n", line);
+			json_decref(msg);
+			serve_close(call);
+			sub->active = 0;
+			sub->call = NULL;
+			return;
+		}
+	}
+	v = json_object_get(json_object_get(msg, "params"), "message");
+	if (json_is_object(v) && json_is_string(json_object_get(msg,
+	    "method")) && strcmp(json_string_value(json_object_get(msg,
+	    "method")), "inbox.message") == 0) {
+		if (sub->internal)
+			note = json_pack("{s:s,s:s,s:O}", "jsonrpc",
+			    "2.0", "method", "receive", "params", v);
+		else
+			note = json_pack("{s:s,s:s,s:{s:i,s:O}}",
+			    "jsonrpc", "2.0", "method", "receive",
+			    "params", "subscription", sub->id,
+			    "result", v);
+		if (note != NULL)
+			stdio_write(rpc, note);
+		json_decref(note);
+	}
+	json_decref(msg);
 }
 
-/* Start a subscription: its id, or -1 (none free, or no thread). */
+static const struct serve_cb stdio_receive_cb = {
+	.line = stdio_receive
+};
+
+/* Start a subscription: its id, or -1 (none free). */
 static int
 stdio_subscribe(struct stdio_rpc *rpc, int internal)
 {
 	struct stdio_sub	*sub = NULL;
-	pthread_attr_t		 attr;
-	pthread_t		 tid;
-	int			 i, id = -1;
+	json_t			*req;
+	char			 why[SHIM_ERR_MAX];
+	int			 i;
 
-	(void)pthread_mutex_lock(&rpc->lock);
 	for (i = 0; i < JSONRPC_MAX_SUBSCRIPTIONS; i++)
 		if (!rpc->subs[i].active) {
 			sub = &rpc->subs[i];
 			break;
 		}
-	if (sub != NULL && pipe(sub->stop) == 0) {
-		sub->rpc = rpc;
-		sub->internal = internal;
-		sub->id = id = rpc->next_id++;
+	if (sub == NULL)
+		return -1;
+	memset(sub, 0, sizeof(*sub));
+	sub->rpc = rpc;
+	sub->internal = internal;
+	sub->id = rpc->next_id++;
+	req = json_pack("{s:[s]}", "channels", "signal");
+	sub->call = serve_call(rpc->loop, rpc->client, rpc->ctx->socket_path,
+	    rpc->ctx->timeout_ms, "inbox.subscribe", req, NULL, 0,
+	    &stdio_receive_cb, sub, why, sizeof(why));
+	json_decref(req);
+	/* As signal-cli: the id is given; a stream that fails says so. */
+	if (sub->call == NULL)
+		(void)fprintf(stderr, "%s\n", why);
+	else
 		sub->active = 1;
-		(void)pthread_attr_init(&attr);
-		(void)pthread_attr_setdetachstate(&attr,
-		    PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&tid, &attr, stdio_receiver, sub) != 0) {
-			(void)close(sub->stop[0]);
-			(void)close(sub->stop[1]);
-			sub->active = 0;
-			id = -1;
-		}
-		(void)pthread_attr_destroy(&attr);
-	}
-	(void)pthread_mutex_unlock(&rpc->lock);
-	return id;
+	return sub->id;
 }
 
 /* Stop subscription id (-1: the on-start one): 0, or -1 if unknown. */
 static int
 stdio_unsubscribe(struct stdio_rpc *rpc, int id)
 {
-	int	i, rc = -1;
+	struct stdio_sub	*sub;
+	int			 i;
 
-	(void)pthread_mutex_lock(&rpc->lock);
 	for (i = 0; i < JSONRPC_MAX_SUBSCRIPTIONS; i++) {
-		if (!rpc->subs[i].active || (id == -1 ?
-		    !rpc->subs[i].internal : rpc->subs[i].id != id))
+		sub = &rpc->subs[i];
+		if (!sub->active || (id == -1 ? !sub->internal :
+		    sub->id != id))
 			continue;
-		/* The pipe is empty: a one-byte write cannot fail. */
-		rc = write(rpc->subs[i].stop[1], "x", 1) == 1 ? 0 : -1;
-		break;
+		if (sub->call != NULL)
+			serve_close(sub->call);
+		sub->call = NULL;
+		sub->active = 0;
+		return 0;
 	}
-	(void)pthread_mutex_unlock(&rpc->lock);
-	return rc;
+	return -1;
 }
 
 /*
@@ -1006,97 +1007,141 @@ stdio_subscription_answer(struct stdio_rpc *rpc, json_t *msg, int *handled)
 	    id);
 }
 
-static int
-run_jsonrpc(const struct shim_signal_ctx *ctx, json_t *params, FILE *out)
+/*
+ * The complete lines read so far, while fewer than JSONRPC_MAX_WORKERS
+ * are being answered; stdin is read only while there is room.  At the
+ * end of input with nothing left to answer the subscriptions end and
+ * the output is flushed.
+ */
+static void
+stdio_process(struct stdio_rpc *rpc)
 {
-	struct stdio_rpc	 rpc;
-	struct stdio_job	*job;
-	pthread_t		 tid;
-	pthread_attr_t		 attr;
-	json_t			*mode, *e;
-	char			*buf, *nl;
-	size_t			 have = 0, skip = 0, len;
-	ssize_t			 n;
-	int			 eof = 0;
+	json_t	*e;
+	char	*nl;
+	size_t	 len;
+	int	 i;
 
-	json_object_seed(0);
-	memset(&rpc, 0, sizeof(rpc));
-	rpc.ctx = ctx;
-	rpc.out = out;
-	(void)pthread_mutex_init(&rpc.lock, NULL);
-	(void)pthread_cond_init(&rpc.idle, NULL);
-	(void)pthread_attr_init(&attr);
-	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	mode = json_object_get(params, "receiveMode");
-	if (!json_is_string(mode) || strcmp(json_string_value(mode),
-	    "manual") != 0)
-		(void)stdio_subscribe(&rpc, 1);
-	if ((buf = malloc(JSONRPC_MAX_LINE + 1)) == NULL)
-		return SIGNAL_EXIT_UNEXPECTED;
-	for (;;) {
-		while ((nl = memchr(buf, '\n', have)) != NULL) {
-			len = (size_t)(nl - buf);
-			if (skip) {
-				skip = 0;
-			} else if (len == 0 || strspn(buf, " \t\r") == len) {
+	if (rpc->processing) {
+		rpc->again = 1;
+		return;
+	}
+	rpc->processing = 1;
+	do {
+		rpc->again = 0;
+		while (rpc->client != NULL && !rpc->finishing &&
+		    rpc->jobs.count < JSONRPC_MAX_WORKERS &&
+		    (nl = memchr(rpc->buf, '\n', rpc->have)) != NULL) {
+			len = (size_t)(nl - rpc->buf);
+			*nl = '\0';
+			if (rpc->skip) {
+				rpc->skip = 0;
+			} else if (len == 0 ||
+			    strspn(rpc->buf, " \t\r") == len) {
 				e = json_pack("{s:s,s:{s:i,s:s},s:n}",
 				    "jsonrpc", "2.0", "error", "code",
 				    RPC_PARSE_ERROR, "message",
 				    "Empty input line", "id");
-				stdio_write(&rpc, e);
+				stdio_write(rpc, e);
 				json_decref(e);
-			} else if ((job = calloc(1, sizeof(*job))) != NULL &&
-			    (job->line = malloc(len + 1)) != NULL) {
-				memcpy(job->line, buf, len);
-				job->line[len] = '\0';
-				job->len = len;
-				job->rpc = &rpc;
-				(void)pthread_mutex_lock(&rpc.lock);
-				while (rpc.workers >= JSONRPC_MAX_WORKERS)
-					(void)pthread_cond_wait(&rpc.idle,
-					    &rpc.lock);
-				rpc.workers++;
-				(void)pthread_mutex_unlock(&rpc.lock);
-				if (pthread_create(&tid, &attr, stdio_worker,
-				    job) != 0)
-					stdio_worker(job);
 			} else
-				free(job);
-			memmove(buf, nl + 1, have - len - 1);
-			have -= len + 1;
+				stdio_line(rpc, rpc->buf, len);
+			memmove(rpc->buf, nl + 1, rpc->have - len - 1);
+			rpc->have -= len + 1;
 		}
-		if (have == JSONRPC_MAX_LINE) {
+		if (rpc->have == JSONRPC_MAX_LINE) {
 			/* Too long: answered as unparsable, then skipped. */
 			e = json_pack("{s:s,s:{s:i,s:s},s:n}", "jsonrpc",
 			    "2.0", "error", "code", RPC_PARSE_ERROR,
 			    "message", "line too long", "id");
-			stdio_write(&rpc, e);
+			stdio_write(rpc, e);
 			json_decref(e);
-			have = 0;
-			skip = 1;
+			rpc->have = 0;
+			rpc->skip = 1;
 		}
-		if (eof)
-			break;
-		n = read(STDIN_FILENO, buf + have, JSONRPC_MAX_LINE - have);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == 0 && have > 0) {
-			/* A last line needs no newline, as readLine() has it. */
-			buf[have++] = '\n';
-			eof = 1;
-			continue;
-		}
-		if (n <= 0)
-			break;
-		have += (size_t)n;
+	} while (rpc->again);
+	rpc->processing = 0;
+	if (rpc->client == NULL || rpc->finishing)
+		return;
+	serve_pause(rpc->client, rpc->eof ||
+	    rpc->jobs.count >= JSONRPC_MAX_WORKERS);
+	if (rpc->eof && rpc->jobs.count == 0 &&
+	    memchr(rpc->buf, '\n', rpc->have) == NULL) {
+		rpc->finishing = 1;
+		for (i = 0; i < JSONRPC_MAX_SUBSCRIPTIONS; i++)
+			rpc->subs[i].active = 0;
+		/* This closes the subscriptions' calls too. */
+		serve_finish(rpc->client);
 	}
-	free(buf);
-	(void)pthread_mutex_lock(&rpc.lock);
-	while (rpc.workers > 0)
-		(void)pthread_cond_wait(&rpc.idle, &rpc.lock);
-	(void)pthread_mutex_unlock(&rpc.lock);
-	(void)fflush(out);
-	return 0;
+}
+
+static void
+stdio_read(struct serve_fd *client, void *arg)
+{
+	struct stdio_rpc	*rpc = arg;
+	ssize_t			 n;
+
+	n = read(serve_in_fd(client), rpc->buf + rpc->have,
+	    JSONRPC_MAX_LINE - rpc->have);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n == 0 && rpc->have > 0 &&
+	    memchr(rpc->buf, '\n', rpc->have) == NULL) {
+		/* A last line needs no newline, as readLine() has it. */
+		rpc->buf[rpc->have++] = '\n';
+		rpc->eof = 1;
+	} else if (n <= 0)
+		rpc->eof = 1;
+	else
+		rpc->have += (size_t)n;
+	stdio_process(rpc);
+}
+
+static void
+stdio_closed(struct serve_fd *client, void *arg)
+{
+	struct stdio_rpc	*rpc = arg;
+
+	(void)client;
+	signal_jobs_clear(&rpc->jobs);
+	rpc->client = NULL;
+}
+
+static const struct serve_cb stdio_cb = {
+	.read = stdio_read,
+	.closed = stdio_closed
+};
+
+static int
+run_jsonrpc(const struct shim_signal_ctx *ctx, json_t *params, FILE *out)
+{
+	struct stdio_rpc	 rpc;
+	json_t			*mode;
+	int			 rc = 0;
+
+	json_object_seed(0);
+	memset(&rpc, 0, sizeof(rpc));
+	rpc.ctx = ctx;
+	if (fflush(out) == EOF || fileno(out) == -1)
+		return SIGNAL_EXIT_UNEXPECTED;
+	/* One spare byte: a last line without a newline gets one. */
+	if ((rpc.buf = malloc(JSONRPC_MAX_LINE + 1)) == NULL ||
+	    (rpc.loop = serve_new(1, JSONRPC_MAX_CALLS)) == NULL ||
+	    (rpc.client = serve_client(rpc.loop, STDIN_FILENO, fileno(out),
+	    2 * SHIM_MAX_ANSWER, 0, &stdio_cb, &rpc)) == NULL) {
+		serve_free(rpc.loop);
+		free(rpc.buf);
+		return SIGNAL_EXIT_UNEXPECTED;
+	}
+	signal_jobs_init(&rpc.jobs, rpc.loop, rpc.client, ctx);
+	mode = json_object_get(params, "receiveMode");
+	if (!json_is_string(mode) || strcmp(json_string_value(mode),
+	    "manual") != 0)
+		(void)stdio_subscribe(&rpc, 1);
+	if (serve_run(rpc.loop) == -1)
+		rc = SIGNAL_EXIT_UNEXPECTED;
+	serve_free(rpc.loop);
+	free(rpc.buf);
+	return rc;
 }
 
 /* ---- daemon -------------------------------------------------------- */

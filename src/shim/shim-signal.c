@@ -747,7 +747,7 @@ shim_signal_call(const struct shim_signal_ctx *ctx, const char *method,
     json_t *params, struct shim_signal_error *err)
 {
 	struct shim_reply	 reply;
-	json_t			*gw, *local, *out, *filtered, *filter;
+	json_t			*gw, *local;
 	const char		*gw_method;
 	char			 why[SHIM_ERR_MAX];
 	int			 fds[SHIM_MAX_FDS];
@@ -764,10 +764,22 @@ shim_signal_call(const struct shim_signal_ctx *ctx, const char *method,
 	    ctx->timeout_ms, SHIM_MAX_ANSWER, &reply, why, sizeof(why));
 	close_fds(fds, &nfds);
 	json_decref(gw);
+	return shim_signal_call_result(method, params, rc, &reply, why, err);
+}
+
+json_t *
+shim_signal_call_result(const char *method, json_t *params, int rc,
+    struct shim_reply *reply_in, const char *why,
+    struct shim_signal_error *err)
+{
+	struct shim_reply	 reply;
+	json_t			*out, *filtered, *filter;
+
 	if (rc != SHIM_OK) {
 		set_error(err, SIGNAL_ERR_IO, "%s", why);
 		return NULL;
 	}
+	reply = *reply_in;
 	if (reply.is_error) {
 		shim_signal_map_error(reply.code, reply.message, reply.data,
 		    err);
@@ -852,7 +864,8 @@ request_id(json_t *req)
 
 /* One request object: its response, or NULL for a notification. */
 static json_t *
-answer_request(const struct shim_signal_ctx *ctx, json_t *req)
+answer_request(const struct shim_signal_ctx *ctx, json_t *req,
+    shim_signal_call_fn call, void *arg)
 {
 	struct shim_signal_error	 err;
 	json_t				*id, *v, *params, *result;
@@ -872,7 +885,7 @@ answer_request(const struct shim_signal_ctx *ctx, json_t *req)
 	if (json_is_null(params))
 		params = NULL;
 	memset(&err, 0, sizeof(err));
-	result = shim_signal_call(ctx, method, params, &err);
+	result = call(ctx, method, params, &err, arg);
 	if (id == NULL) {
 		json_decref(result);
 		return NULL;
@@ -882,8 +895,24 @@ answer_request(const struct shim_signal_ctx *ctx, json_t *req)
 	return response_result(result, id);
 }
 
+/* shim_signal_call() as a shim_signal_call_fn. */
+static json_t *
+call_now(const struct shim_signal_ctx *ctx, const char *method,
+    json_t *params, struct shim_signal_error *err, void *arg)
+{
+	(void)arg;
+	return shim_signal_call(ctx, method, params, err);
+}
+
 json_t *
 shim_signal_rpc_answer(const struct shim_signal_ctx *ctx, json_t *message)
+{
+	return shim_signal_rpc_answer_with(ctx, message, call_now, NULL);
+}
+
+json_t *
+shim_signal_rpc_answer_with(const struct shim_signal_ctx *ctx,
+    json_t *message, shim_signal_call_fn call, void *arg)
 {
 	json_t	*out, *e, *r;
 	size_t	 i;
@@ -903,7 +932,7 @@ shim_signal_rpc_answer(const struct shim_signal_ctx *ctx, json_t *message)
 			    json_object_get(e, "error") != NULL)
 				r = NULL;
 			else
-				r = answer_request(ctx, e);
+				r = answer_request(ctx, e, call, arg);
 			if (r != NULL)
 				(void)json_array_append_new(out, r);
 		}
@@ -918,7 +947,7 @@ shim_signal_rpc_answer(const struct shim_signal_ctx *ctx, json_t *message)
 		if (json_object_get(message, "result") != NULL ||
 		    json_object_get(message, "error") != NULL)
 			return NULL;
-		return answer_request(ctx, message);
+		return answer_request(ctx, message, call, arg);
 	}
 	(void)snprintf(text, sizeof(text), "unexpected type: %s",
 	    node_type(message));

@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+struct shim_reply;
+
 /* The signal-cli version the shim answers with. */
 #define SHIM_SIGNAL_VERSION	"0.14.6"
 
@@ -108,6 +110,24 @@ json_t		*shim_signal_call(const struct shim_signal_ctx *,
 		    struct shim_signal_error *err);
 
 /*
+ * The second half of shim_signal_call(), for a caller that made the
+ * gateway call itself: rc and why are the call's outcome (SHIM_OK, or a
+ * SHIM_E_* code and its text); on SHIM_OK *reply is taken (freed here).
+ * Returns the signal-cli result (new reference), or NULL with err set.
+ */
+json_t		*shim_signal_call_result(const char *method, json_t *params,
+		    int rc, struct shim_reply *reply, const char *why,
+		    struct shim_signal_error *err);
+
+/*
+ * What answers one request inside shim_signal_rpc_answer_with(): the
+ * result (new reference), or NULL with err set.
+ */
+typedef json_t	*(*shim_signal_call_fn)(const struct shim_signal_ctx *,
+		    const char *method, json_t *params,
+		    struct shim_signal_error *err, void *arg);
+
+/*
  * Answer one parsed JSON-RPC message (a request or a batch) as
  * signal-cli's JsonRpcReader does.  Returns the response (an object or
  * an array; new reference), or NULL when nothing is to be answered
@@ -116,10 +136,56 @@ json_t		*shim_signal_call(const struct shim_signal_ctx *,
 json_t		*shim_signal_rpc_answer(const struct shim_signal_ctx *,
 		    json_t *message);
 
+/*
+ * shim_signal_rpc_answer() with each request answered by call, in the
+ * order the message lists them (every time the same order for the same
+ * message): a server that makes the gateway calls itself walks the
+ * message once to start them and once more to frame the answers.
+ */
+json_t		*shim_signal_rpc_answer_with(const struct shim_signal_ctx *,
+		    json_t *message, shim_signal_call_fn call, void *arg);
+
 /* The same for raw text: parse errors are answered -32700. */
 json_t		*shim_signal_rpc_answer_text(
 		    const struct shim_signal_ctx *, const char *text,
 		    size_t len);
+
+/* ---- answering on the server loop (signal-job.c) ------------------ */
+
+struct serve;
+struct serve_fd;
+struct signal_job;
+
+/* The messages one client has in progress. */
+struct signal_jobs {
+	struct serve			*loop;
+	struct serve_fd			*owner;	/* the client */
+	const struct shim_signal_ctx	*ctx;
+	struct signal_job		*head;
+	size_t				 count;
+	int				 pumping;
+	int				 repump;
+};
+
+void		 signal_jobs_init(struct signal_jobs *, struct serve *,
+		    struct serve_fd *owner, const struct shim_signal_ctx *);
+
+/*
+ * Answer the JSON-RPC text (a request or a batch) as
+ * shim_signal_rpc_answer_text() does, its gateway calls made on the loop
+ * for owner, at most the loop's calls per client at once.  done(answer,
+ * arg) is called once with the response (NULL: nothing to answer; it is
+ * borrowed), possibly before this returns.  done must not call
+ * signal_jobs_clear().
+ */
+void		 signal_job_start(struct signal_jobs *, const char *text,
+		    size_t len, void (*done)(json_t *, void *), void *arg);
+
+/* Start calls that wait for a slot (after a call ended). */
+void		 signal_jobs_pump(struct signal_jobs *);
+
+/* The client is gone: drop every job unanswered, closing its calls. */
+void		 signal_jobs_clear(struct signal_jobs *);
 
 /* ---- HTTP (shim-http.c) ------------------------------------------- */
 

@@ -920,3 +920,19 @@ shim_imsg_print_help(FILE *out, const char *cmd, const char *version)
 			(void)fprintf(out, "  %s\n", *ex);
 	}
 }
+
+int
+imsg_nonempty(const char *s)
+{
+	return s != NULL && *s != '\0';
+}
+
+int
+imsg_set_string(json_t *obj, const char *key, const char *value)
+{
+	json_t	*v;
+
+	if ((v = shim_json_string(value)) == NULL)
+		return -1;
+	return json_object_set_new(obj, key, v);
+}

@@ -25,12 +25,6 @@
 static void	 swift_quote(const char *, char *, size_t);
 static json_t	*watch_request(const struct shim_imsg_args *);
 
-int
-imsg_nonempty(const char *s)
-{
-	return s != NULL && *s != '\0';
-}
-
 /* A string as Swift's debug description prints it: "a\"b". */
 static void
 swift_quote(const char *s, char *out, size_t outlen)
@@ -69,16 +63,6 @@ swift_quote(const char *s, char *out, size_t outlen)
 		(void)strlcat(out, esc, outlen);
 	}
 	(void)strlcat(out, "\"", outlen);
-}
-
-int
-imsg_set_string(json_t *obj, const char *key, const char *value)
-{
-	json_t	*v;
-
-	if ((v = shim_json_string(value)) == NULL)
-		return -1;
-	return json_object_set_new(obj, key, v);
 }
 
 /* One target: "to" wins, then a chat id, then identifier, then guid. */

@@ -21,9 +21,9 @@
  *
  * Fault knobs, files in DIR: sim-fail (send, CLI or rpc, prints its
  * contents on stderr and exits 1), sim-hang (sleep until killed),
- * sim-flood (write 64 MiB on stdout, exit 0), sim-pause (an rpc send
- * waits, with DIR/paused/<pid> present, until the knob is removed: the
- * tests read the running processes meanwhile).
+ * sim-flood (write 64 MiB on stdout, exit 0), sim-pause (a send, CLI
+ * or rpc, waits with DIR/paused/<pid> present until the knob is
+ * removed: the tests read the running processes meanwhile).
  *
  * Simulated beyond the real tool: typing and read succeed although the
  * IMCore bridge is reported down (status), so that the gateway's typing
@@ -1733,6 +1733,7 @@ cmd_send(struct sim *s)
 		return 1;
 	}
 
+	sim_pause(s);
 	/* The network "fails": as the real tool's AppleScript might. */
 	if (knob(s->dir, "sim-fail")) {
 		(void)snprintf(path, sizeof(path), "%s/sim-fail", s->dir);

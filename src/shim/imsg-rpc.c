@@ -50,7 +50,8 @@
 enum rpc_kind {
 	KIND_CHATS,		/* {"chats":[...]} */
 	KIND_MESSAGES,		/* {"messages":[...]} */
-	KIND_OK			/* {"ok":true} */
+	KIND_OK,		/* {"ok":true} */
+	KIND_SENT		/* {"ok":true,"transport"?,"id"?,"guid"?} */
 };
 
 struct rpc;
@@ -720,7 +721,7 @@ m_send(struct rpc *r, json_t *id, json_t *params)
 		json_decref(g);
 		g = NULL;
 	}
-	start_call(r, id, KIND_OK, "send", g, fd);
+	start_call(r, id, KIND_SENT, "send", g, fd);
 }
 
 static void
@@ -895,6 +896,18 @@ req_line(struct serve_fd *call, int rc, char *line, size_t len,
 			break;
 		case KIND_OK:
 			respond(r, q->id, json_pack("{s:b}", "ok", 1));
+			break;
+		case KIND_SENT:
+			/* The real send's answer, as the gateway passed it on. */
+			respond(r, q->id, json_pack("{s:b,s:O*,s:O*,s:O*}",
+			    "ok", 1, "transport", json_is_string(json_object_get(
+			    reply.result, "transport")) ? json_object_get(
+			    reply.result, "transport") : NULL, "id",
+			    json_is_integer(json_object_get(reply.result,
+			    "id")) ? json_object_get(reply.result, "id") : NULL,
+			    "guid", json_is_string(json_object_get(reply.result,
+			    "guid")) ? json_object_get(reply.result, "guid") :
+			    NULL));
 			break;
 		}
 	}

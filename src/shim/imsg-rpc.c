@@ -856,7 +856,7 @@ req_line(struct serve_fd *call, int rc, char *line, size_t len,
 	struct rpc_req		*q = arg;
 	struct rpc		*r = q->r;
 	struct shim_reply	 reply;
-	json_t			*list;
+	json_t			*list, *transport, *msgid, *guid;
 	char			 err[SHIM_ERR_MAX];
 
 	if (q->answered)
@@ -898,16 +898,16 @@ req_line(struct serve_fd *call, int rc, char *line, size_t len,
 			respond(r, q->id, json_pack("{s:b}", "ok", 1));
 			break;
 		case KIND_SENT:
-			/* The real send's answer, as the gateway passed it on. */
+			/* The real send's answer, as the gateway passes it. */
+			transport = json_object_get(reply.result, "transport");
+			msgid = json_object_get(reply.result, "id");
+			guid = json_object_get(reply.result, "guid");
 			respond(r, q->id, json_pack("{s:b,s:O*,s:O*,s:O*}",
-			    "ok", 1, "transport", json_is_string(json_object_get(
-			    reply.result, "transport")) ? json_object_get(
-			    reply.result, "transport") : NULL, "id",
-			    json_is_integer(json_object_get(reply.result,
-			    "id")) ? json_object_get(reply.result, "id") : NULL,
-			    "guid", json_is_string(json_object_get(reply.result,
-			    "guid")) ? json_object_get(reply.result, "guid") :
-			    NULL));
+			    "ok", 1,
+			    "transport", json_is_string(transport) ?
+			    transport : NULL,
+			    "id", json_is_integer(msgid) ? msgid : NULL,
+			    "guid", json_is_string(guid) ? guid : NULL));
 			break;
 		}
 	}

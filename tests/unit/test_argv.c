@@ -919,7 +919,8 @@ test_imsg_requests(void **state)
 		  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\","
 		  "\"params\":{\"chat_identifier\":\"chat123\","
 		  "\"file\":\"/s/f\",\"transport\":\"applescript\"}}\n" },
-		{ "{\"chat_guid\":\"g\\\"},\\\"x\\\":{\",\"text\":\"\\r\\n{}\"}",
+		{ "{\"chat_guid\":\"g\\\"},\\\"x\\\":{\","
+		  "\"text\":\"\\r\\n{}\"}",
 		  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\","
 		  "\"params\":{\"chat_guid\":\"g\\\"},\\\"x\\\":{\","
 		  "\"text\":\"\\r\\n{}\",\"transport\":\"applescript\"}}\n" },

@@ -18,6 +18,10 @@
  *			sent or deleted: what "reached Google"
  *   DIR/sim-fail		if present: its first line is an exit code, the
  *			rest is printed on stderr (every command fails)
+ *   DIR/sim-pause	while present, a send or drafts create that has
+ *			read its message waits before it "reaches Google",
+ *			with DIR/paused/<pid> saying so (a test reads the
+ *			running processes meanwhile)
  *
  * Search understands in:X, label:X, from:X, is:unread, after:EPOCH and
  * words (matched in subject and snippet); other operators are ignored.
@@ -142,6 +146,7 @@ static json_t	*load(struct sim *, const char *);
 static void	 save(struct sim *, const char *, json_t *);
 static unsigned long	 next_serial(struct sim *);
 static void	 spool(struct sim *, json_t *);
+static void	 pause_knob(struct sim *);
 static long long	 internal_date(json_t *);
 static const char *label_name(struct sim *, const char *);
 static int	 has_label(struct sim *, json_t *, const char *);
@@ -179,7 +184,9 @@ static int	 injected_failure(struct sim *);
  * Root flags: RootFlags in internal/cmd/root.go; the others: the
  * command structs of internal/cmd/gmail.go, gmail_get.go,
  * gmail_thread.go, gmail_send.go and gmail_drafts.go, plus the newer
- * gog's --body-file (send) and --include-body (messages search).
+ * gog's --body-file (send and drafts create: openclaw/gogcli, commit
+ * 0682a1273c1c54dae72f7cf8a2630cf22fe6a606, internal/cmd/gmail_drafts.go)
+ * and --include-body (messages search).
  */
 #define ON(c)	(1u << (c))
 #define F_SEND	(ON(CMD_SEND) | ON(CMD_DRAFTS_CREATE))
@@ -215,7 +222,7 @@ static const struct flag_def flags[] = {
 	{ "subject", 1, OFF(subject), F_SEND },
 	{ "body", 1, OFF(body), F_SEND },
 	{ "body-html", 1, OFF(body_html), F_SEND },
-	{ "body-file", 1, OFF(body_file), ON(CMD_SEND) },
+	{ "body-file", 1, OFF(body_file), F_SEND },
 	{ "reply-to-message-id", 1, OFF(reply_to_message_id), F_SEND },
 	{ "in-reply-to", 1, OFF(reply_to_message_id), ON(CMD_SEND) },
 	{ "thread-id", 1, OFF(thread_id), ON(CMD_SEND) },
@@ -1072,6 +1079,32 @@ next_serial(struct sim *s)
 	return n;
 }
 
+/*
+ * DIR/sim-pause: wait, with DIR/paused/<pid> showing it, until the
+ * knob is removed.  Not gog's: the tests' way to catch a send running.
+ */
+static void
+pause_knob(struct sim *s)
+{
+	char		 knob[PATH_MAX + 32], mark[PATH_MAX + 64];
+	struct stat	 st;
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	int		 fd;
+
+	(void)snprintf(knob, sizeof(knob), "%s/sim-pause", s->dir);
+	if (stat(knob, &st) == -1)
+		return;
+	(void)snprintf(mark, sizeof(mark), "%s/paused", s->dir);
+	(void)mkdir(mark, 0755);
+	(void)snprintf(mark, sizeof(mark), "%s/paused/%ld", s->dir,
+	    (long)getpid());
+	if ((fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) != -1)
+		(void)close(fd);
+	while (stat(knob, &st) == 0)
+		(void)nanosleep(&ts, NULL);
+	(void)unlink(mark);
+}
+
 static void
 spool(struct sim *s, json_t *rec)
 {
@@ -1788,6 +1821,11 @@ compose(struct sim *s, json_t **msg_out, json_t **rec_out)
 		if (s->a.subject == NULL || *s->a.subject == '\0')
 			return fail(EXIT_USAGE, "required: --subject", NULL);
 	}
+	/* resolveBodyFileInput (openclaw/gogcli, internal/cmd). */
+	if (s->a.body_file != NULL && s->a.body != NULL &&
+	    *s->a.body != '\0')
+		return fail(EXIT_USAGE, "use only one of --body or --body-file",
+		    NULL);
 	if (s->a.body_file != NULL) {
 		if (strcmp(s->a.body_file, "-") == 0)
 			fd = STDIN_FILENO;
@@ -1893,6 +1931,7 @@ cmd_send(struct sim *s)
 
 	if ((r = compose(s, &msg, &rec)) != 0)
 		return r;
+	pause_knob(s);
 	stamp(msg, "SENT");
 	json_object_set_new(rec, "op", json_string("send"));
 	spool(s, rec);
@@ -1921,6 +1960,7 @@ cmd_drafts_create(struct sim *s)
 
 	if ((r = compose(s, &msg, &rec)) != 0)
 		return r;
+	pause_knob(s);
 	stamp(msg, "DRAFT");
 	(void)snprintf(id, sizeof(id), "r-%lu", next_serial(s));
 	json_object_set_new(rec, "op", json_string("draft"));

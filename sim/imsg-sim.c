@@ -19,21 +19,25 @@
  *			as `imsg watch --json` prints them ("id" is the
  *			rowid); tests append to it while watch runs
  *
- * Fault knobs, files in DIR: sim-fail (send prints its contents on
- * stderr and exits 1), sim-hang (sleep until killed), sim-flood (write
- * 64 MiB on stdout, exit 0).
+ * Fault knobs, files in DIR: sim-fail (send, CLI or rpc, prints its
+ * contents on stderr and exits 1), sim-hang (sleep until killed),
+ * sim-flood (write 64 MiB on stdout, exit 0), sim-pause (a send, CLI
+ * or rpc, waits with DIR/paused/<pid> present until the knob is
+ * removed: the tests read the running processes meanwhile).
  *
  * Simulated beyond the real tool: typing and read succeed although the
  * IMCore bridge is reported down (status), so that the gateway's typing
  * and read paths can be tested; the bridge commands fail as the real
- * ones do without the bridge; rpc, launch and completions are not
- * simulated.
+ * ones do without the bridge.  rpc (JSON-RPC on stdin and stdout)
+ * simulates send only, from the real server's source (see cmd_rpc);
+ * launch and completions are not simulated.
  */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -500,6 +504,15 @@ static int	 cmd_react(struct sim *);
 static int	 cmd_group(struct sim *);
 static int	 cmd_search(struct sim *);
 static int	 cmd_bridge(struct sim *);
+static int	 cmd_rpc(struct sim *);
+static void	 rpc_line(struct sim *, const char *, size_t, const char *);
+static void	 rpc_send(struct sim *, json_t *, json_t *);
+static void	 rpc_write(json_t *);
+static void	 rpc_error(json_t *, int, const char *, const char *);
+static void	 rpc_result(json_t *, json_t *);
+static const char *rpc_string(json_t *, const char *, char *, size_t);
+static int	 rpc_int64(json_t *, const char *, int64_t *);
+static void	 sim_pause(struct sim *);
 static int	 signal_record(struct sim *, json_t *);
 static void	 on_watch_signal(int);
 static int	 out_write(struct tail *, const char *, size_t);
@@ -1720,6 +1733,7 @@ cmd_send(struct sim *s)
 		return 1;
 	}
 
+	sim_pause(s);
 	/* The network "fails": as the real tool's AppleScript might. */
 	if (knob(s->dir, "sim-fail")) {
 		(void)snprintf(path, sizeof(path), "%s/sim-fail", s->dir);
@@ -2459,6 +2473,411 @@ cmd_bridge(struct sim *s)
 	return 1;
 }
 
+/* ---- rpc ------------------------------------------------------------ */
+
+/*
+ * imsg rpc (Sources/imsg/Commands/RpcCommand.swift, RPCServer.swift,
+ * RPCRequestParser.swift, RPCServer+Support.swift and
+ * RPCServer+Handlers.swift, steipete/imsg commit
+ * c7ae79c1b195f942e3cf0a84c5eef6df778adb1a): one JSON-RPC 2.0 request
+ * per line on stdin, blank lines skipped, each answered on stdout in
+ * turn; the process exits 0 when stdin ends.  Only send is simulated;
+ * the other methods the real server has answer -32603 here.
+ */
+static const char *const rpc_methods[] = { "chats.list", "chats.create",
+	"chats.delete", "chats.markUnread", "messages.history",
+	"watch.subscribe", "watch.unsubscribe", "send", "send.rich",
+	"send.attachment", "tapback", "typing", "read", "message.edit",
+	"message.unsend", "message.delete", "message.notifyAnyways",
+	"group.rename", "group.setIcon", "group.addParticipant",
+	"group.removeParticipant", "group.leave", NULL };
+
+/* RPCWriter.send: one compact line; JSONSerialization escapes '/'. */
+static void
+rpc_write(json_t *o)
+{
+	char	*text;
+
+	if (o == NULL || (text = json_dumps(o, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER | JSON_ESCAPE_SLASH)) == NULL)
+		fatalx("out of memory");
+	(void)printf("%s\n", text);
+	(void)fflush(stdout);
+	free(text);
+	json_decref(o);
+}
+
+/* RPCWriter.sendError: a missing id is written as null. */
+static void
+rpc_error(json_t *id, int code, const char *message, const char *data)
+{
+	json_t	*err;
+
+	err = json_pack("{s:i,s:s}", "code", code, "message", message);
+	if (err == NULL)
+		fatalx("out of memory");
+	if (data != NULL)
+		(void)json_object_set_new(err, "data", json_string(data));
+	rpc_write(json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id",
+	    id != NULL ? id : json_null(), "error", err));
+}
+
+/* RPCServer.respond: nothing for a request without an id. */
+static void
+rpc_result(json_t *id, json_t *result)
+{
+	if (id == NULL) {
+		json_decref(result);
+		return;
+	}
+	rpc_write(json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id,
+	    "result", result));
+}
+
+/* stringParam (RPCPayloads.swift): a string, or a number's text. */
+static const char *
+rpc_string(json_t *params, const char *key, char *buf, size_t len)
+{
+	json_t	*v = json_object_get(params, key);
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v))
+		(void)snprintf(buf, len, "%lld",
+		    (long long)json_integer_value(v));
+	else if (json_is_boolean(v))
+		(void)snprintf(buf, len, "%d", json_is_true(v));
+	else if (json_is_real(v))
+		(void)snprintf(buf, len, "%g", json_real_value(v));
+	else
+		return "";
+	return buf;
+}
+
+/* int64Param (RPCPayloads.swift): a number, or a string that is one. */
+static int
+rpc_int64(json_t *params, const char *key, int64_t *out)
+{
+	json_t		*v = json_object_get(params, key);
+	const char	*errstr;
+
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return 1;
+	}
+	if (json_is_real(v)) {
+		*out = (int64_t)json_real_value(v);
+		return 1;
+	}
+	if (json_is_string(v)) {
+		*out = strtonum(json_string_value(v), INT64_MIN, INT64_MAX,
+		    &errstr);
+		return errstr == NULL;
+	}
+	return 0;
+}
+
+/*
+ * handleSend (RPCServer+Handlers.swift), its checks in its order, then
+ * the "network": a record in DIR/spool/ like the CLI's send, and
+ * {"ok":true,"transport":"applescript","id":N,"guid":G}, as the real
+ * server answers once it sees the new row in the database.  The bridge
+ * is down here (status says so): transport bridge fails as it would.
+ */
+static void
+rpc_send(struct sim *s, json_t *id, json_t *params)
+{
+	struct target	 t;
+	json_t		*chats = NULL, *chat, *rec, *argv, *all;
+	const char	*text, *file, *service, *transport, *region, *why;
+	char		 b[6][64], detail[PATH_MAX + 128], guid[64];
+	char		 buf[FAIL_MAX], path[PATH_MAX];
+	FILE		*f;
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 n;
+	int64_t		 rowid = 0;
+	int		 i;
+
+	memset(&t, 0, sizeof(t));
+	text = rpc_string(params, "text", b[0], sizeof(b[0]));
+	file = rpc_string(params, "file", b[1], sizeof(b[1]));
+	service = rpc_string(params, "service", b[2], sizeof(b[2]));
+	if (*service == '\0' && json_object_get(params, "service") == NULL)
+		service = "auto";
+	if (strcmp(service, "auto") != 0 && strcmp(service, "imessage") != 0 &&
+	    strcmp(service, "sms") != 0) {
+		rpc_error(id, -32602, "Invalid params", "invalid service");
+		return;
+	}
+	transport = rpc_string(params, "transport", b[3], sizeof(b[3]));
+	if (json_object_get(params, "transport") == NULL)
+		transport = "auto";
+	if (strcasecmp(transport, "auto") != 0 &&
+	    strcasecmp(transport, "bridge") != 0 &&
+	    strcasecmp(transport, "applescript") != 0) {
+		rpc_error(id, -32602, "Invalid params", "invalid transport");
+		return;
+	}
+	region = rpc_string(params, "region", b[4], sizeof(b[4]));
+	if (json_object_get(params, "region") == NULL)
+		region = "US";
+	t.to = rpc_string(params, "to", b[5], sizeof(b[5]));
+	t.has_chat_id = rpc_int64(params, "chat_id", &t.chat_id);
+	t.ident = json_is_string(json_object_get(params, "chat_identifier")) ?
+	    json_string_value(json_object_get(params, "chat_identifier")) : "";
+	t.guid = json_is_string(json_object_get(params, "chat_guid")) ?
+	    json_string_value(json_object_get(params, "chat_guid")) : "";
+	/* validateRecipientRequirements */
+	if (target_has_chat(&t) && *t.to != '\0') {
+		rpc_error(id, -32602, "Invalid params",
+		    "use to or chat_*; not both");
+		return;
+	}
+	if (!target_has_chat(&t) && *t.to == '\0') {
+		rpc_error(id, -32602, "Invalid params",
+		    "to is required for direct sends");
+		return;
+	}
+	if (*text == '\0' && *file == '\0') {
+		rpc_error(id, -32602, "Invalid params",
+		    "text or file is required");
+		return;
+	}
+	/* resolveChatTarget: a chat id is looked up in the store. */
+	(void)strlcpy(t.resolved_ident, t.ident, sizeof(t.resolved_ident));
+	(void)strlcpy(t.resolved_guid, t.guid, sizeof(t.resolved_guid));
+	if (t.has_chat_id) {
+		chats = load_array(s->dir, "chats.json");
+		if (chats == NULL) {
+			rpc_error(id, -32603, "Internal error",
+			    "unable to open database file");
+			return;
+		}
+		if ((chat = find_chat(chats, t.chat_id)) == NULL) {
+			(void)snprintf(detail, sizeof(detail),
+			    "unknown chat_id %lld", (long long)t.chat_id);
+			rpc_error(id, -32602, "Invalid params", detail);
+			json_decref(chats);
+			return;
+		}
+		(void)strlcpy(t.resolved_ident, str_member(chat, "identifier"),
+		    sizeof(t.resolved_ident));
+		(void)strlcpy(t.resolved_guid, str_member(chat, "guid"),
+		    sizeof(t.resolved_guid));
+		json_decref(chats);
+	}
+	if (target_has_chat(&t) && target_preferred(&t) == NULL) {
+		rpc_error(id, -32602, "Invalid params",
+		    "missing chat identifier or guid");
+		return;
+	}
+	if (strcasecmp(transport, "bridge") == 0) {
+		if (target_has_chat(&t))
+			rpc_error(id, -32603, "Internal error",
+			    BRIDGE_DOWN_ERROR);
+		else
+			rpc_error(id, -32602, "Invalid params", "bridge "
+			    "transport requires an existing chat target");
+		return;
+	}
+
+	sim_pause(s);
+	/* The AppleScript send "fails": the process dies as a crash would. */
+	if (knob(s->dir, "sim-fail")) {
+		(void)snprintf(path, sizeof(path), "%s/sim-fail", s->dir);
+		if ((f = fopen(path, "r")) != NULL) {
+			n = fread(buf, 1, sizeof(buf), f);
+			(void)fwrite(buf, 1, n, stderr);
+			(void)fclose(f);
+		}
+		(void)fflush(stdout);
+		_exit(1);
+	}
+
+	rec = json_object();
+	argv = json_array();
+	if (rec == NULL || argv == NULL ||
+	    json_object_set_new(rec, "argv", argv) == -1)
+		fatalx("out of memory");
+	for (i = 1; i < s->argc; i++)
+		(void)json_array_append_new(argv, argv_string(s->argv[i]));
+	(void)json_object_set_new(rec, "via", json_string("rpc"));
+	target_record(&t, rec);
+	if (*text != '\0')
+		(void)json_object_set_new(rec, "text", json_string(text));
+	if (t.has_chat_id) {
+		(void)json_object_set_new(rec, "resolved_chat_identifier",
+		    json_string(t.resolved_ident));
+		(void)json_object_set_new(rec, "resolved_chat_guid",
+		    json_string(t.resolved_guid));
+	}
+	(void)json_object_set_new(rec, "service", json_string(service));
+	(void)json_object_set_new(rec, "region", json_string(region));
+	if (*file != '\0') {
+		(void)json_object_set_new(rec, "file", json_string(file));
+		if (record_file(rec, file, &why) == -1) {
+			(void)snprintf(detail, sizeof(detail), "Cannot read "
+			    "attachment %s: %s", file, why);
+			rpc_error(id, -32603, "Internal error", detail);
+			json_decref(rec);
+			return;
+		}
+	}
+	(void)json_object_set_new(rec, "time_ms",
+	    json_integer((json_int_t)util_now_ms()));
+	if (record_in(s, "spool", rec) == -1) {
+		(void)snprintf(detail, sizeof(detail),
+		    "cannot record the send in %s/spool: %s", s->dir,
+		    strerror(errno));
+		rpc_error(id, -32603, "Internal error", detail);
+		json_decref(rec);
+		return;
+	}
+	json_decref(rec);
+	/* The new row: after every message the fixtures hold. */
+	if ((all = load_array(s->dir, "messages.json")) != NULL) {
+		json_array_foreach(all, n, chat)
+			if (json_integer_value(json_object_get(chat, "id")) >
+			    rowid)
+				rowid = json_integer_value(json_object_get(chat,
+				    "id"));
+		json_decref(all);
+	}
+	/* ... and after every send recorded so far, this one included. */
+	(void)snprintf(path, sizeof(path), "%s/spool", s->dir);
+	if ((d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				rowid++;
+		(void)closedir(d);
+	}
+	(void)snprintf(guid, sizeof(guid), "SIM-%lld-%ld", (long long)rowid,
+	    (long)getpid());
+	rpc_result(id, json_pack("{s:b,s:s,s:I,s:s}", "ok", 1, "transport",
+	    "applescript", "id", (json_int_t)rowid, "guid", guid));
+}
+
+/* handleLine: parse (RPCRequestParser.parse), then dispatch. */
+static void
+rpc_line(struct sim *s, const char *line, size_t len, const char *db_error)
+{
+	json_error_t	 jerr;
+	json_t		*req, *id, *jsonrpc, *method, *params, *empty;
+	const char	*name;
+	size_t		 i;
+
+	if (!util_utf8_valid(line, len)) {
+		rpc_error(NULL, -32700, "Parse error", "invalid utf8");
+		return;
+	}
+	if ((req = json_loadb(line, len, JSON_DECODE_ANY, &jerr)) == NULL) {
+		rpc_error(NULL, -32700, "Parse error", jerr.text);
+		return;
+	}
+	if (!json_is_object(req)) {
+		rpc_error(NULL, -32600, "Invalid Request",
+		    "request must be an object");
+		json_decref(req);
+		return;
+	}
+	id = json_object_get(req, "id");
+	jsonrpc = json_object_get(req, "jsonrpc");
+	if (json_is_string(jsonrpc) &&
+	    strcmp(json_string_value(jsonrpc), "2.0") != 0) {
+		rpc_error(id, -32600, "Invalid Request", "jsonrpc must be 2.0");
+		json_decref(req);
+		return;
+	}
+	method = json_object_get(req, "method");
+	if (!json_is_string(method) || *json_string_value(method) == '\0') {
+		rpc_error(id, -32600, "Invalid Request", "method is required");
+		json_decref(req);
+		return;
+	}
+	name = json_string_value(method);
+	/* RPCStartupErrorServer: no store, every request an error. */
+	if (db_error != NULL) {
+		rpc_error(id, -32603, "Internal error", db_error);
+		json_decref(req);
+		return;
+	}
+	empty = json_object();
+	params = json_is_object(json_object_get(req, "params")) ?
+	    json_object_get(req, "params") : empty;
+	if (strcmp(name, "send") == 0)
+		rpc_send(s, id, params);
+	else {
+		for (i = 0; rpc_methods[i] != NULL; i++)
+			if (strcmp(rpc_methods[i], name) == 0)
+				break;
+		if (rpc_methods[i] != NULL)
+			rpc_error(id, -32603, "Internal error",
+			    "imsg-sim: this rpc method is not simulated");
+		else
+			rpc_error(id, -32601, "Method not found", name);
+	}
+	json_decref(empty);
+	json_decref(req);
+}
+
+static int
+cmd_rpc(struct sim *s)
+{
+	struct stat	 st;
+	char		*line = NULL, db_error[PATH_MAX + 64];
+	const char	*dberr = NULL;
+	size_t		 cap = 0, start, end;
+	ssize_t		 n;
+
+	if (s->dir == NULL)
+		dberr = "unable to open database file: no --db DIR";
+	else if (stat(s->dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		(void)snprintf(db_error, sizeof(db_error),
+		    "unable to open database file: %s", s->dir);
+		dberr = db_error;
+	}
+	while ((n = getline(&line, &cap, stdin)) != -1) {
+		start = 0;
+		end = (size_t)n;
+		while (start < end && strchr(" \t\r\n", line[start]) != NULL)
+			start++;
+		while (end > start && strchr(" \t\r\n", line[end - 1]) != NULL)
+			end--;
+		if (start == end)
+			continue;
+		rpc_line(s, line + start, end - start, dberr);
+	}
+	free(line);
+	return 0;
+}
+
+/*
+ * DIR/sim-pause: wait, with DIR/paused/<pid> showing it, until the knob
+ * is removed.  Not imsg's: the tests' way to catch a send running.
+ */
+static void
+sim_pause(struct sim *s)
+{
+	char		 path[PATH_MAX], mark[PATH_MAX];
+	struct stat	 st;
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	int		 fd;
+
+	if (s->dir == NULL || !knob(s->dir, "sim-pause"))
+		return;
+	(void)snprintf(path, sizeof(path), "%s/sim-pause", s->dir);
+	(void)snprintf(mark, sizeof(mark), "%s/paused", s->dir);
+	(void)mkdir(mark, 0755);
+	(void)snprintf(mark, sizeof(mark), "%s/paused/%ld", s->dir,
+	    (long)getpid());
+	if ((fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) != -1)
+		(void)close(fd);
+	while (stat(path, &st) == 0)
+		(void)nanosleep(&ts, NULL);
+	(void)unlink(mark);
+}
+
 /* ---- watch ---------------------------------------------------------- */
 
 static void
@@ -2929,8 +3348,10 @@ main(int argc, char **argv)
 	case CMD_BRIDGE:
 		rc = cmd_bridge(&s);
 		break;
-	case CMD_LAUNCH:
 	case CMD_RPC:
+		rc = cmd_rpc(&s);
+		break;
+	case CMD_LAUNCH:
 	case CMD_COMPLETIONS:
 		(void)printf("imsg-sim: %s is not simulated\n", s.cmd->name);
 		break;

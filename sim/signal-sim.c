@@ -47,6 +47,9 @@
  *		 was asked is still done)
  *   sim-unreadable every request is answered as unreadable: a parse
  *		 error with a null id
+ *   sim-pause	 a send waits, with DIR/paused present, until the knob is
+ *		 removed (a test reads the running processes meanwhile;
+ *		 the whole daemon waits with it)
  */
 #include "config.h"
 
@@ -64,6 +67,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -646,6 +650,24 @@ flood(struct conn *c)
 	free(buf);
 }
 
+/* sim-pause: wait until the knob is removed, DIR/paused saying so. */
+static void
+pause_knob(void)
+{
+	char		 mark[PATH_MAX];
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	FILE		*f;
+
+	if (!knob("sim-pause", NULL, 0))
+		return;
+	(void)snprintf(mark, sizeof(mark), "%s/paused", dir);
+	if ((f = fopen(mark, "w")) != NULL)
+		(void)fclose(f);
+	while (knob("sim-pause", NULL, 0))
+		(void)nanosleep(&ts, NULL);
+	(void)unlink(mark);
+}
+
 static void
 handle_line(struct conn *c, const char *line, size_t len)
 {
@@ -683,6 +705,8 @@ handle_line(struct conn *c, const char *line, size_t len)
 		return;
 	}
 	msg[0] = '\0';
+	if (strcmp(method, "send") == 0)
+		pause_knob();
 	if (strcmp(method, "send") == 0 ||
 	    strcmp(method, "sendReaction") == 0 ||
 	    strcmp(method, "sendTyping") == 0 ||

@@ -25,6 +25,9 @@ Test knobs, without a token (loopback only):
       a message from someone else (age_ms: an id from that long ago,
       a message that shows up late).
   GET /_fake/sent: the messages created through the API.
+  DIR/pause (a file): while it exists, a message creation waits before
+      it is made, with DIR/paused present (a test reads the running
+      processes meanwhile).
 
 Usage: discord-fake.py --dir DIR --token-file FILE --port-file FILE
 """
@@ -124,6 +127,16 @@ class World:
             m["nonce"] = nonce
         self.messages[cid].append(m)
         return m
+
+    def hold(self):
+        pause = os.path.join(self.dir, "pause")
+        paused = os.path.join(self.dir, "paused")
+        if not os.path.exists(pause):
+            return
+        open(paused, "w").close()
+        while os.path.exists(pause):
+            time.sleep(0.01)
+        os.unlink(paused)
 
     def record(self, name, obj):
         with open(os.path.join(self.dir, name), "a") as f:
@@ -271,6 +284,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if not isinstance(body, dict):
             return self.answer(400, {"message": "Invalid JSON", "code": 50109})
+        if len(parts) == 3 and parts[0] == "channels" and \
+                parts[2] == "messages":
+            w.hold()
         with w.lock:
             if parts == ["users", "@me", "channels"]:
                 uid = body.get("recipient_id")

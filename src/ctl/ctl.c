@@ -28,6 +28,8 @@ struct ctl {
 	const char	*conf;
 };
 
+static void	 ctl_check_cmdlines(const struct config *, const char *);
+
 static void __attribute__((__noreturn__))
 usage(void)
 {
@@ -58,8 +60,31 @@ ctl_check(struct ctl *ctl)
 		return 1;
 	}
 	(void)printf("%s: configuration OK\n", path);
+	ctl_check_cmdlines(cfg, path);
 	config_free(cfg);
 	return 0;
+}
+
+/*
+ * Warnings, not failures: what of a message still sits on a tool's
+ * command line, where every local user can read it (/proc/PID/cmdline)
+ * while the tool runs, because the real tool has no other way to take
+ * it.  Texts and bodies never do (doc/protocol.md, "Command lines").
+ */
+static void
+ctl_check_cmdlines(const struct config *cfg, const char *path)
+{
+	int	id = channel_lookup("gmail");
+
+	if (id < 0 || !cfg->channels[id].configured)
+		return;
+	(void)printf("%s: warning: channels.gmail: gog takes a message's "
+	    "subject and recipients only on its command line (--subject=, "
+	    "--to=, --cc=, --bcc=), which every local user can read while "
+	    "it runs; bodies go on its standard input\n", path);
+	(void)printf("%s: warning: channels.gmail: drafts need a gog whose "
+	    "\"gmail drafts create\" takes --body-file (openclaw/gogcli); "
+	    "an older one fails every draft\n", path);
 }
 
 /* Load the configuration and open state and audit; exits on failure. */

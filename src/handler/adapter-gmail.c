@@ -10,11 +10,12 @@
  * injection); subject and body go through the content rules; a reply
  * (reply_to_message_id, thread_id) needs every participant of the
  * original to be allowed; in send: draft mode (the default) a send
- * becomes a draft for the owner and drafts.send is refused.  A sent
- * body reaches gog on its standard input (--body-file -); a draft's goes
- * as --body=TEXT, the only form gog's drafts create takes.  Client
- * values sit in --opt=value form or after "--", and ids that start with
- * '-' are refused.
+ * becomes a draft for the owner and drafts.send is refused.  The body,
+ * sent or drafted, reaches gog on its standard input (--body-file=-),
+ * never its command line, which every local user can read; the subject
+ * has no such form in gog and goes as --subject= (carapacectl check
+ * says so).  Client values sit in --opt=value form or after "--", and
+ * ids that start with '-' are refused.
  *
  * Inbound: search, get and thread results go through the Gmail inbound
  * policy (sender allowlist, hidden labels) and the scrubber on every
@@ -927,14 +928,12 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 		r = cmdline_gmail_send(c->env->cfg, ch, d, &a, &cause);
 	if (r == -1)
 		return argv_refused(c, ch, cause);
-	fd = -1;
-	if (!draft && (fd = send_spool_text(c, body)) == -1) {
+	if ((fd = send_spool_text(c, body)) == -1) {
 		tool_argv_free(&a);
 		return -1;
 	}
 	doc = run_json(c, ch, &a, fd);
-	if (fd != -1)
-		close(fd);
+	close(fd);
 	if (doc == NULL)
 		return -1;
 	if (draft) {
@@ -1407,22 +1406,15 @@ int
 cmdline_gmail_drafts_create(const struct config *cfg, const struct channel *ch,
     json_t *d, struct tool_argv *a, const char **cause)
 {
-	const char	*body = json_string_value(json_object_get(d, "body"));
-
-	/* A draft's body travels on the command line: below ARG_MAX. */
-	_Static_assert(CMDLINE_DRAFT_BODY_MAX == 98304, "message below");
-	if (body != NULL && strlen(body) > CMDLINE_DRAFT_BODY_MAX) {
-		*cause = "param body: longer than 98304 bytes, too long for "
-		    "a draft";
-		return -1;
-	}
 	if (gmail_compose(cfg, ch, d, 1, a, cause) == -1)
 		return -1;
 	/*
-	 * gog's drafts create takes its body only as --body; the "=" form
-	 * keeps any text a value.
+	 * The body comes on standard input, off the command line: the
+	 * newer gog's drafts create takes --body-file like send
+	 * (openclaw/gogcli, commit 0682a1273c1c54dae72f7cf8a2630cf22fe6a606,
+	 * internal/cmd/gmail_drafts.go, resolveComposeBodyInputs).
 	 */
-	GMAIL_ADDF(a, cause, "--body=%s", body);
+	tool_argv_add(a, "--body-file=-");
 	return 0;
 }
 

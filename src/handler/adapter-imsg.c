@@ -6,6 +6,10 @@
  * starting with '-' for an option and has no --opt=value form, so the
  * methods refuse such values with a cause and the builders refuse them
  * again; every value sits only in the value position of a known option.
+ * A send carries the message text, which every local user could read on
+ * a command line (/proc/PID/cmdline): it goes to "imsg rpc" as one
+ * JSON-RPC request on the tool's standard input instead, and its answer
+ * (ok, transport, id, guid) comes back on stdout.
  */
 #include "config.h"
 
@@ -14,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compat.h"
 #include "cmdline.h"
@@ -29,6 +34,7 @@
 static int	 m_send(struct call *, const struct channel *);
 static int	 m_chats(struct call *, const struct channel *);
 static int	 m_history(struct call *, const struct channel *);
+static void	 rpc_answer(json_t *, void *);
 static int	 imsg_deliver(struct call *, const struct channel *, json_t *);
 static int	 imsg_chats(struct call *, const struct channel *, json_int_t);
 static int	 imsg_history(struct call *, const struct channel *, json_t *);
@@ -216,29 +222,95 @@ m_history(struct call *c, const struct channel *ch)
 }
 
 
+/* A tool_json_lines callback: keep the answer to our one request. */
+static void
+rpc_answer(json_t *v, void *arg)
+{
+	json_t	**answer = arg;
+	json_t	 *id = json_object_get(v, "id");
+
+	if (*answer != NULL || !json_is_integer(id) ||
+	    json_integer_value(id) != CMDLINE_IMSG_RPC_ID ||
+	    (json_object_get(v, "result") == NULL &&
+	    json_object_get(v, "error") == NULL))
+		return;
+	*answer = json_incref(v);
+}
+
+/*
+ * Deliver through "imsg rpc": the request on the tool's standard input
+ * (an unlinked spool file), the answer the line with its id on stdout.
+ * The real rpc mode exits once stdin ends.  An error answer is the
+ * tool's refusal or failure (unknown chat, AppleScript failed): a tool
+ * failure carrying the error as the tool gave it.
+ */
 static int
 imsg_deliver(struct call *c, const struct channel *ch, json_t *d)
 {
 	struct tool_argv	 a;
-	json_t			*last;
-	const char		*status, *cause = NULL;
+	struct spawn_result	 res;
+	json_t			*answer = NULL, *result, *err;
+	const char		*cause = NULL, *message, *data;
+	char			*request, detail[512];
+	int			 fd, r;
 
 	if (cmdline_imsg_send(c->env->cfg, ch, d, &a, &cause) == -1)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "malformed delivery: %s", cause);
-	last = tool_last_object(c, ch, &a, -1);
-	tool_argv_free(&a);
-	if (last == NULL)
+	if ((request = cmdline_imsg_send_request(ch, d, &cause)) == NULL) {
+		tool_argv_free(&a);
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "malformed delivery: %s", cause);
+	}
+	fd = send_spool_text(c, request);
+	free(request);
+	if (fd == -1) {
+		tool_argv_free(&a);
 		return -1;
-	status = json_string_value(json_object_get(last, "status"));
-	if (status == NULL || strcmp(status, "sent") != 0) {
-		json_decref(last);
+	}
+	r = tool_run_input(c, ch, &a, fd, &res);
+	(void)close(fd);
+	tool_argv_free(&a);
+	if (r == -1)
+		return -1;
+	tool_json_lines(res.out, res.outlen, rpc_answer, &answer);
+	spawn_result_free(&res);
+	if (answer == NULL)
+		return tool_unexpected(c);
+	if ((err = json_object_get(answer, "error")) != NULL) {
+		message = json_string_value(json_object_get(err, "message"));
+		data = json_string_value(json_object_get(err, "data"));
+		(void)snprintf(detail, sizeof(detail), "%s%s%s",
+		    message != NULL ? message : "error",
+		    data != NULL ? ": " : "", data != NULL ? data : "");
+		c->outcome = AUDIT_OUTCOME_FAILED;
+		call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:o*,s:O}",
+		    "exit_status", 0, "stderr", tool_output_tail(detail,
+		    strlen(detail)), "tool_error", err),
+		    "%s failed (rpc error %lld)", c->channel, (long long)
+		    json_integer_value(json_object_get(err, "code")));
+		json_decref(answer);
+		return -1;
+	}
+	result = json_object_get(answer, "result");
+	if (!json_is_true(json_object_get(result, "ok"))) {
+		json_decref(answer);
 		return tool_unexpected(c);
 	}
-	json_decref(last);
+	/* What the real rpc send tells: ok, transport, id and guid. */
 	c->outcome = AUDIT_OUTCOME_SENT;
-	c->result = json_pack("{s:s,s:s,s:s}", "status", "sent",
-	    "channel", c->channel, "recipient", c->recipient);
+	c->result = json_pack("{s:s,s:s,s:s,s:b,s:O*,s:O*,s:O*}", "status",
+	    "sent", "channel", c->channel, "recipient", c->recipient, "ok", 1,
+	    "transport", json_is_string(json_object_get(result, "transport")) ?
+	    json_object_get(result, "transport") : NULL,
+	    "id", json_is_integer(json_object_get(result, "id")) ?
+	    json_object_get(result, "id") : NULL,
+	    "guid", json_is_string(json_object_get(result, "guid")) ?
+	    json_object_get(result, "guid") : NULL);
+	json_decref(answer);
+	if (c->result == NULL)
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "out of memory");
 	return 0;
 }
 
@@ -755,17 +827,42 @@ imsg_option(struct tool_argv *a, const char *option, const char *value)
 	tool_argv_add(a, value);
 }
 
-int
-cmdline_imsg_send(const struct config *cfg, const struct channel *ch,
-    json_t *d, struct tool_argv *a, const char **cause)
+/*
+ * A send delivery's fields, checked as the builders need them: one
+ * target (as imsg_target_argv), strings where strings go, at most one
+ * spooled (absolute) file, and text or file.  Returns 0 or -1 with
+ * *cause.
+ */
+static int
+imsg_send_check(json_t *d, const char **cause)
 {
+	static const char *const strings[] = { "to", "chat_identifier",
+	    "chat_guid", "text", "service", "region", NULL };
 	json_t		*files = json_object_get(d, "files");
-	const char	*text, *service, *region, *file = NULL;
+	json_t		*cid = json_object_get(d, "chat_id");
+	const char	*file = NULL;
+	size_t		 i;
+	int		 ntargets;
 
-	if (imsg_value(d, "text", &text, cause) == -1 ||
-	    imsg_value(d, "service", &service, cause) == -1 ||
-	    imsg_value(d, "region", &region, cause) == -1)
+	for (i = 0; strings[i] != NULL; i++)
+		if (json_object_get(d, strings[i]) != NULL &&
+		    !json_is_string(json_object_get(d, strings[i]))) {
+			*cause = "malformed params: a value is not a string";
+			return -1;
+		}
+	ntargets = (json_object_get(d, "to") != NULL) + (cid != NULL) +
+	    (json_object_get(d, "chat_identifier") != NULL) +
+	    (json_object_get(d, "chat_guid") != NULL);
+	if (ntargets != 1) {
+		*cause = "exactly one of to, chat_id, chat_identifier, "
+		    "chat_guid is required";
 		return -1;
+	}
+	if (cid != NULL && (!json_is_integer(cid) ||
+	    json_integer_value(cid) < 1)) {
+		*cause = "param chat_id: must be positive";
+		return -1;
+	}
 	if (files != NULL && (!json_is_array(files) ||
 	    json_array_size(files) > 1)) {
 		*cause = "malformed delivery: at most one file";
@@ -777,23 +874,84 @@ cmdline_imsg_send(const struct config *cfg, const struct channel *ch,
 		*cause = "malformed delivery: a file is not a spooled path";
 		return -1;
 	}
-	if (text == NULL && file == NULL) {
+	if (json_object_get(d, "text") == NULL && file == NULL) {
 		*cause = "malformed delivery: neither text nor file";
 		return -1;
 	}
-	if (channel_tool_argv(cfg, ch, "send", a, cause) == -1)
-		return -1;
-	if (imsg_target_argv(d, a, cause) == -1) {
-		tool_argv_free(a);
-		return -1;
-	}
-	imsg_option(a, "--text", text);
-	imsg_option(a, "--file", file);
-	imsg_option(a, "--service", service);
-	if (json_object_get(d, "to") != NULL)
-		imsg_option(a, "--region", region != NULL ? region :
-		    ch->region);
 	return 0;
+}
+
+int
+cmdline_imsg_send(const struct config *cfg, const struct channel *ch,
+    json_t *d, struct tool_argv *a, const char **cause)
+{
+	if (imsg_send_check(d, cause) == -1)
+		return -1;
+	/* Everything from the delivery goes on stdin, nothing here. */
+	return channel_tool_argv(cfg, ch, "rpc", a, cause);
+}
+
+/*
+ * The rpc send request (steipete/imsg 0.9.0, commit
+ * c7ae79c1b195f942e3cf0a84c5eef6df778adb1a, Sources/imsg/
+ * RPCServer+Handlers.swift, handleSend): the target, text and file as
+ * the CLI's options, the region only with "to" as the CLI gets it, and
+ * transport applescript, the only way the CLI's send delivers (auto
+ * would take the IMCore bridge when it runs).  JSON keeps every value a
+ * value: there is no option to inject.
+ */
+char *
+cmdline_imsg_send_request(const struct channel *ch, json_t *d,
+    const char **cause)
+{
+	static const char *const copied[] = { "to", "chat_id",
+	    "chat_identifier", "chat_guid", "text", "service", NULL };
+	json_t		*params, *req, *v;
+	const char	*region;
+	char		*line, *grown;
+	size_t		 i, len;
+
+	if (imsg_send_check(d, cause) == -1)
+		return NULL;
+	if ((params = json_object()) == NULL) {
+		*cause = "out of memory";
+		return NULL;
+	}
+	for (i = 0; copied[i] != NULL; i++)
+		if ((v = json_object_get(d, copied[i])) != NULL)
+			(void)json_object_set(params, copied[i], v);
+	if ((v = json_array_get(json_object_get(d, "files"), 0)) != NULL)
+		(void)json_object_set(params, "file", v);
+	if (json_object_get(d, "to") != NULL) {
+		region = json_string_value(json_object_get(d, "region"));
+		if (region == NULL)
+			region = ch->region;
+		if (region != NULL)
+			(void)json_object_set_new(params, "region",
+			    json_string(region));
+	}
+	(void)json_object_set_new(params, "transport",
+	    json_string("applescript"));
+	req = json_pack("{s:s,s:i,s:s,s:o}", "jsonrpc", "2.0", "id",
+	    CMDLINE_IMSG_RPC_ID, "method", "send", "params", params);
+	line = req != NULL ? json_dumps(req, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER) : NULL;
+	json_decref(req);
+	if (line == NULL) {
+		*cause = "out of memory";
+		return NULL;
+	}
+	/* One line: JSON escapes every newline inside a string. */
+	len = strlen(line);
+	if ((grown = realloc(line, len + 2)) == NULL) {
+		free(line);
+		*cause = "out of memory";
+		return NULL;
+	}
+	line = grown;
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	return line;
 }
 
 int

@@ -28,11 +28,21 @@
 
 /* imsg (adapter-imsg.c). */
 /*
- * send: delivery {to | chat_id | chat_identifier | chat_guid, text?,
- * files?[one path], service?, region?}.
+ * send goes through imsg's rpc mode (JSON-RPC 2.0 on standard input and
+ * output), so that the text never sits on a command line, where every
+ * local user can read it (/proc/PID/cmdline).  The delivery is {to |
+ * chat_id | chat_identifier | chat_guid, text?, files?[one path],
+ * service?, region?}.  cmdline_imsg_send checks it and builds "imsg rpc
+ * --db DB --json", which holds nothing from it; cmdline_imsg_send_request
+ * makes the one request line for the tool's standard input (method send,
+ * id CMDLINE_IMSG_RPC_ID, transport applescript as the CLI's send): a
+ * malloc'd NUL-terminated line ending in '\n', or NULL with *cause.
  */
+#define CMDLINE_IMSG_RPC_ID	1
 int	 cmdline_imsg_send(const struct config *, const struct channel *,
 	    json_t *delivery, struct tool_argv *, const char **cause);
+char	*cmdline_imsg_send_request(const struct channel *, json_t *delivery,
+	    const char **cause);
 /* chats: {limit?} (1..1000, default 20); asks for four times as many. */
 int	 cmdline_imsg_chats(const struct config *, const struct channel *,
 	    json_t *params, struct tool_argv *, const char **cause);
@@ -91,11 +101,11 @@ int	 cmdline_gmail_drafts_send(const struct config *,
 	    const char **cause);
 /*
  * drafts create and send: delivery {to[], cc[], bcc[], subject, body,
- * reply_to_message_id?, files?[paths]}.  A draft carries its body as
- * --body= (at most CMDLINE_DRAFT_BODY_MAX bytes); a send reads it from
- * standard input (--body-file=-), which the caller supplies.
+ * reply_to_message_id?, files?[paths]}.  Both read the body from
+ * standard input (--body-file=-), which the caller supplies: it never
+ * sits on the command line.  The subject does (--subject=): gog has no
+ * other way to take it (doc/protocol.md, carapacectl check).
  */
-#define CMDLINE_DRAFT_BODY_MAX	(96 * 1024)
 int	 cmdline_gmail_drafts_create(const struct config *,
 	    const struct channel *, json_t *delivery, struct tool_argv *,
 	    const char **cause);

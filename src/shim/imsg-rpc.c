@@ -50,7 +50,8 @@
 enum rpc_kind {
 	KIND_CHATS,		/* {"chats":[...]} */
 	KIND_MESSAGES,		/* {"messages":[...]} */
-	KIND_OK			/* {"ok":true} */
+	KIND_OK,		/* {"ok":true} */
+	KIND_SENT		/* {"ok":true,"transport"?,"id"?,"guid"?} */
 };
 
 struct rpc;
@@ -720,7 +721,7 @@ m_send(struct rpc *r, json_t *id, json_t *params)
 		json_decref(g);
 		g = NULL;
 	}
-	start_call(r, id, KIND_OK, "send", g, fd);
+	start_call(r, id, KIND_SENT, "send", g, fd);
 }
 
 static void
@@ -855,7 +856,7 @@ req_line(struct serve_fd *call, int rc, char *line, size_t len,
 	struct rpc_req		*q = arg;
 	struct rpc		*r = q->r;
 	struct shim_reply	 reply;
-	json_t			*list;
+	json_t			*list, *transport, *msgid, *guid;
 	char			 err[SHIM_ERR_MAX];
 
 	if (q->answered)
@@ -895,6 +896,18 @@ req_line(struct serve_fd *call, int rc, char *line, size_t len,
 			break;
 		case KIND_OK:
 			respond(r, q->id, json_pack("{s:b}", "ok", 1));
+			break;
+		case KIND_SENT:
+			/* The real send's answer, as the gateway passes it. */
+			transport = json_object_get(reply.result, "transport");
+			msgid = json_object_get(reply.result, "id");
+			guid = json_object_get(reply.result, "guid");
+			respond(r, q->id, json_pack("{s:b,s:O*,s:O*,s:O*}",
+			    "ok", 1,
+			    "transport", json_is_string(transport) ?
+			    transport : NULL,
+			    "id", json_is_integer(msgid) ? msgid : NULL,
+			    "guid", json_is_string(guid) ? guid : NULL));
 			break;
 		}
 	}

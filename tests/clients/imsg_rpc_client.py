@@ -269,6 +269,12 @@ def main():
     check("send to an allowed recipient answers {ok:true}",
           a is not None and a.get("result", {}).get("ok") is True and
           a.get("id") == 3, a)
+    # What OpenClaw keeps as the message id (RPCServer+Handlers.swift).
+    r = (a or {}).get("result", {})
+    check("send answers the real send's transport, id and guid",
+          r.get("transport") == "applescript" and
+          type(r.get("id")) is int and isinstance(r.get("guid"), str) and
+          set(r) == {"ok", "transport", "id", "guid"}, a)
     sent = records(simdir, "spool")[before:]
     check("delivered exactly once", len(sent) == 1 and
           sent[0].get("to") == "+14155550123" and

@@ -176,28 +176,26 @@ struct row {
 #define DISCORD		"/opt/carapace/carapace-discord", "-c", CFG
 
 static const struct row rows[] = {
-	/* imsg send */
+	/* imsg send: "imsg rpc", the delivery on stdin (test_imsg_requests) */
 	{ "imsg send to", cmdline_imsg_send, "imsg",
 	  "{\"to\":\"+14155550100\",\"text\":\"hi\"}",
-	  { IMSG, "send", IMSG_DB, "--to", "+14155550100", "--text", "hi",
-	    "--region", "GB" } },
+	  { IMSG, "rpc", IMSG_DB } },
 	{ "imsg send to, region, service, file", cmdline_imsg_send, "imsg",
 	  "{\"to\":\"a@example.com\",\"text\":\"a\\nb\",\"service\":\"sms\","
 	  "\"region\":\"US\",\"files\":[\"/var/spool/att-1\"]}",
-	  { IMSG, "send", IMSG_DB, "--to", "a@example.com", "--text", "a\nb",
-	    "--file", "/var/spool/att-1", "--service", "sms", "--region",
-	    "US" } },
+	  { IMSG, "rpc", IMSG_DB } },
 	{ "imsg send chat_id, no region", cmdline_imsg_send, "imsg",
 	  "{\"chat_id\":42,\"text\":\"hi\"}",
-	  { IMSG, "send", IMSG_DB, "--chat-id", "42", "--text", "hi" } },
+	  { IMSG, "rpc", IMSG_DB } },
 	{ "imsg send chat_identifier", cmdline_imsg_send, "imsg",
 	  "{\"chat_identifier\":\"chat123\",\"files\":[\"/s/f\"]}",
-	  { IMSG, "send", IMSG_DB, "--chat-identifier", "chat123", "--file",
-	    "/s/f" } },
+	  { IMSG, "rpc", IMSG_DB } },
 	{ "imsg send chat_guid", cmdline_imsg_send, "imsg",
 	  "{\"chat_guid\":\"iMessage;+;chat1\",\"text\":\"x\"}",
-	  { IMSG, "send", IMSG_DB, "--chat-guid", "iMessage;+;chat1",
-	    "--text", "x" } },
+	  { IMSG, "rpc", IMSG_DB } },
+	{ "imsg send text starting with '-'", cmdline_imsg_send, "imsg",
+	  "{\"to\":\"+14155550100\",\"text\":\"--help\"}",
+	  { IMSG, "rpc", IMSG_DB } },
 	{ "imsg send two targets", cmdline_imsg_send, "imsg",
 	  "{\"to\":\"+14155550100\",\"chat_id\":1,\"text\":\"x\"}", REFUSED },
 	{ "imsg send no target", cmdline_imsg_send, "imsg",
@@ -328,7 +326,7 @@ static const struct row rows[] = {
 	  { GOG, "drafts", "create", "--to=a@example.com,b@example.com",
 	    "--bcc=c@example.com", "--subject=Hi",
 	    "--reply-to-message-id=m1", "--attach=/spool/att-1",
-	    "--attach=/spool/att-2", "--body=-- body\nline" } },
+	    "--attach=/spool/att-2", "--body-file=-" } },
 	{ "gmail send", cmdline_gmail_send, "gmail",
 	  "{\"to\":[\"a@example.com\"],\"cc\":[\"b@example.com\"],\"bcc\":[],"
 	  "\"subject\":\"--help\",\"body\":\"x\"}",
@@ -464,9 +462,9 @@ static const char *const imsg_values[] = { "--db", "--to", "--chat-id",
 	"--region", "--limit", "--start", "--end", "--participants",
 	"--handle", "--reaction", "--query", "--match", "--stop",
 	"--since-rowid", NULL };
-static const char *const imsg_fixed[] = { "send", "chats", "history",
-	"status", "typing", "group", "read", "react", "search", "watch",
-	"--json", "--attachments", "--reactions", NULL };
+static const char *const imsg_fixed[] = { "send", "rpc", "chats",
+	"history", "status", "typing", "group", "read", "react", "search",
+	"watch", "--json", "--attachments", "--reactions", NULL };
 static const struct syntax imsg_syntax = { imsg_values, NULL, imsg_fixed,
 	1, 0 };
 
@@ -831,34 +829,138 @@ test_configuration(void **state)
 	o->account = (char *)account;
 }
 
-/* A draft's body is bounded: it travels on the command line. */
+/*
+ * No message content on a command line, where every local user reads it
+ * (/proc/PID/cmdline): a text or body of any size, with a marker inside,
+ * builds, and no argument carries the marker.  The subject does go on
+ * gog's command line (it has no other way to take it): the docs and
+ * carapacectl check say so.
+ */
 static void
-test_draft_body_bound(void **state)
+test_content_off_argv(void **state)
 {
+	static const struct {
+		builder_fn	 fn;
+		const char	*channel;
+		const char	*key;
+		const char	*base;
+	} senders[] = {
+		{ cmdline_imsg_send, "imsg", "text",
+		  "{\"to\":\"+14155550100\"}" },
+		{ cmdline_imsg_send, "imsg", "text",
+		  "{\"chat_id\":3,\"files\":[\"/spool/a\"]}" },
+		{ cmdline_imsg_send, "imsg", "text",
+		  "{\"chat_guid\":\"iMessage;+;chat1\"}" },
+		{ cmdline_gmail_send, "gmail", "body",
+		  "{\"to\":[\"a@x.example\"],\"subject\":\"s\"}" },
+		{ cmdline_gmail_drafts_create, "gmail", "body",
+		  "{\"to\":[\"a@x.example\"],\"subject\":\"s\"}" },
+	};
+	static const size_t	 sizes[] = { 6, 4000, 98305, 1024 * 1024 };
 	struct tool_argv	 a;
 	json_t			*d;
-	char			*body;
-	const char		*cause = NULL;
+	char			*content;
+	const char		*cause;
+	size_t			 i, j, k;
 
 	(void)state;
-	body = malloc(CMDLINE_DRAFT_BODY_MAX + 2);
-	assert_non_null(body);
-	memset(body, 'x', CMDLINE_DRAFT_BODY_MAX);
-	body[CMDLINE_DRAFT_BODY_MAX] = '\0';
-	d = json_pack("{s:[s],s:s,s:s}", "to", "a@x.example", "subject", "s",
-	    "body", body);
-	assert_int_equal(cmdline_gmail_drafts_create(cfg, channel("gmail"), d,
-	    &a, &cause), 0);
-	assert_int_equal(strlen(a.v[a.n - 1]), strlen("--body=") +
-	    CMDLINE_DRAFT_BODY_MAX);
-	tool_argv_free(&a);
-	body[CMDLINE_DRAFT_BODY_MAX] = 'x';
-	body[CMDLINE_DRAFT_BODY_MAX + 1] = '\0';
-	json_object_set_new(d, "body", json_string(body));
-	assert_int_equal(cmdline_gmail_drafts_create(cfg, channel("gmail"), d,
-	    &a, &cause), -1);
-	json_decref(d);
-	free(body);
+	for (i = 0; i < sizeof(senders) / sizeof(senders[0]); i++)
+		for (j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++) {
+			content = malloc(sizes[j] + 1);
+			assert_non_null(content);
+			memset(content, 'x', sizes[j]);
+			memcpy(content, "MARK-1", 6);
+			content[sizes[j]] = '\0';
+			d = json_loads(senders[i].base, 0, NULL);
+			assert_non_null(d);
+			json_object_set_new(d, senders[i].key,
+			    json_string(content));
+			cause = NULL;
+			assert_int_equal(senders[i].fn(cfg,
+			    channel(senders[i].channel), d, &a, &cause), 0);
+			for (k = 0; k < a.n; k++)
+				if (strstr(a.v[k], "MARK-1") != NULL)
+					fail_msg("%s: the %s is argument %zu",
+					    senders[i].channel,
+					    senders[i].key, k);
+			tool_argv_free(&a);
+			json_decref(d);
+			free(content);
+		}
+}
+
+/*
+ * imsg send's request line for "imsg rpc" (cmdline_imsg_send_request):
+ * exact lines, one per line, and the deliveries the builder refuses.
+ */
+static void
+test_imsg_requests(void **state)
+{
+	static const struct {
+		const char	*input;
+		const char	*line;		/* NULL: refused */
+	} cases[] = {
+		{ "{\"to\":\"+14155550100\",\"text\":\"hi\"}",
+		  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\","
+		  "\"params\":{\"to\":\"+14155550100\",\"text\":\"hi\","
+		  "\"region\":\"GB\",\"transport\":\"applescript\"}}\n" },
+		{ "{\"to\":\"a@example.com\",\"text\":\"a\\nb\","
+		  "\"service\":\"sms\",\"region\":\"US\","
+		  "\"files\":[\"/var/spool/att-1\"]}",
+		  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\","
+		  "\"params\":{\"to\":\"a@example.com\",\"text\":\"a\\nb\","
+		  "\"service\":\"sms\",\"file\":\"/var/spool/att-1\","
+		  "\"region\":\"US\",\"transport\":\"applescript\"}}\n" },
+		{ "{\"chat_id\":42,\"text\":\"--help\"}",
+		  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\","
+		  "\"params\":{\"chat_id\":42,\"text\":\"--help\","
+		  "\"transport\":\"applescript\"}}\n" },
+		{ "{\"chat_identifier\":\"chat123\",\"files\":[\"/s/f\"]}",
+		  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\","
+		  "\"params\":{\"chat_identifier\":\"chat123\","
+		  "\"file\":\"/s/f\",\"transport\":\"applescript\"}}\n" },
+		{ "{\"chat_guid\":\"g\\\"},\\\"x\\\":{\","
+		  "\"text\":\"\\r\\n{}\"}",
+		  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\","
+		  "\"params\":{\"chat_guid\":\"g\\\"},\\\"x\\\":{\","
+		  "\"text\":\"\\r\\n{}\",\"transport\":\"applescript\"}}\n" },
+		{ "{\"to\":\"+14155550100\",\"chat_id\":1,\"text\":\"x\"}",
+		  NULL },
+		{ "{\"text\":\"x\"}", NULL },
+		{ "{\"to\":\"+14155550100\"}", NULL },
+		{ "{\"chat_id\":0,\"text\":\"x\"}", NULL },
+		{ "{\"chat_id\":\"1\",\"text\":\"x\"}", NULL },
+		{ "{\"to\":\"+1\",\"files\":[\"/a\",\"/b\"]}", NULL },
+		{ "{\"to\":\"+1\",\"files\":[\"etc/passwd\"]}", NULL },
+		{ "{\"to\":\"+1\",\"text\":7}", NULL },
+		{ "{\"to\":\"+1\",\"text\":\"x\",\"region\":[]}", NULL },
+	};
+	json_t		*d;
+	char		*line;
+	const char	*cause;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		d = json_loads(cases[i].input, 0, NULL);
+		assert_non_null(d);
+		cause = NULL;
+		line = cmdline_imsg_send_request(channel("imsg"), d, &cause);
+		if (cases[i].line == NULL) {
+			if (line != NULL)
+				fail_msg("case %zu: built %s", i, line);
+			assert_non_null(cause);
+		} else {
+			if (line == NULL)
+				fail_msg("case %zu: refused (%s)", i, cause);
+			assert_string_equal(line, cases[i].line);
+			/* One line: the only newline is the last byte. */
+			assert_ptr_equal(strchr(line, '\n'),
+			    line + strlen(line) - 1);
+		}
+		free(line);
+		json_decref(d);
+	}
 }
 
 int
@@ -870,7 +972,8 @@ main(void)
 		cmocka_unit_test(test_hostile_sweep),
 		cmocka_unit_test(test_sweep_covers_rows),
 		cmocka_unit_test(test_configuration),
-		cmocka_unit_test(test_draft_body_bound),
+		cmocka_unit_test(test_content_off_argv),
+		cmocka_unit_test(test_imsg_requests),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -2,7 +2,7 @@
  * The discord adapter: gateway methods on channel "discord" (send,
  * messages.history, chats.list, status), run through carapace-discord
  * (the channel's tool) with command lines from the pure builders at the
- * end of this file (cmdline.h).  Every value that reaches the tool's
+ * end of this file (adapter-discord.h).  Every value that reaches the tool's
  * command line is a snowflake id, checked here and again by the
  * builders; the message text goes on the tool's stdin as JSON, never on
  * its command line.  Sends go through send_pipeline; what the agent reads goes
@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "adapter-discord.h"
 #include "cmdline.h"
 #include "chan-discord.h"
 #include "channel.h"
@@ -100,7 +101,7 @@ param_str(struct call *c, const char *name)
 }
 
 /*
- * A builder (cmdline.h) refused: the checks here let every value through
+ * A builder (adapter-discord.h) refused: the checks here let every value through
  * only as a snowflake, so what is left is the configuration.
  */
 static int
@@ -431,7 +432,7 @@ d_status(struct call *c, const struct channel *ch)
 }
 
 /*
- * Command lines (cmdline.h): `carapace-discord -c CONFIG COMMAND ...` (the
+ * Command lines (adapter-discord.h): `carapace-discord -c CONFIG COMMAND ...` (the
  * driver's head).  Every value is a snowflake, checked here: digits
  * only, so none can be read as an option, and a spooled file is an
  * absolute path after --file.

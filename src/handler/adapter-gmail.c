@@ -1,6 +1,6 @@
 /*
  * The Gmail adapter: command lines for the real gog (gogcli, TOOLS.md)
- * from pure builders at the end of this file (cmdline.h), always with the
+ * from pure builders at the end of this file (adapter-gmail.h), always with the
  * configured --account, --json and --no-input, and the email policy
  * around them.
  *
@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "adapter-gmail.h"
 #include "cmdline.h"
 #include "base64url.h"
 #include "chan-gmail.h"
@@ -143,7 +144,7 @@ param_str(struct call *c, const char *name)
 }
 
 /*
- * A builder (cmdline.h) refused: without an account the channel cannot
+ * A builder (adapter-gmail.h) refused: without an account the channel cannot
  * run at all; anything else is what the checks here let through.
  */
 static int
@@ -1080,7 +1081,7 @@ m_drafts_send(struct call *c, const struct channel *ch)
 }
 
 /*
- * Command lines (cmdline.h).  gog is always run as `gog --account A --json
+ * Command lines (adapter-gmail.h).  gog is always run as `gog --account A --json
  * --no-input gmail ...` (the driver's head); every client value sits in
  * a fixed "--opt=" argument or after "--", where gog reads it as a
  * value whatever it starts with.  Ids are checked as the adapter checks

@@ -1,6 +1,6 @@
 /*
  * The imsg adapter: its methods check and explain what a client asks,
- * the pure builders at the end of this file (cmdline.h) make the real imsg
+ * the pure builders at the end of this file (adapter-imsg.h) make the real imsg
  * CLI's command lines (TOOLS.md), run through spawn_run, and the inbound
  * filter applies to what it returns.  The imsg parser takes any argument
  * starting with '-' for an option and has no --opt=value form, so the
@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "adapter-imsg.h"
 #include "cmdline.h"
 #include "chan-imsg.h"
 #include "channel.h"
@@ -44,7 +45,7 @@ static int	 imsg_read(struct call *, const struct channel *);
 static int	 imsg_react(struct call *, const struct channel *);
 static int	 imsg_search(struct call *, const struct channel *);
 
-/* A builder (cmdline.h) refused what the checks above let through. */
+/* A builder (adapter-imsg.h) refused what the checks above let through. */
 static int
 argv_refused(struct call *c, const char *cause)
 {
@@ -725,7 +726,7 @@ const struct handler_adapter imsg_adapter = {
 };
 
 /*
- * Command lines (cmdline.h).  imsg reads every argument starting with '-'
+ * Command lines (adapter-imsg.h).  imsg reads every argument starting with '-'
  * as an option and has no --opt=value form, so each client value goes
  * right after the option it fills and is refused when it starts with
  * '-', even where the adapter refused it already.

@@ -23,6 +23,7 @@
 #include "policy.h"
 #include "util.h"
 #include "watch.h"
+#include "watch-discord.h"
 
 #define DISCORD_POLL_MS		5000
 

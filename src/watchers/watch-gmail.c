@@ -33,6 +33,7 @@
 #include "channel.h"
 #include "policy.h"
 #include "watch.h"
+#include "watch-gmail.h"
 
 #define GMAIL_WATCH_MAX		"500"
 #define GMAIL_WATCH_QUERY	"in:inbox"

@@ -14,6 +14,7 @@
 #include "chan-imsg.h"
 #include "channel.h"
 #include "watch.h"
+#include "watch-imsg.h"
 
 int
 watch_argv_imsg(const struct config *cfg, const struct channel *ch,

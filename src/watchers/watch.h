@@ -59,23 +59,6 @@ struct watch_adapter {
 	json_t		*(*document)(const char *out, size_t len);
 };
 
-/*
- * The watchers' command lines, pure (no I/O, no watcher state) so that
- * tests/unit/test_argv.c checks them row by row.  Each returns 0 with a
- * filled (the numbers it holds live in a->num), or -1 with *cause set
- * when the configuration cannot say.
- */
-/* imsg watch --json --attachments --reactions [--since-rowid N]. */
-int	 watch_argv_imsg(const struct config *, const struct channel *,
-	    int have_position, uint64_t position, struct tool_argv *,
-	    const char **cause);
-/* gog ... gmail messages search --max=500 --include-body -- in:inbox. */
-int	 watch_argv_gmail(const struct config *, const struct channel *,
-	    struct tool_argv *, const char **cause);
-/* carapace-discord -c CONFIG poll --after SNOWFLAKE. */
-int	 watch_argv_discord(const struct config *, const struct channel *,
-	    uint64_t after, struct tool_argv *, const char **cause);
-
 /* parse: the stream cannot go on (e.g. refused); reconnect/restart. */
 #define WATCH_PARSE_RESTART	-2
 

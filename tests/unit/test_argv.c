@@ -1,5 +1,5 @@
 /*
- * The tools' command lines (src/handler/cmdline.h, src/watchers/watch.h):
+ * The tools' command lines (src/handler/adapter-*.h, src/watchers/watch-*.h):
  * one row per builder and input with the exact argv it must give, then
  * a hostile sweep written as an attacker would: every string a client
  * can put into a builder's input is replaced in turn by option-like and
@@ -24,10 +24,16 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "adapter-discord.h"
+#include "adapter-gmail.h"
+#include "adapter-imsg.h"
 #include "cmdline.h"
 #include "chan-gmail.h"
 #include "channel.h"
 #include "conf.h"
+#include "watch-discord.h"
+#include "watch-gmail.h"
+#include "watch-imsg.h"
 #include "watch.h"
 
 static struct config	*cfg;

@@ -28,6 +28,7 @@ enum opt_id {
 	OPT_DB,
 	OPT_LOG_LEVEL,
 	OPT_TO,
+	OPT_READ_TO,
 	OPT_CHAT_ID,
 	OPT_CHAT_IDENTIFIER,
 	OPT_CHAT_GUID,
@@ -43,8 +44,6 @@ enum opt_id {
 	OPT_SINCE_ROWID,
 	OPT_STOP,
 	OPT_DURATION,
-	OPT_HANDLE,
-	OPT_MESSAGE_GUID,
 	OPT_REACTION,
 	OPT_QUERY,
 	OPT_MATCH,
@@ -70,6 +69,8 @@ static const struct opt_def opt_defs[] = {
 	[OPT_DB] =		{ KIND_VALUE, { "db" } },
 	[OPT_LOG_LEVEL] =	{ KIND_VALUE, { "log-level", "logLevel" } },
 	[OPT_TO] =		{ KIND_VALUE, { "to" } },
+	/* ReadCommand.swift: .long("to"), .aliasLong("handle"). */
+	[OPT_READ_TO] =		{ KIND_VALUE, { "to", "handle" } },
 	[OPT_CHAT_ID] =		{ KIND_VALUE, { "chat-id" } },
 	[OPT_CHAT_IDENTIFIER] =	{ KIND_VALUE, { "chat-identifier" } },
 	[OPT_CHAT_GUID] =	{ KIND_VALUE, { "chat-guid" } },
@@ -85,8 +86,6 @@ static const struct opt_def opt_defs[] = {
 	[OPT_SINCE_ROWID] =	{ KIND_VALUE, { "since-rowid" } },
 	[OPT_STOP] =		{ KIND_VALUE, { "stop" } },
 	[OPT_DURATION] =	{ KIND_VALUE, { "duration" } },
-	[OPT_HANDLE] =		{ KIND_VALUE, { "handle" } },
-	[OPT_MESSAGE_GUID] =	{ KIND_VALUE, { "message-guid" } },
 	[OPT_REACTION] =	{ KIND_VALUE, { "reaction", "r" } },
 	[OPT_QUERY] =		{ KIND_VALUE, { "query" } },
 	[OPT_MATCH] =		{ KIND_VALUE, { "match" } },
@@ -194,9 +193,11 @@ static const struct cmd_opt typing_opts[] = {
 
 static const struct cmd_opt read_opts[] = {
 	{ OPT_DB, HELP_DB },
-	{ OPT_HANDLE, "Phone number, email, or chat identifier" },
-	{ OPT_MESSAGE_GUID,
-	    "Specific message GUID to mark as read (optional)" },
+	{ OPT_READ_TO, "phone number or email" },
+	{ OPT_CHAT_ID, "chat rowid" },
+	{ OPT_CHAT_IDENTIFIER,
+	    "chat identifier (e.g. iMessage;-;+14155551212)" },
+	{ OPT_CHAT_GUID, "chat guid" },
 	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
 	{ FLAG_VERBOSE, HELP_VERBOSE },
 	{ FLAG_JSON, HELP_JSON },
@@ -224,7 +225,7 @@ static const struct cmd_opt react_opts[] = {
 	{ OPT_DB, HELP_DB },
 	{ OPT_CHAT_ID, "chat rowid to react in" },
 	{ OPT_REACTION, "reaction type: love, like, dislike, laugh, emphasis, "
-	    "question, or emoji" },
+	    "question" },
 	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
 	{ FLAG_VERBOSE, HELP_VERBOSE },
 	{ FLAG_JSON, HELP_JSON },
@@ -235,7 +236,7 @@ static const struct cmd_opt search_opts[] = {
 	{ OPT_DB, HELP_DB },
 	{ OPT_QUERY, "search query (required)" },
 	{ OPT_MATCH, "exact|contains (default contains)" },
-	{ OPT_LIMIT, "Number of messages to show" },
+	{ OPT_LIMIT, "maximum results (default 50)" },
 	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
 	{ FLAG_VERBOSE, HELP_VERBOSE },
 	{ FLAG_JSON, HELP_JSON },
@@ -251,7 +252,6 @@ static const char *const group_examples[] = {
 static const char *const react_examples[] = {
 	"imsg react --chat-id 1 --reaction like",
 	"imsg react --chat-id 1 -r love",
-	"imsg react --chat-id 1 -r \xf0\x9f\x8e\x89",
 	NULL
 };
 
@@ -269,10 +269,10 @@ static const char *const typing_examples[] = {
 };
 
 static const char *const read_examples[] = {
-	"imsg read --handle +14155551234",
-	"imsg read --handle john@example.com",
-	"imsg read --handle chat123456789",
-	"imsg read --handle +14155551234 --message-guid ABC123-456-789",
+	"imsg read --to +14155551212",
+	"imsg read --handle steipete@gmail.com",
+	"imsg read --chat-id 1",
+	"imsg read --chat-identifier \"iMessage;-;+14155551212\"",
 	NULL
 };
 
@@ -331,7 +331,7 @@ static const struct imsg_command commands[] = {
 	    "Show chat identity and participants for a chat id",
 	    "Prints chat identifier, guid, display name, service, group flag, "
 	    "and participants for a given chat rowid. Works for direct chats "
-	    "too \xe2\x80\x94 is_group just reports false.", group_opts,
+	    "too.", group_opts,
 	    group_examples },
 	{ "history", SHIM_IMSG_HISTORY, "Show recent messages for a chat",
 	    NULL, history_opts, history_examples },
@@ -340,17 +340,31 @@ static const struct imsg_command commands[] = {
 	{ "send", SHIM_IMSG_SEND, "Send a message (text and/or attachment)",
 	    NULL, send_opts, send_examples },
 	{ "react", SHIM_IMSG_REACT,
-	    "Send a tapback reaction to the most recent message", NULL,
+	    "Send a tapback reaction to the most recent message",
+	    "Sends a tapback reaction to the most recent incoming message in "
+	    "the specified chat.\n\n"
+	    "IMPORTANT LIMITATIONS:\n"
+	    "- Only reacts to the MOST RECENT incoming message in the "
+	    "conversation\n"
+	    "- Requires Messages.app to be running\n"
+	    "- Uses UI automation (System Events) which requires "
+	    "accessibility permissions\n\n"
+	    "Reaction types:\n"
+	    "  love (\xe2\x9d\xa4\xef\xb8\x8f), like (\xf0\x9f\x91\x8d), "
+	    "dislike (\xf0\x9f\x91\x8e), laugh (\xf0\x9f\x98\x82), "
+	    "emphasis (\xe2\x80\xbc\xef\xb8\x8f), "
+	    "question (\xe2\x9d\x93)\n\n"
+	    "Custom emoji tapbacks can be read from history/watch output, but "
+	    "cannot be\n"
+	    "sent reliably through Messages.app AppleScript automation.",
 	    react_opts, react_examples },
-	{ "read", SHIM_IMSG_READ,
-	    "Mark messages as read and send read receipts",
-	    "Mark all messages in a conversation as read. This clears the "
-	    "unread\n"
-	    "badge and sends read receipts to the sender if enabled in your\n"
-	    "Messages settings.\n\n"
-	    "Note: Requires advanced permissions (SIP disabled) for full "
-	    "functionality.", read_opts, read_examples },
-	{ "typing", SHIM_IMSG_TYPING, "Send typing indicator to a chat", NULL,
+	{ "read", SHIM_IMSG_READ, "Mark messages as read for a chat",
+	    "Marks messages as read via IMCore advanced features.\n"
+	    "Requires SIP disabled and Messages launched with `imsg launch`.",
+	    read_opts, read_examples },
+	{ "typing", SHIM_IMSG_TYPING, "Send typing indicator to a chat",
+	    "Sends typing indicators via IMCore advanced features.\n"
+	    "Requires SIP disabled and Messages launched with `imsg launch`.",
 	    typing_opts, typing_examples },
 	{ "status", SHIM_IMSG_STATUS,
 	    "Check availability of imsg advanced features",
@@ -361,8 +375,11 @@ static const struct imsg_command commands[] = {
 	    status_opts, status_examples },
 	{ "rpc", SHIM_IMSG_RPC, "Run JSON-RPC over stdin/stdout", NULL,
 	    rpc_opts, rpc_examples },
-	{ "search", SHIM_IMSG_SEARCH, "Search messages", NULL, search_opts,
-	    search_examples },
+	{ "search", SHIM_IMSG_SEARCH, "Search local Messages history",
+	    "Searches the local chat.db, not the injected bridge. Use --match "
+	    "exact\n"
+	    "for case-insensitive exact text matches; the default is contains.",
+	    search_opts, search_examples },
 };
 
 /*
@@ -472,6 +489,7 @@ set_value(struct shim_imsg_args *args, enum opt_id id, const char *value)
 		args->log_level = value;
 		break;
 	case OPT_TO:
+	case OPT_READ_TO:
 		args->to = value;
 		break;
 	case OPT_CHAT_ID:
@@ -523,12 +541,6 @@ set_value(struct shim_imsg_args *args, enum opt_id id, const char *value)
 		break;
 	case OPT_DURATION:
 		args->duration = value;
-		break;
-	case OPT_HANDLE:
-		args->handle = value;
-		break;
-	case OPT_MESSAGE_GUID:
-		args->message_guid = value;
 		break;
 	case OPT_REACTION:
 		args->reaction = value;
@@ -737,13 +749,18 @@ shim_imsg_parse(int argc, char **argv, int flags, struct shim_imsg_args *args,
 	if (msglen > 0)
 		msg[0] = '\0';
 
-	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+	/*
+	 * CommandRouter.swift looks for these in the whole argv before
+	 * anything is parsed (argv.contains): after "--", or as the value
+	 * of an option, they still win.
+	 */
+	for (i = 0; i < argc; i++)
 		if (strcmp(argv[i], "--version") == 0 ||
 		    strcmp(argv[i], "-V") == 0)
 			return SHIM_IMSG_VERSION;
 	if (argc <= 1)
 		return SHIM_IMSG_HELP;
-	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
+	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") != 0 &&
 		    strcmp(argv[i], "-h") != 0)
 			continue;

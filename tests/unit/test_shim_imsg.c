@@ -212,9 +212,19 @@ test_parse_help_version(void **state)
 	assert_int_equal(parse(0, &a, msg, "bogus", "--help", NULL),
 	    SHIM_IMSG_HELP);
 	assert_null(a.help_cmd);
-	/* After "--" nothing is an option, --version included. */
+	/*
+	 * CommandRouter.swift looks at the whole argv (argv.contains):
+	 * --version and --help win even after "--".
+	 */
 	assert_int_equal(parse(0, &a, msg, "send", "--to", "x", "--",
-	    "--version", "-h", NULL), SHIM_IMSG_RUN);
+	    "--version", "-h", NULL), SHIM_IMSG_VERSION);
+	assert_int_equal(parse(0, &a, msg, "send", "--to", "x", "--",
+	    "-h", NULL), SHIM_IMSG_HELP);
+	assert_string_equal(a.help_cmd, "send");
+	assert_int_equal(parse(0, &a, msg, "bogus", "--", "-V", NULL),
+	    SHIM_IMSG_VERSION);
+	assert_int_equal(parse(0, &a, msg, "send", "--to", "x", "--",
+	    "y", NULL), SHIM_IMSG_RUN);
 	assert_string_equal(a.to, "x");
 	shim_imsg_args_free(&a);
 }
@@ -261,11 +271,25 @@ test_parse_commands(void **state)
 	assert_int_equal(a.cmd, SHIM_IMSG_TYPING);
 	assert_string_equal(a.stop, "true");
 	assert_string_equal(a.duration, "5s");
-	assert_int_equal(parse(0, &a, msg, "read", "--handle", "h",
-	    "--message-guid", "g", NULL), SHIM_IMSG_RUN);
+	/* ReadCommand.swift: --to, alias --handle, or a chat selector. */
+	assert_int_equal(parse(0, &a, msg, "read", "--handle", "h", NULL),
+	    SHIM_IMSG_RUN);
 	assert_int_equal(a.cmd, SHIM_IMSG_READ);
-	assert_string_equal(a.handle, "h");
-	assert_string_equal(a.message_guid, "g");
+	assert_string_equal(a.to, "h");
+	assert_int_equal(parse(0, &a, msg, "read", "--to", "t", NULL),
+	    SHIM_IMSG_RUN);
+	assert_string_equal(a.to, "t");
+	assert_int_equal(parse(0, &a, msg, "read", "--chat-id", "3",
+	    "--chat-identifier", "i", "--chat-guid", "g", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(a.has_chat_id, 1);
+	assert_int_equal(a.chat_id, 3);
+	assert_string_equal(a.chat_identifier, "i");
+	assert_string_equal(a.chat_guid, "g");
+	/* 0.9.0's read has no --message-guid. */
+	assert_int_equal(parse(0, &a, msg, "read", "--handle", "h",
+	    "--message-guid", "g", NULL), SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option --message-guid");
 	assert_int_equal(parse(0, &a, msg, "rpc", "--db", "x", NULL),
 	    SHIM_IMSG_RUN);
 	assert_int_equal(a.cmd, SHIM_IMSG_RPC);
@@ -500,11 +524,12 @@ test_send_errors(void **state)
 	    "--to", "a", "--text", "", "--file", "", NULL);
 	expect_send_error("Missing required option: --text or file", "send",
 	    "--chat-id", "4", "--service", "sms", NULL);
-	expect_send_error("invalidService(\"SMS\")", "send", "--to", "a",
+	/* IMsgError.invalidService's description (Errors.swift). */
+	expect_send_error("Invalid service: SMS", "send", "--to", "a",
 	    "--text", "hi", "--service", "SMS", NULL);
-	expect_send_error("invalidService(\"\")", "send", "--to", "a",
+	expect_send_error("Invalid service: ", "send", "--to", "a",
 	    "--text", "hi", "--service", "", NULL);
-	expect_send_error("invalidService(\"a\\\"b\\\\c\\n\")", "send", "--to",
+	expect_send_error("Invalid service: a\"b\\c\n", "send", "--to",
 	    "a", "--text", "hi", "--service", "a\"b\\c\n", NULL);
 	/* Target errors come before content errors, as in the real tool. */
 	expect_send_error("Missing required option: --to", "send",
@@ -1390,8 +1415,9 @@ test_gateway_unreachable(void **state)
 	/* Local errors and commands for later never need the gateway. */
 	assert_int_equal(run_shim(&gw, 10000, &out, "tapback", "--chat", "g",
 	    NULL), 1);
+	/* BridgeOutput.emitError: "error: ..." in text mode. */
 	assert_string_equal(out,
-	    "Error: tapback is not available through this gateway\n");
+	    "error: tapback is not available through this gateway\n");
 	free(out);
 	assert_int_equal(run_shim(&gw, 10000, &out, "chat-mark", "--json",
 	    NULL), 1);
@@ -1586,10 +1612,10 @@ test_watch_request(void **state)
 	assert_string_equal(msg, "Invalid value for option: --debounce");
 	assert_null(request(&method, msg, "watch", "--start", "yesterday",
 	    "--end", "bad", NULL));
-	assert_string_equal(msg, "invalidISODate(\"yesterday\")");
+	assert_string_equal(msg, "Invalid ISO8601 date: yesterday");
 	assert_null(request(&method, msg, "watch", "--start",
 	    "2026-01-01T00:00:00Z", "--end", "2026-13-01T00:00:00Z", NULL));
-	assert_string_equal(msg, "invalidISODate(\"2026-13-01T00:00:00Z\")");
+	assert_string_equal(msg, "Invalid ISO8601 date: 2026-13-01T00:00:00Z");
 	p = request(&method, msg, "watch", "--start", "2026-01-01T00:00:00Z",
 	    "--end", "2026-01-02T00:00:00.5+02:00", NULL);
 	assert_json(p, "{\"channels\":[\"imsg\"]}");
@@ -2319,20 +2345,90 @@ test_more_requests(void **state)
 	assert_string_equal(msg, "Invalid value for option: --stop");
 	assert_null(request(&method, msg, "typing", "--to", "a", "--service",
 	    "fax", NULL));
-	assert_string_equal(msg, "invalidService(\"fax\")");
+	assert_string_equal(msg, "Invalid service: fax");
 	assert_null(request(&method, msg, "typing", "--to", "a", "--duration",
 	    "soon", NULL));
-	assert_string_equal(msg, "typingIndicatorFailed(\"Invalid duration: "
-	    "soon. Use e.g. 5s, 3000ms, 1m, or 1h\")");
+	assert_string_equal(msg, "Typing indicator failed: Invalid duration: "
+	    "soon. Use e.g. 5s, 3000ms, 1m, or 1h");
+	assert_null(request(&method, msg, "typing", "--to", "a", "--duration",
+	    "0s", NULL));
+	assert_string_equal(msg, "Typing indicator failed: Invalid duration: "
+	    "0s. Use e.g. 5s, 3000ms, 1m, or 1h");
+	/* typing reads the service in any case (directTypingIdentifier). */
+	p = request(&method, msg, "typing", "--to", "a", "--service", "SMS",
+	    NULL);
+	assert_non_null(p);
+	assert_string_equal(json_string_value(json_object_get(p, "service")),
+	    "sms");
+	json_decref(p);
+	/* read: --to (or --handle) or a chat, as send and typing check. */
 	assert_null(request(&method, msg, "read", NULL));
-	assert_string_equal(msg, "invalidArgument(\"--handle is required\")");
+	assert_string_equal(msg, "Missing required option: --to");
+	assert_null(request(&method, msg, "read", "--handle", "", NULL));
+	assert_string_equal(msg, "Missing required option: --to");
+	assert_null(request(&method, msg, "read", "--handle", "a",
+	    "--chat-id", "2", NULL));
+	assert_string_equal(msg, "Invalid value for option: --to");
+	assert_null(request(&method, msg, "read", "--to", "a",
+	    "--chat-guid", "g", NULL));
+	assert_string_equal(msg, "Invalid value for option: --to");
+	p = request(&method, msg, "read", "--chat-id", "2", NULL);
+	assert_string_equal(method, "read");
+	assert_json(p, "{\"channel\":\"imsg\",\"chat_id\":2}");
+	json_decref(p);
+	p = request(&method, msg, "read", "--chat-guid", "iMessage;+;chat9",
+	    NULL);
+	assert_json(p, "{\"channel\":\"imsg\","
+	    "\"chat_guid\":\"iMessage;+;chat9\"}");
+	json_decref(p);
+	p = request(&method, msg, "read", "--chat-identifier", "chat9",
+	    NULL);
+	assert_json(p, "{\"channel\":\"imsg\","
+	    "\"chat_identifier\":\"chat9\"}");
+	json_decref(p);
 	assert_null(request(&method, msg, "react", "-r", "love", NULL));
 	assert_string_equal(msg, "Missing required option: --chat-id");
 	assert_null(request(&method, msg, "react", "--chat-id", "1", NULL));
 	assert_string_equal(msg, "Missing required option: --reaction");
 	assert_null(request(&method, msg, "react", "--chat-id", "1", "-r",
 	    "ab", NULL));
-	assert_string_equal(msg, "invalidReaction(\"ab\")");
+	assert_string_equal(msg, "Invalid reaction: ab\n\n"
+	    "Valid reactions: love, like, dislike, laugh, emphasis, question");
+	/* A custom emoji is a reaction react cannot send. */
+	assert_null(request(&method, msg, "react", "--chat-id", "1", "-r",
+	    "\xf0\x9f\x8e\x89", NULL));
+	assert_string_equal(msg, "Unsupported reaction: custom emoji tapback "
+	    "'\xf0\x9f\x8e\x89' cannot be sent by Messages.app AppleScript "
+	    "automation; use love, like, dislike, laugh, emphasis, or "
+	    "question.");
+	/* Aliases and the tapbacks' own emoji are tapbacks. */
+	p = request(&method, msg, "react", "--chat-id", "1", "-r",
+	    "\xf0\x9f\x91\x8d", NULL);
+	assert_non_null(p);
+	json_decref(p);
+	p = request(&method, msg, "react", "--chat-id", "1", "-r", "heart",
+	    NULL);
+	assert_non_null(p);
+	json_decref(p);
+	/* search --match is exactly contains or exact. */
+	assert_null(request(&method, msg, "search", "--query", "q",
+	    "--match", "Exact", NULL));
+	assert_string_equal(msg, "Invalid value for option: --match");
+	assert_null(request(&method, msg, "search", "--query", "q",
+	    "--match", "prefix", NULL));
+	assert_string_equal(msg, "Invalid value for option: --match");
+	p = request(&method, msg, "search", "--query", "q", "--match",
+	    "contains", NULL);
+	assert_json(p, "{\"channel\":\"imsg\",\"query\":\"q\","
+	    "\"match\":\"contains\"}");
+	json_decref(p);
+	/* history checks its dates like watch (MessageFilter.fromISO). */
+	assert_null(request(&method, msg, "history", "--chat-id", "1",
+	    "--start", "x", NULL));
+	assert_string_equal(msg, "Invalid ISO8601 date: x");
+	assert_null(request(&method, msg, "history", "--chat-id", "1",
+	    "--end", "2026-01-01", NULL));
+	assert_string_equal(msg, "Invalid ISO8601 date: 2026-01-01");
 	assert_null(request(&method, msg, "search", NULL));
 	assert_string_equal(msg, "Missing required option: --query");
 	assert_null(request(&method, msg, "group", NULL));
@@ -2348,6 +2444,24 @@ test_more_requests(void **state)
 	assert_int_equal(shim_imsg_reaction("\xc3\xa9", NULL, NULL), -1);
 	assert_int_equal(shim_imsg_reaction("\xf0\x9f\x8e\x89 x", NULL, NULL),
 	    -1);
+	/* ReactionType.parse: trimmed, aliases, the tapbacks' emoji. */
+	assert_int_equal(shim_imsg_reaction(" Thumbs-Up\n", &type, &emoji), 0);
+	assert_string_equal(type, "like");
+	assert_int_equal(shim_imsg_reaction("LOL", &type, &emoji), 0);
+	assert_string_equal(type, "laugh");
+	assert_int_equal(shim_imsg_reaction("\xe2\x9d\xa4", &type, &emoji),
+	    0);
+	assert_string_equal(type, "love");
+	assert_string_equal(emoji, "\xe2\x9d\xa4\xef\xb8\x8f");
+	assert_int_equal(shim_imsg_reaction("?", &type, &emoji), 0);
+	assert_string_equal(type, "question");
+	assert_int_equal(shim_imsg_reaction("\xe2\x80\xbc", &type, &emoji),
+	    0);
+	assert_string_equal(type, "emphasis");
+	assert_int_equal(shim_imsg_reaction("exclaim", &type, NULL), 0);
+	assert_string_equal(type, "emphasis");
+	assert_int_equal(shim_imsg_reaction("   ", NULL, NULL), -1);
+	assert_int_equal(shim_imsg_reaction("loves", NULL, NULL), -1);
 }
 
 /*

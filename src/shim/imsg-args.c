@@ -48,7 +48,9 @@ enum opt_id {
 	OPT_QUERY,
 	OPT_MATCH,
 	FLAG_ATTACHMENTS,
+	FLAG_CONVERT_ATTACHMENTS,
 	FLAG_REACTIONS,
+	FLAG_BB_EVENTS,
 	FLAG_VERBOSE,
 	FLAG_JSON
 };
@@ -90,7 +92,9 @@ static const struct opt_def opt_defs[] = {
 	[OPT_QUERY] =		{ KIND_VALUE, { "query" } },
 	[OPT_MATCH] =		{ KIND_VALUE, { "match" } },
 	[FLAG_ATTACHMENTS] =	{ KIND_FLAG, { "attachments" } },
+	[FLAG_CONVERT_ATTACHMENTS] = { KIND_FLAG, { "convert-attachments" } },
 	[FLAG_REACTIONS] =	{ KIND_FLAG, { "reactions" } },
+	[FLAG_BB_EVENTS] =	{ KIND_FLAG, { "bb-events" } },
 	[FLAG_VERBOSE] =	{ KIND_FLAG, { "v", "verbose" } },
 	[FLAG_JSON] =		{ KIND_FLAG, { "json", "j", "json-output",
 				  "jsonOutput" } },
@@ -108,6 +112,8 @@ struct cmd_opt {
 	"Set log level (trace|verbose|debug|info|warning|error|critical)"
 #define HELP_VERBOSE	"Enable verbose logging"
 #define HELP_JSON	"Emit machine-readable JSON output"
+#define HELP_CONVERT	\
+	"convert CAF/GIF attachments to model-compatible cached files"
 
 static const struct cmd_opt chats_opts[] = {
 	{ OPT_DB, HELP_DB },
@@ -127,6 +133,7 @@ static const struct cmd_opt history_opts[] = {
 	{ OPT_END, "ISO8601 end (exclusive)" },
 	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
 	{ FLAG_ATTACHMENTS, "include attachment metadata" },
+	{ FLAG_CONVERT_ATTACHMENTS, HELP_CONVERT },
 	{ FLAG_VERBOSE, HELP_VERBOSE },
 	{ FLAG_JSON, HELP_JSON },
 	{ OPT_NONE, NULL }
@@ -143,8 +150,11 @@ static const struct cmd_opt watch_opts[] = {
 	{ OPT_END, "ISO8601 end (exclusive)" },
 	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
 	{ FLAG_ATTACHMENTS, "include attachment metadata" },
+	{ FLAG_CONVERT_ATTACHMENTS, HELP_CONVERT },
 	{ FLAG_REACTIONS,
 	    "include reaction events (tapback add/remove) in the stream" },
+	{ FLAG_BB_EVENTS, "include dylib-pushed events (typing, alias-removed) "
+	    "when injection is active" },
 	{ FLAG_VERBOSE, HELP_VERBOSE },
 	{ FLAG_JSON, HELP_JSON },
 	{ OPT_NONE, NULL }
@@ -556,6 +566,13 @@ set_value(struct shim_imsg_args *args, enum opt_id id, const char *value)
 		break;
 	case FLAG_REACTIONS:
 		args->reactions = 1;
+		break;
+	case FLAG_CONVERT_ATTACHMENTS:
+	case FLAG_BB_EVENTS:
+		/*
+		 * Taken and ignored: the gateway converts no attachments,
+		 * and with no IMCore bridge there are no dylib events.
+		 */
 		break;
 	case FLAG_VERBOSE:
 		args->verbose = 1;

@@ -286,6 +286,15 @@ test_parse_commands(void **state)
 	assert_int_equal(a.chat_id, 3);
 	assert_string_equal(a.chat_identifier, "i");
 	assert_string_equal(a.chat_guid, "g");
+	/* history and watch take 0.9.0's flags the gateway has no use for. */
+	assert_int_equal(parse(0, &a, msg, "history", "--chat-id", "1",
+	    "--convert-attachments", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(parse(0, &a, msg, "watch", "--convert-attachments",
+	    "--bb-events", "--reactions", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.reactions, 1);
+	assert_int_equal(parse(0, &a, msg, "history", "--bb-events", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option --bb-events");
 	/* 0.9.0's read has no --message-guid. */
 	assert_int_equal(parse(0, &a, msg, "read", "--handle", "h",
 	    "--message-guid", "g", NULL), SHIM_IMSG_ERROR);
@@ -939,6 +948,8 @@ test_help_output(void **state)
 	    "  --log-level, --logLevel <value>\tSet log level "
 	    "(trace|verbose|debug|info|warning|error|critical)\n"
 	    "  --attachments\tinclude attachment metadata\n"
+	    "  --convert-attachments\tconvert CAF/GIF attachments to "
+	    "model-compatible cached files\n"
 	    "  -v, --verbose\tEnable verbose logging\n"
 	    "  --json, -j, --json-output, --jsonOutput\tEmit machine-readable "
 	    "JSON output\n"
@@ -1554,9 +1565,12 @@ test_parse_watch(void **state)
 	assert_int_equal(parse(0, &a, msg, "watch", "--limit", "5", NULL),
 	    SHIM_IMSG_ERROR);
 	assert_string_equal(msg, "Unknown option --limit");
-	assert_int_equal(parse(0, &a, msg, "watch", "--bb-events", NULL),
+	assert_int_equal(parse(0, &a, msg, "watch", "--text", "x", NULL),
 	    SHIM_IMSG_ERROR);
-	assert_string_equal(msg, "Unknown option --bb-events");
+	assert_string_equal(msg, "Unknown option --text");
+	/* --bb-events is 0.9.0 watch's own (WatchCommand.swift). */
+	assert_int_equal(parse(0, &a, msg, "watch", "--bb-events", NULL),
+	    SHIM_IMSG_RUN);
 	assert_int_equal(parse(0, &a, msg, "history", "--reactions", NULL),
 	    SHIM_IMSG_ERROR);
 	assert_string_equal(msg, "Unknown option --reactions");

@@ -393,17 +393,17 @@ static const struct imsg_command commands[] = {
 };
 
 /*
- * The IMCore bridge commands (status --json lists them when the bridge
- * is up): none maps onto the gateway, so each answers with the real
- * tool's failure shape.  Not in the root help, like a bridge that is
- * down.
+ * The IMCore bridge commands of imsg 0.9.0 (CommandRouter.swift; status
+ * lists them when the bridge is up), and launch: none maps onto the
+ * gateway, so each answers with the real tool's failure shape.  Not in
+ * the root help, like a bridge that is down.
  */
 static const char *const bridge_commands[] = {
-	"send-rich", "send-multipart", "send-attachment", "send-sticker",
-	"tapback", "edit", "unsend", "delete-message", "notify-anyways",
-	"chat-create", "chat-name", "chat-photo", "chat-add-member",
-	"chat-remove-member", "chat-leave", "chat-delete", "chat-mark",
-	"account", "whois", "nickname", "name-photo", "launch", NULL
+	"send-rich", "send-multipart", "send-attachment", "tapback", "edit",
+	"unsend", "delete-message", "notify-anyways", "chat-create",
+	"chat-name", "chat-photo", "chat-add-member", "chat-remove-member",
+	"chat-leave", "chat-delete", "chat-mark", "account", "whois",
+	"nickname", "launch", NULL
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

@@ -181,10 +181,6 @@ shim_imsg_print_status(FILE *out, json_t *tool, int json)
 		    json_is_integer(bridge) ?
 		    (long long)json_integer_value(bridge) : 0LL,
 		    get_bool(tool, "v2_ready") ? " (v2 inbox active)" : "");
-		if (*(s = get_string(tool, "helper_version")) != '\0')
-			(void)fprintf(out, "  helper dylib version: %s\n", s);
-		if (*(s = get_string(tool, "helper_version_mismatch")) != '\0')
-			(void)fprintf(out, "\n  WARNING: %s\n", s);
 		n = json_is_object(selectors) ? json_object_size(selectors) : 0;
 		if (n > 0) {
 			keys = xcalloc(n, sizeof(*keys));
@@ -201,9 +197,7 @@ shim_imsg_print_status(FILE *out, json_t *tool, int json)
 		}
 		(void)fprintf(out, "\nAvailable bridge commands:\n");
 		(void)fprintf(out, "  Send: imsg send-rich, send-multipart, "
-		    "send-attachment%s, tapback\n",
-		    json_is_object(selectors) &&
-		    get_bool(selectors, "stickerSend") ? ", send-sticker" : "");
+		    "send-attachment, tapback\n");
 		(void)fprintf(out, "  Mutate: imsg edit, unsend, "
 		    "delete-message, notify-anyways\n");
 		(void)fprintf(out, "  Chat: imsg chat-create, chat-name, "
@@ -211,8 +205,6 @@ shim_imsg_print_status(FILE *out, json_t *tool, int json)
 		    "chat-mark\n");
 		(void)fprintf(out, "  Introspect: imsg account, whois, "
 		    "nickname\n");
-		(void)fprintf(out, "  Name & Photo: imsg name-photo "
-		    "status|share\n");
 		(void)fprintf(out, "  Local DB: imsg search\n");
 		(void)fprintf(out, "  Watch with events: imsg watch "
 		    "--bb-events\n");

@@ -254,6 +254,15 @@ test_parse_commands(void **state)
 		assert_string_equal(a.cmd_name, bridge[i]);
 		assert_int_equal(a.json, 1);
 	}
+	/* Not commands of imsg 0.9.0 (CommandRouter.swift). */
+	assert_int_equal(parse(0, &a, msg, "send-sticker", "--chat", "g",
+	    NULL), SHIM_IMSG_ERROR);
+	assert_string_equal(msg,
+	    "Unknown subcommand 'send-sticker' for command 'imsg'");
+	assert_int_equal(parse(0, &a, msg, "name-photo", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg,
+	    "Unknown subcommand 'name-photo' for command 'imsg'");
 	assert_int_equal(parse(0, &a, msg, "group", "--chat-id", "2", NULL),
 	    SHIM_IMSG_RUN);
 	assert_int_equal(a.cmd, SHIM_IMSG_GROUP);
@@ -816,7 +825,6 @@ test_render_status(void **state)
 	    "Advanced features (typing, read receipts):\n"
 	    "  Available - IMCore bridge connected\n"
 	    "  bridge version: v2 (v2 inbox active)\n"
-	    "  helper dylib version: 0.9.2\n"
 	    "  selectors:\n"
 	    "    edit: \xe2\x9c\x97\n"
 	    "    stickerSend: \xe2\x9c\x93\n"
@@ -824,12 +832,11 @@ test_render_status(void **state)
 	    "\n"
 	    "Available bridge commands:\n"
 	    "  Send: imsg send-rich, send-multipart, send-attachment, "
-	    "send-sticker, tapback\n"
+	    "tapback\n"
 	    "  Mutate: imsg edit, unsend, delete-message, notify-anyways\n"
 	    "  Chat: imsg chat-create, chat-name, chat-photo, "
 	    "chat-add/remove-member, chat-leave/delete, chat-mark\n"
 	    "  Introspect: imsg account, whois, nickname\n"
-	    "  Name & Photo: imsg name-photo status|share\n"
 	    "  Local DB: imsg search\n"
 	    "  Watch with events: imsg watch --bb-events\n");
 	free(c.buf);

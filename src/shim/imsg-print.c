@@ -308,29 +308,28 @@ shim_imsg_print_result(FILE *out, const struct shim_imsg_args *args,
 int
 shim_imsg_reaction(const char *s, const char **type, const char **emoji)
 {
+	/* words[0] is the type's name; then its aliases, then its emoji. */
 	static const struct {
-		const char	*name;
+		const char	*words[5];	/* any case */
 		const char	*emoji;
-		const char	*aliases[4];
-		const char	*emoji_forms[3];
+		const char	*emoji_forms[3];	/* exactly */
 	} named[] = {
-		{ "love", "\xe2\x9d\xa4\xef\xb8\x8f", { "heart" },
+		{ { "love", "heart" }, "\xe2\x9d\xa4\xef\xb8\x8f",
 		    { "\xe2\x9d\xa4\xef\xb8\x8f", "\xe2\x9d\xa4" } },
-		{ "like", "\xf0\x9f\x91\x8d", { "thumbsup", "thumbs-up" },
+		{ { "like", "thumbsup", "thumbs-up" }, "\xf0\x9f\x91\x8d",
 		    { "\xf0\x9f\x91\x8d" } },
-		{ "dislike", "\xf0\x9f\x91\x8e",
-		    { "thumbsdown", "thumbs-down" }, { "\xf0\x9f\x91\x8e" } },
-		{ "laugh", "\xf0\x9f\x98\x82", { "haha", "lol" },
+		{ { "dislike", "thumbsdown", "thumbs-down" },
+		    "\xf0\x9f\x91\x8e", { "\xf0\x9f\x91\x8e" } },
+		{ { "laugh", "haha", "lol" }, "\xf0\x9f\x98\x82",
 		    { "\xf0\x9f\x98\x82" } },
-		{ "emphasis", "\xe2\x80\xbc\xef\xb8\x8f",
-		    { "emphasize", "exclaim", "exclamation" },
+		{ { "emphasis", "emphasize", "exclaim", "exclamation" },
+		    "\xe2\x80\xbc\xef\xb8\x8f",
 		    { "\xe2\x80\xbc\xef\xb8\x8f", "\xe2\x80\xbc" } },
-		{ "question", "\xe2\x9d\x93",
-		    { "questionmark", "question-mark" },
-		    { "\xe2\x9d\x93", "?" } },
+		{ { "question", "questionmark", "question-mark" },
+		    "\xe2\x9d\x93", { "\xe2\x9d\x93", "?" } },
 	};
 	const unsigned char	*u;
-	const char		*word;
+	const char		*w;
 	size_t			 i, j, len;
 
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
@@ -342,14 +341,11 @@ shim_imsg_reaction(const char *s, const char **type, const char **emoji)
 	if (len == 0)
 		return -1;
 	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
-		for (j = 0, word = named[i].name; word != NULL;
-		    word = j < 4 ? named[i].aliases[j++] : NULL)
-			if (strlen(word) == len &&
-			    strncasecmp(s, word, len) == 0)
+		for (j = 0; j < 5 && (w = named[i].words[j]) != NULL; j++)
+			if (strlen(w) == len && strncasecmp(s, w, len) == 0)
 				goto found;
-		for (j = 0; j < 3 && named[i].emoji_forms[j] != NULL; j++)
-			if (strlen(named[i].emoji_forms[j]) == len &&
-			    memcmp(s, named[i].emoji_forms[j], len) == 0)
+		for (j = 0; j < 3 && (w = named[i].emoji_forms[j]) != NULL; j++)
+			if (strlen(w) == len && memcmp(s, w, len) == 0)
 				goto found;
 	}
 	/*
@@ -366,13 +362,14 @@ shim_imsg_reaction(const char *s, const char **type, const char **emoji)
 		return -1;	/* letters, not pictographs */
 	if (type != NULL)
 		*type = "custom";
+	/* Leading blanks skipped; trailing ones are still there. */
 	if (emoji != NULL)
 		*emoji = s;
 	return 0;
 
 found:
 	if (type != NULL)
-		*type = named[i].name;
+		*type = named[i].words[0];
 	if (emoji != NULL)
 		*emoji = named[i].emoji;
 	return 0;

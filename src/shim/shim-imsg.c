@@ -414,8 +414,8 @@ read_resolve(const struct shim_imsg_args *args, const char *socket_path,
 	}
 	if ((chat = shim_imsg_find_chat(reply.result, args->chat_id)) ==
 	    NULL) {
-		(void)fprintf(out, "Invalid chat target: Unknown chat id %lld\n",
-		    (long long)args->chat_id);
+		(void)fprintf(out, "Invalid chat target: Unknown chat id "
+		    "%lld\n", (long long)args->chat_id);
 		goto out;
 	}
 	name = json_string_value(json_object_get(chat, "guid"));
@@ -456,7 +456,8 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 	json_t			*params = NULL, *att;
 	const char		*method, *version;
 	char			 msg[SHIM_IMSG_MSG_MAX], err[SHIM_ERR_MAX];
-	char			 text[SHIM_ERR_MAX], handle[SHIM_IMSG_MSG_MAX];
+	char			 text[SHIM_ERR_MAX];
+	char			 handle[SHIM_IMSG_MSG_MAX];
 	int			 fd = -1, rc = 1, quiet = 0, r;
 	uint64_t		 t0;
 

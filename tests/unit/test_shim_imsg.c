@@ -914,6 +914,60 @@ test_print_result(void **state)
 	assert_string_equal(capture_end(&c), "sent\n{\"status\":\"sent\"}\n");
 	free(c.buf);
 	json_decref(r);
+
+	/*
+	 * read names the chat's guid, else its identifier, else the handle
+	 * (ReadCommand.swift), whatever the gateway's object says.
+	 */
+	r = json_loads("{\"ok\":true,\"channel\":\"imsg\","
+	    "\"recipient\":\"chat:x\"}", 0, NULL);
+	f = capture_start(&c);
+	assert_int_equal(parse(0, &args, msg, "read", "--handle", "+1",
+	    NULL), SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 0);
+	assert_int_equal(parse(0, &args, msg, "read", "--chat-identifier",
+	    "chat7", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 0);
+	assert_int_equal(parse(0, &args, msg, "read", "--chat-identifier",
+	    "chat7", "--chat-guid", "iMessage;+;chat7", "-j", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 0);
+	assert_int_equal(shim_imsg_print_read(f, 1, "a\"b"), 0);
+	assert_string_equal(capture_end(&c), "marked as read: +1\n"
+	    "marked as read: chat7\n"
+	    "{\"success\":true,\"handle\":\"iMessage;+;chat7\","
+	    "\"marked_as_read\":true}\n"
+	    "{\"success\":true,\"handle\":\"a\\\"b\",\"marked_as_read\":true}\n");
+	free(c.buf);
+	json_decref(r);
+
+	/*
+	 * group (GroupCommand.swift): an unknown chat is "Chat not found:
+	 * N"; the account fields are printed when the chat has them.
+	 */
+	r = json_loads("{\"chats\":[{\"id\":2,\"identifier\":\"+1\","
+	    "\"guid\":\"iMessage;-;+1\",\"name\":\"\",\"service\":"
+	    "\"iMessage\",\"participants\":[],\"account_login\":"
+	    "\"E:me@example.com\",\"account_id\":7}]}", 0, NULL);
+	f = capture_start(&c);
+	assert_int_equal(parse(0, &args, msg, "group", "--chat-id", "5",
+	    NULL), SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 1);
+	assert_int_equal(parse(0, &args, msg, "group", "--chat-id", "2",
+	    NULL), SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 0);
+	assert_int_equal(parse(0, &args, msg, "group", "--chat-id", "2",
+	    "--json", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 0);
+	assert_string_equal(capture_end(&c), "Chat not found: 5\n"
+	    "id: 2\nidentifier: +1\nguid: iMessage;-;+1\nname: \n"
+	    "service: iMessage\naccount_login: E:me@example.com\n"
+	    "is_group: false\nparticipants: (none)\n"
+	    "{\"id\":2,\"identifier\":\"+1\",\"guid\":\"iMessage;-;+1\","
+	    "\"name\":\"\",\"service\":\"iMessage\",\"is_group\":false,"
+	    "\"participants\":[],\"account_login\":\"E:me@example.com\"}\n");
+	free(c.buf);
+	json_decref(r);
 }
 
 static void

@@ -329,11 +329,21 @@ struct imsg_command {
 	enum shim_imsg_cmd	 cmd;	/* SHIM_IMSG_NONE: not offered yet */
 	const char		*abstract;
 	const char		*discussion;
-	const struct cmd_opt	*opts;
+	const struct cmd_opt	*opts;	/* NULL: its help is the root's */
 	const char *const	*examples;
 };
 
-/* In the order the real root help lists them. */
+/*
+ * An IMCore bridge command, or launch: none maps onto the gateway, so
+ * each answers with the real tool's failure shape whatever its options.
+ */
+#define BRIDGE(name, abstract)	\
+	{ (name), SHIM_IMSG_BRIDGE, (abstract), NULL, NULL, NULL }
+
+/*
+ * Every command of imsg 0.9.0, in the order its root help lists them
+ * (the specs of CommandRouter.swift).
+ */
 static const struct imsg_command commands[] = {
 	{ "chats", SHIM_IMSG_CHATS, "List recent conversations", NULL,
 	    chats_opts, chats_examples },
@@ -376,6 +386,7 @@ static const struct imsg_command commands[] = {
 	    "Sends typing indicators via IMCore advanced features.\n"
 	    "Requires SIP disabled and Messages launched with `imsg launch`.",
 	    typing_opts, typing_examples },
+	BRIDGE("launch", "Launch Messages.app with dylib injection"),
 	{ "status", SHIM_IMSG_STATUS,
 	    "Check availability of imsg advanced features",
 	    "Display the current status of imsg features and permissions.\n"
@@ -385,25 +396,36 @@ static const struct imsg_command commands[] = {
 	    status_opts, status_examples },
 	{ "rpc", SHIM_IMSG_RPC, "Run JSON-RPC over stdin/stdout", NULL,
 	    rpc_opts, rpc_examples },
+	{ "completions", SHIM_IMSG_NONE,
+	    "Generate shell completions or LLM context", NULL, NULL, NULL },
+	BRIDGE("send-rich", "Send a message via the IMCore bridge (effects, "
+	    "replies, subjects)"),
+	BRIDGE("send-multipart", "Send a multi-part message"),
+	BRIDGE("send-attachment",
+	    "Send a file attachment via the IMCore bridge"),
+	BRIDGE("tapback", "Send a tapback reaction via the IMCore bridge"),
+	BRIDGE("edit", "Edit a sent message"),
+	BRIDGE("unsend", "Retract a sent message"),
+	BRIDGE("delete-message", "Delete a single message from a chat"),
+	BRIDGE("notify-anyways",
+	    "Force a notification for a message that was filtered/suppressed"),
+	BRIDGE("chat-create", "Create a new chat (1:1 or group)"),
+	BRIDGE("chat-name", "Set a chat's display name"),
+	BRIDGE("chat-photo", "Set or clear a group chat photo"),
+	BRIDGE("chat-add-member", "Add a participant to a group chat"),
+	BRIDGE("chat-remove-member", "Remove a participant from a group chat"),
+	BRIDGE("chat-leave", "Leave a group chat"),
+	BRIDGE("chat-delete", "Delete a chat from Messages.app"),
+	BRIDGE("chat-mark", "Mark a chat as read or unread"),
 	{ "search", SHIM_IMSG_SEARCH, "Search local Messages history",
 	    "Searches the local chat.db, not the injected bridge. Use --match "
 	    "exact\n"
 	    "for case-insensitive exact text matches; the default is contains.",
 	    search_opts, search_examples },
-};
-
-/*
- * The IMCore bridge commands of imsg 0.9.0 (CommandRouter.swift; status
- * lists them when the bridge is up), and launch: none maps onto the
- * gateway, so each answers with the real tool's failure shape.  Not in
- * the root help, like a bridge that is down.
- */
-static const char *const bridge_commands[] = {
-	"send-rich", "send-multipart", "send-attachment", "tapback", "edit",
-	"unsend", "delete-message", "notify-anyways", "chat-create",
-	"chat-name", "chat-photo", "chat-add-member", "chat-remove-member",
-	"chat-leave", "chat-delete", "chat-mark", "account", "whois",
-	"nickname", "launch", NULL
+	BRIDGE("account",
+	    "Show the active iMessage account, login, and aliases"),
+	BRIDGE("whois", "Check whether a handle is reachable on iMessage"),
+	BRIDGE("nickname", "Show contact-card / nickname info for a handle"),
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
@@ -792,7 +814,7 @@ shim_imsg_parse(int argc, char **argv, int flags, struct shim_imsg_args *args,
 				second = argv[i];
 		}
 		if (second != NULL && (c = find_command(second)) != NULL &&
-		    c->cmd != SHIM_IMSG_NONE)
+		    c->opts != NULL)
 			args->help_cmd = c->name;
 		return SHIM_IMSG_HELP;
 	}
@@ -804,15 +826,11 @@ shim_imsg_parse(int argc, char **argv, int flags, struct shim_imsg_args *args,
 		return SHIM_IMSG_ERROR_HELP;
 	}
 	if ((c = find_command(argv[1])) == NULL) {
-		for (i = 0; bridge_commands[i] != NULL; i++)
-			if (strcmp(bridge_commands[i], argv[1]) == 0)
-				break;
-		if (bridge_commands[i] == NULL) {
-			(void)snprintf(msg, msglen,
-			    "Unknown subcommand '%s' for command 'imsg'",
-			    argv[1]);
-			return SHIM_IMSG_ERROR;
-		}
+		(void)snprintf(msg, msglen,
+		    "Unknown subcommand '%s' for command 'imsg'", argv[1]);
+		return SHIM_IMSG_ERROR;
+	}
+	if (c->cmd == SHIM_IMSG_BRIDGE) {
 		/* Its options do not matter: only how to answer. */
 		args->cmd = SHIM_IMSG_BRIDGE;
 		for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)

@@ -254,6 +254,13 @@ test_parse_commands(void **state)
 		assert_string_equal(a.cmd_name, bridge[i]);
 		assert_int_equal(a.json, 1);
 	}
+	/* A command of 0.9.0 the gateway has no counterpart for. */
+	assert_int_equal(parse(0, &a, msg, "completions", "zsh", NULL),
+	    SHIM_IMSG_UNAVAILABLE);
+	assert_string_equal(a.cmd_name, "completions");
+	assert_int_equal(parse(0, &a, msg, "launch", "--json", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_BRIDGE);
 	/* Not commands of imsg 0.9.0 (CommandRouter.swift). */
 	assert_int_equal(parse(0, &a, msg, "send-sticker", "--chat", "g",
 	    NULL), SHIM_IMSG_ERROR);
@@ -987,6 +994,45 @@ test_help_output(void **state)
 	    "attachment)\n"));
 	assert_non_null(strstr(c.buf, "\n\nRun 'imsg <command> --help' for "
 	    "details.\n"));
+	/* All 32 commands of 0.9.0, in CommandRouter.swift's order. */
+	assert_non_null(strstr(c.buf, "Commands:\n"
+	    "  chats\tList recent conversations\n"
+	    "  group\tShow chat identity and participants for a chat id\n"
+	    "  history\tShow recent messages for a chat\n"
+	    "  watch\tStream incoming messages\n"
+	    "  send\tSend a message (text and/or attachment)\n"
+	    "  react\tSend a tapback reaction to the most recent message\n"
+	    "  read\tMark messages as read for a chat\n"
+	    "  typing\tSend typing indicator to a chat\n"
+	    "  launch\tLaunch Messages.app with dylib injection\n"
+	    "  status\tCheck availability of imsg advanced features\n"
+	    "  rpc\tRun JSON-RPC over stdin/stdout\n"
+	    "  completions\tGenerate shell completions or LLM context\n"
+	    "  send-rich\tSend a message via the IMCore bridge (effects, "
+	    "replies, subjects)\n"
+	    "  send-multipart\tSend a multi-part message\n"
+	    "  send-attachment\tSend a file attachment via the IMCore "
+	    "bridge\n"
+	    "  tapback\tSend a tapback reaction via the IMCore bridge\n"
+	    "  edit\tEdit a sent message\n"
+	    "  unsend\tRetract a sent message\n"
+	    "  delete-message\tDelete a single message from a chat\n"
+	    "  notify-anyways\tForce a notification for a message that was "
+	    "filtered/suppressed\n"
+	    "  chat-create\tCreate a new chat (1:1 or group)\n"
+	    "  chat-name\tSet a chat's display name\n"
+	    "  chat-photo\tSet or clear a group chat photo\n"
+	    "  chat-add-member\tAdd a participant to a group chat\n"
+	    "  chat-remove-member\tRemove a participant from a group chat\n"
+	    "  chat-leave\tLeave a group chat\n"
+	    "  chat-delete\tDelete a chat from Messages.app\n"
+	    "  chat-mark\tMark a chat as read or unread\n"
+	    "  search\tSearch local Messages history\n"
+	    "  account\tShow the active iMessage account, login, and "
+	    "aliases\n"
+	    "  whois\tCheck whether a handle is reachable on iMessage\n"
+	    "  nickname\tShow contact-card / nickname info for a handle\n"
+	    "\nRun 'imsg <command> --help' for details.\n"));
 	free(c.buf);
 
 	f = capture_start(&c);

@@ -28,6 +28,7 @@ enum opt_id {
 	OPT_DB,
 	OPT_LOG_LEVEL,
 	OPT_TO,
+	OPT_READ_TO,
 	OPT_CHAT_ID,
 	OPT_CHAT_IDENTIFIER,
 	OPT_CHAT_GUID,
@@ -43,13 +44,13 @@ enum opt_id {
 	OPT_SINCE_ROWID,
 	OPT_STOP,
 	OPT_DURATION,
-	OPT_HANDLE,
-	OPT_MESSAGE_GUID,
 	OPT_REACTION,
 	OPT_QUERY,
 	OPT_MATCH,
 	FLAG_ATTACHMENTS,
+	FLAG_CONVERT_ATTACHMENTS,
 	FLAG_REACTIONS,
+	FLAG_BB_EVENTS,
 	FLAG_VERBOSE,
 	FLAG_JSON
 };
@@ -70,6 +71,8 @@ static const struct opt_def opt_defs[] = {
 	[OPT_DB] =		{ KIND_VALUE, { "db" } },
 	[OPT_LOG_LEVEL] =	{ KIND_VALUE, { "log-level", "logLevel" } },
 	[OPT_TO] =		{ KIND_VALUE, { "to" } },
+	/* ReadCommand.swift: .long("to"), .aliasLong("handle"). */
+	[OPT_READ_TO] =		{ KIND_VALUE, { "to", "handle" } },
 	[OPT_CHAT_ID] =		{ KIND_VALUE, { "chat-id" } },
 	[OPT_CHAT_IDENTIFIER] =	{ KIND_VALUE, { "chat-identifier" } },
 	[OPT_CHAT_GUID] =	{ KIND_VALUE, { "chat-guid" } },
@@ -85,13 +88,13 @@ static const struct opt_def opt_defs[] = {
 	[OPT_SINCE_ROWID] =	{ KIND_VALUE, { "since-rowid" } },
 	[OPT_STOP] =		{ KIND_VALUE, { "stop" } },
 	[OPT_DURATION] =	{ KIND_VALUE, { "duration" } },
-	[OPT_HANDLE] =		{ KIND_VALUE, { "handle" } },
-	[OPT_MESSAGE_GUID] =	{ KIND_VALUE, { "message-guid" } },
 	[OPT_REACTION] =	{ KIND_VALUE, { "reaction", "r" } },
 	[OPT_QUERY] =		{ KIND_VALUE, { "query" } },
 	[OPT_MATCH] =		{ KIND_VALUE, { "match" } },
 	[FLAG_ATTACHMENTS] =	{ KIND_FLAG, { "attachments" } },
+	[FLAG_CONVERT_ATTACHMENTS] = { KIND_FLAG, { "convert-attachments" } },
 	[FLAG_REACTIONS] =	{ KIND_FLAG, { "reactions" } },
+	[FLAG_BB_EVENTS] =	{ KIND_FLAG, { "bb-events" } },
 	[FLAG_VERBOSE] =	{ KIND_FLAG, { "v", "verbose" } },
 	[FLAG_JSON] =		{ KIND_FLAG, { "json", "j", "json-output",
 				  "jsonOutput" } },
@@ -109,6 +112,8 @@ struct cmd_opt {
 	"Set log level (trace|verbose|debug|info|warning|error|critical)"
 #define HELP_VERBOSE	"Enable verbose logging"
 #define HELP_JSON	"Emit machine-readable JSON output"
+#define HELP_CONVERT	\
+	"convert CAF/GIF attachments to model-compatible cached files"
 
 static const struct cmd_opt chats_opts[] = {
 	{ OPT_DB, HELP_DB },
@@ -128,6 +133,7 @@ static const struct cmd_opt history_opts[] = {
 	{ OPT_END, "ISO8601 end (exclusive)" },
 	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
 	{ FLAG_ATTACHMENTS, "include attachment metadata" },
+	{ FLAG_CONVERT_ATTACHMENTS, HELP_CONVERT },
 	{ FLAG_VERBOSE, HELP_VERBOSE },
 	{ FLAG_JSON, HELP_JSON },
 	{ OPT_NONE, NULL }
@@ -144,8 +150,11 @@ static const struct cmd_opt watch_opts[] = {
 	{ OPT_END, "ISO8601 end (exclusive)" },
 	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
 	{ FLAG_ATTACHMENTS, "include attachment metadata" },
+	{ FLAG_CONVERT_ATTACHMENTS, HELP_CONVERT },
 	{ FLAG_REACTIONS,
 	    "include reaction events (tapback add/remove) in the stream" },
+	{ FLAG_BB_EVENTS, "include dylib-pushed events (typing, alias-removed) "
+	    "when injection is active" },
 	{ FLAG_VERBOSE, HELP_VERBOSE },
 	{ FLAG_JSON, HELP_JSON },
 	{ OPT_NONE, NULL }
@@ -194,9 +203,11 @@ static const struct cmd_opt typing_opts[] = {
 
 static const struct cmd_opt read_opts[] = {
 	{ OPT_DB, HELP_DB },
-	{ OPT_HANDLE, "Phone number, email, or chat identifier" },
-	{ OPT_MESSAGE_GUID,
-	    "Specific message GUID to mark as read (optional)" },
+	{ OPT_READ_TO, "phone number or email" },
+	{ OPT_CHAT_ID, "chat rowid" },
+	{ OPT_CHAT_IDENTIFIER,
+	    "chat identifier (e.g. iMessage;-;+14155551212)" },
+	{ OPT_CHAT_GUID, "chat guid" },
 	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
 	{ FLAG_VERBOSE, HELP_VERBOSE },
 	{ FLAG_JSON, HELP_JSON },
@@ -224,7 +235,7 @@ static const struct cmd_opt react_opts[] = {
 	{ OPT_DB, HELP_DB },
 	{ OPT_CHAT_ID, "chat rowid to react in" },
 	{ OPT_REACTION, "reaction type: love, like, dislike, laugh, emphasis, "
-	    "question, or emoji" },
+	    "question" },
 	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
 	{ FLAG_VERBOSE, HELP_VERBOSE },
 	{ FLAG_JSON, HELP_JSON },
@@ -235,7 +246,7 @@ static const struct cmd_opt search_opts[] = {
 	{ OPT_DB, HELP_DB },
 	{ OPT_QUERY, "search query (required)" },
 	{ OPT_MATCH, "exact|contains (default contains)" },
-	{ OPT_LIMIT, "Number of messages to show" },
+	{ OPT_LIMIT, "maximum results (default 50)" },
 	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
 	{ FLAG_VERBOSE, HELP_VERBOSE },
 	{ FLAG_JSON, HELP_JSON },
@@ -251,7 +262,6 @@ static const char *const group_examples[] = {
 static const char *const react_examples[] = {
 	"imsg react --chat-id 1 --reaction like",
 	"imsg react --chat-id 1 -r love",
-	"imsg react --chat-id 1 -r \xf0\x9f\x8e\x89",
 	NULL
 };
 
@@ -269,10 +279,10 @@ static const char *const typing_examples[] = {
 };
 
 static const char *const read_examples[] = {
-	"imsg read --handle +14155551234",
-	"imsg read --handle john@example.com",
-	"imsg read --handle chat123456789",
-	"imsg read --handle +14155551234 --message-guid ABC123-456-789",
+	"imsg read --to +14155551212",
+	"imsg read --handle steipete@gmail.com",
+	"imsg read --chat-id 1",
+	"imsg read --chat-identifier \"iMessage;-;+14155551212\"",
 	NULL
 };
 
@@ -319,11 +329,21 @@ struct imsg_command {
 	enum shim_imsg_cmd	 cmd;	/* SHIM_IMSG_NONE: not offered yet */
 	const char		*abstract;
 	const char		*discussion;
-	const struct cmd_opt	*opts;
+	const struct cmd_opt	*opts;	/* NULL: its help is the root's */
 	const char *const	*examples;
 };
 
-/* In the order the real root help lists them. */
+/*
+ * An IMCore bridge command, or launch: none maps onto the gateway, so
+ * each answers with the real tool's failure shape whatever its options.
+ */
+#define BRIDGE(name, abstract)	\
+	{ (name), SHIM_IMSG_BRIDGE, (abstract), NULL, NULL, NULL }
+
+/*
+ * Every command of imsg 0.9.0, in the order its root help lists them
+ * (the specs of CommandRouter.swift).
+ */
 static const struct imsg_command commands[] = {
 	{ "chats", SHIM_IMSG_CHATS, "List recent conversations", NULL,
 	    chats_opts, chats_examples },
@@ -331,7 +351,7 @@ static const struct imsg_command commands[] = {
 	    "Show chat identity and participants for a chat id",
 	    "Prints chat identifier, guid, display name, service, group flag, "
 	    "and participants for a given chat rowid. Works for direct chats "
-	    "too \xe2\x80\x94 is_group just reports false.", group_opts,
+	    "too.", group_opts,
 	    group_examples },
 	{ "history", SHIM_IMSG_HISTORY, "Show recent messages for a chat",
 	    NULL, history_opts, history_examples },
@@ -340,18 +360,33 @@ static const struct imsg_command commands[] = {
 	{ "send", SHIM_IMSG_SEND, "Send a message (text and/or attachment)",
 	    NULL, send_opts, send_examples },
 	{ "react", SHIM_IMSG_REACT,
-	    "Send a tapback reaction to the most recent message", NULL,
+	    "Send a tapback reaction to the most recent message",
+	    "Sends a tapback reaction to the most recent incoming message in "
+	    "the specified chat.\n\n"
+	    "IMPORTANT LIMITATIONS:\n"
+	    "- Only reacts to the MOST RECENT incoming message in the "
+	    "conversation\n"
+	    "- Requires Messages.app to be running\n"
+	    "- Uses UI automation (System Events) which requires "
+	    "accessibility permissions\n\n"
+	    "Reaction types:\n"
+	    "  love (\xe2\x9d\xa4\xef\xb8\x8f), like (\xf0\x9f\x91\x8d), "
+	    "dislike (\xf0\x9f\x91\x8e), laugh (\xf0\x9f\x98\x82), "
+	    "emphasis (\xe2\x80\xbc\xef\xb8\x8f), "
+	    "question (\xe2\x9d\x93)\n\n"
+	    "Custom emoji tapbacks can be read from history/watch output, but "
+	    "cannot be\n"
+	    "sent reliably through Messages.app AppleScript automation.",
 	    react_opts, react_examples },
-	{ "read", SHIM_IMSG_READ,
-	    "Mark messages as read and send read receipts",
-	    "Mark all messages in a conversation as read. This clears the "
-	    "unread\n"
-	    "badge and sends read receipts to the sender if enabled in your\n"
-	    "Messages settings.\n\n"
-	    "Note: Requires advanced permissions (SIP disabled) for full "
-	    "functionality.", read_opts, read_examples },
-	{ "typing", SHIM_IMSG_TYPING, "Send typing indicator to a chat", NULL,
+	{ "read", SHIM_IMSG_READ, "Mark messages as read for a chat",
+	    "Marks messages as read via IMCore advanced features.\n"
+	    "Requires SIP disabled and Messages launched with `imsg launch`.",
+	    read_opts, read_examples },
+	{ "typing", SHIM_IMSG_TYPING, "Send typing indicator to a chat",
+	    "Sends typing indicators via IMCore advanced features.\n"
+	    "Requires SIP disabled and Messages launched with `imsg launch`.",
 	    typing_opts, typing_examples },
+	BRIDGE("launch", "Launch Messages.app with dylib injection"),
 	{ "status", SHIM_IMSG_STATUS,
 	    "Check availability of imsg advanced features",
 	    "Display the current status of imsg features and permissions.\n"
@@ -361,22 +396,36 @@ static const struct imsg_command commands[] = {
 	    status_opts, status_examples },
 	{ "rpc", SHIM_IMSG_RPC, "Run JSON-RPC over stdin/stdout", NULL,
 	    rpc_opts, rpc_examples },
-	{ "search", SHIM_IMSG_SEARCH, "Search messages", NULL, search_opts,
-	    search_examples },
-};
-
-/*
- * The IMCore bridge commands (status --json lists them when the bridge
- * is up): none maps onto the gateway, so each answers with the real
- * tool's failure shape.  Not in the root help, like a bridge that is
- * down.
- */
-static const char *const bridge_commands[] = {
-	"send-rich", "send-multipart", "send-attachment", "send-sticker",
-	"tapback", "edit", "unsend", "delete-message", "notify-anyways",
-	"chat-create", "chat-name", "chat-photo", "chat-add-member",
-	"chat-remove-member", "chat-leave", "chat-delete", "chat-mark",
-	"account", "whois", "nickname", "name-photo", "launch", NULL
+	{ "completions", SHIM_IMSG_NONE,
+	    "Generate shell completions or LLM context", NULL, NULL, NULL },
+	BRIDGE("send-rich", "Send a message via the IMCore bridge (effects, "
+	    "replies, subjects)"),
+	BRIDGE("send-multipart", "Send a multi-part message"),
+	BRIDGE("send-attachment",
+	    "Send a file attachment via the IMCore bridge"),
+	BRIDGE("tapback", "Send a tapback reaction via the IMCore bridge"),
+	BRIDGE("edit", "Edit a sent message"),
+	BRIDGE("unsend", "Retract a sent message"),
+	BRIDGE("delete-message", "Delete a single message from a chat"),
+	BRIDGE("notify-anyways",
+	    "Force a notification for a message that was filtered/suppressed"),
+	BRIDGE("chat-create", "Create a new chat (1:1 or group)"),
+	BRIDGE("chat-name", "Set a chat's display name"),
+	BRIDGE("chat-photo", "Set or clear a group chat photo"),
+	BRIDGE("chat-add-member", "Add a participant to a group chat"),
+	BRIDGE("chat-remove-member", "Remove a participant from a group chat"),
+	BRIDGE("chat-leave", "Leave a group chat"),
+	BRIDGE("chat-delete", "Delete a chat from Messages.app"),
+	BRIDGE("chat-mark", "Mark a chat as read or unread"),
+	{ "search", SHIM_IMSG_SEARCH, "Search local Messages history",
+	    "Searches the local chat.db, not the injected bridge. Use --match "
+	    "exact\n"
+	    "for case-insensitive exact text matches; the default is contains.",
+	    search_opts, search_examples },
+	BRIDGE("account",
+	    "Show the active iMessage account, login, and aliases"),
+	BRIDGE("whois", "Check whether a handle is reachable on iMessage"),
+	BRIDGE("nickname", "Show contact-card / nickname info for a handle"),
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
@@ -472,6 +521,7 @@ set_value(struct shim_imsg_args *args, enum opt_id id, const char *value)
 		args->log_level = value;
 		break;
 	case OPT_TO:
+	case OPT_READ_TO:
 		args->to = value;
 		break;
 	case OPT_CHAT_ID:
@@ -524,12 +574,6 @@ set_value(struct shim_imsg_args *args, enum opt_id id, const char *value)
 	case OPT_DURATION:
 		args->duration = value;
 		break;
-	case OPT_HANDLE:
-		args->handle = value;
-		break;
-	case OPT_MESSAGE_GUID:
-		args->message_guid = value;
-		break;
 	case OPT_REACTION:
 		args->reaction = value;
 		break;
@@ -544,6 +588,13 @@ set_value(struct shim_imsg_args *args, enum opt_id id, const char *value)
 		break;
 	case FLAG_REACTIONS:
 		args->reactions = 1;
+		break;
+	case FLAG_CONVERT_ATTACHMENTS:
+	case FLAG_BB_EVENTS:
+		/*
+		 * Taken and ignored: the gateway converts no attachments,
+		 * and with no IMCore bridge there are no dylib events.
+		 */
 		break;
 	case FLAG_VERBOSE:
 		args->verbose = 1;
@@ -737,13 +788,18 @@ shim_imsg_parse(int argc, char **argv, int flags, struct shim_imsg_args *args,
 	if (msglen > 0)
 		msg[0] = '\0';
 
-	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+	/*
+	 * CommandRouter.swift looks for these in the whole argv before
+	 * anything is parsed (argv.contains): after "--", or as the value
+	 * of an option, they still win.
+	 */
+	for (i = 0; i < argc; i++)
 		if (strcmp(argv[i], "--version") == 0 ||
 		    strcmp(argv[i], "-V") == 0)
 			return SHIM_IMSG_VERSION;
 	if (argc <= 1)
 		return SHIM_IMSG_HELP;
-	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
+	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") != 0 &&
 		    strcmp(argv[i], "-h") != 0)
 			continue;
@@ -758,7 +814,7 @@ shim_imsg_parse(int argc, char **argv, int flags, struct shim_imsg_args *args,
 				second = argv[i];
 		}
 		if (second != NULL && (c = find_command(second)) != NULL &&
-		    c->cmd != SHIM_IMSG_NONE)
+		    c->opts != NULL)
 			args->help_cmd = c->name;
 		return SHIM_IMSG_HELP;
 	}
@@ -770,15 +826,11 @@ shim_imsg_parse(int argc, char **argv, int flags, struct shim_imsg_args *args,
 		return SHIM_IMSG_ERROR_HELP;
 	}
 	if ((c = find_command(argv[1])) == NULL) {
-		for (i = 0; bridge_commands[i] != NULL; i++)
-			if (strcmp(bridge_commands[i], argv[1]) == 0)
-				break;
-		if (bridge_commands[i] == NULL) {
-			(void)snprintf(msg, msglen,
-			    "Unknown subcommand '%s' for command 'imsg'",
-			    argv[1]);
-			return SHIM_IMSG_ERROR;
-		}
+		(void)snprintf(msg, msglen,
+		    "Unknown subcommand '%s' for command 'imsg'", argv[1]);
+		return SHIM_IMSG_ERROR;
+	}
+	if (c->cmd == SHIM_IMSG_BRIDGE) {
 		/* Its options do not matter: only how to answer. */
 		args->cmd = SHIM_IMSG_BRIDGE;
 		for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)

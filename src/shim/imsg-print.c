@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -182,10 +181,6 @@ shim_imsg_print_status(FILE *out, json_t *tool, int json)
 		    json_is_integer(bridge) ?
 		    (long long)json_integer_value(bridge) : 0LL,
 		    get_bool(tool, "v2_ready") ? " (v2 inbox active)" : "");
-		if (*(s = get_string(tool, "helper_version")) != '\0')
-			(void)fprintf(out, "  helper dylib version: %s\n", s);
-		if (*(s = get_string(tool, "helper_version_mismatch")) != '\0')
-			(void)fprintf(out, "\n  WARNING: %s\n", s);
 		n = json_is_object(selectors) ? json_object_size(selectors) : 0;
 		if (n > 0) {
 			keys = xcalloc(n, sizeof(*keys));
@@ -202,9 +197,7 @@ shim_imsg_print_status(FILE *out, json_t *tool, int json)
 		}
 		(void)fprintf(out, "\nAvailable bridge commands:\n");
 		(void)fprintf(out, "  Send: imsg send-rich, send-multipart, "
-		    "send-attachment%s, tapback\n",
-		    json_is_object(selectors) &&
-		    get_bool(selectors, "stickerSend") ? ", send-sticker" : "");
+		    "send-attachment, tapback\n");
 		(void)fprintf(out, "  Mutate: imsg edit, unsend, "
 		    "delete-message, notify-anyways\n");
 		(void)fprintf(out, "  Chat: imsg chat-create, chat-name, "
@@ -212,8 +205,6 @@ shim_imsg_print_status(FILE *out, json_t *tool, int json)
 		    "chat-mark\n");
 		(void)fprintf(out, "  Introspect: imsg account, whois, "
 		    "nickname\n");
-		(void)fprintf(out, "  Name & Photo: imsg name-photo "
-		    "status|share\n");
 		(void)fprintf(out, "  Local DB: imsg search\n");
 		(void)fprintf(out, "  Watch with events: imsg watch "
 		    "--bb-events\n");
@@ -292,8 +283,7 @@ shim_imsg_print_result(FILE *out, const struct shim_imsg_args *args,
 	case SHIM_IMSG_READ:
 		return print_read_result(out, args);
 	case SHIM_IMSG_GROUP:
-		return print_group(out, args, json_object_get(result,
-		    "chats"));
+		return print_group(out, args, result);
 	case SHIM_IMSG_REACT:
 		return print_react(out, args);
 	case SHIM_IMSG_SEARCH:
@@ -310,70 +300,122 @@ shim_imsg_print_result(FILE *out, const struct shim_imsg_args *args,
 	}
 }
 
+/*
+ * ReactionType.parse (Sources/IMsgCore/Models.swift): the value trimmed,
+ * a name or alias in any case, one of the tapback emoji, else an emoji
+ * of its own (which react then refuses to send).
+ */
 int
 shim_imsg_reaction(const char *s, const char **type, const char **emoji)
 {
+	/* words[0] is the type's name; then its aliases, then its emoji. */
 	static const struct {
-		const char	*name;
+		const char	*words[5];	/* any case */
 		const char	*emoji;
+		const char	*emoji_forms[3];	/* exactly */
 	} named[] = {
-		{ "love", "\xe2\x9d\xa4\xef\xb8\x8f" },
-		{ "like", "\xf0\x9f\x91\x8d" },
-		{ "dislike", "\xf0\x9f\x91\x8e" },
-		{ "laugh", "\xf0\x9f\x98\x82" },
-		{ "emphasis", "\xe2\x80\xbc\xef\xb8\x8f" },
-		{ "question", "\xe2\x9d\x93" },
+		{ { "love", "heart" }, "\xe2\x9d\xa4\xef\xb8\x8f",
+		    { "\xe2\x9d\xa4\xef\xb8\x8f", "\xe2\x9d\xa4" } },
+		{ { "like", "thumbsup", "thumbs-up" }, "\xf0\x9f\x91\x8d",
+		    { "\xf0\x9f\x91\x8d" } },
+		{ { "dislike", "thumbsdown", "thumbs-down" },
+		    "\xf0\x9f\x91\x8e", { "\xf0\x9f\x91\x8e" } },
+		{ { "laugh", "haha", "lol" }, "\xf0\x9f\x98\x82",
+		    { "\xf0\x9f\x98\x82" } },
+		{ { "emphasis", "emphasize", "exclaim", "exclamation" },
+		    "\xe2\x80\xbc\xef\xb8\x8f",
+		    { "\xe2\x80\xbc\xef\xb8\x8f", "\xe2\x80\xbc" } },
+		{ { "question", "questionmark", "question-mark" },
+		    "\xe2\x9d\x93", { "\xe2\x9d\x93", "?" } },
 	};
 	const unsigned char	*u;
-	size_t			 i, len;
+	const char		*w;
+	size_t			 i, j, len;
 
-	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
-		if (strcasecmp(s, named[i].name) == 0) {
-			if (type != NULL)
-				*type = named[i].name;
-			if (emoji != NULL)
-				*emoji = named[i].emoji;
-			return 0;
-		}
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
+	    s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		return -1;
+	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+		for (j = 0; j < 5 && (w = named[i].words[j]) != NULL; j++)
+			if (strlen(w) == len && strncasecmp(s, w, len) == 0)
+				goto found;
+		for (j = 0; j < 3 && (w = named[i].emoji_forms[j]) != NULL; j++)
+			if (strlen(w) == len && memcmp(s, w, len) == 0)
+				goto found;
+	}
 	/*
 	 * One emoji: a short run of non-ASCII characters (a base with its
 	 * variation selectors, skin tones or joiners), nothing else.
 	 */
-	len = strlen(s);
-	if (len == 0 || len > 28 || !util_utf8_valid(s, len))
+	if (len > 28 || !util_utf8_valid(s, len))
 		return -1;
-	for (u = (const unsigned char *)s; *u != '\0'; u++)
+	for (u = (const unsigned char *)s; u < (const unsigned char *)s + len;
+	    u++)
 		if (*u < 0x80)
 			return -1;
 	if ((unsigned char)s[0] < 0xe2)
 		return -1;	/* letters, not pictographs */
 	if (type != NULL)
 		*type = "custom";
+	/* Leading blanks skipped; trailing ones are still there. */
 	if (emoji != NULL)
 		*emoji = s;
 	return 0;
+
+found:
+	if (type != NULL)
+		*type = named[i].words[0];
+	if (emoji != NULL)
+		*emoji = named[i].emoji;
+	return 0;
 }
 
-/* group: the chat the gateway let us see, as the real command prints it. */
-static int
-print_group(FILE *out, const struct shim_imsg_args *args, json_t *chats)
+json_t *
+shim_imsg_find_chat(json_t *result, int64_t id)
 {
-	json_t		*chat, *found = NULL, *o, *parts, *p, *v;
+	json_t	*chats, *chat, *found = NULL, *v;
+	size_t	 i;
+
+	chats = json_object_get(result, "chats");
+	if (!json_is_array(chats))
+		return NULL;
+	json_array_foreach(chats, i, chat) {
+		v = json_object_get(chat, "id");
+		if (json_is_integer(v) && json_integer_value(v) == id)
+			found = chat;
+	}
+	return found;
+}
+
+/*
+ * group: the chat the gateway let us see, as the real command prints it
+ * (Sources/imsg/Commands/GroupCommand.swift, GroupPayload in
+ * OutputModels.swift).  account_id, account_login and
+ * last_addressed_handle are optional there and omitted when nil; here
+ * when the gateway's chat does not carry them.
+ */
+static int
+print_group(FILE *out, const struct shim_imsg_args *args, json_t *result)
+{
+	static const char *const optional[] = {
+		"account_id", "account_login", "last_addressed_handle"
+	};
+	json_t		*found, *o, *parts, *p, *v;
 	const char	*ident, *guid;
 	size_t		 i;
 	int		 is_group;
 
-	if (!json_is_array(chats))
+	if (!json_is_array(json_object_get(result, "chats")))
 		return -1;
-	json_array_foreach(chats, i, chat) {
-		v = json_object_get(chat, "id");
-		if (json_is_integer(v) &&
-		    json_integer_value(v) == args->chat_id)
-			found = chat;
-	}
-	if (found == NULL) {
-		(void)fprintf(out, "invalidChatTarget(\"Unknown chat id "
-		    "%lld\")\n", (long long)args->chat_id);
+	if ((found = shim_imsg_find_chat(result, args->chat_id)) == NULL) {
+		/* IMsgError.chatNotFound */
+		(void)fprintf(out, "Chat not found: %lld\n",
+		    (long long)args->chat_id);
 		return 1;
 	}
 	ident = get_string(found, "identifier");
@@ -394,14 +436,25 @@ print_group(FILE *out, const struct shim_imsg_args *args, json_t *chats)
 			if (json_is_string(p))
 				(void)json_array_append(json_object_get(o,
 				    "participants"), p);
+		for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
+			if (json_is_string(v = json_object_get(found,
+			    optional[i])) &&
+			    json_object_set(o, optional[i], v) == -1) {
+				json_decref(o);
+				return -1;
+			}
 		print_json_line(out, o);
 		json_decref(o);
 		return 0;
 	}
 	(void)fprintf(out, "id: %lld\nidentifier: %s\nguid: %s\nname: %s\n"
-	    "service: %s\nis_group: %s\n", (long long)args->chat_id, ident,
-	    guid, get_string(found, "name"), get_string(found, "service"),
-	    is_group ? "true" : "false");
+	    "service: %s\n", (long long)args->chat_id, ident, guid,
+	    get_string(found, "name"), get_string(found, "service"));
+	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
+		if (json_is_string(v = json_object_get(found, optional[i])))
+			(void)fprintf(out, "%s: %s\n", optional[i],
+			    json_string_value(v));
+	(void)fprintf(out, "is_group: %s\n", is_group ? "true" : "false");
 	if (json_array_size(parts) == 0) {
 		(void)fprintf(out, "participants: (none)\n");
 		return 0;
@@ -483,38 +536,38 @@ print_typing_done(FILE *out, const struct shim_imsg_args *args)
 	return 0;
 }
 
-/* read: the real command's report, with the time it was done. */
-static int
-print_read_result(FILE *out, const struct shim_imsg_args *args)
+int
+shim_imsg_print_read(FILE *out, int json, const char *handle)
 {
-	json_t		*o;
-	char		 when[32];
-	time_t		 now = time(NULL);
-	struct tm	 tm;
+	json_t	*o;
 
-	if (!args->json) {
-		(void)fprintf(out, "\xe2\x9c\x93 Marked messages as read "
-		    "for %s\n", args->handle);
-		if (args->message_guid != NULL)
-			(void)fprintf(out, "  (Entire conversation marked, "
-			    "not just specific message)\n");
+	if (!json) {
+		(void)fprintf(out, "marked as read: %s\n", handle);
 		return 0;
 	}
-	if (gmtime_r(&now, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if ((o = json_pack("{s:b,s:o,s:b}", "success", 1, "handle",
+	    shim_json_string(handle), "marked_as_read", 1)) == NULL)
 		return -1;
-	if ((o = json_object()) == NULL)
-		return -1;
-	if (json_object_set_new(o, "success", json_true()) == -1 ||
-	    imsg_set_string(o, "handle", args->handle) == -1 ||
-	    json_object_set_new(o, "marked_as_read", json_true()) == -1 ||
-	    json_object_set_new(o, "timestamp", json_string(when)) == -1 ||
-	    (args->message_guid != NULL &&
-	    imsg_set_string(o, "message_guid", args->message_guid) == -1)) {
-		json_decref(o);
-		return -1;
-	}
 	print_json_line(out, o);
 	json_decref(o);
 	return 0;
+}
+
+/*
+ * read (Sources/imsg/Commands/ReadCommand.swift) names the chat's guid,
+ * else its identifier, else the --to handle.  A --chat-id is resolved
+ * by the caller, which prints with shim_imsg_print_read itself.
+ */
+static int
+print_read_result(FILE *out, const struct shim_imsg_args *args)
+{
+	const char	*handle = args->to;
+
+	if (imsg_nonempty(args->chat_guid))
+		handle = args->chat_guid;
+	else if (imsg_nonempty(args->chat_identifier))
+		handle = args->chat_identifier;
+	if (handle == NULL)
+		return -1;
+	return shim_imsg_print_read(out, args->json, handle);
 }

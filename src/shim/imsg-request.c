@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -22,47 +23,68 @@
 #define GATEWAY_LIMIT_MAX	1000	/* doc/protocol.md: limit 1..1000 */
 #define DEBOUNCE_DEFAULT	"250ms"	/* the real watch's default */
 
-static void	 swift_quote(const char *, char *, size_t);
+static const char *typing_service(const char *);
+static int	 check_dates(const struct shim_imsg_args *, char *, size_t);
+static int	 check_target(const struct shim_imsg_args *, char *, size_t);
 static json_t	*watch_request(const struct shim_imsg_args *);
 
-/* A string as Swift's debug description prints it: "a\"b". */
-static void
-swift_quote(const char *s, char *out, size_t outlen)
+/* A typing --service, lower-cased as the real one reads it, or NULL. */
+static const char *
+typing_service(const char *service)
 {
-	char		 esc[16];
-	unsigned char	 c;
+	static const char *const services[] = { "auto", "imessage", "sms" };
+	size_t	i;
 
-	(void)strlcpy(out, "\"", outlen);
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		switch (c) {
-		case '\\':
-			(void)strlcpy(esc, "\\\\", sizeof(esc));
-			break;
-		case '"':
-			(void)strlcpy(esc, "\\\"", sizeof(esc));
-			break;
-		case '\n':
-			(void)strlcpy(esc, "\\n", sizeof(esc));
-			break;
-		case '\r':
-			(void)strlcpy(esc, "\\r", sizeof(esc));
-			break;
-		case '\t':
-			(void)strlcpy(esc, "\\t", sizeof(esc));
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				(void)snprintf(esc, sizeof(esc), "\\u{%x}", c);
-			else {
-				esc[0] = (char)c;
-				esc[1] = '\0';
-			}
-			break;
-		}
-		(void)strlcat(out, esc, outlen);
+	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+		if (strcasecmp(service, services[i]) == 0)
+			return services[i];
+	return NULL;
+}
+
+/*
+ * --start and --end as MessageFilter.fromISO reads them (history and
+ * watch): IMsgError.invalidISODate.  Returns 0, or -1 with msg set.
+ */
+static int
+check_dates(const struct shim_imsg_args *a, char *msg, size_t msglen)
+{
+	int64_t	when;
+
+	if (a->start != NULL && shim_imsg_parse_iso(a->start, &when) == -1) {
+		(void)snprintf(msg, msglen, "Invalid ISO8601 date: %s",
+		    a->start);
+		return -1;
 	}
-	(void)strlcat(out, "\"", outlen);
+	if (a->end != NULL && shim_imsg_parse_iso(a->end, &when) == -1) {
+		(void)snprintf(msg, msglen, "Invalid ISO8601 date: %s",
+		    a->end);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * ChatTargetResolver.validateRecipientRequirements, as send, typing and
+ * read call it: --to and a chat selector together, or neither, is an
+ * error.  Returns 1 when a chat selector was given, 0 for --to, or -1
+ * with msg set.
+ */
+static int
+check_target(const struct shim_imsg_args *a, char *msg, size_t msglen)
+{
+	int	has_target;
+
+	has_target = a->has_chat_id || imsg_nonempty(a->chat_identifier) ||
+	    imsg_nonempty(a->chat_guid);
+	if (has_target && imsg_nonempty(a->to)) {
+		(void)snprintf(msg, msglen, "Invalid value for option: --to");
+		return -1;
+	}
+	if (!has_target && !imsg_nonempty(a->to)) {
+		(void)snprintf(msg, msglen, "Missing required option: --to");
+		return -1;
+	}
+	return has_target;
 }
 
 /* One target: "to" wins, then a chat id, then identifier, then guid. */
@@ -84,8 +106,8 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
     char *msg, size_t msglen)
 {
 	json_t		*p = NULL, *list;
-	char		 quoted[SHIM_IMSG_MSG_MAX];
-	int64_t		 limit, when;
+	const char	*type;
+	int64_t		 limit;
 	double		 debounce_ms;
 	int		 has_target, rc = 0;
 	size_t		 i;
@@ -93,7 +115,13 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 	msg[0] = '\0';
 	*method = NULL;
 
-	/* The checks the real commands make, in their order. */
+	/*
+	 * The checks the real commands make, in their order.  An IMsgError
+	 * is printed as its description (Sources/IMsgCore/Errors.swift:
+	 * CommandRouter prints String(describing: error)); Commander's and
+	 * ParsedValuesError's texts are "Missing required option: --x" and
+	 * "Invalid value for option: --x".
+	 */
 	switch (a->cmd) {
 	case SHIM_IMSG_HISTORY:
 		if (!a->has_chat_id) {
@@ -101,6 +129,8 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 			    "Missing required option: --chat-id");
 			return NULL;
 		}
+		if (check_dates(a, msg, msglen) == -1)
+			return NULL;
 		FALLTHROUGH;
 	case SHIM_IMSG_CHATS:
 		if (a->has_limit && a->limit < 1) {
@@ -110,18 +140,8 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 		}
 		break;
 	case SHIM_IMSG_SEND:
-		has_target = a->has_chat_id || imsg_nonempty(a->chat_identifier) ||
-		    imsg_nonempty(a->chat_guid);
-		if (has_target && imsg_nonempty(a->to)) {
-			(void)snprintf(msg, msglen,
-			    "Invalid value for option: --to");
+		if (check_target(a, msg, msglen) == -1)
 			return NULL;
-		}
-		if (!has_target && !imsg_nonempty(a->to)) {
-			(void)snprintf(msg, msglen,
-			    "Missing required option: --to");
-			return NULL;
-		}
 		if (!imsg_nonempty(a->text) && !imsg_nonempty(a->file)) {
 			(void)snprintf(msg, msglen,
 			    "Missing required option: --text or file");
@@ -130,53 +150,37 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 		if (a->service != NULL && strcmp(a->service, "auto") != 0 &&
 		    strcmp(a->service, "imessage") != 0 &&
 		    strcmp(a->service, "sms") != 0) {
-			swift_quote(a->service, quoted, sizeof(quoted));
-			(void)snprintf(msg, msglen, "invalidService(%s)",
-			    quoted);
+			(void)snprintf(msg, msglen, "Invalid service: %s",
+			    a->service);
 			return NULL;
 		}
 		break;
 	case SHIM_IMSG_STATUS:
 		break;
 	case SHIM_IMSG_TYPING:
-		has_target = a->has_chat_id || imsg_nonempty(a->chat_identifier) ||
-		    imsg_nonempty(a->chat_guid);
 		if (a->stop != NULL && strcmp(a->stop, "true") != 0 &&
 		    strcmp(a->stop, "false") != 0) {
 			(void)snprintf(msg, msglen,
 			    "Invalid value for option: --stop");
 			return NULL;
 		}
-		if (has_target && imsg_nonempty(a->to)) {
-			(void)snprintf(msg, msglen,
-			    "Invalid value for option: --to");
+		if ((has_target = check_target(a, msg, msglen)) == -1)
 			return NULL;
-		}
-		if (!has_target && !imsg_nonempty(a->to)) {
-			(void)snprintf(msg, msglen,
-			    "Missing required option: --to");
-			return NULL;
-		}
+		/* directTypingIdentifier: the service in any case. */
 		if (!has_target && a->service != NULL &&
-		    strcmp(a->service, "auto") != 0 &&
-		    strcmp(a->service, "imessage") != 0 &&
-		    strcmp(a->service, "sms") != 0) {
-			swift_quote(a->service, quoted, sizeof(quoted));
-			(void)snprintf(msg, msglen, "invalidService(%s)",
-			    quoted);
+		    typing_service(a->service) == NULL) {
+			(void)snprintf(msg, msglen, "Invalid service: %s",
+			    a->service);
 			return NULL;
 		}
 		if ((a->stop == NULL || strcmp(a->stop, "true") != 0) &&
 		    imsg_nonempty(a->duration) &&
 		    (shim_imsg_parse_duration(a->duration, &debounce_ms) ==
 		    -1 || debounce_ms <= 0)) {
-			(void)snprintf(quoted, sizeof(quoted), "Invalid "
-			    "duration: %s. Use e.g. 5s, 3000ms, 1m, or 1h",
-			    a->duration);
-			swift_quote(quoted, msg, msglen);
-			(void)snprintf(quoted, sizeof(quoted),
-			    "typingIndicatorFailed(%s)", msg);
-			(void)strlcpy(msg, quoted, msglen);
+			/* TypingCommand.swift parseDurationToSeconds */
+			(void)snprintf(msg, msglen, "Typing indicator failed: "
+			    "Invalid duration: %s. Use e.g. 5s, 3000ms, 1m, or "
+			    "1h", a->duration);
 			return NULL;
 		}
 		break;
@@ -198,10 +202,19 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 			    "Missing required option: --reaction");
 			return NULL;
 		}
-		if (shim_imsg_reaction(a->reaction, NULL, NULL) == -1) {
-			swift_quote(a->reaction, quoted, sizeof(quoted));
-			(void)snprintf(msg, msglen, "invalidReaction(%s)",
-			    quoted);
+		/* ReactCommand.swift: a custom emoji cannot be sent. */
+		if (shim_imsg_reaction(a->reaction, &type, NULL) == -1) {
+			(void)snprintf(msg, msglen, "Invalid reaction: %s\n\n"
+			    "Valid reactions: love, like, dislike, laugh, "
+			    "emphasis, question", a->reaction);
+			return NULL;
+		}
+		if (strcmp(type, "custom") == 0) {
+			(void)snprintf(msg, msglen, "Unsupported reaction: "
+			    "custom emoji tapback '%s' cannot be sent by "
+			    "Messages.app AppleScript automation; use love, "
+			    "like, dislike, laugh, emphasis, or question.",
+			    a->reaction);
 			return NULL;
 		}
 		break;
@@ -211,6 +224,13 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 			    "Missing required option: --query");
 			return NULL;
 		}
+		/* SearchCommand (BridgeIntroCommands.swift) */
+		if (a->match != NULL && strcmp(a->match, "contains") != 0 &&
+		    strcmp(a->match, "exact") != 0) {
+			(void)snprintf(msg, msglen,
+			    "Invalid value for option: --match");
+			return NULL;
+		}
 		if (a->has_limit && a->limit < 1) {
 			(void)snprintf(msg, msglen,
 			    "Invalid value for option: --limit");
@@ -218,11 +238,9 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 		}
 		break;
 	case SHIM_IMSG_READ:
-		if (a->handle == NULL) {
-			(void)snprintf(msg, msglen,
-			    "invalidArgument(\"--handle is required\")");
+		/* ReadCommand.swift: --to (or --handle) or a chat. */
+		if (check_target(a, msg, msglen) == -1)
 			return NULL;
-		}
 		break;
 	case SHIM_IMSG_WATCH:
 		if (shim_imsg_parse_duration(a->debounce != NULL ?
@@ -231,20 +249,8 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 			    "Invalid value for option: --debounce");
 			return NULL;
 		}
-		if (a->start != NULL &&
-		    shim_imsg_parse_iso(a->start, &when) == -1) {
-			swift_quote(a->start, quoted, sizeof(quoted));
-			(void)snprintf(msg, msglen, "invalidISODate(%s)",
-			    quoted);
+		if (check_dates(a, msg, msglen) == -1)
 			return NULL;
-		}
-		if (a->end != NULL &&
-		    shim_imsg_parse_iso(a->end, &when) == -1) {
-			swift_quote(a->end, quoted, sizeof(quoted));
-			(void)snprintf(msg, msglen, "invalidISODate(%s)",
-			    quoted);
-			return NULL;
-		}
 		if ((p = watch_request(a)) == NULL)
 			goto nomem;
 		*method = "inbox.subscribe";
@@ -287,7 +293,8 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 		    a->stop == NULL || strcmp(a->stop, "true") != 0));
 		/* The service picks a direct chat; a chat has its own. */
 		if (a->service != NULL && imsg_nonempty(a->to))
-			rc |= imsg_set_string(p, "service", a->service);
+			rc |= imsg_set_string(p, "service",
+			    typing_service(a->service));
 		break;
 	case SHIM_IMSG_GROUP:
 		/* The chat as policy lets the agent see it. */
@@ -314,11 +321,13 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 	case SHIM_IMSG_READ:
 		*method = "read";
 		/* A handle is an address, or a chat's identifier. */
-		if (strchr(a->handle, ';') != NULL ||
-		    strncmp(a->handle, "chat", 4) == 0)
-			rc |= imsg_set_string(p, "chat_identifier", a->handle);
+		if (!imsg_nonempty(a->to))
+			rc |= set_target(p, a);
+		else if (strchr(a->to, ';') != NULL ||
+		    strncmp(a->to, "chat", 4) == 0)
+			rc |= imsg_set_string(p, "chat_identifier", a->to);
 		else
-			rc |= imsg_set_string(p, "to", a->handle);
+			rc |= imsg_set_string(p, "to", a->to);
 		break;
 	default:
 		break;

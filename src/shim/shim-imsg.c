@@ -39,6 +39,8 @@ static int	 run_watch(const struct shim_imsg_args *, json_t *,
 		    const char *, const char *, int, FILE *, int *);
 static int	 typing_wait_stop(const struct shim_imsg_args *, json_t *,
 		    const char *, int, FILE *);
+static int	 read_resolve(const struct shim_imsg_args *, const char *,
+		    int, FILE *, char *, size_t);
 
 
 /*
@@ -369,6 +371,72 @@ typing_wait_stop(const struct shim_imsg_args *args, json_t *params,
 	return 0;
 }
 
+/*
+ * read --chat-id: ReadCommand.swift looks the chat up first and names
+ * it by its guid, else its identifier (ChatTargetResolver.swift).  The
+ * chat is the one the gateway's chats.list shows, as group finds it.
+ * Returns 0 with handle set, or -1 with the real tool's error printed.
+ */
+static int
+read_resolve(const struct shim_imsg_args *args, const char *socket_path,
+    int timeout_ms, FILE *out, char *handle, size_t handlelen)
+{
+	struct shim_imsg_args	 lookup = *args;
+	struct shim_reply	 reply;
+	json_t			*params, *chat;
+	const char		*method, *name;
+	char			 msg[SHIM_IMSG_MSG_MAX], err[SHIM_ERR_MAX];
+	char			 text[SHIM_ERR_MAX];
+	int			 rc = -1;
+
+	lookup.cmd = SHIM_IMSG_GROUP;
+	if ((params = shim_imsg_build_request(&lookup, &method, msg,
+	    sizeof(msg))) == NULL) {
+		(void)fprintf(out, "%s\n", msg);
+		return -1;
+	}
+	if (shim_call(socket_path, method, params, -1, timeout_ms,
+	    SHIM_MAX_ANSWER, &reply, err, sizeof(err)) != SHIM_OK) {
+		(void)fprintf(out, "imsg: %s\n", err);
+		json_decref(params);
+		return -1;
+	}
+	json_decref(params);
+	if (reply.is_error) {
+		shim_error_text(reply.code, reply.message, reply.data, text,
+		    sizeof(text));
+		(void)fprintf(out, "%s\n", text);
+		goto out;
+	}
+	if (!json_is_array(json_object_get(reply.result, "chats"))) {
+		(void)fprintf(out, "imsg: malformed answer from the gateway\n");
+		goto out;
+	}
+	if ((chat = shim_imsg_find_chat(reply.result, args->chat_id)) ==
+	    NULL) {
+		(void)fprintf(out, "Invalid chat target: Unknown chat id "
+		    "%lld\n", (long long)args->chat_id);
+		goto out;
+	}
+	name = json_string_value(json_object_get(chat, "guid"));
+	if (!imsg_nonempty(name))
+		name = json_string_value(json_object_get(chat, "identifier"));
+	if (!imsg_nonempty(name)) {
+		(void)fprintf(out, "Invalid chat target: Missing chat "
+		    "identifier or guid\n");
+		goto out;
+	}
+	if (strlcpy(handle, name, handlelen) >= handlelen) {
+		(void)fprintf(out, "imsg: chat %lld: identifier too long\n",
+		    (long long)args->chat_id);
+		goto out;
+	}
+	rc = 0;
+out:
+	shim_reply_free(&reply);
+	return rc;
+}
+
 static const char *
 basename_of(const char *path)
 {
@@ -389,6 +457,7 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 	const char		*method, *version;
 	char			 msg[SHIM_IMSG_MSG_MAX], err[SHIM_ERR_MAX];
 	char			 text[SHIM_ERR_MAX];
+	char			 handle[SHIM_IMSG_MSG_MAX];
 	int			 fd = -1, rc = 1, quiet = 0, r;
 	uint64_t		 t0;
 
@@ -423,13 +492,16 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 	}
 
 	if (args.cmd == SHIM_IMSG_BRIDGE) {
-		/* The real tool's answer when the bridge cannot do it. */
+		/*
+		 * The real tool's answer when the bridge cannot do it
+		 * (BridgeOutput.emitError, BridgeMessagingCommands.swift).
+		 */
 		if (args.json)
 			(void)fprintf(out, "{\"success\":false,\"error\":"
 			    "\"%s is not available through this gateway\"}\n",
 			    args.cmd_name);
 		else
-			(void)fprintf(out, "Error: %s is not available "
+			(void)fprintf(out, "error: %s is not available "
 			    "through this gateway\n", args.cmd_name);
 		goto done;
 	}
@@ -462,6 +534,10 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 
 	if (args.verbose)
 		(void)fprintf(stderr, "imsg: %s via %s\n", method, socket_path);
+	if (args.cmd == SHIM_IMSG_READ && args.has_chat_id &&
+	    read_resolve(&args, socket_path, timeout_ms, out, handle,
+	    sizeof(handle)) == -1)
+		goto done;
 	if (args.cmd == SHIM_IMSG_WATCH) {
 		rc = run_watch(&args, params, method, socket_path, timeout_ms,
 		    out, &quiet);
@@ -488,11 +564,17 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 		shim_error_text(reply.code, reply.message, reply.data, text,
 		    sizeof(text));
 		(void)fprintf(out, "%s\n", text);
-	} else if ((r = shim_imsg_print_result(out, &args, reply.result)) ==
-	    -1)
-		(void)fprintf(out, "imsg: malformed answer from the gateway\n");
-	else
-		rc = r;
+	} else {
+		if (args.cmd == SHIM_IMSG_READ && args.has_chat_id)
+			r = shim_imsg_print_read(out, args.json, handle);
+		else
+			r = shim_imsg_print_result(out, &args, reply.result);
+		if (r == -1)
+			(void)fprintf(out,
+			    "imsg: malformed answer from the gateway\n");
+		else
+			rc = r;
+	}
 	shim_reply_free(&reply);
 
 done:

@@ -225,7 +225,7 @@ struct shim_imsg_args {
 	int			 verbose;
 	const char		*db;
 	const char		*log_level;
-	/* send */
+	/* send, typing, read (read's --to is also --handle) */
 	const char		*to;
 	const char		*chat_id_str;	/* raw --chat-id */
 	int			 has_chat_id;
@@ -251,11 +251,9 @@ struct shim_imsg_args {
 	int64_t			 since_rowid;
 	const char		*debounce;
 	int			 reactions;
-	/* typing, read */
+	/* typing */
 	const char		*stop;		/* raw --stop */
 	const char		*duration;
-	const char		*handle;
-	const char		*message_guid;
 	/* react, search */
 	const char		*reaction;
 	const char		*query;
@@ -313,9 +311,11 @@ json_t		*shim_imsg_build_request(const struct shim_imsg_args *,
 		    const char **method, char *msg, size_t msglen);
 
 /*
- * A react --reaction value as the real tool takes it: love, like,
- * dislike, laugh, emphasis, question (any case), or one emoji.  Returns
- * 0 with its type name ("love", or "custom") and emoji, or -1.
+ * A react --reaction value as the real tool reads it (ReactionType.parse):
+ * trimmed, love, like, dislike, laugh, emphasis, question or an alias of
+ * one (heart, thumbsup, lol ...) in any case, a tapback's emoji, or an
+ * emoji of its own.  Returns 0 with its type name ("love", or "custom")
+ * and emoji, or -1.
  */
 int		 shim_imsg_reaction(const char *, const char **type,
 		    const char **emoji);
@@ -337,10 +337,23 @@ int		 shim_imsg_print_message(FILE *, json_t *message, int json,
 int		 shim_imsg_print_status(FILE *, json_t *tool, int json);
 
 /*
+ * The chat with this id in a chats.list result ({"chats":[...]}), a
+ * borrowed reference, or NULL when there is none.
+ */
+json_t		*shim_imsg_find_chat(json_t *result, int64_t id);
+
+/*
+ * read's report for the handle it marked: "marked as read: H", or with
+ * json {"success":true,"handle":H,"marked_as_read":true}.  Returns 0,
+ * or -1 when out of memory.
+ */
+int		 shim_imsg_print_read(FILE *, int json, const char *handle);
+
+/*
  * Print a gateway result for the parsed command (chats.list,
  * messages.history, send, status ...).  Returns 0, 1 when the command
- * fails with the result in hand (group: an unknown chat id, its error
- * printed), or -1 if the result does not have the expected shape.
+ * fails with the result in hand (group: an unknown chat id, "Chat not
+ * found: N" printed), or -1 if the result does not have the expected shape.
  */
 int		 shim_imsg_print_result(FILE *, const struct shim_imsg_args *,
 		    json_t *result);

@@ -19,11 +19,6 @@ def iso_ms(v):
             v[10] == "T" and v[19] == "." and v.endswith("Z"))
 
 
-def iso_s(v):
-    return isinstance(v, str) and len(v) == 20 and v[10] == "T" and \
-        v.endswith("Z")
-
-
 def integer(v):
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -87,13 +82,15 @@ KINDS = {
                "message?": string, "bridge_version?": integer,
                "v2_ready": boolean, "selectors": obj,
                "rpc_methods": strings},
+    # GroupPayload (OutputModels.swift): the account fields are nil-able.
     "group": {"id": integer, "identifier": string, "guid": string,
               "name": string, "service": string, "is_group": boolean,
-              "participants": strings},
+              "participants": strings, "account_id?": string,
+              "account_login?": string, "last_addressed_handle?": string},
     "typing": {"status": string, "duration_s?": string},
+    # ReadResult (ReadCommand.swift).
     "read": {"success": boolean, "handle": string,
-             "marked_as_read": boolean, "timestamp": iso_s,
-             "message_guid?": string},
+             "marked_as_read": boolean},
     "react": {"success": boolean, "chat_id": integer,
               "reaction_type": string, "reaction_emoji": string},
     "sent": {"status": string},

@@ -98,21 +98,33 @@ expect_eq "read exit 0" 0 "$rc"
 printf '%s\n' "$out" | python3 -c '
 import json, sys
 o = json.loads(sys.stdin.read())
-t = o.get("timestamp", "")
-assert list(o) == ["success", "handle", "marked_as_read", "timestamp"], o
+assert list(o) == ["success", "handle", "marked_as_read"], o
 assert o["success"] is True and o["marked_as_read"] is True, o
 assert o["handle"] == "+14155550100", o
-assert isinstance(t, str) and len(t) == 20 and t[10] == "T" and t[-1] == "Z", o
 ' && ok "read --json fields and types" || not_ok "read --json: $out"
+# imsg 0.9's read (ReadCommand.swift): --to, alias --handle, or a chat.
 out=$(agent "$T/bin/imsg" read --handle +14155550100)
-expect_eq "read text" "✓ Marked messages as read for +14155550100" "$out"
+expect_eq "read text" "marked as read: +14155550100" "$out"
+out=$(agent "$T/bin/imsg" read --to +14155550100)
+expect_eq "read --to" "marked as read: +14155550100" "$out"
+out=$(agent "$T/bin/imsg" read --chat-id 3); rc=$?
+expect_eq "read --chat-id names the chat by its guid" \
+    "marked as read: iMessage;+;chat493827161045763123" "$out"
+expect_eq "read --chat-id exit 0" 0 "$rc"
+out=$(agent "$T/bin/imsg" read --chat-id 4); rc=$?
+expect_eq "read of a hidden chat: unknown, as the real tool says" \
+    "Invalid chat target: Unknown chat id 4" "$out"
+expect_eq "read of a hidden chat: exit 1" 1 "$rc"
 out=$(agent "$T/bin/imsg" read --handle +14155559999); rc=$?
 expect_eq "read refused" "recipient not allowed: +14155559999" "$out"
 expect_eq "read refused: exit 1" 1 "$rc"
 out=$(agent "$T/bin/imsg" read --json); rc=$?
-expect_eq "read without --handle" \
-    'invalidArgument("--handle is required")' "$out"
+expect_eq "read without a target" "Missing required option: --to" "$out"
 expect_eq "read usage error: exit 1" 1 "$rc"
+out=$(agent "$T/bin/imsg" read --to +14155550100 --chat-id 3); rc=$?
+expect_eq "read with --to and a chat" "Invalid value for option: --to" \
+    "$out"
+expect_eq "read with --to and a chat: exit 1" 1 "$rc"
 
 out=$(agent "$T/bin/imsg" status --json); rc=$?
 expect_eq "status --json exit 0" 0 "$rc"
@@ -123,11 +135,12 @@ out=$(agent "$T/bin/imsg" rpc --help); rc=$?
 expect_eq "rpc --help exit 0" 0 "$rc"
 expect_match "rpc --help" '^imsg rpc' "$out"
 
-# group: the chat as policy shows it, field by field.
+# group: the chat as policy shows it, field by field, with the account
+# fields GroupCommand.swift prints when the chat has them.
 out=$(agent "$T/bin/imsg" group --chat-id 3 --json); rc=$?
 expect_eq "group --json exit 0" 0 "$rc"
 expect_eq "group --json" \
-    '{"id":3,"identifier":"chat493827161045763123","guid":"iMessage;+;chat493827161045763123","name":"Hiking Crew","service":"iMessage","is_group":true,"participants":["+14155550100","alex.rivera@example.com","+14155550142"]}' \
+    '{"id":3,"identifier":"chat493827161045763123","guid":"iMessage;+;chat493827161045763123","name":"Hiking Crew","service":"iMessage","is_group":true,"participants":["+14155550100","alex.rivera@example.com","+14155550142"],"account_id":"3F2504E0-4F89-41D3-9A0C-0305E82C3301","account_login":"E:owner@icloud.example","last_addressed_handle":"owner@icloud.example"}' \
     "$out"
 out=$(agent "$T/bin/imsg" group --chat-id 1)
 expect_eq "group text" "id: 1
@@ -135,12 +148,15 @@ identifier: +14155550100
 guid: iMessage;-;+14155550100
 name: +14155550100
 service: iMessage
+account_id: 3F2504E0-4F89-41D3-9A0C-0305E82C3301
+account_login: E:owner@icloud.example
+last_addressed_handle: owner@icloud.example
 is_group: false
 participants:
   - +14155550100" "$out"
 out=$(agent "$T/bin/imsg" group --chat-id 4 --json); rc=$?
 expect_eq "group of a hidden chat: unknown, as the real tool says" \
-    'invalidChatTarget("Unknown chat id 4")' "$out"
+    "Chat not found: 4" "$out"
 expect_eq "group of a hidden chat: exit 1" 1 "$rc"
 out=$(agent "$T/bin/imsg" group); rc=$?
 expect_eq "group without --chat-id" "Missing required option: --chat-id" \
@@ -168,7 +184,9 @@ expect_eq "react in a chat not allowed outbound" \
     "recipient not allowed: chat:1" "$out"
 expect_eq "react refused: exit 1" 1 "$rc"
 out=$(agent "$T/bin/imsg" react --chat-id 3 -r wave)
-expect_eq "react with an unknown reaction" 'invalidReaction("wave")' "$out"
+expect_eq "react with an unknown reaction" "Invalid reaction: wave
+
+Valid reactions: love, like, dislike, laugh, emphasis, question" "$out"
 expect_eq "refused and invalid reactions reached nothing" $((n1 + 2)) \
     "$(signals)"
 
@@ -196,6 +214,27 @@ expect_match "search text output is history's line format" \
     '\[recv\] Alex Rivera: I.ll bring trail mix$' "$out"
 out=$(agent "$T/bin/imsg" search); rc=$?
 expect_eq "search without --query" "Missing required option: --query" "$out"
+out=$(agent "$T/bin/imsg" search --query the --match fuzzy); rc=$?
+expect_eq "search --match other than contains or exact" \
+    "Invalid value for option: --match" "$out"
+expect_eq "search --match fuzzy: exit 1" 1 "$rc"
+
+# The other IMsgError texts, as their descriptions (Errors.swift).
+out=$(agent "$T/bin/imsg" send --to +14155550100 --text hi --service fax)
+expect_eq "send --service fax" "Invalid service: fax" "$out"
+out=$(agent "$T/bin/imsg" typing --to +14155550100 --duration soon)
+expect_eq "typing --duration soon" "Typing indicator failed: Invalid \
+duration: soon. Use e.g. 5s, 3000ms, 1m, or 1h" "$out"
+out=$(agent "$T/bin/imsg" history --chat-id 3 --start x); rc=$?
+expect_eq "history --start x" "Invalid ISO8601 date: x" "$out"
+expect_eq "history --start x: exit 1" 1 "$rc"
+out=$(agent "$T/bin/imsg" watch --end tomorrow); rc=$?
+expect_eq "watch --end tomorrow" "Invalid ISO8601 date: tomorrow" "$out"
+expect_eq "watch --end tomorrow: exit 1" 1 "$rc"
+# CommandRouter.swift honours --version anywhere, even after "--".
+out=$(agent "$T/bin/imsg" chats -- --version); rc=$?
+expect_eq "--version after --" "0.9.2" "$out"
+expect_eq "--version after --: exit 0" 0 "$rc"
 
 # Bridge commands: the real tool's failure shape.
 out=$(agent "$T/bin/imsg" tapback --chat 'iMessage;-;+14155550100' \
@@ -205,8 +244,8 @@ expect_eq "bridge command --json" \
     "$out"
 expect_eq "bridge command exit 1" 1 "$rc"
 out=$(agent "$T/bin/imsg" send-rich --chat x --text hi)
-expect_eq "bridge command text" \
-    "Error: send-rich is not available through this gateway" "$out"
+expect_eq "bridge command text (BridgeOutput.emitError)" \
+    "error: send-rich is not available through this gateway" "$out"
 
 # Golden output of every command through the real handler: each JSON
 # line field by field and type by type (tests/clients/imsg_types.py),

@@ -212,9 +212,19 @@ test_parse_help_version(void **state)
 	assert_int_equal(parse(0, &a, msg, "bogus", "--help", NULL),
 	    SHIM_IMSG_HELP);
 	assert_null(a.help_cmd);
-	/* After "--" nothing is an option, --version included. */
+	/*
+	 * CommandRouter.swift looks at the whole argv (argv.contains):
+	 * --version and --help win even after "--".
+	 */
 	assert_int_equal(parse(0, &a, msg, "send", "--to", "x", "--",
-	    "--version", "-h", NULL), SHIM_IMSG_RUN);
+	    "--version", "-h", NULL), SHIM_IMSG_VERSION);
+	assert_int_equal(parse(0, &a, msg, "send", "--to", "x", "--",
+	    "-h", NULL), SHIM_IMSG_HELP);
+	assert_string_equal(a.help_cmd, "send");
+	assert_int_equal(parse(0, &a, msg, "bogus", "--", "-V", NULL),
+	    SHIM_IMSG_VERSION);
+	assert_int_equal(parse(0, &a, msg, "send", "--to", "x", "--",
+	    "y", NULL), SHIM_IMSG_RUN);
 	assert_string_equal(a.to, "x");
 	shim_imsg_args_free(&a);
 }
@@ -244,6 +254,22 @@ test_parse_commands(void **state)
 		assert_string_equal(a.cmd_name, bridge[i]);
 		assert_int_equal(a.json, 1);
 	}
+	/* A command of 0.9.0 the gateway has no counterpart for. */
+	assert_int_equal(parse(0, &a, msg, "completions", "zsh", NULL),
+	    SHIM_IMSG_UNAVAILABLE);
+	assert_string_equal(a.cmd_name, "completions");
+	assert_int_equal(parse(0, &a, msg, "launch", "--json", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(a.cmd, SHIM_IMSG_BRIDGE);
+	/* Not commands of imsg 0.9.0 (CommandRouter.swift). */
+	assert_int_equal(parse(0, &a, msg, "send-sticker", "--chat", "g",
+	    NULL), SHIM_IMSG_ERROR);
+	assert_string_equal(msg,
+	    "Unknown subcommand 'send-sticker' for command 'imsg'");
+	assert_int_equal(parse(0, &a, msg, "name-photo", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg,
+	    "Unknown subcommand 'name-photo' for command 'imsg'");
 	assert_int_equal(parse(0, &a, msg, "group", "--chat-id", "2", NULL),
 	    SHIM_IMSG_RUN);
 	assert_int_equal(a.cmd, SHIM_IMSG_GROUP);
@@ -261,11 +287,34 @@ test_parse_commands(void **state)
 	assert_int_equal(a.cmd, SHIM_IMSG_TYPING);
 	assert_string_equal(a.stop, "true");
 	assert_string_equal(a.duration, "5s");
-	assert_int_equal(parse(0, &a, msg, "read", "--handle", "h",
-	    "--message-guid", "g", NULL), SHIM_IMSG_RUN);
+	/* ReadCommand.swift: --to, alias --handle, or a chat selector. */
+	assert_int_equal(parse(0, &a, msg, "read", "--handle", "h", NULL),
+	    SHIM_IMSG_RUN);
 	assert_int_equal(a.cmd, SHIM_IMSG_READ);
-	assert_string_equal(a.handle, "h");
-	assert_string_equal(a.message_guid, "g");
+	assert_string_equal(a.to, "h");
+	assert_int_equal(parse(0, &a, msg, "read", "--to", "t", NULL),
+	    SHIM_IMSG_RUN);
+	assert_string_equal(a.to, "t");
+	assert_int_equal(parse(0, &a, msg, "read", "--chat-id", "3",
+	    "--chat-identifier", "i", "--chat-guid", "g", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(a.has_chat_id, 1);
+	assert_int_equal(a.chat_id, 3);
+	assert_string_equal(a.chat_identifier, "i");
+	assert_string_equal(a.chat_guid, "g");
+	/* history and watch take 0.9.0's flags the gateway has no use for. */
+	assert_int_equal(parse(0, &a, msg, "history", "--chat-id", "1",
+	    "--convert-attachments", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(parse(0, &a, msg, "watch", "--convert-attachments",
+	    "--bb-events", "--reactions", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(a.reactions, 1);
+	assert_int_equal(parse(0, &a, msg, "history", "--bb-events", NULL),
+	    SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option --bb-events");
+	/* 0.9.0's read has no --message-guid. */
+	assert_int_equal(parse(0, &a, msg, "read", "--handle", "h",
+	    "--message-guid", "g", NULL), SHIM_IMSG_ERROR);
+	assert_string_equal(msg, "Unknown option --message-guid");
 	assert_int_equal(parse(0, &a, msg, "rpc", "--db", "x", NULL),
 	    SHIM_IMSG_RUN);
 	assert_int_equal(a.cmd, SHIM_IMSG_RPC);
@@ -500,11 +549,12 @@ test_send_errors(void **state)
 	    "--to", "a", "--text", "", "--file", "", NULL);
 	expect_send_error("Missing required option: --text or file", "send",
 	    "--chat-id", "4", "--service", "sms", NULL);
-	expect_send_error("invalidService(\"SMS\")", "send", "--to", "a",
+	/* IMsgError.invalidService's description (Errors.swift). */
+	expect_send_error("Invalid service: SMS", "send", "--to", "a",
 	    "--text", "hi", "--service", "SMS", NULL);
-	expect_send_error("invalidService(\"\")", "send", "--to", "a",
+	expect_send_error("Invalid service: ", "send", "--to", "a",
 	    "--text", "hi", "--service", "", NULL);
-	expect_send_error("invalidService(\"a\\\"b\\\\c\\n\")", "send", "--to",
+	expect_send_error("Invalid service: a\"b\\c\n", "send", "--to",
 	    "a", "--text", "hi", "--service", "a\"b\\c\n", NULL);
 	/* Target errors come before content errors, as in the real tool. */
 	expect_send_error("Missing required option: --to", "send",
@@ -782,7 +832,6 @@ test_render_status(void **state)
 	    "Advanced features (typing, read receipts):\n"
 	    "  Available - IMCore bridge connected\n"
 	    "  bridge version: v2 (v2 inbox active)\n"
-	    "  helper dylib version: 0.9.2\n"
 	    "  selectors:\n"
 	    "    edit: \xe2\x9c\x97\n"
 	    "    stickerSend: \xe2\x9c\x93\n"
@@ -790,12 +839,11 @@ test_render_status(void **state)
 	    "\n"
 	    "Available bridge commands:\n"
 	    "  Send: imsg send-rich, send-multipart, send-attachment, "
-	    "send-sticker, tapback\n"
+	    "tapback\n"
 	    "  Mutate: imsg edit, unsend, delete-message, notify-anyways\n"
 	    "  Chat: imsg chat-create, chat-name, chat-photo, "
 	    "chat-add/remove-member, chat-leave/delete, chat-mark\n"
 	    "  Introspect: imsg account, whois, nickname\n"
-	    "  Name & Photo: imsg name-photo status|share\n"
 	    "  Local DB: imsg search\n"
 	    "  Watch with events: imsg watch --bb-events\n");
 	free(c.buf);
@@ -873,6 +921,60 @@ test_print_result(void **state)
 	assert_string_equal(capture_end(&c), "sent\n{\"status\":\"sent\"}\n");
 	free(c.buf);
 	json_decref(r);
+
+	/*
+	 * read names the chat's guid, else its identifier, else the handle
+	 * (ReadCommand.swift), whatever the gateway's object says.
+	 */
+	r = json_loads("{\"ok\":true,\"channel\":\"imsg\","
+	    "\"recipient\":\"chat:x\"}", 0, NULL);
+	f = capture_start(&c);
+	assert_int_equal(parse(0, &args, msg, "read", "--handle", "+1",
+	    NULL), SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 0);
+	assert_int_equal(parse(0, &args, msg, "read", "--chat-identifier",
+	    "chat7", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 0);
+	assert_int_equal(parse(0, &args, msg, "read", "--chat-identifier",
+	    "chat7", "--chat-guid", "iMessage;+;chat7", "-j", NULL),
+	    SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 0);
+	assert_int_equal(shim_imsg_print_read(f, 1, "a\"b"), 0);
+	assert_string_equal(capture_end(&c), "marked as read: +1\n"
+	    "marked as read: chat7\n"
+	    "{\"success\":true,\"handle\":\"iMessage;+;chat7\","
+	    "\"marked_as_read\":true}\n"
+	    "{\"success\":true,\"handle\":\"a\\\"b\",\"marked_as_read\":true}\n");
+	free(c.buf);
+	json_decref(r);
+
+	/*
+	 * group (GroupCommand.swift): an unknown chat is "Chat not found:
+	 * N"; the account fields are printed when the chat has them.
+	 */
+	r = json_loads("{\"chats\":[{\"id\":2,\"identifier\":\"+1\","
+	    "\"guid\":\"iMessage;-;+1\",\"name\":\"\",\"service\":"
+	    "\"iMessage\",\"participants\":[],\"account_login\":"
+	    "\"E:me@example.com\",\"account_id\":7}]}", 0, NULL);
+	f = capture_start(&c);
+	assert_int_equal(parse(0, &args, msg, "group", "--chat-id", "5",
+	    NULL), SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 1);
+	assert_int_equal(parse(0, &args, msg, "group", "--chat-id", "2",
+	    NULL), SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 0);
+	assert_int_equal(parse(0, &args, msg, "group", "--chat-id", "2",
+	    "--json", NULL), SHIM_IMSG_RUN);
+	assert_int_equal(shim_imsg_print_result(f, &args, r), 0);
+	assert_string_equal(capture_end(&c), "Chat not found: 5\n"
+	    "id: 2\nidentifier: +1\nguid: iMessage;-;+1\nname: \n"
+	    "service: iMessage\naccount_login: E:me@example.com\n"
+	    "is_group: false\nparticipants: (none)\n"
+	    "{\"id\":2,\"identifier\":\"+1\",\"guid\":\"iMessage;-;+1\","
+	    "\"name\":\"\",\"service\":\"iMessage\",\"is_group\":false,"
+	    "\"participants\":[],\"account_login\":\"E:me@example.com\"}\n");
+	free(c.buf);
+	json_decref(r);
 }
 
 static void
@@ -892,6 +994,45 @@ test_help_output(void **state)
 	    "attachment)\n"));
 	assert_non_null(strstr(c.buf, "\n\nRun 'imsg <command> --help' for "
 	    "details.\n"));
+	/* All 32 commands of 0.9.0, in CommandRouter.swift's order. */
+	assert_non_null(strstr(c.buf, "Commands:\n"
+	    "  chats\tList recent conversations\n"
+	    "  group\tShow chat identity and participants for a chat id\n"
+	    "  history\tShow recent messages for a chat\n"
+	    "  watch\tStream incoming messages\n"
+	    "  send\tSend a message (text and/or attachment)\n"
+	    "  react\tSend a tapback reaction to the most recent message\n"
+	    "  read\tMark messages as read for a chat\n"
+	    "  typing\tSend typing indicator to a chat\n"
+	    "  launch\tLaunch Messages.app with dylib injection\n"
+	    "  status\tCheck availability of imsg advanced features\n"
+	    "  rpc\tRun JSON-RPC over stdin/stdout\n"
+	    "  completions\tGenerate shell completions or LLM context\n"
+	    "  send-rich\tSend a message via the IMCore bridge (effects, "
+	    "replies, subjects)\n"
+	    "  send-multipart\tSend a multi-part message\n"
+	    "  send-attachment\tSend a file attachment via the IMCore "
+	    "bridge\n"
+	    "  tapback\tSend a tapback reaction via the IMCore bridge\n"
+	    "  edit\tEdit a sent message\n"
+	    "  unsend\tRetract a sent message\n"
+	    "  delete-message\tDelete a single message from a chat\n"
+	    "  notify-anyways\tForce a notification for a message that was "
+	    "filtered/suppressed\n"
+	    "  chat-create\tCreate a new chat (1:1 or group)\n"
+	    "  chat-name\tSet a chat's display name\n"
+	    "  chat-photo\tSet or clear a group chat photo\n"
+	    "  chat-add-member\tAdd a participant to a group chat\n"
+	    "  chat-remove-member\tRemove a participant from a group chat\n"
+	    "  chat-leave\tLeave a group chat\n"
+	    "  chat-delete\tDelete a chat from Messages.app\n"
+	    "  chat-mark\tMark a chat as read or unread\n"
+	    "  search\tSearch local Messages history\n"
+	    "  account\tShow the active iMessage account, login, and "
+	    "aliases\n"
+	    "  whois\tCheck whether a handle is reachable on iMessage\n"
+	    "  nickname\tShow contact-card / nickname info for a handle\n"
+	    "\nRun 'imsg <command> --help' for details.\n"));
 	free(c.buf);
 
 	f = capture_start(&c);
@@ -914,6 +1055,8 @@ test_help_output(void **state)
 	    "  --log-level, --logLevel <value>\tSet log level "
 	    "(trace|verbose|debug|info|warning|error|critical)\n"
 	    "  --attachments\tinclude attachment metadata\n"
+	    "  --convert-attachments\tconvert CAF/GIF attachments to "
+	    "model-compatible cached files\n"
 	    "  -v, --verbose\tEnable verbose logging\n"
 	    "  --json, -j, --json-output, --jsonOutput\tEmit machine-readable "
 	    "JSON output\n"
@@ -1390,8 +1533,9 @@ test_gateway_unreachable(void **state)
 	/* Local errors and commands for later never need the gateway. */
 	assert_int_equal(run_shim(&gw, 10000, &out, "tapback", "--chat", "g",
 	    NULL), 1);
+	/* BridgeOutput.emitError: "error: ..." in text mode. */
 	assert_string_equal(out,
-	    "Error: tapback is not available through this gateway\n");
+	    "error: tapback is not available through this gateway\n");
 	free(out);
 	assert_int_equal(run_shim(&gw, 10000, &out, "chat-mark", "--json",
 	    NULL), 1);
@@ -1528,9 +1672,12 @@ test_parse_watch(void **state)
 	assert_int_equal(parse(0, &a, msg, "watch", "--limit", "5", NULL),
 	    SHIM_IMSG_ERROR);
 	assert_string_equal(msg, "Unknown option --limit");
-	assert_int_equal(parse(0, &a, msg, "watch", "--bb-events", NULL),
+	assert_int_equal(parse(0, &a, msg, "watch", "--text", "x", NULL),
 	    SHIM_IMSG_ERROR);
-	assert_string_equal(msg, "Unknown option --bb-events");
+	assert_string_equal(msg, "Unknown option --text");
+	/* --bb-events is 0.9.0 watch's own (WatchCommand.swift). */
+	assert_int_equal(parse(0, &a, msg, "watch", "--bb-events", NULL),
+	    SHIM_IMSG_RUN);
 	assert_int_equal(parse(0, &a, msg, "history", "--reactions", NULL),
 	    SHIM_IMSG_ERROR);
 	assert_string_equal(msg, "Unknown option --reactions");
@@ -1586,10 +1733,10 @@ test_watch_request(void **state)
 	assert_string_equal(msg, "Invalid value for option: --debounce");
 	assert_null(request(&method, msg, "watch", "--start", "yesterday",
 	    "--end", "bad", NULL));
-	assert_string_equal(msg, "invalidISODate(\"yesterday\")");
+	assert_string_equal(msg, "Invalid ISO8601 date: yesterday");
 	assert_null(request(&method, msg, "watch", "--start",
 	    "2026-01-01T00:00:00Z", "--end", "2026-13-01T00:00:00Z", NULL));
-	assert_string_equal(msg, "invalidISODate(\"2026-13-01T00:00:00Z\")");
+	assert_string_equal(msg, "Invalid ISO8601 date: 2026-13-01T00:00:00Z");
 	p = request(&method, msg, "watch", "--start", "2026-01-01T00:00:00Z",
 	    "--end", "2026-01-02T00:00:00.5+02:00", NULL);
 	assert_json(p, "{\"channels\":[\"imsg\"]}");
@@ -2319,20 +2466,90 @@ test_more_requests(void **state)
 	assert_string_equal(msg, "Invalid value for option: --stop");
 	assert_null(request(&method, msg, "typing", "--to", "a", "--service",
 	    "fax", NULL));
-	assert_string_equal(msg, "invalidService(\"fax\")");
+	assert_string_equal(msg, "Invalid service: fax");
 	assert_null(request(&method, msg, "typing", "--to", "a", "--duration",
 	    "soon", NULL));
-	assert_string_equal(msg, "typingIndicatorFailed(\"Invalid duration: "
-	    "soon. Use e.g. 5s, 3000ms, 1m, or 1h\")");
+	assert_string_equal(msg, "Typing indicator failed: Invalid duration: "
+	    "soon. Use e.g. 5s, 3000ms, 1m, or 1h");
+	assert_null(request(&method, msg, "typing", "--to", "a", "--duration",
+	    "0s", NULL));
+	assert_string_equal(msg, "Typing indicator failed: Invalid duration: "
+	    "0s. Use e.g. 5s, 3000ms, 1m, or 1h");
+	/* typing reads the service in any case (directTypingIdentifier). */
+	p = request(&method, msg, "typing", "--to", "a", "--service", "SMS",
+	    NULL);
+	assert_non_null(p);
+	assert_string_equal(json_string_value(json_object_get(p, "service")),
+	    "sms");
+	json_decref(p);
+	/* read: --to (or --handle) or a chat, as send and typing check. */
 	assert_null(request(&method, msg, "read", NULL));
-	assert_string_equal(msg, "invalidArgument(\"--handle is required\")");
+	assert_string_equal(msg, "Missing required option: --to");
+	assert_null(request(&method, msg, "read", "--handle", "", NULL));
+	assert_string_equal(msg, "Missing required option: --to");
+	assert_null(request(&method, msg, "read", "--handle", "a",
+	    "--chat-id", "2", NULL));
+	assert_string_equal(msg, "Invalid value for option: --to");
+	assert_null(request(&method, msg, "read", "--to", "a",
+	    "--chat-guid", "g", NULL));
+	assert_string_equal(msg, "Invalid value for option: --to");
+	p = request(&method, msg, "read", "--chat-id", "2", NULL);
+	assert_string_equal(method, "read");
+	assert_json(p, "{\"channel\":\"imsg\",\"chat_id\":2}");
+	json_decref(p);
+	p = request(&method, msg, "read", "--chat-guid", "iMessage;+;chat9",
+	    NULL);
+	assert_json(p, "{\"channel\":\"imsg\","
+	    "\"chat_guid\":\"iMessage;+;chat9\"}");
+	json_decref(p);
+	p = request(&method, msg, "read", "--chat-identifier", "chat9",
+	    NULL);
+	assert_json(p, "{\"channel\":\"imsg\","
+	    "\"chat_identifier\":\"chat9\"}");
+	json_decref(p);
 	assert_null(request(&method, msg, "react", "-r", "love", NULL));
 	assert_string_equal(msg, "Missing required option: --chat-id");
 	assert_null(request(&method, msg, "react", "--chat-id", "1", NULL));
 	assert_string_equal(msg, "Missing required option: --reaction");
 	assert_null(request(&method, msg, "react", "--chat-id", "1", "-r",
 	    "ab", NULL));
-	assert_string_equal(msg, "invalidReaction(\"ab\")");
+	assert_string_equal(msg, "Invalid reaction: ab\n\n"
+	    "Valid reactions: love, like, dislike, laugh, emphasis, question");
+	/* A custom emoji is a reaction react cannot send. */
+	assert_null(request(&method, msg, "react", "--chat-id", "1", "-r",
+	    "\xf0\x9f\x8e\x89", NULL));
+	assert_string_equal(msg, "Unsupported reaction: custom emoji tapback "
+	    "'\xf0\x9f\x8e\x89' cannot be sent by Messages.app AppleScript "
+	    "automation; use love, like, dislike, laugh, emphasis, or "
+	    "question.");
+	/* Aliases and the tapbacks' own emoji are tapbacks. */
+	p = request(&method, msg, "react", "--chat-id", "1", "-r",
+	    "\xf0\x9f\x91\x8d", NULL);
+	assert_non_null(p);
+	json_decref(p);
+	p = request(&method, msg, "react", "--chat-id", "1", "-r", "heart",
+	    NULL);
+	assert_non_null(p);
+	json_decref(p);
+	/* search --match is exactly contains or exact. */
+	assert_null(request(&method, msg, "search", "--query", "q",
+	    "--match", "Exact", NULL));
+	assert_string_equal(msg, "Invalid value for option: --match");
+	assert_null(request(&method, msg, "search", "--query", "q",
+	    "--match", "prefix", NULL));
+	assert_string_equal(msg, "Invalid value for option: --match");
+	p = request(&method, msg, "search", "--query", "q", "--match",
+	    "contains", NULL);
+	assert_json(p, "{\"channel\":\"imsg\",\"query\":\"q\","
+	    "\"match\":\"contains\"}");
+	json_decref(p);
+	/* history checks its dates like watch (MessageFilter.fromISO). */
+	assert_null(request(&method, msg, "history", "--chat-id", "1",
+	    "--start", "x", NULL));
+	assert_string_equal(msg, "Invalid ISO8601 date: x");
+	assert_null(request(&method, msg, "history", "--chat-id", "1",
+	    "--end", "2026-01-01", NULL));
+	assert_string_equal(msg, "Invalid ISO8601 date: 2026-01-01");
 	assert_null(request(&method, msg, "search", NULL));
 	assert_string_equal(msg, "Missing required option: --query");
 	assert_null(request(&method, msg, "group", NULL));
@@ -2348,6 +2565,24 @@ test_more_requests(void **state)
 	assert_int_equal(shim_imsg_reaction("\xc3\xa9", NULL, NULL), -1);
 	assert_int_equal(shim_imsg_reaction("\xf0\x9f\x8e\x89 x", NULL, NULL),
 	    -1);
+	/* ReactionType.parse: trimmed, aliases, the tapbacks' emoji. */
+	assert_int_equal(shim_imsg_reaction(" Thumbs-Up\n", &type, &emoji), 0);
+	assert_string_equal(type, "like");
+	assert_int_equal(shim_imsg_reaction("LOL", &type, &emoji), 0);
+	assert_string_equal(type, "laugh");
+	assert_int_equal(shim_imsg_reaction("\xe2\x9d\xa4", &type, &emoji),
+	    0);
+	assert_string_equal(type, "love");
+	assert_string_equal(emoji, "\xe2\x9d\xa4\xef\xb8\x8f");
+	assert_int_equal(shim_imsg_reaction("?", &type, &emoji), 0);
+	assert_string_equal(type, "question");
+	assert_int_equal(shim_imsg_reaction("\xe2\x80\xbc", &type, &emoji),
+	    0);
+	assert_string_equal(type, "emphasis");
+	assert_int_equal(shim_imsg_reaction("exclaim", &type, NULL), 0);
+	assert_string_equal(type, "emphasis");
+	assert_int_equal(shim_imsg_reaction("   ", NULL, NULL), -1);
+	assert_int_equal(shim_imsg_reaction("loves", NULL, NULL), -1);
 }
 
 /*

@@ -54,6 +54,21 @@ static const struct conf_key gmail_keys[] = {
 	  .min = 1000, .max = DAY_MS },
 };
 
+/*
+ * gog takes a message's subject and recipients only as options
+ * (steipete/gogcli and openclaw/gogcli internal/cmd/gmail_send.go,
+ * gmail_drafts.go), where every local user can read them while it runs
+ * (/proc/PID/cmdline); bodies go on its standard input.
+ */
+static const char *const gmail_warnings[] = {
+	"gog takes a message's subject and recipients only on its command "
+	"line (--subject=, --to=, --cc=, --bcc=), which every local user "
+	"can read while it runs; bodies go on its standard input",
+	"drafts need a gog whose \"gmail drafts create\" takes --body-file "
+	"(openclaw/gogcli); an older one fails every draft",
+	NULL
+};
+
 const struct channel_driver gmail_driver = {
 	.name = "gmail",
 	.keys = gmail_keys,
@@ -65,6 +80,7 @@ const struct channel_driver gmail_driver = {
 	.scrub = gmail_message_scrub,
 	.sender = gmail_sender,
 	.tool_argv = gmail_argv,
+	.warnings = gmail_warnings,
 };
 
 static void

@@ -58,6 +58,12 @@ struct channel_driver {
 	int		(*tool_argv)(const struct config *,
 			    const struct channel *, const char *command,
 			    struct tool_argv *, const char **cause);
+
+	/*
+	 * What carapacectl check says of a configured channel beside its
+	 * problems (warnings, not failures), NULL-terminated; or NULL.
+	 */
+	const char *const *warnings;
 };
 
 /* The channels, in their id order; channel_count of them. */

@@ -66,25 +66,26 @@ ctl_check(struct ctl *ctl)
 }
 
 /*
- * Warnings, not failures: what of a message still sits on a tool's
- * command line, where every local user can read it (/proc/PID/cmdline)
- * while the tool runs, because the real tool has no other way to take
- * it.  Texts and bodies never do (doc/protocol.md, "Command lines").
+ * Warnings, not failures, that the configured channels' drivers give:
+ * for example what of a message still sits on a tool's command line,
+ * where every local user can read it while the tool runs, because the
+ * real tool has no other way to take it (doc/protocol.md, "Command
+ * lines").
  */
 static void
 ctl_check_cmdlines(const struct config *cfg, const char *path)
 {
-	int	id = channel_lookup("gmail");
+	const struct channel	*ch;
+	size_t			 id, i;
 
-	if (id < 0 || !cfg->channels[id].configured)
-		return;
-	(void)printf("%s: warning: channels.gmail: gog takes a message's "
-	    "subject and recipients only on its command line (--subject=, "
-	    "--to=, --cc=, --bcc=), which every local user can read while "
-	    "it runs; bodies go on its standard input\n", path);
-	(void)printf("%s: warning: channels.gmail: drafts need a gog whose "
-	    "\"gmail drafts create\" takes --body-file (openclaw/gogcli); "
-	    "an older one fails every draft\n", path);
+	for (id = 0; id < channel_count; id++) {
+		ch = &cfg->channels[id];
+		if (!ch->configured || ch->driver->warnings == NULL)
+			continue;
+		for (i = 0; ch->driver->warnings[i] != NULL; i++)
+			(void)printf("%s: warning: channels.%s: %s\n", path,
+			    ch->driver->name, ch->driver->warnings[i]);
+	}
 }
 
 /* Load the configuration and open state and audit; exits on failure. */

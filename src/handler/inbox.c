@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "compat.h"
-#include "chan-discord.h"
 #include "handler.h"
 #include "log.h"
 #include "osdep.h"

@@ -79,8 +79,8 @@ tool_run_input(struct call *c, const struct channel *ch,
 		call_error(c, CP_ERR_TOOL_FAILED, json_pack("{s:i,s:o*}",
 		    "exit_status", res->exited ? res->status :
 		    128 + res->status, "stderr", tail),
-		    "%s failed (%s %d)", c->channel,
-		    res->exited ? "exit status" : "signal", res->status);
+		    res->exited ? "%s failed (exit status %d)" :
+		    "%s failed (signal %d)", c->channel, res->status);
 		spawn_result_free(res);
 		return -1;
 	}

@@ -66,7 +66,12 @@ for f in $(find src -name '*.[ch]' | sort); do
 done
 [ "$failed" -eq 0 ] && ok "no file but a channel's own names a channel"
 
-# The check itself: a file that names a channel is caught.
+# The check itself: a file that names a channel is caught (the inner
+# run checks the fixture only).
+if [ "${1:-}" = --inner ]; then
+	echo "$passed passed, $failed failed"
+	exit 0
+fi
 tmp=$(mktemp -d) || exit 1
 mkdir -p "$tmp/src/handler" "$tmp/src/channel"
 cp src/channel/channels.c "$tmp/src/channel/"
@@ -78,7 +83,7 @@ case $out in
 *"not ok"*"src/handler/send.c names channel"*)
 	ok "a core file naming a channel is caught" ;;
 *)
-	[ "${1:-}" = --inner ] || not_ok "a core file naming a channel is caught" ;;
+	not_ok "a core file naming a channel is caught" ;;
 esac
 
 echo "$passed passed, $failed failed"

@@ -1,6 +1,6 @@
 /*
- * Allow/deny matching of normalised addresses (address.c) against the
- * configuration's lists: contact aliases, exact addresses, phone
+ * Allow/deny matching of normalised addresses (address.c), in their
+ * canonical form (identity.c), against the configuration's lists: contact aliases, exact addresses, phone
  * prefixes, "*@domain", chat and group ids; and the outbound and
  * inbound decisions built on it.  Every function fails closed.
  */
@@ -97,7 +97,7 @@ match_one(const struct config *cfg, int ch, const char *pattern,
 {
 	const struct contact	*c;
 	const char		*p = pattern, *at;
-	char			 buf[ADDR_MAX];
+	char			 buf[ADDR_MAX], canon[ADDR_MAX];
 	size_t			 len, i;
 
 	len = strnlen(p, ADDR_INPUT_MAX + 1);
@@ -107,18 +107,19 @@ match_one(const struct config *cfg, int ch, const char *pattern,
 	if (len == 0)
 		return 0;
 
-	/* "*@domain": that exact domain, not its subdomains. */
+	/*
+	 * "*@domain": that exact domain, not its subdomains; a domain
+	 * that is an alias of another (googlemail.com) stands for it.
+	 */
 	if (len > 2 && p[0] == '*' && p[1] == '@') {
 		if (kind != ADDR_EMAIL || !addr_valid_domain(p + 2, len - 2) ||
-		    (at = strchr(addr, '@')) == NULL)
+		    len - 2 >= sizeof(buf) || (at = strchr(addr, '@')) == NULL)
 			return 0;
 		at++;
-		if (strlen(at) != len - 2)
-			return 0;
 		for (i = 0; i < len - 2; i++)
-			if (to_lower((unsigned char)p[2 + i]) != at[i])
-				return 0;
-		return 1;
+			buf[i] = (char)to_lower((unsigned char)p[2 + i]);
+		buf[i] = '\0';
+		return strcmp(identity_mail_domain(cfg, buf), at) == 0;
 	}
 
 	/* "+1415555*": a prefix of the E.164 form, digits only. */
@@ -141,15 +142,18 @@ match_one(const struct config *cfg, int ch, const char *pattern,
 			if (c->address[ch] == NULL ||
 			    addr_normalize(c->address[ch],
 			    channel_region(cfg, ch), buf, sizeof(buf), NULL,
-			    NULL) == -1)
+			    NULL) == -1 ||
+			    identity_canonical(cfg, buf, canon,
+			    sizeof(canon)) == -1)
 				return 0;
-			return strcmp(buf, addr) == 0;
+			return strcmp(canon, addr) == 0;
 		}
 	}
 	if (addr_normalize(pattern, channel_region(cfg, ch), buf, sizeof(buf),
-	    NULL, NULL) == -1)
+	    NULL, NULL) == -1 ||
+	    identity_canonical(cfg, buf, canon, sizeof(canon)) == -1)
 		return 0;
-	return strcmp(buf, addr) == 0;
+	return strcmp(canon, addr) == 0;
 }
 
 int
@@ -158,17 +162,19 @@ policy_match(const struct config *cfg, int ch,
 {
 	enum addr_kind	kind;
 	size_t		i;
+	char		canon[ADDR_MAX];
 
 	if (which != NULL)
 		*which = NULL;
 	if (cfg == NULL || (unsigned int)ch >= CHANNEL_MAX || list == NULL ||
 	    (list->count > 0 && list->items == NULL) ||
-	    !is_normalized(normalized, &kind))
+	    !is_normalized(normalized, &kind) ||
+	    identity_canonical(cfg, normalized, canon, sizeof(canon)) == -1)
 		return 0;
 	for (i = 0; i < list->count; i++) {
 		if (list->items[i] == NULL)
 			continue;
-		if (match_one(cfg, ch, list->items[i], normalized, kind)) {
+		if (match_one(cfg, ch, list->items[i], canon, kind)) {
 			if (which != NULL)
 				*which = list->items[i];
 			return 1;

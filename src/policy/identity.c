@@ -81,10 +81,13 @@ identity_canonical(const struct config *cfg, const char *normalized,
 	struct mail_rules	 md;
 	const char		*at, *domain;
 	size_t			 i, n = 0, local;
+	int			 kind;
 
 	if (normalized == NULL || out == NULL || outlen == 0)
 		return -1;
-	if (addr_kind_of(normalized) != ADDR_EMAIL ||
+	/* "+x@example.com" is a mailbox too, whatever its first byte. */
+	kind = addr_kind_of(normalized);
+	if ((kind != ADDR_EMAIL && kind != ADDR_PHONE) ||
 	    (at = strchr(normalized, '@')) == NULL) {
 		if (strlcpy(out, normalized, outlen) >= outlen)
 			return -1;

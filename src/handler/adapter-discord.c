@@ -606,7 +606,7 @@ cmdline_discord_channel(const struct config *cfg, const struct channel *ch,
 		*cause = "malformed params: to is not channel:<id>";
 		return -1;
 	}
-	if (discord_head(cfg, ch, "channel", a, cause) == -1)
+	if (channel_tool_argv(cfg, ch, "channel", a, cause) == -1)
 		return -1;
 	tool_argv_add(a, id);
 	return 0;

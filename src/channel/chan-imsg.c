@@ -89,6 +89,15 @@ imsg_resolve(const struct config *cfg, const struct channel *ch,
 	    (guid == NULL || strcmp(name, guid) != 0))
 		return -1;
 	(void)snprintf(set->whole, sizeof(set->whole), "chat:%s", idbuf);
+	/* An entry may name the chat by identifier or guid. */
+	if (ident != NULL && strlen(ident) < sizeof(buf) - 5) {
+		(void)snprintf(buf, sizeof(buf), "chat:%s", ident);
+		identity_aka(set, buf);
+	}
+	if (guid != NULL && strlen(guid) < sizeof(buf) - 5) {
+		(void)snprintf(buf, sizeof(buf), "chat:%s", guid);
+		identity_aka(set, buf);
+	}
 	parts = json_object_get(facts, "participants");
 	if (!json_is_array(parts) || json_array_size(parts) == 0) {
 		*cause = "chat has no participants";

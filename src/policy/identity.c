@@ -139,6 +139,18 @@ identity_add(struct identity_set *set, const struct config *cfg,
 	return 0;
 }
 
+void
+identity_aka(struct identity_set *set, const char *name)
+{
+	char	buf[ADDR_MAX];
+
+	if (name == NULL || set->naka == IDENTITY_AKA_MAX ||
+	    addr_normalize(name, NULL, buf, sizeof(buf), NULL, NULL) == -1 ||
+	    strcmp(buf, name) != 0 || strcmp(buf, set->whole) == 0)
+		return;
+	(void)strlcpy(set->aka[set->naka++], buf, sizeof(set->aka[0]));
+}
+
 int
 identity_plain(struct identity_set *set, const struct config *cfg,
     const char *normalized, const char **cause)
@@ -200,6 +212,13 @@ policy_outbound_identities(const struct config *cfg,
 		deny_entry(v, set->whole, set->whole, which);
 		return;
 	}
+	for (i = 0; i < set->naka; i++) {
+		if (policy_match(cfg, chan->id, &chan->outbound_deny,
+		    set->aka[i], &which)) {
+			deny_entry(v, set->whole, set->aka[i], which);
+			return;
+		}
+	}
 	for (i = 0; i < set->n; i++) {
 		if (policy_match(cfg, chan->id, &chan->outbound_deny,
 		    set->ids[i], &which)) {
@@ -211,6 +230,17 @@ policy_outbound_identities(const struct config *cfg,
 	if (v->kind == VERDICT_ALLOW && v->rule != NULL &&
 	    strncmp(v->rule, "outbound.", 9) != 0)
 		return;
+	for (i = 0; i < set->naka; i++) {
+		if (policy_match(cfg, chan->id, &chan->outbound_allow,
+		    set->aka[i], &which)) {
+			memset(v, 0, sizeof(*v));
+			v->kind = VERDICT_ALLOW;
+			v->rule = which;
+			(void)snprintf(v->reason, sizeof(v->reason),
+			    "recipient matches allow entry \"%.200s\"", which);
+			return;
+		}
+	}
 	for (i = 0; i < set->n; i++)
 		if (strcmp(set->ids[i], set->whole) != 0)
 			break;

@@ -66,9 +66,14 @@ void	 policy_outbound(const struct config *, const struct channel *,
  * when it is a person).
  */
 #define IDENTITY_MAX	64	/* identities one target may reach */
+#define IDENTITY_AKA_MAX 2	/* other names of the target itself */
 
 struct identity_set {
 	char		 whole[ADDR_MAX];
+	size_t		 naka;		/* other names of whole ("chat:<guid>"):
+					   allow and deny entries on them
+					   hold as on whole */
+	char		 aka[IDENTITY_AKA_MAX][ADDR_MAX];
 	size_t		 n;
 	char		 ids[IDENTITY_MAX][ADDR_MAX];
 };
@@ -90,6 +95,11 @@ const char *identity_mail_domain(const struct config *, const char *domain);
  */
 int	 identity_add(struct identity_set *, const struct config *,
 	    const char *normalized, const char **cause);
+/*
+ * Another name of set->whole, kept when it is a normalised address
+ * (else dropped: no entry can name it).
+ */
+void	 identity_aka(struct identity_set *, const char *name);
 /* set = one address that is its own identity.  0, or -1 as identity_add. */
 int	 identity_plain(struct identity_set *, const struct config *,
 	    const char *normalized, const char **cause);

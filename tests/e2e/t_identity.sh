@@ -179,6 +179,18 @@ expect_match "group chat allowed as a whole" '"result"' \
     "$(imsg_to '"chat_guid":"iMessage;+;chat493827161045763123"')"
 stop_gateway
 
+# A deny entry naming the chat by its guid holds when it is sent to by
+# id or identifier, in every mode.
+for mode in open allowlist approval; do
+	IMSG_DENY='"chat:iMessage;+;chat493827161045763123"' \
+	    identity_config $mode
+	start_gateway
+	for t in '"chat_id":3' '"chat_identifier":"chat493827161045763123"'; do
+		refused "chat denied by guid, sent by $t" "$(imsg_to "$t")"
+	done
+	stop_gateway
+done
+
 # One person, one rate window, however addressed.
 LIMIT=2 identity_config open
 start_gateway

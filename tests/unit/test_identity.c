@@ -217,6 +217,9 @@ test_imsg_resolve(void **state)
 	    "chat:iMessage;+;chat4938", facts, set, &cause), 0);
 	assert_int_equal(im->driver->resolve(cfg, im, "chat:3", facts, set,
 	    &cause), 0);
+	assert_int_equal(set->naka, 2);
+	assert_string_equal(set->aka[0], "chat:chat4938");
+	assert_string_equal(set->aka[1], "chat:iMessage;+;chat4938");
 	/* Facts about another chat: refused. */
 	assert_int_equal(im->driver->resolve(cfg, im, "chat:4", facts, set,
 	    &cause), -1);
@@ -268,6 +271,18 @@ test_decide_set(void **state)
 	im->outbound_mode = OUTBOUND_OPEN;
 	policy_outbound_identities(cfg, im, set, &v);
 	assert_int_equal(v.kind, VERDICT_ALLOW);
+	/* Entries naming the chat by guid hold as on its id. */
+	im->outbound_mode = OUTBOUND_ALLOWLIST;
+	assert_int_equal(im->driver->resolve(cfg, im, "chat:3", facts, set,
+	    &cause), 0);
+	(void)strlcpy(set->whole, "chat:8", sizeof(set->whole));
+	(void)strlcpy(set->aka[0], "chat:3", sizeof(set->aka[0]));
+	policy_outbound_identities(cfg, im, set, &v);
+	assert_int_equal(v.kind, VERDICT_ALLOW);
+	(void)strlcpy(set->aka[0], "+14155559999", sizeof(set->aka[0]));
+	policy_outbound_identities(cfg, im, set, &v);
+	assert_int_equal(v.kind, VERDICT_DENY);
+	assert_string_equal(v.rule, "+14155559999");
 	/* An empty set is refused. */
 	set->n = 0;
 	policy_outbound_identities(cfg, im, set, &v);

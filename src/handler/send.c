@@ -437,14 +437,17 @@ audit_recipients(struct call *c, const struct outbound *o)
 	}
 }
 
-int
-send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
+/*
+ * send_pipeline with room for one target's identities (set) and the
+ * message's (who).
+ */
+static int
+pipeline(struct call *c, const struct channel *ch, struct outbound *o,
+    struct identity_set *set, struct reached *who)
 {
 	const struct handler_adapter *ad;
 	struct verdict	 rv, v, cv;
 	const struct verdict *hold = NULL;
-	struct identity_set *set = NULL;
-	struct reached	*who = NULL;
 	size_t		 i, j, k;
 	int		 r;
 
@@ -465,15 +468,9 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 	 * Every recipient must pass, decided on the identities it reaches;
 	 * the first that needs approval holds.
 	 */
-	if ((set = malloc(sizeof(*set))) == NULL ||
-	    (who = calloc(1, sizeof(*who))) == NULL) {
-		free(set);
-		return call_error(c, RPC_INTERNAL_ERROR, NULL,
-		    "out of memory");
-	}
 	for (i = 0; i < o->nrecipients; i++) {
 		if (send_identities(c, ch, o->recipients[i], set) == -1)
-			goto refused;
+			return -1;
 		policy_outbound_identities(c->env->cfg, ch, set, &v);
 		if (v.kind == VERDICT_DENY) {
 			c->rule = v.rule;
@@ -483,7 +480,7 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 			    v.rule != NULL ? v.rule : ""),
 			    "recipient not allowed: %s (%s)",
 			    o->recipients[i], v.reason);
-			goto refused;
+			return -1;
 		}
 		if (i == 0 || (v.kind == VERDICT_HOLD &&
 		    rv.kind != VERDICT_HOLD))
@@ -498,15 +495,12 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 				(void)call_error(c, RPC_INVALID_PARAMS, NULL,
 				    "params: the recipients reach more than "
 				    "%d people", MESSAGE_IDENTITY_MAX);
-				goto refused;
+				return -1;
 			}
 			(void)strlcpy(who->ids[who->n++], set->ids[j],
 			    sizeof(who->ids[0]));
 		}
 	}
-	free(set);
-	set = NULL;
-
 	cv.kind = VERDICT_ALLOW;
 	cv.rule = NULL;
 	if (o->text != NULL) {
@@ -549,13 +543,26 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 		r = ad->deliver(c, ch, o->delivery);
 	}
 	send_unspool(o->delivery);
-	free(who);
 	return r;
+}
 
-refused:
+int
+send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
+{
+	struct identity_set	*set;
+	struct reached		*who;
+	int			 r;
+
+	if ((set = malloc(sizeof(*set))) == NULL ||
+	    (who = calloc(1, sizeof(*who))) == NULL) {
+		free(set);
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "out of memory");
+	}
+	r = pipeline(c, ch, o, set, who);
 	free(set);
 	free(who);
-	return -1;
+	return r;
 }
 
 int

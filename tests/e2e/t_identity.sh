@@ -125,12 +125,18 @@ for mode in open allowlist approval; do
 	    '"chat_guid":"iMessage;+;chat000"'; do
 		refused "unknown chat $t" "$(imsg_to "$t")"
 	done
-	# Mail: every spelling of eve@gmail.com, and of mallory@example.com.
+	# Mail: every spelling of eve@gmail.com, and of mallory@example.com;
+	# Unicode look-alikes (Cyrillic letter, full-width '@', zero-width
+	# space) and a trailing dot are refused by the normaliser.  (A
+	# punycode domain, xn--..., is another domain: decided as such.)
 	for t in '"eve+x@gmail.com"' '"e.ve@gmail.com"' '"EVE@GMAIL.COM"' \
 	    '"eve@googlemail.com"' '"E.v.e+tag@GoogleMail.com"' \
 	    '"Eve <e.v.e@gmail.com>"' '"mallory+x@example.com"' \
 	    '"MALLORY@example.com"' '"d.a.n+z@alias.example"' \
-	    '"dan@mail.example"' '"bob@strict.example"'; do
+	    '"dan@mail.example"' '"bob@strict.example"' \
+	    '"eve@gm\u0430il.com"' '"eve\uff20gmail.com"' \
+	    '"eve@gmail.com."' \
+	    '"eve\u200b@gmail.com"'; do
 		refused "mail to $t" "$(mail_to "$t")"
 	done
 	# ...also as the Bcc beside an allowed recipient.

@@ -978,10 +978,8 @@ read_contacts(struct conf_parse *p, void *base, const struct conf_key *key)
 }
 
 /*
- * mail_domains: a mapping from a domain (lower case) to its rules;
- * each domain once, and an alias_of names neither itself nor a domain
- * that is itself an alias (one hop: the rules of the domain it names
- * apply).
+ * mail_domains: domain (lower case, once each) -> its rules; alias_of
+ * names neither itself nor an alias (one hop).
  */
 static void
 read_mail_domains(struct conf_parse *p, void *base,

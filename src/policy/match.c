@@ -1,8 +1,10 @@
 /*
  * Allow/deny matching of normalised addresses (address.c), in their
- * canonical form (identity.c), against the configuration's lists: contact aliases, exact addresses, phone
- * prefixes, "*@domain", chat and group ids; and the outbound and
- * inbound decisions built on it.  Every function fails closed.
+ * canonical form (identity.c), against the configuration's lists:
+ * contact aliases, exact addresses, phone prefixes, "*@domain", chat
+ * and group ids; and the outbound and inbound decisions built on it,
+ * on one address or on everything one target reaches.  Every function
+ * fails closed.
  */
 #include "config.h"
 
@@ -277,3 +279,105 @@ policy_inbound_visible(const struct config *cfg, const struct channel *chan,
 	}
 }
 
+/* Set v to a refusal naming the identity and the entry that matched. */
+static void
+deny_entry(struct verdict *v, const char *target, const char *id,
+    const char *which)
+{
+	v->kind = VERDICT_DENY;
+	v->rule = which;
+	if (strcmp(target, id) == 0)
+		(void)snprintf(v->reason, sizeof(v->reason),
+		    "recipient matches deny entry \"%s\"", which);
+	else
+		(void)snprintf(v->reason, sizeof(v->reason),
+		    "%.80s reaches %.80s, which matches deny entry "
+		    "\"%.40s\"",
+		    target, id, which);
+}
+
+void
+policy_outbound_identities(const struct config *cfg,
+    const struct channel *chan, const struct identity_set *set,
+    struct verdict *v)
+{
+	struct verdict	 mv;
+	const char	*which;
+	size_t		 i;
+
+	if (v == NULL)
+		return;
+	if (set == NULL || set->n == 0 || set->whole[0] == '\0') {
+		memset(v, 0, sizeof(*v));
+		v->kind = VERDICT_DENY;
+		v->rule = "address";
+		(void)strlcpy(v->reason, "recipient reaches no identity",
+		    sizeof(v->reason));
+		return;
+	}
+	/* The target as a whole: configuration, deny, allow, the mode. */
+	policy_outbound(cfg, chan, set->whole, v);
+	if (v->kind == VERDICT_DENY && v->rule != NULL &&
+	    (strcmp(v->rule, "policy") == 0 || strcmp(v->rule, "address") == 0))
+		return;
+	/* A deny entry on anything the target reaches wins, in any mode. */
+	if (policy_match(cfg, chan->id, &chan->outbound_deny, set->whole,
+	    &which)) {
+		deny_entry(v, set->whole, set->whole, which);
+		return;
+	}
+	for (i = 0; i < set->naka; i++) {
+		if (policy_match(cfg, chan->id, &chan->outbound_deny,
+		    set->aka[i], &which)) {
+			deny_entry(v, set->whole, set->aka[i], which);
+			return;
+		}
+	}
+	for (i = 0; i < set->n; i++) {
+		if (policy_match(cfg, chan->id, &chan->outbound_deny,
+		    set->ids[i], &which)) {
+			deny_entry(v, set->whole, set->ids[i], which);
+			return;
+		}
+	}
+	/* The owner allowed the target itself ("chat:42"): all of it. */
+	if (v->kind == VERDICT_ALLOW && v->rule != NULL &&
+	    strncmp(v->rule, "outbound.", 9) != 0)
+		return;
+	for (i = 0; i < set->naka; i++) {
+		if (policy_match(cfg, chan->id, &chan->outbound_allow,
+		    set->aka[i], &which)) {
+			memset(v, 0, sizeof(*v));
+			v->kind = VERDICT_ALLOW;
+			v->rule = which;
+			(void)snprintf(v->reason, sizeof(v->reason),
+			    "recipient matches allow entry \"%.200s\"", which);
+			return;
+		}
+	}
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->ids[i], set->whole) != 0)
+			break;
+	if (i == set->n)
+		return;		/* the target is its own one identity */
+	/* Else each identity it reaches on its own; the strictest wins. */
+	memset(v, 0, sizeof(*v));
+	v->kind = VERDICT_ALLOW;
+	for (i = 0; i < set->n; i++) {
+		policy_outbound(cfg, chan, set->ids[i], &mv);
+		if (mv.kind == VERDICT_DENY) {
+			*v = mv;
+			(void)snprintf(v->reason, sizeof(v->reason),
+			    "%.80s reaches %.80s: %.80s", set->whole, set->ids[i],
+			    mv.reason);
+			return;
+		}
+		if ((mv.kind == VERDICT_HOLD && v->kind != VERDICT_HOLD) ||
+		    v->rule == NULL) {
+			*v = mv;
+			(void)snprintf(v->reason, sizeof(v->reason),
+			    "%.80s reaches %.80s: %.80s", set->whole, set->ids[i],
+			    mv.reason);
+		}
+	}
+}

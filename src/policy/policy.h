@@ -60,10 +60,10 @@ void	 policy_outbound(const struct config *, const struct channel *,
 	    const char *normalized, struct verdict *);
 
 /*
- * Canonical identities (identity.c).  What one target reaches: whole is
- * the target's own canonical identity ("chat:3", or a mailbox), ids the
- * identities it reaches (the participants of a chat; the target itself
- * when it is a person).
+ * Canonical identities (identity.c; decided on in match.c).  What one
+ * target reaches: whole is the target's own canonical identity
+ * ("chat:3", or a mailbox), ids the identities it reaches (the
+ * participants of a chat; the target itself when it is a person).
  */
 #define IDENTITY_MAX	64	/* identities one target may reach */
 #define IDENTITY_AKA_MAX 2	/* other names of the target itself */

@@ -7,6 +7,7 @@ enforce_nonce dedupe as Discord does), GET
 /channels/{id}/messages?after=&before=&limit= (newest first),
 GET /guilds/{id}/channels, GET /users/@me, GET /users/@me/guilds,
 GET /users/@me/channels (an empty list, as Discord answers a bot),
+GET /channels/{id} (the channel object),
 POST /users/@me/channels {recipient_id} (opens or returns the DM).
 Every API request needs "Authorization: Bot <token>" (401 otherwise).
 
@@ -240,6 +241,13 @@ class Handler(BaseHTTPRequestHandler):
                                              "code": 10004})
                 return self.answer(200, [c for c in w.channels.values()
                                          if c.get("guild_id") == GUILD_ID])
+            if len(parts) == 2 and parts[0] == "channels":
+                # Get Channel: a guild channel, or a DM with its
+                # recipient (discord-api-docs, resources/Channel.md).
+                if parts[1] not in w.channels:
+                    return self.answer(404, {"message": "Unknown Channel",
+                                             "code": 10003})
+                return self.answer(200, w.channels[parts[1]])
             if len(parts) == 3 and parts[0] == "channels" and \
                     parts[2] == "messages":
                 if parts[1] not in w.messages:

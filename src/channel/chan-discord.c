@@ -26,6 +26,9 @@
 static const char *discord_api_base_check(const char *);
 static const char *discord_sender(json_t *);
 static void	 discord_check(struct channel *, struct conf_report *);
+static int	 discord_resolve(const struct config *,
+		    const struct channel *, const char *, json_t *,
+		    struct identity_set *, const char **);
 static int	 discord_argv(const struct config *, const struct channel *,
 		    const char *, struct tool_argv *, const char **);
 
@@ -47,11 +50,70 @@ const struct channel_driver discord_driver = {
 	.opts_size = sizeof(struct discord_opts),
 	.check = discord_check,
 	.address_kinds = (1U << ADDR_CHANNEL) | (1U << ADDR_USER),
+	.resolve_kinds = 1U << ADDR_CHANNEL,
+	.resolve = discord_resolve,
 	.visible = discord_message_visible,
 	.scrub = discord_scrub,
 	.sender = discord_sender,
 	.tool_argv = discord_argv,
 };
+
+/*
+ * A channel:<id> reaches whoever reads it.  facts is the channel object
+ * Discord answers GET /channels/{id} with (carapace-discord channel):
+ * a DM (type 1) reaches its one recipient, user:<id>, so a deny of the
+ * user holds against their DM channel; a group DM (type 3) its
+ * recipients; a guild channel (guild_id set) is its own identity.
+ */
+static int
+discord_resolve(const struct config *cfg, const struct channel *ch,
+    const char *target, json_t *facts, struct identity_set *set,
+    const char **cause)
+{
+	json_t		*type, *recipients, *r;
+	const char	*id, *user;
+	char		 buf[ADDR_MAX];
+	size_t		 i;
+
+	(void)ch;
+	memset(set, 0, sizeof(*set));
+	*cause = "unknown channel";
+	id = json_string_value(json_object_get(facts, "id"));
+	type = json_object_get(facts, "type");
+	if (strncmp(target, "channel:", 8) != 0 || id == NULL ||
+	    strcmp(id, target + 8) != 0 || !json_is_integer(type))
+		return -1;
+	(void)strlcpy(set->whole, target, sizeof(set->whole));
+	recipients = json_object_get(facts, "recipients");
+	switch (json_integer_value(type)) {
+	case 1:		/* DM */
+	case 3:		/* GROUP_DM */
+		if (!json_is_array(recipients) ||
+		    json_array_size(recipients) == 0 ||
+		    (json_integer_value(type) == 1 &&
+		    json_array_size(recipients) != 1)) {
+			*cause = "direct message without its recipient";
+			return -1;
+		}
+		json_array_foreach(recipients, i, r) {
+			user = json_string_value(json_object_get(r, "id"));
+			if (!discord_snowflake(user, NULL)) {
+				*cause = "a recipient has no Discord id";
+				return -1;
+			}
+			(void)snprintf(buf, sizeof(buf), "user:%s", user);
+			if (identity_add(set, cfg, buf, cause) == -1)
+				return -1;
+		}
+		return 0;
+	default:
+		if (!json_is_string(json_object_get(facts, "guild_id"))) {
+			*cause = "neither a guild channel nor a DM";
+			return -1;
+		}
+		return identity_add(set, cfg, target, cause);
+	}
+}
 
 /* Discord's tool is Carapace's own REST client. */
 static void

@@ -28,6 +28,9 @@ static const char *imsg_sender(json_t *);
 static void	 imsg_check(struct channel *, struct conf_report *);
 static int	 imsg_argv(const struct config *, const struct channel *,
 		    const char *, struct tool_argv *, const char **);
+static int	 imsg_resolve(const struct config *, const struct channel *,
+		    const char *, json_t *, struct identity_set *,
+		    const char **);
 
 static const struct conf_key imsg_keys[] = {
 	{ .name = "db", .type = CONF_STRING,
@@ -42,11 +45,75 @@ const struct channel_driver imsg_driver = {
 	.check = imsg_check,
 	.address_kinds = (1U << ADDR_PHONE) | (1U << ADDR_EMAIL) |
 	    (1U << ADDR_CHAT),
+	.resolve_kinds = 1U << ADDR_CHAT,
+	.resolve = imsg_resolve,
 	.visible = imsg_visible,
 	.scrub = imsg_scrub,
 	.sender = imsg_sender,
 	.tool_argv = imsg_argv,
 };
+
+/*
+ * A chat reaches its participants.  facts is the chat as `imsg group
+ * --chat-id N --json` prints it (id, identifier, guid, is_group,
+ * participants: Sources/imsg/Commands/GroupCommand.swift in
+ * steipete/imsg); it must be the chat the target names, by id,
+ * identifier or guid.  The chat's own identity is "chat:<id>", so an
+ * allow or deny entry "chat:<id>" holds however the chat is named.  A
+ * participant that cannot be normalised (a short code) leaves the chat
+ * unresolved: it is refused, not taken by its spelling.
+ */
+static int
+imsg_resolve(const struct config *cfg, const struct channel *ch,
+    const char *target, json_t *facts, struct identity_set *set,
+    const char **cause)
+{
+	const char	*name, *ident, *guid;
+	json_t		*parts, *p;
+	json_int_t	 id;
+	char		 idbuf[32], buf[ADDR_MAX];
+	size_t		 i;
+
+	memset(set, 0, sizeof(*set));
+	*cause = "unknown chat";
+	if (strncmp(target, "chat:", 5) != 0 || !json_is_object(facts) ||
+	    !json_is_integer(json_object_get(facts, "id")) ||
+	    (id = json_integer_value(json_object_get(facts, "id"))) < 1)
+		return -1;
+	name = target + 5;
+	ident = json_string_value(json_object_get(facts, "identifier"));
+	guid = json_string_value(json_object_get(facts, "guid"));
+	(void)snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	if (strcmp(name, idbuf) != 0 &&
+	    (ident == NULL || strcmp(name, ident) != 0) &&
+	    (guid == NULL || strcmp(name, guid) != 0))
+		return -1;
+	(void)snprintf(set->whole, sizeof(set->whole), "chat:%s", idbuf);
+	/* An entry may name the chat by identifier or guid. */
+	if (ident != NULL && strlen(ident) < sizeof(buf) - 5) {
+		(void)snprintf(buf, sizeof(buf), "chat:%s", ident);
+		identity_aka(set, buf);
+	}
+	if (guid != NULL && strlen(guid) < sizeof(buf) - 5) {
+		(void)snprintf(buf, sizeof(buf), "chat:%s", guid);
+		identity_aka(set, buf);
+	}
+	parts = json_object_get(facts, "participants");
+	if (!json_is_array(parts) || json_array_size(parts) == 0) {
+		*cause = "chat has no participants";
+		return -1;
+	}
+	json_array_foreach(parts, i, p) {
+		if (!json_is_string(p) || addr_normalize(json_string_value(p),
+		    ch->region, buf, sizeof(buf), NULL, NULL) == -1) {
+			*cause = "a participant cannot be normalised";
+			return -1;
+		}
+		if (identity_add(set, cfg, buf, cause) == -1)
+			return -1;
+	}
+	return 0;
+}
 
 static void
 imsg_check(struct channel *ch, struct conf_report *r)

@@ -33,6 +33,9 @@ static int	 signal_visible(const struct config *, const struct channel *,
 		    json_t *);
 static int	 signal_scrub(const struct channel *, json_t *);
 static const char *signal_sender(json_t *);
+static int	 signal_resolve(const struct config *, const struct channel *,
+		    const char *, json_t *, struct identity_set *,
+		    const char **);
 static void	 signal_check(struct channel *, struct conf_report *);
 
 static const struct conf_key signal_keys[] = {
@@ -50,11 +53,64 @@ const struct channel_driver signal_driver = {
 	.opts_size = sizeof(struct signal_opts),
 	.check = signal_check,
 	.address_kinds = (1U << ADDR_PHONE) | (1U << ADDR_GROUP),
+	.resolve_kinds = 1U << ADDR_GROUP,
+	.resolve = signal_resolve,
 	.visible = signal_visible,
 	.scrub = signal_scrub,
 	.sender = signal_sender,
 	.tool_argv = NULL,
 };
+
+/*
+ * A group reaches its members.  facts is the group as the daemon's
+ * listGroups answers it (signal-cli's JsonGroupInfo: id, members of
+ * {number, uuid}).  Each member with a number is an identity; a member
+ * the daemon lists without one (a hidden number) can match no entry,
+ * so the group itself stands for them among the identities: the group
+ * must then be allowed as a whole (in allowlist mode), or is held (in
+ * approval mode).  A group listing no member is the group identity only.
+ */
+static int
+signal_resolve(const struct config *cfg, const struct channel *ch,
+    const char *target, json_t *facts, struct identity_set *set,
+    const char **cause)
+{
+	json_t		*members, *m;
+	const char	*id, *number;
+	char		 buf[ADDR_MAX];
+	size_t		 i;
+	int		 hidden = 0;
+
+	memset(set, 0, sizeof(*set));
+	*cause = "unknown group";
+	id = json_string_value(json_object_get(facts, "id"));
+	if (strncmp(target, "group:", 6) != 0 || id == NULL ||
+	    strcmp(id, target + 6) != 0)
+		return -1;
+	(void)strlcpy(set->whole, target, sizeof(set->whole));
+	members = json_object_get(facts, "members");
+	if (members != NULL && !json_is_array(members)) {
+		*cause = "malformed group members";
+		return -1;
+	}
+	json_array_foreach(members, i, m) {
+		number = json_string_value(json_object_get(m, "number"));
+		if (number == NULL || *number == '\0') {
+			hidden = 1;
+			continue;
+		}
+		if (addr_normalize(number, ch->region, buf, sizeof(buf), NULL,
+		    NULL) == -1) {
+			*cause = "a member's number cannot be normalised";
+			return -1;
+		}
+		if (identity_add(set, cfg, buf, cause) == -1)
+			return -1;
+	}
+	if (hidden || set->n == 0)
+		return identity_add(set, cfg, target, cause);
+	return 0;
+}
 
 /* The account is the number as E.164 gives it, nothing else. */
 static int

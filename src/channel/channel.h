@@ -3,7 +3,8 @@
  * that more than one program needs, behind one struct per channel and
  * one table of them (channels.c).  A driver names the channel, supplies
  * its own configuration keys and their checks, the kinds of address its
- * recipients take, its inbound decisions (which messages an agent may
+ * recipients take, how a target resolves to the identities it reaches,
+ * its inbound decisions (which messages an agent may
  * see, and their scrubbing), and the head of its tool's command line,
  * which the handler's adapter and the channel's watcher both build on.
  *
@@ -21,6 +22,8 @@
 #include "argv.h"
 #include "conf.h"
 
+struct identity_set;
+
 struct channel_driver {
 	const char	*name;
 
@@ -37,6 +40,21 @@ struct channel_driver {
 
 	/* Recipients: bit (1 << enum addr_kind) per kind the channel takes. */
 	unsigned int	 address_kinds;
+
+	/*
+	 * Identities: the kinds of target (bit per addr_kind) that stand
+	 * for others only the tool can name (a chat for its participants),
+	 * and, given what the tool said of such a target (facts, which the
+	 * handler's adapter looked up), the canonical identities it reaches
+	 * (identity_add).  Returns 0, or -1 with *cause set: the target
+	 * cannot be resolved and is refused, never taken by its spelling.
+	 * Other targets are their own identity.  NULL: none needs it.
+	 */
+	unsigned int	 resolve_kinds;
+	int		(*resolve)(const struct config *,
+			    const struct channel *, const char *target,
+			    json_t *facts, struct identity_set *,
+			    const char **cause);
 
 	/*
 	 * Inbound, on one message in the shape the channel's tool prints

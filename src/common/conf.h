@@ -85,6 +85,18 @@ struct contact {
 	char		*address[CHANNEL_MAX];	/* NULL where not given */
 };
 
+/*
+ * mail_domains: how one domain spells its mailboxes, so that every
+ * spelling of one mailbox compares as one identity (policy/identity.c).
+ */
+struct mail_domain {
+	char		*domain;	/* lower case, as given */
+	int		 tags;		/* "+tag" cut from the local part */
+	int		 dots;		/* '.' dropped from the local part */
+	char		*alias_of;	/* the domain whose mailboxes these
+					   are (its rules apply), or NULL */
+};
+
 struct content_rule {
 	char		*name;
 	unsigned int	 detect;	/* DETECT_* */
@@ -140,6 +152,9 @@ struct config {
 
 	struct contact	*contacts;
 	size_t		 ncontacts;
+
+	struct mail_domain *mail_domains;	/* besides the built-in */
+	size_t		 nmail_domains;
 
 	struct channel	 channels[CHANNEL_MAX];
 

@@ -117,6 +117,8 @@ static void	 read_clients(struct conf_parse *, void *,
 static void	 client_item(struct conf_yaml *, void *, size_t);
 static void	 read_channel_set(struct conf_parse *, void *,
 		    const struct conf_key *);
+static void	 read_mail_domains(struct conf_parse *, void *,
+		    const struct conf_key *);
 static void	 read_contacts(struct conf_parse *, void *,
 		    const struct conf_key *);
 static void	 contact_key(struct conf_yaml *, void *, int);
@@ -322,6 +324,28 @@ static const struct conf_key content_keys[] = {
 	{ .name = "rules", .type = CONF_CALL, .read = read_rules },
 };
 
+static const char *
+check_mail_domain(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			return "a domain in lower case";
+	return addr_valid_domain(s, i) ? NULL : "a domain name";
+}
+
+/* mail_domains: DOMAIN: { ... } */
+static const struct conf_key mail_domain_keys[] = {
+	{ .name = "tags", .type = CONF_BOOL,
+	  CONF_FIELD(struct mail_domain, tags), .default_value = 1 },
+	{ .name = "dots", .type = CONF_BOOL,
+	  CONF_FIELD(struct mail_domain, dots), .default_value = 0 },
+	{ .name = "alias_of", .type = CONF_STRING,
+	  CONF_FIELD(struct mail_domain, alias_of),
+	  .check = check_mail_domain, .noun = "domain" },
+};
+
 /* The top level. */
 static const struct conf_key top_keys[] = {
 	{ .name = "version", .type = CONF_CALL, .flags = CONF_KEY_REQUIRED,
@@ -343,6 +367,8 @@ static const struct conf_key top_keys[] = {
 	  .check_mapping = audit_check },
 	{ .name = "clients", .type = CONF_CALL, .read = read_clients },
 	{ .name = "contacts", .type = CONF_CALL, .read = read_contacts },
+	{ .name = "mail_domains", .type = CONF_CALL,
+	  .read = read_mail_domains },
 	{ .name = "channels", .type = CONF_CALL, .read = read_channels },
 	{ .name = "content", .type = CONF_MAPPING,
 	  .keys = content_keys, .nkeys = NITEMS(content_keys) },
@@ -951,6 +977,87 @@ read_contacts(struct conf_parse *p, void *base, const struct conf_key *key)
 		conf_yaml_advance(y);
 }
 
+/*
+ * mail_domains: domain (lower case, once each) -> its rules; alias_of
+ * names neither itself nor an alias (one hop).
+ */
+static void
+read_mail_domains(struct conf_parse *p, void *base,
+    const struct conf_key *key)
+{
+	struct conf_yaml	*y = &p->y;
+	struct config		*cf = p->cf;
+	struct mail_domain	*md;
+	struct conf_report	 r;
+	const char		*s, *why;
+	size_t			 len, i;
+	yaml_mark_t		 mark;
+	char			 q[80], kind[80];
+
+	(void)base;
+	(void)key;
+	if (conf_yaml_expect(y, YAML_MAPPING_START_EVENT, "a mapping") == -1)
+		return;
+	conf_yaml_advance(y);
+	while (!y->stop && y->event.type != YAML_MAPPING_END_EVENT) {
+		mark = y->event.start_mark;
+		if (y->event.type != YAML_SCALAR_EVENT) {
+			conf_yaml_error(y, mark, "mail domains must be "
+			    "strings, found %s", conf_yaml_node_kind(&y->event,
+			    kind, sizeof(kind)));
+			conf_yaml_skip(y);
+			conf_yaml_skip(y);
+			continue;
+		}
+		s = (const char *)y->event.data.scalar.value;
+		len = y->event.data.scalar.length;
+		why = strlen(s) != len ? "a domain name" :
+		    check_mail_domain(s);
+		for (i = 0; why == NULL && i < cf->nmail_domains; i++)
+			if (strcmp(cf->mail_domains[i].domain, s) == 0)
+				why = "each domain once";
+		if (why == NULL && cf->nmail_domains == CONF_YAML_MAX_LIST)
+			why = "fewer domains";
+		if (why != NULL) {
+			conf_yaml_error(y, mark, "bad mail domain \"%s\" "
+			    "(expected %s)", conf_yaml_quote(s, len, q,
+			    sizeof(q)), why);
+			conf_yaml_advance(y);
+			conf_yaml_skip(y);
+			continue;
+		}
+		cf->mail_domains = conf_yaml_grow(cf->mail_domains,
+		    cf->nmail_domains, sizeof(*cf->mail_domains));
+		md = &cf->mail_domains[cf->nmail_domains++];
+		memset(md, 0, sizeof(*md));
+		apply_defaults(mail_domain_keys, NITEMS(mail_domain_keys), md);
+		md->domain = xstrdup(s);
+		conf_yaml_advance(y);
+		conf_yaml_path_push(y, md->domain);
+		if (read_mapping(p, mail_domain_keys,
+		    NITEMS(mail_domain_keys), md, &r) == 0 &&
+		    md->alias_of != NULL &&
+		    strcmp(md->alias_of, md->domain) == 0)
+			conf_problem(&r, "alias_of names the domain itself");
+		conf_yaml_path_pop(y);
+	}
+	if (!y->stop)
+		conf_yaml_advance(y);
+	/* One hop: an alias of an alias would hide which rules apply. */
+	for (i = 0; i < cf->nmail_domains; i++) {
+		md = &cf->mail_domains[i];
+		if (md->alias_of == NULL)
+			continue;
+		for (len = 0; len < cf->nmail_domains; len++)
+			if (cf->mail_domains[len].alias_of != NULL &&
+			    strcmp(cf->mail_domains[len].domain,
+			    md->alias_of) == 0)
+				conf_yaml_error(y, mark, "mail domain \"%s\": "
+				    "alias_of names \"%s\", itself an alias",
+				    md->domain, md->alias_of);
+	}
+}
+
 static void
 contact_key(struct conf_yaml *y, void *arg, int key)
 {
@@ -1355,6 +1462,11 @@ config_free(struct config *cf)
 			free(cf->contacts[i].address[k]);
 	}
 	free(cf->contacts);
+	for (i = 0; i < cf->nmail_domains; i++) {
+		free(cf->mail_domains[i].domain);
+		free(cf->mail_domains[i].alias_of);
+	}
+	free(cf->mail_domains);
 	for (id = 0; id < CHANNEL_MAX; id++) {
 		ch = &cf->channels[id];
 		opts_free(ch);

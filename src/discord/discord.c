@@ -958,6 +958,29 @@ cmd_poll(struct discord *d, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * channel CHANNEL_ID: the channel as Discord answers GET
+ * /channels/{id} (a guild channel, or a DM, type 1, with its one
+ * recipient): what the handler resolves a channel:<id> target with.
+ */
+static int
+cmd_channel(struct discord *d, int argc, char **argv)
+{
+	json_t	*c;
+	char	 path[128];
+
+	if (argc != 1)
+		die(DISCORD_EXIT_USAGE, "usage: channel CHANNEL_ID");
+	(void)snprintf(path, sizeof(path), "/channels/%s",
+	    snowflake_arg("channel", argv[0]));
+	c = request(d, "GET", path, NULL);
+	if (!json_is_object(c))
+		die(DISCORD_EXIT_NETWORK, "%s: not an object", path);
+	print_json(c);
+	json_decref(c);
+	return 0;
+}
+
 /* status: who the bot is. */
 static int
 cmd_status(struct discord *d, int argc, char **argv)
@@ -986,6 +1009,7 @@ usage(void)
 	    "  read (CHANNEL_ID | --user USER_ID) [--after ID] [--before ID] "
 	    "[--limit N]\n"
 	    "  channels GUILD_ID | --dms | --all\n"
+	    "  channel CHANNEL_ID\n"
 	    "  poll [--after ID] [--settle-ms N]\n"
 	    "  status\n");
 	exit(DISCORD_EXIT_USAGE);
@@ -1011,7 +1035,8 @@ discord_main(int argc, char **argv)
 	argc -= 2;
 	argv += 2;
 	if (strcmp(cmd, "send") != 0 && strcmp(cmd, "read") != 0 &&
-	    strcmp(cmd, "channels") != 0 && strcmp(cmd, "poll") != 0 &&
+	    strcmp(cmd, "channels") != 0 && strcmp(cmd, "channel") != 0 &&
+	    strcmp(cmd, "poll") != 0 &&
 	    strcmp(cmd, "status") != 0)
 		usage();
 
@@ -1042,6 +1067,8 @@ discord_main(int argc, char **argv)
 		r = cmd_read(&d, argc, argv);
 	else if (strcmp(cmd, "channels") == 0)
 		r = cmd_channels(&d, argc, argv);
+	else if (strcmp(cmd, "channel") == 0)
+		r = cmd_channel(&d, argc, argv);
 	else if (strcmp(cmd, "poll") == 0)
 		r = cmd_poll(&d, argc, argv);
 	else

@@ -87,11 +87,15 @@ static const struct method discord_methods[] = {
 	  .fn = d_status },
 };
 
+static json_t	*discord_lookup(struct call *, const struct channel *,
+		    const char *);
+
 const struct handler_adapter discord_adapter = {
 	.driver = &discord_driver,
 	.methods = discord_methods,
 	.nmethods = sizeof(discord_methods) / sizeof(discord_methods[0]),
 	.deliver = discord_deliver,
+	.lookup = discord_lookup,
 };
 
 static const char *
@@ -560,4 +564,50 @@ cmdline_discord_status(const struct config *cfg, const struct channel *ch,
     struct tool_argv *a, const char **cause)
 {
 	return channel_tool_argv(cfg, ch, "status", a, cause);
+}
+
+/*
+ * What Discord says of a channel:<id> a request names (carapace-discord
+ * channel ID, GET /channels/{id}): the driver takes a DM for its
+ * recipient.  An unknown channel fails the tool and is refused.
+ */
+static json_t *
+discord_lookup(struct call *c, const struct channel *ch, const char *target)
+{
+	struct tool_argv	 a;
+	json_t			*p, *facts;
+	const char		*cause = NULL;
+	int			 r;
+
+	/* The command line points into p: it lives until the tool ran. */
+	p = json_pack("{s:s}", "to", target);
+	r = cmdline_discord_channel(c->env->cfg, ch, p, &a, &cause);
+	if (r == -1) {
+		json_decref(p);
+		(void)argv_refused(c, cause);
+		return NULL;
+	}
+	facts = tool_last_object(c, ch, &a, -1);
+	tool_argv_free(&a);
+	json_decref(p);
+	return facts;
+}
+
+int
+cmdline_discord_channel(const struct config *cfg, const struct channel *ch,
+    json_t *p, struct tool_argv *a, const char **cause)
+{
+	const char	*id;
+	int		 user;
+
+	if (discord_target(p, &id, &user, cause) == -1)
+		return -1;
+	if (user) {
+		*cause = "malformed params: to is not channel:<id>";
+		return -1;
+	}
+	if (channel_tool_argv(cfg, ch, "channel", a, cause) == -1)
+		return -1;
+	tool_argv_add(a, id);
+	return 0;
 }

@@ -27,5 +27,9 @@ int	 cmdline_discord_chats(const struct config *, const struct channel *,
 	    struct tool_argv *, const char **cause);
 int	 cmdline_discord_status(const struct config *, const struct channel *,
 	    struct tool_argv *, const char **cause);
+/* channel (resolving a channel:ID target): {to (channel:ID)}. */
+int	 cmdline_discord_channel(const struct config *,
+	    const struct channel *, json_t *params, struct tool_argv *,
+	    const char **cause);
 
 #endif /* CARAPACE_ADAPTER_DISCORD_H */

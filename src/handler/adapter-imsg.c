@@ -428,6 +428,7 @@ static int
 imsg_target(struct call *c, const struct channel *ch, struct imsg_target *t)
 {
 	struct verdict	 v;
+	struct identity_set *set;
 	enum addr_kind	 kind;
 	json_t		*chat_id;
 	const char	*to, *cident, *cguid, *cause = NULL;
@@ -479,7 +480,16 @@ imsg_target(struct call *c, const struct channel *ch, struct imsg_target *t)
 		}
 	}
 	(void)strlcpy(c->recipient, t->rcpt, sizeof(c->recipient));
-	policy_outbound(c->env->cfg, ch, t->rcpt, &v);
+	/* A chat is decided on its participants, as for a send. */
+	if ((set = malloc(sizeof(*set))) == NULL)
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "out of memory");
+	if (send_identities(c, ch, t->rcpt, set) == -1) {
+		free(set);
+		return -1;
+	}
+	policy_outbound_identities(c->env->cfg, ch, set, &v);
+	free(set);
 	if (v.kind != VERDICT_ALLOW) {
 		c->rule = v.rule;
 		return call_error(c, CP_ERR_RECIPIENT_DENIED,
@@ -718,11 +728,90 @@ static const struct method imsg_methods[] = {
 	  .flags = METHOD_CHANNEL, .fn = imsg_search },
 };
 
+/* One chat of `imsg chats --json` whose identifier or guid is name. */
+struct chat_find {
+	const char	*name;
+	json_int_t	 id;
+};
+
+static void
+find_chat(json_t *chat, void *arg)
+{
+	struct chat_find	*f = arg;
+	const char		*ident, *guid;
+
+	ident = json_string_value(json_object_get(chat, "identifier"));
+	guid = json_string_value(json_object_get(chat, "guid"));
+	if (f->id == 0 && json_is_integer(json_object_get(chat, "id")) &&
+	    ((ident != NULL && strcmp(ident, f->name) == 0) ||
+	    (guid != NULL && strcmp(guid, f->name) == 0)))
+		f->id = json_integer_value(json_object_get(chat, "id"));
+}
+
+/*
+ * What imsg says of the chat a send names (the driver's resolve reads
+ * it): `imsg group --chat-id N --json` for a chat id; a chat named by
+ * identifier or guid is first found among `imsg chats` (the newest
+ * 4000).  A chat the tool does not know is refused.
+ */
+static json_t *
+imsg_lookup(struct call *c, const struct channel *ch, const char *target)
+{
+	struct tool_argv	 a;
+	struct spawn_result	 res;
+	struct chat_find	 f;
+	json_t			*p, *facts;
+	const char		*cause = NULL;
+	int			 r;
+
+	if (strncmp(target, "chat:", 5) != 0)
+		return NULL;
+	f.name = target + 5;
+	f.id = 0;
+	if (json_object_get(c->params, "chat_id") != NULL)
+		f.id = json_integer_value(json_object_get(c->params,
+		    "chat_id"));
+	else {
+		p = json_pack("{s:i}", "limit", 1000);
+		r = cmdline_imsg_chats(c->env->cfg, ch, p, &a, &cause);
+		json_decref(p);
+		if (r == -1) {
+			(void)argv_refused(c, cause);
+			return NULL;
+		}
+		r = tool_run(c, ch, &a, &res);
+		tool_argv_free(&a);
+		if (r == -1)
+			return NULL;
+		tool_json_lines(res.out, res.outlen, find_chat, &f);
+		spawn_result_free(&res);
+	}
+	if (f.id < 1) {
+		c->rule = "address";
+		(void)call_error(c, CP_ERR_RECIPIENT_DENIED,
+		    json_pack("{s:s,s:s}", "recipient", target, "rule",
+		    "address"), "recipient not allowed: %s (unknown chat)",
+		    target);
+		return NULL;
+	}
+	p = json_pack("{s:I}", "chat_id", f.id);
+	r = cmdline_imsg_group(c->env->cfg, ch, p, &a, &cause);
+	json_decref(p);
+	if (r == -1) {
+		(void)argv_refused(c, cause);
+		return NULL;
+	}
+	facts = tool_last_object(c, ch, &a, -1);
+	tool_argv_free(&a);
+	return facts;
+}
+
 const struct handler_adapter imsg_adapter = {
 	.driver = &imsg_driver,
 	.methods = imsg_methods,
 	.nmethods = sizeof(imsg_methods) / sizeof(imsg_methods[0]),
 	.deliver = imsg_deliver,
+	.lookup = imsg_lookup,
 };
 
 /*

@@ -119,11 +119,15 @@ static const struct method signal_methods[] = {
 	SIGNAL_METHOD("attachment.get", attachment_params, signal_attachment),
 };
 
+static json_t	*signal_lookup(struct call *, const struct channel *,
+		    const char *);
+
 const struct handler_adapter signal_adapter = {
 	.driver = &signal_driver,
 	.methods = signal_methods,
 	.nmethods = sizeof(signal_methods) / sizeof(signal_methods[0]),
 	.deliver = signal_deliver,
+	.lookup = signal_lookup,
 };
 
 /* Where a send, reaction or typing indicator goes. */
@@ -443,13 +447,23 @@ static int
 signal_allowed(struct call *c, const struct channel *ch,
     const struct target *t)
 {
-	struct verdict	v;
-	size_t		i;
+	struct verdict	 v;
+	struct identity_set *set;
+	size_t		 i;
 
 	target_audit(c, t);
+	if ((set = malloc(sizeof(*set))) == NULL)
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "out of memory");
 	for (i = 0; i < t->n; i++) {
-		policy_outbound(c->env->cfg, ch, t->ptr[i], &v);
+		/* A group is decided on its members, as for a send. */
+		if (send_identities(c, ch, t->ptr[i], set) == -1) {
+			free(set);
+			return -1;
+		}
+		policy_outbound_identities(c->env->cfg, ch, set, &v);
 		if (v.kind != VERDICT_ALLOW) {
+			free(set);
 			c->rule = v.rule;
 			return call_error(c, CP_ERR_RECIPIENT_DENIED,
 			    json_pack("{s:s,s:s}", "recipient", t->ptr[i],
@@ -460,6 +474,7 @@ signal_allowed(struct call *c, const struct channel *ch,
 		}
 		c->rule = v.rule;
 	}
+	free(set);
 	return 0;
 }
 
@@ -797,6 +812,45 @@ signal_list(struct call *c, const struct channel *ch, const char *method,
 		c->rule = "inbound.allow";
 	c->result = json_pack("{s:o}", key, keep);
 	return 0;
+}
+
+/*
+ * The group a group:<id> target names, as the daemon's listGroups has
+ * it (the driver reads its members); a group the daemon does not list
+ * is refused.
+ */
+static json_t *
+signal_lookup(struct call *c, const struct channel *ch, const char *target)
+{
+	json_t		*res, *g, *found = NULL;
+	const char	*id;
+	size_t		 i;
+
+	if (strncmp(target, "group:", 6) != 0)
+		return NULL;
+	if (signal_rpc(c, ch, "listGroups", json_object(), &res) == -1)
+		return NULL;
+	if (!json_is_array(res)) {
+		json_decref(res);
+		(void)daemon_broken(c, "listGroups answered no list");
+		return NULL;
+	}
+	json_array_foreach(res, i, g) {
+		id = json_string_value(json_object_get(g, "id"));
+		if (id != NULL && strcmp(id, target + 6) == 0) {
+			found = json_incref(g);
+			break;
+		}
+	}
+	json_decref(res);
+	if (found == NULL) {
+		c->rule = "address";
+		(void)call_error(c, CP_ERR_RECIPIENT_DENIED,
+		    json_pack("{s:s,s:s}", "recipient", target, "rule",
+		    "address"), "recipient not allowed: %s (unknown group)",
+		    target);
+	}
+	return found;
 }
 
 static int

@@ -185,7 +185,14 @@ int	 send_resolve(struct call *, const struct channel *,
 	    const char *param, const char *in, char *out, size_t outlen,
 	    enum addr_kind *);
 /*
- * Policy, content rules, headroom, spool, then hold or rate limits and
+ * The identities one normalised target reaches (the channel driver's
+ * resolve on what the adapter's lookup says; else the target itself,
+ * canonical).  0, or -1 with the call's error set: refused.
+ */
+int	 send_identities(struct call *, const struct channel *,
+	    const char *target, struct identity_set *);
+/*
+ * Policy on every identity each recipient reaches, content rules, headroom, spool, then hold or rate limits and
  * delivery through the channel's deliver function.  0 or -1 with the
  * call's error set.
  */
@@ -220,6 +227,14 @@ struct handler_adapter {
 	size_t				 nmethods;
 	int				(*deliver)(struct call *,
 					    const struct channel *, json_t *);
+	/*
+	 * What the tool says of a target the driver resolves (its
+	 * resolve_kinds): a new reference for the driver's resolve, or
+	 * NULL with the call's error set (unknown target, tool failed).
+	 */
+	json_t				*(*lookup)(struct call *,
+					    const struct channel *,
+					    const char *target);
 };
 
 /* The adapter of a channel, or NULL. */

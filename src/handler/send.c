@@ -35,8 +35,20 @@
  */
 #define SEND_HEADROOM	(256 * 1024)
 
-/* Rate-limit keys charged at once: limits × recipients. */
-#define CHARGE_MAX	32
+/* Rate-limit keys charged at once: limits × identities. */
+#define CHARGE_MAX	256
+
+/*
+ * Identities one message may reach, all recipients together: each is a
+ * rate-limit key per "per: recipient" limit.
+ */
+#define MESSAGE_IDENTITY_MAX	64
+
+/* The distinct canonical identities a message reaches (rate keys). */
+struct reached {
+	size_t		 n;
+	char		 ids[MESSAGE_IDENTITY_MAX][ADDR_MAX];
+};
 
 int
 check_argument(struct call *c, const char *name, const char *value)
@@ -222,28 +234,61 @@ spool_all(struct call *c, const struct channel *ch, json_t *atts,
 	return 0;
 }
 
+static int	 charge_some(struct call *, const struct channel *,
+		    const struct reached *, struct rate_request *,
+		    char (*)[512], size_t *, size_t *);
+static int	 charge_take(struct call *, const struct channel *,
+		    struct rate_request *, const size_t *, size_t);
+
 static uint64_t
 retry_seconds(uint64_t ms)
 {
 	return (ms + 999) / 1000;
 }
 
-/* Charge the channel's rate limits for every recipient; 0 or error. */
+/*
+ * Charge the channel's rate limits: "per: recipient" once for every
+ * canonical identity the message reaches, so one person addressed many
+ * ways has one window.  0 or the call's error.
+ */
 static int
 charge_limits(struct call *c, const struct channel *ch,
-    const struct outbound *o)
+    const struct reached *who)
 {
-	struct rate_request	 reqs[CHARGE_MAX];
-	char			 keys[CHARGE_MAX][512];
-	size_t			 i, j, n = 0, which = 0, idx[CHARGE_MAX];
-	uint64_t		 retry = 0;
-	const struct limit	*l;
+	struct rate_request	*reqs;
+	char			(*keys)[512];
+	size_t			 n = 0, idx[CHARGE_MAX];
 	int			 r;
+
+	reqs = calloc(CHARGE_MAX, sizeof(*reqs));
+	keys = calloc(CHARGE_MAX, sizeof(*keys));
+	if (reqs == NULL || keys == NULL) {
+		free(reqs);
+		free(keys);
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "out of memory");
+	}
+	r = charge_some(c, ch, who, reqs, keys, idx, &n);
+	if (r == 0 && n > 0)
+		r = charge_take(c, ch, reqs, idx, n);
+	free(reqs);
+	free(keys);
+	return r;
+}
+
+/* The rate requests for every limit: n of them, or the call's error. */
+static int
+charge_some(struct call *c, const struct channel *ch,
+    const struct reached *who, struct rate_request *reqs, char (*keys)[512],
+    size_t *idx, size_t *np)
+{
+	size_t			 i, j, n = 0;
+	const struct limit	*l;
 
 	for (i = 0; i < ch->nlimits; i++) {
 		l = &ch->limits[i];
 		for (j = 0; j < (l->per == LIMIT_PER_RECIPIENT ?
-		    o->nrecipients : 1); j++) {
+		    who->n : 1); j++) {
 			if (n == CHARGE_MAX)
 				return call_error(c, RPC_INVALID_PARAMS, NULL,
 				    "params: too many recipients for the "
@@ -253,7 +298,7 @@ charge_limits(struct call *c, const struct channel *ch,
 				(void)snprintf(keys[n], sizeof(keys[n]),
 				    "%s|recipient|%u|%llu|%s", c->channel,
 				    l->max, (unsigned long long)l->window_ms,
-				    o->recipients[j]);
+				    who->ids[j]);
 				break;
 			case LIMIT_PER_CHANNEL:
 				(void)snprintf(keys[n], sizeof(keys[n]),
@@ -274,8 +319,20 @@ charge_limits(struct call *c, const struct channel *ch,
 			n++;
 		}
 	}
-	if (n == 0)
-		return 0;
+	*np = n;
+	return 0;
+}
+
+/* Take the n rate requests at once: 0, or the call's error. */
+static int
+charge_take(struct call *c, const struct channel *ch,
+    struct rate_request *reqs, const size_t *idx, size_t n)
+{
+	size_t			 which = 0;
+	uint64_t		 retry = 0;
+	const struct limit	*l;
+	int			 r;
+
 	r = state_rate_take(c->env->state, reqs, n, util_now_ms(), &which,
 	    &retry);
 	if (r == STATE_E_LIMITED) {
@@ -327,6 +384,44 @@ hold_request(struct call *c, const struct verdict *v, json_t *delivery)
 	    "held for approval: hold %s (%s)", c->hold_id, v->reason);
 }
 
+int
+send_identities(struct call *c, const struct channel *ch, const char *target,
+    struct identity_set *set)
+{
+	const struct handler_adapter *ad = c->adapter;
+	const char	*cause = "no canonical identity";
+	json_t		*facts;
+	int		 kind = addr_kind_of(target), r;
+
+	memset(set, 0, sizeof(*set));
+	if ((ch->driver->resolve_kinds & (1U << kind)) == 0)
+		r = identity_plain(set, c->env->cfg, target, &cause);
+	else {
+		/* Never the spelling: no lookup, no resolution, refused. */
+		if (ch->driver->resolve == NULL || ad == NULL ||
+		    ad->lookup == NULL) {
+			c->rule = "address";
+			return call_error(c, CP_ERR_RECIPIENT_DENIED,
+			    json_pack("{s:s,s:s}", "recipient", target,
+			    "rule", "address"), "recipient not allowed: %s "
+			    "(cannot be resolved)", target);
+		}
+		if ((facts = ad->lookup(c, ch, target)) == NULL)
+			return -1;
+		r = ch->driver->resolve(c->env->cfg, ch, target, facts, set,
+		    &cause);
+		json_decref(facts);
+	}
+	if (r == -1) {
+		c->rule = "address";
+		return call_error(c, CP_ERR_RECIPIENT_DENIED,
+		    json_pack("{s:s,s:s}", "recipient", target, "rule",
+		    "address"), "recipient not allowed: %s (%s)", target,
+		    cause);
+	}
+	return 0;
+}
+
 /* c->recipient: the recipients joined by ',' (cut short if long). */
 static void
 audit_recipients(struct call *c, const struct outbound *o)
@@ -342,13 +437,18 @@ audit_recipients(struct call *c, const struct outbound *o)
 	}
 }
 
-int
-send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
+/*
+ * send_pipeline with room for one target's identities (set) and the
+ * message's (who).
+ */
+static int
+pipeline(struct call *c, const struct channel *ch, struct outbound *o,
+    struct identity_set *set, struct reached *who)
 {
 	const struct handler_adapter *ad;
 	struct verdict	 rv, v, cv;
 	const struct verdict *hold = NULL;
-	size_t		 i;
+	size_t		 i, j, k;
 	int		 r;
 
 	if (o->nrecipients == 0 || o->nrecipients > OUTBOUND_MAX ||
@@ -364,23 +464,43 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 			    ch->driver->name);
 	audit_recipients(c, o);
 
-	/* Every recipient must pass; the first that needs approval holds. */
+	/*
+	 * Every recipient must pass, decided on the identities it reaches;
+	 * the first that needs approval holds.
+	 */
 	for (i = 0; i < o->nrecipients; i++) {
-		policy_outbound(c->env->cfg, ch, o->recipients[i], &v);
+		if (send_identities(c, ch, o->recipients[i], set) == -1)
+			return -1;
+		policy_outbound_identities(c->env->cfg, ch, set, &v);
 		if (v.kind == VERDICT_DENY) {
 			c->rule = v.rule;
-			return call_error(c, CP_ERR_RECIPIENT_DENIED,
+			(void)call_error(c, CP_ERR_RECIPIENT_DENIED,
 			    json_pack("{s:s,s:s}", "recipient",
 			    o->recipients[i], "rule",
 			    v.rule != NULL ? v.rule : ""),
 			    "recipient not allowed: %s (%s)",
 			    o->recipients[i], v.reason);
+			return -1;
 		}
 		if (i == 0 || (v.kind == VERDICT_HOLD &&
 		    rv.kind != VERDICT_HOLD))
 			rv = v;
+		for (j = 0; j < set->n; j++) {
+			for (k = 0; k < who->n; k++)
+				if (strcmp(who->ids[k], set->ids[j]) == 0)
+					break;
+			if (k < who->n)
+				continue;
+			if (who->n == MESSAGE_IDENTITY_MAX) {
+				(void)call_error(c, RPC_INVALID_PARAMS, NULL,
+				    "params: the recipients reach more than "
+				    "%d people", MESSAGE_IDENTITY_MAX);
+				return -1;
+			}
+			(void)strlcpy(who->ids[who->n++], set->ids[j],
+			    sizeof(who->ids[0]));
+		}
 	}
-
 	cv.kind = VERDICT_ALLOW;
 	cv.rule = NULL;
 	if (o->text != NULL) {
@@ -418,11 +538,30 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 			send_unspool(o->delivery);
 		return r;
 	}
-	if ((r = charge_limits(c, ch, o)) == 0) {
+	if ((r = charge_limits(c, ch, who)) == 0) {
 		c->rule = rv.rule;
 		r = ad->deliver(c, ch, o->delivery);
 	}
 	send_unspool(o->delivery);
+	return r;
+}
+
+int
+send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
+{
+	struct identity_set	*set;
+	struct reached		*who;
+	int			 r;
+
+	if ((set = malloc(sizeof(*set))) == NULL ||
+	    (who = calloc(1, sizeof(*who))) == NULL) {
+		free(set);
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "out of memory");
+	}
+	r = pipeline(c, ch, o, set, who);
+	free(set);
+	free(who);
 	return r;
 }
 

@@ -1,8 +1,10 @@
 /*
- * Allow/deny matching of normalised addresses (address.c) against the
- * configuration's lists: contact aliases, exact addresses, phone
- * prefixes, "*@domain", chat and group ids; and the outbound and
- * inbound decisions built on it.  Every function fails closed.
+ * Allow/deny matching of normalised addresses (address.c), in their
+ * canonical form (identity.c), against the configuration's lists:
+ * contact aliases, exact addresses, phone prefixes, "*@domain", chat
+ * and group ids; and the outbound and inbound decisions built on it,
+ * on one address or on everything one target reaches.  Every function
+ * fails closed.
  */
 #include "config.h"
 
@@ -97,7 +99,7 @@ match_one(const struct config *cfg, int ch, const char *pattern,
 {
 	const struct contact	*c;
 	const char		*p = pattern, *at;
-	char			 buf[ADDR_MAX];
+	char			 buf[ADDR_MAX], canon[ADDR_MAX];
 	size_t			 len, i;
 
 	len = strnlen(p, ADDR_INPUT_MAX + 1);
@@ -107,18 +109,19 @@ match_one(const struct config *cfg, int ch, const char *pattern,
 	if (len == 0)
 		return 0;
 
-	/* "*@domain": that exact domain, not its subdomains. */
+	/*
+	 * "*@domain": that exact domain, not its subdomains; a domain
+	 * that is an alias of another (googlemail.com) stands for it.
+	 */
 	if (len > 2 && p[0] == '*' && p[1] == '@') {
 		if (kind != ADDR_EMAIL || !addr_valid_domain(p + 2, len - 2) ||
-		    (at = strchr(addr, '@')) == NULL)
+		    len - 2 >= sizeof(buf) || (at = strchr(addr, '@')) == NULL)
 			return 0;
 		at++;
-		if (strlen(at) != len - 2)
-			return 0;
 		for (i = 0; i < len - 2; i++)
-			if (to_lower((unsigned char)p[2 + i]) != at[i])
-				return 0;
-		return 1;
+			buf[i] = (char)to_lower((unsigned char)p[2 + i]);
+		buf[i] = '\0';
+		return strcmp(identity_mail_domain(cfg, buf), at) == 0;
 	}
 
 	/* "+1415555*": a prefix of the E.164 form, digits only. */
@@ -141,15 +144,18 @@ match_one(const struct config *cfg, int ch, const char *pattern,
 			if (c->address[ch] == NULL ||
 			    addr_normalize(c->address[ch],
 			    channel_region(cfg, ch), buf, sizeof(buf), NULL,
-			    NULL) == -1)
+			    NULL) == -1 ||
+			    identity_canonical(cfg, buf, canon,
+			    sizeof(canon)) == -1)
 				return 0;
-			return strcmp(buf, addr) == 0;
+			return strcmp(canon, addr) == 0;
 		}
 	}
 	if (addr_normalize(pattern, channel_region(cfg, ch), buf, sizeof(buf),
-	    NULL, NULL) == -1)
+	    NULL, NULL) == -1 ||
+	    identity_canonical(cfg, buf, canon, sizeof(canon)) == -1)
 		return 0;
-	return strcmp(buf, addr) == 0;
+	return strcmp(canon, addr) == 0;
 }
 
 int
@@ -158,17 +164,19 @@ policy_match(const struct config *cfg, int ch,
 {
 	enum addr_kind	kind;
 	size_t		i;
+	char		canon[ADDR_MAX];
 
 	if (which != NULL)
 		*which = NULL;
 	if (cfg == NULL || (unsigned int)ch >= CHANNEL_MAX || list == NULL ||
 	    (list->count > 0 && list->items == NULL) ||
-	    !is_normalized(normalized, &kind))
+	    !is_normalized(normalized, &kind) ||
+	    identity_canonical(cfg, normalized, canon, sizeof(canon)) == -1)
 		return 0;
 	for (i = 0; i < list->count; i++) {
 		if (list->items[i] == NULL)
 			continue;
-		if (match_one(cfg, ch, list->items[i], normalized, kind)) {
+		if (match_one(cfg, ch, list->items[i], canon, kind)) {
 			if (which != NULL)
 				*which = list->items[i];
 			return 1;
@@ -271,3 +279,105 @@ policy_inbound_visible(const struct config *cfg, const struct channel *chan,
 	}
 }
 
+/* Set v to a refusal naming the identity and the entry that matched. */
+static void
+deny_entry(struct verdict *v, const char *target, const char *id,
+    const char *which)
+{
+	v->kind = VERDICT_DENY;
+	v->rule = which;
+	if (strcmp(target, id) == 0)
+		(void)snprintf(v->reason, sizeof(v->reason),
+		    "recipient matches deny entry \"%s\"", which);
+	else
+		(void)snprintf(v->reason, sizeof(v->reason),
+		    "%.80s reaches %.80s, which matches deny entry "
+		    "\"%.40s\"",
+		    target, id, which);
+}
+
+void
+policy_outbound_identities(const struct config *cfg,
+    const struct channel *chan, const struct identity_set *set,
+    struct verdict *v)
+{
+	struct verdict	 mv;
+	const char	*which;
+	size_t		 i;
+
+	if (v == NULL)
+		return;
+	if (set == NULL || set->n == 0 || set->whole[0] == '\0') {
+		memset(v, 0, sizeof(*v));
+		v->kind = VERDICT_DENY;
+		v->rule = "address";
+		(void)strlcpy(v->reason, "recipient reaches no identity",
+		    sizeof(v->reason));
+		return;
+	}
+	/* The target as a whole: configuration, deny, allow, the mode. */
+	policy_outbound(cfg, chan, set->whole, v);
+	if (v->kind == VERDICT_DENY && v->rule != NULL &&
+	    (strcmp(v->rule, "policy") == 0 || strcmp(v->rule, "address") == 0))
+		return;
+	/* A deny entry on anything the target reaches wins, in any mode. */
+	if (policy_match(cfg, chan->id, &chan->outbound_deny, set->whole,
+	    &which)) {
+		deny_entry(v, set->whole, set->whole, which);
+		return;
+	}
+	for (i = 0; i < set->naka; i++) {
+		if (policy_match(cfg, chan->id, &chan->outbound_deny,
+		    set->aka[i], &which)) {
+			deny_entry(v, set->whole, set->aka[i], which);
+			return;
+		}
+	}
+	for (i = 0; i < set->n; i++) {
+		if (policy_match(cfg, chan->id, &chan->outbound_deny,
+		    set->ids[i], &which)) {
+			deny_entry(v, set->whole, set->ids[i], which);
+			return;
+		}
+	}
+	/* The owner allowed the target itself ("chat:42"): all of it. */
+	if (v->kind == VERDICT_ALLOW && v->rule != NULL &&
+	    strncmp(v->rule, "outbound.", 9) != 0)
+		return;
+	for (i = 0; i < set->naka; i++) {
+		if (policy_match(cfg, chan->id, &chan->outbound_allow,
+		    set->aka[i], &which)) {
+			memset(v, 0, sizeof(*v));
+			v->kind = VERDICT_ALLOW;
+			v->rule = which;
+			(void)snprintf(v->reason, sizeof(v->reason),
+			    "recipient matches allow entry \"%.200s\"", which);
+			return;
+		}
+	}
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->ids[i], set->whole) != 0)
+			break;
+	if (i == set->n)
+		return;		/* the target is its own one identity */
+	/* Else each identity it reaches on its own; the strictest wins. */
+	memset(v, 0, sizeof(*v));
+	v->kind = VERDICT_ALLOW;
+	for (i = 0; i < set->n; i++) {
+		policy_outbound(cfg, chan, set->ids[i], &mv);
+		if (mv.kind == VERDICT_DENY) {
+			*v = mv;
+			(void)snprintf(v->reason, sizeof(v->reason),
+			    "%.80s reaches %.80s: %.80s", set->whole, set->ids[i],
+			    mv.reason);
+			return;
+		}
+		if ((mv.kind == VERDICT_HOLD && v->kind != VERDICT_HOLD) ||
+		    v->rule == NULL) {
+			*v = mv;
+			(void)snprintf(v->reason, sizeof(v->reason),
+			    "%.80s reaches %.80s: %.80s", set->whole, set->ids[i],
+			    mv.reason);
+		}
+	}
+}

@@ -28,7 +28,8 @@ int	 addr_resolve(const struct config *, int channel, const char *in,
 	    const char **cause);
 
 /*
- * Does the normalised address match any pattern in list?  Patterns:
+ * Does the normalised address match any pattern in list?  Both sides
+ * compare in canonical form (identity_canonical).  Patterns:
  * exact addresses (normalised the same way before comparison), a
  * trailing '*' on a phone prefix ("+1415555*"), "*@domain", contact
  * aliases (expanded for channel), "chat:<id>", "group:<id>".  A pattern
@@ -57,6 +58,62 @@ struct verdict {
  */
 void	 policy_outbound(const struct config *, const struct channel *,
 	    const char *normalized, struct verdict *);
+
+/*
+ * Canonical identities (identity.c; decided on in match.c).  What one
+ * target reaches: whole is the target's own canonical identity
+ * ("chat:3", or a mailbox), ids the identities it reaches (the
+ * participants of a chat; the target itself when it is a person).
+ */
+#define IDENTITY_MAX	64	/* identities one target may reach */
+#define IDENTITY_AKA_MAX 2	/* other names of the target itself */
+
+struct identity_set {
+	char		 whole[ADDR_MAX];
+	size_t		 naka;		/* other names of whole ("chat:<guid>"):
+					   allow and deny entries on them
+					   hold as on whole */
+	char		 aka[IDENTITY_AKA_MAX][ADDR_MAX];
+	size_t		 n;
+	char		 ids[IDENTITY_MAX][ADDR_MAX];
+};
+
+/*
+ * The canonical form of a normalised address: a mailbox by the
+ * mail_domains rules (domain aliases folded, "+tag" and, where the
+ * domain says so, dots dropped); any other kind as it is.  Returns 0,
+ * or -1 (nothing written that may be used) when it is too long or the
+ * local part is left empty.
+ */
+int	 identity_canonical(const struct config *, const char *normalized,
+	    char *out, size_t outlen);
+/* The domain whose mailboxes domain's are (its alias_of, or itself). */
+const char *identity_mail_domain(const struct config *, const char *domain);
+/*
+ * Add the canonical form of a normalised address to set (once).  0, or
+ * -1 with *cause set when it has none or the set is full.
+ */
+int	 identity_add(struct identity_set *, const struct config *,
+	    const char *normalized, const char **cause);
+/*
+ * Another name of set->whole, kept when it is a normalised address
+ * (else dropped: no entry can name it).
+ */
+void	 identity_aka(struct identity_set *, const char *name);
+/* set = one address that is its own identity.  0, or -1 as identity_add. */
+int	 identity_plain(struct identity_set *, const struct config *,
+	    const char *normalized, const char **cause);
+
+/*
+ * Outbound decision for everything one target reaches: a deny entry on
+ * the target or on any identity it reaches refuses, in every mode; an
+ * allow entry on the target itself allows all of it; else each
+ * identity is decided on its own (policy_outbound) and the strictest
+ * decision stands.  An empty set is refused.
+ */
+void	 policy_outbound_identities(const struct config *,
+	    const struct channel *, const struct identity_set *,
+	    struct verdict *);
 
 /*
  * Inbound decision for a sender (normalised): allowlist mode admits

@@ -380,10 +380,12 @@ def main():
     check("read by chat_id reaches the tool with the chat's identifier",
           len(sig) == 1 and sig[0].get("handle") == "chat493827161045763123",
           sig)
-    a = rpc.call(17, "read", {"chat_id": 1})
+    # A chat is decided on its participants: chat 4 is +14155559999's,
+    # whom the allowlist does not name (chat 1 is mom's, and allowed).
+    a = rpc.call(17, "read", {"chat_id": 4})
     check("read in a chat not allowed outbound is refused",
           error_shape(a, -32603, "Internal error") and
-          a["error"]["data"] == "recipient not allowed: chat:1", a)
+          a["error"]["data"] == "recipient not allowed: chat:4", a)
 
     # The stream goes on while requests come and go.
     inbound(simdir, msg(5005, 1, "+14155550100", "still streaming",

@@ -175,8 +175,14 @@ out=$(dc send --to "channel:-1" --text x 2>&1)
 expect_eq "option-like channel id refused" 3 $?
 expect_eq "no refused message reached Discord" "$sent_before_refusals" \
     "$(sent_count)"
-expect_eq "no request at all reached Discord for refusals" "$before" \
-    "$(wc -l <"$T/fake/requests.jsonl")"
+# A channel target is resolved before any decision (a DM reaches its
+# user): that one read, GET /channels/{id}, is all Discord saw.
+lookup='"method": "GET", "path": "/api/v10/channels/[0-9]*", "status"'
+tail -n +$((before + 1)) "$T/fake/requests.jsonl" >"$T/refusal-requests"
+expect_eq "no request but channel look-ups reached Discord for refusals" 0 \
+    "$(grep -cv "$lookup" "$T/refusal-requests")"
+expect_eq "the look-ups were the secret channel's and general's" 3 \
+    "$(grep -c "$lookup" "$T/refusal-requests")"
 
 # The owner approves the held message: delivered by the same adapter.
 if [ -n "$hold" ] && ctl holds approve "$hold" >/dev/null 2>&1; then
@@ -373,6 +379,75 @@ done
 ids=$(inbox | grep -o '"message":{"id":"[0-9]*"' | sort)
 expect_eq "no message id twice in the inbox" "" \
     "$(printf '%s\n' "$ids" | uniq -d)"
+
+# A DM channel is its recipient: a deny of user:BOB holds against
+# channel:<Bob's DM> in every mode (never held), Alice's DM is Alice,
+# and one window is charged however she is addressed.  Raw JSON-RPC.
+open_dm() {
+	python3 -c 'import json, sys, urllib.request
+r = urllib.request.Request(sys.argv[1] + "/api/v10/users/@me/channels",
+    data=json.dumps({"recipient_id": sys.argv[2]}).encode(),
+    headers={"Authorization": "Bot fake-bot-token-0123456789",
+             "Content-Type": "application/json"})
+print(json.load(urllib.request.urlopen(r))["id"])' "$API" "$1"
+}
+BOB_DM=$(open_dm $BOB)
+ALICE_DM=$(open_dm $ALICE)
+dm_config() {
+	write_config <<YAML
+version: 1
+state_dir: $T/state
+map_size: 64M
+audit: { sink: stderr }
+clients:
+  - name: agent
+    users: [$AGENT_USER]
+    channels: [discord]
+channels:
+  discord:
+    tool: $T/bin/carapace-discord
+    token_file: $T/discord.token
+    api_base: $API/api/v10
+    timeout: 5s
+    outbound:
+      mode: $1
+      allow: ["user:$ALICE", "channel:$GENERAL"]
+      deny: ["user:$BOB"]
+    inbound: { mode: open }
+    limits:
+      - { per: recipient, max: ${2:-50}, window: 1m }
+YAML
+}
+dsend() {
+	printf '{"jsonrpc":"2.0","id":1,"method":"send","params":{"channel":"discord","to":"%s","text":"%s"}}\n' \
+	    "$1" "$2" | raw
+}
+stop_gateway
+for mode in open allowlist approval; do
+	dm_config $mode
+	start_gateway
+	before_dm=$(sent_count)
+	out=$(dsend "channel:$BOB_DM" "to bob's DM")
+	expect_match "$mode: Bob's DM channel refused as Bob" \
+	    '"code":-32002.*reaches user:'$BOB "$out"
+	out=$(dsend "user:$BOB" "to bob")
+	expect_match "$mode: Bob refused" '"code":-32002' "$out"
+	out=$(dsend "channel:799999999999999999" "nowhere")
+	expect_match "$mode: an unknown channel is refused" \
+	    '"code":-3200[27]' "$out"
+	expect_eq "$mode: nothing reached Bob" "$before_dm" "$(sent_count)"
+	out=$(dsend "channel:$ALICE_DM" "to alice's DM")
+	expect_match "$mode: Alice's DM channel is Alice" '"result"' "$out"
+	stop_gateway
+done
+dm_config allowlist 1
+rm -rf "$T/state"/*
+start_gateway
+out=$(dsend "user:$ALICE" "window one")
+expect_match "Alice once" '"result"' "$out"
+out=$(dsend "channel:$ALICE_DM" "window two")
+expect_match "Alice by her DM channel: the same window" '"code":-32003' "$out"
+stop_gateway
 
 kill "$FAKE_PID" 2>/dev/null
 finish

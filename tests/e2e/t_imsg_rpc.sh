@@ -179,9 +179,10 @@ expect_match "react with a custom emoji: the tool's refusal" \
 expect_eq "react with a custom emoji: exit 1" 1 "$rc"
 expect_eq "only the standard reactions reached the tool" $((n1 + 2)) \
     "$(signals)"
-out=$(agent "$T/bin/imsg" react --chat-id 1 -r like); rc=$?
+# A chat is its participants: chat 4 is +14155559999's, not allowed.
+out=$(agent "$T/bin/imsg" react --chat-id 4 -r like); rc=$?
 expect_eq "react in a chat not allowed outbound" \
-    "recipient not allowed: chat:1" "$out"
+    "recipient not allowed: chat:4" "$out"
 expect_eq "react refused: exit 1" 1 "$rc"
 out=$(agent "$T/bin/imsg" react --chat-id 3 -r wave)
 expect_eq "react with an unknown reaction" "Invalid reaction: wave

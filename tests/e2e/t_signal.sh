@@ -39,7 +39,7 @@ channels:
     outbound:
       mode: $mode
       allow: [mom, "+1415555012*", "group:$FAMILY"]
-      deny: ["+14155550129"]
+      deny: [${SIGNAL_DENY:-"+14155550129"}]
     inbound:
       mode: allowlist
       allow: [mom, "group:$FAMILY"]
@@ -436,5 +436,37 @@ kill "$WATCH_PID"
 wait "$WATCH_PID" 2>/dev/null
 WATCH_PID=
 expect_match "audit chain verifies" '^audit chain OK' "$(ctl audit verify)"
+
+# A group is its members, as the daemon's listGroups tells them: a deny
+# of +14155550142 refuses Family (allowed as a whole) in every mode, by
+# send and typing, never held; Secret club is decided member by member;
+# a group the daemon does not list is refused.
+stop_gateway
+for mode in open allowlist approval; do
+	SIGNAL_DENY='"(415) 555-0142"' signal_config $mode
+	start_gateway
+	before=$(sent)
+	out=$(rpc "\"send\",\"params\":{\"channel\":\"signal\",\"group_id\":\"$FAMILY\",\"text\":\"hi\"}")
+	expect_match "$mode: a group with a denied member is refused" \
+	    '"code":-32002.*reaches \+14155550142' "$out"
+	out=$(rpc "\"typing\",\"params\":{\"channel\":\"signal\",\"group_id\":\"$FAMILY\"}")
+	expect_match "$mode: typing there is refused" '"code":-32002' "$out"
+	out=$(rpc '"send","params":{"channel":"signal","group_id":"Tm9Hcm91cA==","text":"x"}')
+	expect_match "$mode: an unknown group is refused" \
+	    '"code":-32002.*unknown group' "$out"
+	out=$(rpc "\"send\",\"params\":{\"channel\":\"signal\",\"group_id\":\"$SECRET\",\"text\":\"hi\"}")
+	case $mode in
+	open)	expect_match "open: Secret club sent" '"result"' "$out" ;;
+	allowlist)
+		expect_match "allowlist: Secret club refused by its member" \
+		    '"code":-32002.*reaches \+14155559999' "$out" ;;
+	approval)
+		expect_match "approval: Secret club held" '"code":-32005' \
+		    "$out" ;;
+	esac
+	expect_eq "$mode: nothing reached Family" 0 \
+	    "$(grep -l "\"groupId\":\"$FAMILY\"" $(find "$SIG/spool" -newer "$CONF" -name '*.json') /dev/null | wc -l | tr -d ' ')"
+	stop_gateway
+done
 
 finish

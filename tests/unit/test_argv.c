@@ -379,6 +379,13 @@ static const struct row rows[] = {
 	  { DISCORD, "channels", "--all" } },
 	{ "discord status", b_discord_status, "discord", "{}",
 	  { DISCORD, "status" } },
+	{ "discord channel", cmdline_discord_channel, "discord",
+	  "{\"to\":\"channel:700000000000000001\"}",
+	  { DISCORD, "channel", "700000000000000001" } },
+	{ "discord channel of a user", cmdline_discord_channel, "discord",
+	  "{\"to\":\"user:600000000000000001\"}", REFUSED },
+	{ "discord channel not a snowflake", cmdline_discord_channel,
+	  "discord", "{\"to\":\"channel:-1\"}", REFUSED },
 	{ "discord poll", b_watch_discord, "discord",
 	  "{\"position\":1100000000000000000}",
 	  { DISCORD, "poll", "--after", "1100000000000000000" } },
@@ -487,7 +494,7 @@ static const struct syntax gog_syntax = { gog_values, gog_eq, gog_fixed,
 static const char *const discord_values[] = { "-c", "--user", "--file",
 	"--limit", "--before", "--after", NULL };
 static const char *const discord_fixed[] = { "send", "read", "channels",
-	"status", "poll", "--all", NULL };
+	"channel", "status", "poll", "--all", NULL };
 static const struct syntax discord_syntax = { discord_values, NULL,
 	discord_fixed, 1, 1 };
 
@@ -653,6 +660,9 @@ static const struct sweep sweeps[] = {
 	  { NULL } },
 	{ "discord status", b_discord_status, "discord", &discord_syntax,
 	  "{}", { NULL } },
+	{ "discord channel", cmdline_discord_channel, "discord",
+	  &discord_syntax, "{\"to\":\"channel:700000000000000001\"}",
+	  { "to" } },
 	{ "discord poll", b_watch_discord, "discord", &discord_syntax,
 	  "{\"position\":1}", { NULL } },
 };

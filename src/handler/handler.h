@@ -23,6 +23,11 @@
 struct state;
 
 #define SUBSCRIPTIONS_MAX	8
+/*
+ * No request starts when less than this is left before the connection's
+ * deadline (call_env.deadline_ms): it is answered "timeout" unrun.
+ */
+#define HANDLER_DEADLINE_MARGIN_MS	500
 
 /* An inbox subscription: which channels, and how far it has been sent. */
 struct subscription {

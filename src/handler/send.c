@@ -297,18 +297,30 @@ charge_limits(struct call *c, const struct channel *ch,
 	return 0;
 }
 
-/* Store a held request for the owner; answers "held". */
+/*
+ * Store a held request for the owner; answers "held".  The hold keeps
+ * every recipient, and names the one that needed approval (NULL when
+ * a content rule held it) with the rule, in "recipient" and the reason.
+ */
 static int
-hold_request(struct call *c, const struct verdict *v, json_t *delivery)
+hold_request(struct call *c, const struct verdict *v, const char *cause,
+    json_t *delivery)
 {
 	json_t	*hold;
+	char	 reason[sizeof(v->reason) + ADDR_MAX + 8];
 	int	 r;
 
-	hold = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:O}",
+	if (cause != NULL)
+		(void)snprintf(reason, sizeof(reason), "%s: %s", cause,
+		    v->reason);
+	else
+		(void)strlcpy(reason, v->reason, sizeof(reason));
+	hold = json_pack("{s:s,s:I,s:s,s:s,s:s,s:O,s:s,s:s,s:O}",
 	    "client", c->env->client->name, "uid", (json_int_t)c->env->peer.uid,
 	    "channel", c->channel, "method", c->method,
-	    "recipient", c->recipient, "rule", v->rule != NULL ? v->rule : "",
-	    "reason", v->reason, "params", delivery);
+	    "recipient", cause != NULL ? cause : "",
+	    "recipients", c->recipients, "rule", v->rule != NULL ? v->rule : "",
+	    "reason", reason, "params", delivery);
 	if (hold == NULL)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
 	r = state_hold_put(c->env->state, hold, util_now_ms(), c->hold_id,
@@ -322,24 +334,10 @@ hold_request(struct call *c, const struct verdict *v, json_t *delivery)
 	c->decision = AUDIT_DECISION_HOLD;
 	c->outcome = AUDIT_OUTCOME_HELD;
 	c->rule = v->rule;
-	return call_error(c, CP_ERR_HELD, json_pack("{s:s,s:s}", "hold_id",
-	    c->hold_id, "rule", v->rule != NULL ? v->rule : ""),
-	    "held for approval: hold %s (%s)", c->hold_id, v->reason);
-}
-
-/* c->recipient: the recipients joined by ',' (cut short if long). */
-static void
-audit_recipients(struct call *c, const struct outbound *o)
-{
-	size_t	i;
-
-	c->recipient[0] = '\0';
-	for (i = 0; i < o->nrecipients; i++) {
-		if (i > 0)
-			(void)strlcat(c->recipient, ",", sizeof(c->recipient));
-		(void)strlcat(c->recipient, o->recipients[i],
-		    sizeof(c->recipient));
-	}
+	return call_error(c, CP_ERR_HELD, json_pack("{s:s,s:s,s:s}", "hold_id",
+	    c->hold_id, "rule", v->rule != NULL ? v->rule : "",
+	    "recipient", cause != NULL ? cause : ""),
+	    "held for approval: hold %s (%s)", c->hold_id, reason);
 }
 
 int
@@ -348,6 +346,7 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 	const struct handler_adapter *ad;
 	struct verdict	 rv, v, cv;
 	const struct verdict *hold = NULL;
+	const char	*cause = NULL;
 	size_t		 i;
 	int		 r;
 
@@ -362,7 +361,7 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 			return call_error(c, RPC_INTERNAL_ERROR, NULL,
 			    "recipient kind not served by channel %s",
 			    ch->driver->name);
-	audit_recipients(c, o);
+	call_set_recipients(c, o->recipients, o->nrecipients);
 
 	/* Every recipient must pass; the first that needs approval holds. */
 	for (i = 0; i < o->nrecipients; i++) {
@@ -377,8 +376,11 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 			    o->recipients[i], v.reason);
 		}
 		if (i == 0 || (v.kind == VERDICT_HOLD &&
-		    rv.kind != VERDICT_HOLD))
+		    rv.kind != VERDICT_HOLD)) {
 			rv = v;
+			if (v.kind == VERDICT_HOLD)
+				cause = o->recipients[i];
+		}
 	}
 
 	cv.kind = VERDICT_ALLOW;
@@ -409,10 +411,12 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 
 	if (rv.kind == VERDICT_HOLD)
 		hold = &rv;
-	else if (cv.kind == VERDICT_HOLD)
+	else if (cv.kind == VERDICT_HOLD) {
 		hold = &cv;
+		cause = NULL;
+	}
 	if (hold != NULL) {
-		r = hold_request(c, hold, o->delivery);
+		r = hold_request(c, hold, cause, o->delivery);
 		/* A held message keeps its spooled files for the owner. */
 		if (c->code != CP_ERR_HELD)
 			send_unspool(o->delivery);
@@ -420,7 +424,9 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 	}
 	if ((r = charge_limits(c, ch, o)) == 0) {
 		c->rule = rv.rule;
-		r = ad->deliver(c, ch, o->delivery);
+		/* The record names every recipient before the tool acts. */
+		if ((r = call_audit_delivery(c)) == 0)
+			r = ad->deliver(c, ch, o->delivery);
 	}
 	send_unspool(o->delivery);
 	return r;
@@ -455,21 +461,38 @@ deliver_hold(struct call *c, json_t *hold)
 	const struct channel	*ch;
 	const struct handler_adapter *ad;
 	json_t			*p = json_object_get(hold, "params");
-	const char		*chname, *rcpt;
+	json_t			*list = json_object_get(hold, "recipients");
+	const char		*chname, *rcpt, *all[OUTBOUND_MAX];
+	size_t			 i, n = 0;
 	int			 id;
 
 	chname = json_string_value(json_object_get(hold, "channel"));
 	rcpt = json_string_value(json_object_get(hold, "recipient"));
+	/* Holds stored before the list carry the joined "recipient". */
+	if (json_is_array(list)) {
+		if (json_array_size(list) == 0 ||
+		    json_array_size(list) > OUTBOUND_MAX)
+			return call_error(c, RPC_INTERNAL_ERROR, NULL,
+			    "malformed hold");
+		for (i = 0; i < json_array_size(list); i++)
+			if ((all[n++] = json_string_value(json_array_get(list,
+			    i))) == NULL)
+				return call_error(c, RPC_INTERNAL_ERROR, NULL,
+				    "malformed hold");
+	} else if (rcpt != NULL)
+		all[n++] = rcpt;
 	if ((id = channel_lookup(chname)) == -1 || !json_is_object(p) ||
-	    rcpt == NULL)
+	    n == 0)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "malformed hold");
 	ch = &c->env->cfg->channels[id];
 	c->channel = channel_name(id);
-	(void)strlcpy(c->recipient, rcpt, sizeof(c->recipient));
+	call_set_recipients(c, all, n);
 	if (!ch->configured || (ad = c->adapter) == NULL ||
 	    ad->driver != ch->driver)
 		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE, NULL,
 		    "channel %s unavailable", c->channel);
+	if (call_audit_delivery(c) == -1)
+		return -1;
 	return ad->deliver(c, ch, p);
 }

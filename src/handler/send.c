@@ -35,8 +35,6 @@
  */
 #define SEND_HEADROOM	(256 * 1024)
 
-/* Rate-limit keys charged at once: limits × recipients. */
-#define CHARGE_MAX	32
 
 int
 check_argument(struct call *c, const char *name, const char *value)
@@ -228,60 +226,75 @@ retry_seconds(uint64_t ms)
 	return (ms + 999) / 1000;
 }
 
-/* Charge the channel's rate limits for every recipient; 0 or error. */
+#define CHARGE_KEY_MAX	512
+
+/*
+ * Charge the channel's rate limits for every recipient, all in one
+ * transaction; 0 or error.  Every recipient a message may have
+ * (OUTBOUND_MAX) is charged: the keys are sized by the message, not by
+ * a smaller fixed table.
+ */
 static int
 charge_limits(struct call *c, const struct channel *ch,
     const struct outbound *o)
 {
-	struct rate_request	 reqs[CHARGE_MAX];
-	char			 keys[CHARGE_MAX][512];
-	size_t			 i, j, n = 0, which = 0, idx[CHARGE_MAX];
+	struct rate_request	*reqs;
+	char			*keys;
+	size_t			 i, j, n = 0, total = 0, which = 0, *idx;
 	uint64_t		 retry = 0;
 	const struct limit	*l;
 	int			 r;
 
+	for (i = 0; i < ch->nlimits; i++)
+		total += ch->limits[i].per == LIMIT_PER_RECIPIENT ?
+		    o->nrecipients : 1;
+	if (total == 0)
+		return 0;
+	reqs = xcalloc(total, sizeof(*reqs));
+	keys = xcalloc(total, CHARGE_KEY_MAX);
+	idx = xcalloc(total, sizeof(*idx));
 	for (i = 0; i < ch->nlimits; i++) {
 		l = &ch->limits[i];
 		for (j = 0; j < (l->per == LIMIT_PER_RECIPIENT ?
 		    o->nrecipients : 1); j++) {
-			if (n == CHARGE_MAX)
-				return call_error(c, RPC_INVALID_PARAMS, NULL,
-				    "params: too many recipients for the "
-				    "rate limits");
+			char *key = keys + n * CHARGE_KEY_MAX;
+
 			switch (l->per) {
 			case LIMIT_PER_RECIPIENT:
-				(void)snprintf(keys[n], sizeof(keys[n]),
+				(void)snprintf(key, CHARGE_KEY_MAX,
 				    "%s|recipient|%u|%llu|%s", c->channel,
 				    l->max, (unsigned long long)l->window_ms,
 				    o->recipients[j]);
 				break;
 			case LIMIT_PER_CHANNEL:
-				(void)snprintf(keys[n], sizeof(keys[n]),
+				(void)snprintf(key, CHARGE_KEY_MAX,
 				    "%s|channel|%u|%llu", c->channel, l->max,
 				    (unsigned long long)l->window_ms);
 				break;
 			case LIMIT_PER_CLIENT:
-				(void)snprintf(keys[n], sizeof(keys[n]),
+				(void)snprintf(key, CHARGE_KEY_MAX,
 				    "%s|client|%u|%llu|%s", c->channel,
 				    l->max, (unsigned long long)l->window_ms,
 				    c->env->client->name);
 				break;
 			}
-			reqs[n].key = keys[n];
+			reqs[n].key = key;
 			reqs[n].max = l->max;
 			reqs[n].window_ms = l->window_ms;
 			idx[n] = i;
 			n++;
 		}
 	}
-	if (n == 0)
-		return 0;
 	r = state_rate_take(c->env->state, reqs, n, util_now_ms(), &which,
 	    &retry);
+	which = idx[which < n ? which : 0];
+	free(idx);
+	free(keys);
+	free(reqs);
 	if (r == STATE_E_LIMITED) {
-		l = &ch->limits[idx[which]];
+		l = &ch->limits[which];
 		(void)snprintf(c->rulebuf, sizeof(c->rulebuf),
-		    "limits[%zu]", idx[which]);
+		    "limits[%zu]", which);
 		c->rule = c->rulebuf;
 		c->outcome = AUDIT_OUTCOME_LIMITED;
 		return call_error(c, CP_ERR_RATE_LIMITED,

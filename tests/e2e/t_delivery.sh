@@ -147,6 +147,7 @@ channels:
       allow: ["*@example.com"]
     limits:
       - { per: recipient, max: 20, window: 1m }
+      - { per: channel, max: 100, window: 1m }
 YAML
 }
 to='"r01@example.com"'
@@ -205,6 +206,13 @@ while [ $i -le 64 ]; do
 done
 out=$(printf '{"jsonrpc":"2.0","id":"many","method":"send","params":{"channel":"gmail","to":[%s],"bcc":["x@example.com"],"subject":"s","body":"b"}}\n' "$to65" | raw)
 expect_match "65 recipients refused" '"code":-32602.*more than 64 recipients' "$out"
+# 64, the documented maximum, with a limit per recipient and one per
+# channel (65 rate windows charged at once): sent, all 64 recorded.
+out=$(printf '{"jsonrpc":"2.0","id":"sixty-four","method":"send","params":{"channel":"gmail","to":[%s],"bcc":["last@example.com"],"subject":"s","body":"b"}}\n' "${to65%,*}" | raw)
+expect_match "64 recipients sent" '"result"' "$out"
+expect_eq "64 recipients in the outcome record" 64 \
+    "$(ctl audit show | grep '"request_id":"sixty-four"' | grep '"outcome":"sent"' |
+    grep -o '"[a-z0-9]*@example.com"' | wc -l | tr -d ' ')"
 expect_match "audit chain verifies" '^audit chain OK' "$(ctl audit verify)"
 stop_gateway
 

@@ -58,7 +58,7 @@ static const char *const audit_outcome_names[] = {
 	[AUDIT_OUTCOME_DROPPED] = "dropped",
 	[AUDIT_OUTCOME_HIDDEN] = "hidden",
 	[AUDIT_OUTCOME_DELIVERING] = "delivering",
-	[AUDIT_OUTCOME_UNKNOWN] = "unknown",
+	[AUDIT_OUTCOME_INTERRUPTED] = "interrupted",
 };
 _Static_assert(sizeof(audit_outcome_names) /
     sizeof(audit_outcome_names[0]) == AUDIT_OUTCOME_COUNT,

@@ -53,7 +53,7 @@ enum audit_outcome {
 	AUDIT_OUTCOME_DROPPED,		/* a hold the owner dropped */
 	AUDIT_OUTCOME_HIDDEN,		/* an inbound message withheld */
 	AUDIT_OUTCOME_DELIVERING,	/* the tool is about to act */
-	AUDIT_OUTCOME_UNKNOWN,		/* the tool was cut off mid-act */
+	AUDIT_OUTCOME_INTERRUPTED,	/* cut off mid-act: fate unknown */
 	AUDIT_OUTCOME_COUNT		/* not an outcome: the table's size */
 };
 

@@ -59,7 +59,7 @@ tool_deadline(struct call *c)
 	if (c->delivery != 0) {
 		/* Policy allowed it; only its fate is unknown. */
 		c->decision = AUDIT_DECISION_ALLOW;
-		c->outcome = AUDIT_OUTCOME_UNKNOWN;
+		c->outcome = AUDIT_OUTCOME_INTERRUPTED;
 	} else
 		c->outcome = AUDIT_OUTCOME_TIMEOUT;
 	c->rule = "handler_timeout";

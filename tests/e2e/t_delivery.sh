@@ -4,7 +4,7 @@
 # kills the tool that is still running (with its process group) and
 # answers; the chain holds a "delivering" record for every delivery
 # handed to the tool and an outcome record referring to it (sent, or
-# unknown for the one cut off).  A message to 20 addresses and a Bcc:
+# interrupted for the one cut off).  A message to 20 addresses and a Bcc:
 # the Bcc is named in its records and in `carapacectl holds list`.
 . "$(dirname "$0")/lib.sh"
 
@@ -75,7 +75,7 @@ check "the handler ended" gone "^$T/bin/carapace-handler"
 ctl audit show | grep '"request_id":"dl-' >"$T/dl.audit"
 delivering=$(grep -c '"outcome":"delivering"' "$T/dl.audit")
 sent=$(grep '"method":"send"' "$T/dl.audit" | grep -c '"outcome":"sent"')
-unknown=$(grep -c '"outcome":"unknown"' "$T/dl.audit")
+unknown=$(grep -c '"outcome":"interrupted"' "$T/dl.audit")
 unrun=$(grep -c '"outcome":"refused".*"rule":"handler_timeout"' "$T/dl.audit")
 made=$(cat "$T"/sim/spool/* 2>/dev/null | grep -c '"text":"deadline [0-9]*"')
 echo "# batch of $N: $sent sent, $unknown cut off, $unrun not run; the tool made $made"
@@ -98,9 +98,9 @@ for seq in $(grep '"outcome":"delivering"' "$T/dl.audit" |
 done
 expect_eq "every delivering record has exactly one outcome referring to it" \
     "$delivering" "$ok_refs"
-expect_match "the cut-off delivery: allowed, outcome unknown, rule handler_timeout" \
-    '"decision":"allow","delivery":[0-9]+,.*"outcome":"unknown",.*"rule":"handler_timeout"' \
-    "$(grep '"outcome":"unknown"' "$T/dl.audit")"
+expect_match "the cut-off delivery: allowed, outcome interrupted, rule handler_timeout" \
+    '"decision":"allow","delivery":[0-9]+,.*"outcome":"interrupted",.*"rule":"handler_timeout"' \
+    "$(grep '"outcome":"interrupted"' "$T/dl.audit")"
 expect_eq "the handler did not die by its alarm" 0 \
     "$(grep -c 'Alarm clock\|signal 14\|SIGALRM' "$T/handler.log")"
 expect_match "audit chain verifies" '^audit chain OK' "$(ctl audit verify)"
@@ -123,7 +123,7 @@ expect_eq "pipelined: every line read is answered" \
     tr -d ' ')" "$(printf '%s\n' "$out" | grep -c '"id":"pl-')"
 expect_eq "pipelined: delivering records == sent + cut off" \
     "$(grep -c '"outcome":"delivering"' "$T/pl.audit")" \
-    $((sent + $(grep -c '"outcome":"unknown"' "$T/pl.audit")))
+    $((sent + $(grep -c '"outcome":"interrupted"' "$T/pl.audit")))
 stop_gateway
 
 # ---- a Bcc among 20 recipients -----------------------------------------

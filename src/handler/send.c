@@ -319,7 +319,7 @@ static int
 hold_request(struct call *c, const struct verdict *v, const char *cause,
     json_t *delivery)
 {
-	json_t	*hold;
+	json_t	*hold, *data;
 	char	 reason[sizeof(v->reason) + ADDR_MAX + 8];
 	int	 r;
 
@@ -347,9 +347,11 @@ hold_request(struct call *c, const struct verdict *v, const char *cause,
 	c->decision = AUDIT_DECISION_HOLD;
 	c->outcome = AUDIT_OUTCOME_HELD;
 	c->rule = v->rule;
-	return call_error(c, CP_ERR_HELD, json_pack("{s:s,s:s,s:s}", "hold_id",
-	    c->hold_id, "rule", v->rule != NULL ? v->rule : "",
-	    "recipient", cause != NULL ? cause : ""),
+	data = json_pack("{s:s,s:s}", "hold_id", c->hold_id, "rule",
+	    v->rule != NULL ? v->rule : "");
+	if (cause != NULL)
+		json_object_set_new(data, "recipient", json_string(cause));
+	return call_error(c, CP_ERR_HELD, data,
 	    "held for approval: hold %s (%s)", c->hold_id, reason);
 }
 

@@ -320,12 +320,12 @@ hold_request(struct call *c, const struct verdict *v, const char *cause,
     json_t *delivery)
 {
 	json_t	*hold, *data;
-	char	 reason[sizeof(v->reason) + ADDR_MAX + 8];
+	char	 reason[sizeof(v->reason) + 2 * ADDR_MAX + 16];
 	int	 r;
 
 	if (cause != NULL)
-		(void)snprintf(reason, sizeof(reason), "%s: %s", cause,
-		    v->reason);
+		(void)snprintf(reason, sizeof(reason), "%s: %s (rule %s)",
+		    cause, v->reason, v->rule != NULL ? v->rule : "?");
 	else
 		(void)strlcpy(reason, v->reason, sizeof(reason));
 	hold = json_pack("{s:s,s:I,s:s,s:s,s:s,s:O,s:s,s:s,s:O}",

@@ -53,7 +53,7 @@ tool_output_tail(const char *s, size_t len)
  * for lack of time): a delivery whose tool was interrupted may or may
  * not have reached anyone, and its record says so.
  */
-static int
+int
 tool_deadline(struct call *c)
 {
 	if (c->delivery != 0) {
@@ -71,24 +71,37 @@ tool_deadline(struct call *c)
 	    "; the delivery may or may not have been made" : "");
 }
 
+uint64_t
+tool_time_left(const struct call *c, uint64_t timeout_ms, int *clamped)
+{
+	uint64_t	now;
+
+	*clamped = 0;
+	if (c->env->deadline_ms == 0)
+		return timeout_ms;
+	now = util_mono_ms();
+	if (now >= c->env->deadline_ms) {
+		*clamped = 1;
+		return 0;
+	}
+	if (c->env->deadline_ms - now < timeout_ms) {
+		*clamped = 1;
+		return c->env->deadline_ms - now;
+	}
+	return timeout_ms;
+}
+
 int
 tool_run_input(struct call *c, const struct channel *ch,
     const struct tool_argv *a, int stdin_fd, struct spawn_result *res)
 {
 	char		**env = spawn_default_env();
-	uint64_t	  timeout = ch->timeout_ms, now;
-	int		  clamped = 0;
+	uint64_t	  timeout;
+	int		  clamped;
 
 	/* No tool runs past the process's deadline. */
-	if (c->env->deadline_ms != 0) {
-		now = util_mono_ms();
-		if (now >= c->env->deadline_ms)
-			return tool_deadline(c);
-		if (c->env->deadline_ms - now < timeout) {
-			timeout = c->env->deadline_ms - now;
-			clamped = 1;
-		}
-	}
+	if ((timeout = tool_time_left(c, ch->timeout_ms, &clamped)) == 0)
+		return tool_deadline(c);
 	if (spawn_run(ch->tool, (char *const *)a->v, env, stdin_fd,
 	    timeout, ch->max_output, res) == -1) {
 		log_warn("spawn %s", ch->tool);

@@ -174,6 +174,8 @@ expect_eq "the hold record names all 21" 21 \
 list=$(ctl holds list)
 expect_match "holds list: the Bcc caused it, with the rule" \
     "^$hold .* hidden@elsewhere\\.example +outbound\\.approval: hidden@elsewhere\\.example: " "$list"
+expect_match "holds list: the reason names the Bcc and the rule" \
+    "hidden@elsewhere\\.example: recipient not in allowlist: held for approval \\(rule outbound\\.approval\\)" "$list"
 expect_match "holds list: every recipient" \
     "recipients: r01@example.com .* r20@example.com hidden@elsewhere.example" "$list"
 out=$(ctl holds approve "$hold")

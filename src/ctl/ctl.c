@@ -132,26 +132,32 @@ ctl_close(struct ctl *ctl)
 
 /*
  * One hold: id, time, client, channel, the recipient that needed
- * approval (empty when a content rule held it), rule and reason; then,
- * when the message has several, every recipient on an indented line.
+ * approval ("-" when a content rule held it), rule and reason; then,
+ * when the message has several recipients or a content rule held it,
+ * every recipient on an indented line.  Holds stored before the list
+ * have only "recipient".
  */
 static int
 print_hold(json_t *h, void *arg)
 {
-	json_t	*list = json_object_get(h, "recipients"), *r;
-	char	 ts[40];
-	size_t	 i;
+	json_t		*list = json_object_get(h, "recipients"), *r;
+	const char	*cause;
+	char		 ts[40];
+	size_t		 i;
 
 	util_iso8601((uint64_t)json_integer_value(json_object_get(h,
 	    "created_ms")), ts, sizeof(ts));
+	cause = json_string_value(json_object_get(h, "recipient"));
+	if (cause == NULL || cause[0] == '\0')
+		cause = "-";
 	(void)printf("%-12s %s %-8s %-8s %-24s %s: %s\n",
 	    json_string_value(json_object_get(h, "id")), ts,
 	    json_string_value(json_object_get(h, "client")),
-	    json_string_value(json_object_get(h, "channel")),
-	    json_string_value(json_object_get(h, "recipient")),
+	    json_string_value(json_object_get(h, "channel")), cause,
 	    json_string_value(json_object_get(h, "rule")),
 	    json_string_value(json_object_get(h, "reason")));
-	if (json_array_size(list) > 1) {
+	if (json_array_size(list) > 1 || (json_array_size(list) == 1 &&
+	    strcmp(cause, "-") == 0)) {
 		(void)printf("    recipients:");
 		json_array_foreach(list, i, r)
 			(void)printf(" %s", json_string_value(r) != NULL ?

@@ -180,6 +180,25 @@ expect_match "holds list: every recipient" \
     "recipients: r01@example.com .* r20@example.com hidden@elsewhere.example" "$list"
 out=$(ctl holds approve "$hold")
 expect_match "approved" "approved and sent" "$out"
+# A content rule holds a message to one recipient: the list still names it.
+stop_gateway
+gmail_config allowlist
+cat >>"$CONF" <<YAML
+content:
+  rules:
+    - { name: cards, detect: credit_card, action: hold }
+YAML
+start_gateway
+out=$(printf '{"jsonrpc":"2.0","id":"card","method":"send","params":{"channel":"gmail","to":["solo@example.com"],"subject":"s","body":"card 4111 1111 1111 1111"}}\n' | raw)
+card=$(printf '%s\n' "$out" | grep -Eo 'h[0-9]{10}' | head -1)
+check "content hold" test -n "$card"
+list=$(ctl holds list)
+expect_match "holds list: a content hold shows no recipient as its cause" \
+    "^$card .* - +cards: " "$list"
+expect_match "holds list: and still names its recipient" \
+    '^    recipients: solo@example\.com$' \
+    "$(printf '%s\n' "$list" | grep -A1 "^$card " | tail -1)"
+ctl holds drop "$card" >/dev/null
 rec=$(ctl audit show | grep '"hold_id":"'"$hold"'"' | grep '"outcome":"delivering"')
 expect_match "approval: a delivering record names the Bcc" \
     '"client":"carapacectl".*"recipients":\[.*"hidden@elsewhere\.example"\]' "$rec"

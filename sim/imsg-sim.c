@@ -23,7 +23,9 @@
  * contents on stderr and exits 1), sim-hang (sleep until killed),
  * sim-flood (write 64 MiB on stdout, exit 0), sim-pause (a send, CLI
  * or rpc, waits with DIR/paused/<pid> present until the knob is
- * removed: the tests read the running processes meanwhile).
+ * removed: the tests read the running processes meanwhile), sim-slow
+ * (every command first waits the number of milliseconds the file
+ * holds, as a slow network would, then runs as usual).
  *
  * Simulated beyond the real tool: typing and read succeed although the
  * IMCore bridge is reported down (status), so that the gateway's typing
@@ -1251,6 +1253,35 @@ knob(const char *dir, const char *name)
 	return stat(path, &st) == 0;
 }
 
+/* sim-slow: wait the milliseconds DIR/sim-slow holds (at most 60 s). */
+static void
+slow(const char *dir)
+{
+	char		 path[PATH_MAX], buf[32];
+	struct timespec	 ts;
+	const char	*err = NULL;
+	long long	 ms;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/sim-slow", dir) >=
+	    sizeof(path) || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	ms = strtonum(buf, 0, 60000, &err);
+	if (err != NULL)
+		return;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
 static void
 fault_knobs(const char *dir)
 {
@@ -1260,6 +1291,7 @@ fault_knobs(const char *dir)
 
 	if (dir == NULL)
 		return;
+	slow(dir);
 	if (knob(dir, "sim-hang"))
 		for (;;)
 			(void)pause();

@@ -57,6 +57,8 @@ static const char *const audit_outcome_names[] = {
 	[AUDIT_OUTCOME_REACTED] = "reacted",
 	[AUDIT_OUTCOME_DROPPED] = "dropped",
 	[AUDIT_OUTCOME_HIDDEN] = "hidden",
+	[AUDIT_OUTCOME_DELIVERING] = "delivering",
+	[AUDIT_OUTCOME_INTERRUPTED] = "interrupted",
 };
 _Static_assert(sizeof(audit_outcome_names) /
     sizeof(audit_outcome_names[0]) == AUDIT_OUTCOME_COUNT,
@@ -169,7 +171,12 @@ audit_record(const struct audit_event *ev, uint64_t now_ms)
 	set_str(o, "client", ev->client);
 	set_str(o, "method", ev->method);
 	set_str(o, "channel", ev->channel);
-	set_str(o, "recipient", ev->recipient);
+	/* Every recipient, never a joined (and cut) string of them. */
+	if (json_is_array(ev->recipients) &&
+	    json_array_size(ev->recipients) > 1)
+		json_object_set(o, "recipients", ev->recipients);
+	else
+		set_str(o, "recipient", ev->recipient);
 	set_str(o, "decision", audit_decision_name(ev->decision));
 	set_str(o, "rule", ev->rule);
 	set_str(o, "outcome", audit_outcome_name(ev->outcome));
@@ -179,6 +186,9 @@ audit_record(const struct audit_event *ev, uint64_t now_ms)
 		json_object_set_new(o, "code", json_integer(ev->code));
 	if (ev->request_id != NULL)
 		json_object_set(o, "request_id", ev->request_id);
+	if (ev->delivery != 0)
+		json_object_set_new(o, "delivery",
+		    json_integer((json_int_t)ev->delivery));
 	return o;
 }
 
@@ -277,6 +287,12 @@ audit_emit_stderr(const char *text)
 int
 audit_write(struct audit *a, const struct audit_event *ev)
 {
+	return audit_write_seq(a, ev, NULL);
+}
+
+int
+audit_write_seq(struct audit *a, const struct audit_event *ev, uint64_t *seq)
+{
 	json_t	*rec;
 	char	*json = NULL, *text = NULL;
 	int	 rv = -1, r;
@@ -288,6 +304,8 @@ audit_write(struct audit *a, const struct audit_event *ev)
 		log_warnx("audit chain: %s", state_strerror(r));
 		goto out;
 	}
+	if (seq != NULL)
+		*seq = (uint64_t)json_integer_value(json_object_get(rec, "seq"));
 	if ((json = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		goto out;
 	if (asprintf(&text, "audit %s", json) == -1) {

@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -51,6 +52,8 @@ enum audit_outcome {
 	AUDIT_OUTCOME_REACTED,
 	AUDIT_OUTCOME_DROPPED,		/* a hold the owner dropped */
 	AUDIT_OUTCOME_HIDDEN,		/* an inbound message withheld */
+	AUDIT_OUTCOME_DELIVERING,	/* the tool is about to act */
+	AUDIT_OUTCOME_INTERRUPTED,	/* cut off mid-act: fate unknown */
 	AUDIT_OUTCOME_COUNT		/* not an outcome: the table's size */
 };
 
@@ -70,6 +73,9 @@ struct audit_event {
 	const char	*method;	/* NULL when the request had none */
 	const char	*channel;
 	const char	*recipient;	/* normalised, where there is one */
+	json_t		*recipients;	/* borrowed array of strings: every
+					   recipient, when more than one
+					   (then recipient is not written) */
 	enum audit_decision decision;
 	const char	*rule;		/* the rule or list entry that decided */
 	enum audit_outcome outcome;
@@ -77,6 +83,8 @@ struct audit_event {
 	const char	*hold_id;
 	int		 code;		/* JSON-RPC error code, 0 on success */
 	json_t		*request_id;	/* borrowed; NULL for notifications */
+	uint64_t	 delivery;	/* seq of the "delivering" record this
+					   outcome answers, or 0 */
 };
 
 struct audit;
@@ -96,6 +104,9 @@ void		 audit_close(struct audit *);
  * it; -1 otherwise (the caller must refuse what it was about to answer).
  */
 int		 audit_write(struct audit *, const struct audit_event *);
+/* audit_write that also gives the record's seq in the chain. */
+int		 audit_write_seq(struct audit *, const struct audit_event *,
+		    uint64_t *seq);
 
 /* Build the JSON form of a record (also used by tests). */
 json_t		*audit_record(const struct audit_event *, uint64_t now_ms);

@@ -426,6 +426,22 @@ out:
 	return rc == 0 ? 0 : -1;
 }
 
+/*
+ * The process group of the tool spawn_run is supervising, or 0: what a
+ * last-resort deadline handler must kill before the process exits, so
+ * that no tool outlives the record of what it was doing.
+ */
+static volatile sig_atomic_t spawn_running_group;
+
+void
+spawn_kill_running(void)
+{
+	pid_t	group = (pid_t)spawn_running_group;
+
+	if (group > 0)
+		(void)kill(-group, SIGKILL);
+}
+
 int
 spawn_run(const char *path, char *const argv[], char *const envp[],
     int stdin_fd, uint64_t timeout_ms, size_t max_out,
@@ -495,6 +511,7 @@ spawn_run(const char *path, char *const argv[], char *const envp[],
 	if (spawn_child(path, argv, envp, in_copy, outpipe[1], errpipe[1],
 	    &pid) == -1)
 		goto fail;
+	spawn_running_group = (sig_atomic_t)pid;
 	now = util_mono_ms();
 	deadline = timeout_ms > UINT64_MAX - now ? UINT64_MAX :
 	    now + timeout_ms;
@@ -508,6 +525,8 @@ spawn_run(const char *path, char *const argv[], char *const envp[],
 	}
 
 	timed_out = supervise(pid, &out, &err, deadline);
+	/* supervise killed the group: nothing of it is left to stop. */
+	spawn_running_group = 0;
 	if (reap(pid, &status) == -1)
 		goto fail;
 	if (restore_chld)

@@ -36,6 +36,12 @@ int	 spawn_run(const char *path, char *const argv[], char *const envp[],
 	    int stdin_fd, uint64_t timeout_ms, size_t max_out,
 	    struct spawn_result *res);
 void	 spawn_result_free(struct spawn_result *);
+/*
+ * Kill the process group of the tool spawn_run is running, if any.
+ * Async-signal-safe: for a last-resort deadline handler only; the
+ * normal path is spawn_run's own deadline.
+ */
+void	 spawn_kill_running(void);
 
 /*
  * A long-running tool whose stdout is read as a stream (watchers): the

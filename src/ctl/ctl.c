@@ -131,20 +131,40 @@ ctl_close(struct ctl *ctl)
 	config_free(ctl->env.cfg);
 }
 
+/*
+ * One hold: id, time, client, channel, the recipient that needed
+ * approval ("-" when a content rule held it), rule and reason; then,
+ * when the message has several recipients or a content rule held it,
+ * every recipient on an indented line.  Holds stored before the list
+ * have only "recipient".
+ */
 static int
 print_hold(json_t *h, void *arg)
 {
-	char	ts[40];
+	json_t		*list = json_object_get(h, "recipients"), *r;
+	const char	*cause;
+	char		 ts[40];
+	size_t		 i;
 
 	util_iso8601((uint64_t)json_integer_value(json_object_get(h,
 	    "created_ms")), ts, sizeof(ts));
+	cause = json_string_value(json_object_get(h, "recipient"));
+	if (cause == NULL || cause[0] == '\0')
+		cause = "-";
 	(void)printf("%-12s %s %-8s %-8s %-24s %s: %s\n",
 	    json_string_value(json_object_get(h, "id")), ts,
 	    json_string_value(json_object_get(h, "client")),
-	    json_string_value(json_object_get(h, "channel")),
-	    json_string_value(json_object_get(h, "recipient")),
+	    json_string_value(json_object_get(h, "channel")), cause,
 	    json_string_value(json_object_get(h, "rule")),
 	    json_string_value(json_object_get(h, "reason")));
+	if (json_array_size(list) > 1 || (json_array_size(list) == 1 &&
+	    strcmp(cause, "-") == 0)) {
+		(void)printf("    recipients:");
+		json_array_foreach(list, i, r)
+			(void)printf(" %s", json_string_value(r) != NULL ?
+			    json_string_value(r) : "?");
+		(void)printf("\n");
+	}
 	(*(size_t *)arg)++;
 	return 0;
 }
@@ -162,7 +182,11 @@ ctl_audit(struct ctl *ctl, struct call *c, json_t *hold, const char *method)
 	ev.client = "carapacectl";
 	ev.method = method;
 	ev.channel = json_string_value(json_object_get(hold, "channel"));
-	ev.recipient = json_string_value(json_object_get(hold, "recipient"));
+	ev.recipient = c->recipient[0] != '\0' ? c->recipient :
+	    json_string_value(json_object_get(hold, "recipient"));
+	ev.recipients = c->recipients != NULL ? c->recipients :
+	    json_object_get(hold, "recipients");
+	ev.delivery = c->delivery;
 	ev.decision = AUDIT_DECISION_ALLOW;
 	ev.rule = "owner";
 	ev.outcome = c->outcome != AUDIT_OUTCOME_UNSET ? c->outcome :
@@ -216,6 +240,9 @@ ctl_holds(struct ctl *ctl, int argc, char **argv)
 		fatalx("hold %s: %s", argv[1], state_strerror(r));
 	memset(&c, 0, sizeof(c));
 	c.env = &ctl->env;
+	c.method = "holds.approve";
+	c.rule = "owner";
+	(void)strlcpy(c.hold_id, argv[1], sizeof(c.hold_id));
 	if (strcmp(argv[0], "approve") == 0) {
 		id = channel_lookup(json_string_value(json_object_get(hold,
 		    "channel")));
@@ -245,8 +272,7 @@ ctl_holds(struct ctl *ctl, int argc, char **argv)
 		(void)printf("%s: dropped\n", argv[1]);
 		rv = 0;
 	}
-	json_decref(c.result);
-	json_decref(c.data);
+	call_clear(&c);
 	json_decref(hold);
 	ctl_close(ctl);
 	return rv;

@@ -154,8 +154,11 @@ daemon_unavailable(struct call *c, const struct channel *ch, const char *why)
 }
 
 static int
-daemon_timeout(struct call *c, const struct channel *ch)
+daemon_timeout(struct call *c, const struct channel *ch, int clamped)
 {
+	/* The connection's deadline, not the channel's timeout, ran out. */
+	if (clamped)
+		return tool_deadline(c);
 	c->outcome = AUDIT_OUTCOME_TIMEOUT;
 	return call_error(c, CP_ERR_TIMEOUT, json_pack("{s:I}", "timeout_ms",
 	    (json_int_t)ch->timeout_ms), "%s timed out after %llu ms",
@@ -212,15 +215,18 @@ signal_exchange(struct call *c, const struct channel *ch, const char *text,
 	char			*line;
 	const char		*msg;
 	size_t			 len;
-	int			 r, rv = -1;
+	uint64_t		 timeout;
+	int			 r, rv = -1, clamped;
 
 	if (SIGNAL_OPTS(ch)->daemon_socket == NULL)
 		return daemon_unavailable(c, ch, "no daemon_socket");
+	if ((timeout = tool_time_left(c, ch->timeout_ms, &clamped)) == 0)
+		return tool_deadline(c);
 	r = jsonl_connect(&conn, "signal-cli daemon",
-	    SIGNAL_OPTS(ch)->daemon_socket, ch->timeout_ms,
+	    SIGNAL_OPTS(ch)->daemon_socket, timeout,
 	    (size_t)ch->max_output, NULL, 0);
 	if (r == JSONL_E_TIMEOUT)
-		return daemon_timeout(c, ch);
+		return daemon_timeout(c, ch, clamped);
 	if (r != JSONL_OK)
 		return daemon_unavailable(c, ch, conn.errnum == ENAMETOOLONG ?
 		    "socket path too long" : strerror(conn.errnum));
@@ -228,14 +234,14 @@ signal_exchange(struct call *c, const struct channel *ch, const char *text,
 	if (r != JSONL_OK) {
 		jsonl_close(&conn);
 		if (r == JSONL_E_TIMEOUT)
-			return daemon_timeout(c, ch);
+			return daemon_timeout(c, ch, clamped);
 		return daemon_unavailable(c, ch, strerror(conn.errnum));
 	}
 
 	for (;;) {
 		r = jsonl_read_line(&conn, &line, &len, NULL, 0);
 		if (r == JSONL_E_TIMEOUT) {
-			rv = daemon_timeout(c, ch);
+			rv = daemon_timeout(c, ch, clamped);
 			break;
 		}
 		if (r == JSONL_E_CLOSED) {

@@ -48,6 +48,8 @@ call_audit(struct call *c)
 	ev.method = c->method;
 	ev.channel = c->channel;
 	ev.recipient = c->recipient[0] != '\0' ? c->recipient : NULL;
+	ev.recipients = c->recipients;
+	ev.delivery = c->delivery;
 	ev.decision = c->decision != AUDIT_DECISION_UNSET ? c->decision :
 	    (c->code == 0 ? AUDIT_DECISION_ALLOW : AUDIT_DECISION_DENY);
 	ev.rule = c->rule;
@@ -68,6 +70,56 @@ call_audit(struct call *c)
 		    sizeof(c->message));
 		json_decref(c->data);
 		c->data = NULL;
+	}
+}
+
+int
+call_audit_delivery(struct call *c)
+{
+	const struct call_env	*env = c->env;
+	struct audit_event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.uid = env->peer.uid;
+	ev.gid = env->peer.gid;
+	ev.pid = env->peer.pid;
+	ev.client = env->client != NULL ? env->client->name :
+	    (c->s == NULL ? "carapacectl" : NULL);
+	ev.method = c->method;
+	ev.channel = c->channel;
+	ev.recipient = c->recipient[0] != '\0' ? c->recipient : NULL;
+	ev.recipients = c->recipients;
+	ev.decision = AUDIT_DECISION_ALLOW;
+	ev.rule = c->rule;
+	ev.outcome = AUDIT_OUTCOME_DELIVERING;
+	ev.hold_id = c->hold_id[0] != '\0' ? c->hold_id : NULL;
+	ev.request_id = c->id;
+	if (audit_write_seq(env->audit, &ev, &c->delivery) == -1) {
+		c->delivery = 0;
+		log_warnx("audit failed before delivery on %s: refusing",
+		    c->channel != NULL ? c->channel : "-");
+		c->outcome = AUDIT_OUTCOME_REFUSED;
+		return call_error(c, CP_ERR_AUDIT_UNAVAILABLE, NULL,
+		    "audit unavailable: request refused");
+	}
+	return 0;
+}
+
+void
+call_set_recipients(struct call *c, const char *const *r, size_t n)
+{
+	size_t	i;
+
+	json_decref(c->recipients);
+	c->recipients = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(c->recipients, json_string(r[i]));
+	/* The joined form is only for answers; records take the list. */
+	c->recipient[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			(void)strlcat(c->recipient, ",", sizeof(c->recipient));
+		(void)strlcat(c->recipient, r[i], sizeof(c->recipient));
 	}
 }
 
@@ -93,4 +145,6 @@ call_clear(struct call *c)
 	c->result = NULL;
 	json_decref(c->data);
 	c->data = NULL;
+	json_decref(c->recipients);
+	c->recipients = NULL;
 }

@@ -8,6 +8,8 @@
 #ifndef CARAPACE_CALL_H
 #define CARAPACE_CALL_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "audit.h"
@@ -26,6 +28,9 @@ struct call_env {
 	struct audit		*audit;
 	struct peer_cred	 peer;		/* from the kernel */
 	const struct client	*client;	/* NULL: refused */
+	uint64_t		 deadline_ms;	/* monotonic; 0: none.  No
+						   request starts and no tool
+						   runs past it */
 };
 
 struct call {
@@ -42,12 +47,17 @@ struct call {
 	/* Audit fields. */
 	const char	*method;
 	const char	*channel;
-	char		 recipient[ADDR_MAX];
+	char		 recipient[ADDR_MAX];	/* the one; for several, joined
+					   by ',' for answers (may be
+					   cut: records use recipients) */
+	json_t		*recipients;	/* owned array of every recipient,
+					   or NULL (then recipient alone) */
 	enum audit_decision decision;	/* UNSET: decided by call_audit */
 	const char	*rule;
 	enum audit_outcome outcome;	/* UNSET: decided by call_audit */
 	char		 hold_id[32];
 	char		 rulebuf[128];
+	uint64_t	 delivery;	/* seq of its "delivering" record */
 };
 
 /*
@@ -61,6 +71,18 @@ int	 call_error(struct call *, int code, json_t *data, const char *fmt, ...)
  * call becomes a refusal: nothing is answered without its record.
  */
 void	 call_audit(struct call *);
+/*
+ * Write the "delivering" record of a delivery about to be handed to the
+ * tool (every recipient, the rule that allowed it): it is in the chain
+ * before the tool can act, and the call's final record refers to it.
+ * Returns 0, or -1 with the call refused (nothing may be delivered).
+ */
+int	 call_audit_delivery(struct call *);
+/*
+ * Set the call's recipients (a new array of copies of n strings), and
+ * recipient to them joined by ','.
+ */
+void	 call_set_recipients(struct call *, const char *const *, size_t n);
 /* The JSON-RPC response for a finished call (a new reference). */
 json_t	*call_response(struct call *);
 /* Release what the call owns. */

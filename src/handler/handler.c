@@ -25,6 +25,19 @@
 #include "util.h"
 
 
+/*
+ * Too close to the connection's deadline to start a request: it could
+ * not finish, and its tool would be killed mid-act.
+ */
+static int
+deadline_near(const struct session *s)
+{
+	uint64_t	deadline = s->env.deadline_ms;
+
+	return deadline != 0 &&
+	    util_mono_ms() + HANDLER_DEADLINE_MARGIN_MS >= deadline;
+}
+
 /* Run one request object; returns the response or NULL (notification). */
 static json_t *
 handle_request(struct session *s, json_t *v)
@@ -36,7 +49,17 @@ handle_request(struct session *s, json_t *v)
 	memset(&c, 0, sizeof(c));
 	c.env = &s->env;
 	c.s = s;
-	if (dispatch(&c, v, &d) == 0 && d.method->fn(&c, d.channel) == 0) {
+	if (dispatch(&c, v, &d) == 0 && deadline_near(s)) {
+		/* Recorded and answered, never run: no time to finish it. */
+		c.rule = "handler_timeout";
+		c.outcome = AUDIT_OUTCOME_REFUSED;
+		(void)call_error(&c, CP_ERR_TIMEOUT, json_pack("{s:I,s:s}",
+		    "timeout_ms", (json_int_t)s->env.cfg->handler_timeout_ms,
+		    "rule", "handler_timeout"),
+		    "the gateway's deadline for this connection was reached: "
+		    "request not run");
+	} else if (d.method != NULL && c.code == 0 &&
+	    d.method->fn(&c, d.channel) == 0) {
 		if (c.decision == AUDIT_DECISION_UNSET)
 			c.decision = AUDIT_DECISION_ALLOW;
 		if (c.outcome == AUDIT_OUTCOME_UNSET)
@@ -161,6 +184,9 @@ handler_serve(struct session *s)
 		r = linereader_next(&s->reader, &line, &len);
 		if (r == LINE_OK) {
 			handle_line(s, line, len);
+			/* Past the deadline: what was read is answered, no more. */
+			if (deadline_near(s))
+				s->closing = 1;
 			/* Descriptors not claimed by that line are dropped. */
 			linereader_drop_fds(&s->reader);
 			/* A new subscription may start from the past. */

@@ -23,6 +23,11 @@
 struct state;
 
 #define SUBSCRIPTIONS_MAX	8
+/*
+ * No request starts when less than this is left before the connection's
+ * deadline (call_env.deadline_ms): it is answered "timeout" unrun.
+ */
+#define HANDLER_DEADLINE_MARGIN_MS	500
 
 /* An inbox subscription: which channels, and how far it has been sent. */
 struct subscription {
@@ -130,6 +135,19 @@ int	 tool_run_input(struct call *, const struct channel *,
  */
 json_t	*tool_last_object(struct call *, const struct channel *,
 	    const struct tool_argv *, int stdin_fd);
+/*
+ * How long a tool (or daemon exchange) of the call may take: timeout_ms,
+ * or less when the connection's deadline comes first (*clamped set);
+ * 0 when it has passed.
+ */
+uint64_t tool_time_left(const struct call *, uint64_t timeout_ms,
+	    int *clamped);
+/*
+ * The connection's deadline cut the call's tool off, or left it no time:
+ * answered timeout, recorded "interrupted" when it was delivering (its
+ * fate unknown), else "timeout".  Returns -1.
+ */
+int	 tool_deadline(struct call *);
 /* The tool answered something the adapter cannot use; returns -1. */
 int	 tool_unexpected(struct call *);
 /* The last bytes of a tool's output as a safe JSON string. */

@@ -124,8 +124,12 @@ inbox_subscribe(struct call *c, const struct channel *unused)
 	}
 	sub->channels = want;
 	sub->id = ++s->next_sub;
-	/* The stream lives as long as the client: no connection deadline. */
+	/*
+	 * The stream lives as long as the client: no connection deadline
+	 * (each tool run is still bounded by its channel's timeout).
+	 */
 	(void)alarm(0);
+	s->env.deadline_ms = 0;
 	c->result = json_pack("{s:i,s:o}", "subscription", sub->id,
 	    "cursor", cursors);
 	return 0;

@@ -18,7 +18,31 @@
 #include "handler.h"
 #include "log.h"
 #include "protocol.h"
+#include "spawn.h"
 #include "state.h"
+#include "util.h"
+
+/*
+ * Past the normal deadline (requests stop, tools are killed and their
+ * outcome recorded, handler.c and tool.c), only something stuck (a
+ * state lock, a daemon socket) keeps the process alive: the grace
+ * before the last resort.
+ */
+#define LAST_RESORT_GRACE_S	10
+
+/*
+ * The last resort, as OpenSSH's grace alarm: not a flag, because the
+ * process is stuck where no flag is read.  It takes the running tool's
+ * process group with it, so no tool acts after the process is gone; a
+ * delivery it cut off still has its "delivering" record in the chain.
+ */
+static void
+last_resort(int sig)
+{
+	(void)sig;
+	spawn_kill_running();
+	_exit(2);
+}
 
 /* Answer the connection with one error before giving up on it. */
 static void
@@ -43,8 +67,9 @@ main(int argc, char **argv)
 {
 	struct session		 s;
 	struct config_errors	 errs = { NULL, 0 };
+	struct sigaction	 sa;
 	const char		*conf = NULL, *cause = NULL;
-	uint64_t		 hard;
+	uint64_t		 budget;
 	size_t			 i;
 	int			 ch, verbose = 0, r;
 
@@ -68,6 +93,11 @@ main(int argc, char **argv)
 	if (geteuid() == 0 || getuid() == 0)
 		fatalx("refusing to run as root");
 	(void)signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = last_resort;
+	(void)sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) == -1)
+		fatal("sigaction");
 	/* A first hard deadline until the configured one is known. */
 	(void)alarm(120);
 
@@ -90,10 +120,20 @@ main(int argc, char **argv)
 		    "gateway configuration invalid: refusing all requests");
 		return 1;
 	}
-	hard = s.env.cfg->handler_timeout_ms / 1000 + 2;
+	/*
+	 * The connection's deadline: the session's own time and one run
+	 * of every channel's tool.  Past it no request starts and a
+	 * running tool is killed with its outcome recorded; the alarm is
+	 * only the last resort after that.
+	 */
+	budget = s.env.cfg->handler_timeout_ms;
 	for (i = 0; i < channel_count; i++)
-		hard += s.env.cfg->channels[i].timeout_ms / 1000;
-	(void)alarm((unsigned int)(hard > 86400 ? 86400 : hard));
+		if (s.env.cfg->channels[i].configured)
+			budget += s.env.cfg->channels[i].timeout_ms;
+	if (budget > 86400 * 1000ULL)
+		budget = 86400 * 1000ULL;
+	s.env.deadline_ms = util_mono_ms() + budget;
+	(void)alarm((unsigned int)(budget / 1000 + LAST_RESORT_GRACE_S));
 
 	if ((r = state_open(s.env.cfg->state_dir, s.env.cfg->map_size, 0,
 	    &s.env.state)) != 0) {

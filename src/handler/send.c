@@ -35,9 +35,6 @@
  */
 #define SEND_HEADROOM	(256 * 1024)
 
-/* Rate-limit keys charged at once: limits × identities. */
-#define CHARGE_MAX	256
-
 /*
  * Identities one message may reach, all recipients together: each is a
  * rate-limit key per "per: recipient" limit.
@@ -257,20 +254,21 @@ charge_limits(struct call *c, const struct channel *ch,
 {
 	struct rate_request	*reqs;
 	char			(*keys)[512];
-	size_t			 n = 0, idx[CHARGE_MAX];
+	size_t			 i, n = 0, total = 0, *idx;
 	int			 r;
 
-	reqs = calloc(CHARGE_MAX, sizeof(*reqs));
-	keys = calloc(CHARGE_MAX, sizeof(*keys));
-	if (reqs == NULL || keys == NULL) {
-		free(reqs);
-		free(keys);
-		return call_error(c, RPC_INTERNAL_ERROR, NULL,
-		    "out of memory");
-	}
+	/* Sized by the message: every identity under every limit. */
+	for (i = 0; i < ch->nlimits; i++)
+		total += ch->limits[i].per == LIMIT_PER_RECIPIENT ? who->n : 1;
+	if (total == 0)
+		return 0;
+	reqs = xcalloc(total, sizeof(*reqs));
+	keys = xcalloc(total, sizeof(*keys));
+	idx = xcalloc(total, sizeof(*idx));
 	r = charge_some(c, ch, who, reqs, keys, idx, &n);
 	if (r == 0 && n > 0)
 		r = charge_take(c, ch, reqs, idx, n);
+	free(idx);
 	free(reqs);
 	free(keys);
 	return r;
@@ -289,10 +287,6 @@ charge_some(struct call *c, const struct channel *ch,
 		l = &ch->limits[i];
 		for (j = 0; j < (l->per == LIMIT_PER_RECIPIENT ?
 		    who->n : 1); j++) {
-			if (n == CHARGE_MAX)
-				return call_error(c, RPC_INVALID_PARAMS, NULL,
-				    "params: too many recipients for the "
-				    "rate limits");
 			switch (l->per) {
 			case LIMIT_PER_RECIPIENT:
 				(void)snprintf(keys[n], sizeof(keys[n]),
@@ -354,18 +348,30 @@ charge_take(struct call *c, const struct channel *ch,
 	return 0;
 }
 
-/* Store a held request for the owner; answers "held". */
+/*
+ * Store a held request for the owner; answers "held".  The hold keeps
+ * every recipient, and names the one that needed approval (NULL when
+ * a content rule held it) with the rule, in "recipient" and the reason.
+ */
 static int
-hold_request(struct call *c, const struct verdict *v, json_t *delivery)
+hold_request(struct call *c, const struct verdict *v, const char *cause,
+    json_t *delivery)
 {
-	json_t	*hold;
+	json_t	*hold, *data;
+	char	 reason[sizeof(v->reason) + 2 * ADDR_MAX + 16];
 	int	 r;
 
-	hold = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:O}",
+	if (cause != NULL)
+		(void)snprintf(reason, sizeof(reason), "%s: %s (rule %s)",
+		    cause, v->reason, v->rule != NULL ? v->rule : "?");
+	else
+		(void)strlcpy(reason, v->reason, sizeof(reason));
+	hold = json_pack("{s:s,s:I,s:s,s:s,s:s,s:O,s:s,s:s,s:O}",
 	    "client", c->env->client->name, "uid", (json_int_t)c->env->peer.uid,
 	    "channel", c->channel, "method", c->method,
-	    "recipient", c->recipient, "rule", v->rule != NULL ? v->rule : "",
-	    "reason", v->reason, "params", delivery);
+	    "recipient", cause != NULL ? cause : "",
+	    "recipients", c->recipients, "rule", v->rule != NULL ? v->rule : "",
+	    "reason", reason, "params", delivery);
 	if (hold == NULL)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
 	r = state_hold_put(c->env->state, hold, util_now_ms(), c->hold_id,
@@ -379,9 +385,12 @@ hold_request(struct call *c, const struct verdict *v, json_t *delivery)
 	c->decision = AUDIT_DECISION_HOLD;
 	c->outcome = AUDIT_OUTCOME_HELD;
 	c->rule = v->rule;
-	return call_error(c, CP_ERR_HELD, json_pack("{s:s,s:s}", "hold_id",
-	    c->hold_id, "rule", v->rule != NULL ? v->rule : ""),
-	    "held for approval: hold %s (%s)", c->hold_id, v->reason);
+	data = json_pack("{s:s,s:s}", "hold_id", c->hold_id, "rule",
+	    v->rule != NULL ? v->rule : "");
+	if (cause != NULL)
+		json_object_set_new(data, "recipient", json_string(cause));
+	return call_error(c, CP_ERR_HELD, data,
+	    "held for approval: hold %s (%s)", c->hold_id, reason);
 }
 
 int
@@ -422,21 +431,6 @@ send_identities(struct call *c, const struct channel *ch, const char *target,
 	return 0;
 }
 
-/* c->recipient: the recipients joined by ',' (cut short if long). */
-static void
-audit_recipients(struct call *c, const struct outbound *o)
-{
-	size_t	i;
-
-	c->recipient[0] = '\0';
-	for (i = 0; i < o->nrecipients; i++) {
-		if (i > 0)
-			(void)strlcat(c->recipient, ",", sizeof(c->recipient));
-		(void)strlcat(c->recipient, o->recipients[i],
-		    sizeof(c->recipient));
-	}
-}
-
 /*
  * send_pipeline with room for one target's identities (set) and the
  * message's (who).
@@ -448,6 +442,7 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 	const struct handler_adapter *ad;
 	struct verdict	 rv, v, cv;
 	const struct verdict *hold = NULL;
+	const char	*cause = NULL;
 	size_t		 i, j, k;
 	int		 r;
 
@@ -462,7 +457,7 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 			return call_error(c, RPC_INTERNAL_ERROR, NULL,
 			    "recipient kind not served by channel %s",
 			    ch->driver->name);
-	audit_recipients(c, o);
+	call_set_recipients(c, o->recipients, o->nrecipients);
 
 	/*
 	 * Every recipient must pass, decided on the identities it reaches;
@@ -483,8 +478,11 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 			return -1;
 		}
 		if (i == 0 || (v.kind == VERDICT_HOLD &&
-		    rv.kind != VERDICT_HOLD))
+		    rv.kind != VERDICT_HOLD)) {
 			rv = v;
+			if (v.kind == VERDICT_HOLD)
+				cause = o->recipients[i];
+		}
 		for (j = 0; j < set->n; j++) {
 			for (k = 0; k < who->n; k++)
 				if (strcmp(who->ids[k], set->ids[j]) == 0)
@@ -529,10 +527,12 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 
 	if (rv.kind == VERDICT_HOLD)
 		hold = &rv;
-	else if (cv.kind == VERDICT_HOLD)
+	else if (cv.kind == VERDICT_HOLD) {
 		hold = &cv;
+		cause = NULL;
+	}
 	if (hold != NULL) {
-		r = hold_request(c, hold, o->delivery);
+		r = hold_request(c, hold, cause, o->delivery);
 		/* A held message keeps its spooled files for the owner. */
 		if (c->code != CP_ERR_HELD)
 			send_unspool(o->delivery);
@@ -540,7 +540,9 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 	}
 	if ((r = charge_limits(c, ch, who)) == 0) {
 		c->rule = rv.rule;
-		r = ad->deliver(c, ch, o->delivery);
+		/* The record names every recipient before the tool acts. */
+		if ((r = call_audit_delivery(c)) == 0)
+			r = ad->deliver(c, ch, o->delivery);
 	}
 	send_unspool(o->delivery);
 	return r;
@@ -594,21 +596,38 @@ deliver_hold(struct call *c, json_t *hold)
 	const struct channel	*ch;
 	const struct handler_adapter *ad;
 	json_t			*p = json_object_get(hold, "params");
-	const char		*chname, *rcpt;
+	json_t			*list = json_object_get(hold, "recipients");
+	const char		*chname, *rcpt, *all[OUTBOUND_MAX];
+	size_t			 i, n = 0;
 	int			 id;
 
 	chname = json_string_value(json_object_get(hold, "channel"));
 	rcpt = json_string_value(json_object_get(hold, "recipient"));
+	/* Holds stored before the list carry the joined "recipient". */
+	if (json_is_array(list)) {
+		if (json_array_size(list) == 0 ||
+		    json_array_size(list) > OUTBOUND_MAX)
+			return call_error(c, RPC_INTERNAL_ERROR, NULL,
+			    "malformed hold");
+		for (i = 0; i < json_array_size(list); i++)
+			if ((all[n++] = json_string_value(json_array_get(list,
+			    i))) == NULL)
+				return call_error(c, RPC_INTERNAL_ERROR, NULL,
+				    "malformed hold");
+	} else if (rcpt != NULL)
+		all[n++] = rcpt;
 	if ((id = channel_lookup(chname)) == -1 || !json_is_object(p) ||
-	    rcpt == NULL)
+	    n == 0)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "malformed hold");
 	ch = &c->env->cfg->channels[id];
 	c->channel = channel_name(id);
-	(void)strlcpy(c->recipient, rcpt, sizeof(c->recipient));
+	call_set_recipients(c, all, n);
 	if (!ch->configured || (ad = c->adapter) == NULL ||
 	    ad->driver != ch->driver)
 		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE, NULL,
 		    "channel %s unavailable", c->channel);
+	if (call_audit_delivery(c) == -1)
+		return -1;
 	return ad->deliver(c, ch, p);
 }

@@ -48,19 +48,71 @@ tool_output_tail(const char *s, size_t len)
 	return json_stringn(copy, n);
 }
 
+/*
+ * The call's tool was cut off by the handler's deadline (or not started
+ * for lack of time): a delivery whose tool was interrupted may or may
+ * not have reached anyone, and its record says so.
+ */
+int
+tool_deadline(struct call *c)
+{
+	if (c->delivery != 0) {
+		/* Policy allowed it; only its fate is unknown. */
+		c->decision = AUDIT_DECISION_ALLOW;
+		c->outcome = AUDIT_OUTCOME_INTERRUPTED;
+	} else
+		c->outcome = AUDIT_OUTCOME_TIMEOUT;
+	c->rule = "handler_timeout";
+	return call_error(c, CP_ERR_TIMEOUT, json_pack("{s:I,s:s}",
+	    "timeout_ms", (json_int_t)c->env->cfg->handler_timeout_ms,
+	    "rule", "handler_timeout"),
+	    "%s: the gateway's deadline for this connection was reached%s",
+	    c->channel, c->delivery != 0 ?
+	    "; the delivery may or may not have been made" : "");
+}
+
+uint64_t
+tool_time_left(const struct call *c, uint64_t timeout_ms, int *clamped)
+{
+	uint64_t	now;
+
+	*clamped = 0;
+	if (c->env->deadline_ms == 0)
+		return timeout_ms;
+	now = util_mono_ms();
+	if (now >= c->env->deadline_ms) {
+		*clamped = 1;
+		return 0;
+	}
+	if (c->env->deadline_ms - now < timeout_ms) {
+		*clamped = 1;
+		return c->env->deadline_ms - now;
+	}
+	return timeout_ms;
+}
+
 int
 tool_run_input(struct call *c, const struct channel *ch,
     const struct tool_argv *a, int stdin_fd, struct spawn_result *res)
 {
-	char	**env = spawn_default_env();
+	char		**env = spawn_default_env();
+	uint64_t	  timeout;
+	int		  clamped;
 
+	/* No tool runs past the process's deadline. */
+	if ((timeout = tool_time_left(c, ch->timeout_ms, &clamped)) == 0)
+		return tool_deadline(c);
 	if (spawn_run(ch->tool, (char *const *)a->v, env, stdin_fd,
-	    ch->timeout_ms, ch->max_output, res) == -1) {
+	    timeout, ch->max_output, res) == -1) {
 		log_warn("spawn %s", ch->tool);
 		c->outcome = AUDIT_OUTCOME_FAILED;
 		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
 		    json_pack("{s:s}", "channel", c->channel),
 		    "channel %s unavailable: cannot run its tool", c->channel);
+	}
+	if (res->timed_out && clamped) {
+		spawn_result_free(res);
+		return tool_deadline(c);
 	}
 	if (res->timed_out) {
 		spawn_result_free(res);

@@ -277,15 +277,15 @@ echo "# after kill -9 of the handler, tool processes left: ${orphan:-none}"
 rm -f "$T/sim/sim-hang"
 check "orphaned tool ended" gone "$T/bin/sim-imsg"
 expect_eq "nothing sent for the killed request" "$before" "$(spool_count)"
-# The audit record is written after the outcome is known, so a handler
-# killed before that leaves nothing in the chain for its request: the
-# sink side (the tool's own log, here the spool) is the only evidence.
-# A record written before the tool runs would close that gap; until
-# then the count may not grow, and must never grow by more than one.
+# The "delivering" record is written before the tool runs, so a handler
+# killed mid-send leaves exactly that record for its request (naming the
+# recipient), and no outcome record: an attempt whose fate is unknown.
 after=$(audit_count)
 echo "# audit records for the killed request: $((after - records))"
-check "at most one record for the killed request" \
-    test "$after" -le $((records + 1))
+expect_eq "one record for the killed request" $((records + 1)) "$after"
+expect_match "it is the delivering record, naming the recipient" \
+    '"method":"send","outcome":"delivering",.*"recipient":"\+14155550100"' \
+    "$(ctl audit show | tail -1)"
 expect_match "audit chain verifies after the kill" '^audit chain OK' \
     "$(ctl audit verify)"
 out=$(agent "$T/bin/imsg" send --to mom --text "after the kill")

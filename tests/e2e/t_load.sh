@@ -86,12 +86,14 @@ rec_sent=$(grep '"method":"send"' "$T/audit.all" | grep -c '"outcome":"sent"')
 rec_denied=$(grep '"method":"send"' "$T/audit.all" |
     grep '"decision":"deny"' | grep -c '"recipient":"+14155559999"')
 rec_pings=$(grep -c '"method":"gateway.ping"' "$T/audit.all")
+rec_delivering=$(grep '"method":"send"' "$T/audit.all" |
+    grep -c '"outcome":"delivering"')
 
 echo "# $CLIENTS clients for ${took}s: $requests requests ($((requests / (took > 0 ? took : 1)))/s), up to $most handlers at once"
 echo "# sends: $sends made, $sent answered sent, $spooled reached the tool, $rec_sent audited sent"
 echo "# refused sends: $denies made, $denied answered not allowed, $rec_denied audited deny"
 echo "# pings: $pings made, $pongs answered, $rec_pings audited"
-echo "# audit records: $records for $requests requests"
+echo "# audit records: $records for $requests requests and $rec_delivering deliveries"
 grep -v -x -e 'send 0:sent' -e 'deny 1:recipient not allowed: +14155559999' \
     "$T/requests.all" | grep -v '^ping:.*"pong":true' | head -5 | sed 's/^/# unexpected: /'
 
@@ -113,13 +115,17 @@ expect_eq "sent answers == messages that reached the tool" "$sent" "$spooled"
 expect_eq "sent answers == audit records of sends sent" "$sent" "$rec_sent"
 expect_eq "refusals == audit records of refusals" "$denied" "$rec_denied"
 expect_eq "pings == audit records of pings" "$pings" "$rec_pings"
-expect_eq "one audit record per request" "$requests" "$records"
+expect_eq "a delivering record before every send sent" "$sent" \
+    "$rec_delivering"
+expect_eq "one audit record per request, plus one per delivery" \
+    $((requests + rec_delivering)) "$records"
 expect_eq "no message delivered twice" 0 \
     "$(cat "$T"/sim/spool/* | grep -o '"text":"load [0-9]*\.[0-9]*"' |
     sort | uniq -d | wc -l | tr -d ' ')"
 expect_eq "no refused message reached the tool" 0 \
     "$(grep -l 'refused ' "$T"/sim/spool/* 2>/dev/null | wc -l | tr -d ' ')"
-expect_match "audit chain verifies" "^audit chain OK: $((base + requests)) records" \
+expect_match "audit chain verifies" \
+    "^audit chain OK: $((base + requests + rec_delivering)) records" \
     "$(ctl audit verify)"
 
 # After the clients: no handler or tool process left behind.

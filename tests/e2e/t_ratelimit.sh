@@ -25,7 +25,12 @@ limited=$(cat "$T"/out.* | grep -c 'rate limited')
 expect_eq "exactly 5 senders told sent" 5 "$sent"
 expect_eq "59 senders told rate limited" 59 "$limited"
 expect_eq "exactly 5 reached the tool" 5 "$(spool_count)"
-expect_eq "64 audit records" $((before + 64)) "$(audit_count)"
+expect_eq "64 audit records, plus a delivering record for each of the 5 sent" \
+    $((before + 64 + 5)) "$(audit_count)"
+expect_eq "5 delivering records" 5 \
+    "$(ctl audit show | grep -c '"outcome":"delivering"')"
+expect_eq "64 records of requests" $((before + 64)) \
+    "$(ctl audit show | grep -vc '"outcome":"delivering"')"
 expect_eq "5 audited as sent" 5 "$(ctl audit show | grep -c '"outcome":"sent"')"
 expect_eq "59 audited as limited" 59 \
     "$(ctl audit show | grep -c '"outcome":"limited"')"

@@ -41,18 +41,23 @@ expect_match "refused send" "not allowed" "$out"
 out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"gateway.ping"}' | raw)
 expect_match "ping" '"pong":true' "$out"
 
-# rsyslog writes asynchronously: wait for the three records.
+# rsyslog writes asynchronously: wait for the four records (three
+# requests, and the delivering record written before the send's tool).
 i=0
-while [ "$(grep -c 'audit {' "$T/syslog.out" 2>/dev/null)" != 3 ] &&
+while [ "$(grep -c 'audit {' "$T/syslog.out" 2>/dev/null)" != 4 ] &&
     [ $i -lt 100 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
-expect_eq "three records reached syslog" 3 "$(grep -c 'audit {' "$T/syslog.out")"
+expect_eq "four records reached syslog" 4 "$(grep -c 'audit {' "$T/syslog.out")"
+expect_match "delivering record first" \
+    '"decision":"allow".*"outcome":"delivering"' \
+    "$(grep '"method":"send"' "$T/syslog.out" | head -1)"
 expect_match "records carry the ident" '^carapace-test\[[0-9]+\]:' \
     "$(head -1 "$T/syslog.out")"
-expect_match "sent record" '"decision":"allow".*"outcome":"sent"' \
-    "$(grep '"method":"send"' "$T/syslog.out" | head -1)"
+expect_match "sent record, referring to it" \
+    '"decision":"allow","delivery":1,.*"outcome":"sent"' \
+    "$(grep '"method":"send"' "$T/syslog.out" | grep -v delivering | head -1)"
 expect_match "refusal record" '"decision":"deny".*"recipient":"\+14155559999"' \
     "$(grep 14155559999 "$T/syslog.out")"
 expect_match "records are chained" '"hash":"[0-9a-f]{64}".*' \

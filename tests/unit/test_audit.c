@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -87,6 +88,8 @@ test_names_are_the_record_strings(void **state)
 		{ AUDIT_OUTCOME_REACTED, "reacted" },
 		{ AUDIT_OUTCOME_DROPPED, "dropped" },
 		{ AUDIT_OUTCOME_HIDDEN, "hidden" },
+		{ AUDIT_OUTCOME_DELIVERING, "delivering" },
+		{ AUDIT_OUTCOME_INTERRUPTED, "interrupted" },
 	};
 	size_t	 i;
 
@@ -157,6 +160,58 @@ test_record_strings(void **state)
 	json_decref(rec);
 }
 
+/*
+ * Every recipient of a message is in its record, as a list, however
+ * many there are: none is lost to a fixed-size field.
+ */
+static void
+test_record_recipients(void **state)
+{
+	struct audit_event	 ev;
+	json_t			*list, *rec, *got;
+	char			 addr[64];
+	int			 i;
+
+	(void)state;
+	list = json_array();
+	for (i = 0; i < 63; i++) {
+		(void)snprintf(addr, sizeof(addr),
+		    "a-rather-long-mailbox-name-%02d@example.com", i);
+		json_array_append_new(list, json_string(addr));
+	}
+	json_array_append_new(list, json_string("bcc@elsewhere.example"));
+	memset(&ev, 0, sizeof(ev));
+	ev.method = "send";
+	ev.recipient = "joined,and,cut";
+	ev.recipients = list;
+	ev.decision = AUDIT_DECISION_ALLOW;
+	ev.outcome = AUDIT_OUTCOME_SENT;
+	ev.delivery = 41;
+	rec = audit_record(&ev, 0);
+	got = json_object_get(rec, "recipients");
+	assert_int_equal(json_array_size(got), 64);
+	assert_string_equal(json_string_value(json_array_get(got, 63)),
+	    "bcc@elsewhere.example");
+	/* Never both: a reader must not take a joined string for the list. */
+	assert_null(json_object_get(rec, "recipient"));
+	assert_int_equal(json_integer_value(json_object_get(rec, "delivery")),
+	    41);
+	json_decref(rec);
+
+	/* One recipient: the "recipient" string, as records always had. */
+	json_array_clear(list);
+	json_array_append_new(list, json_string("+14155550100"));
+	ev.recipient = "+14155550100";
+	ev.delivery = 0;
+	rec = audit_record(&ev, 0);
+	assert_string_equal(json_string_value(json_object_get(rec,
+	    "recipient")), "+14155550100");
+	assert_null(json_object_get(rec, "recipients"));
+	assert_null(json_object_get(rec, "delivery"));
+	json_decref(rec);
+	json_decref(list);
+}
+
 int
 main(void)
 {
@@ -166,6 +221,7 @@ main(void)
 		cmocka_unit_test(test_names_are_the_record_strings),
 		cmocka_unit_test(test_unknown_fails_closed),
 		cmocka_unit_test(test_record_strings),
+		cmocka_unit_test(test_record_recipients),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

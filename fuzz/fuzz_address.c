@@ -107,7 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cause == NULL || out[0] != '\0')
 			abort();
 	} else {
-		if (rc != 0 || kind < ADDR_PHONE || kind > ADDR_GROUP ||
+		if (rc != 0 || kind < ADDR_PHONE || kind > ADDR_USER ||
 		    strnlen(out, sizeof(out)) >= sizeof(out) || out[0] == '\0')
 			abort();
 		for (i = 0; out[i] != '\0'; i++)

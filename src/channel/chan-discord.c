@@ -63,7 +63,9 @@ const struct channel_driver discord_driver = {
  * Discord answers GET /channels/{id} with (carapace-discord channel):
  * a DM (type 1) reaches its one recipient, user:<id>, so a deny of the
  * user holds against their DM channel; a group DM (type 3) its
- * recipients; a guild channel (guild_id set) is its own identity.
+ * recipients; a guild channel (guild_id set) is its own identity, and
+ * a thread is also known by its parent channel (parent_id), so an entry
+ * on the parent holds for its threads.
  */
 static int
 discord_resolve(const struct config *cfg, const struct channel *ch,
@@ -71,7 +73,7 @@ discord_resolve(const struct config *cfg, const struct channel *ch,
     const char **cause)
 {
 	json_t		*type, *recipients, *r;
-	const char	*id, *user;
+	const char	*id, *user, *parent;
 	char		 buf[ADDR_MAX];
 	size_t		 i;
 
@@ -106,6 +108,19 @@ discord_resolve(const struct config *cfg, const struct channel *ch,
 				return -1;
 		}
 		return 0;
+	case 10:	/* ANNOUNCEMENT_THREAD */
+	case 11:	/* PUBLIC_THREAD */
+	case 12:	/* PRIVATE_THREAD */
+		/* Whoever reads the parent reads its threads. */
+		parent = json_string_value(json_object_get(facts,
+		    "parent_id"));
+		if (!discord_snowflake(parent, NULL)) {
+			*cause = "a thread without its parent channel";
+			return -1;
+		}
+		(void)snprintf(buf, sizeof(buf), "channel:%s", parent);
+		identity_aka(set, buf);
+		/* FALLTHROUGH */
 	default:
 		if (!json_is_string(json_object_get(facts, "guild_id"))) {
 			*cause = "neither a guild channel nor a DM";

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -68,7 +69,9 @@ const struct channel_driver signal_driver = {
  * the daemon lists without one (a hidden number) can match no entry,
  * so the group itself stands for them among the identities: the group
  * must then be allowed as a whole (in allowlist mode), or is held (in
- * approval mode).  A group listing no member is the group identity only.
+ * approval mode); while a deny entry could name such a member, a group
+ * not allowed as a whole is refused in every mode.  A group listing no
+ * member is the group identity only, under the same rule.
  */
 static int
 signal_resolve(const struct config *cfg, const struct channel *ch,
@@ -107,9 +110,25 @@ signal_resolve(const struct config *cfg, const struct channel *ch,
 		if (identity_add(set, cfg, buf, cause) == -1)
 			return -1;
 	}
-	if (hidden || set->n == 0)
-		return identity_add(set, cfg, target, cause);
-	return 0;
+	if (!hidden && set->n > 0)
+		return 0;
+	/*
+	 * Someone the daemon does not name may be the person a deny entry
+	 * names; only the owner's allowing the group as a whole vouches
+	 * for them, else the group is refused while such an entry exists.
+	 */
+	if (!policy_match(cfg, ch->id, &ch->outbound_allow, target, NULL)) {
+		for (i = 0; i < ch->outbound_deny.count; i++) {
+			if (ch->outbound_deny.items[i] == NULL ||
+			    strncasecmp(ch->outbound_deny.items[i], "group:",
+			    6) == 0)
+				continue;
+			*cause = "a member the daemon lists without a number "
+			    "could be one a deny entry names";
+			return -1;
+		}
+	}
+	return identity_add(set, cfg, target, cause);
 }
 
 /* The account is the number as E.164 gives it, nothing else. */

@@ -87,6 +87,21 @@ identity_canonical(const struct config *cfg, const char *normalized,
 		return -1;
 	/* "+x@example.com" is a mailbox too, whatever its first byte. */
 	kind = addr_kind_of(normalized);
+	/*
+	 * A group id is base64 in either alphabet (address.c takes both):
+	 * one group, one spelling, the standard alphabet the daemon uses.
+	 */
+	if (kind == ADDR_GROUP) {
+		if (strlcpy(out, normalized, outlen) >= outlen)
+			return -1;
+		for (i = 6; out[i] != '\0'; i++) {
+			if (out[i] == '-')
+				out[i] = '+';
+			else if (out[i] == '_')
+				out[i] = '/';
+		}
+		return 0;
+	}
 	if ((kind != ADDR_EMAIL && kind != ADDR_PHONE) ||
 	    (at = strchr(normalized, '@')) == NULL) {
 		if (strlcpy(out, normalized, outlen) >= outlen)

@@ -292,6 +292,146 @@ test_decide_set(void **state)
 	config_free(cfg);
 }
 
+static const char chat_yaml[] =
+    "version: 1\n"
+    "state_dir: /tmp\n"
+    "clients: [ { name: a, users: [root], channels: [discord, signal] } ]\n"
+    "channels:\n"
+    "  discord:\n"
+    "    token_file: /etc/carapace/discord.token\n"
+    "    outbound:\n"
+    "      mode: open\n"
+    "      deny: [\"channel:700000000000000100\"]\n"
+    "  signal:\n"
+    "    daemon_socket: /run/s.sock\n"
+    "    account: \"+14155550199\"\n"
+    "    outbound:\n"
+    "      mode: open\n"
+    "      deny: [\"group:ab-_cd==\"]\n";
+
+/*
+ * A thread (or forum post) is read by whoever reads its parent channel:
+ * a deny of the parent holds against its threads.
+ */
+static void
+test_discord_thread(void **state)
+{
+	struct config		*cfg = load(chat_yaml);
+	const struct channel	*dc = &cfg->channels[channel_lookup("discord")];
+	struct identity_set	*set = malloc(sizeof(*set));
+	struct verdict		 v;
+	json_t			*facts;
+	const char		*cause = NULL;
+
+	(void)state;
+	facts = json_loads("{\"id\":\"700000000000000200\",\"type\":11,"
+	    "\"guild_id\":\"9\",\"parent_id\":\"700000000000000100\"}", 0,
+	    NULL);
+	assert_int_equal(dc->driver->resolve(cfg, dc,
+	    "channel:700000000000000200", facts, set, &cause), 0);
+	policy_outbound_identities(cfg, dc, set, &v);
+	assert_int_equal(v.kind, VERDICT_DENY);
+	assert_string_equal(v.rule, "channel:700000000000000100");
+	json_decref(facts);
+	/* Another guild channel is its own identity. */
+	facts = json_loads("{\"id\":\"700000000000000300\",\"type\":0,"
+	    "\"guild_id\":\"9\",\"parent_id\":\"700000000000000100\"}", 0,
+	    NULL);
+	assert_int_equal(dc->driver->resolve(cfg, dc,
+	    "channel:700000000000000300", facts, set, &cause), 0);
+	policy_outbound_identities(cfg, dc, set, &v);
+	assert_int_equal(v.kind, VERDICT_ALLOW);
+	json_decref(facts);
+	free(set);
+	config_free(cfg);
+}
+
+/*
+ * A Signal group id is base64 in either alphabet: "ab-_cd==" and
+ * "ab+/cd==" are the same group, and a deny of one spelling holds
+ * against the other.
+ */
+static void
+test_group_alphabet(void **state)
+{
+	struct config		*cfg = load(chat_yaml);
+	const struct channel	*sg = &cfg->channels[channel_lookup("signal")];
+	struct identity_set	*set = malloc(sizeof(*set));
+	struct verdict		 v;
+	json_t			*facts;
+	const char		*cause = NULL;
+
+	(void)state;
+	facts = json_loads("{\"id\":\"ab+/cd==\",\"members\":"
+	    "[{\"number\":\"+14155550100\"}]}", 0, NULL);
+	assert_int_equal(sg->driver->resolve(cfg, sg, "group:ab+/cd==",
+	    facts, set, &cause), 0);
+	policy_outbound_identities(cfg, sg, set, &v);
+	assert_int_equal(v.kind, VERDICT_DENY);
+	assert_int_equal(policy_match(cfg, sg->id, &sg->outbound_deny,
+	    "group:ab+/cd==", NULL), 1);
+	json_decref(facts);
+	free(set);
+	config_free(cfg);
+}
+
+/*
+ * A member the daemon lists without a number (number privacy) may be
+ * the person a deny entry names: in open mode the group cannot be
+ * checked member by member, so it is refused unless the owner allowed
+ * the group as a whole.
+ */
+static void
+test_group_hidden_member(void **state)
+{
+	struct config		*cfg = load(
+	    "version: 1\n"
+	    "state_dir: /tmp\n"
+	    "clients: [ { name: a, users: [root], channels: [signal] } ]\n"
+	    "channels:\n"
+	    "  signal:\n"
+	    "    daemon_socket: /run/s.sock\n"
+	    "    account: \"+14155550199\"\n"
+	    "    outbound:\n"
+	    "      mode: open\n"
+	    "      allow: [\"group:T2s=\"]\n"
+	    "      deny: [\"+14155550142\"]\n");
+	const struct channel	*sg = &cfg->channels[channel_lookup("signal")];
+	struct identity_set	*set = malloc(sizeof(*set));
+	struct verdict		 v;
+	json_t			*facts;
+	const char		*cause = NULL;
+	int			 r;
+
+	(void)state;
+	facts = json_loads("{\"id\":\"SGlk\",\"members\":"
+	    "[{\"number\":\"+14155550100\"},{\"uuid\":\"0a1b\"}]}", 0, NULL);
+	r = sg->driver->resolve(cfg, sg, "group:SGlk", facts, set, &cause);
+	if (r == 0) {
+		policy_outbound_identities(cfg, sg, set, &v);
+		assert_int_equal(v.kind, VERDICT_DENY);
+	}
+	json_decref(facts);
+	/* The same member list omitted entirely. */
+	facts = json_loads("{\"id\":\"SGlk\"}", 0, NULL);
+	r = sg->driver->resolve(cfg, sg, "group:SGlk", facts, set, &cause);
+	if (r == 0) {
+		policy_outbound_identities(cfg, sg, set, &v);
+		assert_int_equal(v.kind, VERDICT_DENY);
+	}
+	json_decref(facts);
+	/* A group the owner allowed as a whole still goes. */
+	facts = json_loads("{\"id\":\"T2s=\",\"members\":"
+	    "[{\"uuid\":\"0a1b\"}]}", 0, NULL);
+	assert_int_equal(sg->driver->resolve(cfg, sg, "group:T2s=", facts,
+	    set, &cause), 0);
+	policy_outbound_identities(cfg, sg, set, &v);
+	assert_int_equal(v.kind, VERDICT_ALLOW);
+	json_decref(facts);
+	free(set);
+	config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -301,6 +441,9 @@ main(void)
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_imsg_resolve),
 		cmocka_unit_test(test_decide_set),
+		cmocka_unit_test(test_discord_thread),
+		cmocka_unit_test(test_group_alphabet),
+		cmocka_unit_test(test_group_hidden_member),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -213,6 +213,25 @@ static const struct conf_key audit_keys[] = {
 	  .default_value = LOG_AUTHPRIV },
 };
 
+/* clients: [ ... ], each: limits: */
+static const struct conf_key client_limit_keys[] = {
+	{ .name = "requests", .type = CONF_UINT,
+	  CONF_FIELD(struct client, max_requests),
+	  .min = 1, .max = LIMIT_MAX_COUNT, .default_value = 3000 },
+	{ .name = "window", .type = CONF_DURATION,
+	  CONF_FIELD(struct client, requests_window_ms),
+	  .min = 1, .max = DAY_MS, .default_value = MINUTE_MS },
+	{ .name = "holds", .type = CONF_UINT,
+	  CONF_FIELD(struct client, max_holds),
+	  .min = 1, .max = 1000000, .default_value = 100 },
+	{ .name = "hold_bytes", .type = CONF_SIZE,
+	  CONF_FIELD(struct client, max_hold_bytes),
+	  .min = 1 * KIB, .max = 64 * GIB, .default_value = 256 * MIB },
+	{ .name = "subscriptions", .type = CONF_UINT,
+	  CONF_FIELD(struct client, max_subscriptions),
+	  .min = 1, .max = 1024, .default_value = 16 },
+};
+
 /* clients: [ ... ], each */
 static const struct conf_key client_keys[] = {
 	{ .name = "name", .type = CONF_STRING, .flags = CONF_KEY_REQUIRED,
@@ -225,6 +244,8 @@ static const struct conf_key client_keys[] = {
 	  .check = account_check, .noun = "name" },
 	{ .name = "channels", .type = CONF_CALL,
 	  CONF_FIELD(struct client, channels), .read = read_channel_set },
+	{ .name = "limits", .type = CONF_MAPPING,
+	  .keys = client_limit_keys, .nkeys = NITEMS(client_limit_keys) },
 };
 
 /* channels: NAME: outbound: */
@@ -355,6 +376,12 @@ static const struct conf_key top_keys[] = {
 	{ .name = "map_size", .type = CONF_SIZE,
 	  CONF_FIELD(struct config, map_size),
 	  .min = 1 * MIB, .max = MAP_SIZE_MAX, .default_value = 64 * MIB },
+	{ .name = "map_reserve", .type = CONF_SIZE,
+	  CONF_FIELD(struct config, map_reserve),
+	  .min = 64 * KIB, .max = MAP_SIZE_MAX, .default_value = 4 * MIB },
+	{ .name = "spool_max", .type = CONF_SIZE,
+	  CONF_FIELD(struct config, spool_max),
+	  .min = 1 * KIB, .max = 1024 * GIB, .default_value = 1 * GIB },
 	{ .name = "max_line", .type = CONF_SIZE,
 	  CONF_FIELD(struct config, max_line),
 	  .min = 1 * KIB, .max = 16 * MIB,

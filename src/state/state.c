@@ -154,6 +154,18 @@ static size_t	inbox_key(unsigned char [STATE_INBOX_KEY], const char *, size_t,
 static int	inbox_record(json_t *, uint64_t, char **);
 static int	inbox_ts(const MDB_val *, uint64_t *);
 static int	inbox_one(const unsigned char *, size_t, json_t *, void *);
+static int	free_pages(MDB_txn *, uint64_t *);
+static int	usage_txn(struct state *, MDB_txn *, uint64_t *, uint64_t *);
+static int	audit_base_txn(struct state *, MDB_txn *, uint64_t *,
+		    char [STATE_HASH_HEX]);
+static size_t	acct_key(unsigned char [STATE_KEY_MAX], const char *);
+static int	acct_get(struct state *, MDB_txn *, const char *, uint64_t *,
+		    uint64_t *);
+static int	acct_add(struct state *, MDB_txn *, const char *, int64_t,
+		    int64_t);
+static uint64_t	hold_size(json_t *, size_t);
+static int	hold_put(struct state *, json_t *, uint64_t,
+		    const struct state_hold_limits *, int *, char *, size_t);
 
 /* Map an LMDB or errno return value to a STATE_E_* code. */
 static int
@@ -570,18 +582,139 @@ state_rate_take(struct state *st, const struct rate_request *reqs, size_t n,
 	return state_lmdb(mdb_txn_commit(txn));
 }
 
+/*
+ * Hold accounting in meta: "holds", a NUL and the client's name (or
+ * "holds_total") hold 16 bytes, the count and the bytes of the holds,
+ * little-endian.  A client name too long for a key is refused by the
+ * callers (STATE_E_INVALID).
+ */
+#define ACCT_NAME_MAX	(STATE_KEY_MAX - 8)
+
+static size_t
+acct_key(unsigned char key[STATE_KEY_MAX], const char *client)
+{
+	size_t	len;
+
+	if (client == NULL) {
+		memcpy(key, "holds_total", 11);
+		return 11;
+	}
+	len = strlen(client);
+	memcpy(key, "holds", 6);	/* with its NUL */
+	memcpy(key + 6, client, len);
+	return 6 + len;
+}
+
+static int
+acct_get(struct state *st, MDB_txn *txn, const char *client,
+    uint64_t *count, uint64_t *bytes)
+{
+	unsigned char	 buf[STATE_KEY_MAX];
+	MDB_val		 key, val;
+	int		 rc;
+
+	*count = *bytes = 0;
+	key.mv_data = buf;
+	key.mv_size = acct_key(buf, client);
+	if ((rc = mdb_get(txn, st->dbi[DB_META], &key, &val)) == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return state_lmdb(rc);
+	if (val.mv_size != 16)
+		return STATE_E_CORRUPT;
+	*count = le_decode(val.mv_data, 8);
+	*bytes = le_decode((unsigned char *)val.mv_data + 8, 8);
+	return 0;
+}
+
+/* Add to a client's (or the total) count and bytes, never below 0. */
+static int
+acct_add(struct state *st, MDB_txn *txn, const char *client, int64_t dcount,
+    int64_t dbytes)
+{
+	unsigned char	 buf[STATE_KEY_MAX], v[16];
+	MDB_val		 key, val;
+	uint64_t	 count, bytes;
+	int		 r;
+
+	if ((r = acct_get(st, txn, client, &count, &bytes)) != 0)
+		return r;
+	count = dcount < 0 && (uint64_t)-dcount > count ? 0 :
+	    count + (uint64_t)dcount;
+	bytes = dbytes < 0 && (uint64_t)-dbytes > bytes ? 0 :
+	    bytes + (uint64_t)dbytes;
+	le_encode(v, count, 8);
+	le_encode(v + 8, bytes, 8);
+	key.mv_data = buf;
+	key.mv_size = acct_key(buf, client);
+	val.mv_data = v;
+	val.mv_size = sizeof(v);
+	return state_lmdb(mdb_put(txn, st->dbi[DB_META], &key, &val, 0));
+}
+
+/* What a hold costs: its record and the spool bytes it names. */
+static uint64_t
+hold_size(json_t *hold, size_t textlen)
+{
+	json_t	*sb = json_object_get(hold, "spool_bytes");
+	uint64_t size = textlen;
+
+	if (json_is_integer(sb) && json_integer_value(sb) > 0)
+		size += (uint64_t)json_integer_value(sb);
+	return size;
+}
+
 int
 state_hold_put(struct state *st, json_t *hold, uint64_t now_ms,
     char *id_out, size_t id_len)
 {
+	return hold_put(st, hold, now_ms, NULL, NULL, id_out, id_len);
+}
+
+int
+state_hold_put_limited(struct state *st, json_t *hold, uint64_t now_ms,
+    const struct state_hold_limits *lim, int *which, char *id_out,
+    size_t id_len)
+{
+	if (lim == NULL || which == NULL)
+		return STATE_E_INVALID;
+	*which = 0;
+	return hold_put(st, hold, now_ms, lim, which, id_out, id_len);
+}
+
+int
+state_hold_usage(struct state *st, const char *client, uint64_t *count,
+    uint64_t *bytes)
+{
+	MDB_txn	*txn;
+	int	 r;
+
+	if (st == NULL || count == NULL || bytes == NULL ||
+	    (client != NULL && strlen(client) > ACCT_NAME_MAX))
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
+		return r;
+	r = acct_get(st, txn, client, count, bytes);
+	mdb_txn_abort(txn);
+	return r;
+}
+
+static int
+hold_put(struct state *st, json_t *hold, uint64_t now_ms,
+    const struct state_hold_limits *lim, int *which, char *id_out,
+    size_t id_len)
+{
 	MDB_txn		*txn;
 	MDB_val		 key, val;
 	char		 id[STATE_HOLD_ID_MAX], *text = NULL;
-	uint64_t	 seq = 0;
+	const char	*client;
+	uint64_t	 seq = 0, size, count, bytes, used, mapsize;
 	int		 r;
 
+	client = json_string_value(json_object_get(hold, "client"));
 	if (st == NULL || !json_is_object(hold) || id_out == NULL ||
-	    now_ms > INT64_MAX)
+	    now_ms > INT64_MAX ||
+	    (client != NULL && strlen(client) > ACCT_NAME_MAX))
 		return STATE_E_INVALID;
 	if ((r = state_begin(st, 0, &txn)) != 0)
 		return r;
@@ -605,13 +738,47 @@ state_hold_put(struct state *st, json_t *hold, uint64_t now_ms,
 		r = STATE_E_SYSTEM;
 		goto fail;
 	}
+	size = hold_size(hold, strlen(text));
+	if (lim != NULL) {
+		/* The limits are read and charged under the write lock. */
+		if (client != NULL &&
+		    (r = acct_get(st, txn, client, &count, &bytes)) != 0)
+			goto fail;
+		if (client != NULL && lim->count != 0 && count >= lim->count)
+			*which = STATE_HOLD_COUNT;
+		else if (client != NULL && lim->bytes != 0 &&
+		    (size > lim->bytes || bytes > lim->bytes - size))
+			*which = STATE_HOLD_BYTES;
+		if (*which == 0 && lim->total_bytes != 0) {
+			if ((r = acct_get(st, txn, NULL, &count,
+			    &bytes)) != 0)
+				goto fail;
+			if (size > lim->total_bytes ||
+			    bytes > lim->total_bytes - size)
+				*which = STATE_HOLD_TOTAL;
+		}
+		if (*which == 0 && lim->reserve != 0) {
+			if ((r = usage_txn(st, txn, &used, &mapsize)) != 0)
+				goto fail;
+			if (used > mapsize || mapsize - used <
+			    lim->reserve + strlen(text) * 2)
+				*which = STATE_HOLD_RESERVE;
+		}
+		if (*which != 0) {
+			r = STATE_E_LIMITED;
+			goto fail;
+		}
+	}
 	key.mv_data = id;
 	key.mv_size = strlen(id);
 	val.mv_data = text;
 	val.mv_size = strlen(text);
 	if ((r = state_lmdb(mdb_put(txn, st->dbi[DB_HOLDS], &key, &val,
 	    MDB_NOOVERWRITE))) != 0 ||
-	    (r = meta_put(st, txn, "hold_seq", NULL, 8, seq)) != 0)
+	    (r = meta_put(st, txn, "hold_seq", NULL, 8, seq)) != 0 ||
+	    (client != NULL &&
+	    (r = acct_add(st, txn, client, 1, (int64_t)size)) != 0) ||
+	    (r = acct_add(st, txn, NULL, 1, (int64_t)size)) != 0)
 		goto fail;
 	free(text);
 	if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
@@ -662,7 +829,10 @@ int
 state_hold_del(struct state *st, const char *id)
 {
 	MDB_txn		*txn;
-	MDB_val		 key;
+	MDB_val		 key, val;
+	json_t		*hold;
+	const char	*client;
+	uint64_t	 size;
 	int		 rc, r;
 
 	if (st == NULL || id == NULL || *id == '\0' ||
@@ -672,6 +842,20 @@ state_hold_del(struct state *st, const char *id)
 		return r;
 	key.mv_data = (void *)id;
 	key.mv_size = strlen(id);
+	if ((rc = mdb_get(txn, st->dbi[DB_HOLDS], &key, &val)) != 0)
+		return state_abort(txn, state_lmdb(rc));
+	/* Release what the hold was charged (a malformed one: nothing). */
+	hold = json_loadb(val.mv_data, val.mv_size, STATE_JSON_LOAD, NULL);
+	size = hold_size(hold, val.mv_size);
+	client = json_string_value(json_object_get(hold, "client"));
+	if (json_is_object(hold) && client != NULL &&
+	    strlen(client) <= ACCT_NAME_MAX)
+		r = acct_add(st, txn, client, -1, -(int64_t)size);
+	if (r == 0 && json_is_object(hold))
+		r = acct_add(st, txn, NULL, -1, -(int64_t)size);
+	json_decref(hold);
+	if (r != 0)
+		return state_abort(txn, r);
 	if ((rc = mdb_del(txn, st->dbi[DB_HOLDS], &key, NULL)) != 0)
 		return state_abort(txn, state_lmdb(rc));
 	if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
@@ -873,7 +1057,154 @@ audit_last(struct state *st, MDB_txn *txn, uint64_t *seq,
 	else if (rc != MDB_NOTFOUND)
 		r = state_lmdb(rc);
 	mdb_cursor_close(cur);
+	/* Everything archived: the chain goes on from its base. */
+	if (rc == MDB_NOTFOUND)
+		r = audit_base_txn(st, txn, seq, hash);
 	return r;
+}
+
+/* The archived base: "audit_base" (8 bytes) and "audit_base_hash". */
+static int
+audit_base_txn(struct state *st, MDB_txn *txn, uint64_t *seq,
+    char hash[STATE_HASH_HEX])
+{
+	MDB_val	key, val;
+	int	r, rc;
+
+	*seq = 0;
+	memset(hash, '0', STATE_HASH_HEX - 1);
+	hash[STATE_HASH_HEX - 1] = '\0';
+	if ((r = meta_get(st, txn, "audit_base", NULL, 8, seq)) ==
+	    STATE_E_NOTFOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	key.mv_data = (void *)(uintptr_t)"audit_base_hash";
+	key.mv_size = strlen("audit_base_hash");
+	if ((rc = mdb_get(txn, st->dbi[DB_META], &key, &val)) != 0)
+		return rc == MDB_NOTFOUND ? STATE_E_CORRUPT : state_lmdb(rc);
+	if (val.mv_size != STATE_HASH_HEX - 1)
+		return STATE_E_CORRUPT;
+	memcpy(hash, val.mv_data, STATE_HASH_HEX - 1);
+	if (!hash_valid(hash) || *seq >= INT64_MAX)
+		return STATE_E_CORRUPT;
+	return 0;
+}
+
+int
+state_audit_base(struct state *st, uint64_t *seq, char *hash)
+{
+	MDB_txn	*txn;
+	int	 r;
+
+	if (st == NULL || seq == NULL || hash == NULL)
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
+		return r;
+	r = audit_base_txn(st, txn, seq, hash);
+	mdb_txn_abort(txn);
+	return r;
+}
+
+/* Records removed per write transaction while pruning. */
+#define STATE_PRUNE_BATCH	256
+
+int
+state_audit_prune(struct state *st, uint64_t upto, const char *upto_hash,
+    uint64_t *removed)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	MDB_val		 key, val;
+	unsigned char	 seqkey[8];
+	char		 last[STATE_HASH_HEX], hash[STATE_HASH_HEX];
+	json_t		*rec;
+	const char	*h;
+	uint64_t	 seq, newest, n;
+	int		 rc, r, done = 0;
+
+	if (removed != NULL)
+		*removed = 0;
+	if (st == NULL || upto == 0 || upto >= INT64_MAX ||
+	    !hash_valid(upto_hash))
+		return STATE_E_INVALID;
+	/* Check first: record upto is there, is what was saved, not the head. */
+	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
+		return r;
+	if ((r = audit_last(st, txn, &newest, last)) != 0)
+		return state_abort(txn, r);
+	be_encode(seqkey, upto);
+	key.mv_data = seqkey;
+	key.mv_size = sizeof(seqkey);
+	if (upto >= newest ||
+	    (rc = mdb_get(txn, st->dbi[DB_AUDIT], &key, &val)) != 0) {
+		mdb_txn_abort(txn);
+		return STATE_E_INVALID;
+	}
+	rec = json_loadb(val.mv_data, val.mv_size, STATE_JSON_LOAD, NULL);
+	h = json_string_value(json_object_get(rec, "hash"));
+	r = h != NULL && strcmp(h, upto_hash) == 0 ? 0 : STATE_E_INVALID;
+	json_decref(rec);
+	mdb_txn_abort(txn);
+	if (r != 0)
+		return r;
+
+	while (!done) {
+		if ((r = state_begin(st, 0, &txn)) != 0)
+			return r;
+		if ((rc = mdb_cursor_open(txn, st->dbi[DB_AUDIT],
+		    &cur)) != 0)
+			return state_abort(txn, state_lmdb(rc));
+		seq = 0;
+		for (n = 0; n < STATE_PRUNE_BATCH; n++) {
+			rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+			if (rc != 0 || key.mv_size != 8 ||
+			    (seq = be_decode(key.mv_data)) > upto) {
+				done = 1;
+				break;
+			}
+			rec = json_loadb(val.mv_data, val.mv_size,
+			    STATE_JSON_LOAD, NULL);
+			h = json_string_value(json_object_get(rec, "hash"));
+			r = hash_valid(h) ? 0 : STATE_E_CORRUPT;
+			if (r == 0)
+				(void)strlcpy(hash, h, sizeof(hash));
+			json_decref(rec);
+			if (r != 0 || (rc = mdb_cursor_del(cur, 0)) != 0) {
+				mdb_cursor_close(cur);
+				return state_abort(txn, r != 0 ? r :
+				    state_lmdb(rc));
+			}
+			/* The base moves with each record removed. */
+			if ((r = meta_put(st, txn, "audit_base", NULL, 8,
+			    seq)) != 0) {
+				mdb_cursor_close(cur);
+				return state_abort(txn, r);
+			}
+			key.mv_data = (void *)(uintptr_t)"audit_base_hash";
+			key.mv_size = strlen("audit_base_hash");
+			val.mv_data = hash;
+			val.mv_size = STATE_HASH_HEX - 1;
+			if ((r = state_lmdb(mdb_put(txn, st->dbi[DB_META],
+			    &key, &val, 0))) != 0) {
+				mdb_cursor_close(cur);
+				return state_abort(txn, r);
+			}
+			if (removed != NULL)
+				(*removed)++;
+			if (seq == upto) {
+				done = 1;
+				n++;
+				break;
+			}
+		}
+		mdb_cursor_close(cur);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return state_abort(txn, state_lmdb(rc));
+		if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
+			return r;
+	}
+	return state_fsync(st);
 }
 
 int
@@ -1007,8 +1338,9 @@ state_audit_verify(struct state *st, uint64_t *count, uint64_t *bad_seq,
 	if (st == NULL)
 		return STATE_E_INVALID;
 	memset(&c, 0, sizeof(c));
-	c.next = 1;
-	memset(c.prev, '0', sizeof(c.prev) - 1);
+	if ((r = state_audit_base(st, &c.next, c.prev)) != 0)
+		return r;
+	c.next++;
 	r = state_walk(st, DB_AUDIT, NULL, 0, 0, audit_check_one, &c);
 	if (r == 0 && c.cause[0] != '\0')
 		r = STATE_E_CORRUPT;
@@ -1322,20 +1654,77 @@ state_inbox_wake_path(struct state *st)
 	return st != NULL ? st->wake : NULL;
 }
 
-int
-state_headroom(struct state *st, size_t bytes)
+/*
+ * Pages on LMDB's free list (database 0: each record a list of page
+ * numbers whose first word is their count), which later writes reuse:
+ * after the audit chain is pruned the map has room again although its
+ * last page stays where it was.
+ */
+static int
+free_pages(MDB_txn *txn, uint64_t *pages)
+{
+	MDB_cursor	*cur;
+	MDB_val		 key, val;
+	size_t		 n;
+	int		 rc;
+
+	*pages = 0;
+	if ((rc = mdb_cursor_open(txn, 0, &cur)) != 0)
+		return state_lmdb(rc);
+	while ((rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0) {
+		if (val.mv_size < sizeof(size_t))
+			continue;
+		memcpy(&n, val.mv_data, sizeof(n));
+		*pages += n;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : state_lmdb(rc);
+}
+
+static int
+usage_txn(struct state *st, MDB_txn *txn, uint64_t *used, uint64_t *mapsize)
 {
 	MDB_envinfo	info;
 	MDB_stat	stat;
-	uint64_t	used;
+	uint64_t	pages, freed;
+	int		r;
 
 	if (mdb_env_info(st->env, &info) != 0 ||
 	    mdb_env_stat(st->env, &stat) != 0)
 		return STATE_E_LMDB;
-	/* Pages up to the last one used; free pages inside are not counted. */
-	used = ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
-	if ((uint64_t)info.me_mapsize < used ||
-	    (uint64_t)info.me_mapsize - used < bytes)
+	if ((r = free_pages(txn, &freed)) != 0)
+		return r;
+	pages = (uint64_t)info.me_last_pgno + 1;
+	/* Freed pages a reader still pins are counted free: a bound. */
+	*used = (pages > freed ? pages - freed : 0) * stat.ms_psize;
+	*mapsize = info.me_mapsize;
+	return 0;
+}
+
+int
+state_usage(struct state *st, uint64_t *used, uint64_t *mapsize)
+{
+	MDB_txn	*txn;
+	int	 r;
+
+	if (st == NULL || used == NULL || mapsize == NULL)
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
+		return r;
+	r = usage_txn(st, txn, used, mapsize);
+	mdb_txn_abort(txn);
+	return r;
+}
+
+int
+state_headroom(struct state *st, size_t bytes)
+{
+	uint64_t	used, mapsize;
+	int		r;
+
+	if ((r = state_usage(st, &used, &mapsize)) != 0)
+		return r;
+	if (mapsize < used || mapsize - used < bytes)
 		return STATE_E_FULL;
 	return 0;
 }

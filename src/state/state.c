@@ -1354,6 +1354,54 @@ state_audit_verify(struct state *st, uint64_t *count, uint64_t *bad_seq,
 }
 
 int
+state_audit_verify_lines(FILE *fp, uint64_t *seq, char *hash,
+    uint64_t *count, uint64_t *bad_seq, char *cause, size_t causelen)
+{
+	struct audit_check	 c;
+	unsigned char		 key[8];
+	char			*line = NULL;
+	size_t			 cap = 0;
+	ssize_t			 len;
+	json_t			*rec, *sv;
+	int			 r = 0;
+
+	if (fp == NULL || seq == NULL || !hash_valid(hash))
+		return STATE_E_INVALID;
+	memset(&c, 0, sizeof(c));
+	c.next = *seq + 1;
+	(void)strlcpy(c.prev, hash, sizeof(c.prev));
+	while (r == 0 && (len = getline(&line, &cap, fp)) != -1) {
+		rec = json_loadb(line, (size_t)len, STATE_JSON_LOAD, NULL);
+		if (!json_is_object(rec)) {
+			json_decref(rec);
+			rec = NULL;
+		}
+		sv = json_object_get(rec, "seq");
+		be_encode(key, json_is_integer(sv) &&
+		    json_integer_value(sv) > 0 ?
+		    (uint64_t)json_integer_value(sv) : 0);
+		r = audit_check_one(key, sizeof(key), rec, &c);
+		json_decref(rec);
+	}
+	free(line);
+	if (r == 0 && ferror(fp)) {
+		r = STATE_E_SYSTEM;
+	} else if (r > 0 || c.cause[0] != '\0')
+		r = STATE_E_CORRUPT;
+	if (count != NULL)
+		*count = c.count;
+	if (bad_seq != NULL)
+		*bad_seq = r == STATE_E_CORRUPT ? c.bad : 0;
+	if (cause != NULL && causelen > 0)
+		(void)strlcpy(cause, c.cause, causelen);
+	if (r == 0) {
+		*seq = c.next - 1;
+		(void)strlcpy(hash, c.prev, STATE_HASH_HEX);
+	}
+	return r;
+}
+
+int
 state_audit_foreach(struct state *st, uint64_t from,
     int (*fn)(json_t *, void *), void *arg)
 {

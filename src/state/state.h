@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -164,6 +165,19 @@ int		 state_audit_prune(struct state *, uint64_t upto,
  * and 64 zeros when none was archived).  hash holds STATE_HASH_HEX.
  */
 int		 state_audit_base(struct state *, uint64_t *seq, char *hash);
+
+/*
+ * Check an archive (one record a line, as state_audit_foreach gives
+ * them) the way state_audit_verify checks the chain: it must start
+ * right after *seq with prev equal to hash (64 zeros and 0 for the
+ * first archive), every link holding.  On success *seq and hash move to
+ * its last record, so archives are checked in order and the last one
+ * must end at the chain's base.  0, or STATE_E_CORRUPT with *bad_seq
+ * and cause as state_audit_verify.
+ */
+int		 state_audit_verify_lines(FILE *, uint64_t *seq, char *hash,
+		    uint64_t *count, uint64_t *bad_seq, char *cause,
+		    size_t causelen);
 
 /* Calls fn for each audit record from seq `from` on. */
 int		 state_audit_foreach(struct state *, uint64_t from,

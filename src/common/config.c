@@ -880,6 +880,7 @@ client_item(struct conf_yaml *y, void *arg, size_t index)
 	    sizeof(*p->client_lines));
 	c = &cf->clients[cf->nclients];
 	memset(c, 0, sizeof(*c));
+	apply_defaults(client_keys, NITEMS(client_keys), c);
 	p->client_lines[cf->nclients] = 0;
 	cf->nclients++;
 

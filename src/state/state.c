@@ -716,6 +716,13 @@ hold_put(struct state *st, json_t *hold, uint64_t now_ms,
 	    now_ms > INT64_MAX ||
 	    (client != NULL && strlen(client) > ACCT_NAME_MAX))
 		return STATE_E_INVALID;
+	/*
+	 * The map's use is read before the write transaction (LMDB has no
+	 * cursor on its free list in one): close enough for a reserve.
+	 */
+	if (lim != NULL && lim->reserve != 0 &&
+	    (r = state_usage(st, &used, &mapsize)) != 0)
+		return r;
 	if ((r = state_begin(st, 0, &txn)) != 0)
 		return r;
 	r = meta_get(st, txn, "hold_seq", NULL, 8, &seq);
@@ -758,8 +765,6 @@ hold_put(struct state *st, json_t *hold, uint64_t now_ms,
 				*which = STATE_HOLD_TOTAL;
 		}
 		if (*which == 0 && lim->reserve != 0) {
-			if ((r = usage_txn(st, txn, &used, &mapsize)) != 0)
-				goto fail;
 			if (used > mapsize || mapsize - used <
 			    lim->reserve + strlen(text) * 2)
 				*which = STATE_HOLD_RESERVE;

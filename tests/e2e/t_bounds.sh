@@ -26,6 +26,7 @@ clients:
   - name: other
     users: [$STRANGER_USER]
     channels: [imsg]
+    limits: { subscriptions: 2 }
 contacts:
   mom: { imsg: "+1 (415) 555-0100" }
 channels:
@@ -105,6 +106,49 @@ out=$(other "$T/bin/imsg" send --to mom --text "from the other client")
 expect_eq "second client's send succeeds" "sent" "$out"
 out=$(other "$T/bin/imsg" send --to "+14155557700" --text "other hold" 2>&1)
 expect_match "second client may still hold" 'held for approval' "$out"
+
+# --- Subscriptions are bounded per client across connections.
+sub='{"jsonrpc":"2.0","id":1,"method":"inbox.subscribe","params":{}}'
+printf '%s\n' "$sub" >"$T/sub.req"
+# exec: $! is the client itself, which the test ends by its pid.
+(exec setpriv --reuid="$STRANGER_USER" --regid="$STRANGER_USER" \
+    --init-groups env -i ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
+    UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" "$T/bin/rawclient" -n -w 600000 "$SOCK" \
+    <"$T/sub.req" >"$T/sub.1") &
+sub1=$!
+(exec setpriv --reuid="$STRANGER_USER" --regid="$STRANGER_USER" \
+    --init-groups env -i ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
+    UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" "$T/bin/rawclient" -n -w 600000 "$SOCK" \
+    <"$T/sub.req" >"$T/sub.2") &
+sub2=$!
+i=0
+until grep -q '"subscription"' "$T/sub.1" 2>/dev/null &&
+    grep -q '"subscription"' "$T/sub.2" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 600 ] && break
+	sleep 0.1
+done
+expect_eq "two subscriptions open on two connections" 2 \
+    "$(cat "$T/sub.1" "$T/sub.2" | grep -c '"subscription"')"
+out=$(printf '%s\n' "$sub" | other_raw)
+expect_match "a third connection's subscription: -32013" \
+    '"code":-32013.*"rule":"clients.limits.subscriptions"' "$out"
+out=$(printf '%s\n' "$sub" | raw)
+expect_match "another client's subscription is not counted" \
+    '"subscription"' "$out"
+kill "$sub1" "$sub2" 2>/dev/null
+wait "$sub1" "$sub2" 2>/dev/null
+# The handlers notice the closed connections and release their slots.
+i=0
+while :; do
+	out=$(printf '%s\n' "$sub" | other_raw)
+	case $out in *'"subscription"'*) break ;; esac
+	i=$((i + 1))
+	[ $i -gt 100 ] && break
+	sleep 0.1
+done
+expect_match "once those connections end, a subscription is taken" \
+    '"subscription"' "$out"
 
 # --- The owner's carapacectl works; a dropped hold frees its place.
 first=$(ctl holds list | grep '^h' | head -1 | cut -d' ' -f1)

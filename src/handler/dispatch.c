@@ -21,14 +21,6 @@
 
 static int	 dispatch_spend(struct call *);
 
-uint64_t
-handler_reserve(const struct config *cfg)
-{
-	uint64_t	quarter = cfg->map_size / 4;
-
-	return cfg->map_reserve < quarter ? cfg->map_reserve : quarter;
-}
-
 /*
  * What every request spends, whatever it is: room in the state map
  * (a request is refused once only the reserve is left, so that the
@@ -49,7 +41,7 @@ dispatch_spend(struct call *c)
 	if (c->env->state == NULL || cl == NULL)
 		return 0;
 	if ((r = state_headroom(c->env->state,
-	    (size_t)handler_reserve(c->env->cfg))) != 0) {
+	    (size_t)call_reserve(c->env->cfg))) != 0) {
 		c->rule = "map_reserve";
 		return call_error(c, CP_ERR_STATE_UNAVAILABLE,
 		    json_pack("{s:s}", "rule", "map_reserve"),

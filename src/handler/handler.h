@@ -94,13 +94,6 @@ struct dispatch {
 	json_t			*empty;
 };
 int	 dispatch(struct call *, json_t *request, struct dispatch *);
-/*
- * The part of the state map a handler leaves alone (map_reserve, at
- * most a quarter of the map): requests are refused once only it is
- * left; their audit records may use half of it, the rest is the
- * owner's (carapacectl).
- */
-uint64_t handler_reserve(const struct config *);
 void	 dispatch_clear(struct dispatch *);
 
 /* Connection set-up (peer.c). */

@@ -404,7 +404,7 @@ hold_request(struct call *c, const struct verdict *v, const char *cause,
 	lim.count = cl->max_holds;
 	lim.bytes = cl->max_hold_bytes;
 	lim.total_bytes = c->env->cfg->spool_max;
-	lim.reserve = handler_reserve(c->env->cfg);
+	lim.reserve = call_reserve(c->env->cfg);
 	r = state_hold_put_limited(c->env->state, hold, util_now_ms(), &lim,
 	    &which, c->hold_id, sizeof(c->hold_id));
 	json_decref(hold);
@@ -577,7 +577,7 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 	 * a send the chain cannot record would be a send unaccounted for.
 	 */
 	if ((r = state_headroom(c->env->state, SEND_HEADROOM +
-	    (size_t)handler_reserve(c->env->cfg))) != 0)
+	    (size_t)call_reserve(c->env->cfg))) != 0)
 		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
 		    "state unavailable: %s", state_strerror(r));
 

@@ -15,7 +15,7 @@
  * and the watcher position it advanced roll back together, so the
  * watcher fetches that message again and nothing is duplicated.
  *
- * The foreach functions read records in small batches, each in its own
+ * The holds queue is in holds.c.  The foreach functions read records in small batches, each in its own
  * short read transaction, and call back outside any transaction: the
  * callback may call state functions (e.g. delete the hold it was given).
  */
@@ -40,34 +40,8 @@
 #include "log.h"
 #include "sha256.h"
 #include "state.h"
+#include "state-private.h"
 
-#define STATE_MAP_DEFAULT	(64ULL * 1024 * 1024)
-#define STATE_MAXDBS		8
-#define STATE_MAXREADERS	126
-#define STATE_KEY_MAX		511	/* LMDB's maximum key size */
-#define STATE_RATE_MAX		65536	/* most events one window may hold */
-#define STATE_HOLD_SEQ_MAX	9999999999ULL	/* ten digits in a hold id */
-#define STATE_WALK_BATCH	32	/* records per foreach transaction */
-#define STATE_NAME_MAX		64	/* longest meta key */
-#define STATE_INBOX_KEY		(STATE_CHANNEL_MAX + 8)	/* name, NUL, cursor */
-#define STATE_CURSOR_MAX	((uint64_t)INT64_MAX)	/* a JSON integer */
-
-/*
- * How records are stored, and what the audit hash covers: compact, keys
- * sorted bytewise, UTF-8 left as is.  Verification re-serialises each
- * stored record with the same flags, so both sides must use this.
- */
-#define STATE_JSON_FLAGS	(JSON_COMPACT | JSON_SORT_KEYS)
-#define STATE_JSON_LOAD		(JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL)
-
-enum state_db {
-	DB_META,
-	DB_RATE,
-	DB_HOLDS,
-	DB_AUDIT,
-	DB_INBOX,
-	DB_COUNT
-};
 
 static const char *const state_db_names[DB_COUNT] = {
 	[DB_META] = "meta",
@@ -77,27 +51,7 @@ static const char *const state_db_names[DB_COUNT] = {
 	[DB_INBOX] = "inbox",
 };
 
-struct state {
-	MDB_env		*env;
-	MDB_dbi		 dbi[DB_COUNT];
-	int		 rdonly;
-	int		 inbox_absent;	/* read-only, store predates it */
-	char		 wake[PATH_MAX];
-};
 
-struct walk_entry {
-	unsigned char	 key[STATE_KEY_MAX];
-	size_t		 keylen;
-	json_t		*rec;		/* NULL if not a JSON object */
-};
-
-/* Returns 0 to go on, > 0 to stop, < 0 (a STATE_E_*) to fail. */
-typedef int	(*walk_cb)(const unsigned char *, size_t, json_t *, void *);
-
-struct foreach_arg {
-	int		(*fn)(json_t *, void *);
-	void		*arg;
-};
 
 struct inbox_walk {
 	int		(*fn)(uint64_t, json_t *, void *);
@@ -115,20 +69,10 @@ struct audit_check {
 	char		 cause[80];
 };
 
-static int	state_lmdb(int);
-static int	state_abort(MDB_txn *, int);
-static int	state_begin(struct state *, unsigned int, MDB_txn **);
-static int	state_fsync(struct state *);
 static int	state_setup(struct state *);
-static void	le_encode(unsigned char *, uint64_t, size_t);
-static uint64_t	le_decode(const unsigned char *, size_t);
 static void	be_encode(unsigned char *, uint64_t);
 static uint64_t	be_decode(const unsigned char *);
 static size_t	meta_name(char [STATE_NAME_MAX], const char *, const char *);
-static int	meta_get(struct state *, MDB_txn *, const char *,
-		    const char *, size_t, uint64_t *);
-static int	meta_put(struct state *, MDB_txn *, const char *,
-		    const char *, size_t, uint64_t);
 static int	meta_counter(struct state *, MDB_txn *, const char *,
 		    const char *, uint64_t *);
 static int	wake_file(struct state *, int);
@@ -137,9 +81,6 @@ static int	rate_charge(struct state *, MDB_txn *,
 static int	walk_batch(struct state *, enum state_db,
 		    const unsigned char *, size_t, size_t, int,
 		    struct walk_entry *, size_t *);
-static int	state_walk(struct state *, enum state_db, const void *,
-		    size_t, size_t, walk_cb, void *);
-static int	foreach_one(const unsigned char *, size_t, json_t *, void *);
 static int	hash_valid(const char *);
 static int	audit_hash(json_t *, char [STATE_HASH_HEX]);
 static int	audit_rehash(json_t *, char [STATE_HASH_HEX],
@@ -158,17 +99,9 @@ static int	free_pages(MDB_txn *, uint64_t *);
 static int	usage_txn(struct state *, MDB_txn *, uint64_t *, uint64_t *);
 static int	audit_base_txn(struct state *, MDB_txn *, uint64_t *,
 		    char [STATE_HASH_HEX]);
-static size_t	acct_key(unsigned char [STATE_KEY_MAX], const char *);
-static int	acct_get(struct state *, MDB_txn *, const char *, uint64_t *,
-		    uint64_t *);
-static int	acct_add(struct state *, MDB_txn *, const char *, int64_t,
-		    int64_t);
-static uint64_t	hold_size(json_t *, size_t);
-static int	hold_put(struct state *, json_t *, uint64_t,
-		    const struct state_hold_limits *, int *, char *, size_t);
 
 /* Map an LMDB or errno return value to a STATE_E_* code. */
-static int
+int
 state_lmdb(int rc)
 {
 	switch (rc) {
@@ -188,7 +121,7 @@ state_lmdb(int rc)
 }
 
 /* Abort txn and return error, keeping errno for STATE_E_SYSTEM. */
-static int
+int
 state_abort(MDB_txn *txn, int error)
 {
 	int	saved = errno;
@@ -198,7 +131,7 @@ state_abort(MDB_txn *txn, int error)
 	return error;
 }
 
-static int
+int
 state_begin(struct state *st, unsigned int flags, MDB_txn **txn)
 {
 	int	rc;
@@ -214,7 +147,7 @@ state_begin(struct state *st, unsigned int flags, MDB_txn **txn)
 	return state_lmdb(rc);
 }
 
-static int
+int
 state_fsync(struct state *st)
 {
 	int	rc;
@@ -224,7 +157,7 @@ state_fsync(struct state *st)
 	return state_lmdb(rc);
 }
 
-static void
+void
 le_encode(unsigned char *p, uint64_t v, size_t width)
 {
 	size_t	i;
@@ -233,7 +166,7 @@ le_encode(unsigned char *p, uint64_t v, size_t width)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
-static uint64_t
+uint64_t
 le_decode(const unsigned char *p, size_t width)
 {
 	uint64_t	v = 0;
@@ -279,7 +212,7 @@ meta_name(char buf[STATE_NAME_MAX], const char *name, const char *channel)
 }
 
 /* meta integers are little-endian, of a fixed width (positions: text). */
-static int
+int
 meta_get(struct state *st, MDB_txn *txn, const char *name,
     const char *channel, size_t width, uint64_t *v)
 {
@@ -297,7 +230,7 @@ meta_get(struct state *st, MDB_txn *txn, const char *name,
 	return 0;
 }
 
-static int
+int
 meta_put(struct state *st, MDB_txn *txn, const char *name,
     const char *channel, size_t width, uint64_t v)
 {
@@ -582,291 +515,6 @@ state_rate_take(struct state *st, const struct rate_request *reqs, size_t n,
 	return state_lmdb(mdb_txn_commit(txn));
 }
 
-/*
- * Hold accounting in meta: "holds", a NUL and the client's name (or
- * "holds_total") hold 16 bytes, the count and the bytes of the holds,
- * little-endian.  A client name too long for a key is refused by the
- * callers (STATE_E_INVALID).
- */
-#define ACCT_NAME_MAX	(STATE_KEY_MAX - 8)
-
-static size_t
-acct_key(unsigned char key[STATE_KEY_MAX], const char *client)
-{
-	size_t	len;
-
-	if (client == NULL) {
-		memcpy(key, "holds_total", 11);
-		return 11;
-	}
-	len = strlen(client);
-	memcpy(key, "holds", 6);	/* with its NUL */
-	memcpy(key + 6, client, len);
-	return 6 + len;
-}
-
-static int
-acct_get(struct state *st, MDB_txn *txn, const char *client,
-    uint64_t *count, uint64_t *bytes)
-{
-	unsigned char	 buf[STATE_KEY_MAX];
-	MDB_val		 key, val;
-	int		 rc;
-
-	*count = *bytes = 0;
-	key.mv_data = buf;
-	key.mv_size = acct_key(buf, client);
-	if ((rc = mdb_get(txn, st->dbi[DB_META], &key, &val)) == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return state_lmdb(rc);
-	if (val.mv_size != 16)
-		return STATE_E_CORRUPT;
-	*count = le_decode(val.mv_data, 8);
-	*bytes = le_decode((unsigned char *)val.mv_data + 8, 8);
-	return 0;
-}
-
-/* Add to a client's (or the total) count and bytes, never below 0. */
-static int
-acct_add(struct state *st, MDB_txn *txn, const char *client, int64_t dcount,
-    int64_t dbytes)
-{
-	unsigned char	 buf[STATE_KEY_MAX], v[16];
-	MDB_val		 key, val;
-	uint64_t	 count, bytes;
-	int		 r;
-
-	if ((r = acct_get(st, txn, client, &count, &bytes)) != 0)
-		return r;
-	count = dcount < 0 && (uint64_t)-dcount > count ? 0 :
-	    count + (uint64_t)dcount;
-	bytes = dbytes < 0 && (uint64_t)-dbytes > bytes ? 0 :
-	    bytes + (uint64_t)dbytes;
-	le_encode(v, count, 8);
-	le_encode(v + 8, bytes, 8);
-	key.mv_data = buf;
-	key.mv_size = acct_key(buf, client);
-	val.mv_data = v;
-	val.mv_size = sizeof(v);
-	return state_lmdb(mdb_put(txn, st->dbi[DB_META], &key, &val, 0));
-}
-
-/* What a hold costs: its record and the spool bytes it names. */
-static uint64_t
-hold_size(json_t *hold, size_t textlen)
-{
-	json_t	*sb = json_object_get(hold, "spool_bytes");
-	uint64_t size = textlen;
-
-	if (json_is_integer(sb) && json_integer_value(sb) > 0)
-		size += (uint64_t)json_integer_value(sb);
-	return size;
-}
-
-int
-state_hold_put(struct state *st, json_t *hold, uint64_t now_ms,
-    char *id_out, size_t id_len)
-{
-	return hold_put(st, hold, now_ms, NULL, NULL, id_out, id_len);
-}
-
-int
-state_hold_put_limited(struct state *st, json_t *hold, uint64_t now_ms,
-    const struct state_hold_limits *lim, int *which, char *id_out,
-    size_t id_len)
-{
-	if (lim == NULL || which == NULL)
-		return STATE_E_INVALID;
-	*which = 0;
-	return hold_put(st, hold, now_ms, lim, which, id_out, id_len);
-}
-
-int
-state_hold_usage(struct state *st, const char *client, uint64_t *count,
-    uint64_t *bytes)
-{
-	MDB_txn	*txn;
-	int	 r;
-
-	if (st == NULL || count == NULL || bytes == NULL ||
-	    (client != NULL && strlen(client) > ACCT_NAME_MAX))
-		return STATE_E_INVALID;
-	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
-		return r;
-	r = acct_get(st, txn, client, count, bytes);
-	mdb_txn_abort(txn);
-	return r;
-}
-
-static int
-hold_put(struct state *st, json_t *hold, uint64_t now_ms,
-    const struct state_hold_limits *lim, int *which, char *id_out,
-    size_t id_len)
-{
-	MDB_txn		*txn;
-	MDB_val		 key, val;
-	char		 id[STATE_HOLD_ID_MAX], *text = NULL;
-	const char	*client;
-	uint64_t	 seq = 0, size, count, bytes, used, mapsize;
-	int		 r;
-
-	client = json_string_value(json_object_get(hold, "client"));
-	if (st == NULL || !json_is_object(hold) || id_out == NULL ||
-	    now_ms > INT64_MAX ||
-	    (client != NULL && strlen(client) > ACCT_NAME_MAX))
-		return STATE_E_INVALID;
-	/*
-	 * The map's use is read before the write transaction (LMDB has no
-	 * cursor on its free list in one): close enough for a reserve.
-	 */
-	if (lim != NULL && lim->reserve != 0 &&
-	    (r = state_usage(st, &used, &mapsize)) != 0)
-		return r;
-	if ((r = state_begin(st, 0, &txn)) != 0)
-		return r;
-	r = meta_get(st, txn, "hold_seq", NULL, 8, &seq);
-	if (r == STATE_E_NOTFOUND)
-		r = 0;
-	if (r == 0 && seq >= STATE_HOLD_SEQ_MAX)
-		r = STATE_E_FULL;
-	if (r != 0)
-		return state_abort(txn, r);
-	seq++;
-	(void)snprintf(id, sizeof(id), "h%010llu", (unsigned long long)seq);
-	if (strlen(id) >= id_len)
-		return state_abort(txn, STATE_E_INVALID);
-
-	if (json_object_set_new(hold, "id", json_string(id)) == -1 ||
-	    json_object_set_new(hold, "created_ms",
-	    json_integer((json_int_t)now_ms)) == -1 ||
-	    (text = json_dumps(hold, STATE_JSON_FLAGS)) == NULL) {
-		errno = ENOMEM;
-		r = STATE_E_SYSTEM;
-		goto fail;
-	}
-	size = hold_size(hold, strlen(text));
-	if (lim != NULL) {
-		/* The limits are read and charged under the write lock. */
-		if (client != NULL &&
-		    (r = acct_get(st, txn, client, &count, &bytes)) != 0)
-			goto fail;
-		if (client != NULL && lim->count != 0 && count >= lim->count)
-			*which = STATE_HOLD_COUNT;
-		else if (client != NULL && lim->bytes != 0 &&
-		    (size > lim->bytes || bytes > lim->bytes - size))
-			*which = STATE_HOLD_BYTES;
-		if (*which == 0 && lim->total_bytes != 0) {
-			if ((r = acct_get(st, txn, NULL, &count,
-			    &bytes)) != 0)
-				goto fail;
-			if (size > lim->total_bytes ||
-			    bytes > lim->total_bytes - size)
-				*which = STATE_HOLD_TOTAL;
-		}
-		if (*which == 0 && lim->reserve != 0) {
-			if (used > mapsize || mapsize - used <
-			    lim->reserve + strlen(text) * 2)
-				*which = STATE_HOLD_RESERVE;
-		}
-		if (*which != 0) {
-			r = STATE_E_LIMITED;
-			goto fail;
-		}
-	}
-	key.mv_data = id;
-	key.mv_size = strlen(id);
-	val.mv_data = text;
-	val.mv_size = strlen(text);
-	if ((r = state_lmdb(mdb_put(txn, st->dbi[DB_HOLDS], &key, &val,
-	    MDB_NOOVERWRITE))) != 0 ||
-	    (r = meta_put(st, txn, "hold_seq", NULL, 8, seq)) != 0 ||
-	    (client != NULL &&
-	    (r = acct_add(st, txn, client, 1, (int64_t)size)) != 0) ||
-	    (r = acct_add(st, txn, NULL, 1, (int64_t)size)) != 0)
-		goto fail;
-	free(text);
-	if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
-		goto undo;
-	/* Committed: the caller gets the id even if the sync fails. */
-	(void)strlcpy(id_out, id, id_len);
-	return state_fsync(st);
-
-fail:
-	free(text);
-	r = state_abort(txn, r);
-undo:
-	json_object_del(hold, "id");
-	json_object_del(hold, "created_ms");
-	return r;
-}
-
-int
-state_hold_get(struct state *st, const char *id, json_t **out)
-{
-	MDB_txn		*txn;
-	MDB_val		 key, val;
-	json_t		*hold;
-	int		 rc, r;
-
-	if (out != NULL)
-		*out = NULL;
-	if (st == NULL || id == NULL || out == NULL || *id == '\0' ||
-	    strlen(id) > STATE_KEY_MAX)
-		return STATE_E_INVALID;
-	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
-		return r;
-	key.mv_data = (void *)id;
-	key.mv_size = strlen(id);
-	if ((rc = mdb_get(txn, st->dbi[DB_HOLDS], &key, &val)) != 0)
-		return state_abort(txn, state_lmdb(rc));
-	hold = json_loadb(val.mv_data, val.mv_size, STATE_JSON_LOAD, NULL);
-	mdb_txn_abort(txn);
-	if (!json_is_object(hold)) {
-		json_decref(hold);
-		return STATE_E_CORRUPT;
-	}
-	*out = hold;
-	return 0;
-}
-
-int
-state_hold_del(struct state *st, const char *id)
-{
-	MDB_txn		*txn;
-	MDB_val		 key, val;
-	json_t		*hold;
-	const char	*client;
-	uint64_t	 size;
-	int		 rc, r;
-
-	if (st == NULL || id == NULL || *id == '\0' ||
-	    strlen(id) > STATE_KEY_MAX)
-		return STATE_E_INVALID;
-	if ((r = state_begin(st, 0, &txn)) != 0)
-		return r;
-	key.mv_data = (void *)id;
-	key.mv_size = strlen(id);
-	if ((rc = mdb_get(txn, st->dbi[DB_HOLDS], &key, &val)) != 0)
-		return state_abort(txn, state_lmdb(rc));
-	/* Release what the hold was charged (a malformed one: nothing). */
-	hold = json_loadb(val.mv_data, val.mv_size, STATE_JSON_LOAD, NULL);
-	size = hold_size(hold, val.mv_size);
-	client = json_string_value(json_object_get(hold, "client"));
-	if (json_is_object(hold) && client != NULL &&
-	    strlen(client) <= ACCT_NAME_MAX)
-		r = acct_add(st, txn, client, -1, -(int64_t)size);
-	if (r == 0 && json_is_object(hold))
-		r = acct_add(st, txn, NULL, -1, -(int64_t)size);
-	json_decref(hold);
-	if (r != 0)
-		return state_abort(txn, r);
-	if ((rc = mdb_del(txn, st->dbi[DB_HOLDS], &key, NULL)) != 0)
-		return state_abort(txn, state_lmdb(rc));
-	if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
-		return r;
-	return state_fsync(st);
-}
 
 /*
  * Read up to STATE_WALK_BATCH records of db in key order, starting at
@@ -935,7 +583,7 @@ walk_batch(struct state *st, enum state_db db, const unsigned char *from,
  * Call cb for each record of db from key start (all if startlen is 0)
  * whose key begins with the first prefixlen bytes of start.
  */
-static int
+int
 state_walk(struct state *st, enum state_db db, const void *start,
     size_t startlen, size_t prefixlen, walk_cb cb, void *arg)
 {
@@ -969,7 +617,7 @@ state_walk(struct state *st, enum state_db db, const void *start,
 	return r < 0 ? r : 0;
 }
 
-static int
+int
 foreach_one(const unsigned char *key, size_t keylen, json_t *rec, void *arg)
 {
 	struct foreach_arg	*fa = arg;
@@ -979,16 +627,6 @@ foreach_one(const unsigned char *key, size_t keylen, json_t *rec, void *arg)
 	if (rec == NULL)
 		return STATE_E_CORRUPT;
 	return fa->fn(rec, fa->arg) != 0;
-}
-
-int
-state_hold_foreach(struct state *st, int (*fn)(json_t *, void *), void *arg)
-{
-	struct foreach_arg	fa = { fn, arg };
-
-	if (st == NULL || fn == NULL)
-		return STATE_E_INVALID;
-	return state_walk(st, DB_HOLDS, NULL, 0, 0, foreach_one, &fa);
 }
 
 static int

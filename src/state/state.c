@@ -15,9 +15,11 @@
  * and the watcher position it advanced roll back together, so the
  * watcher fetches that message again and nothing is duplicated.
  *
- * The holds queue is in holds.c.  The foreach functions read records in small batches, each in its own
+ * The foreach functions read records in small batches, each in its own
  * short read transaction, and call back outside any transaction: the
  * callback may call state functions (e.g. delete the hold it was given).
+ * The holds queue is in holds.c; what both files share, in
+ * state-private.h.
  */
 #include "config.h"
 
@@ -42,7 +44,6 @@
 #include "state.h"
 #include "state-private.h"
 
-
 static const char *const state_db_names[DB_COUNT] = {
 	[DB_META] = "meta",
 	[DB_RATE] = "rate",
@@ -50,8 +51,6 @@ static const char *const state_db_names[DB_COUNT] = {
 	[DB_AUDIT] = "audit",
 	[DB_INBOX] = "inbox",
 };
-
-
 
 struct inbox_walk {
 	int		(*fn)(uint64_t, json_t *, void *);

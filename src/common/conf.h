@@ -278,6 +278,14 @@ void		 config_errors_free(struct config_errors *);
  */
 const char	*config_path(const char *arg);
 
+/* Names (conf-names.c).  Each returns 1 if s is one, else 0. */
+/* A contact alias: a letter, then letters, digits, '_', '-' or '.'. */
+int		 conf_valid_alias(const char *s);
+/* Would policy read this list entry as a contact alias (not an address)? */
+int		 conf_looks_like_alias(const char *s);
+/* A user or group name, or a decimal id below 2^32 - 1. */
+int		 conf_valid_account_name(const char *s);
+
 /* Returns the contact with that alias, or NULL. */
 const struct contact *config_contact(const struct config *, const char *name);
 

@@ -101,9 +101,6 @@ static const yaml_mark_t *value_mark(const struct conf_report *,
 
 static void	 strlist_add(struct strlist *, char *);
 static void	 strlist_free(struct strlist *);
-static int	 valid_alias(const char *);
-static int	 looks_like_alias(const char *);
-static int	 valid_account_name(const char *);
 static const char *account_check(const char *);
 static const char *ident_check(const char *);
 static const char *region_check(const char *);
@@ -718,73 +715,12 @@ strlist_free(struct strlist *list)
 	list->count = 0;
 }
 
-/* Names. */
-
-/* A contact alias: a letter, then letters, digits, '_', '-' or '.'. */
-static int
-valid_alias(const char *s)
-{
-	const char	*c;
-
-	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-		return 0;
-	for (c = s + 1; *c != '\0'; c++) {
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' ||
-		    *c == '.'))
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * Would the policy read this allow or deny entry as a contact alias?
- * Addresses and patterns have an '@', a '+', a ':' or a '*', or start
- * with a digit or '(' (a national phone number).
- */
-static int
-looks_like_alias(const char *s)
-{
-	if ((*s >= '0' && *s <= '9') || *s == '(')
-		return 0;
-	return strpbrk(s, "@+:*") == NULL;
-}
-
-/* A user or group name, or a decimal id. */
-static int
-valid_account_name(const char *s)
-{
-	const char	*c;
-	uint64_t	 id = 0;
-
-	if (*s >= '0' && *s <= '9') {
-		for (c = s; *c != '\0'; c++) {
-			if (*c < '0' || *c > '9')
-				return 0;
-			id = id * 10 + (uint64_t)(*c - '0');
-			if (id > UINT32_MAX - 1)
-				return 0;
-		}
-		return 1;
-	}
-	if (*s == '-' || strlen(s) > 256)
-		return 0;
-	for (c = s; *c != '\0'; c++) {
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' ||
-		    *c == '.' || *c == '@' || (*c == '$' && c[1] == '\0')))
-			return 0;
-	}
-	return 1;
-}
-
-
 /* Checks of string values: NULL, or what was expected. */
 
 static const char *
 account_check(const char *s)
 {
-	return valid_account_name(s) ? NULL :
+	return conf_valid_account_name(s) ? NULL :
 	    "expected a user or group name, or a decimal id";
 }
 
@@ -958,7 +894,7 @@ read_contacts(struct conf_parse *p, void *base, const struct conf_key *key)
 				conf_yaml_skip(y);
 			break;
 		}
-		if (strlen(s) != len || len > 64 || !valid_alias(s)) {
+		if (strlen(s) != len || len > 64 || !conf_valid_alias(s)) {
 			conf_yaml_error(y, mark, "bad contact alias \"%s\" (at "
 			    "most 64 letters, digits, '_', '-' or '.', "
 			    "starting with a letter)",
@@ -1226,7 +1162,7 @@ address_item(struct conf_yaml *y, void *arg, size_t index)
 		return;
 	strlist_add((struct strlist *)(void *)((char *)ch +
 	    ctx->key->offset), s);
-	if (!looks_like_alias(s))
+	if (!conf_looks_like_alias(s))
 		return;
 	p->refs = conf_yaml_grow(p->refs, p->nrefs, sizeof(*p->refs));
 	ref = &p->refs[p->nrefs++];

@@ -71,6 +71,7 @@ struct audit {
 	char		 ident[64];
 	int		 facility;
 	struct state	*state;
+	uint64_t	 floor;		/* map bytes left to carapacectl */
 };
 
 struct audit *
@@ -284,6 +285,13 @@ audit_emit_stderr(const char *text)
 	return rv;
 }
 
+void
+audit_set_floor(struct audit *a, uint64_t bytes)
+{
+	if (a != NULL)
+		a->floor = bytes;
+}
+
 int
 audit_write(struct audit *a, const struct audit_event *ev)
 {
@@ -300,6 +308,12 @@ audit_write_seq(struct audit *a, const struct audit_event *ev, uint64_t *seq)
 	if (a == NULL || a->state == NULL)
 		return -1;
 	rec = audit_record(ev, util_now_ms());
+	if (a->floor != 0 && (r = state_headroom(a->state,
+	    (size_t)a->floor)) != 0) {
+		log_warnx("audit chain: %s (the rest is the owner's)",
+		    state_strerror(r));
+		goto out;
+	}
 	if ((r = state_audit_append(a->state, rec)) != 0) {
 		log_warnx("audit chain: %s", state_strerror(r));
 		goto out;

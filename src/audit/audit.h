@@ -98,6 +98,13 @@ struct audit;
 struct audit	*audit_open(const struct config *cfg, struct state *st,
 		    const char *ident, const char **cause);
 void		 audit_close(struct audit *);
+/*
+ * Leave at least bytes of the state map free: a record that would eat
+ * into them is not written (audit_write fails, the request is refused
+ * unanswered-for).  The handler keeps this part of the map for the
+ * owner's carapacectl, which sets none.
+ */
+void		 audit_set_floor(struct audit *, uint64_t bytes);
 
 /*
  * Write one record.  Returns 0 once the chain holds it and the sink took

@@ -78,6 +78,13 @@ struct client {
 	struct strlist	 users;		/* names or decimal uids */
 	struct strlist	 groups;	/* names or decimal gids */
 	unsigned int	 channels;	/* bit (1 << channel id) */
+
+	/* What the client may spend (clients[].limits). */
+	uint64_t	 max_requests;	/* requests per requests_window */
+	uint64_t	 requests_window_ms;
+	uint64_t	 max_holds;	/* holds kept for the owner */
+	uint64_t	 max_hold_bytes;	/* their records and attachments */
+	uint64_t	 max_subscriptions;	/* open at once, all connections */
 };
 
 struct contact {
@@ -139,6 +146,8 @@ struct config {
 	int		 version;	/* must be 1 */
 	char		*state_dir;
 	uint64_t	 map_size;	/* LMDB map size, bytes */
+	uint64_t	 map_reserve;	/* kept for refusals and carapacectl */
+	uint64_t	 spool_max;	/* all holds together, bytes */
 	size_t		 max_line;	/* protocol line limit, bytes */
 	uint64_t	 handler_timeout_ms; /* whole-connection deadline */
 
@@ -268,6 +277,14 @@ void		 config_errors_free(struct config_errors *);
  * $CARAPACE_CONFIG if set and non-empty, else CARAPACE_DEFAULT_CONFIG.
  */
 const char	*config_path(const char *arg);
+
+/* Names (conf-names.c).  Each returns 1 if s is one, else 0. */
+/* A contact alias: a letter, then letters, digits, '_', '-' or '.'. */
+int		 conf_valid_alias(const char *s);
+/* Would policy read this list entry as a contact alias (not an address)? */
+int		 conf_looks_like_alias(const char *s);
+/* A user or group name, or a decimal id below 2^32 - 1. */
+int		 conf_valid_account_name(const char *s);
 
 /* Returns the contact with that alias, or NULL. */
 const struct contact *config_contact(const struct config *, const char *name);

@@ -101,9 +101,6 @@ static const yaml_mark_t *value_mark(const struct conf_report *,
 
 static void	 strlist_add(struct strlist *, char *);
 static void	 strlist_free(struct strlist *);
-static int	 valid_alias(const char *);
-static int	 looks_like_alias(const char *);
-static int	 valid_account_name(const char *);
 static const char *account_check(const char *);
 static const char *ident_check(const char *);
 static const char *region_check(const char *);
@@ -213,6 +210,25 @@ static const struct conf_key audit_keys[] = {
 	  .default_value = LOG_AUTHPRIV },
 };
 
+/* clients: [ ... ], each: limits: */
+static const struct conf_key client_limit_keys[] = {
+	{ .name = "requests", .type = CONF_UINT,
+	  CONF_FIELD(struct client, max_requests),
+	  .min = 1, .max = LIMIT_MAX_COUNT, .default_value = 3000 },
+	{ .name = "window", .type = CONF_DURATION,
+	  CONF_FIELD(struct client, requests_window_ms),
+	  .min = 1, .max = DAY_MS, .default_value = MINUTE_MS },
+	{ .name = "holds", .type = CONF_UINT,
+	  CONF_FIELD(struct client, max_holds),
+	  .min = 1, .max = 1000000, .default_value = 100 },
+	{ .name = "hold_bytes", .type = CONF_SIZE,
+	  CONF_FIELD(struct client, max_hold_bytes),
+	  .min = 1 * KIB, .max = 64 * GIB, .default_value = 256 * MIB },
+	{ .name = "subscriptions", .type = CONF_UINT,
+	  CONF_FIELD(struct client, max_subscriptions),
+	  .min = 1, .max = 1024, .default_value = 16 },
+};
+
 /* clients: [ ... ], each */
 static const struct conf_key client_keys[] = {
 	{ .name = "name", .type = CONF_STRING, .flags = CONF_KEY_REQUIRED,
@@ -225,6 +241,8 @@ static const struct conf_key client_keys[] = {
 	  .check = account_check, .noun = "name" },
 	{ .name = "channels", .type = CONF_CALL,
 	  CONF_FIELD(struct client, channels), .read = read_channel_set },
+	{ .name = "limits", .type = CONF_MAPPING,
+	  .keys = client_limit_keys, .nkeys = NITEMS(client_limit_keys) },
 };
 
 /* channels: NAME: outbound: */
@@ -355,6 +373,12 @@ static const struct conf_key top_keys[] = {
 	{ .name = "map_size", .type = CONF_SIZE,
 	  CONF_FIELD(struct config, map_size),
 	  .min = 1 * MIB, .max = MAP_SIZE_MAX, .default_value = 64 * MIB },
+	{ .name = "map_reserve", .type = CONF_SIZE,
+	  CONF_FIELD(struct config, map_reserve),
+	  .min = 64 * KIB, .max = MAP_SIZE_MAX, .default_value = 4 * MIB },
+	{ .name = "spool_max", .type = CONF_SIZE,
+	  CONF_FIELD(struct config, spool_max),
+	  .min = 1 * KIB, .max = 1024 * GIB, .default_value = 1 * GIB },
 	{ .name = "max_line", .type = CONF_SIZE,
 	  CONF_FIELD(struct config, max_line),
 	  .min = 1 * KIB, .max = 16 * MIB,
@@ -691,73 +715,12 @@ strlist_free(struct strlist *list)
 	list->count = 0;
 }
 
-/* Names. */
-
-/* A contact alias: a letter, then letters, digits, '_', '-' or '.'. */
-static int
-valid_alias(const char *s)
-{
-	const char	*c;
-
-	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-		return 0;
-	for (c = s + 1; *c != '\0'; c++) {
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' ||
-		    *c == '.'))
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * Would the policy read this allow or deny entry as a contact alias?
- * Addresses and patterns have an '@', a '+', a ':' or a '*', or start
- * with a digit or '(' (a national phone number).
- */
-static int
-looks_like_alias(const char *s)
-{
-	if ((*s >= '0' && *s <= '9') || *s == '(')
-		return 0;
-	return strpbrk(s, "@+:*") == NULL;
-}
-
-/* A user or group name, or a decimal id. */
-static int
-valid_account_name(const char *s)
-{
-	const char	*c;
-	uint64_t	 id = 0;
-
-	if (*s >= '0' && *s <= '9') {
-		for (c = s; *c != '\0'; c++) {
-			if (*c < '0' || *c > '9')
-				return 0;
-			id = id * 10 + (uint64_t)(*c - '0');
-			if (id > UINT32_MAX - 1)
-				return 0;
-		}
-		return 1;
-	}
-	if (*s == '-' || strlen(s) > 256)
-		return 0;
-	for (c = s; *c != '\0'; c++) {
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' ||
-		    *c == '.' || *c == '@' || (*c == '$' && c[1] == '\0')))
-			return 0;
-	}
-	return 1;
-}
-
-
 /* Checks of string values: NULL, or what was expected. */
 
 static const char *
 account_check(const char *s)
 {
-	return valid_account_name(s) ? NULL :
+	return conf_valid_account_name(s) ? NULL :
 	    "expected a user or group name, or a decimal id";
 }
 
@@ -853,6 +816,7 @@ client_item(struct conf_yaml *y, void *arg, size_t index)
 	    sizeof(*p->client_lines));
 	c = &cf->clients[cf->nclients];
 	memset(c, 0, sizeof(*c));
+	apply_defaults(client_keys, NITEMS(client_keys), c);
 	p->client_lines[cf->nclients] = 0;
 	cf->nclients++;
 
@@ -930,7 +894,7 @@ read_contacts(struct conf_parse *p, void *base, const struct conf_key *key)
 				conf_yaml_skip(y);
 			break;
 		}
-		if (strlen(s) != len || len > 64 || !valid_alias(s)) {
+		if (strlen(s) != len || len > 64 || !conf_valid_alias(s)) {
 			conf_yaml_error(y, mark, "bad contact alias \"%s\" (at "
 			    "most 64 letters, digits, '_', '-' or '.', "
 			    "starting with a letter)",
@@ -1198,7 +1162,7 @@ address_item(struct conf_yaml *y, void *arg, size_t index)
 		return;
 	strlist_add((struct strlist *)(void *)((char *)ch +
 	    ctx->key->offset), s);
-	if (!looks_like_alias(s))
+	if (!conf_looks_like_alias(s))
 		return;
 	p->refs = conf_yaml_grow(p->refs, p->nrefs, sizeof(*p->refs));
 	ref = &p->refs[p->nrefs++];

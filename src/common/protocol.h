@@ -16,6 +16,7 @@
 #define RPC_MAX_DEPTH		32		/* nested arrays/objects */
 #define RPC_MAX_BATCH		64		/* requests in one batch */
 #define RPC_MAX_FDS		4		/* descriptors per message */
+#define RPC_ID_MAX		128		/* bytes of a string id */
 
 /* JSON-RPC 2.0 standard errors. */
 #define RPC_PARSE_ERROR		-32700
@@ -41,5 +42,6 @@
 #define CP_ERR_STATE_UNAVAILABLE	-32010	/* state store full/broken */
 #define CP_ERR_CONFIG_INVALID		-32011	/* gateway config invalid */
 #define CP_ERR_CHANNEL_DENIED		-32012	/* client may not use channel */
+#define CP_ERR_LIMIT_REACHED		-32013	/* data: {rule, limit} */
 
 #endif /* CARAPACE_PROTOCOL_H */

@@ -281,6 +281,16 @@ rpc_parse_request(json_t *v, struct rpc_request *req, char *msg,
 			    "id must be a string, number or null");
 			return RPC_INVALID_REQUEST;
 		}
+		/*
+		 * The id is echoed and audited: one too long to keep is
+		 * refused, and the answer carries a null id rather than it.
+		 */
+		if (json_is_string(id) &&
+		    json_string_length(id) > RPC_ID_MAX) {
+			rpc_msg(msg, msglen, "id longer than %d bytes",
+			    RPC_ID_MAX);
+			return RPC_INVALID_REQUEST;
+		}
 		req->id = id;
 	}
 
@@ -637,6 +647,8 @@ rpc_code_message(int code)
 		return "Configuration invalid";
 	case CP_ERR_CHANNEL_DENIED:
 		return "Channel not permitted";
+	case CP_ERR_LIMIT_REACHED:
+		return "Limit reached";
 	}
 	if (code >= -32099 && code <= -32000)
 		return "Server error";

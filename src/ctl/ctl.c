@@ -2,13 +2,16 @@
  * carapacectl commands.  "check" validates a configuration and prints
  * every problem; "holds" lists, shows, approves (delivers through the
  * same adapter as a live send, and audits it) or drops held requests;
- * "audit verify" walks the hash chain.
+ * "audit verify" walks the hash chain (and archives of it); "audit
+ * archive" moves the oldest records to a file and prunes them, leaving
+ * a chain that verifies from where the archive ends.
  */
 #include "config.h"
 
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +40,8 @@ usage(void)
 	    "usage: carapacectl [-c file] check\n"
 	    "       carapacectl [-c file] holds list\n"
 	    "       carapacectl [-c file] holds show|approve|drop ID\n"
-	    "       carapacectl [-c file] audit verify\n"
+	    "       carapacectl [-c file] audit verify [ARCHIVE...]\n"
+	    "       carapacectl [-c file] audit archive FILE [UPTO]\n"
 	    "       carapacectl [-c file] audit show [FROM]\n");
 	exit(2);
 }
@@ -288,32 +292,196 @@ print_record(json_t *rec, void *arg)
 	return 0;
 }
 
+/* Where an archive is being written, and what it holds so far. */
+struct archive {
+	FILE		*fp;
+	uint64_t	 upto;
+	uint64_t	 first, last, count;
+	char		 hash[STATE_HASH_HEX];
+};
+
+static int
+archive_record(json_t *rec, void *arg)
+{
+	struct archive	*ar = arg;
+	const char	*h = json_string_value(json_object_get(rec, "hash"));
+	uint64_t	 seq;
+	char		*s;
+
+	seq = (uint64_t)json_integer_value(json_object_get(rec, "seq"));
+	if (seq > ar->upto)
+		return 1;
+	if (h == NULL || (s = json_dumps(rec, JSON_COMPACT |
+	    JSON_SORT_KEYS)) == NULL)
+		return -1;
+	if (fprintf(ar->fp, "%s\n", s) < 0) {
+		free(s);
+		return -1;
+	}
+	free(s);
+	if (ar->count++ == 0)
+		ar->first = seq;
+	ar->last = seq;
+	(void)strlcpy(ar->hash, h, sizeof(ar->hash));
+	return 0;
+}
+
+/*
+ * audit archive FILE [UPTO]: the records up to UPTO (default: all but
+ * the newest) go to FILE (created, never overwritten), which is synced
+ * before they are pruned; the pruning itself is audited.
+ */
+static int
+ctl_audit_archive(struct ctl *ctl, const char *path, const char *upto_arg)
+{
+	struct archive		 ar;
+	struct audit_event	 ev;
+	char			 reason[PATH_MAX + 160];
+	const char		*errstr;
+	uint64_t		 removed = 0;
+	int			 fd, r;
+
+	memset(&ar, 0, sizeof(ar));
+	ar.upto = UINT64_MAX;
+	if (upto_arg != NULL) {
+		ar.upto = (uint64_t)strtonum(upto_arg, 1, LLONG_MAX, &errstr);
+		if (errstr != NULL)
+			fatalx("record number %s: %s", upto_arg, errstr);
+	}
+	ctl_open(ctl, 0);
+	if (upto_arg == NULL) {
+		/* All but the newest: the chain keeps its head. */
+		uint64_t count = 0, bad = 0;
+		char	 cause[80];
+
+		if ((r = state_audit_verify(ctl->env.state, &count, &bad,
+		    cause, sizeof(cause))) != 0)
+			fatalx("audit chain not archived: %s%s%s",
+			    state_strerror(r), cause[0] != '\0' ? ": " : "",
+			    cause);
+		if (state_audit_base(ctl->env.state, &ar.upto, ar.hash) != 0 ||
+		    count < 2)
+			fatalx("nothing to archive");
+		ar.upto += count - 1;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
+		fatal("%s", path);
+	if ((ar.fp = fdopen(fd, "w")) == NULL)
+		fatal("%s", path);
+	r = state_audit_foreach(ctl->env.state, 1, archive_record, &ar);
+	if (r != 0 || fflush(ar.fp) == EOF || fsync(fileno(ar.fp)) == -1 ||
+	    ar.count == 0 || ar.last != ar.upto) {
+		(void)fclose(ar.fp);
+		(void)unlink(path);
+		fatalx("%s: archive not written (%s); nothing pruned", path,
+		    r != 0 ? state_strerror(r) : ar.count == 0 ?
+		    "no records" : "record UPTO not found");
+	}
+	if (fclose(ar.fp) == EOF)
+		fatal("%s", path);
+	r = state_audit_prune(ctl->env.state, ar.upto, ar.hash, &removed);
+	if (r == STATE_E_INVALID && removed == 0) {
+		(void)unlink(path);
+		fatalx("record %llu cannot be archived: the newest record "
+		    "stays in the chain", (unsigned long long)ar.upto);
+	}
+	if (r != 0)
+		fatalx("prune: %s (%llu records removed; the archive holds "
+		    "them all)", state_strerror(r),
+		    (unsigned long long)removed);
+	(void)snprintf(reason, sizeof(reason),
+	    "archived records %llu to %llu (last hash %s) to %s",
+	    (unsigned long long)ar.first, (unsigned long long)ar.last,
+	    ar.hash, path);
+	memset(&ev, 0, sizeof(ev));
+	ev.uid = ctl->env.peer.uid;
+	ev.gid = ctl->env.peer.gid;
+	ev.pid = ctl->env.peer.pid;
+	ev.method = "audit.archive";
+	ev.decision = AUDIT_DECISION_ALLOW;
+	ev.outcome = AUDIT_OUTCOME_OK;
+	ev.rule = "owner";
+	ev.reason = reason;
+	if (audit_write(ctl->env.audit, &ev) == -1)
+		log_warnx("audit record of the archive not written");
+	(void)printf("%s\n", reason);
+	ctl_close(ctl);
+	return 0;
+}
+
+/* audit verify [ARCHIVE...]: the archives in order, then the chain. */
+static int
+ctl_audit_verify(struct ctl *ctl, int argc, char **argv)
+{
+	uint64_t	 count = 0, bad = 0, seq = 0, base = 0, total = 0;
+	char		 cause[256] = "", hash[STATE_HASH_HEX];
+	char		 basehash[STATE_HASH_HEX];
+	FILE		*fp;
+	int		 i, r;
+
+	memset(hash, '0', sizeof(hash) - 1);
+	hash[sizeof(hash) - 1] = '\0';
+	for (i = 0; i < argc; i++) {
+		if ((fp = fopen(argv[i], "r")) == NULL)
+			fatal("%s", argv[i]);
+		r = state_audit_verify_lines(fp, &seq, hash, &count, &bad,
+		    cause, sizeof(cause));
+		(void)fclose(fp);
+		if (r != 0) {
+			(void)printf("archive %s BROKEN at record %llu: %s\n",
+			    argv[i], (unsigned long long)bad,
+			    r == STATE_E_CORRUPT ? cause : state_strerror(r));
+			return 1;
+		}
+		total += count;
+	}
+	ctl_open(ctl, STATE_RDONLY);
+	if ((r = state_audit_base(ctl->env.state, &base, basehash)) != 0) {
+		(void)printf("audit chain unreadable: %s\n", state_strerror(r));
+		ctl_close(ctl);
+		return 1;
+	}
+	if (argc > 0 && (seq != base || strcmp(hash, basehash) != 0)) {
+		(void)printf("archives end at record %llu, the chain starts "
+		    "after record %llu: they do not join\n",
+		    (unsigned long long)seq, (unsigned long long)base);
+		ctl_close(ctl);
+		return 1;
+	}
+	r = state_audit_verify(ctl->env.state, &count, &bad, cause,
+	    sizeof(cause));
+	ctl_close(ctl);
+	if (r == 0) {
+		(void)printf("audit chain OK: %llu records", (unsigned long long)count);
+		if (base > 0)
+			(void)printf(" after archived record %llu (%s%llu "
+			    "archived records checked)", (unsigned long long)base,
+			    argc > 0 ? "" : "no archive given, ",
+			    (unsigned long long)total);
+		(void)printf("\n");
+		return 0;
+	}
+	if (r == STATE_E_CORRUPT)
+		(void)printf("audit chain BROKEN at record %llu: %s\n",
+		    (unsigned long long)bad, cause);
+	else
+		(void)printf("audit chain unreadable: %s\n", state_strerror(r));
+	return 1;
+}
+
 static int
 ctl_audit_cmd(struct ctl *ctl, int argc, char **argv)
 {
-	uint64_t	 count = 0, bad = 0, from = 1;
-	char		 cause[256] = "";
+	uint64_t	 from = 1;
 	const char	*errstr;
 	int		 r;
 
-	if (argc == 1 && strcmp(argv[0], "verify") == 0) {
-		ctl_open(ctl, STATE_RDONLY);
-		r = state_audit_verify(ctl->env.state, &count, &bad, cause,
-		    sizeof(cause));
-		ctl_close(ctl);
-		if (r == 0) {
-			(void)printf("audit chain OK: %llu records\n",
-			    (unsigned long long)count);
-			return 0;
-		}
-		if (r == STATE_E_CORRUPT)
-			(void)printf("audit chain BROKEN at record %llu: %s\n",
-			    (unsigned long long)bad, cause);
-		else
-			(void)printf("audit chain unreadable: %s\n",
-			    state_strerror(r));
-		return 1;
-	}
+	if (argc >= 1 && strcmp(argv[0], "verify") == 0)
+		return ctl_audit_verify(ctl, argc - 1, argv + 1);
+	if (argc >= 2 && argc <= 3 && strcmp(argv[0], "archive") == 0)
+		return ctl_audit_archive(ctl, argv[1],
+		    argc == 3 ? argv[2] : NULL);
 	if (argc >= 1 && argc <= 2 && strcmp(argv[0], "show") == 0) {
 		if (argc == 2) {
 			from = (uint64_t)strtonum(argv[1], 1, LLONG_MAX,

@@ -759,6 +759,36 @@ resolve_list(struct call *c, const struct channel *ch, const char *param,
 	return 0;
 }
 
+/*
+ * Refuse at intake what delivery could never run: build the command
+ * line gmail_deliver will build (a subject or an address list longer
+ * than its buffer, a draft's body too long for a command line...) and
+ * throw it away.  Otherwise such a message is accepted, even held for
+ * the owner, and fails on every attempt to deliver it.
+ */
+static int
+compose_deliverable(struct call *c, const struct channel *ch, json_t *d,
+    int draft)
+{
+	struct tool_argv	 a;
+	const char		*cause = NULL;
+	int			 r;
+
+	if (draft)
+		r = cmdline_gmail_drafts_create(c->env->cfg, ch, d, &a,
+		    &cause);
+	else
+		r = cmdline_gmail_send(c->env->cfg, ch, d, &a, &cause);
+	if (r == -1 && GMAIL_OPTS(ch)->account == NULL)
+		return argv_refused(c, ch, cause != NULL ? cause : "?");
+	if (r == -1)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "refused: could never be delivered (%s)",
+		    cause != NULL ? cause : "?");
+	tool_argv_free(&a);
+	return 0;
+}
+
 /* send and drafts.create: policy, then gmail_deliver (or a hold). */
 static int
 compose(struct call *c, const struct channel *ch, int draft)
@@ -825,6 +855,11 @@ compose(struct call *c, const struct channel *ch, int draft)
 			json_object_set_new(d, "thread_id",
 			    json_string(threadid));
 		free(reply_id);
+	}
+	if (compose_deliverable(c, ch, d, draft) == -1) {
+		free(text);
+		json_decref(d);
+		return -1;
 	}
 	r = send_pipeline(c, ch, &o);
 	free(text);

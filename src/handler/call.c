@@ -148,3 +148,11 @@ call_clear(struct call *c)
 	json_decref(c->recipients);
 	c->recipients = NULL;
 }
+
+uint64_t
+call_reserve(const struct config *cfg)
+{
+	uint64_t	quarter = cfg->map_size / 4;
+
+	return cfg->map_reserve < quarter ? cfg->map_reserve : quarter;
+}

@@ -87,5 +87,12 @@ void	 call_set_recipients(struct call *, const char *const *, size_t n);
 json_t	*call_response(struct call *);
 /* Release what the call owns. */
 void	 call_clear(struct call *);
+/*
+ * The part of the state map a handler leaves alone (map_reserve, at
+ * most a quarter of the map): requests are refused once only it is
+ * left; their audit records may use half of it, the rest is the
+ * owner's (carapacectl).
+ */
+uint64_t call_reserve(const struct config *);
 
 #endif /* CARAPACE_CALL_H */

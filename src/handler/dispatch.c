@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "compat.h"
@@ -15,6 +16,66 @@
 #include "handler.h"
 #include "protocol.h"
 #include "rpc.h"
+#include "state.h"
+#include "util.h"
+
+static int	 dispatch_spend(struct call *);
+
+/*
+ * What every request spends, whatever it is: room in the state map
+ * (a request is refused once only the reserve is left, so that the
+ * refusals are still audited and the owner's carapacectl still works)
+ * and one of the client's requests for the window.  0 or the call's
+ * error.
+ */
+static int
+dispatch_spend(struct call *c)
+{
+	const struct client	*cl = c->env->client;
+	struct rate_request	 rq;
+	char			 key[512];
+	size_t			 which = 0;
+	uint64_t		 retry = 0, secs;
+	int			 r;
+
+	if (c->env->state == NULL || cl == NULL)
+		return 0;
+	if ((r = state_headroom(c->env->state,
+	    (size_t)call_reserve(c->env->cfg))) != 0) {
+		c->rule = "map_reserve";
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE,
+		    json_pack("{s:s}", "rule", "map_reserve"),
+		    "state unavailable: %s; only the reserve is left",
+		    state_strerror(r));
+	}
+	if ((size_t)snprintf(key, sizeof(key), "client|requests|%llu|%llu|%s",
+	    (unsigned long long)cl->max_requests,
+	    (unsigned long long)cl->requests_window_ms, cl->name) >=
+	    sizeof(key))
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "state unavailable: client name too long for a key");
+	rq.key = key;
+	rq.max = (unsigned int)cl->max_requests;
+	rq.window_ms = cl->requests_window_ms;
+	r = state_rate_take(c->env->state, &rq, 1, util_now_ms(), &which,
+	    &retry);
+	if (r == STATE_E_LIMITED) {
+		secs = (retry + 999) / 1000;
+		c->rule = "clients.limits.requests";
+		c->outcome = AUDIT_OUTCOME_LIMITED;
+		return call_error(c, CP_ERR_RATE_LIMITED,
+		    json_pack("{s:I,s:s}", "retry_after", (json_int_t)secs,
+		    "rule", c->rule),
+		    "rate limited: at most %llu requests per %llus; retry "
+		    "in %llus", (unsigned long long)cl->max_requests,
+		    (unsigned long long)(cl->requests_window_ms / 1000),
+		    (unsigned long long)secs);
+	}
+	if (r != 0)
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "state unavailable: %s", state_strerror(r));
+	return 0;
+}
 
 int
 dispatch(struct call *c, json_t *v, struct dispatch *d)
@@ -26,18 +87,23 @@ dispatch(struct call *c, json_t *v, struct dispatch *d)
 	json_t			*params;
 	const char		*chname;
 	char			 msg[RPC_MSG_MAX];
-	int			 id, known;
+	int			 id, known, bad;
 
 	memset(d, 0, sizeof(*d));
 	memset(&req, 0, sizeof(req));
-	if (rpc_parse_request(v, &req, msg, sizeof(msg)) != 0) {
-		c->id = req.id;
+	bad = rpc_parse_request(v, &req, msg, sizeof(msg)) != 0;
+	c->id = req.id;
+	if (!bad) {
+		c->method = req.method;
+		d->notification = req.id == NULL;
+	}
+	/* Spent by every request, well-formed or not. */
+	if (dispatch_spend(c) != 0)
+		return -1;
+	if (bad) {
 		c->decision = AUDIT_DECISION_INVALID;
 		return call_error(c, RPC_INVALID_REQUEST, NULL, "%s", msg);
 	}
-	c->id = req.id;
-	d->notification = req.id == NULL;
-	c->method = req.method;
 	chname = json_string_value(json_object_get(req.params, "channel"));
 	m = method_lookup(req.method, chname, &known);
 	if (m == NULL && !known) {

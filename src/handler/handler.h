@@ -34,6 +34,7 @@ struct subscription {
 	int			 id;		/* 0: free slot */
 	unsigned int		 channels;	/* bit (1 << channel id) */
 	uint64_t		 cursor[CHANNEL_MAX];
+	int			 slot_fd;	/* its client-wide slot (a lock) */
 };
 
 struct session {

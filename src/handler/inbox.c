@@ -8,7 +8,13 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,6 +23,7 @@
 #include "log.h"
 #include "osdep.h"
 #include "protocol.h"
+#include "sha256.h"
 #include "state.h"
 
 #define INBOX_READ_DEFAULT	100
@@ -55,6 +62,57 @@ inbox_channel(struct call *c, const char *name)
 		    json_pack("{s:s}", "channel", channel_name(id)),
 		    "channel %s is not configured", channel_name(id));
 	return id;
+}
+
+/*
+ * A subscription holds one of its client's slots, across every
+ * connection: state_dir/subs/<client>.<n> for n below
+ * clients[].limits.subscriptions, each an exclusive flock(2) held as
+ * long as the subscription (the kernel drops it when the handler
+ * exits, however it ends).  The client's name is hashed: it may hold
+ * any character.  Returns the locked descriptor, or -1 with the call's
+ * error set.
+ */
+static int
+subscription_slot(struct call *c)
+{
+	const struct client	*cl = c->env->client;
+	char			 path[PATH_MAX], hash[65];
+	uint64_t		 i;
+	int			 fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/subs",
+	    c->env->cfg->state_dir) >= sizeof(path) ||
+	    (mkdir(path, 0700) == -1 && errno != EEXIST))
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "state unavailable: cannot count subscriptions");
+	sha256_hex(cl->name, strlen(cl->name), hash);
+	for (i = 0; i < cl->max_subscriptions; i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/subs/%.16s.%llu",
+		    c->env->cfg->state_dir, hash, (unsigned long long)i) >=
+		    sizeof(path))
+			break;
+		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+		    O_NONBLOCK, 0600);
+		if (fd == -1)
+			break;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		close(fd);
+		if (errno != EWOULDBLOCK)
+			break;
+	}
+	if (i < cl->max_subscriptions) {
+		log_warn("subscription slot %s", path);
+		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+		    "state unavailable: cannot count subscriptions");
+	}
+	c->rule = "clients.limits.subscriptions";
+	return call_error(c, CP_ERR_LIMIT_REACHED,
+	    json_pack("{s:s,s:I}", "rule", c->rule, "limit",
+	    (json_int_t)cl->max_subscriptions),
+	    "too many subscriptions: client %s has %llu open (%s)", cl->name,
+	    (unsigned long long)cl->max_subscriptions, c->rule);
 }
 
 int
@@ -103,6 +161,9 @@ inbox_subscribe(struct call *c, const struct channel *unused)
 			return call_error(c, RPC_INVALID_PARAMS, NULL,
 			    "param since: expected a cursor (integer >= 0)");
 	}
+	/* Last before success: nothing below fails once it is held. */
+	if ((sub->slot_fd = subscription_slot(c)) == -1)
+		return -1;
 	if (s->wake_fd == -1)
 		s->wake_fd = osdep_watch_file(
 		    state_inbox_wake_path(s->env.state));
@@ -113,6 +174,8 @@ inbox_subscribe(struct call *c, const struct channel *unused)
 		if ((r = state_inbox_last(s->env.state, channel_name(id),
 		    &last)) != 0) {
 			json_decref(cursors);
+			close(sub->slot_fd);
+			sub->slot_fd = 0;
 			return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
 			    "state unavailable: %s", state_strerror(r));
 		}
@@ -144,6 +207,7 @@ inbox_unsubscribe(struct call *c, const struct channel *unused)
 
 	for (i = 0; i < SUBSCRIPTIONS_MAX; i++) {
 		if (c->s->subs[i].id != 0 && c->s->subs[i].id == id) {
+			close(c->s->subs[i].slot_fd);
 			memset(&c->s->subs[i], 0, sizeof(c->s->subs[i]));
 			c->result = json_pack("{s:b}", "ok", 1);
 			return 0;

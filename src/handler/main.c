@@ -152,6 +152,7 @@ main(int argc, char **argv)
 		config_free(s.env.cfg);
 		return 1;
 	}
+	audit_set_floor(s.env.audit, call_reserve(s.env.cfg) / 2);
 
 	if ((s.env.client = peer_match(s.env.cfg, &s.env.peer)) == NULL) {
 		handler_refuse(&s, CP_ERR_PEER_UNAUTHORIZED,

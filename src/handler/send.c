@@ -348,35 +348,94 @@ charge_take(struct call *c, const struct channel *ch,
 	return 0;
 }
 
+/* Bytes of the spooled files a delivery names. */
+static uint64_t
+spool_bytes(json_t *delivery)
+{
+	struct stat	 st;
+	json_t		*f;
+	size_t		 i;
+	uint64_t	 total = 0;
+	const char	*path;
+
+	json_array_foreach(json_object_get(delivery, "files"), i, f) {
+		path = json_string_value(f);
+		if (path != NULL && stat(path, &st) == 0 && st.st_size > 0)
+			total += (uint64_t)st.st_size;
+	}
+	return total;
+}
+
 /*
  * Store a held request for the owner; answers "held".  The hold keeps
  * every recipient, and names the one that needed approval (NULL when
  * a content rule held it) with the rule, in "recipient" and the reason.
+ * What a client keeps waiting is bounded (clients[].limits.holds and
+ * hold_bytes, spool_max for all clients, and the map's reserve),
+ * checked in the same transaction that stores the hold.
  */
 static int
 hold_request(struct call *c, const struct verdict *v, const char *cause,
     json_t *delivery)
 {
-	json_t	*hold, *data;
-	char	 reason[sizeof(v->reason) + 2 * ADDR_MAX + 16];
-	int	 r;
+	const struct client	*cl = c->env->client;
+	struct state_hold_limits lim;
+	json_t			*hold, *data;
+	const char		*rule = NULL;
+	char			 reason[sizeof(v->reason) + 2 * ADDR_MAX + 16];
+	uint64_t		 limit = 0;
+	int			 r, which = 0;
 
 	if (cause != NULL)
 		(void)snprintf(reason, sizeof(reason), "%s: %s (rule %s)",
 		    cause, v->reason, v->rule != NULL ? v->rule : "?");
 	else
 		(void)strlcpy(reason, v->reason, sizeof(reason));
-	hold = json_pack("{s:s,s:I,s:s,s:s,s:s,s:O,s:s,s:s,s:O}",
-	    "client", c->env->client->name, "uid", (json_int_t)c->env->peer.uid,
+	hold = json_pack("{s:s,s:I,s:s,s:s,s:s,s:O,s:s,s:s,s:O,s:I}",
+	    "client", cl->name, "uid", (json_int_t)c->env->peer.uid,
 	    "channel", c->channel, "method", c->method,
 	    "recipient", cause != NULL ? cause : "",
 	    "recipients", c->recipients, "rule", v->rule != NULL ? v->rule : "",
-	    "reason", reason, "params", delivery);
+	    "reason", reason, "params", delivery,
+	    "spool_bytes", (json_int_t)spool_bytes(delivery));
 	if (hold == NULL)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
-	r = state_hold_put(c->env->state, hold, util_now_ms(), c->hold_id,
-	    sizeof(c->hold_id));
+	memset(&lim, 0, sizeof(lim));
+	lim.count = cl->max_holds;
+	lim.bytes = cl->max_hold_bytes;
+	lim.total_bytes = c->env->cfg->spool_max;
+	lim.reserve = call_reserve(c->env->cfg);
+	r = state_hold_put_limited(c->env->state, hold, util_now_ms(), &lim,
+	    &which, c->hold_id, sizeof(c->hold_id));
 	json_decref(hold);
+	if (r == STATE_E_LIMITED) {
+		c->hold_id[0] = '\0';
+		switch (which) {
+		case STATE_HOLD_COUNT:
+			rule = "clients.limits.holds";
+			limit = lim.count;
+			break;
+		case STATE_HOLD_BYTES:
+			rule = "clients.limits.hold_bytes";
+			limit = lim.bytes;
+			break;
+		case STATE_HOLD_TOTAL:
+			rule = "spool_max";
+			limit = lim.total_bytes;
+			break;
+		default:
+			rule = "map_reserve";
+			limit = lim.reserve;
+			break;
+		}
+		c->rule = rule;
+		return call_error(c, CP_ERR_LIMIT_REACHED,
+		    json_pack("{s:s,s:I}", "rule", rule, "limit",
+		    (json_int_t)limit),
+		    "not held: %s (%llu) reached; the owner must approve or "
+		    "drop held messages first", rule,
+		    (unsigned long long)limit);
+	}
 	if (r != 0) {
 		c->hold_id[0] = '\0';
 		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
@@ -517,7 +576,8 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 	 * Nothing irreversible happens unless its audit record will fit:
 	 * a send the chain cannot record would be a send unaccounted for.
 	 */
-	if ((r = state_headroom(c->env->state, SEND_HEADROOM)) != 0)
+	if ((r = state_headroom(c->env->state, SEND_HEADROOM +
+	    (size_t)call_reserve(c->env->cfg))) != 0)
 		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
 		    "state unavailable: %s", state_strerror(r));
 

@@ -498,6 +498,13 @@ shim_error_text(int code, const char *message, json_t *data, char *out,
 			CLEAN(s);
 		}
 		break;
+	case CP_ERR_LIMIT_REACHED:
+		ADD("limit reached");
+		if ((s = data_string(data, "rule")) != NULL) {
+			ADD(": ");
+			CLEAN(s);
+		}
+		break;
 	default:
 		switch (code) {
 		case RPC_PARSE_ERROR:

@@ -18,6 +18,8 @@
  * The foreach functions read records in small batches, each in its own
  * short read transaction, and call back outside any transaction: the
  * callback may call state functions (e.g. delete the hold it was given).
+ * The holds queue is in holds.c; what both files share, in
+ * state-private.h.
  */
 #include "config.h"
 
@@ -40,34 +42,7 @@
 #include "log.h"
 #include "sha256.h"
 #include "state.h"
-
-#define STATE_MAP_DEFAULT	(64ULL * 1024 * 1024)
-#define STATE_MAXDBS		8
-#define STATE_MAXREADERS	126
-#define STATE_KEY_MAX		511	/* LMDB's maximum key size */
-#define STATE_RATE_MAX		65536	/* most events one window may hold */
-#define STATE_HOLD_SEQ_MAX	9999999999ULL	/* ten digits in a hold id */
-#define STATE_WALK_BATCH	32	/* records per foreach transaction */
-#define STATE_NAME_MAX		64	/* longest meta key */
-#define STATE_INBOX_KEY		(STATE_CHANNEL_MAX + 8)	/* name, NUL, cursor */
-#define STATE_CURSOR_MAX	((uint64_t)INT64_MAX)	/* a JSON integer */
-
-/*
- * How records are stored, and what the audit hash covers: compact, keys
- * sorted bytewise, UTF-8 left as is.  Verification re-serialises each
- * stored record with the same flags, so both sides must use this.
- */
-#define STATE_JSON_FLAGS	(JSON_COMPACT | JSON_SORT_KEYS)
-#define STATE_JSON_LOAD		(JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL)
-
-enum state_db {
-	DB_META,
-	DB_RATE,
-	DB_HOLDS,
-	DB_AUDIT,
-	DB_INBOX,
-	DB_COUNT
-};
+#include "state-private.h"
 
 static const char *const state_db_names[DB_COUNT] = {
 	[DB_META] = "meta",
@@ -75,28 +50,6 @@ static const char *const state_db_names[DB_COUNT] = {
 	[DB_HOLDS] = "holds",
 	[DB_AUDIT] = "audit",
 	[DB_INBOX] = "inbox",
-};
-
-struct state {
-	MDB_env		*env;
-	MDB_dbi		 dbi[DB_COUNT];
-	int		 rdonly;
-	int		 inbox_absent;	/* read-only, store predates it */
-	char		 wake[PATH_MAX];
-};
-
-struct walk_entry {
-	unsigned char	 key[STATE_KEY_MAX];
-	size_t		 keylen;
-	json_t		*rec;		/* NULL if not a JSON object */
-};
-
-/* Returns 0 to go on, > 0 to stop, < 0 (a STATE_E_*) to fail. */
-typedef int	(*walk_cb)(const unsigned char *, size_t, json_t *, void *);
-
-struct foreach_arg {
-	int		(*fn)(json_t *, void *);
-	void		*arg;
 };
 
 struct inbox_walk {
@@ -115,20 +68,10 @@ struct audit_check {
 	char		 cause[80];
 };
 
-static int	state_lmdb(int);
-static int	state_abort(MDB_txn *, int);
-static int	state_begin(struct state *, unsigned int, MDB_txn **);
-static int	state_fsync(struct state *);
 static int	state_setup(struct state *);
-static void	le_encode(unsigned char *, uint64_t, size_t);
-static uint64_t	le_decode(const unsigned char *, size_t);
 static void	be_encode(unsigned char *, uint64_t);
 static uint64_t	be_decode(const unsigned char *);
 static size_t	meta_name(char [STATE_NAME_MAX], const char *, const char *);
-static int	meta_get(struct state *, MDB_txn *, const char *,
-		    const char *, size_t, uint64_t *);
-static int	meta_put(struct state *, MDB_txn *, const char *,
-		    const char *, size_t, uint64_t);
 static int	meta_counter(struct state *, MDB_txn *, const char *,
 		    const char *, uint64_t *);
 static int	wake_file(struct state *, int);
@@ -137,9 +80,6 @@ static int	rate_charge(struct state *, MDB_txn *,
 static int	walk_batch(struct state *, enum state_db,
 		    const unsigned char *, size_t, size_t, int,
 		    struct walk_entry *, size_t *);
-static int	state_walk(struct state *, enum state_db, const void *,
-		    size_t, size_t, walk_cb, void *);
-static int	foreach_one(const unsigned char *, size_t, json_t *, void *);
 static int	hash_valid(const char *);
 static int	audit_hash(json_t *, char [STATE_HASH_HEX]);
 static int	audit_rehash(json_t *, char [STATE_HASH_HEX],
@@ -154,9 +94,13 @@ static size_t	inbox_key(unsigned char [STATE_INBOX_KEY], const char *, size_t,
 static int	inbox_record(json_t *, uint64_t, char **);
 static int	inbox_ts(const MDB_val *, uint64_t *);
 static int	inbox_one(const unsigned char *, size_t, json_t *, void *);
+static int	free_pages(MDB_txn *, uint64_t *);
+static int	usage_txn(struct state *, MDB_txn *, uint64_t *, uint64_t *);
+static int	audit_base_txn(struct state *, MDB_txn *, uint64_t *,
+		    char [STATE_HASH_HEX]);
 
 /* Map an LMDB or errno return value to a STATE_E_* code. */
-static int
+int
 state_lmdb(int rc)
 {
 	switch (rc) {
@@ -176,7 +120,7 @@ state_lmdb(int rc)
 }
 
 /* Abort txn and return error, keeping errno for STATE_E_SYSTEM. */
-static int
+int
 state_abort(MDB_txn *txn, int error)
 {
 	int	saved = errno;
@@ -186,7 +130,7 @@ state_abort(MDB_txn *txn, int error)
 	return error;
 }
 
-static int
+int
 state_begin(struct state *st, unsigned int flags, MDB_txn **txn)
 {
 	int	rc;
@@ -202,7 +146,7 @@ state_begin(struct state *st, unsigned int flags, MDB_txn **txn)
 	return state_lmdb(rc);
 }
 
-static int
+int
 state_fsync(struct state *st)
 {
 	int	rc;
@@ -212,7 +156,7 @@ state_fsync(struct state *st)
 	return state_lmdb(rc);
 }
 
-static void
+void
 le_encode(unsigned char *p, uint64_t v, size_t width)
 {
 	size_t	i;
@@ -221,7 +165,7 @@ le_encode(unsigned char *p, uint64_t v, size_t width)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
-static uint64_t
+uint64_t
 le_decode(const unsigned char *p, size_t width)
 {
 	uint64_t	v = 0;
@@ -267,7 +211,7 @@ meta_name(char buf[STATE_NAME_MAX], const char *name, const char *channel)
 }
 
 /* meta integers are little-endian, of a fixed width (positions: text). */
-static int
+int
 meta_get(struct state *st, MDB_txn *txn, const char *name,
     const char *channel, size_t width, uint64_t *v)
 {
@@ -285,7 +229,7 @@ meta_get(struct state *st, MDB_txn *txn, const char *name,
 	return 0;
 }
 
-static int
+int
 meta_put(struct state *st, MDB_txn *txn, const char *name,
     const char *channel, size_t width, uint64_t v)
 {
@@ -570,114 +514,6 @@ state_rate_take(struct state *st, const struct rate_request *reqs, size_t n,
 	return state_lmdb(mdb_txn_commit(txn));
 }
 
-int
-state_hold_put(struct state *st, json_t *hold, uint64_t now_ms,
-    char *id_out, size_t id_len)
-{
-	MDB_txn		*txn;
-	MDB_val		 key, val;
-	char		 id[STATE_HOLD_ID_MAX], *text = NULL;
-	uint64_t	 seq = 0;
-	int		 r;
-
-	if (st == NULL || !json_is_object(hold) || id_out == NULL ||
-	    now_ms > INT64_MAX)
-		return STATE_E_INVALID;
-	if ((r = state_begin(st, 0, &txn)) != 0)
-		return r;
-	r = meta_get(st, txn, "hold_seq", NULL, 8, &seq);
-	if (r == STATE_E_NOTFOUND)
-		r = 0;
-	if (r == 0 && seq >= STATE_HOLD_SEQ_MAX)
-		r = STATE_E_FULL;
-	if (r != 0)
-		return state_abort(txn, r);
-	seq++;
-	(void)snprintf(id, sizeof(id), "h%010llu", (unsigned long long)seq);
-	if (strlen(id) >= id_len)
-		return state_abort(txn, STATE_E_INVALID);
-
-	if (json_object_set_new(hold, "id", json_string(id)) == -1 ||
-	    json_object_set_new(hold, "created_ms",
-	    json_integer((json_int_t)now_ms)) == -1 ||
-	    (text = json_dumps(hold, STATE_JSON_FLAGS)) == NULL) {
-		errno = ENOMEM;
-		r = STATE_E_SYSTEM;
-		goto fail;
-	}
-	key.mv_data = id;
-	key.mv_size = strlen(id);
-	val.mv_data = text;
-	val.mv_size = strlen(text);
-	if ((r = state_lmdb(mdb_put(txn, st->dbi[DB_HOLDS], &key, &val,
-	    MDB_NOOVERWRITE))) != 0 ||
-	    (r = meta_put(st, txn, "hold_seq", NULL, 8, seq)) != 0)
-		goto fail;
-	free(text);
-	if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
-		goto undo;
-	/* Committed: the caller gets the id even if the sync fails. */
-	(void)strlcpy(id_out, id, id_len);
-	return state_fsync(st);
-
-fail:
-	free(text);
-	r = state_abort(txn, r);
-undo:
-	json_object_del(hold, "id");
-	json_object_del(hold, "created_ms");
-	return r;
-}
-
-int
-state_hold_get(struct state *st, const char *id, json_t **out)
-{
-	MDB_txn		*txn;
-	MDB_val		 key, val;
-	json_t		*hold;
-	int		 rc, r;
-
-	if (out != NULL)
-		*out = NULL;
-	if (st == NULL || id == NULL || out == NULL || *id == '\0' ||
-	    strlen(id) > STATE_KEY_MAX)
-		return STATE_E_INVALID;
-	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
-		return r;
-	key.mv_data = (void *)id;
-	key.mv_size = strlen(id);
-	if ((rc = mdb_get(txn, st->dbi[DB_HOLDS], &key, &val)) != 0)
-		return state_abort(txn, state_lmdb(rc));
-	hold = json_loadb(val.mv_data, val.mv_size, STATE_JSON_LOAD, NULL);
-	mdb_txn_abort(txn);
-	if (!json_is_object(hold)) {
-		json_decref(hold);
-		return STATE_E_CORRUPT;
-	}
-	*out = hold;
-	return 0;
-}
-
-int
-state_hold_del(struct state *st, const char *id)
-{
-	MDB_txn		*txn;
-	MDB_val		 key;
-	int		 rc, r;
-
-	if (st == NULL || id == NULL || *id == '\0' ||
-	    strlen(id) > STATE_KEY_MAX)
-		return STATE_E_INVALID;
-	if ((r = state_begin(st, 0, &txn)) != 0)
-		return r;
-	key.mv_data = (void *)id;
-	key.mv_size = strlen(id);
-	if ((rc = mdb_del(txn, st->dbi[DB_HOLDS], &key, NULL)) != 0)
-		return state_abort(txn, state_lmdb(rc));
-	if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
-		return r;
-	return state_fsync(st);
-}
 
 /*
  * Read up to STATE_WALK_BATCH records of db in key order, starting at
@@ -746,7 +582,7 @@ walk_batch(struct state *st, enum state_db db, const unsigned char *from,
  * Call cb for each record of db from key start (all if startlen is 0)
  * whose key begins with the first prefixlen bytes of start.
  */
-static int
+int
 state_walk(struct state *st, enum state_db db, const void *start,
     size_t startlen, size_t prefixlen, walk_cb cb, void *arg)
 {
@@ -780,7 +616,7 @@ state_walk(struct state *st, enum state_db db, const void *start,
 	return r < 0 ? r : 0;
 }
 
-static int
+int
 foreach_one(const unsigned char *key, size_t keylen, json_t *rec, void *arg)
 {
 	struct foreach_arg	*fa = arg;
@@ -790,16 +626,6 @@ foreach_one(const unsigned char *key, size_t keylen, json_t *rec, void *arg)
 	if (rec == NULL)
 		return STATE_E_CORRUPT;
 	return fa->fn(rec, fa->arg) != 0;
-}
-
-int
-state_hold_foreach(struct state *st, int (*fn)(json_t *, void *), void *arg)
-{
-	struct foreach_arg	fa = { fn, arg };
-
-	if (st == NULL || fn == NULL)
-		return STATE_E_INVALID;
-	return state_walk(st, DB_HOLDS, NULL, 0, 0, foreach_one, &fa);
 }
 
 static int
@@ -873,7 +699,154 @@ audit_last(struct state *st, MDB_txn *txn, uint64_t *seq,
 	else if (rc != MDB_NOTFOUND)
 		r = state_lmdb(rc);
 	mdb_cursor_close(cur);
+	/* Everything archived: the chain goes on from its base. */
+	if (rc == MDB_NOTFOUND)
+		r = audit_base_txn(st, txn, seq, hash);
 	return r;
+}
+
+/* The archived base: "audit_base" (8 bytes) and "audit_base_hash". */
+static int
+audit_base_txn(struct state *st, MDB_txn *txn, uint64_t *seq,
+    char hash[STATE_HASH_HEX])
+{
+	MDB_val	key, val;
+	int	r, rc;
+
+	*seq = 0;
+	memset(hash, '0', STATE_HASH_HEX - 1);
+	hash[STATE_HASH_HEX - 1] = '\0';
+	if ((r = meta_get(st, txn, "audit_base", NULL, 8, seq)) ==
+	    STATE_E_NOTFOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	key.mv_data = (void *)(uintptr_t)"audit_base_hash";
+	key.mv_size = strlen("audit_base_hash");
+	if ((rc = mdb_get(txn, st->dbi[DB_META], &key, &val)) != 0)
+		return rc == MDB_NOTFOUND ? STATE_E_CORRUPT : state_lmdb(rc);
+	if (val.mv_size != STATE_HASH_HEX - 1)
+		return STATE_E_CORRUPT;
+	memcpy(hash, val.mv_data, STATE_HASH_HEX - 1);
+	if (!hash_valid(hash) || *seq >= INT64_MAX)
+		return STATE_E_CORRUPT;
+	return 0;
+}
+
+int
+state_audit_base(struct state *st, uint64_t *seq, char *hash)
+{
+	MDB_txn	*txn;
+	int	 r;
+
+	if (st == NULL || seq == NULL || hash == NULL)
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
+		return r;
+	r = audit_base_txn(st, txn, seq, hash);
+	mdb_txn_abort(txn);
+	return r;
+}
+
+/* Records removed per write transaction while pruning. */
+#define STATE_PRUNE_BATCH	256
+
+int
+state_audit_prune(struct state *st, uint64_t upto, const char *upto_hash,
+    uint64_t *removed)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	MDB_val		 key, val;
+	unsigned char	 seqkey[8];
+	char		 last[STATE_HASH_HEX], hash[STATE_HASH_HEX];
+	json_t		*rec;
+	const char	*h;
+	uint64_t	 seq, newest, n;
+	int		 rc, r, done = 0;
+
+	if (removed != NULL)
+		*removed = 0;
+	if (st == NULL || upto == 0 || upto >= INT64_MAX ||
+	    !hash_valid(upto_hash))
+		return STATE_E_INVALID;
+	/* Check first: record upto is there, is what was saved, not the head. */
+	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
+		return r;
+	if ((r = audit_last(st, txn, &newest, last)) != 0)
+		return state_abort(txn, r);
+	be_encode(seqkey, upto);
+	key.mv_data = seqkey;
+	key.mv_size = sizeof(seqkey);
+	if (upto >= newest ||
+	    (rc = mdb_get(txn, st->dbi[DB_AUDIT], &key, &val)) != 0) {
+		mdb_txn_abort(txn);
+		return STATE_E_INVALID;
+	}
+	rec = json_loadb(val.mv_data, val.mv_size, STATE_JSON_LOAD, NULL);
+	h = json_string_value(json_object_get(rec, "hash"));
+	r = h != NULL && strcmp(h, upto_hash) == 0 ? 0 : STATE_E_INVALID;
+	json_decref(rec);
+	mdb_txn_abort(txn);
+	if (r != 0)
+		return r;
+
+	while (!done) {
+		if ((r = state_begin(st, 0, &txn)) != 0)
+			return r;
+		if ((rc = mdb_cursor_open(txn, st->dbi[DB_AUDIT],
+		    &cur)) != 0)
+			return state_abort(txn, state_lmdb(rc));
+		seq = 0;
+		for (n = 0; n < STATE_PRUNE_BATCH; n++) {
+			rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+			if (rc != 0 || key.mv_size != 8 ||
+			    (seq = be_decode(key.mv_data)) > upto) {
+				done = 1;
+				break;
+			}
+			rec = json_loadb(val.mv_data, val.mv_size,
+			    STATE_JSON_LOAD, NULL);
+			h = json_string_value(json_object_get(rec, "hash"));
+			r = hash_valid(h) ? 0 : STATE_E_CORRUPT;
+			if (r == 0)
+				(void)strlcpy(hash, h, sizeof(hash));
+			json_decref(rec);
+			if (r != 0 || (rc = mdb_cursor_del(cur, 0)) != 0) {
+				mdb_cursor_close(cur);
+				return state_abort(txn, r != 0 ? r :
+				    state_lmdb(rc));
+			}
+			/* The base moves with each record removed. */
+			if ((r = meta_put(st, txn, "audit_base", NULL, 8,
+			    seq)) != 0) {
+				mdb_cursor_close(cur);
+				return state_abort(txn, r);
+			}
+			key.mv_data = (void *)(uintptr_t)"audit_base_hash";
+			key.mv_size = strlen("audit_base_hash");
+			val.mv_data = hash;
+			val.mv_size = STATE_HASH_HEX - 1;
+			if ((r = state_lmdb(mdb_put(txn, st->dbi[DB_META],
+			    &key, &val, 0))) != 0) {
+				mdb_cursor_close(cur);
+				return state_abort(txn, r);
+			}
+			if (removed != NULL)
+				(*removed)++;
+			if (seq == upto) {
+				done = 1;
+				n++;
+				break;
+			}
+		}
+		mdb_cursor_close(cur);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return state_abort(txn, state_lmdb(rc));
+		if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
+			return r;
+	}
+	return state_fsync(st);
 }
 
 int
@@ -1007,8 +980,9 @@ state_audit_verify(struct state *st, uint64_t *count, uint64_t *bad_seq,
 	if (st == NULL)
 		return STATE_E_INVALID;
 	memset(&c, 0, sizeof(c));
-	c.next = 1;
-	memset(c.prev, '0', sizeof(c.prev) - 1);
+	if ((r = state_audit_base(st, &c.next, c.prev)) != 0)
+		return r;
+	c.next++;
 	r = state_walk(st, DB_AUDIT, NULL, 0, 0, audit_check_one, &c);
 	if (r == 0 && c.cause[0] != '\0')
 		r = STATE_E_CORRUPT;
@@ -1018,6 +992,54 @@ state_audit_verify(struct state *st, uint64_t *count, uint64_t *bad_seq,
 		*bad_seq = r == STATE_E_CORRUPT ? c.bad : 0;
 	if (cause != NULL && causelen > 0)
 		(void)strlcpy(cause, c.cause, causelen);
+	return r;
+}
+
+int
+state_audit_verify_lines(FILE *fp, uint64_t *seq, char *hash,
+    uint64_t *count, uint64_t *bad_seq, char *cause, size_t causelen)
+{
+	struct audit_check	 c;
+	unsigned char		 key[8];
+	char			*line = NULL;
+	size_t			 cap = 0;
+	ssize_t			 len;
+	json_t			*rec, *sv;
+	int			 r = 0;
+
+	if (fp == NULL || seq == NULL || !hash_valid(hash))
+		return STATE_E_INVALID;
+	memset(&c, 0, sizeof(c));
+	c.next = *seq + 1;
+	(void)strlcpy(c.prev, hash, sizeof(c.prev));
+	while (r == 0 && (len = getline(&line, &cap, fp)) != -1) {
+		rec = json_loadb(line, (size_t)len, STATE_JSON_LOAD, NULL);
+		if (!json_is_object(rec)) {
+			json_decref(rec);
+			rec = NULL;
+		}
+		sv = json_object_get(rec, "seq");
+		be_encode(key, json_is_integer(sv) &&
+		    json_integer_value(sv) > 0 ?
+		    (uint64_t)json_integer_value(sv) : 0);
+		r = audit_check_one(key, sizeof(key), rec, &c);
+		json_decref(rec);
+	}
+	free(line);
+	if (r == 0 && ferror(fp)) {
+		r = STATE_E_SYSTEM;
+	} else if (r > 0 || c.cause[0] != '\0')
+		r = STATE_E_CORRUPT;
+	if (count != NULL)
+		*count = c.count;
+	if (bad_seq != NULL)
+		*bad_seq = r == STATE_E_CORRUPT ? c.bad : 0;
+	if (cause != NULL && causelen > 0)
+		(void)strlcpy(cause, c.cause, causelen);
+	if (r == 0) {
+		*seq = c.next - 1;
+		(void)strlcpy(hash, c.prev, STATE_HASH_HEX);
+	}
 	return r;
 }
 
@@ -1322,20 +1344,77 @@ state_inbox_wake_path(struct state *st)
 	return st != NULL ? st->wake : NULL;
 }
 
-int
-state_headroom(struct state *st, size_t bytes)
+/*
+ * Pages on LMDB's free list (database 0: each record a list of page
+ * numbers whose first word is their count), which later writes reuse:
+ * after the audit chain is pruned the map has room again although its
+ * last page stays where it was.
+ */
+static int
+free_pages(MDB_txn *txn, uint64_t *pages)
+{
+	MDB_cursor	*cur;
+	MDB_val		 key, val;
+	size_t		 n;
+	int		 rc;
+
+	*pages = 0;
+	if ((rc = mdb_cursor_open(txn, 0, &cur)) != 0)
+		return state_lmdb(rc);
+	while ((rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0) {
+		if (val.mv_size < sizeof(size_t))
+			continue;
+		memcpy(&n, val.mv_data, sizeof(n));
+		*pages += n;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : state_lmdb(rc);
+}
+
+static int
+usage_txn(struct state *st, MDB_txn *txn, uint64_t *used, uint64_t *mapsize)
 {
 	MDB_envinfo	info;
 	MDB_stat	stat;
-	uint64_t	used;
+	uint64_t	pages, freed;
+	int		r;
 
 	if (mdb_env_info(st->env, &info) != 0 ||
 	    mdb_env_stat(st->env, &stat) != 0)
 		return STATE_E_LMDB;
-	/* Pages up to the last one used; free pages inside are not counted. */
-	used = ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
-	if ((uint64_t)info.me_mapsize < used ||
-	    (uint64_t)info.me_mapsize - used < bytes)
+	if ((r = free_pages(txn, &freed)) != 0)
+		return r;
+	pages = (uint64_t)info.me_last_pgno + 1;
+	/* Freed pages a reader still pins are counted free: a bound. */
+	*used = (pages > freed ? pages - freed : 0) * stat.ms_psize;
+	*mapsize = info.me_mapsize;
+	return 0;
+}
+
+int
+state_usage(struct state *st, uint64_t *used, uint64_t *mapsize)
+{
+	MDB_txn	*txn;
+	int	 r;
+
+	if (st == NULL || used == NULL || mapsize == NULL)
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
+		return r;
+	r = usage_txn(st, txn, used, mapsize);
+	mdb_txn_abort(txn);
+	return r;
+}
+
+int
+state_headroom(struct state *st, size_t bytes)
+{
+	uint64_t	used, mapsize;
+	int		r;
+
+	if ((r = state_usage(st, &used, &mapsize)) != 0)
+		return r;
+	if (mapsize < used || mapsize - used < bytes)
 		return STATE_E_FULL;
 	return 0;
 }

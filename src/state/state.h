@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -49,6 +50,12 @@ const char	*state_strerror(int);
  * audit record, written afterwards, cannot be refused for want of space.
  */
 int		 state_headroom(struct state *, size_t bytes);
+
+/*
+ * Bytes of the map in use (pages up to the last one written, less the
+ * free pages LMDB will reuse) and the map's size.  0 or a STATE_E_*.
+ */
+int		 state_usage(struct state *, uint64_t *used, uint64_t *mapsize);
 
 /* Force what was committed so far to disk (fsync). */
 int		 state_sync(struct state *);
@@ -89,6 +96,38 @@ int		 state_hold_foreach(struct state *,
 int		 state_hold_del(struct state *, const char *id);
 
 /*
+ * What holds may take: per client (the hold's "client" member) at most
+ * count holds and bytes bytes, and all holds together at most
+ * total_bytes.  A hold's size is its stored record plus its integer
+ * "spool_bytes" member (the attachments it keeps in the spool).  0
+ * means no limit.  reserve: bytes of the map the hold must leave free.
+ */
+struct state_hold_limits {
+	uint64_t	 count;
+	uint64_t	 bytes;
+	uint64_t	 total_bytes;
+	uint64_t	 reserve;
+};
+#define STATE_HOLD_COUNT	1	/* *which: the client's count */
+#define STATE_HOLD_BYTES	2	/* the client's bytes */
+#define STATE_HOLD_TOTAL	3	/* all holds' bytes */
+#define STATE_HOLD_RESERVE	4	/* the map's reserve */
+
+/*
+ * state_hold_put within limits, checked and charged in the same write
+ * transaction (exact across processes).  Over a limit: STATE_E_LIMITED
+ * with *which one of STATE_HOLD_*, and nothing stored.  The per-client
+ * and total counts are kept in the meta records "holds" (count and
+ * bytes, per client and in total) and released by state_hold_del.
+ */
+int		 state_hold_put_limited(struct state *, json_t *hold,
+		    uint64_t now_ms, const struct state_hold_limits *,
+		    int *which, char *id_out, size_t id_len);
+/* Holds and their bytes, of client (NULL: all clients). */
+int		 state_hold_usage(struct state *, const char *client,
+		    uint64_t *count, uint64_t *bytes);
+
+/*
  * Audit hash chain.  record is a JSON object without "seq", "prev" or
  * "hash"; state_audit_append sets "seq" (1, 2, ...), "prev" (hex SHA-256
  * of the previous record, 64 zeros for the first) and "hash" (hex
@@ -100,13 +139,45 @@ int		 state_hold_del(struct state *, const char *id);
 int		 state_audit_append(struct state *, json_t *record);
 
 /*
- * Walk the chain from seq 1.  Returns 0 if every link holds, else
+ * Walk the chain from its base (seq 1, or the first record after the
+ * archived ones).  Returns 0 if every link holds, else
  * STATE_E_CORRUPT with *bad_seq the first record whose hash or prev
  * link is wrong (or whose seq is out of order) and *count the records
  * checked; cause gets a short description.
  */
 int		 state_audit_verify(struct state *, uint64_t *count,
 		    uint64_t *bad_seq, char *cause, size_t causelen);
+
+/*
+ * Archiving.  The records up to seq `upto` (which must be below the
+ * newest, so the chain keeps its head) are removed in short write
+ * transactions, oldest first, each moving the chain's base (the seq
+ * and hash of the newest removed record, kept in meta) with it: what
+ * remains verifies from the base on.  The caller has saved the records
+ * first (state_audit_foreach).  upto_hash must be the hash of record
+ * upto (else STATE_E_INVALID): what was saved is what is removed.
+ * *removed gets the number removed.
+ */
+int		 state_audit_prune(struct state *, uint64_t upto,
+		    const char *upto_hash, uint64_t *removed);
+/*
+ * The chain's base: the seq and hash of the newest archived record (0
+ * and 64 zeros when none was archived).  hash holds STATE_HASH_HEX.
+ */
+int		 state_audit_base(struct state *, uint64_t *seq, char *hash);
+
+/*
+ * Check an archive (one record a line, as state_audit_foreach gives
+ * them) the way state_audit_verify checks the chain: it must start
+ * right after *seq with prev equal to hash (64 zeros and 0 for the
+ * first archive), every link holding.  On success *seq and hash move to
+ * its last record, so archives are checked in order and the last one
+ * must end at the chain's base.  0, or STATE_E_CORRUPT with *bad_seq
+ * and cause as state_audit_verify.
+ */
+int		 state_audit_verify_lines(FILE *, uint64_t *seq, char *hash,
+		    uint64_t *count, uint64_t *bad_seq, char *cause,
+		    size_t causelen);
 
 /* Calls fn for each audit record from seq `from` on. */
 int		 state_audit_foreach(struct state *, uint64_t from,

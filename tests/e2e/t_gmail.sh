@@ -313,6 +313,22 @@ last=$(ls "$GOGDIR"/spool/*.json | sort | tail -1)
 expect_match "with its bcc and body" \
     '"bcc":\["newcomer@elsewhere.example"\].*"body":"welcomeaboard"' \
     "$(tr -d '\n ' <"$last")"
+# What could never be delivered is refused at intake, not held: a subject
+# longer than the delivery's buffer, an address list longer than its own.
+holds_before=$(ctl holds list | grep -c '^h')
+long=$(python3 -c 'print("S" * 5000)')
+agent "$T/bin/gog" gmail send --to alice@example.com \
+    --bcc newcomer@elsewhere.example --subject "$long" \
+    --body "never deliverable" >/dev/null 2>"$T/err"
+check "an undeliverable subject is refused" test $? -ne 0
+expect_match "the refusal says why" 'could never be delivered.*subject' \
+    "$(cat "$T/err")"
+rcpts=$(python3 -c 'print(",".join("%s%03d@%s.%s.example" % ("r" * 57, i, "d" * 60, "e" * 60) for i in range(60)))')
+agent "$T/bin/gog" gmail send --to alice@example.com --bcc "$rcpts" \
+    --subject "Many" --body "never deliverable" >/dev/null 2>"$T/err"
+expect_match "an undeliverable address list is refused" \
+    'could never be delivered.*address' "$(cat "$T/err")"
+expect_eq "neither was held" "$holds_before" "$(ctl holds list | grep -c '^h')"
 stop_gateway
 gmail_config send
 start_gateway

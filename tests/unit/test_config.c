@@ -172,6 +172,17 @@ test_full(void **state)
 	    (1U << channel_lookup("discord")));
 	assert_string_equal(cf->clients[1].name, "reviewer");
 	assert_int_equal(cf->clients[1].users.count, 0);
+	/* What a client may spend: given for one, defaults for the other. */
+	assert_int_equal(cf->clients[1].max_requests, 120);
+	assert_int_equal(cf->clients[1].requests_window_ms, 600000);
+	assert_int_equal(cf->clients[1].max_holds, 5);
+	assert_int_equal(cf->clients[1].max_hold_bytes, 2 * 1024 * 1024);
+	assert_int_equal(cf->clients[1].max_subscriptions, 1);
+	assert_int_equal(cf->clients[0].max_requests, 3000);
+	assert_int_equal(cf->clients[0].requests_window_ms, 60000);
+	assert_int_equal(cf->clients[0].max_holds, 100);
+	assert_int_equal(cf->clients[0].max_hold_bytes, 256ULL * 1024 * 1024);
+	assert_int_equal(cf->clients[0].max_subscriptions, 16);
 	assert_string_equal(cf->clients[1].groups.items[0], "2001");
 	assert_int_equal(cf->clients[1].channels, 1U << channel_lookup("gmail"));
 
@@ -293,6 +304,8 @@ test_defaults(void **state)
 	assert_null(cf->audit_socket);
 	assert_string_equal(cf->audit_ident, "carapace");
 	assert_int_equal(cf->audit_facility, LOG_AUTHPRIV);
+	assert_int_equal(cf->map_reserve, 4 * 1024 * 1024);
+	assert_int_equal(cf->spool_max, 1024ULL * 1024 * 1024);
 	assert_int_equal(cf->nclients, 0);
 	assert_int_equal(cf->ncontacts, 0);
 	assert_int_equal(cf->content_max_length, 4000);

@@ -400,6 +400,32 @@ test_request_id_echo(void **state)
 	assert_null(req.id);
 	json_decref(v);
 
+	/*
+	 * A string id is stored in the audit chain and echoed: one longer
+	 * than RPC_ID_MAX is refused, and not even echoed.
+	 */
+	{
+		char	line[RPC_ID_MAX + 64];
+
+		(void)snprintf(line, sizeof(line),
+		    "{\"jsonrpc\":\"2.0\",\"id\":\"%0*d\",\"method\":\"m\"}",
+		    RPC_ID_MAX, 7);
+		v = decode(line, 32, &code, msg, sizeof(msg));
+		assert_int_equal(rpc_parse_request(v, &req, msg, sizeof(msg)),
+		    0);
+		assert_int_equal(json_string_length(req.id), RPC_ID_MAX);
+		json_decref(v);
+		(void)snprintf(line, sizeof(line),
+		    "{\"jsonrpc\":\"2.0\",\"id\":\"%0*d\",\"method\":\"m\"}",
+		    RPC_ID_MAX + 1, 7);
+		v = decode(line, 32, &code, msg, sizeof(msg));
+		assert_int_equal(rpc_parse_request(v, &req, msg, sizeof(msg)),
+		    RPC_INVALID_REQUEST);
+		assert_string_equal(msg, "id longer than 128 bytes");
+		assert_null(req.id);
+		json_decref(v);
+	}
+
 	/* A notification has no id; "id":null is an id. */
 	v = decode("{\"jsonrpc\":\"2.0\",\"method\":\"m\"}", 32, &code, msg,
 	    sizeof(msg));

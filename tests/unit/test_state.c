@@ -1684,6 +1684,213 @@ test_strerror(void **unused)
 	}
 }
 
+/* Holds within limits: per client count and bytes, all clients' bytes. */
+static void
+test_hold_limits(void **statep)
+{
+	struct fixture			*f = *statep;
+	struct state_hold_limits	 lim;
+	json_t				*h;
+	char				 id[STATE_HOLD_ID_MAX], ids[3][STATE_HOLD_ID_MAX];
+	uint64_t			 count, bytes;
+	int				 i, which;
+
+	open_state(f, 0, 0);
+	memset(&lim, 0, sizeof(lim));
+	lim.count = 3;
+	lim.bytes = 1000000;
+	lim.total_bytes = 2500000;
+	for (i = 0; i < 3; i++) {
+		h = json_pack("{s:s,s:i}", "client", "a", "spool_bytes", 1000);
+		assert_int_equal(state_hold_put_limited(f->st, h, 1, &lim,
+		    &which, ids[i], sizeof(ids[i])), 0);
+		json_decref(h);
+	}
+	assert_int_equal(state_hold_usage(f->st, "a", &count, &bytes), 0);
+	assert_int_equal(count, 3);
+	assert_true(bytes > 3000 && bytes < 4000);
+	/* The fourth is refused and nothing is stored. */
+	h = json_pack("{s:s}", "client", "a");
+	id[0] = '\0';
+	assert_int_equal(state_hold_put_limited(f->st, h, 1, &lim, &which,
+	    id, sizeof(id)), STATE_E_LIMITED);
+	assert_int_equal(which, STATE_HOLD_COUNT);
+	assert_null(json_object_get(h, "id"));
+	assert_string_equal(id, "");
+	json_decref(h);
+	/* Another client has its own count. */
+	h = json_pack("{s:s,s:i}", "client", "b", "spool_bytes", 999990);
+	assert_int_equal(state_hold_put_limited(f->st, h, 1, &lim, &which,
+	    id, sizeof(id)), STATE_E_LIMITED);
+	assert_int_equal(which, STATE_HOLD_BYTES);
+	json_decref(h);
+	h = json_pack("{s:s,s:i}", "client", "b", "spool_bytes", 900000);
+	assert_int_equal(state_hold_put_limited(f->st, h, 1, &lim, &which,
+	    id, sizeof(id)), 0);
+	json_decref(h);
+	h = json_pack("{s:s,s:i}", "client", "c", "spool_bytes", 900000);
+	assert_int_equal(state_hold_put_limited(f->st, h, 1, &lim, &which,
+	    id, sizeof(id)), 0);
+	json_decref(h);
+	/* All clients together: 2.5 MB at most. */
+	h = json_pack("{s:s,s:i}", "client", "d", "spool_bytes", 900000);
+	assert_int_equal(state_hold_put_limited(f->st, h, 1, &lim, &which,
+	    id, sizeof(id)), STATE_E_LIMITED);
+	assert_int_equal(which, STATE_HOLD_TOTAL);
+	json_decref(h);
+	/* A deleted hold gives its place back. */
+	assert_int_equal(state_hold_del(f->st, ids[0]), 0);
+	assert_int_equal(state_hold_usage(f->st, "a", &count, &bytes), 0);
+	assert_int_equal(count, 2);
+	h = json_pack("{s:s}", "client", "a");
+	assert_int_equal(state_hold_put_limited(f->st, h, 1, &lim, &which,
+	    id, sizeof(id)), 0);
+	json_decref(h);
+	assert_int_equal(state_hold_usage(f->st, NULL, &count, &bytes), 0);
+	assert_int_equal(count, 5);
+	/* The reserve of the map is left alone. */
+	lim.count = lim.bytes = lim.total_bytes = 0;
+	lim.reserve = 1ULL << 40;
+	h = json_pack("{s:s}", "client", "e");
+	assert_int_equal(state_hold_put_limited(f->st, h, 1, &lim, &which,
+	    id, sizeof(id)), STATE_E_LIMITED);
+	assert_int_equal(which, STATE_HOLD_RESERVE);
+	json_decref(h);
+}
+
+static int
+write_line(json_t *rec, void *arg)
+{
+	char	*s = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+
+	assert_non_null(s);
+	assert_true(fprintf(arg, "%s\n", s) > 0);
+	free(s);
+	return 0;
+}
+
+/* The hash of the first record given. */
+static int
+first_hash(json_t *rec, void *arg)
+{
+	(void)strlcpy(arg, json_string_value(json_object_get(rec, "hash")),
+	    STATE_HASH_HEX);
+	return 1;
+}
+
+static int
+first_seq(json_t *rec, void *arg)
+{
+	*(uint64_t *)arg = (uint64_t)json_integer_value(json_object_get(rec,
+	    "seq"));
+	return 1;
+}
+
+/*
+ * Archive: records saved, pruned; what remains verifies from the base,
+ * the archive verifies and joins it; space comes back; new records go
+ * on from the base.
+ */
+static void
+test_audit_prune(void **statep)
+{
+	struct fixture	*f = *statep;
+	FILE		*fp, *all;
+	char		 hash[STATE_HASH_HEX], line[4096];
+	char		 cause[80], base[STATE_HASH_HEX];
+	int		 n;
+	uint64_t	 count, bad, seq, removed, used1, used2, size, first;
+	json_t		*rec;
+	char		 pad[2048];
+
+	memset(pad, 'p', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	open_state(f, 0, 0);
+	for (seq = 1; seq <= 2000; seq++) {
+		rec = json_pack("{s:I,s:s}", "n", (json_int_t)seq, "pad", pad);
+		assert_int_equal(state_audit_append(f->st, rec), 0);
+		json_decref(rec);
+	}
+	append_n(f->st, 2001, 2010);
+	assert_int_equal(state_usage(f->st, &used1, &size), 0);
+
+	/* Archive 1..1990: the first 1990 lines of what foreach gives. */
+	assert_non_null(all = tmpfile());
+	assert_non_null(fp = tmpfile());
+	assert_int_equal(state_audit_foreach(f->st, 1, write_line, all), 0);
+	rewind(all);
+	for (n = 0; n < 1990 && fgets(line, sizeof(line), all) != NULL; n++)
+		(void)fputs(line, fp);
+	fclose(all);
+	rewind(fp);
+	seq = 0;
+	memset(hash, '0', STATE_HASH_HEX - 1);
+	hash[STATE_HASH_HEX - 1] = '\0';
+	assert_int_equal(state_audit_verify_lines(fp, &seq, hash, &count,
+	    &bad, cause, sizeof(cause)), 0);
+	assert_int_equal(seq, 1990);
+	assert_int_equal(count, 1990);
+
+	/* Only the hash of record 1990 itself is accepted. */
+	assert_int_equal(state_audit_prune(f->st, 1990, ZERO_HASH, &removed),
+	    STATE_E_INVALID);
+	assert_int_equal(removed, 0);
+	/* The newest record always stays. */
+	assert_int_equal(state_audit_prune(f->st, 2010, hash, &removed),
+	    STATE_E_INVALID);
+	assert_int_equal(state_audit_prune(f->st, 1990, hash, &removed), 0);
+	assert_int_equal(removed, 1990);
+	assert_int_equal(state_audit_base(f->st, &seq, base), 0);
+	assert_int_equal(seq, 1990);
+	assert_string_equal(base, hash);
+
+	/* What remains verifies from the base; space is free again. */
+	assert_int_equal(state_audit_verify(f->st, &count, &bad, cause,
+	    sizeof(cause)), 0);
+	assert_int_equal(count, 20);
+	first = 0;
+	assert_int_equal(state_audit_foreach(f->st, 1, first_seq, &first), 0);
+	assert_int_equal(first, 1991);
+	assert_int_equal(state_usage(f->st, &used2, &size), 0);
+	assert_true(used2 < used1 / 2);
+	append_n(f->st, 2011, 2012);
+	assert_int_equal(state_audit_verify(f->st, &count, &bad, cause,
+	    sizeof(cause)), 0);
+	assert_int_equal(count, 22);
+
+	/* A tampered archive line is found. */
+	{
+		FILE	*bad_fp = tmpfile();
+
+		n = 0;
+		assert_non_null(bad_fp);
+		rewind(fp);
+		while (fgets(line, sizeof(line), fp) != NULL) {
+			if (++n == 7)
+				line[20] = line[20] == 'a' ? 'b' : 'a';
+			(void)fputs(line, bad_fp);
+		}
+		rewind(bad_fp);
+		seq = 0;
+		memset(hash, '0', STATE_HASH_HEX - 1);
+		assert_int_equal(state_audit_verify_lines(bad_fp, &seq, hash,
+		    &count, &bad, cause, sizeof(cause)), STATE_E_CORRUPT);
+		assert_int_equal(bad, 7);
+		fclose(bad_fp);
+	}
+	fclose(fp);
+
+	/* Everything pruned but the head, then reopened: the chain goes on. */
+	assert_int_equal(state_audit_foreach(f->st, 2011, first_hash, hash), 0);
+	assert_int_equal(state_audit_prune(f->st, 2011, hash, &removed), 0);
+	assert_int_equal(removed, 21);
+	open_state(f, 0, 0);
+	append_n(f->st, 2013, 2013);
+	assert_int_equal(state_audit_verify(f->st, &count, &bad, cause,
+	    sizeof(cause)), 0);
+	assert_int_equal(count, 2);
+}
+
 int
 main(void)
 {
@@ -1713,6 +1920,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_audit_tamper,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_limits,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_prune,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbox_cursors,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbox_bad_input,

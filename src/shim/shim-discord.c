@@ -208,6 +208,7 @@ shim_discord_print_error(int json, int code, const char *message,
 	case CP_ERR_HELD:
 		return SHIM_DISCORD_HELD;
 	case CP_ERR_RATE_LIMITED:
+	case CP_ERR_LIMIT_REACHED:
 		return SHIM_DISCORD_LIMITED;
 	case CP_ERR_CHANNEL_UNAVAILABLE:
 	case CP_ERR_TIMEOUT:

@@ -638,6 +638,7 @@ gateway_exit(const struct shim_reply *r)
 	case CP_ERR_CHANNEL_DENIED:
 		return GOG_EXIT_PERMISSION;
 	case CP_ERR_RATE_LIMITED:
+	case CP_ERR_LIMIT_REACHED:
 		return GOG_EXIT_RATE_LIMITED;
 	case CP_ERR_TIMEOUT:
 		return GOG_EXIT_RETRYABLE;

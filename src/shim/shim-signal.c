@@ -77,6 +77,7 @@ shim_signal_map_error(int code, const char *message, json_t *data,
 		set_error(err, SIGNAL_ERR_IO, "%s", text);
 		return;
 	case CP_ERR_RATE_LIMITED:
+	case CP_ERR_LIMIT_REACHED:
 		set_error(err, SIGNAL_ERR_RATE_LIMIT, "%s", text);
 		return;
 	case CP_ERR_PEER_UNAUTHORIZED:

@@ -139,6 +139,7 @@ test_map_errors(void **state)
 		{ CP_ERR_CHANNEL_DENIED, -1, 1 },
 		{ RPC_INVALID_PARAMS, -1, 1 },
 		{ CP_ERR_RATE_LIMITED, -5, 5 },
+		{ CP_ERR_LIMIT_REACHED, -5, 5 },
 		{ CP_ERR_CHANNEL_UNAVAILABLE, -3, 3 },
 		{ CP_ERR_TOOL_FAILED, -3, 3 },
 		{ CP_ERR_TIMEOUT, -3, 3 },

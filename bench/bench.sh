@@ -136,6 +136,8 @@ clients:
   - name: bench
     users: $CLIENT_USERS
     channels: [imsg]
+    # Measure the path, not the client's request window.
+    limits: { requests: 10000, window: 1s }
 channels:
   imsg:
     tool: $T/bin/sim-imsg

@@ -42,6 +42,8 @@ clients:
   - name: agent
     users: [$AGENT_USER]
     channels: [signal]
+    # Measure the path, not the client's request window.
+    limits: { requests: 10000, window: 1s }
 channels:
   signal:
     daemon_socket: $DSOCK

@@ -134,8 +134,13 @@ write_config() {
 }
 
 # default_config [OUTBOUND_MODE] [LIMITS_YAML]
+# CLIENT_REQUESTS, when set, is the agent's requests per second window
+# (clients[].limits), for tests that measure load rather than the limit.
 default_config() {
 	mode=${1:-allowlist}
+	client_limits=""
+	[ -n "${CLIENT_REQUESTS:-}" ] &&
+	    client_limits="    limits: { requests: $CLIENT_REQUESTS, window: 1s }"
 	write_config <<YAML
 version: 1
 state_dir: $T/state
@@ -145,6 +150,7 @@ clients:
   - name: agent
     users: [$AGENT_USER]
     channels: [imsg]
+$client_limits
 contacts:
   mom: { imsg: "+1 (415) 555-0100" }
 channels:

@@ -11,9 +11,11 @@ CLIENTS=${LOAD_CLIENTS:-32}
 SECONDS_RUN=${LOAD_SECONDS:-20}
 
 setup
-# A limit well above what the run can reach: refusals here come from
-# policy only.
-LIMIT_MAX=10000 TOOL_TIMEOUT=30s default_config allowlist
+# Limits well above what the run can reach (sends per recipient, and
+# the client's requests per second): refusals here come from policy
+# only.
+CLIENT_REQUESTS=10000 LIMIT_MAX=10000 TOOL_TIMEOUT=30s \
+    default_config allowlist
 start_gateway
 base=$(audit_count)
 

@@ -1,8 +1,10 @@
 /*
- * Dispatch: what a request object asks for, decided without running it
- * and without I/O: the request's shape, the method, the channel the
- * client may use and the method's parameters.  The connection loop and
- * the fuzzer both run requests through this one step.
+ * Dispatch: what a request object asks for, decided without running it:
+ * the request's shape, the method, the channel the client may use and
+ * the method's parameters.  The connection loop and the fuzzer both run
+ * requests through this one step.  Its only state access is what every
+ * request spends (the map reserve check and the client's request
+ * window, dispatch_spend); with no state (the fuzzer) it does no I/O.
  */
 #include "config.h"
 

@@ -121,6 +121,8 @@ watch_message(struct watcher *w, json_t *msg, uint64_t position)
 	if (position <= w->position)
 		return;
 	(void)snprintf(pos, sizeof(pos), "%llu", (unsigned long long)position);
+	if (w->ad->complete != NULL)
+		w->ad->complete(w->cfg, w->ch, msg);
 	visible = inbound_message_visible(w->cfg, w->ch, msg) &&
 	    inbound_scrub(w->ch, msg) == 0;
 	if (!visible)

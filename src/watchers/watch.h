@@ -57,6 +57,13 @@ struct watch_adapter {
 	 * NULL if the document is malformed (nothing is published).
 	 */
 	json_t		*(*document)(const char *out, size_t len);
+	/*
+	 * Optional: complete a new message with what its decision needs
+	 * and the tool's listing left out (Gmail: the headers that say
+	 * whether From is true), before it is decided and published.
+	 */
+	void		(*complete)(const struct config *,
+			    const struct channel *, json_t *msg);
 };
 
 /* parse: the stream cannot go on (e.g. refused); reconnect/restart. */

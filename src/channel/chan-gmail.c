@@ -378,15 +378,17 @@ gmail_item_candidate(const struct config *cfg, const struct channel *ch,
 	    label_hidden(ch, json_object_get(item, "labelIds")) ||
 	    label_hidden(ch, json_object_get(item, "labels")))
 		return 0;
-	if (ch->inbound_mode == INBOUND_OPEN)
-		return 1;
 	if (gmail_address(gmail_message_from(item), addr, sizeof(addr)) == -1 ||
 	    addr_normalize(addr, ch->region, norm, sizeof(norm), &kind,
 	    NULL) == -1 || kind != ADDR_EMAIL)
 		return 0;
+	/* The owner's: its recipients decide. */
 	if (account != NULL && addr_normalize(account, ch->region, self,
 	    sizeof(self), &kind, NULL) == 0 && strcmp(self, norm) == 0)
 		return ch->from_me;
+	/* Open, or From trusted: the headers would change nothing. */
+	if (ch->inbound_mode == INBOUND_OPEN || !ch->require_auth)
+		return 0;
 	return policy_inbound_visible(cfg, ch, norm);
 }
 

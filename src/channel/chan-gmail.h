@@ -99,8 +99,10 @@ int	 gmail_item_candidate(const struct config *, const struct channel *,
  * Complete a search item with its message's GMAIL_VERIFY_HEADERS, as
  * item.payload.headers, from "gog gmail get --format=metadata
  * --headers=... -- ID" (a thread item's id is its first message's, as
- * Gmail assigns them).  Returns 0, or -1 when gog failed or did not
- * answer for that id (the item stays without: its sender is unknown).
+ * Gmail assigns them).  Returns 0; 1 when gog had no such message or
+ * answered for another (the item stays without: its sender is
+ * unknown); -1 when gog could not answer now (timeout_ms 0, not
+ * started, cut off, rate limited or retryable: ask again later).
  */
 int	 gmail_complete_item(const struct config *, const struct channel *,
 	    json_t *item, uint64_t timeout_ms);

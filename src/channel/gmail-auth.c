@@ -48,6 +48,8 @@
 #include "spawn.h"
 
 #define TOKEN_MAX	320	/* an address or a domain, with room */
+#define GOG_EXIT_RATE	7	/* gog: rate limited */
+#define GOG_EXIT_RETRY	8	/* gog: retryable, timeout */
 
 struct cursor {
 	const char	*p;
@@ -306,13 +308,14 @@ gmail_complete_item(const struct config *cfg, const struct channel *ch,
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
-	char			**env;
 	const char		*id, *cause = NULL;
 	json_t			*doc, *msg, *headers;
-	int			 r = -1;
+	int			 r = 1;
 
 	id = json_string_value(json_object_get(item, "id"));
-	if (id == NULL || id[0] == '-' || timeout_ms == 0 ||
+	if (id == NULL || id[0] == '-')
+		return 1;
+	if (timeout_ms == 0 ||
 	    channel_tool_argv(cfg, ch, "gmail", &a, &cause) == -1)
 		return -1;
 	tool_argv_add(&a, "get");
@@ -320,15 +323,18 @@ gmail_complete_item(const struct config *cfg, const struct channel *ch,
 	tool_argv_add(&a, "--headers=" GMAIL_VERIFY_HEADERS);
 	tool_argv_add(&a, "--");
 	tool_argv_add(&a, id);
-	env = spawn_default_env();
-	if (spawn_run(ch->tool, (char *const *)a.v, env, -1, timeout_ms,
-	    ch->max_output, &res) == -1) {
+	if (spawn_run(ch->tool, (char *const *)a.v, spawn_default_env(), -1,
+	    timeout_ms, ch->max_output, &res) == -1) {
 		tool_argv_free(&a);
 		return -1;
 	}
 	tool_argv_free(&a);
-	if (res.exited && res.status == 0 && (doc = json_loadb(res.out,
-	    res.outlen, JSON_REJECT_DUPLICATES, NULL)) != NULL) {
+	/* Rate limited or retryable (gog's exits 7, 8), or cut off: later. */
+	if (res.timed_out || !res.exited || res.status == GOG_EXIT_RATE ||
+	    res.status == GOG_EXIT_RETRY)
+		r = -1;
+	else if (res.status == 0 && (doc = json_loadb(res.out, res.outlen,
+	    JSON_REJECT_DUPLICATES, NULL)) != NULL) {
 		msg = json_object_get(doc, "message");
 		headers = json_object_get(json_object_get(msg, "payload"),
 		    "headers");

@@ -96,8 +96,20 @@ gmail_read_decide(struct call *c, const struct channel *ch, json_t *m)
 
 	if (gmail_item_candidate(c->env->cfg, ch, m)) {
 		timeout = tool_time_left(c, ch->timeout_ms, &clamped);
-		completed = gmail_complete_item(c->env->cfg, ch, m,
-		    timeout) == 0;
+		/* Unasked is not hidden: the answer would be short. */
+		switch (gmail_complete_item(c->env->cfg, ch, m, timeout)) {
+		case -1:
+			if (clamped || timeout == 0)
+				return tool_deadline(c);
+			c->outcome = AUDIT_OUTCOME_FAILED;
+			return call_error(c, CP_ERR_TOOL_FAILED,
+			    json_pack("{s:i,s:s}", "exit_status", 8, "stderr",
+			    "cannot check a sender now"),
+			    "%s: cannot check a sender now", c->channel);
+		case 0:
+			completed = 1;
+			break;
+		}
 	}
 	visible = gmail_message_visible(c->env->cfg, ch, m) &&
 	    gmail_message_scrub(ch, m) == 0;
@@ -231,7 +243,7 @@ gmail_read_search(struct call *c, const struct channel *ch, const char *query,
 	const char	*gnext;
 	char		*next = NULL;
 	size_t		 i, hidden = 0;
-	int		 runs;
+	int		 runs, visible;
 
 	if (page_parse(c, page, max, &pg) == -1)
 		return -1;
@@ -245,7 +257,12 @@ gmail_read_search(struct call *c, const struct channel *ch, const char *query,
 		items = json_object_get(doc, "threads");
 		for (i = (size_t)pg.skip; i < json_array_size(items); i++) {
 			m = json_array_get(items, i);
-			if (!gmail_read_decide(c, ch, m)) {
+			if ((visible = gmail_read_decide(c, ch, m)) == -1) {
+				json_decref(doc);
+				json_decref(threads);
+				return -1;
+			}
+			if (!visible) {
 				hidden++;
 				continue;
 			}

@@ -23,7 +23,8 @@ int	 gmail_read_search(struct call *, const struct channel *,
 /*
  * May the agent see m (any of gog's shapes)?  Completes a search item
  * with its headers first when the decision needs them, scrubs a visible
- * one in place.  Returns 1 visible, 0 hidden.
+ * one in place.  Returns 1 visible, 0 hidden, or -1 with the call's
+ * error when the headers could not be had now (the deadline, gog).
  */
 int	 gmail_read_decide(struct call *, const struct channel *, json_t *m);
 /*

@@ -142,13 +142,17 @@ gmail_document(const char *out, size_t len)
  * recipients (openclaw/gogcli internal/cmd/gmail_messages.go): one that
  * may be shown gets them from gog, and keeps them, so that the inbox
  * decides again on the same evidence with each reader's configuration.
+ * When gog cannot answer, the message waits for the next poll rather
+ * than be decided without its evidence.
  */
-static void
+static int
 gmail_complete(const struct config *cfg, const struct channel *ch,
     json_t *msg)
 {
-	if (gmail_item_candidate(cfg, ch, msg))
-		(void)gmail_complete_item(cfg, ch, msg, ch->timeout_ms);
+	if (!gmail_item_candidate(cfg, ch, msg))
+		return 0;
+	return gmail_complete_item(cfg, ch, msg, ch->timeout_ms) == -1 ?
+	    -1 : 0;
 }
 
 const struct watch_adapter gmail_watch_adapter = {

@@ -61,8 +61,10 @@ struct watch_adapter {
 	 * Optional: complete a new message with what its decision needs
 	 * and the tool's listing left out (Gmail: the headers that say
 	 * whether From is true), before it is decided and published.
+	 * Returns 0, or -1 when it cannot now (the message and those after
+	 * it wait for the next run).
 	 */
-	void		(*complete)(const struct config *,
+	int		(*complete)(const struct config *,
 			    const struct channel *, json_t *msg);
 };
 

@@ -51,8 +51,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strstr(value, "mx.google.com") == NULL ||
 		    strstr(value, "pass") == NULL)
 			abort();
-		if (asprintf(&more, "(c) %s; dmarc=fail header.from=x", value) ==
-		    -1)
+		if (asprintf(&more, "(c) %s; dmarc=fail header.from=x",
+		    value) == -1)
 			abort();
 		if (gmail_auth_result(more, domain) != GMAIL_AUTH_PASS)
 			abort();

@@ -224,10 +224,12 @@ has_label(json_t *m, const char *want)
 	size_t	 i;
 
 	json_array_foreach(json_object_get(m, "labelIds"), i, l)
-		if (json_is_string(l) && strcmp(json_string_value(l), want) == 0)
+		if (json_is_string(l) &&
+		    strcmp(json_string_value(l), want) == 0)
 			return 1;
 	json_array_foreach(json_object_get(m, "labels"), i, l)
-		if (json_is_string(l) && strcmp(json_string_value(l), want) == 0)
+		if (json_is_string(l) &&
+		    strcmp(json_string_value(l), want) == 0)
 			return 1;
 	return 0;
 }
@@ -289,7 +291,8 @@ recipients_visible(const struct config *cfg, const struct channel *ch,
 		name = json_string_value(json_object_get(h, "name"));
 		list = json_string_value(json_object_get(h, "value"));
 		if (name == NULL || list == NULL ||
-		    (strcasecmp(name, "To") != 0 && strcasecmp(name, "Cc") != 0 &&
+		    (strcasecmp(name, "To") != 0 &&
+		    strcasecmp(name, "Cc") != 0 &&
 		    strcasecmp(name, "Bcc") != 0))
 			continue;
 		while (*list != '\0') {

@@ -580,7 +580,8 @@ split_addresses(const char *list, json_t *out)
  * address is one.  Returns 0 or the call's error.
  */
 /* The headers that name a message's participants. */
-#define PARTICIPANT_HEADERS	"From,To,Cc,Bcc,Reply-To,Authentication-Results"
+#define PARTICIPANT_HEADERS	"From,To,Cc,Bcc,Reply-To," \
+				"Authentication-Results"
 
 static int
 check_participants(struct call *c, const struct channel *ch, json_t *msgs)

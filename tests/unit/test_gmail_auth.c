@@ -317,8 +317,8 @@ test_from_me(void **state)
 	json_decref(m);
 	/* ... to a hidden one, in To, Cc or Bcc: the conversation is hidden. */
 	m = message("me@example.com", "SENT", headers("To",
-	    "alice@example.com", "Cc", "\"Carol, C.\" <carol@elsewhere.example>",
-	    NULL));
+	    "alice@example.com", "Cc",
+	    "\"Carol, C.\" <carol@elsewhere.example>", NULL));
 	assert_int_equal(gmail_message_visible(cf, ch, m), 0);
 	json_decref(m);
 	m = message("me@example.com", "SENT", headers("To",

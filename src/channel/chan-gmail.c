@@ -29,8 +29,11 @@
 #include "chan-gmail.h"
 #include "channel.h"
 #include "policy.h"
+#include "spawn.h"
 
 #define DAY_MS		(24ULL * 60 * 60 * 1000)
+#define GOG_EXIT_RATE	7	/* gog: rate limited */
+#define GOG_EXIT_RETRY	8	/* gog: retryable, timeout */
 
 static const char *gmail_sender(json_t *);
 static void	 gmail_check(struct channel *, struct conf_report *);
@@ -393,6 +396,53 @@ gmail_item_candidate(const struct config *cfg, const struct channel *ch,
 	if (ch->inbound_mode == INBOUND_OPEN || !ch->require_auth)
 		return 0;
 	return policy_inbound_visible(cfg, ch, norm);
+}
+
+int
+gmail_complete_item(const struct config *cfg, const struct channel *ch,
+    json_t *item, uint64_t timeout_ms)
+{
+	struct tool_argv	 a;
+	struct spawn_result	 res;
+	const char		*id, *cause = NULL;
+	json_t			*doc, *msg, *headers;
+	int			 r = 1;
+
+	id = json_string_value(json_object_get(item, "id"));
+	if (id == NULL || id[0] == '-')
+		return 1;
+	if (timeout_ms == 0 || gmail_argv(cfg, ch, "gmail", &a, &cause) == -1)
+		return -1;
+	tool_argv_add(&a, "get");
+	tool_argv_add(&a, "--format=metadata");
+	tool_argv_add(&a, "--headers=" GMAIL_VERIFY_HEADERS);
+	tool_argv_add(&a, "--");
+	tool_argv_add(&a, id);
+	if (spawn_run(ch->tool, (char *const *)a.v, spawn_default_env(), -1,
+	    timeout_ms, ch->max_output, &res) == -1) {
+		tool_argv_free(&a);
+		return -1;
+	}
+	tool_argv_free(&a);
+	/* Rate limited or retryable (gog's exits 7, 8), or cut off: later. */
+	if (res.timed_out || !res.exited || res.status == GOG_EXIT_RATE ||
+	    res.status == GOG_EXIT_RETRY)
+		r = -1;
+	else if (res.status == 0 && (doc = json_loadb(res.out, res.outlen,
+	    JSON_REJECT_DUPLICATES, NULL)) != NULL) {
+		msg = json_object_get(doc, "message");
+		headers = json_object_get(json_object_get(msg, "payload"),
+		    "headers");
+		/* Gmail's answer for that id, or nothing. */
+		if (json_is_array(headers) && json_is_string(json_object_get(
+		    msg, "id")) && strcmp(json_string_value(json_object_get(msg,
+		    "id")), id) == 0 && json_object_set_new(item, "payload",
+		    json_pack("{s:O}", "headers", headers)) == 0)
+			r = 0;
+		json_decref(doc);
+	}
+	spawn_result_free(&res);
+	return r;
 }
 
 static int

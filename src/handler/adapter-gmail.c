@@ -341,7 +341,8 @@ m_search(struct call *c, const struct channel *ch)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param query: expected 1 to 2048 characters");
 	return gmail_read_search(c, ch, query, max != NULL ?
-	    (long long)json_integer_value(max) : 10, page);
+	    (long long)json_integer_value(max) : 10, page,
+	    cmdline_gmail_search);
 }
 
 /* A message's visibility and scrubbing, or the call's error. */

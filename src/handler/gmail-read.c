@@ -35,7 +35,6 @@
 #include <jansson.h>
 
 #include "compat.h"
-#include "adapter-gmail.h"
 #include "chan-gmail.h"
 #include "channel.h"
 #include "gmail-read.h"
@@ -200,7 +199,7 @@ bad:
 /* One gog search page; the document, or NULL with the call's error. */
 static json_t *
 search_page(struct call *c, const struct channel *ch, const char *query,
-    const struct page *pg)
+    const struct page *pg, gmail_search_builder build)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
@@ -211,7 +210,7 @@ search_page(struct call *c, const struct channel *ch, const char *query,
 	p = json_pack("{s:s,s:I}", "query", query, "max", (json_int_t)pg->size);
 	if (pg->gog[0] != '\0')
 		json_object_set_new(p, "page", json_string(pg->gog));
-	r = cmdline_gmail_search(c->env->cfg, ch, p, &a, &cause);
+	r = build(c->env->cfg, ch, p, &a, &cause);
 	if (r == -1) {
 		json_decref(p);
 		(void)call_error(c, RPC_INVALID_PARAMS, NULL, "%s", cause);
@@ -236,7 +235,7 @@ search_page(struct call *c, const struct channel *ch, const char *query,
 
 int
 gmail_read_search(struct call *c, const struct channel *ch, const char *query,
-    long long max, const char *page)
+    long long max, const char *page, gmail_search_builder build)
 {
 	struct page	 pg;
 	json_t		*threads, *doc = NULL, *items, *m;
@@ -250,7 +249,7 @@ gmail_read_search(struct call *c, const struct channel *ch, const char *query,
 	threads = json_array();
 	for (runs = 0; runs < GMAIL_PAGE_RUNS && next == NULL; runs++) {
 		json_decref(doc);
-		if ((doc = search_page(c, ch, query, &pg)) == NULL) {
+		if ((doc = search_page(c, ch, query, &pg, build)) == NULL) {
 			json_decref(threads);
 			return -1;
 		}

@@ -8,18 +8,26 @@
 
 #include <jansson.h>
 
+#include "argv.h"
 #include "channel.h"
+#include "conf.h"
 
 struct call;
 
+/* The search command-line builder (cmdline_gmail_search's contract). */
+typedef int (*gmail_search_builder)(const struct config *,
+	    const struct channel *, json_t *params, struct tool_argv *,
+	    const char **cause);
+
 /*
  * gmail.search for query, at most max visible threads from page (the
- * client's token, or NULL): sets c->result {threads, nextPageToken}
- * ("" unless a visible thread follows).  Returns 0, or -1 with the
- * call's error.
+ * client's token, or NULL), each gog page run from build: sets
+ * c->result {threads, nextPageToken} ("" unless a visible thread
+ * follows).  Returns 0, or -1 with the call's error.
  */
 int	 gmail_read_search(struct call *, const struct channel *,
-	    const char *query, long long max, const char *page);
+	    const char *query, long long max, const char *page,
+	    gmail_search_builder build);
 /*
  * May the agent see m (any of gog's shapes)?  Completes a search item
  * with its headers first when the decision needs them, scrubs a visible

@@ -220,7 +220,7 @@ WATCH_PID=$!
 # message is either published or audited hidden (inbox.hide).
 i=0
 while [ "$(grep -c 'inbox.hide' "$T/watch.log" 2>/dev/null)" -lt 6 ] &&
-    [ $i -lt 300 ]; do
+    [ $i -lt 1200 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done

@@ -101,20 +101,20 @@ chown "$GW_USER" "$T/sim/inbound.jsonl"
     "$T/bin/carapace-watch" -c "$CONF" imsg 2>>"$T/watch.log") &
 WATCH_PID=$!
 shown() {
-	inbox 0 100 | grep -o '"cursor":[0-9]*,"message"' | wc -l | tr -d ' '
+	inbox 0 1000 | grep -o '"cursor":[0-9]*,"message"' | wc -l | tr -d ' '
 }
 # imsg watch starts after what is there: mom writes until one arrives.
 i=0
-while [ "$(shown)" -lt 1 ] && [ $i -lt 300 ]; do
-	msg $((900 + i)) 1 "+14155550100" "mom early" >>"$T/sim/inbound.jsonl"
+while [ "$(shown)" -lt 1 ] && [ $i -lt 700 ]; do
+	msg $((200 + i)) 1 "+14155550100" "mom early" >>"$T/sim/inbound.jsonl"
 	sleep 0.1
 	i=$((i + 1))
 done
 # The last one written is shown too, once the watch follows the file.
-last=$((900 + i - 1))
+last=$((200 + i - 1))
 i=0
 while [ "$(inbox 0 1000 | grep -c "\"cursor\":$last,")" -lt 1 ] &&
-    [ $i -lt 300 ]; do
+    [ $i -lt 1200 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -128,7 +128,7 @@ early=$(shown)
 } >>"$T/sim/inbound.jsonl"
 i=0
 while [ "$(inbox 0 1000 | grep -c '"cursor":1010,')" -lt 1 ] &&
-    [ $i -lt 300 ]; do
+    [ $i -lt 1200 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done

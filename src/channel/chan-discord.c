@@ -43,6 +43,11 @@ static const struct conf_key discord_keys[] = {
 	  .min = 1000, .max = DAY_MS },
 };
 
+static size_t	 discord_files(const struct channel *,
+		    struct channel_file *, size_t);
+static int	 discord_probe(const struct config *, const struct channel *,
+		    char *, size_t);
+
 const struct channel_driver discord_driver = {
 	.name = "discord",
 	.keys = discord_keys,
@@ -56,6 +61,8 @@ const struct channel_driver discord_driver = {
 	.scrub = discord_scrub,
 	.sender = discord_sender,
 	.tool_argv = discord_argv,
+	.files = discord_files,
+	.probe = discord_probe,
 };
 
 /*
@@ -362,4 +369,26 @@ discord_scrub(const struct channel *ch, json_t *m)
 			return -1;
 	}
 	return 0;
+}
+
+static size_t
+discord_files(const struct channel *ch, struct channel_file *f, size_t max)
+{
+	const struct discord_opts	*o = DISCORD_OPTS(ch);
+
+	if (o->token_file == NULL || max < 1)
+		return 0;
+	f[0].what = "bot token file";
+	f[0].path = o->token_file;
+	f[0].kind = CHANNEL_FILE_SECRET;
+	f[0].service = NULL;
+	return 1;
+}
+
+/* carapace-discord status: GET /users/@me with the bot's token. */
+static int
+discord_probe(const struct config *cfg, const struct channel *ch,
+    char *answer, size_t len)
+{
+	return channel_probe_tool(cfg, ch, "status", NULL, answer, len);
 }

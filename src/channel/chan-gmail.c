@@ -69,6 +69,9 @@ static const char *const gmail_warnings[] = {
 	NULL
 };
 
+static int	 gmail_probe(const struct config *, const struct channel *,
+		    char *, size_t);
+
 const struct channel_driver gmail_driver = {
 	.name = "gmail",
 	.keys = gmail_keys,
@@ -81,6 +84,7 @@ const struct channel_driver gmail_driver = {
 	.sender = gmail_sender,
 	.tool_argv = gmail_argv,
 	.warnings = gmail_warnings,
+	.probe = gmail_probe,
 };
 
 static void
@@ -337,4 +341,17 @@ gmail_message_scrub(const struct channel *ch, json_t *m)
 	if (ch->scrub == 0)
 		return 0;
 	return scrub_tree(ch->scrub, m, 0);
+}
+
+/*
+ * gog gmail labels list for the account: a read that needs the
+ * account's token, and changes nothing.
+ */
+static int
+gmail_probe(const struct config *cfg, const struct channel *ch,
+    char *answer, size_t len)
+{
+	static const char *const args[] = { "labels", "list", NULL };
+
+	return channel_probe_tool(cfg, ch, "gmail", args, answer, len);
 }

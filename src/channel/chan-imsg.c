@@ -37,6 +37,11 @@ static const struct conf_key imsg_keys[] = {
 	  .offset = offsetof(struct imsg_opts, db) },
 };
 
+static size_t	 imsg_files(const struct channel *, struct channel_file *,
+		    size_t);
+static int	 imsg_probe(const struct config *, const struct channel *,
+		    char *, size_t);
+
 const struct channel_driver imsg_driver = {
 	.name = "imsg",
 	.keys = imsg_keys,
@@ -51,6 +56,8 @@ const struct channel_driver imsg_driver = {
 	.scrub = imsg_scrub,
 	.sender = imsg_sender,
 	.tool_argv = imsg_argv,
+	.files = imsg_files,
+	.probe = imsg_probe,
 };
 
 /*
@@ -215,4 +222,27 @@ static const char *
 imsg_sender(json_t *msg)
 {
 	return json_string_value(json_object_get(msg, "sender"));
+}
+
+/* The Messages database the tool reads (macOS: Full Disk Access). */
+static size_t
+imsg_files(const struct channel *ch, struct channel_file *f, size_t max)
+{
+	const struct imsg_opts	*o = IMSG_OPTS(ch);
+
+	if (o->db == NULL || max < 1)
+		return 0;
+	f[0].what = "Messages database";
+	f[0].path = o->db;
+	f[0].kind = CHANNEL_FILE_DATA;
+	f[0].service = NULL;
+	return 1;
+}
+
+/* imsg status: its features and permissions, read-only. */
+static int
+imsg_probe(const struct config *cfg, const struct channel *ch, char *answer,
+    size_t len)
+{
+	return channel_probe_tool(cfg, ch, "status", NULL, answer, len);
 }

@@ -28,6 +28,7 @@
 #include "compat.h"
 #include "chan-signal.h"
 #include "channel.h"
+#include "jsonl-client.h"
 #include "policy.h"
 
 static int	 signal_visible(const struct config *, const struct channel *,
@@ -38,6 +39,10 @@ static int	 signal_resolve(const struct config *, const struct channel *,
 		    const char *, json_t *, struct identity_set *,
 		    const char **);
 static void	 signal_check(struct channel *, struct conf_report *);
+static size_t	 signal_files(const struct channel *, struct channel_file *,
+		    size_t);
+static int	 signal_probe(const struct config *, const struct channel *,
+		    char *, size_t);
 
 static const struct conf_key signal_keys[] = {
 	{ .name = "account", .type = CONF_STRING,
@@ -60,6 +65,8 @@ const struct channel_driver signal_driver = {
 	.scrub = signal_scrub,
 	.sender = signal_sender,
 	.tool_argv = NULL,
+	.files = signal_files,
+	.probe = signal_probe,
 };
 
 /*
@@ -276,4 +283,76 @@ signal_sender(json_t *msg)
 	    (size_t)snprintf(buf, sizeof(buf), "group:%s", id) < sizeof(buf))
 		return buf;
 	return json_string_value(json_object_get(env, "sourceNumber"));
+}
+
+static size_t
+signal_files(const struct channel *ch, struct channel_file *f, size_t max)
+{
+	const struct signal_opts	*o = SIGNAL_OPTS(ch);
+
+	if (o->daemon_socket == NULL || max < 1)
+		return 0;
+	f[0].what = "signal-cli daemon socket";
+	f[0].path = o->daemon_socket;
+	f[0].kind = CHANNEL_FILE_SOCKET;
+	f[0].service = "signal-cli";
+	return 1;
+}
+
+/* The daemon's "version": it runs and answers JSON-RPC on its socket. */
+static int
+signal_probe(const struct config *cfg, const struct channel *ch,
+    char *answer, size_t len)
+{
+	static const char	 req[] =
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"version\"}";
+	struct jsonl_conn	 conn;
+	json_t			*ans, *res;
+	char			*line, err[128];
+	const char		*v;
+	size_t			 n;
+	int			 r;
+
+	(void)cfg;
+	if (SIGNAL_OPTS(ch)->daemon_socket == NULL) {
+		(void)snprintf(answer, len, "no daemon_socket configured");
+		return -1;
+	}
+	if (jsonl_connect(&conn, "signal-cli daemon",
+	    SIGNAL_OPTS(ch)->daemon_socket, ch->timeout_ms,
+	    (size_t)ch->max_output, err, sizeof(err)) != JSONL_OK) {
+		(void)snprintf(answer, len, "%s", err);
+		return -1;
+	}
+	if (jsonl_send(&conn, req, sizeof(req) - 1, NULL, 0, err,
+	    sizeof(err)) != JSONL_OK) {
+		jsonl_close(&conn);
+		(void)snprintf(answer, len, "%s", err);
+		return -1;
+	}
+	/* Notifications may come first: read up to the answer. */
+	for (;;) {
+		if ((r = jsonl_read_line(&conn, &line, &n, err,
+		    sizeof(err))) != JSONL_OK) {
+			jsonl_close(&conn);
+			(void)snprintf(answer, len, "%s", err);
+			return -1;
+		}
+		ans = json_loadb(line, n, 0, NULL);
+		if (json_integer_value(json_object_get(ans, "id")) == 1 ||
+		    json_object_get(ans, "error") != NULL)
+			break;
+		json_decref(ans);
+	}
+	jsonl_close(&conn);
+	res = json_object_get(ans, "result");
+	if ((v = json_string_value(json_object_get(res, "version"))) ==
+	    NULL) {
+		(void)snprintf(answer, len, "no version in its answer");
+		json_decref(ans);
+		return -1;
+	}
+	(void)snprintf(answer, len, "signal-cli %s", v);
+	json_decref(ans);
+	return 0;
 }

@@ -20,6 +20,7 @@
 
 #include "compat.h"
 #include "ctl.h"
+#include "doctor.h"
 #include "handler.h"
 #include "log.h"
 #include "protocol.h"
@@ -38,6 +39,8 @@ usage(void)
 {
 	(void)fprintf(stderr,
 	    "usage: carapacectl [-c file] check\n"
+	    "       carapacectl [-c file] doctor [--json] [-g group] "
+	    "[-s socket] [-u user]\n"
 	    "       carapacectl [-c file] holds list\n"
 	    "       carapacectl [-c file] holds show|approve|drop ID\n"
 	    "       carapacectl [-c file] audit verify [ARCHIVE...]\n"
@@ -505,7 +508,8 @@ ctl_main(int argc, char **argv)
 
 	memset(&ctl, 0, sizeof(ctl));
 	log_init("carapacectl", LOG_TO_STDERR, 0);
-	while ((ch = getopt(argc, argv, "c:")) != -1) {
+	/* "+": options end at the command (GNU getopt would permute). */
+	while ((ch = getopt(argc, argv, "+c:")) != -1) {
 		switch (ch) {
 		case 'c':
 			ctl.conf = optarg;
@@ -520,6 +524,8 @@ ctl_main(int argc, char **argv)
 		usage();
 	if (strcmp(argv[0], "check") == 0 && argc == 1)
 		return ctl_check(&ctl);
+	if (strcmp(argv[0], "doctor") == 0)
+		return doctor_main(ctl.conf, argc, argv);
 	if (strcmp(argv[0], "holds") == 0 && argc >= 2)
 		return ctl_holds(&ctl, argc - 1, argv + 1);
 	if (strcmp(argv[0], "audit") == 0 && argc >= 2)

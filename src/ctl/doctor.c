@@ -635,7 +635,12 @@ doctor_main(const char *conf, int argc, char **argv)
 	    path);
 	site.cfg = cfg;
 
-	if ((pw = getpwnam(site.gateway_user)) != NULL) {
+	if ((pw = getpwnam(site.gateway_user)) != NULL && pw->pw_uid == 0)
+		/* The handler refuses root; nothing runs as root here either. */
+		doctor_report(d, DOCTOR_FAIL, "gateway account", "run the "
+		    "gateway as its own account (-u names it)", "%s is uid 0: "
+		    "the gateway never runs as root", site.gateway_user);
+	else if (pw != NULL) {
 		site.have_gateway = 1;
 		site.gateway_uid = pw->pw_uid;
 		site.gateway_gid = pw->pw_gid;

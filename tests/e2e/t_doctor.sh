@@ -255,6 +255,13 @@ grep_out "daemon down: its socket is missing" "^FAIL  signal signal-cli daemon s
 grep_out "daemon down: fix" 'fix: .*carapace-signal-cli'
 grep_out "daemon down: the probe fails" '^FAIL  signal probe: '
 
+# Root as the gateway account: refused, and nothing is probed as root.
+"$T/bin/carapacectl" -c "$CONF" doctor -u root -g "$CLIENT_GROUP" \
+    -s "$SOCK" >"$T/out" 2>&1
+expect_eq "root as the gateway: doctor exits 1" 1 $?
+grep_out "root as the gateway: named" '^FAIL  gateway account: root is uid 0'
+grep_out "root as the gateway: no probe runs" '^skip  imsg probe: '
+
 # A configuration that does not load stops the doctor at the first step.
 printf 'version: 1\nstate_dir: relative\n' >"$CONF"
 doctor

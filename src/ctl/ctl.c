@@ -41,6 +41,9 @@ usage(void)
 	    "usage: carapacectl [-c file] check\n"
 	    "       carapacectl [-c file] doctor [--json] [-g group] "
 	    "[-s socket] [-u user]\n"
+	    "       carapacectl [-c file] policy test --client NAME "
+	    "--channel CH --to X [--to X ...]\n"
+	    "                   [--text T] [--json]\n"
 	    "       carapacectl [-c file] holds list\n"
 	    "       carapacectl [-c file] holds show|approve|drop ID\n"
 	    "       carapacectl [-c file] audit verify [ARCHIVE...]\n"
@@ -128,6 +131,26 @@ ctl_open(struct ctl *ctl, int flags)
 	ctl->env.peer.uid = getuid();
 	ctl->env.peer.gid = getgid();
 	ctl->env.peer.pid = getpid();
+}
+
+/* policy test: the configuration alone (no state, no audit). */
+static int
+ctl_policy(struct ctl *ctl, int argc, char **argv)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	size_t			 i;
+	int			 r;
+
+	if (config_load(config_path(ctl->conf), 1, &ctl->env.cfg, &errs) ==
+	    -1) {
+		for (i = 0; i < errs.count; i++)
+			log_warnx("%s", errs.items[i].message);
+		config_errors_free(&errs);
+		fatalx("invalid configuration");
+	}
+	r = ctl_policy_test(&ctl->env, argc, argv);
+	config_free(ctl->env.cfg);
+	return r;
 }
 
 static void
@@ -526,6 +549,9 @@ ctl_main(int argc, char **argv)
 		return ctl_check(&ctl);
 	if (strcmp(argv[0], "doctor") == 0)
 		return doctor_main(ctl.conf, argc, argv);
+	if (strcmp(argv[0], "policy") == 0 && argc >= 2 &&
+	    strcmp(argv[1], "test") == 0)
+		return ctl_policy(&ctl, argc - 2, argv + 2);
 	if (strcmp(argv[0], "holds") == 0 && argc >= 2)
 		return ctl_holds(&ctl, argc - 1, argv + 1);
 	if (strcmp(argv[0], "audit") == 0 && argc >= 2)

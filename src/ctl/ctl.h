@@ -6,6 +6,14 @@
 #ifndef CARAPACE_CTL_H
 #define CARAPACE_CTL_H
 
+struct call_env;
+
 int	 ctl_main(int argc, char **argv);
+/*
+ * policy test OPTIONS (policy-test.c) on a loaded configuration
+ * (env->cfg): prints the decision; returns the exit status (0 send, 1
+ * refuse, 3 hold; exits 2 on a usage error).
+ */
+int	 ctl_policy_test(struct call_env *env, int argc, char **argv);
 
 #endif /* CARAPACE_CTL_H */

@@ -749,6 +749,27 @@ find_chat(json_t *chat, void *arg)
 }
 
 /*
+ * "chat:<digits>" names a chat by its id (the chat's identity, as allow
+ * and deny entries and contacts write it), so a chat whose identifier
+ * is all digits (an SMS short code) is named by its guid instead.  1
+ * and *id, or 0.
+ */
+static int
+chat_id_of(const char *s, json_int_t *id)
+{
+	const char	*errstr;
+	long long	 n;
+
+	if (s[0] == '\0' || strspn(s, "0123456789") != strlen(s))
+		return 0;
+	n = strtonum(s, 1, INT64_MAX, &errstr);
+	if (errstr != NULL)
+		return 0;
+	*id = n;
+	return 1;
+}
+
+/*
  * What imsg says of the chat a send names (the driver's resolve reads
  * it): `imsg group --chat-id N --json` for a chat id; a chat named by
  * identifier or guid is first found among `imsg chats` (the newest
@@ -771,6 +792,8 @@ imsg_lookup(struct call *c, const struct channel *ch, const char *target)
 	if (json_object_get(c->params, "chat_id") != NULL)
 		f.id = json_integer_value(json_object_get(c->params,
 		    "chat_id"));
+	else if (chat_id_of(f.name, &f.id))
+		;	/* "chat:<id>", as policy entries name a chat */
 	else {
 		p = json_pack("{s:i}", "limit", 1000);
 		r = cmdline_imsg_chats(c->env->cfg, ch, p, &a, &cause);

@@ -2457,7 +2457,7 @@ cmd_status(struct sim *s)
 	    "message.unsend", "message.delete", "message.notifyAnyways",
 	    "group.rename", "group.setIcon", "group.addParticipant",
 	    "group.removeParticipant", "group.leave" };
-	json_t	*st, *list;
+	json_t	*st = NULL, *list;
 	size_t	 i;
 
 	if (s->json && bridge_up(s))

@@ -30,8 +30,10 @@
  * Simulated beyond the real tool: typing and read succeed although the
  * IMCore bridge is reported down (status), so that the gateway's typing
  * and read paths can be tested; the bridge commands fail as the real
- * ones do without the bridge.  rpc (JSON-RPC on stdin and stdout)
- * simulates send only, from the real server's source (see cmd_rpc);
+ * ones do without the bridge, and send-attachment falls back to its
+ * AppleScript send as the real one does (a .bridge-up knob beside the
+ * program only changes what status --json reports).  rpc (JSON-RPC on
+ * stdin and stdout) simulates send only, from the real server's source (see cmd_rpc);
  * launch and completions are not simulated.
  */
 #include "config.h"

@@ -17,6 +17,8 @@
  * code, the standard message and a string "data"; gateway refusals
  * (recipient not allowed, rate limited ...) are -32603 "Internal error"
  * with the reason in data, as the real server reports a failed send.
+ * What OpenClaw adds to send (reply_to, formatting) goes to the gateway,
+ * which decides; nothing a client asks for is dropped here.
  */
 #include "config.h"
 

@@ -33,8 +33,8 @@
  * ones do without the bridge, and send-attachment falls back to its
  * AppleScript send as the real one does (a .bridge-up knob beside the
  * program only changes what status --json reports).  rpc (JSON-RPC on
- * stdin and stdout) simulates send only, from the real server's source (see cmd_rpc);
- * launch and completions are not simulated.
+ * stdin and stdout) simulates send only, from the real server's source
+ * (see cmd_rpc); launch and completions are not simulated.
  */
 #include "config.h"
 

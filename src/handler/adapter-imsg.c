@@ -63,6 +63,8 @@ static const struct rpc_param send_params[] = {
 	{ "file", RPC_T_STRING, 0 },	/* recognised only to refuse it */
 	{ "service", RPC_T_STRING, 0 },
 	{ "region", RPC_T_STRING, 0 },
+	{ "reply_to", RPC_T_STRING, 0 },	/* refused: see m_send */
+	{ "formatting", RPC_T_OBJECTS, 0 },	/* refused unless empty */
 	{ NULL, 0, 0 }
 };
 
@@ -120,6 +122,23 @@ m_send(struct call *c, const struct channel *ch)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param file: attachments are passed as descriptors, "
 		    "not paths");
+	/*
+	 * A threaded reply and attributed text need the IMCore bridge
+	 * (openclaw/imsg, Sources/imsg/RPCServer+SendHandlers.swift, commit
+	 * ed7ee426754b416c4c9d6e15de2368383badb6a9).  The gateway sends
+	 * through AppleScript (cmdline_imsg_send_request), which cannot
+	 * carry either: the real tool refuses reply_to there in these
+	 * words, and would send formatting as plain text.  Refused both,
+	 * so that nothing the client asked for is dropped unseen.
+	 */
+	if (json_object_get(c->params, "reply_to") != NULL)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "reply_to requires bridge transport; AppleScript fallback "
+		    "cannot send threaded replies");
+	if (json_array_size(json_object_get(c->params, "formatting")) > 0)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "formatting requires bridge transport; the gateway sends "
+		    "through AppleScript, which cannot render it");
 	ntargets = (to != NULL) + (cid != NULL) + (cguid != NULL) +
 	    (chat_id != NULL);
 	if (ntargets != 1)

@@ -48,7 +48,8 @@ usage(void)
 	    "       carapacectl [-c file] holds show|approve|drop ID\n"
 	    "       carapacectl [-c file] audit verify [ARCHIVE...]\n"
 	    "       carapacectl [-c file] audit archive FILE [UPTO]\n"
-	    "       carapacectl [-c file] audit show [FROM]\n");
+	    "       carapacectl [-c file] audit show [FROM]\n"
+	    "       carapacectl [-c file] audit replay --config NEW\n");
 	exit(2);
 }
 
@@ -496,6 +497,29 @@ ctl_audit_verify(struct ctl *ctl, int argc, char **argv)
 	return 1;
 }
 
+/* audit replay: this configuration's chain, path's policy. */
+static int
+ctl_replay(struct ctl *ctl, const char *path)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct call_env		 newenv;
+	size_t			 i;
+	int			 r;
+
+	memset(&newenv, 0, sizeof(newenv));
+	if (config_load(path, 1, &newenv.cfg, &errs) == -1) {
+		for (i = 0; i < errs.count; i++)
+			log_warnx("%s", errs.items[i].message);
+		config_errors_free(&errs);
+		fatalx("%s: invalid configuration", path);
+	}
+	ctl_open(ctl, STATE_RDONLY);
+	r = ctl_audit_replay(ctl->env.state, &newenv);
+	ctl_close(ctl);
+	config_free(newenv.cfg);
+	return r;
+}
+
 static int
 ctl_audit_cmd(struct ctl *ctl, int argc, char **argv)
 {
@@ -508,6 +532,9 @@ ctl_audit_cmd(struct ctl *ctl, int argc, char **argv)
 	if (argc >= 2 && argc <= 3 && strcmp(argv[0], "archive") == 0)
 		return ctl_audit_archive(ctl, argv[1],
 		    argc == 3 ? argv[2] : NULL);
+	if (argc == 3 && strcmp(argv[0], "replay") == 0 &&
+	    strcmp(argv[1], "--config") == 0)
+		return ctl_replay(ctl, argv[2]);
 	if (argc >= 1 && argc <= 2 && strcmp(argv[0], "show") == 0) {
 		if (argc == 2) {
 			from = (uint64_t)strtonum(argv[1], 1, LLONG_MAX,

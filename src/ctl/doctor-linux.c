@@ -120,6 +120,45 @@ doctor_os_services(struct doctor *d, const struct doctor_site *site)
 	}
 }
 
+/*
+ * How many pid namespaces pid is in (the NSpid line of its status): a
+ * process in a container below ours (systemd-nspawn, docker) has more
+ * than we do, and a user id there is not the same account as ours.
+ */
+static int
+pidns_depth(const char *pid)
+{
+	char	 path[PATH_MAX], line[512], *p;
+	FILE	*f;
+	int	 n = 0;
+
+	(void)snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "NSpid:", 6) != 0)
+			continue;
+		for (p = line + 6; *p != '\0'; p++)
+			if ((*p >= '0' && *p <= '9') &&
+			    (p[-1] == ' ' || p[-1] == '\t'))
+				n++;
+		break;
+	}
+	(void)fclose(f);
+	return n;
+}
+
+/* Is pid in our own pid namespace (not a container's)? */
+static int
+ours(const char *pid)
+{
+	static int	 self = -2;
+
+	if (self == -2)
+		self = pidns_depth("self");
+	return pidns_depth(pid) == self;
+}
+
 /* argv of pid as read from /proc, NUL-separated, in buf; its length. */
 static size_t
 proc_cmdline(const char *pid, char *buf, size_t len)
@@ -178,7 +217,8 @@ doctor_os_watcher(const char *channel, uid_t uid)
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		(void)snprintf(path, sizeof(path), "/proc/%s", de->d_name);
-		if (stat(path, &sb) == -1 || sb.st_uid != uid)
+		if (stat(path, &sb) == -1 || sb.st_uid != uid ||
+		    !ours(de->d_name))
 			continue;
 		found = is_watcher(de->d_name, channel);
 	}
@@ -234,7 +274,8 @@ doctor_os_stale_login(uid_t uid, gid_t gid, pid_t *pid)
 	while (!stale && (de = readdir(dir)) != NULL) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		if ((stale = lacks_group(de->d_name, uid, gid)))
+		if ((stale = lacks_group(de->d_name, uid, gid) &&
+		    ours(de->d_name)))
 			*pid = (pid_t)strtol(de->d_name, NULL, 10);
 	}
 	(void)closedir(dir);

@@ -21,6 +21,8 @@
 
 #include "argv.h"
 #include "conf.h"
+#include "policy.h"
+#include "schema.h"
 
 struct identity_set;
 
@@ -58,14 +60,18 @@ struct channel_driver {
 
 	/*
 	 * Inbound, on one message in the shape the channel's tool prints
-	 * it: 1 if the agent may see it, else 0; scrub redacts one-time
-	 * codes and auth links in place (0, or -1: hide the message); the
-	 * sender names a hidden message in its audit record (or NULL).
+	 * it: 1 if the agent may see it, else 0; the sender names a
+	 * hidden message in its audit record (or NULL).
 	 */
 	int		(*visible)(const struct config *,
 			    const struct channel *, json_t *msg);
-	int		(*scrub)(const struct channel *, json_t *msg);
 	const char	*(*sender)(json_t *msg);
+	/*
+	 * The fields an agent may read, per shape (enum inbound_shape in
+	 * policy.h; tables in schema.h): everything else is dropped.  A
+	 * shape without a table is never shown.
+	 */
+	const struct schema_field *schema[INBOUND_SHAPES];
 
 	/*
 	 * The fixed head of the tool's command line for command (the

@@ -222,6 +222,7 @@ static const struct schema_field discord_component_fields[] = {
 	{ "content", SCHEMA_TEXT, NULL },
 	{ "items", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_media_item_fields },
 	{ "media", SCHEMA_OBJECT, discord_embed_media_fields },
+	{ "description", SCHEMA_TEXT, NULL },
 	{ "file", SCHEMA_OBJECT, discord_embed_media_fields },
 	{ "name", SCHEMA_TEXT, NULL },
 	{ "size", SCHEMA_INT, NULL },

@@ -174,17 +174,31 @@ filter_array(const struct schema_field *table, const struct schema_field *f,
 	return out;
 }
 
+/* The field of the table with that name, or NULL. */
+static const struct schema_field *
+field_named(const struct schema_field *schema, const char *name)
+{
+	const struct schema_field	*f;
+
+	for (f = schema; f->name != NULL; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+/* In the input's order, which is the order the tool printed. */
 static json_t *
 filter_object(const struct schema_field *schema, unsigned int scrub,
     json_t *in, int depth)
 {
 	const struct schema_field	*f;
+	const char			*key;
 	json_t				*out, *v, *nv;
 
 	if ((out = json_object()) == NULL)
 		return NULL;
-	for (f = schema; f->name != NULL; f++) {
-		if ((v = json_object_get(in, f->name)) == NULL)
+	json_object_foreach(in, key, v) {
+		if ((f = field_named(schema, key)) == NULL)
 			continue;
 		if (json_is_null(v))
 			nv = json_null();

@@ -6,8 +6,9 @@ Usage:
       IN (JSON) with a one-time code and a reset link appended to every
       string (inside Gmail base64url bodies, "data" and "raw", too),
       except the members named by KEEP (dot paths from the root, e.g.
-      envelope.sourceNumber): the addresses the inbound decision reads,
-      which must stay clean for the message to be shown at all.
+      envelope.sourceNumber; or =VALUE, any string equal to VALUE): the
+      addresses the inbound decision reads, which must stay clean for
+      the message to be shown at all.
   inbound_plant.py clean < OUTPUT
       Exit 1, naming the place, if either secret is anywhere in OUTPUT
       (decoded too, where a base64url body is).
@@ -40,7 +41,7 @@ def b64decode(s):
 
 def plant(v, path, keep, key=None):
     if isinstance(v, str):
-        if path in keep:
+        if path in keep or "=" + v in keep:
             return v
         if key in BODIES:
             raw = b64decode(v)

@@ -4,9 +4,10 @@
  * one table of them (channels.c).  A driver names the channel, supplies
  * its own configuration keys and their checks, the kinds of address its
  * recipients take, how a target resolves to the identities it reaches,
- * its inbound decisions (which messages an agent may
- * see, and their scrubbing), and the head of its tool's command line,
- * which the handler's adapter and the channel's watcher both build on.
+ * its inbound decisions (which messages an agent may see, and the schema
+ * of the fields it reads of them), and the head of its tool's command
+ * line, which the handler's adapter and the channel's watcher both build
+ * on.
  *
  * Code outside a channel's own files reaches a channel only through its
  * driver: it never names a particular channel.

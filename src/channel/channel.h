@@ -4,9 +4,10 @@
  * one table of them (channels.c).  A driver names the channel, supplies
  * its own configuration keys and their checks, the kinds of address its
  * recipients take, how a target resolves to the identities it reaches,
- * its inbound decisions (which messages an agent may
- * see, and their scrubbing), and the head of its tool's command line,
- * which the handler's adapter and the channel's watcher both build on.
+ * its inbound decisions (which messages an agent may see, and the schema
+ * of the fields it reads of them), and the head of its tool's command
+ * line, which the handler's adapter and the channel's watcher both build
+ * on.
  *
  * Code outside a channel's own files reaches a channel only through its
  * driver: it never names a particular channel.
@@ -21,6 +22,8 @@
 
 #include "argv.h"
 #include "conf.h"
+#include "policy.h"
+#include "schema.h"
 
 struct identity_set;
 
@@ -70,14 +73,18 @@ struct channel_driver {
 
 	/*
 	 * Inbound, on one message in the shape the channel's tool prints
-	 * it: 1 if the agent may see it, else 0; scrub redacts one-time
-	 * codes and auth links in place (0, or -1: hide the message); the
-	 * sender names a hidden message in its audit record (or NULL).
+	 * it: 1 if the agent may see it, else 0; the sender names a
+	 * hidden message in its audit record (or NULL).
 	 */
 	int		(*visible)(const struct config *,
 			    const struct channel *, json_t *msg);
-	int		(*scrub)(const struct channel *, json_t *msg);
 	const char	*(*sender)(json_t *msg);
+	/*
+	 * The fields an agent may read, per shape (enum inbound_shape in
+	 * policy.h; tables in schema.h): everything else is dropped.  A
+	 * shape without a table is never shown.
+	 */
+	const struct schema_field *schema[INBOUND_SHAPES];
 
 	/*
 	 * The fixed head of the tool's command line for command (the

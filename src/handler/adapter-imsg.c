@@ -346,7 +346,8 @@ filter_chat(json_t *chat, void *arg)
 	    !inbound_chat_visible(f->c->env->cfg, f->ch,
 	    (long long)json_integer_value(json_object_get(chat, "id")),
 	    json_string_value(json_object_get(chat, "identifier")),
-	    json_is_true(json_object_get(chat, "is_group")), &explicit)) {
+	    json_is_true(json_object_get(chat, "is_group")), &explicit) ||
+	    inbound_filter(f->ch, INBOUND_CHAT, chat) == -1) {
 		f->hidden++;
 		return;
 	}

@@ -39,12 +39,6 @@ struct gmail_opts {
  */
 int	 gmail_message_visible(const struct config *,
 	    const struct channel *, json_t *msg);
-/*
- * Scrub every string of msg in place except Gmail's identifiers;
- * base64url bodies are decoded, scrubbed and re-encoded.  0, or -1 when
- * some field cannot be read (then hide the message).
- */
-int	 gmail_message_scrub(const struct channel *, json_t *msg);
 /* The From of a message in any of gog's shapes, or NULL. */
 const char *gmail_message_from(json_t *msg);
 /* The address in "Name <a@b>" or "a@b"; 0, or -1 if none. */
@@ -97,9 +91,10 @@ int	 gmail_item_candidate(const struct config *, const struct channel *,
 	    json_t *item);
 /*
  * Complete a search item with its message's GMAIL_VERIFY_HEADERS, as
- * item.payload.headers, from "gog gmail get --format=metadata
- * --headers=... -- ID" (a thread item's id is its first message's, as
- * Gmail assigns them).  Returns 0; 1 when gog had no such message or
+ * item.payload.headers: a message item (with a threadId) from "gog
+ * gmail get --format=metadata --headers=... -- ID", a thread item from
+ * the first message of "gog gmail thread get -- ID" (the one gog's
+ * search shows).  Returns 0; 1 when gog had no such message or
  * answered for another (the item stays without: its sender is
  * unknown); -1 when gog could not answer now (timeout_ms 0, not
  * started, cut off, rate limited or retryable: ask again later).

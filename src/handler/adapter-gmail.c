@@ -298,7 +298,7 @@ filter_array(struct call *c, const struct channel *ch, json_t *in,
 	json_array_foreach(in, i, m) {
 		if ((names != NULL && hidden_by_name(ch, names, m)) ||
 		    !gmail_message_visible(c->env->cfg, ch, m) ||
-		    gmail_message_scrub(ch, m) == -1) {
+		    inbound_scrub(ch, m) == -1) {
 			(*hidden)++;
 			continue;
 		}
@@ -350,7 +350,7 @@ static int
 message_readable(struct call *c, const struct channel *ch, json_t *m)
 {
 	if (!json_is_object(m) || !gmail_message_visible(c->env->cfg, ch, m) ||
-	    gmail_message_scrub(ch, m) == -1)
+	    inbound_scrub(ch, m) == -1)
 		return gmail_not_found(c, 1);
 	return 0;
 }
@@ -395,8 +395,8 @@ m_get(struct call *c, const struct channel *ch)
 	}
 	/*
 	 * gog prints the message and, beside it, its headers and decoded
-	 * body: the sender decides on the message, the scrubber runs over
-	 * all of it.
+	 * body: the sender decides on the message, the channel's document
+	 * schema rebuilds all of it.
 	 */
 	m = json_object_get(doc, "message");
 	if ((names = label_names(c, ch)) == NULL) {
@@ -405,7 +405,7 @@ m_get(struct call *c, const struct channel *ch)
 	}
 	if (!json_is_object(m) || hidden_by_name(ch, names, m) ||
 	    !gmail_message_visible(c->env->cfg, ch, m) ||
-	    gmail_message_scrub(ch, doc) == -1) {
+	    inbound_filter(ch, INBOUND_DOCUMENT, doc) == -1) {
 		json_decref(names);
 		json_decref(doc);
 		return message_readable(c, ch, NULL);
@@ -462,7 +462,13 @@ m_thread(struct call *c, const struct channel *ch)
 		return gmail_not_found(c, 1);
 	}
 	json_object_set_new(thread, "messages", msgs);
-	c->result = json_pack("{s:O,s:[]}", "thread", thread, "downloaded");
+	/* The thread's own fields (its snippet) by the schema too. */
+	if (inbound_filter(ch, INBOUND_DOCUMENT, doc) == -1) {
+		json_decref(doc);
+		return gmail_not_found(c, 1);
+	}
+	c->result = json_pack("{s:O,s:[]}", "thread", json_object_get(doc,
+	    "thread"), "downloaded");
 	json_decref(doc);
 	if (hidden > 0)
 		c->rule = "inbound";
@@ -502,7 +508,7 @@ m_drafts_list(struct call *c, const struct channel *ch)
 	if ((doc = run_json(c, ch, &a, -1)) == NULL)
 		return -1;
 	/* Ids pass; any text gog adds (a snippet) is scrubbed. */
-	if (gmail_message_scrub(ch, json_object_get(doc, "drafts")) == -1) {
+	if (inbound_filter(ch, INBOUND_DOCUMENT, doc) == -1) {
 		json_decref(doc);
 		c->rule = "inbound";
 		return call_error(c, CP_ERR_CONTENT_BLOCKED,

@@ -808,7 +808,9 @@ signal_list(struct call *c, const struct channel *ch, const char *method,
 		else
 			visible = inbound_signal_number(c->env->cfg, ch,
 			    json_string_value(json_object_get(v, "number")));
-		if (visible && json_is_object(v))
+		if (visible && json_is_object(v) && inbound_filter(ch,
+		    strcmp(key, "groups") == 0 ? INBOUND_GROUP :
+		    INBOUND_CONTACT, v) == 0)
 			json_array_append(keep, v);
 		else
 			hidden++;

@@ -16,8 +16,8 @@
  * openclaw/gogcli internal/cmd/gmail_messages.go), not the
  * Authentication-Results that say whether From is true, nor the
  * recipients of the owner's own mail: each item that may be shown is
- * completed with them first (gmail_complete_item), and they are removed
- * again before the answer.
+ * completed with them first (gmail_complete_item: gog gmail thread get
+ * for a thread), and they are removed again before the answer.
  *
  * A message or thread the agent may not see gets gog's own answer for
  * one that does not exist, and gog's not-found is given in that one
@@ -40,6 +40,7 @@
 #include "gmail-read.h"
 #include "handler.h"
 #include "log.h"
+#include "policy.h"
 #include "protocol.h"
 #include "spawn.h"
 #include "util.h"
@@ -111,7 +112,7 @@ gmail_read_decide(struct call *c, const struct channel *ch, json_t *m)
 		}
 	}
 	visible = gmail_message_visible(c->env->cfg, ch, m) &&
-	    gmail_message_scrub(ch, m) == 0;
+	    inbound_scrub(ch, m) == 0;
 	/* What the item did not carry, it does not carry out. */
 	if (completed)
 		json_object_del(m, "payload");

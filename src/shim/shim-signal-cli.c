@@ -799,10 +799,11 @@ run_daemon(const struct shim_signal_ctx *ctx, json_t *params, FILE *err)
 		colon = strstr(addr, "]:");
 		if (colon == NULL)
 			goto bad;
-		len = (size_t)(colon - addr - 1);
-		if (len == 0 || len >= sizeof(host))
+		/* Kept with its brackets: the Host rule uses it so. */
+		len = (size_t)(colon - addr + 1);
+		if (len <= 2 || len >= sizeof(host))
 			goto bad;
-		memcpy(host, addr + 1, len);
+		memcpy(host, addr, len);
 		host[len] = '\0';
 		colon++;
 	} else {

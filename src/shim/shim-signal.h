@@ -218,11 +218,13 @@ int		 shim_http_parse_head(const char *buf, size_t len,
 		    size_t max, struct shim_http_request *);
 
 /*
- * Whether a Host header value names this server: localhost, 127.0.0.1,
- * [::1] or bind_host, with any port.
+ * Whether a Host header value names this server as signal-cli's
+ * HttpServerHandler decides it on a non-wildcard bind: localhost,
+ * 127.0.0.1, [::1] or bind_host (as given on the command line), and a
+ * port, when one is given, equal to port (the bound one).  1 or 0.
  */
 int		 shim_http_host_allowed(const char *host,
-		    const char *bind_host);
+		    const char *bind_host, unsigned int port);
 
 /* The value of name in a query string ("account=%2B1..."), decoded. */
 int		 shim_http_query_get(const char *query, const char *name,

@@ -187,6 +187,21 @@ case $line in
 	not_ok "the local user is not what the gateway sees" ;;
 *)	ok "the local user is not what the gateway sees" ;;
 esac
+# Descriptors do not cross ssh: the forward carries bytes, and the
+# SCM_RIGHTS an attachment travels by is dropped at ssh's socket.  The
+# gateway sees a request naming an attachment without its descriptor
+# and refuses it; nothing is sent.
+printf 'picture' >"$T/home/pic.jpg"
+chown "$STRANGER_USER" "$T/home/pic.jpg"
+n=$(spool_count)
+out=$(setpriv --reuid="$STRANGER_USER" --regid="$STRANGER_USER" \
+    --init-groups env -i PATH=/usr/bin:/bin HOME="$T/home" \
+    CARAPACE_SOCKET="$T/remote/agent.sock" \
+    "$T/bin/imsg" send --to mom --file "$T/home/pic.jpg" 2>&1)
+rc=$?
+check "an attachment through the forward fails" test "$rc" -ne 0
+expect_match "because its descriptor did not arrive" 'descriptor' "$out"
+expect_eq "and nothing was sent" "$n" "$(spool_count)"
 # whoami says the same to the agent.
 out=$(printf '{"jsonrpc":"2.0","id":1,"method":"gateway.whoami"}\n' |
     setpriv --reuid="$STRANGER_USER" --regid="$STRANGER_USER" --init-groups \

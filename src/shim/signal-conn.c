@@ -9,8 +9,9 @@
  * default $XDG_RUNTIME_DIR/signal-cli/socket (else /tmp/signal-cli/
  * socket), a missing parent directory made 0700, a path in use refused
  * ("Failed to bind socket"), the socket removed on exit.  Unlike
- * signal-cli, the socket itself is made 0600: whoever connects acts as
- * the agent, so only the agent's own user may.
+ * signal-cli, the socket itself is made 0600 and an existing directory
+ * must be private: whoever connects acts as the agent, and whoever can
+ * replace the socket reads what the agent sends.
  */
 #include "config.h"
 
@@ -532,29 +533,49 @@ shim_signal_socket_path(char *out, size_t outlen)
 
 /*
  * IOUtils.createPrivateDirectories: a parent that does not exist is
- * made, with its missing ancestors, 0700; one that exists is used as
- * it is.
+ * made, with its missing ancestors, 0700.  One that exists must be safe
+ * to put the socket in, which signal-cli does not check: owned by us or
+ * root, and writable by nobody else unless sticky (/tmp) - else another
+ * user could replace the socket with one of theirs and read what the
+ * agent sends.  0, or -1 with errno set and *why for an unsafe parent.
  */
 static int
-make_parent(const char *path)
+make_parent(const char *path, const char **why)
 {
-	char	 dir[PATH_MAX], *p;
+	struct stat	 st;
+	char		 dir[PATH_MAX], *p;
 
-	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir))
+	*why = NULL;
+	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
 		return -1;
-	if ((p = strrchr(dir, '/')) == NULL || p == dir)
-		return 0;
-	*p = '\0';
-	for (p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
+	}
+	if ((p = strrchr(dir, '/')) == NULL)
+		(void)strlcpy(dir, ".", sizeof(dir));
+	else if (p == dir)
+		dir[1] = '\0';
+	else {
 		*p = '\0';
+		for (p = dir + 1; *p != '\0'; p++) {
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
 		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 			return -1;
-		*p = '/';
 	}
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+	if (stat(dir, &st) == -1)
 		return -1;
+	if (!S_ISDIR(st.st_mode) || (st.st_uid != geteuid() &&
+	    st.st_uid != 0) || ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+	    (st.st_mode & S_ISVTX) == 0)) {
+		*why = "its directory is not private (another user could "
+		    "replace the socket)";
+		return -1;
+	}
 	return 0;
 }
 
@@ -564,6 +585,7 @@ shim_signal_socket_serve(const struct shim_signal_ctx *ctx,
 {
 	struct socket_server	 srv;
 	struct sockaddr_un	 sun;
+	const char		*why;
 	mode_t			 old;
 	int			 lfd, sigfd, rc = 0, e;
 
@@ -576,9 +598,9 @@ shim_signal_socket_serve(const struct shim_signal_ctx *ctx,
 		    "long\n", path);
 		return SIGNAL_EXIT_IO;
 	}
-	if (make_parent(path) == -1) {
+	if (make_parent(path, &why) == -1) {
 		(void)fprintf(err, "Failed to bind socket %s: %s\n", path,
-		    strerror(errno));
+		    why != NULL ? why : strerror(errno));
 		return SIGNAL_EXIT_IO;
 	}
 	if ((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1) {

@@ -243,6 +243,18 @@ expect_eq "a second daemon on the same path exits 3" 3 "$rc"
 expect_match "and says signal-cli's Failed to bind socket" \
     "^Failed to bind socket $SPATH: " "$out"
 check "the running daemon's socket is still there" test -S "$SPATH"
+# A directory another user may write to is refused (signal-cli would
+# bind there): that user could swap the socket for one of its own and
+# read what OpenClaw sends.
+mkdir -m 777 "$T/shared"
+chown "$STRANGER_USER" "$T/shared"
+out=$(setpriv --reuid="$AGENT_USER" --regid="$AGENT_USER" --init-groups \
+    env -i PATH=/usr/bin:/bin CARAPACE_SOCKET="$SOCK" \
+    "$T/bin/signal-cli" daemon --socket "$T/shared/socket" 2>&1)
+rc=$?
+expect_eq "a socket in a directory others may write to: exit 3" 3 "$rc"
+expect_match "saying why" "^Failed to bind socket $T/shared/socket: its directory is not private" "$out"
+check "and no socket was made there" test ! -e "$T/shared/socket"
 stop_shim
 expect_eq "daemon --socket exits 0 on SIGTERM" 0 "$SHIM_RC"
 check "the socket is removed on exit" test ! -e "$SPATH"

@@ -62,6 +62,8 @@ struct stdio_rpc;
 /* One receive subscription: an inbox subscription on the gateway. */
 struct stdio_sub {
 	struct stdio_rpc	*rpc;
+	json_t			*pending;	/* subscribeReceive's id, until
+						   the gateway subscribed */
 	int			 id;
 	int			 internal;	/* on-start: plain params */
 	int			 active;
@@ -88,6 +90,43 @@ struct stdio_rpc {
 
 static json_t	*stdio_subscription_answer(struct stdio_rpc *, json_t *,
 		    int *);
+static void	 stdio_write(struct stdio_rpc *, json_t *);
+
+/*
+ * Answer a subscribeReceive once the gateway has subscribed (why NULL),
+ * or with -3 when it could not: as signal-cli registers its receive
+ * handler before it answers, every message published after the answer
+ * reaches the client.
+ */
+static void
+sub_answer(struct stdio_sub *sub, const char *why)
+{
+	json_t	*ans;
+
+	if (sub->pending == NULL)
+		return;
+	if (why == NULL)
+		ans = json_pack("{s:s,s:i,s:O}", "jsonrpc", "2.0", "result",
+		    sub->id, "id", sub->pending);
+	else
+		ans = json_pack("{s:s,s:{s:i,s:s},s:O}", "jsonrpc", "2.0",
+		    "error", "code", SIGNAL_ERR_IO, "message", why, "id",
+		    sub->pending);
+	if (ans != NULL)
+		stdio_write(sub->rpc, ans);
+	json_decref(ans);
+	json_decref(sub->pending);
+	sub->pending = NULL;
+}
+
+/* A subscription ends: nothing is pending any more. */
+static void
+sub_end(struct stdio_sub *sub)
+{
+	json_decref(sub->pending);
+	sub->pending = NULL;
+	sub->active = 0;
+}
 static void	 stdio_process(struct stdio_rpc *);
 
 static void
@@ -153,7 +192,8 @@ stdio_receive(struct serve_fd *call, int rc, char *line, size_t len,
 		return;
 	if (rc != SHIM_OK) {
 		(void)fprintf(stderr, "receive: %s\n", why);
-		sub->active = 0;
+		sub_answer(sub, why);
+		sub_end(sub);
 		sub->call = NULL;
 		return;
 	}
@@ -164,12 +204,15 @@ stdio_receive(struct serve_fd *call, int rc, char *line, size_t len,
 		serve_set_deadline(call, 0);
 		if (json_object_get(msg, "error") != NULL) {
 			(void)fprintf(stderr, "receive: %s\n", line);
+			sub_answer(sub, "the gateway refused the receive "
+			    "subscription");
 			json_decref(msg);
 			serve_close(call);
-			sub->active = 0;
+			sub_end(sub);
 			sub->call = NULL;
 			return;
 		}
+		sub_answer(sub, NULL);
 	}
 	v = json_object_get(json_object_get(msg, "params"), "message");
 	if (json_is_object(v) && json_is_string(json_object_get(msg,
@@ -194,9 +237,14 @@ static const struct serve_cb stdio_receive_cb = {
 	.line = stdio_receive
 };
 
-/* Start a subscription: its id, or -1 (none free). */
+/*
+ * Start a subscription: its id, or -1 (none free).  answer_id, when not
+ * NULL, is the subscribeReceive to answer once the gateway has
+ * subscribed: *deferred is then 1 (else the caller answers now).
+ */
 static int
-stdio_subscribe(struct stdio_rpc *rpc, int internal)
+stdio_subscribe(struct stdio_rpc *rpc, int internal, json_t *answer_id,
+    int *deferred)
 {
 	struct stdio_sub	*sub = NULL;
 	json_t			*req;
@@ -222,8 +270,13 @@ stdio_subscribe(struct stdio_rpc *rpc, int internal)
 	/* As signal-cli: the id is given; a stream that fails says so. */
 	if (sub->call == NULL)
 		(void)fprintf(stderr, "%s\n", why);
-	else
+	else {
 		sub->active = 1;
+		if (answer_id != NULL && deferred != NULL) {
+			sub->pending = json_incref(answer_id);
+			*deferred = 1;
+		}
+	}
 	return sub->id;
 }
 
@@ -242,7 +295,7 @@ stdio_unsubscribe(struct stdio_rpc *rpc, int id)
 		if (sub->call != NULL)
 			serve_close(sub->call);
 		sub->call = NULL;
-		sub->active = 0;
+		sub_end(sub);
 		return 0;
 	}
 	return -1;
@@ -257,7 +310,7 @@ stdio_subscription_answer(struct stdio_rpc *rpc, json_t *msg, int *handled)
 {
 	json_t		*method, *id, *params, *sid;
 	const char	*name;
-	int		 n;
+	int		 n, deferred;
 
 	*handled = 0;
 	method = json_object_get(msg, "method");
@@ -271,8 +324,9 @@ stdio_subscription_answer(struct stdio_rpc *rpc, json_t *msg, int *handled)
 	id = json_object_get(msg, "id");
 	params = json_object_get(msg, "params");
 	if (strcmp(name, "subscribeReceive") == 0) {
-		n = stdio_subscribe(rpc, 0);
-		if (id == NULL)
+		deferred = 0;
+		n = stdio_subscribe(rpc, 0, id, &deferred);
+		if (id == NULL || deferred)
 			return NULL;
 		if (n == -1)
 			return json_pack("{s:s,s:{s:i,s:s},s:O}", "jsonrpc",
@@ -363,7 +417,7 @@ stdio_process(struct stdio_rpc *rpc)
 	    memchr(rpc->buf, '\n', rpc->have) == NULL) {
 		rpc->finishing = 1;
 		for (i = 0; i < JSONRPC_MAX_SUBSCRIPTIONS; i++)
-			rpc->subs[i].active = 0;
+			sub_end(&rpc->subs[i]);
 		/* This closes the subscriptions' calls too. */
 		serve_finish(rpc->client);
 	}
@@ -395,10 +449,13 @@ static void
 stdio_closed(struct serve_fd *client, void *arg)
 {
 	struct stdio_rpc	*rpc = arg;
+	int			 i;
 
 	(void)client;
 	signal_jobs_clear(&rpc->jobs);
 	rpc->client = NULL;
+	for (i = 0; i < JSONRPC_MAX_SUBSCRIPTIONS; i++)
+		sub_end(&rpc->subs[i]);
 	if (rpc->sock != -1) {
 		/* Its calls are closed and silent: nothing uses rpc now. */
 		(void)close(rpc->sock);
@@ -447,7 +504,7 @@ shim_signal_jsonrpc(const struct shim_signal_ctx *ctx, json_t *params,
 	}
 	signal_jobs_init(&rpc.jobs, rpc.loop, rpc.client, ctx);
 	if (!receive_manual(params))
-		(void)stdio_subscribe(&rpc, 1);
+		(void)stdio_subscribe(&rpc, 1, NULL, NULL);
 	if (serve_run(rpc.loop) == -1)
 		rc = SIGNAL_EXIT_UNEXPECTED;
 	serve_free(rpc.loop);
@@ -497,7 +554,7 @@ socket_accept(struct serve_fd *lfd, void *arg)
 	signal_jobs_init(&rpc->jobs, srv->loop, rpc->client, srv->ctx);
 	/* SignalJsonRpcDispatcherHandler: on-start subscribes at once. */
 	if (!srv->manual)
-		(void)stdio_subscribe(rpc, 1);
+		(void)stdio_subscribe(rpc, 1, NULL, NULL);
 }
 
 static void

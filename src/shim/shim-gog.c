@@ -70,6 +70,27 @@ static const struct gog_flag gog_flags[] = {
 	FLAG_STR("in-reply-to", reply_to_message_id),
 	FLAG_STR("thread-id", thread_id),
 	FLAG_BOOL("include-body", include_body, 0),
+	/* gmail_get.go, gmail_send.go (and the newer gog's --body-html-file) */
+	FLAG_STR("headers", headers),
+	FLAG_STR("body-html", body_html),
+	FLAG_STR("body-html-file", body_html_file),
+	FLAG_STR("reply-to", reply_to),
+	FLAG_STR("from", from),
+	FLAG_BOOL("reply-all", reply_all, 0),
+	/* gmail_watch_cmds.go: watch start and serve */
+	FLAG_STR("topic", topic),
+	FLAG_STR("ttl", ttl),
+	FLAG_STR("hook-url", hook_url),
+	FLAG_STR("hook-token", hook_token),
+	FLAG_STR("max-bytes", max_bytes),
+	FLAG_STR("bind", bind),
+	FLAG_STR("port", port),
+	FLAG_STR("path", path),
+	FLAG_STR("token", token),
+	FLAG_STR("oidc-email", oidc_email),
+	FLAG_STR("oidc-audience", oidc_audience),
+	FLAG_BOOL("verify-oidc", verify_oidc, 0),
+	FLAG_BOOL("save-hook", save_hook, 0),
 	{ NULL, 0, 0, 0 }
 };
 
@@ -151,10 +172,18 @@ gog_command(struct gog_args *a, char *err, size_t errlen)
 	} else if (strcmp(w1, "send") == 0) {
 		a->cmd = GOG_SEND;
 		used = 2;
+	} else if (strcmp(w1, "watch") == 0 && w2 != NULL &&
+	    (strcmp(w2, "start") == 0 || strcmp(w2, "status") == 0 ||
+	    strcmp(w2, "renew") == 0 || strcmp(w2, "serve") == 0 ||
+	    strcmp(w2, "stop") == 0)) {
+		a->cmd = strcmp(w2, "serve") == 0 ? GOG_WATCH_SERVE :
+		    strcmp(w2, "stop") == 0 ? GOG_WATCH_STOP : GOG_WATCH_START;
+		used = 3;
 	} else
 		return usage_error(err, errlen, "unexpected argument",
 		    n > 2 && (strcmp(w1, "thread") == 0 ||
-		    strcmp(w1, "labels") == 0 || strcmp(w1, "drafts") == 0) ?
+		    strcmp(w1, "labels") == 0 || strcmp(w1, "drafts") == 0 ||
+		    strcmp(w1, "watch") == 0) ?
 		    w2 : w1);
 	for (i = used; i < n; i++)
 		p[i - used] = p[i];
@@ -251,6 +280,19 @@ gog_parse(int argc, char **argv, struct gog_args *a, char *err,
 			goto max;
 		if (namelen == 5 && strncmp(name, "limit", 5) == 0)
 			goto max;
+		if (namelen == 5 && strncmp(name, "label", 5) == 0) {
+			if (value == NULL) {
+				if (i + 1 >= argc)
+					return usage_error(err, errlen,
+					    "expected a value for", "--label");
+				value = argv[++i];
+			}
+			if (a->nlabels == GOG_ARGS_MAX)
+				return usage_error(err, errlen,
+				    "too many --label", NULL);
+			a->labels[a->nlabels++] = value;
+			continue;
+		}
 		if (namelen == 6 && strncmp(name, "attach", 6) == 0) {
 			if (value == NULL) {
 				if (i + 1 >= argc)
@@ -622,8 +664,8 @@ gog_usage(FILE *f)
 	    "[--attach FILE]\n", f);
 }
 
-static int
-gateway_exit(const struct shim_reply *r)
+int
+gog_gateway_exit(const struct shim_reply *r)
 {
 	json_t		*st;
 	json_int_t	 n;
@@ -834,12 +876,95 @@ print_message_text(json_t *msg, int full)
 	}
 }
 
+/*
+ * gog's stripHTMLTags (internal/cmd/gmail_thread.go): script and style
+ * elements removed with their content ("(?is)<script[^>]*>.*?</script>"),
+ * every other tag replaced by a space, runs of white space made one
+ * space, the ends trimmed.  In place.
+ */
+static void
+strip_html(char *s)
+{
+	static const char *const blocks[][2] = {
+		{ "<script", "</script>" }, { "<style", "</style>" } };
+	char	*r, *w, *gt, *end;
+	size_t	 k;
+	int	 space = 0;
+
+	for (k = 0; k < 2; k++)
+		for (r = s; (r = strcasestr(r, blocks[k][0])) != NULL;) {
+			if ((gt = strchr(r, '>')) == NULL ||
+			    (end = strcasestr(gt, blocks[k][1])) == NULL) {
+				r++;
+				continue;
+			}
+			end += strlen(blocks[k][1]);
+			memmove(r, end, strlen(end) + 1);
+		}
+	for (r = w = s; *r != '\0'; r++) {
+		if (*r == '<' && (gt = strchr(r, '>')) != NULL) {
+			r = gt;
+			space = 1;
+			continue;
+		}
+		if (strchr(" \t\n\f\r", *r) != NULL) {
+			space = 1;
+			continue;
+		}
+		if (space && w != s)
+			*w++ = ' ';
+		space = 0;
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
+/* Cut s after max code points; 1 if it was longer. */
+static int
+cut_runes(char *s, size_t max)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80 && n++ == max) {
+			*s = '\0';
+			return 1;
+		}
+	return 0;
+}
+
+/* collectAttachments: "  - NAME (SIZE bytes)" for each, depth first. */
+static void
+print_attachments(json_t *part, int depth, int *any)
+{
+	json_t		*body, *p;
+	size_t		 i;
+	const char	*name;
+
+	if (depth > 16 || !json_is_object(part))
+		return;
+	name = str(part, "filename");
+	body = json_object_get(part, "body");
+	if (name[0] != '\0' && str(body, "attachmentId")[0] != '\0') {
+		if (!*any)
+			(void)printf("Attachments:\n");
+		*any = 1;
+		(void)printf("  - %s (%lld bytes)\n", name, (long long)
+		    json_integer_value(json_object_get(body, "size")));
+	}
+	json_array_foreach(json_object_get(part, "parts"), i, p)
+		print_attachments(p, depth + 1, any);
+}
+
+/* gmail thread get (gogcli internal/cmd/gmail_thread.go). */
 static void
 print_thread(const struct gog_args *a, json_t *res)
 {
 	json_t	*thread = json_object_get(res, "thread"), *m, *sorted;
-	size_t	 i;
+	json_t	*msgs = json_object_get(thread, "messages"), *payload;
+	size_t	 i, n = json_array_size(msgs);
 	char	*body;
+	int	 html = 0, any, cut;
 
 	if (a->json) {
 		sorted = gog_json_sorted(res);
@@ -847,22 +972,40 @@ print_thread(const struct gog_args *a, json_t *res)
 		json_decref(sorted);
 		return;
 	}
-	if (json_array_size(json_object_get(thread, "messages")) == 0) {
+	if (n == 0) {
 		(void)fputs("Empty thread\n", stderr);
 		return;
 	}
-	json_array_foreach(json_object_get(thread, "messages"), i, m) {
-		(void)printf("Message: %s\n", str(m, "id"));
-		(void)printf("From: %s\n", gog_header(m, "From"));
-		(void)printf("To: %s\n", gog_header(m, "To"));
-		(void)printf("Subject: %s\n", gog_header(m, "Subject"));
-		(void)printf("Date: %s\n\n", gog_header(m, "Date"));
-		if ((body = gog_best_body(json_object_get(m,
-		    "payload"))) != NULL) {
-			if (body[0] != '\0')
-				(void)printf("%s\n\n", body);
+	/* Its Printf adds a newline to a format that ends in one. */
+	(void)printf("Thread contains %zu message(s)\n\n\n", n);
+	json_array_foreach(msgs, i, m) {
+		if (!json_is_object(m))
+			continue;
+		(void)printf("=== Message %zu/%zu: %s ===\n", i + 1, n,
+		    str(m, "id"));
+		(void)printf("From: %s\nTo: %s\nSubject: %s\nDate: %s\n\n",
+		    gog_header(m, "From"), gog_header(m, "To"),
+		    gog_header(m, "Subject"), gog_header(m, "Date"));
+		payload = json_object_get(m, "payload");
+		if ((body = find_body(payload, "text/plain", 0)) == NULL ||
+		    body[0] == '\0') {
 			free(body);
+			body = find_body(payload, "text/html", 0);
+			html = 1;
+		} else
+			html = 0;
+		if (body != NULL && html)
+			strip_html(body);
+		if (body != NULL && body[0] != '\0') {
+			cut = cut_runes(body, 500);
+			(void)printf("%s%s\n\n", body, cut ?
+			    "... [truncated]" : "");
 		}
+		free(body);
+		any = 0;
+		print_attachments(payload, 0, &any);
+		if (any)
+			(void)printf("\n");
 	}
 }
 
@@ -992,61 +1135,110 @@ call(const char *method, json_t *params, int fd, struct shim_reply *r)
 		shim_error_text(r->code, r->message, r->data, text,
 		    sizeof(text));
 		(void)fprintf(stderr, "Error: %s\n", text);
-		rv = gateway_exit(r);
+		rv = gog_gateway_exit(r);
 		shim_reply_free(r);
 		return rv;
 	}
 	return 0;
 }
 
+/* --NAME or --NAME-file: the one given (read as the user), or NULL. */
+static int
+body_input(const char *inline_value, const char *file, const char *name,
+    char **out)
+{
+	char	err[512];
+
+	*out = NULL;
+	if (inline_value != NULL && inline_value[0] != '\0' && file != NULL) {
+		(void)fprintf(stderr, "Error: use only one of --%s or "
+		    "--%s-file\n", name, name);
+		return GOG_EXIT_USAGE;
+	}
+	if (file != NULL) {
+		if ((*out = read_body(file, err, sizeof(err))) == NULL) {
+			(void)fprintf(stderr, "Error: %s\n", err);
+			return GOG_EXIT_ERROR;
+		}
+	} else if (inline_value != NULL)
+		*out = xstrdup(inline_value);
+	return 0;
+}
+
+static int
+blank(const char *s)
+{
+	return s == NULL || s[strspn(s, " \t\r\n")] == '\0';
+}
+
+/*
+ * send and drafts create, checked in gog's order (openclaw/gogcli,
+ * internal/cmd/gmail_send.go, GmailSendCmd.Run).  --reply-all and
+ * --reply-to go to the gateway, which works out the recipients as gog
+ * would and puts every one through policy.
+ */
 static int
 compose_params(const struct gog_args *a, json_t *params, int *fd)
 {
 	char		 err[512];
-	char		*body;
+	char		*body = NULL, *html = NULL;
 	const char	*base;
+	int		 rv;
 
-	if (a->to == NULL || a->to[strspn(a->to, " ")] == '\0') {
-		(void)fputs("Error: required: --to\n", stderr);
-		return GOG_EXIT_USAGE;
+	if ((rv = body_input(a->body, a->body_file, "body", &body)) != 0)
+		return rv;
+	if ((rv = body_input(a->body_html, a->body_html_file, "body-html",
+	    &html)) != 0) {
+		free(body);
+		return rv;
 	}
-	if (a->subject == NULL || a->subject[strspn(a->subject, " ")] ==
-	    '\0') {
-		(void)fputs("Error: required: --subject\n", stderr);
-		return GOG_EXIT_USAGE;
-	}
-	if (a->body != NULL && a->body_file != NULL) {
-		(void)fputs("Error: use only one of --body or --body-file\n",
-		    stderr);
-		return GOG_EXIT_USAGE;
-	}
-	if (a->reply_to_message_id != NULL && a->thread_id != NULL) {
+	rv = GOG_EXIT_USAGE;
+	if (a->reply_to_message_id != NULL && a->thread_id != NULL)
 		(void)fputs("Error: use only one of --reply-to-message-id or "
 		    "--thread-id\n", stderr);
-		return GOG_EXIT_USAGE;
-	}
-	if (a->body_file != NULL) {
-		if ((body = read_body(a->body_file, err, sizeof(err))) ==
-		    NULL) {
-			(void)fprintf(stderr, "Error: %s\n", err);
-			return GOG_EXIT_ERROR;
-		}
-	} else
-		body = xstrdup(a->body != NULL ? a->body : "");
-	if (body[strspn(body, " \t\r\n")] == '\0') {
-		free(body);
-		(void)fputs("Error: required: --body or --body-html\n",
+	else if (a->reply_all && a->reply_to_message_id == NULL &&
+	    a->thread_id == NULL)
+		(void)fputs("Error: --reply-all requires --reply-to-message-id "
+		    "or --thread-id\n", stderr);
+	else if (blank(a->to) && !a->reply_all)
+		(void)fputs("Error: required: --to (or use --reply-all with "
+		    "--reply-to-message-id or --thread-id)\n", stderr);
+	else if (blank(a->subject))
+		(void)fputs("Error: required: --subject\n", stderr);
+	else if (blank(body) && blank(html))
+		(void)fputs("Error: required: --body, --body-file, or "
+		    "--body-html\n", stderr);
+	else if (a->from != NULL) {
+		(void)fputs("Error: permission denied: carapace: --from is "
+		    "not offered (mail leaves as the gateway's account)\n",
 		    stderr);
-		return GOG_EXIT_USAGE;
+		rv = GOG_EXIT_PERMISSION;
+	} else
+		rv = 0;
+	if (rv != 0) {
+		free(body);
+		free(html);
+		return rv;
 	}
-	json_object_set_new(params, "to", split_csv(a->to));
+	if (!blank(a->to))
+		json_object_set_new(params, "to", split_csv(a->to));
 	if (a->cc != NULL)
 		json_object_set_new(params, "cc", split_csv(a->cc));
 	if (a->bcc != NULL)
 		json_object_set_new(params, "bcc", split_csv(a->bcc));
+	if (!blank(a->reply_to))
+		json_object_set_new(params, "reply_to",
+		    split_csv(a->reply_to));
 	json_object_set_new(params, "subject", shim_json_string(a->subject));
-	json_object_set_new(params, "body", shim_json_string(body));
+	if (!blank(body))
+		json_object_set_new(params, "body", shim_json_string(body));
+	if (!blank(html))
+		json_object_set_new(params, "body_html",
+		    shim_json_string(html));
 	free(body);
+	free(html);
+	if (a->reply_all)
+		json_object_set_new(params, "reply_all", json_true());
 	if (a->reply_to_message_id != NULL)
 		json_object_set_new(params, "reply_to_message_id",
 		    shim_json_string(a->reply_to_message_id));
@@ -1109,6 +1301,10 @@ shim_gog_main(int argc, char **argv)
 		    "exclusive\n", stderr);
 		return GOG_EXIT_USAGE;
 	}
+	if (a.cmd == GOG_WATCH_START || a.cmd == GOG_WATCH_STOP)
+		return gog_watch_start(&a);
+	if (a.cmd == GOG_WATCH_SERVE)
+		return gog_watch_serve(&a);
 	params = json_pack("{s:s}", "channel", "gmail");
 	switch (a.cmd) {
 	case GOG_SEARCH:

@@ -98,7 +98,7 @@ struct args {
 	const char	*format;
 	const char	*headers;
 	const char	*to, *cc, *bcc, *subject, *body, *body_html;
-	const char	*body_file;
+	const char	*body_file, *body_html_file;
 	const char	*reply_to_message_id, *thread_id, *reply_to;
 	const char	*from;
 	const char	*out_dir;
@@ -162,6 +162,7 @@ static int	 cmd_get(struct sim *);
 static void	 strip_tags(char *);
 static int	 cut_runes(char *, size_t);
 static int	 cmd_thread(struct sim *);
+static void	 attachments(json_t *, json_t *, int);
 static int	 cmd_labels(struct sim *);
 static int	 cmd_drafts_list(struct sim *);
 static json_t	*find_draft(struct sim *, const char *, size_t *);
@@ -169,6 +170,11 @@ static int	 cmd_drafts_get(struct sim *);
 static char	*read_all(int);
 static json_t	*csv(const char *);
 static char	*joined(json_t *);
+static char	*read_named(const char *);
+static int	 blank(const char *);
+static json_t	*part(const char *, const char *);
+static void	 add_addresses(json_t *, const char *, const char *);
+static void	 reply_all(struct sim *, json_t *, json_t *, json_t *);
 static int	 compose(struct sim *, json_t **, json_t **);
 static void	 stamp(json_t *, const char *);
 static int	 cmd_send(struct sim *);
@@ -223,6 +229,7 @@ static const struct flag_def flags[] = {
 	{ "body", 1, OFF(body), F_SEND },
 	{ "body-html", 1, OFF(body_html), F_SEND },
 	{ "body-file", 1, OFF(body_file), F_SEND },
+	{ "body-html-file", 1, OFF(body_html_file), F_SEND },
 	{ "reply-to-message-id", 1, OFF(reply_to_message_id), F_SEND },
 	{ "in-reply-to", 1, OFF(reply_to_message_id), ON(CMD_SEND) },
 	{ "thread-id", 1, OFF(thread_id), ON(CMD_SEND) },
@@ -1523,22 +1530,56 @@ cmd_get(struct sim *s)
 	return 0;
 }
 
-/* stripHTMLTags, as far as a preview needs: tags dropped. */
+/*
+ * stripHTMLTags (internal/cmd/gmail_thread.go), its four regular
+ * expressions in order: "(?is)<script[^>]*>.*?</script>" and the same
+ * for style removed; "<[^>]*>" replaced by a space; "\\s+" (Go's \\s:
+ * tab, newline, form feed, carriage return, space) made one space;
+ * then strings.TrimSpace.  In place.
+ */
 static void
 strip_tags(char *s)
 {
-	char	*o = s;
-	int	 in_tag = 0;
+	static const char *const elements[] = { "script", "style", NULL };
+	char		 close_tag[16];
+	char		*start, *gt, *end, *r, *w;
+	size_t		 i, n;
 
-	for (; *s != '\0'; s++) {
-		if (*s == '<')
-			in_tag = 1;
-		else if (*s == '>' && in_tag)
-			in_tag = 0;
-		else if (!in_tag)
-			*o++ = *s;
+	for (i = 0; elements[i] != NULL; i++) {
+		n = strlen(elements[i]);
+		(void)snprintf(close_tag, sizeof(close_tag), "</%s>",
+		    elements[i]);
+		start = s;
+		while ((start = strchr(start, '<')) != NULL) {
+			if (strncasecmp(start + 1, elements[i], n) != 0 ||
+			    (gt = strchr(start, '>')) == NULL ||
+			    (end = strcasestr(gt + 1, close_tag)) == NULL) {
+				start++;
+				continue;
+			}
+			end += strlen(close_tag);
+			memmove(start, end, strlen(end) + 1);
+		}
 	}
-	*o = '\0';
+	for (r = w = s; *r != '\0'; r++) {
+		if (*r == '<' && (gt = strchr(r, '>')) != NULL) {
+			*w++ = ' ';
+			r = gt;
+		} else
+			*w++ = *r;
+	}
+	*w = '\0';
+	for (r = w = s; *r != '\0'; r++) {
+		if (strchr("\t\n\f\r ", *r) != NULL) {
+			while (r[1] != '\0' && strchr("\t\n\f\r ", r[1]) != NULL)
+				r++;
+			if (w != s && r[1] != '\0')
+				*w++ = ' ';
+			continue;
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
 }
 
 /* The first n characters (runes) of s, in place. */
@@ -1565,11 +1606,11 @@ cut_runes(char *s, size_t n)
 static int
 cmd_thread(struct sim *s)
 {
-	json_t		*msgs = json_array(), *m, *out;
-	size_t		 i, n;
+	json_t		*msgs = json_array(), *m, *out, *atts, *a;
+	size_t		 i, j, n;
 	const char	*history = "";
 	char		*body;
-	int		 html;
+	int		 html, cut;
 
 	json_array_foreach(s->messages, i, m)
 		if (strcmp(str(m, "threadId"), s->a.positional[0]) == 0) {
@@ -1601,13 +1642,43 @@ cmd_thread(struct sim *s)
 		    &html)) != NULL) {
 			if (html)
 				strip_tags(body);
-			(void)printf("%s%s\n\n", body, cut_runes(body, 500) ?
+			cut = cut_runes(body, 500);
+			(void)printf("%s%s\n\n", body, cut ?
 			    "... [truncated]" : "");
 			free(body);
 		}
+		/* collectAttachments: a filename and an attachmentId. */
+		atts = json_array();
+		attachments(json_object_get(m, "payload"), atts, 0);
+		if (json_array_size(atts) > 0) {
+			(void)printf("Attachments:\n");
+			json_array_foreach(atts, j, a)
+				(void)printf("  - %s (%lld bytes)\n",
+				    str(a, "filename"), (long long)
+				    json_integer_value(json_object_get(
+				    json_object_get(a, "body"), "size")));
+			(void)printf("\n");
+		}
+		json_decref(atts);
 	}
 	json_decref(msgs);
 	return 0;
+}
+
+/* The parts of p that are attachments, depth first, into out. */
+static void
+attachments(json_t *p, json_t *out, int depth)
+{
+	json_t	*part;
+	size_t	 i;
+
+	if (depth > 32 || !json_is_object(p))
+		return;
+	if (str(p, "filename")[0] != '\0' &&
+	    str(json_object_get(p, "body"), "attachmentId")[0] != '\0')
+		json_array_append(out, p);
+	json_array_foreach(json_object_get(p, "parts"), i, part)
+		attachments(part, out, depth + 1);
 }
 
 /*
@@ -1784,89 +1855,220 @@ joined(json_t *list)
 	return b.data != NULL ? b.data : xstrdup("");
 }
 
+/* A body from a file, or standard input for "-"; NULL if unreadable. */
+static char *
+read_named(const char *path)
+{
+	char	*text;
+	int	 fd;
+
+	if (strcmp(path, "-") == 0)
+		return read_all(STDIN_FILENO);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return NULL;
+	text = read_all(fd);
+	close(fd);
+	return text;
+}
+
+/* strings.TrimSpace(s) == "" */
+static int
+blank(const char *s)
+{
+	return s == NULL || s[strspn(s, " \t\r\n\f\v")] == '\0';
+}
+
+/* A MIME part as the Gmail API returns it: {mimeType, body{data,size}}. */
+static json_t *
+part(const char *mime, const char *text)
+{
+	json_t	*p;
+	char	*enc;
+
+	enc = b64url_encode(text, strlen(text));
+	p = json_pack("{s:s,s:{s:s,s:I}}", "mimeType", mime, "body", "data",
+	    enc, "size", (json_int_t)strlen(text));
+	free(enc);
+	return p;
+}
+
+/*
+ * The addresses of header value v (net/mail.ParseAddressList, or the
+ * fallback split on ','), lower-cased, into out unless self or there.
+ */
+static void
+add_addresses(json_t *out, const char *v, const char *self)
+{
+	json_t		*e;
+	char		*copy, *p, *save = NULL, *lt, *gt, *q;
+	size_t		 i;
+	int		 seen;
+
+	if (v == NULL)
+		return;
+	copy = xstrdup(v);
+	for (p = strtok_r(copy, ",", &save); p != NULL;
+	    p = strtok_r(NULL, ",", &save)) {
+		if ((lt = strrchr(p, '<')) != NULL &&
+		    (gt = strrchr(p, '>')) != NULL && gt > lt) {
+			*gt = '\0';
+			p = lt + 1;
+		} else if (strchr(p, '@') == NULL)
+			continue;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (q = p + strlen(p); q > p && (q[-1] == ' ' ||
+		    q[-1] == '\t'); q--)
+			q[-1] = '\0';
+		for (q = p; *q != '\0'; q++)
+			*q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
+		if (*p == '\0' || strcasecmp(p, self) == 0)
+			continue;
+		seen = 0;
+		json_array_foreach(out, i, e)
+			if (strcmp(json_string_value(e), p) == 0)
+				seen = 1;
+		if (!seen)
+			json_array_append_new(out, json_string(p));
+	}
+	free(copy);
+}
+
+/*
+ * buildReplyAllRecipients (internal/cmd/gmail_send.go): Reply-To (else
+ * From) and the original To into to, the original Cc into cc unless in
+ * to; self left out.  A NULL list is one the command line gave.
+ */
+static void
+reply_all(struct sim *s, json_t *orig, json_t *to, json_t *cc)
+{
+	json_t		*all_to = json_array(), *all_cc = json_array(), *e;
+	const char	*reply = header_value(orig, "Reply-To");
+	size_t		 i, j;
+	int		 dup;
+
+	add_addresses(all_to, reply[0] != '\0' ? reply :
+	    header_value(orig, "From"), s->a.account);
+	add_addresses(all_to, header_value(orig, "To"), s->a.account);
+	add_addresses(all_cc, header_value(orig, "Cc"), s->a.account);
+	if (to != NULL)
+		json_array_extend(to, all_to);
+	if (cc != NULL)
+		json_array_foreach(all_cc, i, e) {
+			dup = 0;
+			for (j = 0; j < json_array_size(all_to); j++)
+				if (strcmp(json_string_value(e),
+				    json_string_value(json_array_get(all_to,
+				    j))) == 0)
+					dup = 1;
+			if (!dup)
+				json_array_append(cc, e);
+		}
+	json_decref(all_to);
+	json_decref(all_cc);
+}
+
 /* send and drafts create: the message, its record, or an exit code. */
 static int
 compose(struct sim *s, json_t **msg_out, json_t **rec_out)
 {
-	json_t		*to, *cc, *bcc, *atts, *headers, *msg;
-	json_t		*orig = NULL;
-	char		*body = NULL, *tos, *ccs, *bccs, *enc, id[32];
+	json_t		*to, *cc, *bcc, *atts, *headers, *msg, *m;
+	json_t		*orig = NULL, *parts, *payload;
+	char		*body = NULL, *html = NULL, *tos, *ccs, *bccs, id[32];
 	char		 snippet[201];
 	const char	*thread = NULL;
 	struct stat	 st;
 	size_t		 i;
-	int		 fd;
+	int		 r = 0;
 
 	/*
 	 * The checks of gmail_send.go and gmail_drafts.go, in their order
-	 * (--reply-all is not simulated: it needs --to here).
+	 * (openclaw/gogcli, commit 1a1341fd3a56d25fa57f0a092deef5612453692d,
+	 * internal/cmd/gmail_send.go, GmailSendCmd.Run; the HTML file input
+	 * of its later resolveComposeBodyInputs).
 	 */
-	if (s->a.cmd == CMD_DRAFTS_CREATE) {
-		if (s->a.to == NULL || *s->a.to == '\0' ||
-		    s->a.subject == NULL || *s->a.subject == '\0')
-			return fail(EXIT_USAGE, "required: --to, --subject",
-			    NULL);
-	} else {
-		if (s->a.reply_to_message_id != NULL && s->a.thread_id != NULL)
-			return fail(EXIT_USAGE, "use only one of "
-			    "--reply-to-message-id or --thread-id", NULL);
-		if (s->a.reply_all && s->a.reply_to_message_id == NULL &&
-		    s->a.thread_id == NULL)
-			return fail(EXIT_USAGE, "--reply-all requires "
-			    "--reply-to-message-id or --thread-id", NULL);
-		if (s->a.to == NULL || *s->a.to == '\0')
-			return fail(EXIT_USAGE, "required: --to (or use "
-			    "--reply-all with --reply-to-message-id or "
-			    "--thread-id)", NULL);
-		if (s->a.subject == NULL || *s->a.subject == '\0')
-			return fail(EXIT_USAGE, "required: --subject", NULL);
-	}
-	/* resolveBodyFileInput (openclaw/gogcli, internal/cmd). */
 	if (s->a.body_file != NULL && s->a.body != NULL &&
 	    *s->a.body != '\0')
 		return fail(EXIT_USAGE, "use only one of --body or --body-file",
 		    NULL);
+	if (s->a.body_html_file != NULL && s->a.body_html != NULL &&
+	    *s->a.body_html != '\0')
+		return fail(EXIT_USAGE, "use only one of --body-html or "
+		    "--body-html-file", NULL);
+	if (s->a.body_file != NULL && s->a.body_html_file != NULL &&
+	    strcmp(s->a.body_file, "-") == 0 &&
+	    strcmp(s->a.body_html_file, "-") == 0)
+		return fail(EXIT_USAGE, "--body-file and --body-html-file "
+		    "cannot both read stdin", NULL);
 	if (s->a.body_file != NULL) {
-		if (strcmp(s->a.body_file, "-") == 0)
-			fd = STDIN_FILENO;
-		else if ((fd = open(s->a.body_file, O_RDONLY)) == -1)
+		if ((body = read_named(s->a.body_file)) == NULL)
 			return fail(EXIT_ERROR, "read body file:",
 			    s->a.body_file);
-		body = read_all(fd);
-		if (fd != STDIN_FILENO)
-			close(fd);
-	} else if (s->a.body != NULL && *s->a.body != '\0')
+	} else if (s->a.body != NULL)
 		body = xstrdup(s->a.body);
-	else if (s->a.body_html != NULL)
-		body = xstrdup(s->a.body_html);
-	if (body == NULL || body[0] == '\0') {
+	if (s->a.body_html_file != NULL) {
+		if ((html = read_named(s->a.body_html_file)) == NULL) {
+			free(body);
+			return fail(EXIT_ERROR, "read body file:",
+			    s->a.body_html_file);
+		}
+	} else if (s->a.body_html != NULL)
+		html = xstrdup(s->a.body_html);
+	if (s->a.cmd == CMD_DRAFTS_CREATE) {
+		if (s->a.to == NULL || *s->a.to == '\0' ||
+		    s->a.subject == NULL || *s->a.subject == '\0')
+			r = fail(EXIT_USAGE, "required: --to, --subject",
+			    NULL);
+	} else if (s->a.reply_to_message_id != NULL && s->a.thread_id != NULL)
+		r = fail(EXIT_USAGE, "use only one of --reply-to-message-id "
+		    "or --thread-id", NULL);
+	else if (s->a.reply_all && s->a.reply_to_message_id == NULL &&
+	    s->a.thread_id == NULL)
+		r = fail(EXIT_USAGE, "--reply-all requires "
+		    "--reply-to-message-id or --thread-id", NULL);
+	else if ((s->a.to == NULL || *s->a.to == '\0') && !s->a.reply_all)
+		r = fail(EXIT_USAGE, "required: --to (or use --reply-all with "
+		    "--reply-to-message-id or --thread-id)", NULL);
+	else if (s->a.subject == NULL || *s->a.subject == '\0')
+		r = fail(EXIT_USAGE, "required: --subject", NULL);
+	if (r == 0 && blank(body) && blank(html))
+		r = fail(EXIT_USAGE, "required: --body, --body-file, or "
+		    "--body-html", NULL);
+	if (r != 0) {
 		free(body);
-		return fail(EXIT_USAGE, "required: --body or --body-html",
-		    NULL);
+		free(html);
+		return r;
 	}
 	if (s->a.reply_to_message_id != NULL) {
 		orig = find_message(s, s->a.reply_to_message_id);
 		if (orig == NULL) {
 			free(body);
+			free(html);
 			return fail(EXIT_NOT_FOUND, "Google API error "
 			    "(404 notFound): Requested entity was not found.", NULL);
 		}
 		thread = str(orig, "threadId");
 	} else if (s->a.thread_id != NULL) {
-		json_array_foreach(s->messages, i, orig)
-			if (strcmp(str(orig, "threadId"), s->a.thread_id) == 0)
-				thread = s->a.thread_id;
-		if (thread == NULL) {
+		/* selectLatestThreadMessage: the largest internalDate. */
+		json_array_foreach(s->messages, i, m)
+			if (strcmp(str(m, "threadId"), s->a.thread_id) == 0 &&
+			    (orig == NULL || internal_date(m) >
+			    internal_date(orig)))
+				orig = m;
+		if (orig == NULL) {
 			free(body);
+			free(html);
 			return fail(EXIT_NOT_FOUND, "Google API error "
 			    "(404 notFound): Requested entity was not found.", NULL);
 		}
+		thread = s->a.thread_id;
 	}
 	atts = json_array();
 	for (i = 0; i < s->a.nattach; i++) {
 		if (stat(s->a.attach[i], &st) == -1 || !S_ISREG(st.st_mode)) {
 			json_decref(atts);
 			free(body);
+			free(html);
 			return fail(EXIT_ERROR, "attachment not readable:",
 			    s->a.attach[i]);
 		}
@@ -1878,6 +2080,22 @@ compose(struct sim *s, json_t **msg_out, json_t **rec_out)
 	to = csv(s->a.to);
 	cc = csv(s->a.cc);
 	bcc = csv(s->a.bcc);
+	/* --reply-all fills what --to and --cc leave empty. */
+	if (s->a.reply_all && orig != NULL) {
+		reply_all(s, orig, json_array_size(to) == 0 ? to : NULL,
+		    json_array_size(cc) == 0 ? cc : NULL);
+		if (json_array_size(to) == 0) {
+			json_decref(to);
+			json_decref(cc);
+			json_decref(bcc);
+			json_decref(atts);
+			free(body);
+			free(html);
+			return fail(EXIT_USAGE, "no recipients: specify --to or "
+			    "use --reply-all with a message that has "
+			    "recipients", NULL);
+		}
+	}
 	tos = joined(to);
 	ccs = joined(cc);
 	bccs = joined(bcc);
@@ -1891,20 +2109,41 @@ compose(struct sim *s, json_t **msg_out, json_t **rec_out)
 	if (bccs[0] != '\0')
 		json_array_append_new(headers, json_pack("{s:s,s:s}", "name",
 		    "Bcc", "value", bccs));
-	enc = b64url_encode(body, strlen(body));
-	(void)strlcpy(snippet, body, sizeof(snippet));
-	msg = json_pack("{s:s,s:s,s:[],s:s,s:s,s:{s:s,s:o,s:{s:s,s:I}}}",
+	if (s->a.reply_to != NULL && *s->a.reply_to != '\0')
+		json_array_append_new(headers, json_pack("{s:s,s:s}", "name",
+		    "Reply-To", "value", s->a.reply_to));
+	/* buildRFC822: text/plain, text/html, or both as alternatives. */
+	parts = json_array();
+	if (!blank(body))
+		json_array_append_new(parts, part("text/plain", body));
+	if (!blank(html))
+		json_array_append_new(parts, part("text/html", html));
+	(void)strlcpy(snippet, !blank(body) ? body : html, sizeof(snippet));
+	msg = json_pack("{s:s,s:s,s:[],s:s,s:s,s:{s:s,s:o}}",
 	    "id", id, "threadId", thread != NULL ? thread : id, "labelIds",
 	    "snippet", snippet, "internalDate", "0", "payload", "mimeType",
-	    "text/plain", "headers", headers, "body", "data", enc, "size",
-	    (json_int_t)strlen(body));
-	*rec_out = json_pack("{s:s,s:o,s:o,s:o,s:s,s:s,s:s*,s:s*,s:o,s:s}",
+	    json_array_size(parts) == 2 ? "multipart/alternative" : "",
+	    "headers", headers);
+	payload = json_object_get(msg, "payload");
+	if (json_array_size(parts) == 2)
+		json_object_set(payload, "parts", parts);
+	else {
+		json_object_set(payload, "mimeType", json_object_get(
+		    json_array_get(parts, 0), "mimeType"));
+		json_object_set(payload, "body", json_object_get(
+		    json_array_get(parts, 0), "body"));
+	}
+	json_decref(parts);
+	*rec_out = json_pack("{s:s,s:o,s:o,s:o,s:s,s:s,s:s*,s:s*,s:s*,"
+	    "s:s*,s:o,s:s}",
 	    "account", s->a.account, "to", to, "cc", cc, "bcc", bcc,
-	    "subject", s->a.subject, "body", body, "reply_to_message_id",
+	    "subject", s->a.subject, "body", !blank(body) ? body : "",
+	    "body_html", !blank(html) ? html : NULL, "reply_to",
+	    s->a.reply_to, "reply_to_message_id",
 	    s->a.reply_to_message_id, "thread_id", thread, "attachments",
 	    atts, "message_id", id);
 	*msg_out = msg;
-	free(enc);
+	free(html);
 	free(tos);
 	free(ccs);
 	free(bccs);

@@ -863,9 +863,8 @@ print_message_text(json_t *msg, int full)
 	print_kv("label_ids", ids.data != NULL ? ids.data : "");
 	buf_free(&ids);
 	print_kv("from", gog_header(msg, "From"));
+	/* gog prints these four only (internal/cmd/gmail_get.go). */
 	print_kv("to", gog_header(msg, "To"));
-	print_kv("cc", gog_header(msg, "Cc"));
-	print_kv("bcc", gog_header(msg, "Bcc"));
 	print_kv("subject", gog_header(msg, "Subject"));
 	print_kv("date", gog_header(msg, "Date"));
 	if (full && (body = gog_best_body(json_object_get(msg,
@@ -994,9 +993,10 @@ print_thread(const struct gog_args *a, json_t *res)
 			html = 1;
 		} else
 			html = 0;
-		if (body != NULL && html)
-			strip_html(body);
+		/* An HTML body with no text still prints its empty line. */
 		if (body != NULL && body[0] != '\0') {
+			if (html)
+				strip_html(body);
 			cut = cut_runes(body, 500);
 			(void)printf("%s%s\n\n", body, cut ?
 			    "... [truncated]" : "");

@@ -76,7 +76,7 @@ static void	 split_labels(const char *, json_t *);
 static int
 watch_usage(const char *msg)
 {
-	(void)fprintf(stderr, "Error: %s\n", msg);
+	(void)fprintf(stderr, "%s\n", msg);
 	return GOG_EXIT_USAGE;
 }
 
@@ -126,14 +126,14 @@ parse_hook_url(const char *url, struct hook *h)
 
 	memset(&h->ss, 0, sizeof(h->ss));
 	if (strncasecmp(url, "https://", 8) == 0) {
-		(void)fprintf(stderr, "Error: carapace: --hook-url %s: https "
+		(void)fprintf(stderr, "carapace: --hook-url %s: https "
 		    "is not supported (the gog shim has no TLS); give the "
 		    "hook a plain http:// URL on the loopback interface\n",
 		    url);
 		return -1;
 	}
 	if (strncasecmp(url, "http://", 7) != 0) {
-		(void)fprintf(stderr, "Error: carapace: --hook-url %s: "
+		(void)fprintf(stderr, "carapace: --hook-url %s: "
 		    "expected an http:// URL\n", url);
 		return -1;
 	}
@@ -141,7 +141,7 @@ parse_hook_url(const char *url, struct hook *h)
 	slash = p + strcspn(p, "/?#");
 	n = (size_t)(slash - p);
 	if (n == 0 || n >= sizeof(h->host) || memchr(p, '@', n) != NULL) {
-		(void)fprintf(stderr, "Error: carapace: --hook-url %s: "
+		(void)fprintf(stderr, "carapace: --hook-url %s: "
 		    "malformed host\n", url);
 		return -1;
 	}
@@ -153,7 +153,7 @@ parse_hook_url(const char *url, struct hook *h)
 		*colon = '\0';
 		port = strtonum(colon + 1, 1, 65535, &errstr);
 		if (errstr != NULL) {
-			(void)fprintf(stderr, "Error: carapace: --hook-url "
+			(void)fprintf(stderr, "carapace: --hook-url "
 			    "%s: port %s\n", url, errstr);
 			return -1;
 		}
@@ -161,7 +161,7 @@ parse_hook_url(const char *url, struct hook *h)
 	if (name[0] == '[') {
 		n = strlen(name);
 		if (n < 3 || name[n - 1] != ']') {
-			(void)fprintf(stderr, "Error: carapace: --hook-url "
+			(void)fprintf(stderr, "carapace: --hook-url "
 			    "%s: malformed host\n", url);
 			return -1;
 		}
@@ -181,7 +181,7 @@ parse_hook_url(const char *url, struct hook *h)
 	} else
 		h->sslen = 0;
 	if (h->sslen == 0 || !loopback_bind(name)) {
-		(void)fprintf(stderr, "Error: carapace: --hook-url %s: the "
+		(void)fprintf(stderr, "carapace: --hook-url %s: the "
 		    "hook must be on the loopback interface (localhost, "
 		    "127.0.0.1, [::1])\n", url);
 		return -1;
@@ -189,7 +189,7 @@ parse_hook_url(const char *url, struct hook *h)
 	/* The request target: the path and query, never the fragment. */
 	n = strcspn(slash, "#");
 	if (n >= sizeof(h->path) - 1) {
-		(void)fprintf(stderr, "Error: carapace: --hook-url %s: path "
+		(void)fprintf(stderr, "carapace: --hook-url %s: path "
 		    "too long\n", url);
 		return -1;
 	}
@@ -201,7 +201,7 @@ parse_hook_url(const char *url, struct hook *h)
 		    slash);
 	if (strpbrk(h->path, " \t\r\n") != NULL || strpbrk(h->host,
 	    " \t\r\n") != NULL) {
-		(void)fprintf(stderr, "Error: carapace: --hook-url %s: "
+		(void)fprintf(stderr, "carapace: --hook-url %s: "
 		    "malformed\n", url);
 		return -1;
 	}
@@ -225,7 +225,7 @@ hook_flags(const struct gog_args *a, int allow_no_hook, struct hook *h)
 		max = strtonum(a->max_bytes, -2147483647LL, 2147483647LL,
 		    &errstr);
 		if (errstr != NULL) {
-			(void)fprintf(stderr, "gog: error: --max-bytes: "
+			(void)fprintf(stderr, "--max-bytes: "
 			    "expected a valid 64 bit int but got \"%s\"\n",
 			    a->max_bytes);
 			return GOG_EXIT_USAGE;
@@ -290,7 +290,7 @@ gog_watch_start(const struct gog_args *a)
 	int			 rv, have_hook;
 
 	if (a->cmd == GOG_WATCH_STOP) {
-		(void)fputs("Error: permission denied: carapace: the Gmail "
+		(void)fputs("permission denied: carapace: the Gmail "
 		    "watch is the gateway's (its watcher polls the mailbox); "
 		    "it is not stopped from here\n", stderr);
 		return GOG_EXIT_PERMISSION;
@@ -308,13 +308,13 @@ gog_watch_start(const struct gog_args *a)
 	    SHIM_TIMEOUT_MS, SHIM_MAX_ANSWER, &r, err, sizeof(err));
 	json_decref(params);
 	if (rv != SHIM_OK) {
-		(void)fprintf(stderr, "Error: %s\n", err);
+		(void)fprintf(stderr, "%s\n", err);
 		return rv == SHIM_E_TIMEOUT ? GOG_EXIT_RETRYABLE :
 		    GOG_EXIT_ERROR;
 	}
 	if (r.is_error) {
 		shim_error_text(r.code, r.message, r.data, text, sizeof(text));
-		(void)fprintf(stderr, "Error: %s\n", text);
+		(void)fprintf(stderr, "%s\n", text);
 		rv = gog_gateway_exit(&r);
 		shim_reply_free(&r);
 		return rv;
@@ -622,7 +622,7 @@ serve_loop(const struct gog_args *a, const struct hook *h)
 
 	if (shim_connect(&conn, shim_socket_path(), SHIM_TIMEOUT_MS,
 	    SHIM_MAX_ANSWER, err, sizeof(err)) != SHIM_OK) {
-		(void)fprintf(stderr, "Error: %s\n", err);
+		(void)fprintf(stderr, "%s\n", err);
 		return GOG_EXIT_ERROR;
 	}
 	params = json_pack("{s:[s]}", "channels", "gmail");
@@ -634,13 +634,13 @@ serve_loop(const struct gog_args *a, const struct hook *h)
 	if (r == SHIM_OK)
 		r = shim_decode_answer(line, len, &reply, err, sizeof(err));
 	if (r != SHIM_OK) {
-		(void)fprintf(stderr, "Error: %s\n", err);
+		(void)fprintf(stderr, "%s\n", err);
 		goto out;
 	}
 	if (reply.is_error) {
 		shim_error_text(reply.code, reply.message, reply.data, text,
 		    sizeof(text));
-		(void)fprintf(stderr, "Error: %s\n", text);
+		(void)fprintf(stderr, "%s\n", text);
 		rc = gog_gateway_exit(&reply);
 		shim_reply_free(&reply);
 		goto out;
@@ -657,7 +657,7 @@ serve_loop(const struct gog_args *a, const struct hook *h)
 			break;
 		}
 		if (r != SHIM_OK) {
-			(void)fprintf(stderr, "Error: %s\n", err);
+			(void)fprintf(stderr, "%s\n", err);
 			break;
 		}
 		if ((note = json_loadb(line, len, 0, NULL)) == NULL)
@@ -711,7 +711,7 @@ gog_watch_serve(const struct gog_args *a)
 	if (a->port != NULL) {
 		port = strtonum(a->port, -2147483647LL, 2147483647LL, &errstr);
 		if (errstr != NULL) {
-			(void)fprintf(stderr, "gog: error: --port: expected a "
+			(void)fprintf(stderr, "--port: expected a "
 			    "valid 64 bit int but got \"%s\"\n", a->port);
 			return GOG_EXIT_USAGE;
 		}

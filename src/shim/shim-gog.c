@@ -1127,14 +1127,14 @@ call(const char *method, json_t *params, int fd, struct shim_reply *r)
 	rv = shim_call(shim_socket_path(), method, params, fd,
 	    SHIM_TIMEOUT_MS, SHIM_MAX_ANSWER, r, err, sizeof(err));
 	if (rv != SHIM_OK) {
-		(void)fprintf(stderr, "Error: %s\n", err);
+		(void)fprintf(stderr, "%s\n", err);
 		return rv == SHIM_E_TIMEOUT ? GOG_EXIT_RETRYABLE :
 		    GOG_EXIT_ERROR;
 	}
 	if (r->is_error) {
 		shim_error_text(r->code, r->message, r->data, text,
 		    sizeof(text));
-		(void)fprintf(stderr, "Error: %s\n", text);
+		(void)fprintf(stderr, "%s\n", text);
 		rv = gog_gateway_exit(r);
 		shim_reply_free(r);
 		return rv;
@@ -1151,13 +1151,13 @@ body_input(const char *inline_value, const char *file, const char *name,
 
 	*out = NULL;
 	if (inline_value != NULL && inline_value[0] != '\0' && file != NULL) {
-		(void)fprintf(stderr, "Error: use only one of --%s or "
+		(void)fprintf(stderr, "use only one of --%s or "
 		    "--%s-file\n", name, name);
 		return GOG_EXIT_USAGE;
 	}
 	if (file != NULL) {
 		if ((*out = read_body(file, err, sizeof(err))) == NULL) {
-			(void)fprintf(stderr, "Error: %s\n", err);
+			(void)fprintf(stderr, "%s\n", err);
 			return GOG_EXIT_ERROR;
 		}
 	} else if (inline_value != NULL)
@@ -1194,22 +1194,22 @@ compose_params(const struct gog_args *a, json_t *params, int *fd)
 	}
 	rv = GOG_EXIT_USAGE;
 	if (a->reply_to_message_id != NULL && a->thread_id != NULL)
-		(void)fputs("Error: use only one of --reply-to-message-id or "
+		(void)fputs("use only one of --reply-to-message-id or "
 		    "--thread-id\n", stderr);
 	else if (a->reply_all && a->reply_to_message_id == NULL &&
 	    a->thread_id == NULL)
-		(void)fputs("Error: --reply-all requires --reply-to-message-id "
+		(void)fputs("--reply-all requires --reply-to-message-id "
 		    "or --thread-id\n", stderr);
 	else if (blank(a->to) && !a->reply_all)
-		(void)fputs("Error: required: --to (or use --reply-all with "
+		(void)fputs("required: --to (or use --reply-all with "
 		    "--reply-to-message-id or --thread-id)\n", stderr);
 	else if (blank(a->subject))
-		(void)fputs("Error: required: --subject\n", stderr);
+		(void)fputs("required: --subject\n", stderr);
 	else if (blank(body) && blank(html))
-		(void)fputs("Error: required: --body, --body-file, or "
+		(void)fputs("required: --body, --body-file, or "
 		    "--body-html\n", stderr);
 	else if (a->from != NULL) {
-		(void)fputs("Error: permission denied: carapace: --from is "
+		(void)fputs("permission denied: carapace: --from is "
 		    "not offered (mail leaves as the gateway's account)\n",
 		    stderr);
 		rv = GOG_EXIT_PERMISSION;
@@ -1246,14 +1246,14 @@ compose_params(const struct gog_args *a, json_t *params, int *fd)
 		json_object_set_new(params, "thread_id",
 		    shim_json_string(a->thread_id));
 	if (a->nattach > 1) {
-		(void)fputs("Error: carapace: one --attach per message\n",
+		(void)fputs("carapace: one --attach per message\n",
 		    stderr);
 		return GOG_EXIT_USAGE;
 	}
 	if (a->nattach == 1) {
 		if ((*fd = shim_open_attachment(a->attach[0], err,
 		    sizeof(err))) == -1) {
-			(void)fprintf(stderr, "Error: %s\n", err);
+			(void)fprintf(stderr, "%s\n", err);
 			return GOG_EXIT_ERROR;
 		}
 		base = strrchr(a->attach[0], '/');
@@ -1285,7 +1285,16 @@ shim_gog_main(int argc, char **argv)
 	int			 rv, fd = -1;
 
 	if ((rv = gog_parse(argc, argv, &a, err, sizeof(err))) != 0) {
-		(void)fprintf(stderr, "gog: error: %s\n", err);
+		/* errfmt.Format on kong's parse error (internal/errfmt). */
+		if (strncmp(err, "unknown flag", 12) == 0)
+			(void)fprintf(stderr, "%s\nRun with --help to see "
+			    "available flags\n", err);
+		else if (strstr(err, "missing") != NULL ||
+		    strstr(err, "required") != NULL)
+			(void)fprintf(stderr, "%s\nRun with --help to see "
+			    "usage\n", err);
+		else
+			(void)fprintf(stderr, "%s\n", err);
 		return rv;
 	}
 	if (a.cmd == GOG_VERSION) {
@@ -1297,8 +1306,8 @@ shim_gog_main(int argc, char **argv)
 		return 0;
 	}
 	if (a.json && a.plain) {
-		(void)fputs("gog: error: --json and --plain are mutually "
-		    "exclusive\n", stderr);
+		(void)fputs("invalid output mode (cannot combine --json and "
+		    "--plain)\n", stderr);
 		return GOG_EXIT_USAGE;
 	}
 	if (a.cmd == GOG_WATCH_START || a.cmd == GOG_WATCH_STOP)
@@ -1347,7 +1356,7 @@ shim_gog_main(int argc, char **argv)
 		break;
 	default:
 		json_decref(params);
-		(void)fprintf(stderr, "Error: permission denied: this gog "
+		(void)fprintf(stderr, "permission denied: this gog "
 		    "command is not offered through carapace\n");
 		return GOG_EXIT_PERMISSION;
 	}

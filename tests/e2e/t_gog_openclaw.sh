@@ -218,6 +218,30 @@ for case in "thread-text.txt:gmail thread get 18c1b00000000005" \
 	fi
 done
 
+# Errors as gog prints them (root.go: errfmt.Format, no prefix; kong's
+# parse errors with errfmt's hint), with the same exit code.
+for args in "gmail send --frobnicate" \
+    "gmail send --subject x --body y" \
+    "gmail send --to alice@example.com --body y" \
+    "gmail send --to alice@example.com --subject x" \
+    "gmail send --reply-all --subject x --body y" \
+    "gmail send --to alice@example.com --subject x --body y --thread-id t --reply-to-message-id m" \
+    "--json --plain gmail labels list" \
+    "gmail frobnicate"; do
+	# shellcheck disable=SC2086
+	tool $args >/dev/null 2>"$T/want.err" </dev/null
+	want=$?
+	# shellcheck disable=SC2086
+	agent "$T/bin/gog" $args >/dev/null 2>"$T/got.err" </dev/null
+	got=$?
+	if [ "$want" = "$got" ] && cmp -s "$T/want.err" "$T/got.err"; then
+		ok "error as gog prints it: gog $args"
+	else
+		not_ok "error as gog prints it: gog $args ($want/$got)"
+		diff "$T/want.err" "$T/got.err" | head -5
+	fi
+done
+
 # ---- OpenClaw's exact calls ----------------------------------------------
 agent python3 "$T/bin/openclaw_gog.py" "$T/bin/gog" alice@example.com \
     18c1b00000000004 "$T/work" >"$T/client" 2>&1

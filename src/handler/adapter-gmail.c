@@ -66,6 +66,7 @@ static const struct rpc_param search_params[] = {
 	{ "query", RPC_T_STRING, 1 },
 	{ "max", RPC_T_INTEGER, 0 },
 	{ "page", RPC_T_STRING, 0 },
+	{ "messages", RPC_T_BOOLEAN, 0 },	/* gmail messages search */
 	{ NULL, 0, 0 }
 };
 
@@ -338,7 +339,7 @@ m_search(struct call *c, const struct channel *ch)
 	json_t			*doc, *threads;
 	const char		*query = param_str(c, "query");
 	const char		*page = param_str(c, "page");
-	const char		*cause = NULL;
+	const char		*cause = NULL, *key;
 	size_t			 hidden = 0;
 
 	if (check_max(c) == -1 || check_id(c, "page", page) == -1)
@@ -350,9 +351,12 @@ m_search(struct call *c, const struct channel *ch)
 		return argv_refused(c, ch, cause);
 	if ((doc = run_json(c, ch, &a, -1)) == NULL)
 		return -1;
-	threads = filter_array(c, ch, json_object_get(doc, "threads"), NULL,
+	/* One row per thread, or per message (gog gmail messages search). */
+	key = json_is_true(json_object_get(c->params, "messages")) ?
+	    "messages" : "threads";
+	threads = filter_array(c, ch, json_object_get(doc, key), NULL,
 	    &hidden);
-	c->result = json_pack("{s:o,s:o}", "threads", threads,
+	c->result = json_pack("{s:o,s:o}", key, threads,
 	    "nextPageToken", page_token(doc));
 	json_decref(doc);
 	if (hidden > 0)
@@ -1186,6 +1190,8 @@ cmdline_gmail_search(const struct config *cfg, const struct channel *ch,
 		tool_argv_free(a);
 		return -1;
 	}
+	if (json_is_true(json_object_get(p, "messages")))
+		tool_argv_add(a, "messages");
 	tool_argv_add(a, "search");
 	tool_argv_add(a, a->num[0]);
 	if (page != NULL)

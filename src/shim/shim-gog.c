@@ -775,17 +775,21 @@ print_kv(const char *k, const char *v)
 
 /* A search item in gog's field order, empty fields omitted. */
 static json_t *
-thread_item(json_t *t)
+thread_item(json_t *t, int messages)
 {
 	json_t		*o = json_object(), *l;
-	static const char *const keys[] = { "id", "date", "from", "subject",
-	    NULL };
+	static const char *const keys[] = { "id", "threadId", "date", "from",
+	    "subject", NULL };
 	size_t		 i;
 
-	for (i = 0; keys[i] != NULL; i++)
+	for (i = 0; keys[i] != NULL; i++) {
+		/* A message row names its thread; a thread row does not. */
+		if (i == 1 && !messages)
+			continue;
 		if (str(t, keys[i])[0] != '\0' || i == 0)
 			json_object_set_new(o, keys[i],
 			    json_string(str(t, keys[i])));
+	}
 	l = json_object_get(t, "labels");
 	if (json_array_size(l) > 0)
 		json_object_set(o, "labels", l);
@@ -795,7 +799,9 @@ thread_item(json_t *t)
 static void
 print_search(const struct gog_args *a, json_t *res)
 {
-	json_t		*threads = json_object_get(res, "threads");
+	int		 messages = a->cmd == GOG_MESSAGES_SEARCH;
+	json_t		*threads = json_object_get(res, messages ? "messages" :
+			    "threads");
 	json_t		*t, *out;
 	json_t		*items, *rows, *row, *l;
 	struct buf	 labels;
@@ -806,9 +812,11 @@ print_search(const struct gog_args *a, json_t *res)
 		items = json_array_size(threads) > 0 ? json_array() :
 		    json_null();
 		json_array_foreach(threads, i, t)
-			json_array_append_new(items, thread_item(t));
-		out = json_pack("{s:s,s:o}", "nextPageToken", next,
-		    "threads", items);
+			json_array_append_new(items, thread_item(t, messages));
+		/* A Go map: its keys sorted. */
+		out = messages ? json_pack("{s:o,s:s}", "messages", items,
+		    "nextPageToken", next) : json_pack("{s:s,s:o}",
+		    "nextPageToken", next, "threads", items);
 		gog_json_print(stdout, out);
 		json_decref(out);
 		return;
@@ -1317,8 +1325,11 @@ shim_gog_main(int argc, char **argv)
 	params = json_pack("{s:s}", "channel", "gmail");
 	switch (a.cmd) {
 	case GOG_SEARCH:
+	case GOG_MESSAGES_SEARCH:
 		method = "gmail.search";
 		json_object_set_new(params, "query", shim_json_string(a.query));
+		if (a.cmd == GOG_MESSAGES_SEARCH)
+			json_object_set_new(params, "messages", json_true());
 		paging_params(&a, params);
 		break;
 	case GOG_GET:
@@ -1368,6 +1379,7 @@ shim_gog_main(int argc, char **argv)
 		return rv;
 	switch (a.cmd) {
 	case GOG_SEARCH:
+	case GOG_MESSAGES_SEARCH:
 		print_search(&a, r.result);
 		break;
 	case GOG_GET:

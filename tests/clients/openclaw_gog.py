@@ -59,6 +59,27 @@ rc, out, err = run(["gmail", "search", "newer_than:7d", "--max", "10"])
 say(rc == 0 and (out.startswith("ID") or "No results" in err),
     "gmail search 'newer_than:7d' --max 10: a table or No results (%d)" % rc)
 
+# Gmail messages search (per email, ignores threading):
+# `gog gmail messages search "in:inbox from:ryanair.com" --max 20
+# --account you@example.com`, here with a sender the fixture has.
+rc, out, err = run(["gmail", "messages", "search",
+                    "in:inbox from:example.com", "--max", "20",
+                    "--account", "me@example.com"])
+say(rc == 0 and out.startswith("ID") and "SUBJECT" in out.splitlines()[0],
+    "gmail messages search ... --max 20 --account: a table (%d %s)" %
+    (rc, err.strip()))
+rc, out, err = run(["--json", "gmail", "messages", "search", "in:inbox",
+                    "--max", "20"])
+try:
+    doc = json.loads(out)
+except ValueError:
+    doc = None
+say(rc == 0 and isinstance(doc, dict) and list(doc) == ["messages",
+    "nextPageToken"] and all(list(m)[:2] == ["id", "threadId"]
+                             for m in doc["messages"]),
+    "--json gmail messages search: {messages:[{id, threadId, ...}], "
+    "nextPageToken}")
+
 # Gmail send (plain), (multi-line), (stdin), (HTML): message_id, thread_id.
 sends = [
     (["--body", "Hello"], None, "plain"),

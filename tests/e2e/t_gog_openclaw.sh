@@ -195,6 +195,19 @@ case $out in
 esac
 # Recorded real-shape outputs (tests/data/gog/README): shim and simulator
 # both match them byte for byte.
+for args in "--json gmail messages search in:inbox --max 3" \
+    "gmail messages search in:inbox" "--plain gmail messages search in:inbox"; do
+	# shellcheck disable=SC2086
+	tool $args >"$T/want" 2>"$T/want.err"
+	# shellcheck disable=SC2086
+	agent "$T/bin/gog" $args >"$T/got" 2>"$T/got.err"
+	if cmp -s "$T/want" "$T/got" && cmp -s "$T/want.err" "$T/got.err"; then
+		ok "as gog: gog $args"
+	else
+		not_ok "as gog: gog $args"
+		diff "$T/want" "$T/got" | head -10
+	fi
+done
 for case in "thread-text.txt:gmail thread get 18c1b00000000005" \
     "get-metadata.json:--json gmail get --format metadata 18c1b00000000004" \
     "get-text.txt:gmail get 18c1b00000000006"; do

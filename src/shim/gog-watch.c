@@ -72,6 +72,8 @@ static int	 hook_post(const struct hook *, const char *, char *, size_t);
 static int	 hook_flags(const struct gog_args *, int, struct hook *);
 static int	 serve_loop(const struct gog_args *, const struct hook *);
 static void	 split_labels(const char *, json_t *);
+static int	 gog_watch_start(const struct gog_args *);
+static int	 gog_watch_serve(const struct gog_args *);
 
 static int
 watch_usage(const char *msg)
@@ -274,7 +276,7 @@ split_labels(const char *s, json_t *out)
 	}
 }
 
-int
+static int
 gog_watch_start(const struct gog_args *a)
 {
 	struct shim_reply	 r;
@@ -297,7 +299,9 @@ gog_watch_start(const struct gog_args *a)
 	}
 	if (a->account == NULL)
 		return watch_usage("missing --account (or set GOG_ACCOUNT)");
-	if (a->topic == NULL || a->topic[strspn(a->topic, " \t")] == '\0')
+	/* status and renew use the stored topic: only start needs one. */
+	if (a->cmd == GOG_WATCH_START && (a->topic == NULL ||
+	    a->topic[strspn(a->topic, " \t")] == '\0'))
 		return watch_usage("--topic is required");
 	if ((rv = hook_flags(a, 0, &h)) > 1)
 		return rv;
@@ -330,7 +334,8 @@ gog_watch_start(const struct gog_args *a)
 	/* gmailWatchState, in its field order; empty fields omitted. */
 	state = json_object();
 	json_object_set_new(state, "account", shim_json_string(a->account));
-	json_object_set_new(state, "topic", shim_json_string(a->topic));
+	json_object_set_new(state, "topic", shim_json_string(a->topic != NULL ?
+	    a->topic : ""));
 	if (a->nlabels > 0) {
 		labels = json_array();
 		for (i = 0; i < a->nlabels; i++)
@@ -358,7 +363,8 @@ gog_watch_start(const struct gog_args *a)
 		json_decref(out);
 		return fflush(stdout) == 0 ? 0 : GOG_EXIT_ERROR;
 	}
-	(void)printf("account\t%s\ntopic\t%s\n", a->account, a->topic);
+	(void)printf("account\t%s\ntopic\t%s\n", a->account,
+	    a->topic != NULL ? a->topic : "");
 	labels = json_object_get(state, "labels");
 	for (i = 0; i < json_array_size(labels); i++)
 		(void)printf("%s%s%s", i == 0 ? "labels\t" : ",",
@@ -696,7 +702,7 @@ out:
 	return rc;
 }
 
-int
+static int
 gog_watch_serve(const struct gog_args *a)
 {
 	struct hook	 h;
@@ -741,4 +747,21 @@ gog_watch_serve(const struct gog_args *a)
 	if (parse_hook_url(h.url, &h) == -1)
 		return GOG_EXIT_USAGE;
 	return serve_loop(a, &h);
+}
+
+int
+gog_main(int argc, char **argv)
+{
+	struct gog_args	 a;
+	char		 err[512];
+
+	/* A command line gog refuses is shim_gog_main's to report. */
+	if (gog_parse(argc, argv, &a, err, sizeof(err)) != 0 ||
+	    (a.cmd != GOG_WATCH_START && a.cmd != GOG_WATCH_STATUS &&
+	    a.cmd != GOG_WATCH_STOP && a.cmd != GOG_WATCH_SERVE) ||
+	    (a.json && a.plain))
+		return shim_gog_main(argc, argv);
+	if (a.cmd == GOG_WATCH_SERVE)
+		return gog_watch_serve(&a);
+	return gog_watch_start(&a);
 }

@@ -177,7 +177,9 @@ gog_command(struct gog_args *a, char *err, size_t errlen)
 	    strcmp(w2, "renew") == 0 || strcmp(w2, "serve") == 0 ||
 	    strcmp(w2, "stop") == 0)) {
 		a->cmd = strcmp(w2, "serve") == 0 ? GOG_WATCH_SERVE :
-		    strcmp(w2, "stop") == 0 ? GOG_WATCH_STOP : GOG_WATCH_START;
+		    strcmp(w2, "stop") == 0 ? GOG_WATCH_STOP :
+		    strcmp(w2, "start") == 0 ? GOG_WATCH_START :
+		    GOG_WATCH_STATUS;
 		used = 3;
 	} else
 		return usage_error(err, errlen, "unexpected argument",
@@ -658,10 +660,17 @@ gog_usage(FILE *f)
 	    "  gmail thread get <threadId>\n"
 	    "  gmail labels list\n"
 	    "  gmail drafts list|get|create|send|delete\n"
+	    "  gmail messages search <query> [--max N] [--page TOKEN]\n"
 	    "  gmail send --to A[,B] [--cc] [--bcc] --subject S "
-	    "(--body T | --body-file PATH|-)\n"
+	    "(--body T | --body-file PATH|-\n"
+	    "             | --body-html H | --body-html-file PATH|-)\n"
 	    "             [--reply-to-message-id ID | --thread-id ID] "
-	    "[--attach FILE]\n", f);
+	    "[--reply-all]\n"
+	    "             [--reply-to A] [--attach FILE]\n"
+	    "  gmail watch start --topic T [--label L]\n"
+	    "  gmail watch serve --hook-url http://127.0.0.1:P/PATH "
+	    "[--hook-token T]\n"
+	    "             [--include-body] [--max-bytes N]\n", f);
 }
 
 int
@@ -1318,10 +1327,6 @@ shim_gog_main(int argc, char **argv)
 		    "--plain)\n", stderr);
 		return GOG_EXIT_USAGE;
 	}
-	if (a.cmd == GOG_WATCH_START || a.cmd == GOG_WATCH_STOP)
-		return gog_watch_start(&a);
-	if (a.cmd == GOG_WATCH_SERVE)
-		return gog_watch_serve(&a);
 	params = json_pack("{s:s}", "channel", "gmail");
 	switch (a.cmd) {
 	case GOG_SEARCH:

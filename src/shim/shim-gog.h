@@ -41,7 +41,8 @@ enum gog_command {
 	GOG_DRAFTS_SEND,
 	GOG_DRAFTS_DELETE,
 	GOG_SEND,		/* gmail send */
-	GOG_WATCH_START,	/* gmail watch start (also status, renew) */
+	GOG_WATCH_START,	/* gmail watch start */
+	GOG_WATCH_STATUS,	/* gmail watch status, renew */
 	GOG_WATCH_SERVE,	/* gmail watch serve */
 	GOG_WATCH_STOP		/* gmail watch stop */
 };
@@ -116,13 +117,13 @@ struct shim_reply;
 int	 gog_gateway_exit(const struct shim_reply *);
 
 /*
- * gmail watch start, status and renew (gog-watch.c): the watch as gog
- * prints it, the gateway's Gmail inbox standing for Gmail's push; stop
- * is refused.  gmail watch serve: every new, visible, scrubbed message
- * of that inbox POSTed to --hook-url as gog's hook payload, until a
- * signal.  Both return gog's exit code.
+ * The gog program (gog-watch.c): gmail watch start, status and renew
+ * print the watch as gog does, the gateway's Gmail inbox standing for
+ * Gmail's push, and stop is refused; gmail watch serve POSTs every new,
+ * visible, scrubbed message of that inbox to --hook-url as gog's hook
+ * payload, until a signal; every other command is shim_gog_main()'s.
+ * Returns gog's exit code.
  */
-int	 gog_watch_start(const struct gog_args *);
-int	 gog_watch_serve(const struct gog_args *);
+int	 gog_main(int argc, char **argv);
 
 #endif /* CARAPACE_SHIM_GOG_H */

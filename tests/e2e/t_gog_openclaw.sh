@@ -281,6 +281,16 @@ expect_eq "watch serve: gog's bind rule (non-loopback needs --token)" 2 $?
 agent "$T/bin/gog" gmail watch stop --account me@example.com \
     >/dev/null 2>&1
 expect_eq "watch stop: refused (6)" 6 $?
+agent "$T/bin/gog" gmail watch start --account me@example.com \
+    --label INBOX >/dev/null 2>"$T/err"
+expect_eq "watch start without --topic: usage (2)" 2 $?
+expect_match "  gog's words" '^--topic is required$' "$(cat "$T/err")"
+agent "$T/bin/gog" gmail watch start --account me@example.com \
+    --topic t --hook-token x >/dev/null 2>"$T/err"
+expect_match "watch start: a hook token needs a hook URL" \
+    'hook-url required when using --hook-token' "$(cat "$T/err")"
+out=$(agent "$T/bin/gog" gmail watch status --account me@example.com)
+expect_match "watch status needs no --topic" '^history_id	[0-9]+$' "$out"
 
 # The receiver takes six requests: the five messages already in the
 # inbox (the watcher's first poll publishes them) and the one after the

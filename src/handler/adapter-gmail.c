@@ -74,6 +74,7 @@ static const struct rpc_param get_params[] = {
 	{ "channel", RPC_T_STRING, 1 },
 	{ "id", RPC_T_STRING, 1 },
 	{ "format", RPC_T_STRING, 0 },
+	{ "headers", RPC_T_STRING, 0 },	/* metadata: gog's --headers */
 	{ NULL, 0, 0 }
 };
 

@@ -1281,6 +1281,41 @@ compose_params(const struct gog_args *a, json_t *params, int *fd)
 	return 0;
 }
 
+/*
+ * get --format metadata --headers A,B (gog's splitCSV): the names, and
+ * From, which the gateway's inbound policy reads (a message without it
+ * is not shown).
+ */
+static void
+metadata_headers(const char *list, json_t *params)
+{
+	json_t		*names = split_csv(list), *e;
+	struct buf	 b;
+	size_t		 i;
+	int		 from = 0;
+
+	if (json_array_size(names) == 0) {
+		json_decref(names);
+		return;
+	}
+	buf_init(&b, 8192);
+	json_array_foreach(names, i, e) {
+		if (strcasecmp(json_string_value(e), "From") == 0)
+			from = 1;
+		if (i > 0)
+			(void)buf_append(&b, ",", 1);
+		(void)buf_append(&b, json_string_value(e),
+		    json_string_length(e));
+	}
+	if (!from)
+		(void)buf_append(&b, ",From", 5);
+	if (buf_cstr(&b) == 0)
+		json_object_set_new(params, "headers",
+		    shim_json_string(b.data));
+	buf_free(&b);
+	json_decref(names);
+}
+
 /* --max and --page, as gmail.search and gmail.drafts.list take them. */
 static void
 paging_params(const struct gog_args *a, json_t *params)
@@ -1344,6 +1379,9 @@ shim_gog_main(int argc, char **argv)
 		if (a.format != NULL)
 			json_object_set_new(params, "format",
 			    shim_json_string(a.format));
+		if (a.format != NULL && strcmp(a.format, "metadata") == 0 &&
+		    a.headers != NULL)
+			metadata_headers(a.headers, params);
 		break;
 	case GOG_THREAD_GET:
 		method = "gmail.thread";

@@ -193,6 +193,15 @@ case $out in
 *'\u003c'*|*'\u0026'*) not_ok "--json: no \\u003c or \\u0026" ;;
 *) ok "--json: no \\u003c or \\u0026" ;;
 esac
+# get --format metadata --headers: the headers named (and From, which
+# inbound policy reads).
+out=$(agent "$T/bin/gog" --json gmail get --format metadata \
+    --headers Cc,Subject 18c1b00000000004)
+expect_match "get --headers Cc: Cc is there" '"name": "Cc"' "$out"
+case $out in
+*'"name": "To"'*) not_ok "get --headers Cc: To is not" ;;
+*) ok "get --headers Cc: To is not" ;;
+esac
 # Recorded real-shape outputs (tests/data/gog/README): shim and simulator
 # both match them byte for byte.
 for args in "--json gmail messages search in:inbox --max 3" \

@@ -67,6 +67,7 @@ static const struct rpc_param search_params[] = {
 	{ "max", RPC_T_INTEGER, 0 },
 	{ "page", RPC_T_STRING, 0 },
 	{ "messages", RPC_T_BOOLEAN, 0 },	/* gmail messages search */
+	{ "include_body", RPC_T_BOOLEAN, 0 },	/* its --include-body */
 	{ NULL, 0, 0 }
 };
 
@@ -1195,6 +1196,10 @@ cmdline_gmail_search(const struct config *cfg, const struct channel *ch,
 		tool_argv_add(a, "messages");
 	tool_argv_add(a, "search");
 	tool_argv_add(a, a->num[0]);
+	/* Bodies are scrubbed with every other field of a row. */
+	if (json_is_true(json_object_get(p, "messages")) &&
+	    json_is_true(json_object_get(p, "include_body")))
+		tool_argv_add(a, "--include-body");
 	if (page != NULL)
 		GMAIL_ADDF(a, cause, "--page=%s", page);
 	tool_argv_add(a, "--");

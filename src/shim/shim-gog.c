@@ -802,6 +802,9 @@ thread_item(json_t *t, int messages)
 	l = json_object_get(t, "labels");
 	if (json_array_size(l) > 0)
 		json_object_set(o, "labels", l);
+	/* messages search --include-body: the body last (messageItem). */
+	if (messages && str(t, "body")[0] != '\0')
+		json_object_set_new(o, "body", json_string(str(t, "body")));
 	return o;
 }
 
@@ -1370,6 +1373,9 @@ shim_gog_main(int argc, char **argv)
 		json_object_set_new(params, "query", shim_json_string(a.query));
 		if (a.cmd == GOG_MESSAGES_SEARCH)
 			json_object_set_new(params, "messages", json_true());
+		if (a.cmd == GOG_MESSAGES_SEARCH && a.include_body)
+			json_object_set_new(params, "include_body",
+			    json_true());
 		paging_params(&a, params);
 		break;
 	case GOG_GET:

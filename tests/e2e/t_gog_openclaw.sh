@@ -205,6 +205,7 @@ esac
 # Recorded real-shape outputs (tests/data/gog/README): shim and simulator
 # both match them byte for byte.
 for args in "--json gmail messages search in:inbox --max 3" \
+    "--json gmail messages search in:inbox --max 3 --include-body" \
     "gmail messages search in:inbox" "--plain gmail messages search in:inbox"; do
 	# shellcheck disable=SC2086
 	tool $args >"$T/want" 2>"$T/want.err"

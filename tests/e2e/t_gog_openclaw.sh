@@ -276,6 +276,24 @@ while IFS= read -r line; do
 done <"$T/client"
 expect_match "openclaw client ran to the end" '^0 failed$' "$(cat "$T/client")"
 
+# After the client's drafts and sends: the lists and texts as gog's.
+for args in "gmail drafts list" "--json gmail drafts list" \
+    "--plain gmail drafts list" "gmail get --format metadata 18c1b00000000004" \
+    "gmail thread get 18c1b00000000004" "gmail search in:sent" \
+    "--json gmail thread get 18c1b00000000005"; do
+	# shellcheck disable=SC2086
+	tool $args >"$T/want" 2>"$T/want.err"
+	# shellcheck disable=SC2086
+	agent "$T/bin/gog" $args >"$T/got" 2>"$T/got.err"
+	if cmp -s "$T/want" "$T/got" && cmp -s "$T/want.err" "$T/got.err"; then
+		ok "as gog: gog $args"
+	else
+		not_ok "as gog: gog $args"
+		diff "$T/want" "$T/got" | head -10
+		diff "$T/want.err" "$T/got.err" | head -4
+	fi
+done
+
 # ---- watch serve: new mail POSTed to OpenClaw's hook ---------------------
 agent "$T/bin/gog" gmail watch serve --account me@example.com \
     --hook-url https://127.0.0.1:1/hooks/gmail --hook-token t >/dev/null \

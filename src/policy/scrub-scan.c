@@ -13,6 +13,7 @@
 
 #include <sys/types.h>
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 #define COPULA_GAP	16	/* keyword to code, with "is" in between */
 #define OPAQUE_KNOWN	16	/* token length on a sign-in provider's link */
 #define OPAQUE_CONTEXT	6	/* token length next to "reset", "sign in" */
+#define HOST_MAX	253	/* longest host name */
 
 struct kwlist {
 	struct scrub_span	*v;
@@ -41,9 +43,21 @@ struct kwlist {
 	size_t			 cursor;	/* first entry not before here */
 };
 
+/* The keyword table by first byte: lists through next[], 0 ends one. */
+#define KEYWORDS_MAX	255
+#define SUFFIX_MAX	16
+struct kwindex {
+	unsigned char	 head[256];
+	unsigned char	 next[KEYWORDS_MAX + 1];
+	unsigned char	 len[KEYWORDS_MAX];
+	unsigned char	 suffix[SUFFIX_MAX];
+	size_t		 nsuffix;
+};
+
 struct scan {
 	const char		*s;
 	size_t			 n;
+	struct kwindex		 idx;
 	struct kwlist		 otp, alnum, share, link;
 	struct scrub_spans	*out;
 };
@@ -61,6 +75,7 @@ static int	 record(struct scan *, size_t, size_t, int);
 static size_t	 prev_word(const struct scan *, size_t, size_t *, int);
 static size_t	 next_word(const struct scan *, size_t, size_t *);
 static int	 qualified(const struct scan *, size_t, size_t, int);
+static int	 index_keywords(struct kwindex *);
 static int	 find_keywords(struct scan *);
 static int	 sentence_break(const struct scan *, size_t, size_t);
 static int	 near(const struct scan *, struct kwlist *, size_t, size_t,
@@ -71,6 +86,7 @@ static int	 keyword_adjacent(struct scan *, size_t, size_t);
 static int	 is_reference(const struct scan *, size_t);
 static int	 bad_left(const struct scan *, size_t);
 static int	 bad_right(const struct scan *, size_t);
+static int	 origin_bound(const struct scan *, size_t);
 static int	 numeric_code(struct scan *, size_t, size_t *);
 static int	 letter_code(struct scan *, size_t, size_t *);
 static int	 alnum_code(struct scan *, size_t, size_t *);
@@ -138,8 +154,11 @@ word_in(const char *w, size_t len, const char *const *list, size_t n)
 {
 	size_t	k;
 
+	if (len == 0)
+		return 0;
 	for (k = 0; k < n; k++)
-		if (strlen(list[k]) == len && memcmp(list[k], w, len) == 0)
+		if (list[k][0] == w[0] && strncmp(list[k], w, len) == 0 &&
+		    list[k][len] == '\0')
 			return 1;
 	return 0;
 }
@@ -265,23 +284,56 @@ qualified(const struct scan *sc, size_t a, size_t b, int kind)
 	return 0;
 }
 
+/*
+ * Chain the keywords by first byte (entry k + 1; 0 ends a chain), so a
+ * word is compared only with the keywords that start like it.  -1 if
+ * the tables outgrew the index.
+ */
+static int
+index_keywords(struct kwindex *x)
+{
+	size_t	k;
+
+	memset(x, 0, sizeof(*x));
+	if (scrub_nkeywords > KEYWORDS_MAX)
+		return -1;
+	for (k = scrub_nkeywords; k-- > 0; ) {
+		if ((x->len[k] = (unsigned char)strlen(scrub_keywords[k].word)) ==
+		    0 || strlen(scrub_keywords[k].word) > UCHAR_MAX)
+			return -1;
+		if (scrub_keywords[k].match == KM_SUFFIX) {
+			if (x->nsuffix == SUFFIX_MAX)
+				return -1;
+			x->suffix[x->nsuffix++] = (unsigned char)k;
+			continue;
+		}
+		x->next[k + 1] = x->head[(unsigned char)scrub_keywords[k].word[0]];
+		x->head[(unsigned char)scrub_keywords[k].word[0]] =
+		    (unsigned char)(k + 1);
+	}
+	return 0;
+}
+
 static int
 find_keywords(struct scan *sc)
 {
 	const struct scrub_keyword	*kw;
 	const unsigned char		*u = (const unsigned char *)sc->s;
-	size_t				 i, k, w, len, matched;
+	size_t				 i, k, w, len, matched, e;
 
+	if (index_keywords(&sc->idx) == -1)
+		return -1;
 	for (i = 0; i < sc->n; ) {
 		if ((u[i] & 0xf0) == 0xe0) {
 			/* CJK: keywords anywhere. */
-			for (k = 0, matched = 0; k < scrub_nkeywords; k++) {
-				kw = &scrub_keywords[k];
-				if (kw->match != KM_CJK ||
-				    (unsigned char)kw->word[0] != u[i] ||
-				    !at(sc->s, sc->n, i, kw->word))
+			for (e = sc->idx.head[u[i]], matched = 0; e != 0;
+			    e = sc->idx.next[e]) {
+				kw = &scrub_keywords[e - 1];
+				len = sc->idx.len[e - 1];
+				if (kw->match != KM_CJK || sc->n - i < len ||
+				    memcmp(sc->s + i, kw->word, len) != 0)
 					continue;
-				matched = strlen(kw->word);
+				matched = len;
 				if (record(sc, i, i + matched, kw->kind) == -1)
 					return -1;
 				break;
@@ -294,13 +346,14 @@ find_keywords(struct scan *sc)
 			continue;
 		}
 		w = word_end(sc, i);
-		for (k = 0, matched = 0; k < scrub_nkeywords; k++) {
-			kw = &scrub_keywords[k];
+		for (e = sc->idx.head[u[i]], matched = 0; e != 0;
+		    e = sc->idx.next[e]) {
+			kw = &scrub_keywords[e - 1];
+			len = sc->idx.len[e - 1];
 			if ((kw->match != KM_EXACT && kw->match != KM_PREFIX) ||
-			    (unsigned char)kw->word[0] != u[i] ||
-			    !at(sc->s, sc->n, i, kw->word))
+			    sc->n - i < len || (len > 1 && sc->s[i + 1] !=
+			    kw->word[1]) || memcmp(sc->s + i, kw->word, len) != 0)
 				continue;
-			len = strlen(kw->word);
 			if (kw->match == KM_EXACT && word_byte(sc, i + len))
 				continue;
 			len = word_end(sc, i + len) - i;
@@ -310,10 +363,10 @@ find_keywords(struct scan *sc)
 			break;
 		}
 		/* Compounds: "Bestätigungscode", "Einmalpasswort". */
-		for (k = 0; k < scrub_nkeywords; k++) {
-			kw = &scrub_keywords[k];
-			len = strlen(kw->word);
-			if (kw->match != KM_SUFFIX || w - i <= len ||
+		for (k = 0; k < sc->idx.nsuffix; k++) {
+			kw = &scrub_keywords[sc->idx.suffix[k]];
+			len = sc->idx.len[sc->idx.suffix[k]];
+			if (w - i <= len || sc->s[w - 1] != kw->word[len - 1] ||
 			    memcmp(sc->s + w - len, kw->word, len) != 0 ||
 			    word_in(sc->s + i, w - i, scrub_suffix_stop,
 			    scrub_nsuffix_stop))
@@ -333,9 +386,18 @@ sentence_break(const struct scan *sc, size_t a, size_t b)
 {
 	size_t	i;
 
+	size_t	j;
+
 	for (i = a; i < b && i < sc->n; i++) {
-		if (sc->s[i] == '\n' || sc->s[i] == '\r')
+		if (sc->s[i] == '\n' || sc->s[i] == '\r') {
+			/* "Your code:\n482913" runs on over the line end. */
+			for (j = i; j > a && is_space((unsigned char)sc->s[j - 1]);
+			    j--)
+				;
+			if (j > a && sc->s[j - 1] == ':')
+				continue;
 			return 1;
+		}
 		if ((sc->s[i] == '.' || sc->s[i] == '!' || sc->s[i] == '?') &&
 		    (i + 1 >= sc->n || is_space((unsigned char)sc->s[i + 1])))
 			return 1;
@@ -384,7 +446,7 @@ copula_gap(const struct scan *sc, size_t e, size_t i)
 	if (i < e || i - e > COPULA_GAP)
 		return 0;
 	while (e < i) {
-		if (strchr(" \t:=#\"'*", sc->s[e]) != NULL) {
+		if (strchr(" \t\r\n:=#\"'*", sc->s[e]) != NULL) {
 			e++;
 			continue;
 		}
@@ -437,7 +499,7 @@ keyword_adjacent(struct scan *sc, size_t a, size_t b)
 	    verbs, sizeof(verbs) / sizeof(verbs[0])))
 		return 1;
 	for (i = b; i < sc->n && i - b < ADJACENT_GAP &&
-	    (sc->s[i] == ' ' || sc->s[i] == '\t'); i++)
+	    is_space((unsigned char)sc->s[i]); i++)
 		;
 	if (i > b && at(sc->s, sc->n, i, "is your") && !word_byte(sc, i + 7))
 		return 1;
@@ -516,6 +578,26 @@ bad_right(const struct scan *sc, size_t e)
 }
 
 /*
+ * "@example.com #123456": the origin-bound one-time code line that Apple
+ * and the WebOTP API define (a host after '@', then the code after '#'),
+ * found at the end of sign-in SMS.
+ */
+static int
+origin_bound(const struct scan *sc, size_t i)
+{
+	size_t	j, host = 0;
+
+	if (i < 4 || sc->s[i - 1] != '#' || sc->s[i - 2] != ' ')
+		return 0;
+	for (j = i - 2; j > 0 && host < HOST_MAX &&
+	    (is_ascii_alnum((unsigned char)sc->s[j - 1]) ||
+	    sc->s[j - 1] == '.' || sc->s[j - 1] == '-'); j--, host++)
+		;
+	return host > 0 && j > 0 && sc->s[j - 1] == '@' &&
+	    (j == 1 || is_space((unsigned char)sc->s[j - 2]));
+}
+
+/*
  * A run of digits starts at i (a word start).  Sets *end past what was
  * looked at and returns 1 if s[i..*end) is a one-time code.
  */
@@ -553,6 +635,9 @@ numeric_code(struct scan *sc, size_t i, size_t *end)
 		ngroups++;
 	}
 	*end = j;
+	if (ngroups == 1 && origin_bound(sc, g1s) && !bad_right(sc, j) &&
+	    j - g1s >= OTP_MIN_DIGITS && j - g1s <= OTP_MAX_DIGITS)
+		return 1;
 	if (bad_left(sc, g1s))
 		return 0;
 
@@ -656,7 +741,13 @@ alnum_code(struct scan *sc, size_t i, size_t *end)
 	if ((lead_letters >= 3 && lead_letters == letters) ||
 	    (lead_digits == digits && letters <= 3 && dashes == 0))
 		return 0;
-	return keyword_before(sc, &sc->alnum, i);
+	if (keyword_before(sc, &sc->alnum, i))
+		return 1;
+	/* "código de verificación de Epic Games: 8P4K2W". */
+	for (j = i; j > 0 && i - j < ADJACENT_GAP && sc->s[j - 1] == ' '; j--)
+		;
+	return j > 0 && sc->s[j - 1] == ':' && near(sc, &sc->alnum, j - 1, i,
+	    KEYWORD_WINDOW, 0, 1);
 }
 
 /* Length of a URL starting at i ("http://", "https://", "www."), or 0. */

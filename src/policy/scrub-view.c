@@ -137,6 +137,11 @@ emit_sep(struct builder *b, char c, size_t from, size_t to)
 	if (v->s[v->n - 1] == c ||
 	    (c == ' ' && v->s[v->n - 1] == '\n'))
 		return;
+	/* A line break replaces a space (HTML collapses both). */
+	if (c == '\n' && v->s[v->n - 1] == ' ') {
+		v->s[v->n - 1] = '\n';
+		return;
+	}
 	emit(b, c, from, to);
 }
 
@@ -526,6 +531,12 @@ scrub_view_build(struct scrub_view *v, const char *s, size_t n, int html)
 		}
 		if (html && s[i] == '&' && (len = entity(&b, i, n)) > 0) {
 			i += len;
+			continue;
+		}
+		if (html && strchr(" \t\r\n\f", s[i]) != NULL) {
+			/* HTML collapses white space to one space. */
+			emit_sep(&b, ' ', i, i + 1);
+			i++;
 			continue;
 		}
 		if ((unsigned char)s[i] < 0x80) {

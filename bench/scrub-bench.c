@@ -238,6 +238,7 @@ main(int argc, char *argv[])
 	printf("scrub_corpus_negatives %zu\n", c.nnegative);
 	printf("scrub_recall_pct %.2f (target >= 99)\n", recall);
 	printf("scrub_false_positive_pct %.2f (target <= 1)\n", fprate);
+	printf("scrub_known_misses %zu (listed in the corpus)\n", c.nknown);
 	printf("scrub_errors %zu\n", nerr);
 
 	memset(&plain, 0, sizeof(plain));

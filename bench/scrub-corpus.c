@@ -76,7 +76,7 @@ corpus_load(const char *path, struct corpus *c, char *err, size_t errlen)
 	char			 line[CORPUS_LINE_MAX], buf[CORPUS_LINE_MAX];
 	char			*field[4], *p;
 	struct corpus_case	*nc, *cc;
-	size_t			 lineno = 0, nf, cap = 0;
+	size_t			 lineno = 0, nf, cap = 0, len;
 
 	memset(c, 0, sizeof(*c));
 	if ((f = fopen(path, "r")) == NULL) {
@@ -115,6 +115,11 @@ corpus_load(const char *path, struct corpus *c, char *err, size_t errlen)
 		memset(cc, 0, sizeof(*cc));
 		cc->line = lineno;
 		cc->positive = field[0][0] == '+';
+		if ((len = strlen(field[1])) > 0 && field[1][len - 1] == '!') {
+			field[1][len - 1] = '\0';
+			cc->known = 1;
+			c->nknown++;
+		}
 		if (strcmp(field[1], "otp") == 0)
 			cc->flags = SCRUB_OTP;
 		else if (strcmp(field[1], "links") == 0)

@@ -16,12 +16,13 @@ struct corpus_case {
 	char		*secrets;	/* " | "-separated, positives only */
 	char		*input;
 	size_t		 line;
+	int		 known;		/* a known miss ("all!"), justified */
 };
 
 struct corpus {
 	struct corpus_case	*cases;
 	size_t			 n;
-	size_t			 npositive, nnegative;
+	size_t			 npositive, nnegative, nknown;
 };
 
 /*

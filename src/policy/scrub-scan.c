@@ -824,7 +824,8 @@ url_is_auth(struct scan *sc, size_t start, size_t len)
 	static const char *const hosts[] = { "login", "signin", "auth", "sso" };
 	const char	*u = sc->s + start;
 	size_t		 i, ts, tl, k, plen, hs, hostend, seglen = 0, prevseg;
-	size_t		 digits, letters, nseg = 0;
+	size_t		 digits, letters, flips, nseg = 0;
+	int		 kind;
 	int		 known, context, opaque_known = 0, opaque_context = 0;
 	char		 prev[8] = "";
 
@@ -857,17 +858,25 @@ url_is_auth(struct scan *sc, size_t start, size_t len)
 			i++;
 			continue;
 		}
-		for (ts = i, digits = letters = 0; i < len &&
+		for (ts = i, digits = letters = flips = 0, kind = 0; i < len &&
 		    (is_ascii_alnum((unsigned char)u[i]) || u[i] == '-' ||
 		    u[i] == '_'); i++) {
+			if (u[i] == '-' || u[i] == '_')
+				continue;
 			if (is_digit((unsigned char)u[i]))
 				digits++;
-			else if (u[i] != '-' && u[i] != '_')
+			else
 				letters++;
+			if (kind != 0 && kind != 1 +
+			    is_digit((unsigned char)u[i]))
+				flips++;
+			kind = 1 + is_digit((unsigned char)u[i]);
 		}
 		tl = seglen = i - ts;
 		nseg++;
+		/* Random, not "jane-doe-4829137a": letters and digits mix. */
 		if (tl >= OPAQUE_KNOWN && digits >= 2 && letters >= 2 &&
+		    flips >= 3 &&
 		    (nseg == 1 || prevseg <= 2 || (ts > 0 && u[ts - 1] == '=')))
 			opaque_known = 1;
 		if (tl >= OPAQUE_CONTEXT && digits >= 1 && letters >= 1)
@@ -893,9 +902,14 @@ url_is_auth(struct scan *sc, size_t start, size_t len)
 		}
 		for (k = 0; k < scrub_nlink_words; k++) {
 			plen = strlen(scrub_link_words[k].word);
-			if (tl >= plen && (scrub_link_words[k].match ==
-			    KM_PREFIX || tl == plen) &&
-			    memcmp(u + ts, scrub_link_words[k].word, plen) == 0)
+			if (tl < plen || memcmp(u + ts, scrub_link_words[k].word,
+			    plen) != 0)
+				continue;
+			if (scrub_link_words[k].match == KM_PREFIX)
+				return 1;
+			/* "/mfa", "/otp/1", "?session=": a segment, not a slug. */
+			if (tl == plen && strchr("/?&=#;.", u[ts - 1]) != NULL &&
+			    (i == len || strchr("/?&=#;.", u[i]) != NULL))
 				return 1;
 		}
 		if (i < len && u[i] == '=' && word_in(u + ts, tl, params,

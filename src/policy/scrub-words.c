@@ -117,7 +117,7 @@ const struct scrub_keyword scrub_keywords[] = {
 	{ "\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb",			/* парол */
 	    KW_OTP | KW_LINK, KM_PREFIX },
 	{ "\xd0\xbf\xd0\xbe\xd0\xb4\xd1\x82\xd0\xb2\xd0\xb5\xd1\x80\xd0\xb6\xd0\xb4",
-	    KW_OTP | KW_LINK, KM_PREFIX },				/* подтвержд */
+	    KW_LINK, KM_PREFIX },					/* подтвержд */
 	{ "\xd0\xb2\xd1\x85\xd0\xbe\xd0\xb4", KW_LINK, KM_PREFIX },	/* вход */
 	{ "\xd1\x81\xd0\xb1\xd1\x80\xd0\xbe\xd1\x81", KW_LINK, KM_PREFIX },	/* сброс */
 	{ "\xd0\xb2\xd0\xbe\xd1\x81\xd1\x81\xd1\x82\xd0\xb0\xd0\xbd\xd0\xbe\xd0\xb2",
@@ -179,7 +179,7 @@ const char *const scrub_qualifiers[] = {
 	"product", "bar", "qr", "sort", "swift", "bank", "branch", "routing",
 	"tracking", "booking", "reservation", "airport", "iata", "colour",
 	"color", "dress", "tax", "vat", "hs", "course", "class", "language",
-	"currency", "region", "offer", "sale", "rabatt", "gutschein",
+	"currency", "region", "offer", "sale", "review", "reviews", "rabatt", "gutschein",
 	"aktions", "postale", "postal", "sconto", "descuento", "desconto",
 	"r\xc3\xa9" "duction", "promocional", "promozionale", "promotionnel",
 	"korting", "cadeau", "\xd0\xbf\xd1\x80\xd0\xbe\xd0\xbc\xd0\xbe",
@@ -196,6 +196,7 @@ const char *const scrub_reference_words[] = {
 	"case", "account", "acct", "booking", "reservation", "flight",
 	"room", "ext", "extension", "apt", "suite", "unit", "zip", "item",
 	"sku", "model", "serial", "gate", "seat", "platform", "track",
+	"port",
 	"parcel", "package", "shipment", "policy", "claim", "customer",
 	"member", "membership", "loyalty", "patient", "bestellung",
 	"bestellnummer", "rechnung", "auftrag", "sendung", "kundennummer",
@@ -205,7 +206,8 @@ const char *const scrub_reference_words[] = {
 	"zending", "boeking", "vol", "flug", "vuelo", "voo", "volo",
 	"vlucht", "\xd0\xb7\xd0\xb0\xd0\xba\xd0\xb0\xd0\xb7",
 	"\xd1\x81\xd1\x87\xd0\xb5\xd1\x82", "\xd1\x80\xd0\xb5\xd0\xb9\xd1\x81",
-	"\xd0\xb7\xd0\xb0\xd0\xba\xd0\xb0\xd0\xb7\xd0\xb0"
+	"\xd0\xb7\xd0\xb0\xd0\xba\xd0\xb0\xd0\xb7\xd0\xb0",
+	"\xd0\xb1\xd1\x80\xd0\xbe\xd0\xbd\xd1\x8c"			/* бронь */
 };
 const size_t scrub_nreference_words = N(scrub_reference_words);
 

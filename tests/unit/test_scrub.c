@@ -126,16 +126,22 @@ test_corpus(void **state)
 	for (i = 0; i < c.n; i++) {
 		if ((r = corpus_judge(&c.cases[i], why, sizeof(why))) == -1)
 			fail_msg("corpus.txt:%zu: scrub failed", c.cases[i].line);
-		if (r == 0) {
+		if (r == 0 && !c.cases[i].known) {
 			print_message("corpus.txt:%zu: %s\n", c.cases[i].line,
 			    why);
 			misses++;
+		} else if (r == 1 && c.cases[i].known) {
+			print_message("corpus.txt:%zu: a known miss passes: "
+			    "drop its \"!\"\n", c.cases[i].line);
+			misses++;
 		}
 	}
-	print_message("corpus: %zu positives, %zu negatives, %zu misses\n",
-	    c.npositive, c.nnegative, misses);
+	print_message("corpus: %zu positives, %zu negatives, %zu known "
+	    "misses, %zu other misses\n", c.npositive, c.nnegative, c.nknown,
+	    misses);
 	assert_true(c.npositive >= 300);
 	assert_true(c.nnegative >= 300);
+	assert_true(c.nknown <= 5);
 	corpus_free(&c);
 	assert_int_equal(misses, 0);
 }
@@ -181,7 +187,7 @@ test_html(void **state)
 	assert_non_null(out);
 	assert_string_equal(out, "<p>code <span [redacted code]");
 	free(out);
-	out = scrub_text(SCRUB_OTP, "<p>code</p><!-- 445566", &changed);
+	out = scrub_text(SCRUB_OTP, "<p>code <!-- 445566", &changed);
 	assert_non_null(out);
 	assert_null(strstr(out, "445566"));
 	free(out);

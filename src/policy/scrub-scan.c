@@ -87,6 +87,7 @@ static int	 is_reference(const struct scan *, size_t);
 static int	 bad_left(const struct scan *, size_t);
 static int	 bad_right(const struct scan *, size_t);
 static int	 origin_bound(const struct scan *, size_t);
+static int	 alone_on_line(const struct scan *, size_t, size_t);
 static int	 numeric_code(struct scan *, size_t, size_t *);
 static int	 letter_code(struct scan *, size_t, size_t *);
 static int	 alnum_code(struct scan *, size_t, size_t *);
@@ -577,6 +578,23 @@ bad_right(const struct scan *sc, size_t e)
 	return 0;
 }
 
+/* Is s[a..b) all there is on its line, but for white space? */
+static int
+alone_on_line(const struct scan *sc, size_t a, size_t b)
+{
+	size_t	i, gap;
+
+	for (i = a, gap = 0; i > 0 && gap < ADJACENT_GAP &&
+	    (sc->s[i - 1] == ' ' || sc->s[i - 1] == '\t'); i--, gap++)
+		;
+	if (i > 0 && sc->s[i - 1] != '\n' && sc->s[i - 1] != '\r')
+		return 0;
+	for (i = b, gap = 0; i < sc->n && gap < ADJACENT_GAP &&
+	    (sc->s[i] == ' ' || sc->s[i] == '\t'); i++, gap++)
+		;
+	return i == sc->n || sc->s[i] == '\n' || sc->s[i] == '\r';
+}
+
 /*
  * "@example.com #123456": the origin-bound one-time code line that Apple
  * and the WebOTP API define (a host after '@', then the code after '#'),
@@ -671,8 +689,10 @@ numeric_code(struct scan *sc, size_t i, size_t *end)
 		return 1;
 	if (year)
 		return 0;
+	/* A code alone on its line goes with the lines around it. */
 	return near(sc, &sc->otp, g1s, *end, KEYWORD_WINDOW, KEYWORD_WINDOW,
-	    1) || near(sc, &sc->share, g1s, *end, 0, SHARE_WINDOW, 0);
+	    !alone_on_line(sc, g1s, *end)) ||
+	    near(sc, &sc->share, g1s, *end, 0, SHARE_WINDOW, 0);
 }
 
 /* "G-123456": one letter, a dash, 4..8 digits, near a keyword. */

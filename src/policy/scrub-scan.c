@@ -62,10 +62,10 @@ struct scan {
 	struct scrub_spans	*out;
 };
 
-static int	 is_digit(int);
-static int	 is_ascii_alnum(int);
-static int	 word_byte(const struct scan *, size_t);
-static int	 letter(const struct scan *, size_t);
+static inline int is_digit(int);
+static inline int is_ascii_alnum(int);
+static inline int word_byte(const struct scan *, size_t);
+static inline int letter(const struct scan *, size_t);
 static int	 is_space(int);
 static int	 at(const char *, size_t, size_t, const char *);
 static int	 word_in(const char *, size_t, const char *const *, size_t);
@@ -96,13 +96,13 @@ static int	 host_known(const char *, size_t);
 static int	 url_is_auth(struct scan *, size_t, size_t);
 static int	 add_span(struct scan *, size_t, size_t, int);
 
-static int
+static inline int
 is_digit(int c)
 {
 	return c >= '0' && c <= '9';
 }
 
-static int
+static inline int
 is_ascii_alnum(int c)
 {
 	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -113,7 +113,7 @@ is_ascii_alnum(int c)
  * UTF-8 (Latin, Greek, Cyrillic...; not U+0080..U+00BF, which are
  * signs).  CJK characters are not: a code may follow them directly.
  */
-static int
+static inline int
 word_byte(const struct scan *sc, size_t i)
 {
 	const unsigned char	*u = (const unsigned char *)sc->s;
@@ -128,7 +128,7 @@ word_byte(const struct scan *sc, size_t i)
 	    u[i - 1] <= 0xdf;
 }
 
-static int
+static inline int
 letter(const struct scan *sc, size_t i)
 {
 	return word_byte(sc, i) && !is_digit((unsigned char)sc->s[i]);

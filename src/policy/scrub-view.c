@@ -541,8 +541,16 @@ scrub_view_build(struct scrub_view *v, const char *s, size_t n, int html)
 		}
 		if ((unsigned char)s[i] < 0x80) {
 			c = (unsigned char)s[i];
-			emit(&b, (char)(c >= 'A' && c <= 'Z' ? c + 'a' - 'A' :
-			    c), i, i + 1);
+			if (c >= 'A' && c <= 'Z')
+				c += 'a' - 'A';
+			if (v->n < v->cap) {
+				/* The common case, without a call. */
+				v->s[v->n] = (char)c;
+				v->from[v->n] = (uint32_t)i;
+				v->to[v->n] = (uint32_t)(i + 1);
+				v->n++;
+			} else
+				emit(&b, (char)c, i, i + 1);
 			i++;
 			continue;
 		}

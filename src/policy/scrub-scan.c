@@ -28,19 +28,19 @@
 #define ALNUM_MIN	5
 #define ALNUM_MAX	10
 #define KEYWORD_WINDOW	60	/* keyword to number, same sentence */
-#define SHARE_WINDOW	100	/* number to "do not share", any sentence */
+#define SHARE_WINDOW	100	/* code, then "do not share" */
 #define LINK_BEFORE	80	/* "reset your password:" to its link */
 #define LINK_AFTER	40
-#define ADJACENT_GAP	4	/* separators between a word and a number */
+#define ADJACENT_GAP	4	/* separators between a word and a code */
 #define COPULA_GAP	16	/* keyword to code, with "is" in between */
-#define OPAQUE_KNOWN	16	/* token length on a sign-in provider's link */
-#define OPAQUE_CONTEXT	6	/* token length next to "reset", "sign in" */
+#define OPAQUE_KNOWN	16	/* token on a sign-in provider's link */
+#define OPAQUE_CONTEXT	6	/* token next to "reset", "sign in" */
 #define HOST_MAX	253	/* longest host name */
 
 struct kwlist {
 	struct scrub_span	*v;
 	size_t			 n, cap;
-	size_t			 cursor;	/* first entry not before here */
+	size_t			 cursor;	/* first one not before here */
 };
 
 /* The keyword table by first byte: lists through next[], 0 ends one. */
@@ -293,24 +293,26 @@ qualified(const struct scan *sc, size_t a, size_t b, int kind)
 static int
 index_keywords(struct kwindex *x)
 {
-	size_t	k;
+	size_t		k, len;
+	unsigned char	first;
 
 	memset(x, 0, sizeof(*x));
 	if (scrub_nkeywords > KEYWORDS_MAX)
 		return -1;
 	for (k = scrub_nkeywords; k-- > 0; ) {
-		if ((x->len[k] = (unsigned char)strlen(scrub_keywords[k].word)) ==
-		    0 || strlen(scrub_keywords[k].word) > UCHAR_MAX)
+		len = strlen(scrub_keywords[k].word);
+		if (len == 0 || len > UCHAR_MAX)
 			return -1;
+		x->len[k] = (unsigned char)len;
+		first = (unsigned char)scrub_keywords[k].word[0];
 		if (scrub_keywords[k].match == KM_SUFFIX) {
 			if (x->nsuffix == SUFFIX_MAX)
 				return -1;
 			x->suffix[x->nsuffix++] = (unsigned char)k;
 			continue;
 		}
-		x->next[k + 1] = x->head[(unsigned char)scrub_keywords[k].word[0]];
-		x->head[(unsigned char)scrub_keywords[k].word[0]] =
-		    (unsigned char)(k + 1);
+		x->next[k + 1] = x->head[first];
+		x->head[first] = (unsigned char)(k + 1);
 	}
 	return 0;
 }
@@ -353,7 +355,8 @@ find_keywords(struct scan *sc)
 			len = sc->idx.len[e - 1];
 			if ((kw->match != KM_EXACT && kw->match != KM_PREFIX) ||
 			    sc->n - i < len || (len > 1 && sc->s[i + 1] !=
-			    kw->word[1]) || memcmp(sc->s + i, kw->word, len) != 0)
+			    kw->word[1]) ||
+			    memcmp(sc->s + i, kw->word, len) != 0)
 				continue;
 			if (kw->match == KM_EXACT && word_byte(sc, i + len))
 				continue;
@@ -392,8 +395,8 @@ sentence_break(const struct scan *sc, size_t a, size_t b)
 	for (i = a; i < b && i < sc->n; i++) {
 		if (sc->s[i] == '\n' || sc->s[i] == '\r') {
 			/* "Your code:\n482913" runs on over the line end. */
-			for (j = i; j > a && is_space((unsigned char)sc->s[j - 1]);
-			    j--)
+			for (j = i; j > a &&
+			    is_space((unsigned char)sc->s[j - 1]); j--)
 				;
 			if (j > a && sc->s[j - 1] == ':')
 				continue;
@@ -513,7 +516,8 @@ is_reference(const struct scan *sc, size_t i)
 {
 	static const char *const number_words[] = {
 		"number", "no", "nr", "nummer", "num\xc3\xa9ro", "numero",
-		"n\xc3\xbamero", "\xd0\xbd\xd0\xbe\xd0\xbc\xd0\xb5\xd1\x80", "id"
+		"n\xc3\xbamero", "id",
+		"\xd0\xbd\xd0\xbe\xd0\xbc\xd0\xb5\xd1\x80"
 	};
 	size_t	ws, len;
 
@@ -725,7 +729,8 @@ letter_code(struct scan *sc, size_t i, size_t *end)
 static int
 alnum_code(struct scan *sc, size_t i, size_t *end)
 {
-	size_t	j, digits = 0, letters = 0, run = 0, maxrun = 0, dashes = 0;
+	size_t	j, digits = 0, letters = 0, run = 0, maxrun = 0;
+	size_t	dashes = 0;
 	size_t	lead_letters = 0, lead_digits = 0;
 	int	seen_digit = 0, seen_letter = 0;
 
@@ -843,10 +848,12 @@ url_is_auth(struct scan *sc, size_t start, size_t len)
 	static const char *const second[] = { "in", "on" };
 	static const char *const hosts[] = { "login", "signin", "auth", "sso" };
 	const char	*u = sc->s + start;
-	size_t		 i, ts, tl, k, plen, hs, hostend, seglen = 0, prevseg;
+	size_t		 i, ts, tl, k, plen, hs, hostend, prevseg;
+	size_t		 seglen = 0;
 	size_t		 digits, letters, flips, nseg = 0;
 	int		 kind;
-	int		 known, context, opaque_known = 0, opaque_context = 0;
+	int		 known, context;
+	int		 opaque_known = 0, opaque_context = 0;
 	char		 prev[8] = "";
 
 	if (at(u, len, 0, "https://"))
@@ -922,13 +929,14 @@ url_is_auth(struct scan *sc, size_t start, size_t len)
 		}
 		for (k = 0; k < scrub_nlink_words; k++) {
 			plen = strlen(scrub_link_words[k].word);
-			if (tl < plen || memcmp(u + ts, scrub_link_words[k].word,
-			    plen) != 0)
+			if (tl < plen || memcmp(u + ts,
+			    scrub_link_words[k].word, plen) != 0)
 				continue;
 			if (scrub_link_words[k].match == KM_PREFIX)
 				return 1;
-			/* "/mfa", "/otp/1", "?session=": a segment, not a slug. */
-			if (tl == plen && strchr("/?&=#;.", u[ts - 1]) != NULL &&
+			/* "/mfa", "/otp/1", "?session=": not in a slug. */
+			if (tl == plen &&
+			    strchr("/?&=#;.", u[ts - 1]) != NULL &&
 			    (i == len || strchr("/?&=#;.", u[i]) != NULL))
 				return 1;
 		}

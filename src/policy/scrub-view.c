@@ -42,7 +42,7 @@ struct builder {
 	const char		*s;
 	size_t			 n;
 	int			 failed;
-	int			 no_gt;		/* no tag closes after here */
+	int			 no_gt;		/* no tag closes from here */
 	int			 no_comment_end;
 	int			 no_raw_end;
 };
@@ -280,10 +280,12 @@ entity(struct builder *b, size_t i, size_t limit)
 			j++;
 		for (; j < limit && j - i < ENTITY_MAX; j++, digits++) {
 			if (s[j] >= '0' && s[j] <= '9')
-				c = c * (hex ? 16 : 10) + (uint32_t)(s[j] - '0');
+				c = c * (hex ? 16 : 10) +
+				    (uint32_t)(s[j] - '0');
 			else if (hex && ((s[j] | 0x20) >= 'a' &&
 			    (s[j] | 0x20) <= 'f'))
-				c = c * 16 + (uint32_t)((s[j] | 0x20) - 'a' + 10);
+				c = c * 16 +
+				    (uint32_t)((s[j] | 0x20) - 'a' + 10);
 			else
 				break;
 		}

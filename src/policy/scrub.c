@@ -243,7 +243,7 @@ scrub_text(unsigned int scrub, const char *text, int *changed)
 	if (!scrub_looks_html(text, strlen(text)))
 		out = scrub_pass(scrub, text, 0, &did);
 	else {
-		/* Links in the markup (href, src), then the text a reader sees. */
+		/* Links in the markup (href, src), then the text seen. */
 		if ((links = scrub_pass(scrub & SCRUB_AUTH_LINKS, text, 0,
 		    &did)) == NULL)
 			return NULL;

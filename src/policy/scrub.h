@@ -58,17 +58,22 @@ int	 scrub_tag_start(const char *s, size_t n, size_t i);
 int	 scrub_scan(unsigned int flags, const struct scrub_view *,
 	    struct scrub_spans *);
 
-/* Keyword kinds: what a keyword near something makes of it. */
-#define KW_OTP		0x01	/* a nearby number is a one-time code */
-#define KW_ALNUM	0x02	/* a letters-and-digits token right after is */
-#define KW_SHARE	0x04	/* "do not share": a number before it is */
-#define KW_LINK		0x08	/* an opaque link nearby logs in or resets */
+/*
+ * Keyword kinds, what a keyword makes of what is near it: KW_OTP a
+ * number is a one-time code; KW_ALNUM so is a letters-and-digits token
+ * right after it; KW_SHARE ("do not share") a number before it is one;
+ * KW_LINK an opaque link nearby signs in or resets.
+ */
+#define KW_OTP		0x01
+#define KW_ALNUM	0x02
+#define KW_SHARE	0x04
+#define KW_LINK		0x08
 
 /* How a keyword must sit in the text. */
 #define KM_EXACT	1	/* a whole word (or words) */
 #define KM_PREFIX	2	/* the start of a word */
 #define KM_SUFFIX	3	/* the end of a longer word (compounds) */
-#define KM_CJK		4	/* anywhere (scripts without word spaces) */
+#define KM_CJK		4	/* anywhere (no spaces between words) */
 
 struct scrub_keyword {
 	const char	*word;		/* lower case, UTF-8 */

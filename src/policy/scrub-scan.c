@@ -668,6 +668,11 @@ numeric_code(struct scan *sc, size_t i, size_t *end)
 		/* "7 3 1 9 6 4": one digit at a time, or one per cell. */
 		if (bad_right(sc, j))
 			return 0;
+	} else if (ngroups == 3 && sep == ' ' && !mixed && digits == 6 &&
+	    g1e - g1s == 2 && g2e - g2s == 2) {
+		/* "39 01 82": three pairs. */
+		if (bad_right(sc, j))
+			return 0;
 	} else if (ngroups == 2 && (sep == ' ' || sep == '-') &&
 	    g1e - g1s == g2e - g2s && (g1e - g1s == 3 || g1e - g1s == 4)) {
 		/* "123 456", "1234-5678": one code in two halves. */

@@ -40,8 +40,9 @@
  *   '-' (prices "$123,456.00", dates "2026-05-16", "16/05/2026", times
  *   "10:30", phone numbers "415-555-0100").  Digits split once by a space
  *   or dash into two equal halves of 3 or 4 ("123 456", "1234-5678")
- *   are one code; so are 4 to 8 single digits split by spaces or dashes
- *   ("7 3 1 9 6 4", one per table cell).  Other digit groups are read as
+ *   are one code, as are three pairs split by spaces ("39 01 82") and
+ *   4 to 8 single digits split by spaces or dashes ("7 3 1 9 6 4", one
+ *   per table cell).  Other digit groups are read as
  *   one number (a phone number "555 0100", "+1 415 555 0100", a card)
  *   and are not codes, except that a code may be followed by a number
  *   of at most two digits ("482913 10 min").  "G-123456" (one letter,

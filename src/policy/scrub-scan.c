@@ -91,8 +91,10 @@ static int	 alone_on_line(const struct scan *, size_t, size_t);
 static int	 numeric_code(struct scan *, size_t, size_t *);
 static int	 letter_code(struct scan *, size_t, size_t *);
 static int	 alnum_code(struct scan *, size_t, size_t *);
+static size_t	 bare_host(const struct scan *, size_t);
 static size_t	 url_at(const struct scan *, size_t);
 static int	 host_known(const char *, size_t);
+static int	 reference_segment(const char *, size_t);
 static int	 url_is_auth(struct scan *, size_t, size_t);
 static int	 add_span(struct scan *, size_t, size_t, int);
 
@@ -266,7 +268,7 @@ qualified(const struct scan *sc, size_t a, size_t b, int kind)
 		return 1;
 	if ((len = next_word(sc, b, &ws)) > 0) {
 		if ((len == 2 && (at(sc->s, sc->n, ws, "de") ||
-		    at(sc->s, sc->n, ws, "di"))))
+		    at(sc->s, sc->n, ws, "di") || at(sc->s, sc->n, ws, "of"))))
 			len = next_word(sc, ws + 2, &ws);
 		if (len > 0 && word_in(sc->s + ws, len, scrub_qualifiers,
 		    scrub_nqualifiers))
@@ -780,7 +782,42 @@ alnum_code(struct scan *sc, size_t i, size_t *end)
 	    KEYWORD_WINDOW, 0, 1);
 }
 
-/* Length of a URL starting at i ("http://", "https://", "www."), or 0. */
+/*
+ * A link written without its scheme, as sign-in SMS do
+ * ("v.whatsapp.com/552018"): a host of two or more labels ending in 2 to
+ * 6 letters, right followed by '/', not part of an address or a longer
+ * name.  Returns the position of the '/', or 0.
+ */
+static size_t
+bare_host(const struct scan *sc, size_t i)
+{
+	size_t	j, dots = 0, last = i;
+
+	if (i > 0 && (sc->s[i - 1] == '@' || sc->s[i - 1] == '.' ||
+	    sc->s[i - 1] == '/' || word_byte(sc, i - 1)) )
+		return 0;
+	for (j = i; j < sc->n && j - i < HOST_MAX &&
+	    (is_ascii_alnum((unsigned char)sc->s[j]) || sc->s[j] == '-' ||
+	    sc->s[j] == '.'); j++)
+		if (sc->s[j] == '.') {
+			if (j == i || sc->s[j - 1] == '.')
+				return 0;
+			dots++;
+			last = j + 1;
+		}
+	if (dots == 0 || j >= sc->n || sc->s[j] != '/' || j - last < 2 ||
+	    j - last > 6)
+		return 0;
+	for (; last < j; last++)
+		if (!(sc->s[last] >= 'a' && sc->s[last] <= 'z'))
+			return 0;
+	return j;
+}
+
+/*
+ * Length of a URL starting at i ("http://", "https://", "www.", or a
+ * bare host and path), or 0.
+ */
 static size_t
 url_at(const struct scan *sc, size_t i)
 {
@@ -793,7 +830,7 @@ url_at(const struct scan *sc, size_t i)
 		j = i + 7;
 	else if (at(sc->s, sc->n, i, "www."))
 		j = i + 4;
-	else
+	else if ((j = bare_host(sc, i)) == 0)
 		return 0;
 	for (; j < sc->n; j++) {
 		c = sc->s[j];
@@ -817,6 +854,25 @@ url_at(const struct scan *sc, size_t i)
 			break;
 	}
 	return j - i;
+}
+
+/*
+ * Is the path segment before the token at u[ts] a reference word
+ * ("/orders/482913", "/ticket/4829")?  Plurals count.
+ */
+static int
+reference_segment(const char *u, size_t ts)
+{
+	size_t	e, b;
+
+	if (ts < 2 || u[ts - 1] != '/')
+		return 0;
+	for (e = b = ts - 1; b > 0 && u[b - 1] != '/' && e - b < 32; b--)
+		;
+	if (e - b > 1 && u[e - 1] == 's')
+		e--;
+	return word_in(u + b, e - b, scrub_reference_words,
+	    scrub_nreference_words);
 }
 
 /* Is the host h[0..len) a listed provider or under one? */
@@ -858,7 +914,7 @@ url_is_auth(struct scan *sc, size_t start, size_t len)
 	size_t		 digits, letters, flips, nseg = 0;
 	int		 kind;
 	int		 known, context;
-	int		 opaque_known = 0, opaque_context = 0;
+	int		 opaque_known = 0, opaque_context = 0, code_token = 0;
 	char		 prev[8] = "";
 
 	if (at(u, len, 0, "https://"))
@@ -913,7 +969,16 @@ url_is_auth(struct scan *sc, size_t start, size_t len)
 			opaque_known = 1;
 		if (tl >= OPAQUE_CONTEXT && digits >= 1 && letters >= 1)
 			opaque_context = 1;
+		/* The code itself in the path ("/l/943016"); not a year. */
+		if (letters == 0 && digits >= OTP_MIN_DIGITS &&
+		    digits <= OTP_MAX_DIGITS && tl == digits &&
+		    !reference_segment(u, ts) && !(tl == 4 &&
+		    (at(u, len, ts, "19") || at(u, len, ts, "20"))))
+			code_token = 1;
 	}
+	if (code_token && near(sc, &sc->otp, start, start + len,
+	    KEYWORD_WINDOW, KEYWORD_WINDOW, 0))
+		return 1;
 	if ((known && opaque_known) || (context && opaque_context))
 		return 1;
 

@@ -180,7 +180,7 @@ const char *const scrub_qualifiers[] = {
 	"tracking", "booking", "reservation", "airport", "iata", "colour",
 	"color", "dress", "tax", "vat", "hs", "course", "class", "language",
 	"currency", "region", "offer", "sale", "review", "reviews",
-	"sample", "samples", "snippet", "rabatt", "gutschein",
+	"sample", "samples", "snippet", "conduct", "practice", "ethics", "rabatt", "gutschein",
 	"aktions", "postale", "postal", "sconto", "descuento", "desconto",
 	"r\xc3\xa9" "duction", "promocional", "promozionale", "promotionnel",
 	"korting", "cadeau",

@@ -42,24 +42,29 @@
  *   or dash into two equal halves of 3 or 4 ("123 456", "1234-5678")
  *   are one code, as are three pairs split by spaces ("39 01 82") and
  *   4 to 8 single digits split by spaces or dashes ("7 3 1 9 6 4", one
- *   per table cell).  Other digit groups are read as
- *   one number (a phone number "555 0100", "+1 415 555 0100", a card)
- *   and are not codes, except that a code may be followed by a number
- *   of at most two digits ("482913 10 min").  "G-123456" (one letter,
- *   dash, digits) is a code form too.
+ *   per table cell).  Other digit groups are read as one number (a
+ *   phone number "555 0100", "+1 415 555 0100", a card) and are not
+ *   codes, except that a code may be followed by a number of at most
+ *   two digits ("482913 10 min").  "G-123456" (one letter, dash,
+ *   digits) is a code form too.
  * - ... and one of: a code keyword ("code", "passcode", "OTP", "PIN",
  *   "token", "verify", "one-time", "2FA", "password", "authentication",
  *   "TAN", "código", "codice", "Passwort", "mot de passe", "senha",
  *   "wachtwoord", "код", "пароль", "验证码", "密码", "認証", "コード" ...)
  *   within 60 bytes before or after and in the same sentence (no ". ",
- *   "! ", "? ", "。" or newline in between); a keyword right before it,
+ *   "! ", "? ", "。" or newline in between, though a line ending in ':'
+ *   runs on, and a number alone on its line goes with the lines next
+ *   to it: "Your code:\n\n482913"); a keyword right before it,
  *   perhaps with a copula ("code is", "Code lautet", "码是", "コードは");
  *   "use 123456", "enter 123456", "saisissez", "введите" ...; "123456 is
  *   your"; or a "do not share" warning within 100 bytes after it, across
  *   sentences ("Acme: 482913. Do not share", "Никому не сообщайте",
  *   "请勿泄露").
+ * - The origin-bound line of Apple and the WebOTP API, "@example.com
+ *   #123456", needs no keyword.
  * - A keyword that names something else does not count: "zip code",
- *   "promo code", "gift code", "código postal", "codice sconto",
+ *   "promo code", "gift code", "code review", "code of conduct",
+ *   "código postal", "codice sconto",
  *   "Gutscheincode", "クーポンコード" (scrub_qualifiers and the compound
  *   stop list).
  * - A number right after an order, invoice, ticket, booking, flight,
@@ -76,7 +81,9 @@
  *
  * Numbers inside URLs are left to the link scrubber.
  *
- * What counts as an authentication link (http://, https:// or www.):
+ * What counts as an authentication link (http://, https://, www., or
+ * a bare host of two or more labels ending in 2 to 6 letters followed by
+ * a path, as SMS write them: "v.whatsapp.com/552018"):
  * credentials before the host ("user:pass@"), a host whose first labels
  * say login, signin, auth or sso, a path or query word starting with
  * login, logon, signin, magic, verif, reset, passw, confirm, activat,
@@ -92,7 +99,10 @@
  * accounts, Apple, Microsoft, Facebook, banks ...); and any token of 6
  * or more with a letter and a digit when a sign-in, reset or verify word
  * stands within 80 bytes before the link or 40 after ("Reset your
- * password: https://amzn.to/3xYz9Qw").  The word "unsubscribe" alone
+ * password: https://amzn.to/3xYz9Qw").  A link whose path holds a
+ * number of 4 to 8 digits (not a year, not after a reference segment
+ * such as "/orders/") with a code keyword within 60 bytes carries the
+ * code itself ("tap to verify: v.whatsapp.com/552018").  The word "unsubscribe" alone
  * does not make a link one, though a token in it does.  Prose
  * punctuation after a link is not part of it.
  */

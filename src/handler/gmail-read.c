@@ -4,10 +4,11 @@
  *
  * Search pages are computed over visible results only: the handler
  * reads gog's pages until it has max visible threads, and advertises a
- * next page only when it has seen a visible thread beyond them.  Its
- * page token ("cp1:SIZE:SKIP:GOGTOKEN") says where that thread is: on
- * gog's page GOGTOKEN (empty: the first) of SIZE threads, at offset
- * SKIP.  Gog's own tokens are still taken (offset 0).  When no visible
+ * next page only when it has seen a visible thread beyond them.  When
+ * that thread starts one of gog's pages, the token is gog's own (as gog
+ * would print it); inside one, the handler's ("cp1:SIZE:SKIP:GOGTOKEN":
+ * on gog's page GOGTOKEN, empty for the first, of SIZE rows, at offset
+ * SKIP).  Gog's own tokens are taken as pages of the client's max.  When no visible
  * thread turns up within GMAIL_PAGE_RUNS pages of gog, no next page is
  * advertised: an empty page after a full one would count hidden ones.
  *
@@ -197,10 +198,13 @@ bad:
 	    "param page: not a page token");
 }
 
-/* One gog search page; the document, or NULL with the call's error. */
+/*
+ * One gog search page, the client's params with the page's size and
+ * token; the document, or NULL with the call's error.
+ */
 static json_t *
-search_page(struct call *c, const struct channel *ch, const char *query,
-    const struct page *pg, gmail_search_builder build)
+search_page(struct call *c, const struct channel *ch, const struct page *pg,
+    const char *key, gmail_search_builder build)
 {
 	struct tool_argv	 a;
 	struct spawn_result	 res;
@@ -208,9 +212,12 @@ search_page(struct call *c, const struct channel *ch, const char *query,
 	const char		*cause = NULL;
 	int			 r;
 
-	p = json_pack("{s:s,s:I}", "query", query, "max", (json_int_t)pg->size);
+	p = json_deep_copy(c->params);
+	json_object_set_new(p, "max", json_integer(pg->size));
 	if (pg->gog[0] != '\0')
 		json_object_set_new(p, "page", json_string(pg->gog));
+	else
+		json_object_del(p, "page");
 	r = build(c->env->cfg, ch, p, &a, &cause);
 	if (r == -1) {
 		json_decref(p);
@@ -224,9 +231,9 @@ search_page(struct call *c, const struct channel *ch, const char *query,
 		return NULL;
 	doc = json_loadb(res.out, res.outlen, JSON_REJECT_DUPLICATES, NULL);
 	spawn_result_free(&res);
-	if (!json_is_object(doc) || (json_object_get(doc, "threads") != NULL &&
-	    !json_is_array(json_object_get(doc, "threads")) &&
-	    !json_is_null(json_object_get(doc, "threads")))) {
+	if (!json_is_object(doc) || (json_object_get(doc, key) != NULL &&
+	    !json_is_array(json_object_get(doc, key)) &&
+	    !json_is_null(json_object_get(doc, key)))) {
 		json_decref(doc);
 		(void)tool_unexpected(c);
 		return NULL;
@@ -235,44 +242,56 @@ search_page(struct call *c, const struct channel *ch, const char *query,
 }
 
 int
-gmail_read_search(struct call *c, const struct channel *ch, const char *query,
-    long long max, const char *page, gmail_search_builder build)
+gmail_read_search(struct call *c, const struct channel *ch,
+    gmail_search_builder build)
 {
 	struct page	 pg;
-	json_t		*threads, *doc = NULL, *items, *m;
-	const char	*gnext;
+	json_t		*rows, *doc = NULL, *items, *m;
+	json_t		*v = json_object_get(c->params, "max");
+	const char	*gnext, *key;
 	char		*next = NULL;
+	long long	 max = v != NULL ? (long long)json_integer_value(v) : 10;
 	size_t		 i, hidden = 0;
 	int		 runs, visible;
 
-	if (page_parse(c, page, max, &pg) == -1)
+	/* One row per thread, or per message (gog gmail messages search). */
+	key = json_is_true(json_object_get(c->params, "messages")) ?
+	    "messages" : "threads";
+	if (page_parse(c, json_string_value(json_object_get(c->params,
+	    "page")), max, &pg) == -1)
 		return -1;
-	threads = json_array();
+	rows = json_array();
 	for (runs = 0; runs < GMAIL_PAGE_RUNS && next == NULL; runs++) {
 		json_decref(doc);
-		if ((doc = search_page(c, ch, query, &pg, build)) == NULL) {
-			json_decref(threads);
+		if ((doc = search_page(c, ch, &pg, key, build)) == NULL) {
+			json_decref(rows);
 			return -1;
 		}
-		items = json_object_get(doc, "threads");
+		items = json_object_get(doc, key);
 		for (i = (size_t)pg.skip; i < json_array_size(items); i++) {
 			m = json_array_get(items, i);
 			if ((visible = gmail_read_decide(c, ch, m)) == -1) {
 				json_decref(doc);
-				json_decref(threads);
+				json_decref(rows);
 				return -1;
 			}
 			if (!visible) {
 				hidden++;
 				continue;
 			}
-			if ((long long)json_array_size(threads) < max) {
-				json_array_append(threads, m);
+			if ((long long)json_array_size(rows) < max) {
+				json_array_append(rows, m);
 				continue;
 			}
-			/* A visible thread follows: the next page is here. */
-			if (asprintf(&next, GMAIL_PAGE_PREFIX "%lld:%zu:%s",
-			    pg.size, i, pg.gog) == -1)
+			/*
+			 * A visible row follows: the next page is here, at
+			 * the start of gog's page (gog's own token, as gog
+			 * would print it) or inside it.
+			 */
+			if (i == 0 && pg.gog[0] != '\0')
+				next = xstrdup(pg.gog);
+			else if (asprintf(&next, GMAIL_PAGE_PREFIX
+			    "%lld:%zu:%s", pg.size, i, pg.gog) == -1)
 				fatal("asprintf");
 			break;
 		}
@@ -284,8 +303,8 @@ gmail_read_search(struct call *c, const struct channel *ch, const char *query,
 		pg.skip = 0;
 	}
 	json_decref(doc);
-	c->result = json_pack("{s:o,s:s}", "threads", threads,
-	    "nextPageToken", next != NULL ? next : "");
+	c->result = json_pack("{s:o,s:s}", key, rows, "nextPageToken",
+	    next != NULL ? next : "");
 	free(next);
 	if (hidden > 0)
 		c->rule = "inbound";

@@ -20,13 +20,12 @@ typedef int (*gmail_search_builder)(const struct config *,
 	    const char **cause);
 
 /*
- * gmail.search for query, at most max visible threads from page (the
- * client's token, or NULL), each gog page run from build: sets
- * c->result {threads, nextPageToken} ("" unless a visible thread
- * follows).  Returns 0, or -1 with the call's error.
+ * gmail.search with the call's params (query, max, page, messages...):
+ * at most max visible rows, each gog page run from build; sets
+ * c->result {threads or messages, nextPageToken} ("" unless a visible
+ * row follows).  Returns 0, or -1 with the call's error.
  */
 int	 gmail_read_search(struct call *, const struct channel *,
-	    const char *query, long long max, const char *page,
 	    gmail_search_builder build);
 /*
  * May the agent see m (any of gog's shapes)?  Completes a search item

@@ -213,6 +213,7 @@ expect_eq "reply on a thread with nothing visible: not found (5)" 5 $?
 expect_eq "no reply went out" "$before" "$(spool)"
 
 # ---- the inbox: the watcher completes each item, then decides ------------
+: >"$T/watch.log"
 (exec setpriv --reuid="$GW_USER" --regid="$GW_USER" --init-groups \
     "$T/bin/carapace-watch" -c "$CONF" gmail 2>>"$T/watch.log") &
 WATCH_PID=$!

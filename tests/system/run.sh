@@ -342,6 +342,10 @@ expect_eq "the tool ran as carapace (its spool record's owner)" carapace \
     "$(ct sh -c 'stat -c %U /var/lib/carapace/imsg/spool/*' | head -1)"
 expect_eq "the state (LMDB) is in the tmpfiles.d directory, 0600 carapace" \
     "600 carapace" "$(ct stat -c '%a %U' /var/lib/carapace/data.mdb)"
+# journald files a record a moment after the handler sent it.  A send
+# has two: "delivering" before the tool runs, then the request's.
+audit_count_is() { [ "$(audit | grep -c .)" = "$1" ]; }
+wait_for "journald has the send's two records" 30 audit_count_is $((before + 2))
 
 # The audit record in the journal, with the documented fields, written
 # by a handler that ran as carapace in a carapace@N.service.
@@ -383,9 +387,20 @@ in_group=no
 as stranger id -Gn | grep -qw carapace-clients && in_group=yes
 expect_eq "the stranger exists and is not in carapace-clients" \
     "stranger in group: no" "$(as stranger id -un) in group: $in_group"
-expect_eq "no handler ran for it: no audit record" "$before" \
-    "$(audit | grep -c .)"
-expect_eq "and nothing was sent" 1 \
+# A send by another agent after it: once its record is in the journal,
+# any record of the stranger's (written before the stranger's shim
+# returned) would be too.
+out=$(as agent2 "$SHIMS/imsg" send --to mom --text "after the stranger" 2>&1)
+expect_eq "agent2's send after it goes through" sent "$out"
+agent2_uid=$(ct id -u agent2)
+audit_peer_count_is() {
+	[ "$(audit | grep -c "\"CARAPACE_PEER_UID\":\"$1\"")" = "$2" ]
+}
+wait_for "agent2's two records are in the journal" 30 \
+    audit_peer_count_is "$agent2_uid" 2
+expect_eq "no handler ran for the stranger: only agent2's records are new" \
+    $((before + 2)) "$(audit | grep -c .)"
+expect_eq "and nothing was sent for it (two sends in the spool)" 2 \
     "$(ct sh -c 'ls /var/lib/carapace/imsg/spool' | grep -c .)"
 # The agent, as itself (its uid: the control that the user exists and
 # setpriv works), tries the state, the credentials and the journal.
@@ -462,8 +477,10 @@ expect_eq "messages 101..106, none lost, none twice" \
 ct systemctl kill -s STOP --kill-who=main $W
 wait_for "a stopped watcher loop is killed by the watchdog and restarted" \
     $((WATCHDOG * 6)) prop_is $W NRestarts 2
-expect_match "systemd says why: the watchdog" 'Watchdog timeout' \
-    "$(ct journalctl -q --no-pager -u $W -o cat | grep -i watchdog)"
+unit_log_has() {
+	ct journalctl -q --no-pager -u "$1" -o cat | grep -q -- "$2"
+}
+wait_for "systemd says why: the watchdog" 30 unit_log_has $W 'Watchdog timeout' 
 wait_for "the watcher is active again after the watchdog" 60 \
     prop_is $W ActiveState active
 
@@ -486,8 +503,7 @@ wait_for "the watcher reconnects and is not answered" 60 \
     prop_matches $S StatusText '^signal reconnecting'
 wait_for "a hung tool gets the watcher restarted by the watchdog" \
     $((WATCHDOG * 6)) prop_is $S NRestarts 1
-expect_match "systemd says why: the watchdog" 'Watchdog timeout' \
-    "$(ct journalctl -q --no-pager -u $S -o cat | grep -i watchdog)"
+wait_for "systemd says why: the watchdog" 30 unit_log_has $S 'Watchdog timeout' 
 ct rm -f /var/lib/carapace/signal-cli/sim-hang
 ct systemctl restart carapace-signal-cli.service
 wait_for "once the daemon answers, the watcher is active again" 120 \
@@ -520,8 +536,9 @@ if [ "${sdver:-0}" -ge 256 ]; then
 	else
 		not_ok "the agent's 17th connection is refused (got: $out)"
 	fi
-	expect_match "systemd says why" 'Too many incoming connections \(16\) from source' \
-	    "$(ct journalctl -q --no-pager -u carapace.socket -o cat)"
+	wait_for "systemd says why" 30 sh -c "nsenter -t $CT -m -u -i -n -p -- \
+	    journalctl -q --no-pager -u carapace.socket -o cat |
+	    grep -q 'Too many incoming connections (16) from source'"
 else
 	# Asserted, so that the test notices when this changes.
 	expect_eq "systemd $sdver: no per-uid limit on a Unix socket (256 and later have one), the 17th gets through" \
@@ -541,8 +558,13 @@ if [ $rc -ne 0 ]; then
 else
 	not_ok "a 65th connection is refused (got: $out)"
 fi
-expect_match "systemd says why" 'Too many incoming connections \(64\)' \
-    "$(ct journalctl -q --no-pager -u carapace.socket -o cat)"
+# journald stores systemd's message a moment after the refusal.
+socket_log_has() {
+	ct journalctl -q --no-pager -u carapace.socket -o cat | grep -q -- "$1"
+}
+wait_for "systemd says why (\"Too many incoming connections (64)\")" 30 \
+    socket_log_has 'Too many incoming connections (64)' ||
+    echo "# the shim said: $out"
 ct sh -c 'systemctl stop "cp-hold-*"'
 wait_for "the holders gone, their handlers end" 120 handlers_are 0
 out=$(as agent5 timeout 30 "$SHIMS/imsg" send --to mom --text "after" 2>&1)

@@ -110,15 +110,21 @@ watch_status(struct watcher *w)
  * open stream that is quiet cannot be told from a hung one (imsg watch
  * prints nothing until a message arrives): it is trusted.
  */
+/* How often the loop must come round: a quarter of the watchdog. */
+static uint64_t
+watch_alive_ms(const struct watcher *w)
+{
+	if (w->watchdog_ms > 0 && w->watchdog_ms / 4 < WATCH_STATUS_MS)
+		return w->watchdog_ms / 4 > 0 ? w->watchdog_ms / 4 : 1;
+	return WATCH_STATUS_MS;
+}
+
 static void
 watch_alive(struct watcher *w)
 {
-	uint64_t	now = util_mono_ms(), every;
+	uint64_t	now = util_mono_ms();
 
-	every = WATCH_STATUS_MS;
-	if (w->watchdog_ms > 0 && w->watchdog_ms / 4 < every)
-		every = w->watchdog_ms / 4;
-	if (w->last_alive != 0 && now - w->last_alive < every)
+	if (w->last_alive != 0 && now - w->last_alive < watch_alive_ms(w))
 		return;
 	w->last_alive = now;
 	if (w->stream_open && w->watchdog_ms > 0)
@@ -243,9 +249,9 @@ watch_sleep(struct watcher *w, uint64_t ms)
 	uint64_t	chunk;
 
 	while (ms > 0 && !watch_quit) {
-		chunk = ms < WATCH_STATUS_MS ? ms : WATCH_STATUS_MS;
-		if (w->watchdog_ms > 0 && w->watchdog_ms / 4 < chunk)
-			chunk = w->watchdog_ms / 4 > 0 ? w->watchdog_ms / 4 : 1;
+		chunk = watch_alive_ms(w);
+		if (chunk > ms)
+			chunk = ms;
 		sleep_ms(chunk);
 		ms -= chunk;
 		watch_alive(w);
@@ -429,7 +435,7 @@ watch_stream(struct watcher *w)
 		pfd.fd = fd;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if (poll(&pfd, 1, 1000) <= 0) {
+		if (poll(&pfd, 1, (int)watch_alive_ms(w)) <= 0) {
 			watch_maintain(w);
 			continue;
 		}

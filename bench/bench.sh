@@ -14,9 +14,12 @@
 #            line the handler gives it)
 # overhead = gateway p50 - tool p50; overhead_ratio = overhead / floor p50
 # (target <= 1.25).  Peak RSS comes from bench/rss (wait4's rusage).
+# Scrubbing quality and speed come from bench/scrub-bench on
+# tests/data/scrub/corpus.txt.
 #
 # Environment: BENCH_N (runs, default 300), BENCH_WARMUP (default 20),
-# BENCH_RSS_N (runs for peak RSS, default 20), BENCH_USER (the account
+# BENCH_RSS_N (runs for peak RSS, default 20), BENCH_SCRUB_MIB (MiB of
+# text scrubbed for throughput, default 32), BENCH_USER (the account
 # the gateway runs as when started by root, default carapace-bench),
 # BENCH_KEEP=1 keeps the temporary directory, CC (to build bench/rss if
 # the tree lacks it).
@@ -414,6 +417,26 @@ if have carapace-watch && have inbox-latency && have rss; then
 fi
 echo "watcher_peak_rss_kib $WATCH_RSS (target <= 8192; 10 000 messages)"
 
+# Scrubbing: recall and false positives on the corpus, throughput on a
+# generated mixed text (bench/scrub-bench; no gateway needed).
+SCRUB_RECALL=n/a
+SCRUB_FP=n/a
+SCRUB_MBS=n/a
+SCRUB_HTML_MBS=n/a
+if [ -x "$BUILD/bench/scrub-bench" ]; then
+	"$BUILD/bench/scrub-bench" -m "${BENCH_SCRUB_MIB:-32}" \
+	    "$SRCDIR/tests/data/scrub/corpus.txt" >"$T/scrub.out" \
+	    2>"$T/scrub.err"
+	cat "$T/scrub.out"
+	[ -s "$T/scrub.err" ] && sed 's/^/# miss: /' "$T/scrub.err"
+	SCRUB_RECALL=$(sed -n 's/^scrub_recall_pct \([^ ]*\).*/\1/p' "$T/scrub.out")
+	SCRUB_FP=$(sed -n 's/^scrub_false_positive_pct \([^ ]*\).*/\1/p' "$T/scrub.out")
+	SCRUB_MBS=$(sed -n 's/^scrub_plain_mb_s \([^ ]*\).*/\1/p' "$T/scrub.out")
+	SCRUB_HTML_MBS=$(sed -n 's/^scrub_html_mb_s \([^ ]*\).*/\1/p' "$T/scrub.out")
+else
+	note "bench/scrub-bench not built: scrubbing not measured"
+fi
+
 within() {
 	[ "$1" = n/a ] && { echo "not measured"; return; }
 	[ "$1" -le "$2" ] && echo met || echo MISSED
@@ -430,6 +453,7 @@ echo "  handler peak RSS $HANDLER_PING_RSS KiB: $(within "$HANDLER_PING_RSS" 409
 echo "  shim peak RSS $SHIM_RSS KiB: $(within "$SHIM_RSS" 2048) (target <= 2048)"
 echo "  inbox publish -> subscriber p50 $INBOX_P50 ms (target <= 5)"
 echo "  watcher peak RSS $WATCH_RSS KiB: $(within "$WATCH_RSS" 8192) (target <= 8192)"
+echo "  scrub recall ${SCRUB_RECALL:-n/a} % (target >= 99), false positives ${SCRUB_FP:-n/a} % (target <= 1); ${SCRUB_MBS:-n/a} MB/s plain, ${SCRUB_HTML_MBS:-n/a} MB/s HTML"
 if [ -f "$SRCDIR/bench/bench-signal-http.sh" ]; then
 	echo
 	bash "$SRCDIR/bench/bench-signal-http.sh" "$BUILD"

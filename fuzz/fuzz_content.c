@@ -10,7 +10,9 @@
  *	- content_check returns one of its three verdicts, with a rule
  *	  named for DENY and HOLD;
  *	- scrub_text returns the input unchanged when it reports no
- *	  change, and with no scrubber selected it changes nothing.
+ *	  change, and with no scrubber selected it changes nothing;
+ *	- whatever text comes before it, a line with a one-time code and
+ *	  one with a reset link planted after the input lose their secrets.
  */
 #include "config.h"
 
@@ -30,6 +32,7 @@ int		 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	 setup(void);
 static void	 scrub_one(unsigned int, const char *);
+static void	 scrub_planted(const char *);
 
 struct rule_spec {
 	const char	*name;
@@ -100,6 +103,29 @@ scrub_one(unsigned int which, const char *text)
 	free(out);
 }
 
+/* Planted secrets go, whatever the input before them says. */
+static void
+scrub_planted(const char *text)
+{
+	static const char	 plant[] = "\nYour code is 482913\n"
+	    "Reset your password: https://example.com/r?t=Zx81Qm4rT7pL0aB2\n";
+	char			*in, *out;
+	size_t			 len = strlen(text);
+
+	if (strstr(text, "482913") != NULL || strstr(text, "Zx81Qm") != NULL)
+		return;
+	if ((in = malloc(len + sizeof(plant))) == NULL)
+		abort();
+	memcpy(in, text, len);
+	memcpy(in + len, plant, sizeof(plant));
+	if ((out = scrub_text(SCRUB_OTP | SCRUB_AUTH_LINKS, in, NULL)) == NULL)
+		abort();
+	if (strstr(out, "482913") != NULL || strstr(out, "Zx81Qm") != NULL)
+		abort();
+	free(out);
+	free(in);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -143,6 +169,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	scrub_one(SCRUB_OTP, text);
 	scrub_one(SCRUB_AUTH_LINKS, text);
 	scrub_one(SCRUB_OTP | SCRUB_AUTH_LINKS, text);
+	scrub_planted(text);
 	free(text);
 	return 0;
 }

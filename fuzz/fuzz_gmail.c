@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for the Gmail pieces.  The first byte picks one:
  * the gog command line (the rest, split on NUL bytes, through
- * gog_parse), a gog JSON message through the inbound scrubber (which
+ * gog_parse), a gog JSON message through the inbound schema (which
  * must either refuse it or leave valid JSON), or base64url, which must
  * decode back to what was encoded.
  */
@@ -18,6 +18,7 @@
 #include "base64url.h"
 #include "conf.h"
 #include "chan-gmail.h"
+#include "channel.h"
 #include "policy.h"
 #include "shim-gog.h"
 
@@ -59,7 +60,8 @@ fuzz_scrub(const uint8_t *data, size_t size)
 		return;
 	memset(&ch, 0, sizeof(ch));
 	ch.scrub = SCRUB_OTP | SCRUB_AUTH_LINKS;
-	if (gmail_message_scrub(&ch, m) == 0) {
+	ch.driver = channel_driver(channel_lookup("gmail"));
+	if (inbound_scrub(&ch, m) == 0) {
 		if ((out = json_dumps(m, JSON_ENCODE_ANY)) == NULL)
 			abort();
 		free(out);

@@ -41,8 +41,8 @@ check(const char *buf, size_t len, size_t max)
 		abort();
 	if (req.path[0] != '/')
 		abort();
-	(void)shim_http_host_allowed(req.host, "localhost");
-	(void)shim_http_host_allowed(req.host, "[::1]");
+	(void)shim_http_host_allowed(req.host, "localhost", 8080);
+	(void)shim_http_host_allowed(req.host, "[::1]", 0);
 	(void)shim_http_query_get(req.query, "account", out, sizeof(out));
 }
 

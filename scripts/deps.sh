@@ -4,8 +4,8 @@
 CARAPACE_PACKAGES="gcc make autoconf automake pkg-config libjansson-dev
 libyaml-dev liblmdb-dev libcmocka-dev systemd util-linux passwd rsyslog
 lmdb-utils libxml2-utils groff-base man-db clang libclang-rt-dev
-libcurl4-openssl-dev python3 libsystemd-dev libplist-utils debootstrap
-systemd-container"
+libcurl4-openssl-dev python3 openssh-server openssh-client libsystemd-dev
+libplist-utils debootstrap systemd-container"
 
 install_deps() {
 	missing=
@@ -21,6 +21,14 @@ install_deps() {
 	# available to the tests; its own unit is not started here.
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
 	    --no-install-recommends $missing >/dev/null || return 1
+	# openssh-server is here for its sshd binary (tests/e2e/t_remote.sh
+	# runs its own on loopback); installing it must not leave a system
+	# SSH server listening that was not there before.
+	case " $missing " in
+	*" openssh-server "*)
+		$SUDO systemctl disable --now ssh.service ssh.socket \
+		    >/dev/null 2>&1 || true ;;
+	esac
 }
 
 # build DIR [configure options]: configure and build out of tree.

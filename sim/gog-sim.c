@@ -51,108 +51,17 @@
 #include "compat.h"
 #include "buf.h"
 #include "util.h"
+#include "gog-sim.h"
 
-#define SIM_VERSION	"v0.9.0-sim"
-
-/* Exit codes (see above). */
-#define EXIT_OK		0
-#define EXIT_ERROR	1
-#define EXIT_USAGE	2
-#define EXIT_NOT_FOUND	5
-#define EXIT_CONFIG	10
-
-#define ATTACH_MAX	8
-#define ARGS_MAX	64
-
-enum command {
-	CMD_NONE = 0,
-	CMD_VERSION,
-	CMD_HELP,
-	CMD_SEARCH,		/* gmail search <query...> */
-	CMD_MESSAGES_SEARCH,	/* gmail messages search <query...> */
-	CMD_GET,		/* gmail get <messageId> */
-	CMD_THREAD_GET,		/* gmail thread get <threadId> */
-	CMD_LABELS_LIST,	/* gmail labels list */
-	CMD_DRAFTS_LIST,
-	CMD_DRAFTS_GET,
-	CMD_DRAFTS_CREATE,
-	CMD_DRAFTS_SEND,
-	CMD_DRAFTS_DELETE,
-	CMD_SEND		/* gmail send */
-};
-
-/* The parsed command line: kong's view of RootFlags and the command. */
-struct args {
-	enum command	 cmd;
-	const char	*account;	/* --account or GOG_ACCOUNT */
-	int		 json;		/* --json or GOG_JSON */
-	int		 plain;		/* --plain or GOG_PLAIN */
-	int		 no_input;
-	int		 force;
-	int		 verbose;
-	const char	*color;
-	const char	*positional[ARGS_MAX];
-	size_t		 npositional;
-	long long	 max;		/* -1: the command's default */
-	const char	*page;
-	const char	*format;
-	const char	*headers;
-	const char	*to, *cc, *bcc, *subject, *body, *body_html;
-	const char	*body_file;
-	const char	*reply_to_message_id, *thread_id, *reply_to;
-	const char	*from;
-	const char	*out_dir;
-	const char	*attach[ATTACH_MAX];
-	size_t		 nattach;
-	int		 include_body;
-	int		 reply_all;
-	int		 download;
-	char		 query[8192];	/* positional words joined */
-};
-
-struct sim {
-	struct args	 a;
-	char		 dir[PATH_MAX];
-	json_t		*messages;
-	json_t		*labels;
-	json_t		*drafts;
-};
-
-static int	 parse_bool(const char *, int *);
-static int	 env_bool(const char *);
-static int	 usage_error(char *, size_t, const char *, const char *);
-struct command_words;
-static size_t	 command_match(const struct command_words *,
-		    const struct args *);
-static int	 resolve_command(struct args *, char *, size_t);
-static int	 parse_args(int, char **, struct args *, char *, size_t);
-static void	 go_json_string(FILE *, const char *, size_t);
-static void	 go_indent(FILE *, int);
-static int	 key_order(const void *, const void *);
-static void	 go_json_object(FILE *, json_t *, int, int, json_t *);
-static void	 go_json_value(FILE *, json_t *, int, json_t *);
-static void	 print_json(json_t *, json_t *);
-static size_t	 cell_width(const char *);
-static void	 print_table(json_t *, int);
-static int	 fail(int, const char *, const char *);
-static const char *str(json_t *, const char *);
-static const char *header_value(json_t *, const char *);
 static char	*b64url_decode(const char *);
-static char	*b64url_encode(const char *, size_t);
 static char	*find_part_body(json_t *, const char *);
 static char	*best_body(json_t *, int *);
 static void	 format_date(const char *, char *, size_t);
 static json_t	*load(struct sim *, const char *);
-static void	 save(struct sim *, const char *, json_t *);
-static unsigned long	 next_serial(struct sim *);
-static void	 spool(struct sim *, json_t *);
-static void	 pause_knob(struct sim *);
-static long long	 internal_date(json_t *);
 static const char *label_name(struct sim *, const char *);
 static int	 has_label(struct sim *, json_t *, const char *);
 static int	 contains(const char *, const char *);
 static int	 matches(struct sim *, json_t *, const char *);
-static json_t	*find_message(struct sim *, const char *);
 static json_t	*label_names(struct sim *, json_t *);
 static int	 by_date_desc(const void *, const void *);
 static json_t	*summary(struct sim *, json_t *, const char *, int);
@@ -162,648 +71,15 @@ static int	 cmd_get(struct sim *);
 static void	 strip_tags(char *);
 static int	 cut_runes(char *, size_t);
 static int	 cmd_thread(struct sim *);
+static void	 attachments(json_t *, json_t *, int);
 static int	 cmd_labels(struct sim *);
 static int	 cmd_drafts_list(struct sim *);
-static json_t	*find_draft(struct sim *, const char *, size_t *);
 static int	 cmd_drafts_get(struct sim *);
-static char	*read_all(int);
-static json_t	*csv(const char *);
-static char	*joined(json_t *);
-static int	 compose(struct sim *, json_t **, json_t **);
-static void	 stamp(json_t *, const char *);
-static int	 cmd_send(struct sim *);
-static int	 cmd_drafts_create(struct sim *);
-static int	 cmd_drafts_send(struct sim *, int);
 static int	 injected_failure(struct sim *);
-
-/* ---- command line (kong, as gogcli declares its commands) ----------- */
-
-/*
- * A flag: its name, whether it takes a value, where it goes, and the
- * commands that have it (0: a root flag, every command has it).
- * Root flags: RootFlags in internal/cmd/root.go; the others: the
- * command structs of internal/cmd/gmail.go, gmail_get.go,
- * gmail_thread.go, gmail_send.go and gmail_drafts.go, plus the newer
- * gog's --body-file (send and drafts create: openclaw/gogcli, commit
- * 0682a1273c1c54dae72f7cf8a2630cf22fe6a606, internal/cmd/gmail_drafts.go)
- * and --include-body (messages search).
- */
-#define ON(c)	(1u << (c))
-#define F_SEND	(ON(CMD_SEND) | ON(CMD_DRAFTS_CREATE))
-
-struct flag_def {
-	const char	*name;
-	int		 takes_value;
-	size_t		 offset;
-	unsigned int	 commands;
-};
-
-#define OFF(m)	offsetof(struct args, m)
-
-static const struct flag_def flags[] = {
-	{ "account", 1, OFF(account), 0 },
-	{ "color", 1, OFF(color), 0 },
-	{ "json", 0, OFF(json), 0 },
-	{ "plain", 0, OFF(plain), 0 },
-	{ "force", 0, OFF(force), 0 },
-	{ "no-input", 0, OFF(no_input), 0 },
-	{ "verbose", 0, OFF(verbose), 0 },
-	{ "page", 1, OFF(page), ON(CMD_SEARCH) | ON(CMD_MESSAGES_SEARCH) |
-	    ON(CMD_DRAFTS_LIST) },
-	{ "include-body", 0, OFF(include_body), ON(CMD_MESSAGES_SEARCH) },
-	{ "format", 1, OFF(format), ON(CMD_GET) },
-	{ "headers", 1, OFF(headers), ON(CMD_GET) },
-	{ "download", 0, OFF(download), ON(CMD_THREAD_GET) |
-	    ON(CMD_DRAFTS_GET) },
-	{ "out-dir", 1, OFF(out_dir), ON(CMD_THREAD_GET) },
-	{ "to", 1, OFF(to), F_SEND },
-	{ "cc", 1, OFF(cc), F_SEND },
-	{ "bcc", 1, OFF(bcc), F_SEND },
-	{ "subject", 1, OFF(subject), F_SEND },
-	{ "body", 1, OFF(body), F_SEND },
-	{ "body-html", 1, OFF(body_html), F_SEND },
-	{ "body-file", 1, OFF(body_file), F_SEND },
-	{ "reply-to-message-id", 1, OFF(reply_to_message_id), F_SEND },
-	{ "in-reply-to", 1, OFF(reply_to_message_id), ON(CMD_SEND) },
-	{ "thread-id", 1, OFF(thread_id), ON(CMD_SEND) },
-	{ "reply-all", 0, OFF(reply_all), ON(CMD_SEND) },
-	{ "reply-to", 1, OFF(reply_to), F_SEND },
-	{ "from", 1, OFF(from), F_SEND },
-	{ NULL, 0, 0, 0 }
-};
-
-/* The values kong reads as true for a bool (strconv.ParseBool). */
-static int
-parse_bool(const char *v, int *out)
-{
-	static const char *const yes[] = { "1", "t", "T", "TRUE", "true",
-	    "True", NULL };
-	static const char *const no[] = { "0", "f", "F", "FALSE", "false",
-	    "False", NULL };
-	size_t	i;
-
-	for (i = 0; yes[i] != NULL; i++)
-		if (strcmp(v, yes[i]) == 0) {
-			*out = 1;
-			return 0;
-		}
-	for (i = 0; no[i] != NULL; i++)
-		if (strcmp(v, no[i]) == 0) {
-			*out = 0;
-			return 0;
-		}
-	return -1;
-}
-
-/* outfmt.envBool: GOG_JSON and GOG_PLAIN (internal/outfmt/outfmt.go). */
-static int
-env_bool(const char *name)
-{
-	const char	*v = getenv(name);
-	char		 low[16];
-	size_t		 i, start = 0, end;
-
-	if (v == NULL)
-		return 0;
-	end = strlen(v);
-	while (start < end && (v[start] == ' ' || v[start] == '\t'))
-		start++;
-	while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t' ||
-	    v[end - 1] == '\n'))
-		end--;
-	if (end - start >= sizeof(low))
-		return 0;
-	for (i = start; i < end; i++)
-		low[i - start] = (char)(v[i] >= 'A' && v[i] <= 'Z' ?
-		    v[i] + 32 : v[i]);
-	low[end - start] = '\0';
-	return strcmp(low, "1") == 0 || strcmp(low, "true") == 0 ||
-	    strcmp(low, "yes") == 0 || strcmp(low, "y") == 0 ||
-	    strcmp(low, "on") == 0;
-}
-
-static int
-usage_error(char *err, size_t errlen, const char *msg, const char *arg)
-{
-	(void)snprintf(err, errlen, "%s%s%s", msg, arg != NULL ? " " : "",
-	    arg != NULL ? arg : "");
-	return EXIT_USAGE;
-}
-
-/*
- * The part of gog's command tree (kong subcommands, internal/cmd/
- * gmail.go) the simulator follows: the words that name a command and
- * what its remaining arguments are.
- */
-#define TAKES_NOTHING	0
-#define TAKES_IDS	1	/* one or more ids */
-#define TAKES_QUERY	2	/* the rest is one search query */
-
-static const struct command_words {
-	const char	*words[3];
-	enum command	 cmd;
-	int		 takes;
-} command_tree[] = {
-	{ { "version" }, CMD_VERSION, TAKES_NOTHING },
-	{ { "gmail", "search" }, CMD_SEARCH, TAKES_QUERY },
-	{ { "gmail", "messages", "search" }, CMD_MESSAGES_SEARCH,
-	  TAKES_QUERY },
-	{ { "gmail", "get" }, CMD_GET, TAKES_IDS },
-	{ { "gmail", "thread", "get" }, CMD_THREAD_GET, TAKES_IDS },
-	{ { "gmail", "labels", "list" }, CMD_LABELS_LIST, TAKES_NOTHING },
-	{ { "gmail", "drafts", "list" }, CMD_DRAFTS_LIST, TAKES_NOTHING },
-	{ { "gmail", "drafts", "create" }, CMD_DRAFTS_CREATE, TAKES_NOTHING },
-	{ { "gmail", "drafts", "get" }, CMD_DRAFTS_GET, TAKES_IDS },
-	{ { "gmail", "drafts", "send" }, CMD_DRAFTS_SEND, TAKES_IDS },
-	{ { "gmail", "drafts", "delete" }, CMD_DRAFTS_DELETE, TAKES_IDS },
-	{ { "gmail", "send" }, CMD_SEND, TAKES_NOTHING },
-};
-
-/* Do the first words of the command line name this command? */
-static size_t
-command_match(const struct command_words *c, const struct args *a)
-{
-	size_t	 k;
-
-	for (k = 0; k < 3 && c->words[k] != NULL; k++)
-		if (k >= a->npositional ||
-		    strcmp(a->positional[k], c->words[k]) != 0)
-			return 0;
-	return k;
-}
-
-/*
- * The command from the words of the command line, as kong resolves it:
- * the first word that names no command is the "unexpected argument".
- */
-static int
-resolve_command(struct args *a, char *err, size_t errlen)
-{
-	const char	*w0, *w1, *w2;
-	size_t		 used = 0, i, k, n = a->npositional;
-	int		 ids = 0, query = 0;
-
-	w0 = n > 0 ? a->positional[0] : NULL;
-	w1 = n > 1 ? a->positional[1] : NULL;
-	w2 = n > 2 ? a->positional[2] : NULL;
-	if (w0 == NULL)
-		return usage_error(err, errlen, "expected one of \"auth\", "
-		    "\"drive\", \"docs\", \"slides\", \"calendar\", \"gmail\", "
-		    "...", NULL);
-	for (i = 0; i < sizeof(command_tree) / sizeof(command_tree[0]); i++) {
-		if ((k = command_match(&command_tree[i], a)) > used) {
-			used = k;
-			a->cmd = command_tree[i].cmd;
-			ids = command_tree[i].takes == TAKES_IDS;
-			query = command_tree[i].takes == TAKES_QUERY;
-		}
-	}
-	if (used == 0 && strcmp(w0, "gmail") != 0)
-		return usage_error(err, errlen, "unexpected argument", w0);
-	if (used == 0 && w1 == NULL)
-		return usage_error(err, errlen, "expected one of \"search\", "
-		    "\"thread\", \"get\", ...", NULL);
-	if (used == 0)
-		return usage_error(err, errlen, "unexpected argument",
-		    w2 != NULL && (strcmp(w1, "thread") == 0 ||
-		    strcmp(w1, "labels") == 0 || strcmp(w1, "drafts") == 0 ||
-		    strcmp(w1, "messages") == 0) ? w2 : w1);
-	for (i = used; i < n; i++)
-		a->positional[i - used] = a->positional[i];
-	a->npositional = n - used;
-	if (query) {
-		if (a->npositional == 0)
-			return usage_error(err, errlen,
-			    "expected \"<query> ...\"", NULL);
-		a->query[0] = '\0';
-		for (i = 0; i < a->npositional; i++) {
-			if (i > 0)
-				(void)strlcat(a->query, " ", sizeof(a->query));
-			if (strlcat(a->query, a->positional[i],
-			    sizeof(a->query)) >= sizeof(a->query))
-				return usage_error(err, errlen,
-				    "query too long", NULL);
-		}
-		return 0;
-	}
-	if (ids && a->npositional == 0)
-		return usage_error(err, errlen, a->cmd == CMD_GET ?
-		    "expected \"<messageId>\"" : a->cmd == CMD_THREAD_GET ?
-		    "expected \"<threadId>\"" : "expected \"<draftId>\"",
-		    NULL);
-	if (a->npositional > (size_t)ids)
-		return usage_error(err, errlen, "unexpected argument",
-		    a->positional[ids]);
-	return 0;
-}
-
-/*
- * kong's parse: flags anywhere before "--", as "--name value" or
- * "--name=value" (a bool as "--name" or "--name=BOOL"); "--" makes the
- * rest arguments; --version prints the version and --help the help,
- * wherever they are.  A flag the selected command lacks is unknown, as
- * kong checks flags against the command path.  Returns 0, or
- * EXIT_USAGE with the message in err.
- */
-static int
-parse_args(int argc, char **argv, struct args *a, char *err, size_t errlen)
-{
-	const struct flag_def	*f;
-	const char		*arg, *name, *value, *eq, *errstr;
-	const char		*seen[ARGS_MAX];
-	size_t			 namelen, nseen = 0, k;
-	int			 i, dashdash = 0, r, b;
-
-	memset(a, 0, sizeof(*a));
-	a->max = -1;
-	if ((a->account = getenv("GOG_ACCOUNT")) != NULL &&
-	    a->account[0] == '\0')
-		a->account = NULL;
-	a->json = env_bool("GOG_JSON");
-	a->plain = env_bool("GOG_PLAIN");
-	for (i = 1; i < argc; i++) {
-		arg = argv[i];
-		if (strcmp(arg, "--") == 0)
-			break;
-		if (strcmp(arg, "--version") == 0) {
-			a->cmd = CMD_VERSION;
-			return 0;
-		}
-		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			a->cmd = CMD_HELP;
-			return 0;
-		}
-	}
-	/* First the words, so that flags can be checked against them. */
-	for (i = 1; i < argc; i++) {
-		arg = argv[i];
-		if (dashdash || arg[0] != '-' || arg[1] == '\0') {
-			if (a->npositional == ARGS_MAX)
-				return usage_error(err, errlen,
-				    "too many arguments", NULL);
-			a->positional[a->npositional++] = arg;
-			continue;
-		}
-		if (strcmp(arg, "--") == 0) {
-			dashdash = 1;
-			continue;
-		}
-		if (arg[1] != '-')
-			continue;	/* reported below */
-		name = arg + 2;
-		if (strchr(name, '=') != NULL)
-			continue;
-		namelen = strlen(name);
-		for (f = flags; f->name != NULL; f++)
-			if (strcmp(f->name, name) == 0)
-				break;
-		if ((f->name != NULL && f->takes_value) ||
-		    strcmp(name, "max") == 0 || strcmp(name, "limit") == 0 ||
-		    strcmp(name, "attach") == 0)
-			i++;	/* its value */
-	}
-	if ((r = resolve_command(a, err, errlen)) != 0)
-		return r;
-	for (i = 1; i < argc; i++) {
-		arg = argv[i];
-		if (strcmp(arg, "--") == 0)
-			break;
-		if (arg[0] != '-' || arg[1] == '\0')
-			continue;
-		if (arg[1] != '-')
-			return usage_error(err, errlen, "unknown flag", arg);
-		name = arg + 2;
-		eq = strchr(name, '=');
-		namelen = eq != NULL ? (size_t)(eq - name) : strlen(name);
-		value = eq != NULL ? eq + 1 : NULL;
-		if ((namelen == 3 && strncmp(name, "max", 3) == 0) ||
-		    (namelen == 5 && strncmp(name, "limit", 5) == 0)) {
-			if (a->cmd != CMD_SEARCH && a->cmd != CMD_MESSAGES_SEARCH &&
-			    a->cmd != CMD_DRAFTS_LIST)
-				return usage_error(err, errlen, "unknown flag",
-				    arg);
-			if (value == NULL) {
-				if (i + 1 >= argc)
-					return usage_error(err, errlen,
-					    "expected a value for", arg);
-				value = argv[++i];
-			}
-			a->max = strtonum(value, LLONG_MIN, LLONG_MAX, &errstr);
-			if (errstr != NULL) {
-				(void)snprintf(err, errlen, "--max: expected a "
-				    "valid 64 bit int but got \"%s\"", value);
-				return EXIT_USAGE;
-			}
-			continue;
-		}
-		if (namelen == 6 && strncmp(name, "attach", 6) == 0) {
-			if (a->cmd != CMD_SEND && a->cmd != CMD_DRAFTS_CREATE)
-				return usage_error(err, errlen, "unknown flag",
-				    arg);
-			if (value == NULL) {
-				if (i + 1 >= argc)
-					return usage_error(err, errlen,
-					    "expected a value for", "--attach");
-				value = argv[++i];
-			}
-			if (a->nattach == ATTACH_MAX)
-				return usage_error(err, errlen,
-				    "too many --attach", NULL);
-			a->attach[a->nattach++] = value;
-			continue;
-		}
-		for (f = flags; f->name != NULL; f++)
-			if (strlen(f->name) == namelen &&
-			    strncmp(f->name, name, namelen) == 0)
-				break;
-		if (f->name == NULL || (f->commands != 0 &&
-		    (f->commands & ON(a->cmd)) == 0)) {
-			(void)snprintf(err, errlen, "unknown flag --%.*s",
-			    (int)namelen, name);
-			return EXIT_USAGE;
-		}
-		if (!f->takes_value) {
-			b = 1;
-			if (value != NULL && parse_bool(value, &b) == -1) {
-				(void)snprintf(err, errlen, "--%s: bool value "
-				    "must be true, 1, yes, false, 0 or no",
-				    f->name);
-				return EXIT_USAGE;
-			}
-			*(int *)(void *)((char *)a + f->offset) = b;
-			continue;
-		}
-		if (value == NULL) {
-			if (i + 1 >= argc)
-				return usage_error(err, errlen,
-				    "expected a value for", arg);
-			value = argv[++i];
-		}
-		/* A string flag given twice: kong keeps the last. */
-		for (k = 0; k < nseen; k++)
-			if (seen[k] == f->name)
-				break;
-		if (k == nseen && nseen < ARGS_MAX)
-			seen[nseen++] = f->name;
-		*(const char **)(void *)((char *)a + f->offset) = value;
-	}
-	if (a->json && a->plain)
-		return usage_error(err, errlen, "invalid output mode (cannot "
-		    "combine --json and --plain)", NULL);
-	return 0;
-}
-
-/* ---- output (Go's encoding/json and text/tabwriter) ----------------- */
-
-
-/*
- * A string as encoding/json writes it with SetEscapeHTML(false): '"'
- * and '\\' escaped, \b \f \n \r \t by name, other control characters
- * as \u00xx, U+2028 and U+2029 escaped, bytes that are not UTF-8 as
- * \ufffd; '<', '>' and '&' as they are.
- */
-static void
-go_json_string(FILE *f, const char *s, size_t len)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i, n;
-
-	(void)fputc('"', f);
-	for (i = 0; i < len; i += n) {
-		n = 1;
-		switch (p[i]) {
-		case '"':
-			(void)fputs("\\\"", f);
-			continue;
-		case '\\':
-			(void)fputs("\\\\", f);
-			continue;
-		case '\b':
-			(void)fputs("\\b", f);
-			continue;
-		case '\f':
-			(void)fputs("\\f", f);
-			continue;
-		case '\n':
-			(void)fputs("\\n", f);
-			continue;
-		case '\r':
-			(void)fputs("\\r", f);
-			continue;
-		case '\t':
-			(void)fputs("\\t", f);
-			continue;
-		default:
-			break;
-		}
-		if (p[i] < 0x20) {
-			(void)fprintf(f, "\\u00%c%c", hex[p[i] >> 4],
-			    hex[p[i] & 0xf]);
-			continue;
-		}
-		if (p[i] < 0x80) {
-			(void)fputc(p[i], f);
-			continue;
-		}
-		n = (p[i] & 0xe0) == 0xc0 ? 2 : (p[i] & 0xf0) == 0xe0 ? 3 :
-		    (p[i] & 0xf8) == 0xf0 ? 4 : 0;
-		if (n == 0 || i + n > len || !util_utf8_valid(s + i, n)) {
-			(void)fputs("\\ufffd", f);
-			n = 1;
-			continue;
-		}
-		if (n == 3 && p[i] == 0xe2 && p[i + 1] == 0x80 &&
-		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
-			(void)fprintf(f, "\\u202%c", p[i + 2] == 0xa8 ? '8' :
-			    '9');
-			continue;
-		}
-		(void)fwrite(p + i, 1, n, f);
-	}
-	(void)fputc('"', f);
-}
-
-static void
-go_indent(FILE *f, int depth)
-{
-	int	i;
-
-	(void)fputc('\n', f);
-	for (i = 0; i < depth; i++)
-		(void)fputs("  ", f);
-}
-
-static int
-key_order(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/*
- * An object: with sorted keys, as encoding/json writes a map and as
- * the Gmail API structs come out (their fields are declared in the
- * order of their JSON names); in its own order when it is an element
- * of keep (a gog struct such as a search result row, fields in
- * declaration order).
- */
-static void
-go_json_object(FILE *f, json_t *o, int depth, int sorted, json_t *keep)
-{
-	const char	**keys, *k;
-	json_t		 *v;
-	size_t		  n = json_object_size(o), i = 0;
-
-	if (n == 0) {
-		(void)fputs("{}", f);
-		return;
-	}
-	keys = xcalloc(n, sizeof(*keys));
-	json_object_foreach(o, k, v)
-		keys[i++] = k;
-	if (sorted)
-		qsort(keys, n, sizeof(*keys), key_order);
-	(void)fputc('{', f);
-	for (i = 0; i < n; i++) {
-		go_indent(f, depth + 1);
-		go_json_string(f, keys[i], strlen(keys[i]));
-		(void)fputs(": ", f);
-		go_json_value(f, json_object_get(o, keys[i]), depth + 1, keep);
-		if (i + 1 < n)
-			(void)fputc(',', f);
-	}
-	go_indent(f, depth);
-	(void)fputc('}', f);
-	free(keys);
-}
-
-static void
-go_json_value(FILE *f, json_t *v, int depth, json_t *keep)
-{
-	json_t	*e;
-	size_t	 i, n;
-
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		go_json_object(f, v, depth, 1, keep);
-		break;
-	case JSON_ARRAY:
-		if ((n = json_array_size(v)) == 0) {
-			(void)fputs("[]", f);
-			break;
-		}
-		(void)fputc('[', f);
-		json_array_foreach(v, i, e) {
-			go_indent(f, depth + 1);
-			if (v == keep && json_is_object(e))
-				go_json_object(f, e, depth + 1, 0, keep);
-			else
-				go_json_value(f, e, depth + 1, keep);
-			if (i + 1 < n)
-				(void)fputc(',', f);
-		}
-		go_indent(f, depth);
-		(void)fputc(']', f);
-		break;
-	case JSON_STRING:
-		go_json_string(f, json_string_value(v), json_string_length(v));
-		break;
-	case JSON_INTEGER:
-		(void)fprintf(f, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		break;
-	case JSON_REAL:
-		(void)fprintf(f, "%.17g", json_real_value(v));
-		break;
-	case JSON_TRUE:
-		(void)fputs("true", f);
-		break;
-	case JSON_FALSE:
-		(void)fputs("false", f);
-		break;
-	case JSON_NULL:
-	default:
-		(void)fputs("null", f);
-		break;
-	}
-}
-
-/*
- * outfmt.WriteJSON (internal/outfmt/outfmt.go): a json.Encoder with
- * SetEscapeHTML(false) and SetIndent("", "  "), so one indented
- * document and a newline.
- */
-static void
-print_json(json_t *v, json_t *keep)
-{
-	go_json_value(stdout, v, 0, keep);
-	(void)fputc('\n', stdout);
-}
-
-/* The width text/tabwriter gives a cell: its UTF-8 characters. */
-static size_t
-cell_width(const char *s)
-{
-	size_t	n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
-/*
- * A table as gog prints it (tableWriter, internal/cmd/output_helpers.go):
- * with --plain the cells joined by tabs; else through
- * tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0), which pads every
- * cell but the last of a line to its column's widest cell plus two
- * spaces.  rows is an array of arrays of strings, the header first.
- */
-static void
-print_table(json_t *rows, int plain)
-{
-	json_t		*row, *cell;
-	size_t		*width = NULL, ncols = 0, i, j, w;
-	const char	*s;
-
-	json_array_foreach(rows, i, row)
-		if (json_array_size(row) > ncols)
-			ncols = json_array_size(row);
-	width = xcalloc(ncols + 1, sizeof(*width));
-	json_array_foreach(rows, i, row)
-		json_array_foreach(row, j, cell)
-			if (j + 1 < json_array_size(row) &&
-			    (w = cell_width(json_string_value(cell))) >
-			    width[j])
-				width[j] = w;
-	json_array_foreach(rows, i, row) {
-		json_array_foreach(row, j, cell) {
-			s = json_string_value(cell);
-			(void)fputs(s, stdout);
-			if (j + 1 == json_array_size(row))
-				break;
-			if (plain)
-				(void)fputc('\t', stdout);
-			else
-				for (w = cell_width(s); w < width[j] + 2; w++)
-					(void)fputc(' ', stdout);
-		}
-		(void)fputc('\n', stdout);
-	}
-	free(width);
-}
-
-/* Errors: one line on stderr, as ui.Printer.Error prints it. */
-static int
-fail(int code, const char *msg, const char *arg)
-{
-	(void)fprintf(stderr, "%s%s%s\n", msg, arg != NULL ? " " : "",
-	    arg != NULL ? arg : "");
-	return code;
-}
 
 /* ---- Gmail messages ------------------------------------------------- */
 
-static const char *
+const char *
 str(json_t *o, const char *key)
 {
 	const char	*v = json_string_value(json_object_get(o, key));
@@ -815,7 +91,7 @@ str(json_t *o, const char *key)
  * headerValue (internal/cmd/gmail.go): the first header of the
  * message's payload with this name, any case, or "".
  */
-static const char *
+const char *
 header_value(json_t *msg, const char *name)
 {
 	json_t	*h;
@@ -876,7 +152,7 @@ b64url_decode(const char *in)
 }
 
 /* base64.RawURLEncoding.EncodeToString: a malloc'd string. */
-static char *
+char *
 b64url_encode(const char *in, size_t len)
 {
 	static const char	 alphabet[] =
@@ -1042,7 +318,7 @@ load(struct sim *s, const char *name)
 	return v;
 }
 
-static void
+void
 save(struct sim *s, const char *name, json_t *v)
 {
 	char	path[PATH_MAX + 32], tmp[PATH_MAX + 40];
@@ -1056,7 +332,7 @@ save(struct sim *s, const char *name, json_t *v)
 	}
 }
 
-static unsigned long
+unsigned long
 next_serial(struct sim *s)
 {
 	char		 path[PATH_MAX + 32], buf[32] = "";
@@ -1083,7 +359,7 @@ next_serial(struct sim *s)
  * DIR/sim-pause: wait, with DIR/paused/<pid> showing it, until the
  * knob is removed.  Not gog's: the tests' way to catch a send running.
  */
-static void
+void
 pause_knob(struct sim *s)
 {
 	char		 knob[PATH_MAX + 32], mark[PATH_MAX + 64];
@@ -1105,7 +381,7 @@ pause_knob(struct sim *s)
 	(void)unlink(mark);
 }
 
-static void
+void
 spool(struct sim *s, json_t *rec)
 {
 	char	path[PATH_MAX + 64];
@@ -1122,7 +398,7 @@ spool(struct sim *s, json_t *rec)
 }
 
 
-static long long
+long long
 internal_date(json_t *m)
 {
 	return strtoll(str(m, "internalDate"), NULL, 10);
@@ -1198,7 +474,7 @@ matches(struct sim *s, json_t *m, const char *query)
 	return 1;
 }
 
-static json_t *
+json_t *
 find_message(struct sim *s, const char *id)
 {
 	json_t	*m;
@@ -1523,22 +799,56 @@ cmd_get(struct sim *s)
 	return 0;
 }
 
-/* stripHTMLTags, as far as a preview needs: tags dropped. */
+/*
+ * stripHTMLTags (internal/cmd/gmail_thread.go), its four regular
+ * expressions in order: "(?is)<script[^>]*>.*?</script>" and the same
+ * for style removed; "<[^>]*>" replaced by a space; "\\s+" (Go's \\s:
+ * tab, newline, form feed, carriage return, space) made one space;
+ * then strings.TrimSpace.  In place.
+ */
 static void
 strip_tags(char *s)
 {
-	char	*o = s;
-	int	 in_tag = 0;
+	static const char *const elements[] = { "script", "style", NULL };
+	char		 close_tag[16];
+	char		*start, *gt, *end, *r, *w;
+	size_t		 i, n;
 
-	for (; *s != '\0'; s++) {
-		if (*s == '<')
-			in_tag = 1;
-		else if (*s == '>' && in_tag)
-			in_tag = 0;
-		else if (!in_tag)
-			*o++ = *s;
+	for (i = 0; elements[i] != NULL; i++) {
+		n = strlen(elements[i]);
+		(void)snprintf(close_tag, sizeof(close_tag), "</%s>",
+		    elements[i]);
+		start = s;
+		while ((start = strchr(start, '<')) != NULL) {
+			if (strncasecmp(start + 1, elements[i], n) != 0 ||
+			    (gt = strchr(start, '>')) == NULL ||
+			    (end = strcasestr(gt + 1, close_tag)) == NULL) {
+				start++;
+				continue;
+			}
+			end += strlen(close_tag);
+			memmove(start, end, strlen(end) + 1);
+		}
 	}
-	*o = '\0';
+	for (r = w = s; *r != '\0'; r++) {
+		if (*r == '<' && (gt = strchr(r, '>')) != NULL) {
+			*w++ = ' ';
+			r = gt;
+		} else
+			*w++ = *r;
+	}
+	*w = '\0';
+	for (r = w = s; *r != '\0'; r++) {
+		if (strchr("\t\n\f\r ", *r) != NULL) {
+			while (r[1] != '\0' && strchr("\t\n\f\r ", r[1]) != NULL)
+				r++;
+			if (w != s && r[1] != '\0')
+				*w++ = ' ';
+			continue;
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
 }
 
 /* The first n characters (runes) of s, in place. */
@@ -1565,11 +875,11 @@ cut_runes(char *s, size_t n)
 static int
 cmd_thread(struct sim *s)
 {
-	json_t		*msgs = json_array(), *m, *out;
-	size_t		 i, n;
+	json_t		*msgs = json_array(), *m, *out, *atts, *a;
+	size_t		 i, j, n;
 	const char	*history = "";
 	char		*body;
-	int		 html;
+	int		 html, cut;
 
 	json_array_foreach(s->messages, i, m)
 		if (strcmp(str(m, "threadId"), s->a.positional[0]) == 0) {
@@ -1601,13 +911,43 @@ cmd_thread(struct sim *s)
 		    &html)) != NULL) {
 			if (html)
 				strip_tags(body);
-			(void)printf("%s%s\n\n", body, cut_runes(body, 500) ?
+			cut = cut_runes(body, 500);
+			(void)printf("%s%s\n\n", body, cut ?
 			    "... [truncated]" : "");
 			free(body);
 		}
+		/* collectAttachments: a filename and an attachmentId. */
+		atts = json_array();
+		attachments(json_object_get(m, "payload"), atts, 0);
+		if (json_array_size(atts) > 0) {
+			(void)printf("Attachments:\n");
+			json_array_foreach(atts, j, a)
+				(void)printf("  - %s (%lld bytes)\n",
+				    str(a, "filename"), (long long)
+				    json_integer_value(json_object_get(
+				    json_object_get(a, "body"), "size")));
+			(void)printf("\n");
+		}
+		json_decref(atts);
 	}
 	json_decref(msgs);
 	return 0;
+}
+
+/* The parts of p that are attachments, depth first, into out. */
+static void
+attachments(json_t *p, json_t *out, int depth)
+{
+	json_t	*part;
+	size_t	 i;
+
+	if (depth > 32 || !json_is_object(p))
+		return;
+	if (str(p, "filename")[0] != '\0' &&
+	    str(json_object_get(p, "body"), "attachmentId")[0] != '\0')
+		json_array_append(out, p);
+	json_array_foreach(json_object_get(p, "parts"), i, part)
+		attachments(part, out, depth + 1);
 }
 
 /*
@@ -1681,7 +1021,7 @@ cmd_drafts_list(struct sim *s)
 	return 0;
 }
 
-static json_t *
+json_t *
 find_draft(struct sim *s, const char *id, size_t *index)
 {
 	json_t	*d;
@@ -1725,312 +1065,6 @@ cmd_drafts_get(struct sim *s)
 		(void)printf("%s\n\n", body);
 		free(body);
 	}
-	return 0;
-}
-
-static char *
-read_all(int fd)
-{
-	struct buf	 b;
-	char		 chunk[8192];
-	ssize_t		 r;
-
-	buf_init(&b, 16 * 1024 * 1024);
-	while ((r = read(fd, chunk, sizeof(chunk))) > 0)
-		if (buf_append(&b, chunk, (size_t)r) == -1)
-			break;
-	if (buf_cstr(&b) == -1) {
-		buf_free(&b);
-		return NULL;
-	}
-	return b.data != NULL ? b.data : xstrdup("");
-}
-
-static json_t *
-csv(const char *s)
-{
-	json_t		*out = json_array();
-	char		*copy, *p, *save = NULL;
-
-	if (s == NULL)
-		return out;
-	copy = xstrdup(s);
-	for (p = strtok_r(copy, ",", &save); p != NULL;
-	    p = strtok_r(NULL, ",", &save)) {
-		while (*p == ' ')
-			p++;
-		if (*p != '\0')
-			json_array_append_new(out, json_string(p));
-	}
-	free(copy);
-	return out;
-}
-
-static char *
-joined(json_t *list)
-{
-	struct buf	 b;
-	json_t		*e;
-	size_t		 i;
-
-	buf_init(&b, 1024 * 1024);
-	json_array_foreach(list, i, e) {
-		if (i > 0)
-			(void)buf_append(&b, ", ", 2);
-		(void)buf_append(&b, json_string_value(e),
-		    json_string_length(e));
-	}
-	(void)buf_cstr(&b);
-	return b.data != NULL ? b.data : xstrdup("");
-}
-
-/* send and drafts create: the message, its record, or an exit code. */
-static int
-compose(struct sim *s, json_t **msg_out, json_t **rec_out)
-{
-	json_t		*to, *cc, *bcc, *atts, *headers, *msg;
-	json_t		*orig = NULL;
-	char		*body = NULL, *tos, *ccs, *bccs, *enc, id[32];
-	char		 snippet[201];
-	const char	*thread = NULL;
-	struct stat	 st;
-	size_t		 i;
-	int		 fd;
-
-	/*
-	 * The checks of gmail_send.go and gmail_drafts.go, in their order
-	 * (--reply-all is not simulated: it needs --to here).
-	 */
-	if (s->a.cmd == CMD_DRAFTS_CREATE) {
-		if (s->a.to == NULL || *s->a.to == '\0' ||
-		    s->a.subject == NULL || *s->a.subject == '\0')
-			return fail(EXIT_USAGE, "required: --to, --subject",
-			    NULL);
-	} else {
-		if (s->a.reply_to_message_id != NULL && s->a.thread_id != NULL)
-			return fail(EXIT_USAGE, "use only one of "
-			    "--reply-to-message-id or --thread-id", NULL);
-		if (s->a.reply_all && s->a.reply_to_message_id == NULL &&
-		    s->a.thread_id == NULL)
-			return fail(EXIT_USAGE, "--reply-all requires "
-			    "--reply-to-message-id or --thread-id", NULL);
-		if (s->a.to == NULL || *s->a.to == '\0')
-			return fail(EXIT_USAGE, "required: --to (or use "
-			    "--reply-all with --reply-to-message-id or "
-			    "--thread-id)", NULL);
-		if (s->a.subject == NULL || *s->a.subject == '\0')
-			return fail(EXIT_USAGE, "required: --subject", NULL);
-	}
-	/* resolveBodyFileInput (openclaw/gogcli, internal/cmd). */
-	if (s->a.body_file != NULL && s->a.body != NULL &&
-	    *s->a.body != '\0')
-		return fail(EXIT_USAGE, "use only one of --body or --body-file",
-		    NULL);
-	if (s->a.body_file != NULL) {
-		if (strcmp(s->a.body_file, "-") == 0)
-			fd = STDIN_FILENO;
-		else if ((fd = open(s->a.body_file, O_RDONLY)) == -1)
-			return fail(EXIT_ERROR, "read body file:",
-			    s->a.body_file);
-		body = read_all(fd);
-		if (fd != STDIN_FILENO)
-			close(fd);
-	} else if (s->a.body != NULL && *s->a.body != '\0')
-		body = xstrdup(s->a.body);
-	else if (s->a.body_html != NULL)
-		body = xstrdup(s->a.body_html);
-	if (body == NULL || body[0] == '\0') {
-		free(body);
-		return fail(EXIT_USAGE, "required: --body or --body-html",
-		    NULL);
-	}
-	if (s->a.reply_to_message_id != NULL) {
-		orig = find_message(s, s->a.reply_to_message_id);
-		if (orig == NULL) {
-			free(body);
-			return fail(EXIT_NOT_FOUND, "Google API error "
-			    "(404 notFound): Requested entity was not found.", NULL);
-		}
-		thread = str(orig, "threadId");
-	} else if (s->a.thread_id != NULL) {
-		json_array_foreach(s->messages, i, orig)
-			if (strcmp(str(orig, "threadId"), s->a.thread_id) == 0)
-				thread = s->a.thread_id;
-		if (thread == NULL) {
-			free(body);
-			return fail(EXIT_NOT_FOUND, "Google API error "
-			    "(404 notFound): Requested entity was not found.", NULL);
-		}
-	}
-	atts = json_array();
-	for (i = 0; i < s->a.nattach; i++) {
-		if (stat(s->a.attach[i], &st) == -1 || !S_ISREG(st.st_mode)) {
-			json_decref(atts);
-			free(body);
-			return fail(EXIT_ERROR, "attachment not readable:",
-			    s->a.attach[i]);
-		}
-		json_array_append_new(atts, json_pack("{s:s,s:I}", "name",
-		    strrchr(s->a.attach[i], '/') != NULL ?
-		    strrchr(s->a.attach[i], '/') + 1 : s->a.attach[i],
-		    "size", (json_int_t)st.st_size));
-	}
-	to = csv(s->a.to);
-	cc = csv(s->a.cc);
-	bcc = csv(s->a.bcc);
-	tos = joined(to);
-	ccs = joined(cc);
-	bccs = joined(bcc);
-	(void)snprintf(id, sizeof(id), "19b%013lx", next_serial(s));
-	headers = json_pack("[{s:s,s:s},{s:s,s:s},{s:s,s:s}]",
-	    "name", "From", "value", s->a.account, "name", "To", "value", tos,
-	    "name", "Subject", "value", s->a.subject);
-	if (ccs[0] != '\0')
-		json_array_append_new(headers, json_pack("{s:s,s:s}", "name",
-		    "Cc", "value", ccs));
-	if (bccs[0] != '\0')
-		json_array_append_new(headers, json_pack("{s:s,s:s}", "name",
-		    "Bcc", "value", bccs));
-	enc = b64url_encode(body, strlen(body));
-	(void)strlcpy(snippet, body, sizeof(snippet));
-	msg = json_pack("{s:s,s:s,s:[],s:s,s:s,s:{s:s,s:o,s:{s:s,s:I}}}",
-	    "id", id, "threadId", thread != NULL ? thread : id, "labelIds",
-	    "snippet", snippet, "internalDate", "0", "payload", "mimeType",
-	    "text/plain", "headers", headers, "body", "data", enc, "size",
-	    (json_int_t)strlen(body));
-	*rec_out = json_pack("{s:s,s:o,s:o,s:o,s:s,s:s,s:s*,s:s*,s:o,s:s}",
-	    "account", s->a.account, "to", to, "cc", cc, "bcc", bcc,
-	    "subject", s->a.subject, "body", body, "reply_to_message_id",
-	    s->a.reply_to_message_id, "thread_id", thread, "attachments",
-	    atts, "message_id", id);
-	*msg_out = msg;
-	free(enc);
-	free(tos);
-	free(ccs);
-	free(bccs);
-	free(body);
-	return 0;
-}
-
-static void
-stamp(json_t *msg, const char *label)
-{
-	char	now[32];
-
-	(void)snprintf(now, sizeof(now), "%lld", (long long)time(NULL) * 1000);
-	json_object_set_new(msg, "internalDate", json_string(now));
-	json_array_append_new(json_object_get(msg, "labelIds"),
-	    json_string(label));
-}
-
-static int
-cmd_send(struct sim *s)
-{
-	json_t	*msg, *rec, *out;
-	int	 r;
-
-	if ((r = compose(s, &msg, &rec)) != 0)
-		return r;
-	pause_knob(s);
-	stamp(msg, "SENT");
-	json_object_set_new(rec, "op", json_string("send"));
-	spool(s, rec);
-	json_array_append(s->messages, msg);
-	save(s, "messages.json", s->messages);
-	if (s->a.json) {
-		out = json_pack("{s:s,s:s,s:s}", "from", s->a.account,
-		    "messageId", str(msg, "id"), "threadId",
-		    str(msg, "threadId"));
-		print_json(out, NULL);
-		json_decref(out);
-	} else
-		(void)printf("message_id\t%s\nthread_id\t%s\n",
-		    str(msg, "id"), str(msg, "threadId"));
-	json_decref(msg);
-	json_decref(rec);
-	return 0;
-}
-
-static int
-cmd_drafts_create(struct sim *s)
-{
-	json_t	*msg, *rec, *out;
-	char	 id[32];
-	int	 r;
-
-	if ((r = compose(s, &msg, &rec)) != 0)
-		return r;
-	pause_knob(s);
-	stamp(msg, "DRAFT");
-	(void)snprintf(id, sizeof(id), "r-%lu", next_serial(s));
-	json_object_set_new(rec, "op", json_string("draft"));
-	json_object_set_new(rec, "draft_id", json_string(id));
-	spool(s, rec);
-	json_array_append_new(s->drafts, json_pack("{s:s,s:O}", "id", id,
-	    "message", msg));
-	save(s, "drafts.json", s->drafts);
-	if (s->a.json) {
-		out = json_pack("{s:s,s:{s:s,s:[s],s:s},s:s}", "draftId", id,
-		    "message", "id", str(msg, "id"), "labelIds", "DRAFT",
-		    "threadId", str(msg, "threadId"), "threadId",
-		    s->a.reply_to_message_id != NULL ?
-		    str(msg, "threadId") : "");
-		print_json(out, NULL);
-		json_decref(out);
-	} else
-		(void)printf("draft_id\t%s\nmessage_id\t%s\n", id,
-		    str(msg, "id"));
-	json_decref(msg);
-	json_decref(rec);
-	return 0;
-}
-
-static int
-cmd_drafts_send(struct sim *s, int delete)
-{
-	json_t	*d, *msg, *out, *rec;
-	size_t	 i;
-
-	/* confirmDestructive (internal/cmd/confirm.go) comes first. */
-	if (delete && !s->a.force && (s->a.no_input || !isatty(0))) {
-		(void)fprintf(stderr, "refusing to delete gmail draft %s "
-		    "without --force (non-interactive)\n", s->a.positional[0]);
-		return EXIT_USAGE;
-	}
-	if ((d = find_draft(s, s->a.positional[0], &i)) == NULL)
-		return fail(EXIT_NOT_FOUND, "Google API error (404 notFound): "
-		    "Requested entity was not found.", NULL);
-	msg = json_incref(json_object_get(d, "message"));
-	rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "op",
-	    delete ? "drafts.delete" : "drafts.send", "draft_id",
-	    s->a.positional[0], "to", header_value(msg, "To"), "cc",
-	    header_value(msg, "Cc"), "bcc", header_value(msg, "Bcc"), "subject",
-	    header_value(msg, "Subject"), "message_id", str(msg, "id"));
-	spool(s, rec);
-	json_decref(rec);
-	(void)json_array_remove(s->drafts, i);
-	save(s, "drafts.json", s->drafts);
-	if (delete) {
-		out = json_pack("{s:b,s:s}", "deleted", 1, "draftId",
-		    s->a.positional[0]);
-	} else {
-		json_array_clear(json_object_get(msg, "labelIds"));
-		stamp(msg, "SENT");
-		json_array_append(s->messages, msg);
-		save(s, "messages.json", s->messages);
-		out = json_pack("{s:s,s:s}", "messageId", str(msg, "id"),
-		    "threadId", str(msg, "threadId"));
-	}
-	if (s->a.json)
-		print_json(out, NULL);
-	else if (delete)
-		(void)printf("deleted\ttrue\ndraft_id\t%s\n",
-		    s->a.positional[0]);
-	else
-		(void)printf("message_id\t%s\nthread_id\t%s\n",
-		    str(msg, "id"), str(msg, "threadId"));
-	json_decref(out);
-	json_decref(msg);
 	return 0;
 }
 

@@ -30,9 +30,11 @@
  * Simulated beyond the real tool: typing and read succeed although the
  * IMCore bridge is reported down (status), so that the gateway's typing
  * and read paths can be tested; the bridge commands fail as the real
- * ones do without the bridge.  rpc (JSON-RPC on stdin and stdout)
- * simulates send only, from the real server's source (see cmd_rpc);
- * launch and completions are not simulated.
+ * ones do without the bridge, and send-attachment falls back to its
+ * AppleScript send as the real one does (a .bridge-up knob beside the
+ * program only changes what status --json reports).  rpc (JSON-RPC on
+ * stdin and stdout) simulates send only, from the real server's source
+ * (see cmd_rpc); launch and completions are not simulated.
  */
 #include "config.h"
 
@@ -100,7 +102,7 @@ struct opt_def {
 enum cmd_id {
 	CMD_CHATS = 0, CMD_GROUP, CMD_HISTORY, CMD_WATCH, CMD_SEND,
 	CMD_REACT, CMD_READ, CMD_TYPING, CMD_LAUNCH, CMD_STATUS, CMD_RPC,
-	CMD_COMPLETIONS, CMD_SEARCH, CMD_BRIDGE
+	CMD_COMPLETIONS, CMD_SEARCH, CMD_SEND_ATTACHMENT, CMD_BRIDGE
 };
 
 struct cmd_def {
@@ -257,6 +259,19 @@ static const struct opt_def search_opts[] = {
 	{ NULL, 0, { NULL }, 0, NULL }
 };
 
+/* Sources/imsg/Commands/BridgeAttachmentCommand.swift */
+static const struct opt_def send_attachment_opts[] = {
+	OPT_DB,
+	{ "chat", OPT_SINGLE, { "chat", NULL }, 0, "chat guid" },
+	{ "file", OPT_SINGLE, { "file", NULL }, 0, "absolute path to file" },
+	{ "replyTo", OPT_SINGLE, { "reply-to", NULL }, 0,
+	    "guid of message to reply to" },
+	{ "transport", OPT_SINGLE, { "transport", NULL }, 0,
+	    "transport to use: auto|dylib|applescript" },
+	{ "audio", OPT_FLAG, { "audio", NULL }, 0, "send as audio message" },
+	{ NULL, 0, { NULL }, 0, NULL }
+};
+
 /* StatusCommand.swift: no --db; RpcCommand.swift: --db only. */
 static const struct opt_def no_opts[] = {
 	{ NULL, 0, { NULL }, 0, NULL }
@@ -345,9 +360,10 @@ static const struct cmd_def commands[] = {
 	    "(effects, replies, subjects)", NULL, 0, NULL, { NULL } },
 	{ "send-multipart", CMD_BRIDGE, "Send a multi-part message", NULL, 0,
 	    NULL, { NULL } },
-	{ "send-attachment", CMD_BRIDGE,
-	    "Send a file attachment via the IMCore bridge", NULL, 0, NULL,
-	    { NULL } },
+	{ "send-attachment", CMD_SEND_ATTACHMENT,
+	    "Send a file attachment via the IMCore bridge", NULL, 1,
+	    send_attachment_opts, { "imsg send-attachment --chat "
+	    "'iMessage;-;+15551234567' --file ~/Pictures/me.jpg", NULL } },
 	{ "tapback", CMD_BRIDGE,
 	    "Send a tapback reaction via the IMCore bridge", NULL, 0, NULL,
 	    { NULL } },
@@ -499,6 +515,8 @@ static int	 cmd_chats(struct sim *);
 static int	 cmd_history(struct sim *);
 static int	 cmd_send(struct sim *);
 static int	 cmd_status(struct sim *);
+static int	 bridge_up(struct sim *);
+static int	 cmd_send_attachment(struct sim *);
 static int	 cmd_watch(struct sim *);
 static int	 cmd_typing(struct sim *);
 static int	 cmd_read(struct sim *);
@@ -2405,10 +2423,31 @@ cmd_search(struct sim *s)
 	"Recovery mode before using `imsg launch`."
 
 /*
+ * Whether status reports the IMCore bridge up: a file named after this
+ * program with ".bridge-up" appended exists (status takes no --db, so
+ * this knob cannot live in the data directory).  Only status --json
+ * changes; every bridge command still finds the bridge down.
+ */
+static int
+bridge_up(struct sim *s)
+{
+	char	path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s.bridge-up",
+	    s->argv[0]) >= sizeof(path))
+		return 0;
+	return access(path, F_OK) == 0;
+}
+
+/*
  * status (Sources/imsg/Commands/StatusCommand.swift), with the bridge
  * unavailable: StatusPayload in its declared key order, rpc_methods
  * being kSupportedRPCMethods (Sources/imsg/RPCServer.swift); or the
- * text report.
+ * text report.  With the bridge-up knob, --json reports what an
+ * injected bridge answers to its status action (bridge_version 2,
+ * v2_ready, the four selectors: Sources/IMsgHelper/IMsgInjected.m) and
+ * checkAvailability()'s "Connected to Messages.app. IMCore features
+ * available." (Sources/IMsgCore/IMCoreBridge.swift).
  */
 static int
 cmd_status(struct sim *s)
@@ -2420,16 +2459,27 @@ cmd_status(struct sim *s)
 	    "message.unsend", "message.delete", "message.notifyAnyways",
 	    "group.rename", "group.setIcon", "group.addParticipant",
 	    "group.removeParticipant", "group.leave" };
-	json_t	*st, *list;
+	json_t	*st = NULL, *list;
 	size_t	 i;
 
-	if (s->json) {
+	if (s->json && bridge_up(s))
+		st = json_pack("{s:s,s:b,s:b,s:b,s:b,s:s,s:s,s:i,s:b,"
+		    "s:{s:b,s:b,s:b,s:b}}",
+		    "version", SIM_VERSION, "basic_features", 1,
+		    "advanced_features", 1, "typing_indicators", 1,
+		    "read_receipts", 1, "sip", "disabled", "message",
+		    "Connected to Messages.app. IMCore features available.",
+		    "bridge_version", 2, "v2_ready", 1, "selectors",
+		    "editMessageItem", 1, "editMessage", 1,
+		    "retractMessagePart", 1, "sendMessageReason", 1);
+	else if (s->json)
 		st = json_pack("{s:s,s:b,s:b,s:b,s:b,s:s,s:s,s:i,s:b,s:{}}",
 		    "version", SIM_VERSION, "basic_features", 1,
 		    "advanced_features", 0, "typing_indicators", 0,
 		    "read_receipts", 0, "sip", "enabled", "message",
 		    BRIDGE_DOWN_STATUS, "bridge_version", 0, "v2_ready", 0,
 		    "selectors");
+	if (s->json) {
 		list = json_array();
 		if (st == NULL || list == NULL ||
 		    json_object_set_new(st, "rpc_methods", list) == -1)
@@ -2503,6 +2553,112 @@ cmd_bridge(struct sim *s)
 	print_json(out, JSON_SLASHES);
 	json_decref(out);
 	return 1;
+}
+
+/*
+ * send-attachment (Sources/imsg/Commands/BridgeAttachmentCommand.swift,
+ * steipete/imsg commit c7ae79c1b195f942e3cf0a84c5eef6df778adb1a): its
+ * checks in its order, the file staged (a missing one is
+ * IMsgError.appleScriptFailure "Attachment not found at P"), then the
+ * bridge, which is down here: with --transport dylib, --audio or
+ * --reply-to that is BridgeOutput.emitError and exit 1; otherwise the
+ * command falls through to MessageSender's AppleScript send of the file
+ * to the chat guid, recorded in DIR/spool/ like a send, and prints
+ * {"success":true,"transport":"applescript"} or "send-attachment: sent
+ * via AppleScript".
+ */
+static int
+cmd_send_attachment(struct sim *s)
+{
+	json_t		*rec, *argv;
+	const char	*chat, *file, *transport, *reply_to, *home, *why;
+	char		 expanded[PATH_MAX], detail[PATH_MAX + 128];
+	struct stat	 st;
+	int		 audio, i;
+
+	if ((chat = option(&s->p, "chat")) == NULL || *chat == '\0') {
+		(void)printf("Missing required option: --chat\n");
+		return 1;
+	}
+	if ((file = option(&s->p, "file")) == NULL || *file == '\0') {
+		(void)printf("Missing required option: --file\n");
+		return 1;
+	}
+	/* NSString.expandingTildeInPath, for the caller's own home. */
+	if (file[0] == '~' && (file[1] == '/' || file[1] == '\0') &&
+	    (home = getenv("HOME")) != NULL)
+		(void)snprintf(expanded, sizeof(expanded), "%s%s", home,
+		    file + 1);
+	else
+		(void)strlcpy(expanded, file, sizeof(expanded));
+	if ((transport = option(&s->p, "transport")) == NULL)
+		transport = "auto";
+	if (strcmp(transport, "auto") != 0 && strcmp(transport, "dylib") != 0 &&
+	    strcmp(transport, "applescript") != 0) {
+		(void)printf("Invalid value for option: --transport\n");
+		return 1;
+	}
+	audio = flag(&s->p, "audio");
+	if (strcmp(transport, "applescript") == 0 && audio) {
+		(void)printf("Invalid value for option: --audio\n");
+		return 1;
+	}
+	if ((reply_to = option(&s->p, "replyTo")) == NULL)
+		reply_to = "";
+	if (strcmp(transport, "applescript") == 0 && *reply_to != '\0') {
+		(void)printf("Invalid value for option: --reply-to\n");
+		return 1;
+	}
+	if (strcmp(transport, "applescript") != 0) {
+		/* stageAttachmentForMessagesApp, before the bridge. */
+		if (stat(expanded, &st) == -1) {
+			(void)printf("AppleScript failed: Attachment not found "
+			    "at %s\n", expanded);
+			return 1;
+		}
+		/* The bridge is down: emitError only without a fallback. */
+		if (strcmp(transport, "dylib") == 0 || audio ||
+		    *reply_to != '\0')
+			return cmd_bridge(s);
+	}
+	if (need_db(s) == -1)
+		return 1;
+	sim_pause(s);
+	if (knob(s->dir, "sim-fail")) {
+		(void)printf("AppleScript failed: sim-fail\n");
+		return 1;
+	}
+	rec = json_object();
+	argv = json_array();
+	if (rec == NULL || argv == NULL ||
+	    json_object_set_new(rec, "argv", argv) == -1)
+		fatalx("out of memory");
+	for (i = 1; i < s->argc; i++)
+		(void)json_array_append_new(argv, argv_string(s->argv[i]));
+	(void)json_object_set_new(rec, "via", json_string("send-attachment"));
+	(void)json_object_set_new(rec, "chat_guid", argv_string(chat));
+	(void)json_object_set_new(rec, "file", argv_string(expanded));
+	if (record_file(rec, expanded, &why) == -1) {
+		(void)printf("AppleScript failed: Attachment not found at "
+		    "%s\n", expanded);
+		json_decref(rec);
+		return 1;
+	}
+	(void)json_object_set_new(rec, "time_ms",
+	    json_integer((json_int_t)util_now_ms()));
+	if (record_in(s, "spool", rec) == -1) {
+		(void)snprintf(detail, sizeof(detail),
+		    "cannot record the send in %s/spool: %s", s->dir,
+		    strerror(errno));
+		(void)printf("AppleScript failed: %s\n", detail);
+		json_decref(rec);
+		return 1;
+	}
+	json_decref(rec);
+	(void)printf("%s\n", s->json ?
+	    "{\"success\":true,\"transport\":\"applescript\"}" :
+	    "send-attachment: sent via AppleScript");
+	return 0;
 }
 
 /* ---- rpc ------------------------------------------------------------ */
@@ -3376,6 +3532,9 @@ main(int argc, char **argv)
 		break;
 	case CMD_SEARCH:
 		rc = cmd_search(&s);
+		break;
+	case CMD_SEND_ATTACHMENT:
+		rc = cmd_send_attachment(&s);
 		break;
 	case CMD_BRIDGE:
 		rc = cmd_bridge(&s);

@@ -6,8 +6,10 @@
  *	signal-cli [-a ACCOUNT] [--config DIR] daemon --socket PATH
  *	    [--receive-mode on-start|manual|on-connection]
  *
- * and serves line-delimited JSON-RPC on the Unix socket as TOOLS.md
- * describes: send, sendReaction, sendTyping, sendReceipt, listGroups,
+ * and serves line-delimited JSON-RPC on the Unix socket as signal-cli
+ * 0.14.6 does (AsamK/signal-cli 21dd00d96a482549d89c7961d7a60a4b8724252b;
+ * each shape cites its file, and tests/data/signal/ records them): send,
+ * sendReaction, sendTyping, sendReceipt, remoteDelete, listGroups,
  * listContacts, getAttachment, version, listAccounts (-32601: a
  * single-account daemon), subscribeReceive / unsubscribeReceive, and
  * "receive" notifications.  Params take camelCase or dashed names, and
@@ -19,7 +21,8 @@
  *   DIR/contacts.json	array of contact objects, as listContacts returns
  *   DIR/attachments/ID	what getAttachment {"id":ID} returns
  *   DIR/spool/		one JSON record per send, sendReaction,
- *			sendTyping and sendReceipt: {"method","params",
+ *			sendTyping, sendReceipt and remoteDelete:
+ *			{"method","params",
  *			"timestamp","attachments":[{"path","size",
  *			"data"}]} (data is the file's content in base64):
  *			what "reached the network"
@@ -241,14 +244,23 @@ param(json_t *params, const char *camel, int plural)
 			dashed[n++] = *p;
 	}
 	dashed[n] = '\0';
+	/*
+	 * JsonRpcNamespace (AsamK/signal-cli v0.14.6,
+	 * src/main/java/org/asamk/signal/commands/JsonRpcNamespace.java):
+	 * get() tries the dashed name, then camelCase, a null being absent;
+	 * getList() falls back to the plural only when the singular is
+	 * absent.
+	 */
 	for (pass = 0; pass < (plural ? 2 : 1); pass++) {
-		(void)snprintf(name, sizeof(name), "%s%s", camel,
-		    pass ? "s" : "");
-		if ((v = json_object_get(params, name)) != NULL)
-			return v;
 		(void)snprintf(name, sizeof(name), "%s%s", dashed,
 		    pass ? "s" : "");
-		if ((v = json_object_get(params, name)) != NULL)
+		if ((v = json_object_get(params, name)) != NULL &&
+		    !json_is_null(v))
+			return v;
+		(void)snprintf(name, sizeof(name), "%s%s", camel,
+		    pass ? "s" : "");
+		if ((v = json_object_get(params, name)) != NULL &&
+		    !json_is_null(v))
 			return v;
 	}
 	return NULL;
@@ -324,14 +336,28 @@ fake_uuid(const char *number, char *out, size_t outlen)
 	    h & 0xffffffffffffULL);
 }
 
+/*
+ * One entry of "results", as JsonSendMessageResult.from writes it
+ * (AsamK/signal-cli v0.14.6, src/main/java/org/asamk/signal/json/
+ * JsonSendMessageResult.java and JsonRecipientAddress.java):
+ * recipientAddress {uuid, number, username} with username null when
+ * unknown, groupId (base64) only for a group's results, type.
+ * Recorded in tests/data/signal/results.json.
+ */
 static json_t *
-result_for(const char *number)
+result_for(const char *number, const char *group_id)
 {
 	char	uuid[64];
+	json_t	*r;
 
 	fake_uuid(number, uuid, sizeof(uuid));
-	return json_pack("{s:{s:s,s:s},s:s}", "recipientAddress", "uuid",
-	    uuid, "number", number, "type", "SUCCESS");
+	r = json_pack("{s:{s:s,s:s,s:n}}", "recipientAddress", "uuid",
+	    uuid, "number", number, "username");
+	if (r != NULL && group_id != NULL)
+		json_object_set_new(r, "groupId", json_string(group_id));
+	if (r != NULL)
+		json_object_set_new(r, "type", json_string("SUCCESS"));
+	return r;
 }
 
 static uint64_t
@@ -428,7 +454,7 @@ targets(json_t *params, int *code, char *msg, size_t msglen)
 			goto bad;
 		}
 		json_array_append_new(results,
-		    result_for(json_string_value(r)));
+		    result_for(json_string_value(r), NULL));
 	}
 	json_array_foreach(user, i, r) {
 		if (!json_is_string(r)) {
@@ -436,7 +462,7 @@ targets(json_t *params, int *code, char *msg, size_t msglen)
 			goto bad;
 		}
 		json_array_append_new(results,
-		    result_for(json_string_value(r)));
+		    result_for(json_string_value(r), NULL));
 	}
 	if (json_is_array(gid))
 		gid = json_array_size(gid) == 1 ? json_array_get(gid, 0) : NULL;
@@ -454,7 +480,7 @@ targets(json_t *params, int *code, char *msg, size_t msglen)
 			    "number")), account) != 0)
 				json_array_append_new(results, result_for(
 				    json_string_value(json_object_get(m,
-				    "number"))));
+				    "number")), json_string_value(gid)));
 		}
 		json_decref(g);
 	}
@@ -541,10 +567,15 @@ do_send(const char *method, json_t *params, int *code, char *msg,
 		return NULL;
 	}
 	if (strcmp(method, "sendReceipt") == 0) {
+		/*
+		 * SendReceiptCommand: the recipient is read with getString,
+		 * so a list is its toString() and no phone number.
+		 */
 		v = param(params, "recipient", 0);
-		if (!json_is_string(v) && !json_is_array(v)) {
+		if (!json_is_string(v)) {
 			*code = -1;
-			(void)snprintf(msg, msglen, "No recipient given");
+			(void)snprintf(msg, msglen, "Invalid phone number: %s",
+			    v == NULL ? "null" : "not a string");
 			return NULL;
 		}
 		if (param(params, "targetTimestamp", 1) == NULL) {
@@ -553,6 +584,8 @@ do_send(const char *method, json_t *params, int *code, char *msg,
 			return NULL;
 		}
 		results = json_array();
+		json_array_append_new(results, result_for(
+		    json_string_value(v), NULL));
 	} else if ((results = targets(params, code, msg, msglen)) == NULL)
 		return NULL;
 	if (strcmp(method, "send") == 0) {
@@ -586,10 +619,20 @@ do_send(const char *method, json_t *params, int *code, char *msg,
 		json_decref(results);
 		return NULL;
 	}
-	if (strcmp(method, "send") != 0) {
+	if (strcmp(method, "remoteDelete") == 0 &&
+	    !json_is_integer(param(params, "targetTimestamp", 0))) {
 		json_decref(results);
-		return json_object();
+		*code = -1;
+		(void)snprintf(msg, msglen, "Missing targetTimestamp");
+		return NULL;
 	}
+	/*
+	 * Every one of these answers as a send does:
+	 * SendMessageResultUtils.outputResult writes {"timestamp",
+	 * "results"} (send, sendReaction, sendTyping, sendReceipt,
+	 * remoteDelete; AsamK/signal-cli v0.14.6,
+	 * src/main/java/org/asamk/signal/util/SendMessageResultUtils.java).
+	 */
 	return json_pack("{s:I,s:o}", "timestamp", (json_int_t)ts, "results",
 	    results);
 }
@@ -710,7 +753,8 @@ handle_line(struct conn *c, const char *line, size_t len)
 	if (strcmp(method, "send") == 0 ||
 	    strcmp(method, "sendReaction") == 0 ||
 	    strcmp(method, "sendTyping") == 0 ||
-	    strcmp(method, "sendReceipt") == 0)
+	    strcmp(method, "sendReceipt") == 0 ||
+	    strcmp(method, "remoteDelete") == 0)
 		result = do_send(method, params, &code, msg, sizeof(msg));
 	else if (strcmp(method, "version") == 0)
 		result = json_pack("{s:s}", "version", SIM_VERSION);

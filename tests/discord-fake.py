@@ -22,9 +22,12 @@ Test knobs, without a token (loopback only):
       drop_sends: create the next N messages, then drop the connection
       without answering; bucket_empty: report X-RateLimit-Remaining: 0
       on every answer.
-  POST /_fake/inject {"channel_id", "author_id", "content", "age_ms"?}
+  POST /_fake/inject {"channel_id", "author_id", "content", "age_ms"?,
+                      "fields"?}
       a message from someone else (age_ms: an id from that long ago,
-      a message that shows up late).
+      a message that shows up late; fields: any other members of the
+      message object, stored and served as given, except its id and
+      channel_id).
   GET /_fake/sent: the messages created through the API.
   DIR/pause (a file): while it exists, a message creation waits before
       it is made, with DIR/paused present (a test reads the running
@@ -286,6 +289,9 @@ class Handler(BaseHTTPRequestHandler):
                         cid = w.dm_channel(cid[5:])["id"]
                     m = w.create(cid, body["author_id"], body["content"],
                                  age_ms=int(body.get("age_ms", 0)))
+                    m.update({k: v for k, v in
+                              body.get("fields", {}).items()
+                              if k not in ("id", "channel_id")})
                     return self.answer(200, m)
             return self.answer(404, {"message": "no such knob"})
         if not self.authorised():

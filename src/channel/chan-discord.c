@@ -2,7 +2,7 @@
  * The Discord channel: its driver (options, checks, carapace-discord's
  * command line) and its policy helpers (chan-discord.h): snowflakes,
  * the api_base check, the targets an allow list names, and the inbound
- * decision and scrubbing on Discord message objects, used alike by the
+ * decision and field schema for Discord message objects, used alike by the
  * handler's history, the watcher and carapace-discord's poll.
  */
 #include "config.h"
@@ -19,6 +19,7 @@
 #include "chan-discord.h"
 #include "channel.h"
 #include "policy.h"
+#include "schema.h"
 #include "util.h"
 
 #define DAY_MS		(24ULL * 60 * 60 * 1000)
@@ -43,6 +44,418 @@ static const struct conf_key discord_keys[] = {
 	  .min = 1000, .max = DAY_MS },
 };
 
+static size_t	 discord_files(const struct channel *,
+		    struct channel_file *, size_t);
+static int	 discord_probe(const struct config *, const struct channel *,
+		    char *, size_t);
+/*
+ * What an agent reads of a Discord message or channel, as the API
+ * documents them (discord/discord-api-docs
+ * c98d64bc233833839cf0d8d369e81b77f21ade60, developers/resources/
+ * message.mdx: message, attachment, embed and its parts, reaction,
+ * message reference, message snapshot, channel mention, message call,
+ * interaction metadata, role subscription data; user.mdx; channel.mdx;
+ * poll.mdx; sticker.mdx; emoji.mdx; components/reference.mdx), plus
+ * is_dm and is_from_me, which carapace-discord adds to a DM's messages
+ * (src/discord/discord.c mark_dm).  Anything else is dropped
+ * (schema.h), "resolved" (interaction data) among it.  A user's
+ * username is text, not an id: a webhook's may be any words.
+ */
+static const struct schema_field discord_emoji_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "name", SCHEMA_TEXT, NULL },
+	{ "animated", SCHEMA_BOOL, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_avatar_decoration_fields[] = {
+	{ "asset", SCHEMA_ID, NULL },
+	{ "sku_id", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_user_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "username", SCHEMA_TEXT, NULL },
+	{ "discriminator", SCHEMA_ID, NULL },
+	{ "global_name", SCHEMA_TEXT, NULL },
+	{ "avatar", SCHEMA_ID, NULL },
+	{ "bot", SCHEMA_BOOL, NULL },
+	{ "system", SCHEMA_BOOL, NULL },
+	{ "public_flags", SCHEMA_INT, NULL },
+	{ "banner", SCHEMA_ID, NULL },
+	{ "accent_color", SCHEMA_INT, NULL },
+	{ "avatar_decoration_data", SCHEMA_OBJECT, discord_avatar_decoration_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_attachment_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "filename", SCHEMA_TEXT, NULL },
+	{ "title", SCHEMA_TEXT, NULL },
+	{ "description", SCHEMA_TEXT, NULL },
+	{ "content_type", SCHEMA_ID, NULL },
+	{ "size", SCHEMA_INT, NULL },
+	{ "url", SCHEMA_TEXT, NULL },
+	{ "proxy_url", SCHEMA_TEXT, NULL },
+	{ "height", SCHEMA_INT, NULL },
+	{ "width", SCHEMA_INT, NULL },
+	{ "placeholder", SCHEMA_ID, NULL },
+	{ "placeholder_version", SCHEMA_INT, NULL },
+	{ "ephemeral", SCHEMA_BOOL, NULL },
+	{ "duration_secs", SCHEMA_REAL, NULL },
+	{ "waveform", SCHEMA_ID, NULL },
+	{ "flags", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_embed_footer_fields[] = {
+	{ "text", SCHEMA_TEXT, NULL },
+	{ "icon_url", SCHEMA_TEXT, NULL },
+	{ "proxy_icon_url", SCHEMA_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+/* Embed image, thumbnail and video. */
+static const struct schema_field discord_embed_media_fields[] = {
+	{ "url", SCHEMA_TEXT, NULL },
+	{ "proxy_url", SCHEMA_TEXT, NULL },
+	{ "height", SCHEMA_INT, NULL },
+	{ "width", SCHEMA_INT, NULL },
+	{ "content_type", SCHEMA_ID, NULL },
+	{ "placeholder", SCHEMA_ID, NULL },
+	{ "placeholder_version", SCHEMA_INT, NULL },
+	{ "description", SCHEMA_TEXT, NULL },
+	{ "flags", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_embed_provider_fields[] = {
+	{ "name", SCHEMA_TEXT, NULL },
+	{ "url", SCHEMA_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_embed_author_fields[] = {
+	{ "name", SCHEMA_TEXT, NULL },
+	{ "url", SCHEMA_TEXT, NULL },
+	{ "icon_url", SCHEMA_TEXT, NULL },
+	{ "proxy_icon_url", SCHEMA_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_embed_field_fields[] = {
+	{ "name", SCHEMA_TEXT, NULL },
+	{ "value", SCHEMA_TEXT, NULL },
+	{ "inline", SCHEMA_BOOL, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_embed_fields[] = {
+	{ "title", SCHEMA_TEXT, NULL },
+	{ "type", SCHEMA_ID, NULL },
+	{ "description", SCHEMA_TEXT, NULL },
+	{ "url", SCHEMA_TEXT, NULL },
+	{ "timestamp", SCHEMA_ID, NULL },
+	{ "color", SCHEMA_INT, NULL },
+	{ "footer", SCHEMA_OBJECT, discord_embed_footer_fields },
+	{ "image", SCHEMA_OBJECT, discord_embed_media_fields },
+	{ "thumbnail", SCHEMA_OBJECT, discord_embed_media_fields },
+	{ "video", SCHEMA_OBJECT, discord_embed_media_fields },
+	{ "provider", SCHEMA_OBJECT, discord_embed_provider_fields },
+	{ "author", SCHEMA_OBJECT, discord_embed_author_fields },
+	{ "fields", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_embed_field_fields },
+	{ "flags", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_reaction_count_fields[] = {
+	{ "burst", SCHEMA_INT, NULL },
+	{ "normal", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_reaction_fields[] = {
+	{ "count", SCHEMA_INT, NULL },
+	{ "count_details", SCHEMA_OBJECT, discord_reaction_count_fields },
+	{ "me", SCHEMA_BOOL, NULL },
+	{ "me_burst", SCHEMA_BOOL, NULL },
+	{ "emoji", SCHEMA_OBJECT, discord_emoji_fields },
+	{ "burst_colors", SCHEMA_ID | SCHEMA_ARRAY, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_select_option_fields[] = {
+	{ "label", SCHEMA_TEXT, NULL },
+	{ "value", SCHEMA_TEXT, NULL },
+	{ "description", SCHEMA_TEXT, NULL },
+	{ "emoji", SCHEMA_OBJECT, discord_emoji_fields },
+	{ "default", SCHEMA_BOOL, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+/* A media gallery item. */
+static const struct schema_field discord_media_item_fields[] = {
+	{ "media", SCHEMA_OBJECT, discord_embed_media_fields },
+	{ "description", SCHEMA_TEXT, NULL },
+	{ "spoiler", SCHEMA_BOOL, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+/*
+ * A component of any type (buttons with their url, selects, text
+ * displays, sections, media galleries, files, containers): one table
+ * for all, walked through nested components and accessories.
+ */
+static const struct schema_field discord_component_fields[] = {
+	{ "type", SCHEMA_INT, NULL },
+	{ "id", SCHEMA_INT, NULL },
+	{ "custom_id", SCHEMA_TEXT, NULL },
+	{ "style", SCHEMA_INT, NULL },
+	{ "label", SCHEMA_TEXT, NULL },
+	{ "emoji", SCHEMA_OBJECT, discord_emoji_fields },
+	{ "url", SCHEMA_TEXT, NULL },
+	{ "disabled", SCHEMA_BOOL, NULL },
+	{ "sku_id", SCHEMA_ID, NULL },
+	{ "options", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_select_option_fields },
+	{ "placeholder", SCHEMA_TEXT, NULL },
+	{ "min_values", SCHEMA_INT, NULL },
+	{ "max_values", SCHEMA_INT, NULL },
+	{ "components", SCHEMA_OBJECT | SCHEMA_ARRAY, NULL },
+	{ "accessory", SCHEMA_OBJECT, NULL },
+	{ "content", SCHEMA_TEXT, NULL },
+	{ "items", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_media_item_fields },
+	{ "media", SCHEMA_OBJECT, discord_embed_media_fields },
+	{ "description", SCHEMA_TEXT, NULL },
+	{ "file", SCHEMA_OBJECT, discord_embed_media_fields },
+	{ "name", SCHEMA_TEXT, NULL },
+	{ "size", SCHEMA_INT, NULL },
+	{ "spoiler", SCHEMA_BOOL, NULL },
+	{ "divider", SCHEMA_BOOL, NULL },
+	{ "spacing", SCHEMA_INT, NULL },
+	{ "accent_color", SCHEMA_INT, NULL },
+	{ "value", SCHEMA_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_sticker_item_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "name", SCHEMA_TEXT, NULL },
+	{ "format_type", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_sticker_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "pack_id", SCHEMA_ID, NULL },
+	{ "name", SCHEMA_TEXT, NULL },
+	{ "description", SCHEMA_TEXT, NULL },
+	{ "tags", SCHEMA_TEXT, NULL },
+	{ "type", SCHEMA_INT, NULL },
+	{ "format_type", SCHEMA_INT, NULL },
+	{ "available", SCHEMA_BOOL, NULL },
+	{ "guild_id", SCHEMA_ID, NULL },
+	{ "sort_value", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_poll_media_fields[] = {
+	{ "text", SCHEMA_TEXT, NULL },
+	{ "emoji", SCHEMA_OBJECT, discord_emoji_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_poll_answer_fields[] = {
+	{ "answer_id", SCHEMA_INT, NULL },
+	{ "poll_media", SCHEMA_OBJECT, discord_poll_media_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_poll_count_fields[] = {
+	{ "id", SCHEMA_INT, NULL },
+	{ "count", SCHEMA_INT, NULL },
+	{ "me_voted", SCHEMA_BOOL, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_poll_results_fields[] = {
+	{ "is_finalized", SCHEMA_BOOL, NULL },
+	{ "answer_counts", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_poll_count_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_poll_fields[] = {
+	{ "question", SCHEMA_OBJECT, discord_poll_media_fields },
+	{ "answers", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_poll_answer_fields },
+	{ "expiry", SCHEMA_ID, NULL },
+	{ "allow_multiselect", SCHEMA_BOOL, NULL },
+	{ "layout_type", SCHEMA_INT, NULL },
+	{ "results", SCHEMA_OBJECT, discord_poll_results_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_thread_metadata_fields[] = {
+	{ "archived", SCHEMA_BOOL, NULL },
+	{ "auto_archive_duration", SCHEMA_INT, NULL },
+	{ "archive_timestamp", SCHEMA_ID, NULL },
+	{ "locked", SCHEMA_BOOL, NULL },
+	{ "invitable", SCHEMA_BOOL, NULL },
+	{ "create_timestamp", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+/* A channel: chats.list, and a message's thread. */
+static const struct schema_field discord_channel_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "type", SCHEMA_INT, NULL },
+	{ "guild_id", SCHEMA_ID, NULL },
+	{ "position", SCHEMA_INT, NULL },
+	{ "name", SCHEMA_TEXT, NULL },
+	{ "topic", SCHEMA_TEXT, NULL },
+	{ "nsfw", SCHEMA_BOOL, NULL },
+	{ "last_message_id", SCHEMA_ID, NULL },
+	{ "parent_id", SCHEMA_ID, NULL },
+	{ "recipients", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_user_fields },
+	{ "icon", SCHEMA_ID, NULL },
+	{ "owner_id", SCHEMA_ID, NULL },
+	{ "flags", SCHEMA_INT, NULL },
+	{ "rate_limit_per_user", SCHEMA_INT, NULL },
+	{ "last_pin_timestamp", SCHEMA_ID, NULL },
+	{ "message_count", SCHEMA_INT, NULL },
+	{ "member_count", SCHEMA_INT, NULL },
+	{ "thread_metadata", SCHEMA_OBJECT, discord_thread_metadata_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_channel_mention_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "guild_id", SCHEMA_ID, NULL },
+	{ "type", SCHEMA_INT, NULL },
+	{ "name", SCHEMA_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_activity_fields[] = {
+	{ "type", SCHEMA_INT, NULL },
+	{ "party_id", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_application_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "name", SCHEMA_TEXT, NULL },
+	{ "description", SCHEMA_TEXT, NULL },
+	{ "icon", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_reference_fields[] = {
+	{ "type", SCHEMA_INT, NULL },
+	{ "message_id", SCHEMA_ID, NULL },
+	{ "channel_id", SCHEMA_ID, NULL },
+	{ "guild_id", SCHEMA_ID, NULL },
+	{ "fail_if_not_exists", SCHEMA_BOOL, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_interaction_metadata_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "type", SCHEMA_INT, NULL },
+	{ "user", SCHEMA_OBJECT, discord_user_fields },
+	{ "original_response_message_id", SCHEMA_ID, NULL },
+	{ "target_user", SCHEMA_OBJECT, discord_user_fields },
+	{ "target_message_id", SCHEMA_ID, NULL },
+	{ "interacted_message_id", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_interaction_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "type", SCHEMA_INT, NULL },
+	{ "name", SCHEMA_TEXT, NULL },
+	{ "user", SCHEMA_OBJECT, discord_user_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_role_subscription_fields[] = {
+	{ "role_subscription_listing_id", SCHEMA_ID, NULL },
+	{ "tier_name", SCHEMA_TEXT, NULL },
+	{ "total_months_subscribed", SCHEMA_INT, NULL },
+	{ "is_renewal", SCHEMA_BOOL, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_call_fields[] = {
+	{ "participants", SCHEMA_ID | SCHEMA_ARRAY, NULL },
+	{ "ended_timestamp", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+/* The subset of a forwarded message a snapshot carries. */
+static const struct schema_field discord_snapshot_message_fields[] = {
+	{ "type", SCHEMA_INT, NULL },
+	{ "content", SCHEMA_TEXT, NULL },
+	{ "embeds", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_embed_fields },
+	{ "attachments", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_attachment_fields },
+	{ "timestamp", SCHEMA_ID, NULL },
+	{ "edited_timestamp", SCHEMA_ID, NULL },
+	{ "flags", SCHEMA_INT, NULL },
+	{ "mentions", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_user_fields },
+	{ "mention_roles", SCHEMA_ID | SCHEMA_ARRAY, NULL },
+	{ "stickers", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_sticker_fields },
+	{ "sticker_items", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_sticker_item_fields },
+	{ "components", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_component_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field discord_snapshot_fields[] = {
+	{ "message", SCHEMA_OBJECT, discord_snapshot_message_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+/* A message; referenced_message, the one it answers, is one too. */
+static const struct schema_field discord_message_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "channel_id", SCHEMA_ID, NULL },
+	{ "guild_id", SCHEMA_ID, NULL },
+	{ "author", SCHEMA_OBJECT, discord_user_fields },
+	{ "content", SCHEMA_TEXT, NULL },
+	{ "timestamp", SCHEMA_ID, NULL },
+	{ "edited_timestamp", SCHEMA_ID, NULL },
+	{ "tts", SCHEMA_BOOL, NULL },
+	{ "mention_everyone", SCHEMA_BOOL, NULL },
+	{ "mentions", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_user_fields },
+	{ "mention_roles", SCHEMA_ID | SCHEMA_ARRAY, NULL },
+	{ "mention_channels", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_channel_mention_fields },
+	{ "attachments", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_attachment_fields },
+	{ "embeds", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_embed_fields },
+	{ "reactions", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_reaction_fields },
+	{ "nonce", SCHEMA_ID_OR_INT, NULL },
+	{ "pinned", SCHEMA_BOOL, NULL },
+	{ "webhook_id", SCHEMA_ID, NULL },
+	{ "type", SCHEMA_INT, NULL },
+	{ "activity", SCHEMA_OBJECT, discord_activity_fields },
+	{ "application", SCHEMA_OBJECT, discord_application_fields },
+	{ "application_id", SCHEMA_ID, NULL },
+	{ "flags", SCHEMA_INT, NULL },
+	{ "message_reference", SCHEMA_OBJECT, discord_reference_fields },
+	{ "message_snapshots", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_snapshot_fields },
+	{ "referenced_message", SCHEMA_OBJECT, NULL },
+	{ "interaction_metadata", SCHEMA_OBJECT, discord_interaction_metadata_fields },
+	{ "interaction", SCHEMA_OBJECT, discord_interaction_fields },
+	{ "thread", SCHEMA_OBJECT, discord_channel_fields },
+	{ "components", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_component_fields },
+	{ "sticker_items", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_sticker_item_fields },
+	{ "stickers", SCHEMA_OBJECT | SCHEMA_ARRAY, discord_sticker_fields },
+	{ "position", SCHEMA_INT, NULL },
+	{ "role_subscription_data", SCHEMA_OBJECT, discord_role_subscription_fields },
+	{ "poll", SCHEMA_OBJECT, discord_poll_fields },
+	{ "call", SCHEMA_OBJECT, discord_call_fields },
+	{ "is_dm", SCHEMA_BOOL, NULL },
+	{ "is_from_me", SCHEMA_BOOL, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
 const struct channel_driver discord_driver = {
 	.name = "discord",
 	.keys = discord_keys,
@@ -53,9 +466,14 @@ const struct channel_driver discord_driver = {
 	.resolve_kinds = 1U << ADDR_CHANNEL,
 	.resolve = discord_resolve,
 	.visible = discord_message_visible,
-	.scrub = discord_scrub,
 	.sender = discord_sender,
+	.schema = {
+		[INBOUND_MESSAGE] = discord_message_fields,
+		[INBOUND_CHAT] = discord_channel_fields,
+	},
 	.tool_argv = discord_argv,
+	.files = discord_files,
+	.probe = discord_probe,
 };
 
 /*
@@ -340,26 +758,24 @@ discord_message_visible(const struct config *cfg, const struct channel *ch,
 	return allowed(cfg, ch, "user:", author);
 }
 
-int
-discord_scrub(const struct channel *ch, json_t *m)
+static size_t
+discord_files(const struct channel *ch, struct channel_file *f, size_t max)
 {
-	json_t	*e;
-	size_t	 i;
+	const struct discord_opts	*o = DISCORD_OPTS(ch);
 
-	if (ch->scrub == 0)
+	if (o->token_file == NULL || max < 1)
 		return 0;
-	if (scrub_json_field(ch->scrub, m, "content") == -1)
-		return -1;
-	/* A reply carries the message it answers. */
-	if (json_is_object(json_object_get(m, "referenced_message")) &&
-	    scrub_json_field(ch->scrub, json_object_get(m, "referenced_message"),
-	    "content") == -1)
-		return -1;
-	json_array_foreach(json_object_get(m, "embeds"), i, e) {
-		if (scrub_json_field(ch->scrub, e, "title") == -1 ||
-		    scrub_json_field(ch->scrub, e, "description") == -1 ||
-		    scrub_json_field(ch->scrub, e, "url") == -1)
-			return -1;
-	}
-	return 0;
+	f[0].what = "bot token file";
+	f[0].path = o->token_file;
+	f[0].kind = CHANNEL_FILE_SECRET;
+	f[0].service = NULL;
+	return 1;
+}
+
+/* carapace-discord status: GET /users/@me with the bot's token. */
+static int
+discord_probe(const struct config *cfg, const struct channel *ch,
+    char *answer, size_t len)
+{
+	return channel_probe_tool(cfg, ch, "status", NULL, answer, len);
 }

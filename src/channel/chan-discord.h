@@ -65,11 +65,6 @@ int		 discord_message_visible(const struct config *,
 int		 discord_channel_visible(const struct config *,
 		    const struct channel *, const char *channel_id,
 		    const char *dm_user);
-/*
- * Scrub a message in place: content, and every embed's title and
- * description.  0, or -1 if it cannot (hide the message then).
- */
-int		 discord_scrub(const struct channel *, json_t *msg);
 
 /* The channel's driver (channel.h). */
 extern const struct channel_driver discord_driver;

@@ -3,14 +3,10 @@
  * messages (gmail get, thread get, drafts get: snippet, payload headers,
  * base64url bodies in parts, raw), search items (id, date, from, subject,
  * labels) and message search items (the watcher's: plus threadId and
- * body).  One decision and one scrubber serve every path the agent can
+ * body).  One decision and one schema serve every path the agent can
  * read: search, get, thread, drafts, the watcher and the inbox.
  *
- * Scrubbing walks the whole object and scrubs every string except the
- * fields that are identifiers Gmail assigned (so a reply still names
- * its thread); base64url fields ("data", "raw") are decoded, scrubbed
- * and encoded again.  A field that cannot be decoded hides the message:
- * the agent must not read text the scrubber could not see.
+ * What the agent reads of them is rebuilt from the schemas below.
  */
 #include "config.h"
 
@@ -25,10 +21,10 @@
 #include <jansson.h>
 
 #include "compat.h"
-#include "base64url.h"
 #include "chan-gmail.h"
 #include "channel.h"
 #include "policy.h"
+#include "schema.h"
 
 #define DAY_MS		(24ULL * 60 * 60 * 1000)
 
@@ -69,6 +65,106 @@ static const char *const gmail_warnings[] = {
 	NULL
 };
 
+static int	 gmail_probe(const struct config *, const struct channel *,
+		    char *, size_t);
+/*
+ * What an agent reads of gog's JSON.  A message is the Gmail API's
+ * (users.messages resource: id, threadId, labelIds, snippet,
+ * historyId, internalDate, sizeEstimate, raw, payload; a MessagePart:
+ * partId, mimeType, filename, headers[] {name, value}, body
+ * {attachmentId, size, data}, parts[]), which gog prints as the API
+ * returns it, or one of gog's search items (steipete/gogcli
+ * 9a2a505d83207ebee59e6c9ae5185bab8e7d020b, internal/cmd/gmail.go:
+ * id, date, from, subject, labels; message search adds threadId and,
+ * with --include-body, body).  The document shape is a whole answer:
+ * gmail get's {message, headers {from, to, cc, bcc, subject, date},
+ * body} (internal/cmd/gmail_get.go), thread get's {thread {id,
+ * snippet, historyId, messages}} (gmail_thread.go), drafts list's {drafts [{id,
+ * messageId, threadId}], nextPageToken} (gmail_drafts.go).  Anything
+ * else is dropped (schema.h), among it the "downloaded" list of thread
+ * and drafts get (paths where gog saved attachments, in the carapace
+ * account).  Headers keep every name, each value scrubbed: the inbound
+ * decision reads From and Authentication-Results there.  base64url
+ * bodies are decoded, scrubbed and encoded again; one that cannot be
+ * decoded is dropped.
+ */
+static const struct schema_field gmail_header_fields[] = {
+	{ "name", SCHEMA_ID, NULL },
+	{ "value", SCHEMA_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field gmail_body_fields[] = {
+	{ "attachmentId", SCHEMA_ID, NULL },
+	{ "size", SCHEMA_INT, NULL },
+	{ "data", SCHEMA_BASE64_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field gmail_part_fields[] = {
+	{ "partId", SCHEMA_ID, NULL },
+	{ "mimeType", SCHEMA_ID, NULL },
+	{ "filename", SCHEMA_TEXT, NULL },
+	{ "headers", SCHEMA_OBJECT | SCHEMA_ARRAY, gmail_header_fields },
+	{ "body", SCHEMA_OBJECT, gmail_body_fields },
+	{ "parts", SCHEMA_OBJECT | SCHEMA_ARRAY, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field gmail_message_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "threadId", SCHEMA_ID, NULL },
+	{ "labelIds", SCHEMA_ID | SCHEMA_ARRAY, NULL },
+	{ "snippet", SCHEMA_TEXT, NULL },
+	{ "historyId", SCHEMA_ID, NULL },
+	{ "internalDate", SCHEMA_ID, NULL },
+	{ "sizeEstimate", SCHEMA_INT, NULL },
+	{ "raw", SCHEMA_BASE64_TEXT, NULL },
+	{ "payload", SCHEMA_OBJECT, gmail_part_fields },
+	{ "date", SCHEMA_TEXT, NULL },
+	{ "from", SCHEMA_TEXT, NULL },
+	{ "subject", SCHEMA_TEXT, NULL },
+	{ "labels", SCHEMA_TEXT | SCHEMA_ARRAY, NULL },
+	{ "body", SCHEMA_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field gmail_flat_header_fields[] = {
+	{ "from", SCHEMA_TEXT, NULL },
+	{ "to", SCHEMA_TEXT, NULL },
+	{ "cc", SCHEMA_TEXT, NULL },
+	{ "bcc", SCHEMA_TEXT, NULL },
+	{ "subject", SCHEMA_TEXT, NULL },
+	{ "date", SCHEMA_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field gmail_draft_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "messageId", SCHEMA_ID, NULL },
+	{ "threadId", SCHEMA_ID, NULL },
+	{ "message", SCHEMA_OBJECT, gmail_message_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field gmail_thread_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "snippet", SCHEMA_TEXT, NULL },
+	{ "historyId", SCHEMA_ID, NULL },
+	{ "messages", SCHEMA_OBJECT | SCHEMA_ARRAY, gmail_message_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field gmail_document_fields[] = {
+	{ "message", SCHEMA_OBJECT, gmail_message_fields },
+	{ "thread", SCHEMA_OBJECT, gmail_thread_fields },
+	{ "headers", SCHEMA_OBJECT, gmail_flat_header_fields },
+	{ "body", SCHEMA_TEXT, NULL },
+	{ "drafts", SCHEMA_OBJECT | SCHEMA_ARRAY, gmail_draft_fields },
+	{ "nextPageToken", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
 const struct channel_driver gmail_driver = {
 	.name = "gmail",
 	.keys = gmail_keys,
@@ -77,10 +173,14 @@ const struct channel_driver gmail_driver = {
 	.check = gmail_check,
 	.address_kinds = 1U << ADDR_EMAIL,
 	.visible = gmail_message_visible,
-	.scrub = gmail_message_scrub,
 	.sender = gmail_sender,
+	.schema = {
+		[INBOUND_MESSAGE] = gmail_message_fields,
+		[INBOUND_DOCUMENT] = gmail_document_fields,
+	},
 	.tool_argv = gmail_argv,
 	.warnings = gmail_warnings,
+	.probe = gmail_probe,
 };
 
 static void
@@ -122,24 +222,6 @@ gmail_sender(json_t *msg)
 	if (gmail_address(gmail_message_from(msg), addr, sizeof(addr)) == -1)
 		return NULL;
 	return addr;
-}
-
-/* Keys whose values are identifiers or metadata, never scrubbed. */
-static const char *const gmail_keep_keys[] = {
-	"id", "threadId", "messageId", "draftId", "historyId",
-	"internalDate", "labelIds", "mimeType", "partId", "attachmentId",
-	"nextPageToken", "name", "sizeEstimate", "size", "labels", NULL
-};
-
-static int
-keep_key(const char *key)
-{
-	size_t	i;
-
-	for (i = 0; gmail_keep_keys[i] != NULL; i++)
-		if (strcmp(key, gmail_keep_keys[i]) == 0)
-			return 1;
-	return 0;
 }
 
 int
@@ -234,107 +316,15 @@ gmail_message_visible(const struct config *cfg, const struct channel *ch,
 	return policy_inbound_visible(cfg, ch, norm);
 }
 
+/*
+ * gog gmail labels list for the account: a read that needs the
+ * account's token, and changes nothing.
+ */
 static int
-scrub_string(unsigned int scrub, json_t *v)
+gmail_probe(const struct config *cfg, const struct channel *ch,
+    char *answer, size_t len)
 {
-	char	*s;
-	int	 changed = 0;
+	static const char *const args[] = { "labels", "list", NULL };
 
-	if ((s = scrub_text(scrub, json_string_value(v), &changed)) == NULL)
-		return -1;
-	if (changed && json_string_set(v, s) == -1) {
-		free(s);
-		return -1;
-	}
-	free(s);
-	return 0;
-}
-
-/* Decode, scrub and re-encode a base64url value; -1 if it cannot. */
-static int
-scrub_base64(unsigned int scrub, json_t *v)
-{
-	const char	*in = json_string_value(v);
-	char		*plain, *s, *enc;
-	size_t		 len;
-	int		 changed = 0;
-
-	if ((plain = base64url_decode(in, &len)) == NULL)
-		return -1;
-	/*
-	 * A NUL inside: binary, which cannot be redacted in place.  Every
-	 * NUL-separated run is still checked: one that would be scrubbed
-	 * hides the message rather than pass a code through.
-	 */
-	if (memchr(plain, '\0', len) != NULL) {
-		for (s = plain; s < plain + len && !changed;
-		    s += strlen(s) + 1) {
-			if ((enc = scrub_text(scrub, s, &changed)) == NULL)
-				changed = 1;
-			free(enc);
-		}
-		free(plain);
-		return changed ? -1 : 0;
-	}
-	s = scrub_text(scrub, plain, &changed);
-	free(plain);
-	if (s == NULL)
-		return -1;
-	if (changed) {
-		enc = base64url_encode(s, strlen(s),
-		    strchr(in, '=') != NULL);
-		if (enc == NULL || json_string_set(v, enc) == -1) {
-			free(enc);
-			free(s);
-			return -1;
-		}
-		free(enc);
-	}
-	free(s);
-	return 0;
-}
-
-static int
-scrub_tree(unsigned int scrub, json_t *v, int depth)
-{
-	const char	*key;
-	json_t		*e;
-	size_t		 i;
-
-	if (depth > 32)
-		return -1;
-	if (json_is_array(v)) {
-		json_array_foreach(v, i, e) {
-			if (json_is_string(e)) {
-				if (scrub_string(scrub, e) == -1)
-					return -1;
-			} else if (scrub_tree(scrub, e, depth + 1) == -1)
-				return -1;
-		}
-		return 0;
-	}
-	if (!json_is_object(v))
-		return 0;
-	json_object_foreach(v, key, e) {
-		if (keep_key(key))
-			continue;
-		if (json_is_string(e)) {
-			if (strcmp(key, "data") == 0 ||
-			    strcmp(key, "raw") == 0) {
-				if (scrub_base64(scrub, e) == -1)
-					return -1;
-			} else if (scrub_string(scrub, e) == -1)
-				return -1;
-		} else if (scrub_tree(scrub, e, depth + 1) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-int
-gmail_message_scrub(const struct channel *ch, json_t *m)
-{
-	if (ch->scrub == 0)
-		return 0;
-	return scrub_tree(ch->scrub, m, 0);
+	return channel_probe_tool(cfg, ch, "gmail", args, answer, len);
 }

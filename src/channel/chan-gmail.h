@@ -33,12 +33,6 @@ struct gmail_opts {
  */
 int	 gmail_message_visible(const struct config *,
 	    const struct channel *, json_t *msg);
-/*
- * Scrub every string of msg in place except Gmail's identifiers;
- * base64url bodies are decoded, scrubbed and re-encoded.  0, or -1 when
- * some field cannot be read (then hide the message).
- */
-int	 gmail_message_scrub(const struct channel *, json_t *msg);
 /* The From of a message in any of gog's shapes, or NULL. */
 const char *gmail_message_from(json_t *msg);
 /* The address in "Name <a@b>" or "a@b"; 0, or -1 if none. */

@@ -20,10 +20,10 @@
 #include "chan-imsg.h"
 #include "channel.h"
 #include "policy.h"
+#include "schema.h"
 
 static int	 imsg_visible(const struct config *, const struct channel *,
 		    json_t *);
-static int	 imsg_scrub(const struct channel *, json_t *);
 static const char *imsg_sender(json_t *);
 static void	 imsg_check(struct channel *, struct conf_report *);
 static int	 imsg_argv(const struct config *, const struct channel *,
@@ -37,6 +37,91 @@ static const struct conf_key imsg_keys[] = {
 	  .offset = offsetof(struct imsg_opts, db) },
 };
 
+static size_t	 imsg_files(const struct channel *, struct channel_file *,
+		    size_t);
+static int	 imsg_probe(const struct config *, const struct channel *,
+		    char *, size_t);
+/*
+ * What an agent reads of imsg's JSON, field for field as imsg prints it
+ * (steipete/imsg c7ae79c1b195f942e3cf0a84c5eef6df778adb1a,
+ * Sources/imsg/OutputModels.swift: MessagePayload, AttachmentPayload,
+ * ReactionPayload, ChatPayload; Sources/imsg/RPCPayloads.swift:
+ * messagePayload adds chat_identifier, chat_guid, chat_name,
+ * participants, is_group; chatPayload).  Anything else is dropped
+ * (schema.h).  Left out on purpose: an attachment's filename,
+ * original_path and converted_path, which are paths inside the
+ * carapace account (~/Library/Messages/Attachments/...); Carapace has
+ * no handle of its own for an iMessage attachment yet, so the agent
+ * gets its name, type and size only.
+ */
+static const struct schema_field imsg_attachment_fields[] = {
+	{ "transfer_name", SCHEMA_TEXT, NULL },
+	{ "uti", SCHEMA_ID, NULL },
+	{ "mime_type", SCHEMA_ID, NULL },
+	{ "converted_mime_type", SCHEMA_ID, NULL },
+	{ "total_bytes", SCHEMA_INT, NULL },
+	{ "is_sticker", SCHEMA_BOOL, NULL },
+	{ "missing", SCHEMA_BOOL, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field imsg_reaction_fields[] = {
+	{ "id", SCHEMA_INT, NULL },
+	{ "type", SCHEMA_ID, NULL },
+	{ "emoji", SCHEMA_TEXT, NULL },
+	{ "sender", SCHEMA_ID, NULL },
+	{ "sender_name", SCHEMA_TEXT, NULL },
+	{ "is_from_me", SCHEMA_BOOL, NULL },
+	{ "created_at", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field imsg_message_fields[] = {
+	{ "id", SCHEMA_INT, NULL },
+	{ "chat_id", SCHEMA_INT, NULL },
+	{ "guid", SCHEMA_ID, NULL },
+	{ "reply_to_guid", SCHEMA_ID, NULL },
+	{ "thread_originator_guid", SCHEMA_ID, NULL },
+	{ "reply_to_text", SCHEMA_TEXT, NULL },
+	{ "reply_to_sender", SCHEMA_ID, NULL },
+	{ "sender", SCHEMA_ID, NULL },
+	{ "sender_name", SCHEMA_TEXT, NULL },
+	{ "is_from_me", SCHEMA_BOOL, NULL },
+	{ "text", SCHEMA_TEXT, NULL },
+	{ "created_at", SCHEMA_ID, NULL },
+	{ "attachments", SCHEMA_OBJECT | SCHEMA_ARRAY, imsg_attachment_fields },
+	{ "reactions", SCHEMA_OBJECT | SCHEMA_ARRAY, imsg_reaction_fields },
+	{ "destination_caller_id", SCHEMA_ID, NULL },
+	{ "is_reaction", SCHEMA_BOOL, NULL },
+	{ "reaction_type", SCHEMA_ID, NULL },
+	{ "reaction_emoji", SCHEMA_TEXT, NULL },
+	{ "is_reaction_add", SCHEMA_BOOL, NULL },
+	{ "reacted_to_guid", SCHEMA_ID, NULL },
+	{ "chat_identifier", SCHEMA_ID, NULL },
+	{ "chat_guid", SCHEMA_ID, NULL },
+	{ "chat_name", SCHEMA_TEXT, NULL },
+	{ "participants", SCHEMA_ID | SCHEMA_ARRAY, NULL },
+	{ "is_group", SCHEMA_BOOL, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field imsg_chat_fields[] = {
+	{ "id", SCHEMA_INT, NULL },
+	{ "name", SCHEMA_TEXT, NULL },
+	{ "identifier", SCHEMA_ID, NULL },
+	{ "service", SCHEMA_ID, NULL },
+	{ "last_message_at", SCHEMA_ID, NULL },
+	{ "guid", SCHEMA_ID, NULL },
+	{ "display_name", SCHEMA_TEXT, NULL },
+	{ "contact_name", SCHEMA_TEXT, NULL },
+	{ "is_group", SCHEMA_BOOL, NULL },
+	{ "participants", SCHEMA_ID | SCHEMA_ARRAY, NULL },
+	{ "account_id", SCHEMA_ID, NULL },
+	{ "account_login", SCHEMA_ID, NULL },
+	{ "last_addressed_handle", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
 const struct channel_driver imsg_driver = {
 	.name = "imsg",
 	.keys = imsg_keys,
@@ -48,9 +133,14 @@ const struct channel_driver imsg_driver = {
 	.resolve_kinds = 1U << ADDR_CHAT,
 	.resolve = imsg_resolve,
 	.visible = imsg_visible,
-	.scrub = imsg_scrub,
 	.sender = imsg_sender,
+	.schema = {
+		[INBOUND_MESSAGE] = imsg_message_fields,
+		[INBOUND_CHAT] = imsg_chat_fields,
+	},
 	.tool_argv = imsg_argv,
+	.files = imsg_files,
+	.probe = imsg_probe,
 };
 
 /*
@@ -205,14 +295,31 @@ imsg_visible(const struct config *cfg, const struct channel *ch, json_t *m)
 	return policy_inbound_visible(cfg, ch, norm);
 }
 
-static int
-imsg_scrub(const struct channel *ch, json_t *m)
-{
-	return scrub_json_field(ch->scrub, m, "text");
-}
-
 static const char *
 imsg_sender(json_t *msg)
 {
 	return json_string_value(json_object_get(msg, "sender"));
+}
+
+/* The Messages database the tool reads (macOS: Full Disk Access). */
+static size_t
+imsg_files(const struct channel *ch, struct channel_file *f, size_t max)
+{
+	const struct imsg_opts	*o = IMSG_OPTS(ch);
+
+	if (o->db == NULL || max < 1)
+		return 0;
+	f[0].what = "Messages database";
+	f[0].path = o->db;
+	f[0].kind = CHANNEL_FILE_DATA;
+	f[0].service = NULL;
+	return 1;
+}
+
+/* imsg status: its features and permissions, read-only. */
+static int
+imsg_probe(const struct config *cfg, const struct channel *ch, char *answer,
+    size_t len)
+{
+	return channel_probe_tool(cfg, ch, "status", NULL, answer, len);
 }

@@ -28,22 +28,414 @@
 #include "compat.h"
 #include "chan-signal.h"
 #include "channel.h"
+#include "jsonl-client.h"
 #include "policy.h"
+#include "schema.h"
 
 static int	 signal_visible(const struct config *, const struct channel *,
 		    json_t *);
-static int	 signal_scrub(const struct channel *, json_t *);
 static const char *signal_sender(json_t *);
 static int	 signal_resolve(const struct config *, const struct channel *,
 		    const char *, json_t *, struct identity_set *,
 		    const char **);
 static void	 signal_check(struct channel *, struct conf_report *);
+static size_t	 signal_files(const struct channel *, struct channel_file *,
+		    size_t);
+static int	 signal_probe(const struct config *, const struct channel *,
+		    char *, size_t);
 
 static const struct conf_key signal_keys[] = {
 	{ .name = "account", .type = CONF_STRING,
 	  .offset = offsetof(struct signal_opts, account) },
 	{ .name = "daemon_socket", .type = CONF_PATH,
 	  .offset = offsetof(struct signal_opts, daemon_socket) },
+};
+
+/*
+ * What an agent reads of signal-cli's JSON, as its records print it
+ * (AsamK/signal-cli c26e0632c51a0bc209763c61ff211e4fd025590a,
+ * src/main/java/org/asamk/signal/json/: JsonMessageEnvelope,
+ * JsonDataMessage, JsonEditMessage, JsonStoryMessage, JsonSyncMessage,
+ * JsonSyncDataMessage, JsonSyncStoryMessage, JsonSyncReadMessage,
+ * JsonQuote, JsonQuotedAttachment, JsonPreview, JsonAttachment,
+ * JsonSharedContact and its JsonContact* parts, JsonSticker,
+ * JsonReaction, JsonMention, JsonTextStyle, JsonGroupInfo,
+ * JsonStoryContext, JsonPayment, JsonPoll*, JsonPinMessage,
+ * JsonUnpinMessage, JsonAdminDelete, JsonRemoteDelete,
+ * JsonReceiptMessage, JsonTypingMessage; commands/ListGroupsCommand
+ * JsonGroup and json/JsonContact for the lists).  Anything else is
+ * dropped (schema.h), among it: callMessage (call set-up: SDP and ICE
+ * data, nothing to read), a payment's receipt bytes, a contact's
+ * mobileCoinAddress and "internal" block, a group's groupInviteLink (a
+ * link that grants membership), and any stored file path an older
+ * signal-cli printed for an attachment ("file", "storedFilename"): the
+ * agent fetches an attachment by its id through attachment.get.
+ */
+static const struct schema_field signal_attachment_fields[] = {
+	{ "contentType", SCHEMA_ID, NULL },
+	{ "filename", SCHEMA_TEXT, NULL },
+	{ "id", SCHEMA_ID, NULL },
+	{ "size", SCHEMA_INT, NULL },
+	{ "width", SCHEMA_INT, NULL },
+	{ "height", SCHEMA_INT, NULL },
+	{ "caption", SCHEMA_TEXT, NULL },
+	{ "uploadTimestamp", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_mention_fields[] = {
+	{ "name", SCHEMA_ID, NULL },
+	{ "number", SCHEMA_ID, NULL },
+	{ "uuid", SCHEMA_ID, NULL },
+	{ "start", SCHEMA_INT, NULL },
+	{ "length", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_text_style_fields[] = {
+	{ "style", SCHEMA_ID, NULL },
+	{ "start", SCHEMA_INT, NULL },
+	{ "length", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_quoted_attachment_fields[] = {
+	{ "contentType", SCHEMA_ID, NULL },
+	{ "filename", SCHEMA_TEXT, NULL },
+	{ "thumbnail", SCHEMA_OBJECT, signal_attachment_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_quote_fields[] = {
+	{ "id", SCHEMA_INT, NULL },
+	{ "author", SCHEMA_ID, NULL },
+	{ "authorNumber", SCHEMA_ID, NULL },
+	{ "authorUuid", SCHEMA_ID, NULL },
+	{ "text", SCHEMA_TEXT, NULL },
+	{ "mentions", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_mention_fields },
+	{ "attachments", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_quoted_attachment_fields },
+	{ "textStyles", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_text_style_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_preview_fields[] = {
+	{ "url", SCHEMA_TEXT, NULL },
+	{ "title", SCHEMA_TEXT, NULL },
+	{ "description", SCHEMA_TEXT, NULL },
+	{ "image", SCHEMA_OBJECT, signal_attachment_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_contact_name_fields[] = {
+	{ "nickname", SCHEMA_TEXT, NULL },
+	{ "given", SCHEMA_TEXT, NULL },
+	{ "family", SCHEMA_TEXT, NULL },
+	{ "prefix", SCHEMA_TEXT, NULL },
+	{ "suffix", SCHEMA_TEXT, NULL },
+	{ "middle", SCHEMA_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_contact_avatar_fields[] = {
+	{ "attachment", SCHEMA_OBJECT, signal_attachment_fields },
+	{ "isProfile", SCHEMA_BOOL, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+/* JsonContactPhone and JsonContactEmail */
+static const struct schema_field signal_contact_value_fields[] = {
+	{ "value", SCHEMA_TEXT, NULL },
+	{ "type", SCHEMA_ID, NULL },
+	{ "label", SCHEMA_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_contact_address_fields[] = {
+	{ "type", SCHEMA_ID, NULL },
+	{ "label", SCHEMA_TEXT, NULL },
+	{ "street", SCHEMA_TEXT, NULL },
+	{ "pobox", SCHEMA_TEXT, NULL },
+	{ "neighborhood", SCHEMA_TEXT, NULL },
+	{ "city", SCHEMA_TEXT, NULL },
+	{ "region", SCHEMA_TEXT, NULL },
+	{ "postcode", SCHEMA_TEXT, NULL },
+	{ "country", SCHEMA_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_shared_contact_fields[] = {
+	{ "name", SCHEMA_OBJECT, signal_contact_name_fields },
+	{ "avatar", SCHEMA_OBJECT, signal_contact_avatar_fields },
+	{ "phone", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_contact_value_fields },
+	{ "email", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_contact_value_fields },
+	{ "address", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_contact_address_fields },
+	{ "organization", SCHEMA_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_sticker_fields[] = {
+	{ "packId", SCHEMA_ID, NULL },
+	{ "stickerId", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_reaction_fields[] = {
+	{ "emoji", SCHEMA_TEXT, NULL },
+	{ "targetAuthor", SCHEMA_ID, NULL },
+	{ "targetAuthorNumber", SCHEMA_ID, NULL },
+	{ "targetAuthorUuid", SCHEMA_ID, NULL },
+	{ "targetSentTimestamp", SCHEMA_INT, NULL },
+	{ "isRemove", SCHEMA_BOOL, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_group_info_fields[] = {
+	{ "groupId", SCHEMA_ID, NULL },
+	{ "groupName", SCHEMA_TEXT, NULL },
+	{ "revision", SCHEMA_INT, NULL },
+	{ "type", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_story_context_fields[] = {
+	{ "authorNumber", SCHEMA_ID, NULL },
+	{ "authorUuid", SCHEMA_ID, NULL },
+	{ "sentTimestamp", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_payment_fields[] = {
+	{ "note", SCHEMA_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_poll_create_fields[] = {
+	{ "question", SCHEMA_TEXT, NULL },
+	{ "allowMultiple", SCHEMA_BOOL, NULL },
+	{ "options", SCHEMA_TEXT | SCHEMA_ARRAY, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_poll_vote_fields[] = {
+	{ "author", SCHEMA_ID, NULL },
+	{ "authorNumber", SCHEMA_ID, NULL },
+	{ "authorUuid", SCHEMA_ID, NULL },
+	{ "targetSentTimestamp", SCHEMA_INT, NULL },
+	{ "optionIndexes", SCHEMA_INT | SCHEMA_ARRAY, NULL },
+	{ "voteCount", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+/* JsonPinMessage, JsonUnpinMessage, JsonAdminDelete, JsonPollTerminate */
+static const struct schema_field signal_target_fields[] = {
+	{ "targetAuthor", SCHEMA_ID, NULL },
+	{ "targetAuthorNumber", SCHEMA_ID, NULL },
+	{ "targetAuthorUuid", SCHEMA_ID, NULL },
+	{ "targetSentTimestamp", SCHEMA_INT, NULL },
+	{ "pinDurationSeconds", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_remote_delete_fields[] = {
+	{ "timestamp", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+/*
+ * A data message (JsonDataMessage).  The same table serves
+ * syncMessage.sentMessage, a data message unwrapped beside its
+ * destination and editMessage (JsonSyncDataMessage), and an edit
+ * (JsonEditMessage: targetSentTimestamp and a dataMessage): one table
+ * with the fields of all three, so that none is listed twice.
+ */
+static const struct schema_field signal_data_fields[] = {
+	{ "timestamp", SCHEMA_INT, NULL },
+	{ "message", SCHEMA_TEXT, NULL },
+	{ "expiresInSeconds", SCHEMA_INT, NULL },
+	{ "isExpirationUpdate", SCHEMA_BOOL, NULL },
+	{ "viewOnce", SCHEMA_BOOL, NULL },
+	{ "reaction", SCHEMA_OBJECT, signal_reaction_fields },
+	{ "quote", SCHEMA_OBJECT, signal_quote_fields },
+	{ "payment", SCHEMA_OBJECT, signal_payment_fields },
+	{ "mentions", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_mention_fields },
+	{ "previews", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_preview_fields },
+	{ "attachments", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_attachment_fields },
+	{ "sticker", SCHEMA_OBJECT, signal_sticker_fields },
+	{ "remoteDelete", SCHEMA_OBJECT, signal_remote_delete_fields },
+	{ "contacts", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_shared_contact_fields },
+	{ "pollCreate", SCHEMA_OBJECT, signal_poll_create_fields },
+	{ "pollVote", SCHEMA_OBJECT, signal_poll_vote_fields },
+	{ "pollTerminate", SCHEMA_OBJECT, signal_target_fields },
+	{ "textStyles", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_text_style_fields },
+	{ "groupInfo", SCHEMA_OBJECT, signal_group_info_fields },
+	{ "storyContext", SCHEMA_OBJECT, signal_story_context_fields },
+	{ "pinMessage", SCHEMA_OBJECT, signal_target_fields },
+	{ "unpinMessage", SCHEMA_OBJECT, signal_target_fields },
+	{ "adminDelete", SCHEMA_OBJECT, signal_target_fields },
+	{ "destination", SCHEMA_ID, NULL },
+	{ "destinationNumber", SCHEMA_ID, NULL },
+	{ "destinationUuid", SCHEMA_ID, NULL },
+	{ "editMessage", SCHEMA_OBJECT, NULL },
+	{ "targetSentTimestamp", SCHEMA_INT, NULL },
+	{ "dataMessage", SCHEMA_OBJECT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_gradient_fields[] = {
+	{ "startColor", SCHEMA_ID, NULL },
+	{ "endColor", SCHEMA_ID, NULL },
+	{ "colors", SCHEMA_ID | SCHEMA_ARRAY, NULL },
+	{ "positions", SCHEMA_REAL | SCHEMA_ARRAY, NULL },
+	{ "angle", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_text_attachment_fields[] = {
+	{ "text", SCHEMA_TEXT, NULL },
+	{ "style", SCHEMA_ID, NULL },
+	{ "textForegroundColor", SCHEMA_ID, NULL },
+	{ "textBackgroundColor", SCHEMA_ID, NULL },
+	{ "preview", SCHEMA_OBJECT, signal_preview_fields },
+	{ "backgroundGradient", SCHEMA_OBJECT, signal_gradient_fields },
+	{ "backgroundColor", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+/* JsonStoryMessage; also sentStoryMessage (JsonSyncStoryMessage). */
+static const struct schema_field signal_story_fields[] = {
+	{ "allowsReplies", SCHEMA_BOOL, NULL },
+	{ "groupId", SCHEMA_ID, NULL },
+	{ "fileAttachment", SCHEMA_OBJECT, signal_attachment_fields },
+	{ "textAttachment", SCHEMA_OBJECT, signal_text_attachment_fields },
+	{ "destinationNumber", SCHEMA_ID, NULL },
+	{ "destinationUuid", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_read_fields[] = {
+	{ "sender", SCHEMA_ID, NULL },
+	{ "senderNumber", SCHEMA_ID, NULL },
+	{ "senderUuid", SCHEMA_ID, NULL },
+	{ "timestamp", SCHEMA_INT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_sync_fields[] = {
+	{ "sentMessage", SCHEMA_OBJECT, signal_data_fields },
+	{ "sentStoryMessage", SCHEMA_OBJECT, signal_story_fields },
+	{ "blockedNumbers", SCHEMA_ID | SCHEMA_ARRAY, NULL },
+	{ "blockedGroupIds", SCHEMA_ID | SCHEMA_ARRAY, NULL },
+	{ "readMessages", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_read_fields },
+	{ "type", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_receipt_fields[] = {
+	{ "when", SCHEMA_INT, NULL },
+	{ "isDelivery", SCHEMA_BOOL, NULL },
+	{ "isRead", SCHEMA_BOOL, NULL },
+	{ "isViewed", SCHEMA_BOOL, NULL },
+	{ "timestamps", SCHEMA_INT | SCHEMA_ARRAY, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_typing_fields[] = {
+	{ "action", SCHEMA_ID, NULL },
+	{ "timestamp", SCHEMA_INT, NULL },
+	{ "groupId", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_envelope_fields[] = {
+	{ "source", SCHEMA_ID, NULL },
+	{ "sourceNumber", SCHEMA_ID, NULL },
+	{ "sourceUuid", SCHEMA_ID, NULL },
+	{ "sourceName", SCHEMA_TEXT, NULL },
+	{ "sourceDevice", SCHEMA_INT, NULL },
+	{ "timestamp", SCHEMA_INT, NULL },
+	{ "serverReceivedTimestamp", SCHEMA_INT, NULL },
+	{ "serverDeliveredTimestamp", SCHEMA_INT, NULL },
+	{ "dataMessage", SCHEMA_OBJECT, signal_data_fields },
+	{ "editMessage", SCHEMA_OBJECT, signal_data_fields },
+	{ "storyMessage", SCHEMA_OBJECT, signal_story_fields },
+	{ "syncMessage", SCHEMA_OBJECT, signal_sync_fields },
+	{ "receiptMessage", SCHEMA_OBJECT, signal_receipt_fields },
+	{ "typingMessage", SCHEMA_OBJECT, signal_typing_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+/* A receive notification's params, as the inbox stores them. */
+static const struct schema_field signal_receive_fields[] = {
+	{ "account", SCHEMA_ID, NULL },
+	{ "envelope", SCHEMA_OBJECT, signal_envelope_fields },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_member_fields[] = {
+	{ "number", SCHEMA_ID, NULL },
+	{ "uuid", SCHEMA_ID, NULL },
+	{ "isAdmin", SCHEMA_BOOL, NULL },
+	{ "labelEmoji", SCHEMA_TEXT, NULL },
+	{ "label", SCHEMA_TEXT, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_member_address_fields[] = {
+	{ "number", SCHEMA_ID, NULL },
+	{ "uuid", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+/* listGroups (ListGroupsCommand JsonGroup) */
+static const struct schema_field signal_group_fields[] = {
+	{ "id", SCHEMA_ID, NULL },
+	{ "name", SCHEMA_TEXT, NULL },
+	{ "description", SCHEMA_TEXT, NULL },
+	{ "isMember", SCHEMA_BOOL, NULL },
+	{ "isBlocked", SCHEMA_BOOL, NULL },
+	{ "messageExpirationTime", SCHEMA_INT, NULL },
+	{ "members", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_member_fields },
+	{ "pendingMembers", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_member_address_fields },
+	{ "requestingMembers", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_member_address_fields },
+	{ "admins", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_member_address_fields },
+	{ "banned", SCHEMA_OBJECT | SCHEMA_ARRAY, signal_member_address_fields },
+	{ "permissionAddMember", SCHEMA_ID, NULL },
+	{ "permissionEditDetails", SCHEMA_ID, NULL },
+	{ "permissionSendMessage", SCHEMA_ID, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+static const struct schema_field signal_profile_fields[] = {
+	{ "lastUpdateTimestamp", SCHEMA_INT, NULL },
+	{ "givenName", SCHEMA_TEXT, NULL },
+	{ "familyName", SCHEMA_TEXT, NULL },
+	{ "about", SCHEMA_TEXT, NULL },
+	{ "aboutEmoji", SCHEMA_TEXT, NULL },
+	{ "hasAvatar", SCHEMA_BOOL, NULL },
+	{ NULL, SCHEMA_END, NULL }
+};
+
+/* listContacts (JsonContact) */
+static const struct schema_field signal_contact_fields[] = {
+	{ "number", SCHEMA_ID, NULL },
+	{ "uuid", SCHEMA_ID, NULL },
+	{ "username", SCHEMA_ID, NULL },
+	{ "name", SCHEMA_TEXT, NULL },
+	{ "givenName", SCHEMA_TEXT, NULL },
+	{ "familyName", SCHEMA_TEXT, NULL },
+	{ "nickName", SCHEMA_TEXT, NULL },
+	{ "nickGivenName", SCHEMA_TEXT, NULL },
+	{ "nickFamilyName", SCHEMA_TEXT, NULL },
+	{ "note", SCHEMA_TEXT, NULL },
+	{ "color", SCHEMA_ID, NULL },
+	{ "isArchived", SCHEMA_BOOL, NULL },
+	{ "isBlocked", SCHEMA_BOOL, NULL },
+	{ "isHidden", SCHEMA_BOOL, NULL },
+	{ "messageExpirationTime", SCHEMA_INT, NULL },
+	{ "profileSharing", SCHEMA_BOOL, NULL },
+	{ "unregistered", SCHEMA_BOOL, NULL },
+	{ "profile", SCHEMA_OBJECT, signal_profile_fields },
+	{ NULL, SCHEMA_END, NULL }
 };
 
 /* Signal goes through the carapace-owned daemon, not a tool. */
@@ -57,9 +449,15 @@ const struct channel_driver signal_driver = {
 	.resolve_kinds = 1U << ADDR_GROUP,
 	.resolve = signal_resolve,
 	.visible = signal_visible,
-	.scrub = signal_scrub,
 	.sender = signal_sender,
+	.schema = {
+		[INBOUND_MESSAGE] = signal_receive_fields,
+		[INBOUND_GROUP] = signal_group_fields,
+		[INBOUND_CONTACT] = signal_contact_fields,
+	},
 	.tool_argv = NULL,
+	.files = signal_files,
+	.probe = signal_probe,
 };
 
 /*
@@ -238,33 +636,6 @@ signal_visible(const struct config *cfg, const struct channel *ch,
 	    json_object_get(env, "sourceNumber")));
 }
 
-/* Scrub obj[key] in place when it is a string; 0 or -1. */
-/* A data message's text and its quote's text. */
-static int
-scrub_data(const struct channel *ch, json_t *dm)
-{
-	if (!json_is_object(dm))
-		return 0;
-	if (scrub_json_field(ch->scrub, dm, "message") == -1 ||
-	    scrub_json_field(ch->scrub, json_object_get(dm, "quote"), "text") == -1)
-		return -1;
-	return 0;
-}
-
-static int
-signal_scrub(const struct channel *ch, json_t *msg)
-{
-	json_t	*env = json_object_get(msg, "envelope");
-
-	if (ch->scrub == 0)
-		return 0;
-	if (scrub_data(ch, json_object_get(env, "dataMessage")) == -1 ||
-	    scrub_data(ch, path2(env, "editMessage", "dataMessage")) == -1 ||
-	    scrub_data(ch, path2(env, "syncMessage", "sentMessage")) == -1)
-		return -1;
-	return 0;
-}
-
 static const char *
 signal_sender(json_t *msg)
 {
@@ -276,4 +647,76 @@ signal_sender(json_t *msg)
 	    (size_t)snprintf(buf, sizeof(buf), "group:%s", id) < sizeof(buf))
 		return buf;
 	return json_string_value(json_object_get(env, "sourceNumber"));
+}
+
+static size_t
+signal_files(const struct channel *ch, struct channel_file *f, size_t max)
+{
+	const struct signal_opts	*o = SIGNAL_OPTS(ch);
+
+	if (o->daemon_socket == NULL || max < 1)
+		return 0;
+	f[0].what = "signal-cli daemon socket";
+	f[0].path = o->daemon_socket;
+	f[0].kind = CHANNEL_FILE_SOCKET;
+	f[0].service = "signal-cli";
+	return 1;
+}
+
+/* The daemon's "version": it runs and answers JSON-RPC on its socket. */
+static int
+signal_probe(const struct config *cfg, const struct channel *ch,
+    char *answer, size_t len)
+{
+	static const char	 req[] =
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"version\"}";
+	struct jsonl_conn	 conn;
+	json_t			*ans, *res;
+	char			*line, err[128];
+	const char		*v;
+	size_t			 n;
+	int			 r;
+
+	(void)cfg;
+	if (SIGNAL_OPTS(ch)->daemon_socket == NULL) {
+		(void)snprintf(answer, len, "no daemon_socket configured");
+		return -1;
+	}
+	if (jsonl_connect(&conn, "signal-cli daemon",
+	    SIGNAL_OPTS(ch)->daemon_socket, ch->timeout_ms,
+	    (size_t)ch->max_output, err, sizeof(err)) != JSONL_OK) {
+		(void)snprintf(answer, len, "%s", err);
+		return -1;
+	}
+	if (jsonl_send(&conn, req, sizeof(req) - 1, NULL, 0, err,
+	    sizeof(err)) != JSONL_OK) {
+		jsonl_close(&conn);
+		(void)snprintf(answer, len, "%s", err);
+		return -1;
+	}
+	/* Notifications may come first: read up to the answer. */
+	for (;;) {
+		if ((r = jsonl_read_line(&conn, &line, &n, err,
+		    sizeof(err))) != JSONL_OK) {
+			jsonl_close(&conn);
+			(void)snprintf(answer, len, "%s", err);
+			return -1;
+		}
+		ans = json_loadb(line, n, 0, NULL);
+		if (json_integer_value(json_object_get(ans, "id")) == 1 ||
+		    json_object_get(ans, "error") != NULL)
+			break;
+		json_decref(ans);
+	}
+	jsonl_close(&conn);
+	res = json_object_get(ans, "result");
+	if ((v = json_string_value(json_object_get(res, "version"))) ==
+	    NULL) {
+		(void)snprintf(answer, len, "no version in its answer");
+		json_decref(ans);
+		return -1;
+	}
+	(void)snprintf(answer, len, "signal-cli %s", v);
+	json_decref(ans);
+	return 0;
 }

@@ -4,9 +4,10 @@
  * one table of them (channels.c).  A driver names the channel, supplies
  * its own configuration keys and their checks, the kinds of address its
  * recipients take, how a target resolves to the identities it reaches,
- * its inbound decisions (which messages an agent may
- * see, and their scrubbing), and the head of its tool's command line,
- * which the handler's adapter and the channel's watcher both build on.
+ * its inbound decisions (which messages an agent may see, and the schema
+ * of the fields it reads of them), and the head of its tool's command
+ * line, which the handler's adapter and the channel's watcher both build
+ * on.
  *
  * Code outside a channel's own files reaches a channel only through its
  * driver: it never names a particular channel.
@@ -21,8 +22,22 @@
 
 #include "argv.h"
 #include "conf.h"
+#include "policy.h"
+#include "schema.h"
 
 struct identity_set;
+
+/* A file a channel's configuration names, for carapacectl doctor. */
+struct channel_file {
+	const char	*what;		/* "token file", "daemon socket" */
+	const char	*path;
+	int		 kind;		/* CHANNEL_FILE_* */
+	const char	*service;	/* what makes it ("signal-cli": the
+					   unit carapace-signal-cli), or NULL */
+};
+#define CHANNEL_FILE_SECRET	0	/* credentials: the gateway's alone */
+#define CHANNEL_FILE_SOCKET	1	/* a daemon's socket */
+#define CHANNEL_FILE_DATA	2	/* data the tool reads: must exist */
 
 struct channel_driver {
 	const char	*name;
@@ -58,14 +73,18 @@ struct channel_driver {
 
 	/*
 	 * Inbound, on one message in the shape the channel's tool prints
-	 * it: 1 if the agent may see it, else 0; scrub redacts one-time
-	 * codes and auth links in place (0, or -1: hide the message); the
-	 * sender names a hidden message in its audit record (or NULL).
+	 * it: 1 if the agent may see it, else 0; the sender names a
+	 * hidden message in its audit record (or NULL).
 	 */
 	int		(*visible)(const struct config *,
 			    const struct channel *, json_t *msg);
-	int		(*scrub)(const struct channel *, json_t *msg);
 	const char	*(*sender)(json_t *msg);
+	/*
+	 * The fields an agent may read, per shape (enum inbound_shape in
+	 * policy.h; tables in schema.h): everything else is dropped.  A
+	 * shape without a table is never shown.
+	 */
+	const struct schema_field *schema[INBOUND_SHAPES];
 
 	/*
 	 * The fixed head of the tool's command line for command (the
@@ -82,6 +101,20 @@ struct channel_driver {
 	 * problems (warnings, not failures), NULL-terminated; or NULL.
 	 */
 	const char *const *warnings;
+
+	/*
+	 * carapacectl doctor.  files: the files the channel's own keys
+	 * name (the tool is checked apart), at most max of them; returns
+	 * how many.  probe: ask the tool something harmless, as the
+	 * gateway account, to show that it runs and holds its
+	 * credentials; returns 0 with what it said of itself in answer,
+	 * or -1 with answer saying what went wrong.  NULL: nothing to
+	 * check.
+	 */
+	size_t		(*files)(const struct channel *, struct channel_file *,
+			    size_t max);
+	int		(*probe)(const struct config *,
+			    const struct channel *, char *answer, size_t);
 };
 
 /* The channels, in their id order; channel_count of them. */
@@ -97,6 +130,15 @@ const struct channel_driver *channel_driver(int id);
 int		 channel_tool_argv(const struct config *,
 		    const struct channel *, const char *command,
 		    struct tool_argv *, const char **cause);
+/*
+ * A driver's probe by running its tool: the head of the command line
+ * for command, then args (NULL-terminated), with the channel's timeout.
+ * Returns 0 when it exits 0 with a JSON object on stdout (its first 200
+ * bytes in answer), else -1 with answer saying why.
+ */
+int		 channel_probe_tool(const struct config *,
+		    const struct channel *, const char *command,
+		    const char *const *args, char *answer, size_t);
 /* A channel's name ("unknown" for a bad id). */
 const char	*channel_name(int id);
 /* The id of the channel with that name, or -1. */

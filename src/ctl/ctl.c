@@ -20,6 +20,7 @@
 
 #include "compat.h"
 #include "ctl.h"
+#include "doctor.h"
 #include "handler.h"
 #include "log.h"
 #include "protocol.h"
@@ -38,11 +39,17 @@ usage(void)
 {
 	(void)fprintf(stderr,
 	    "usage: carapacectl [-c file] check\n"
+	    "       carapacectl [-c file] doctor [--json] [-g group] "
+	    "[-s socket] [-u user]\n"
+	    "       carapacectl [-c file] policy test --client NAME "
+	    "--channel CH --to X [--to X ...]\n"
+	    "                   [--text T] [--json]\n"
 	    "       carapacectl [-c file] holds list\n"
 	    "       carapacectl [-c file] holds show|approve|drop ID\n"
 	    "       carapacectl [-c file] audit verify [ARCHIVE...]\n"
 	    "       carapacectl [-c file] audit archive FILE [UPTO]\n"
-	    "       carapacectl [-c file] audit show [FROM]\n");
+	    "       carapacectl [-c file] audit show [FROM]\n"
+	    "       carapacectl [-c file] audit replay --config NEW\n");
 	exit(2);
 }
 
@@ -125,6 +132,26 @@ ctl_open(struct ctl *ctl, int flags)
 	ctl->env.peer.uid = getuid();
 	ctl->env.peer.gid = getgid();
 	ctl->env.peer.pid = getpid();
+}
+
+/* policy test: the configuration alone (no state, no audit). */
+static int
+ctl_policy(struct ctl *ctl, int argc, char **argv)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	size_t			 i;
+	int			 r;
+
+	if (config_load(config_path(ctl->conf), 1, &ctl->env.cfg, &errs) ==
+	    -1) {
+		for (i = 0; i < errs.count; i++)
+			log_warnx("%s", errs.items[i].message);
+		config_errors_free(&errs);
+		fatalx("invalid configuration");
+	}
+	r = ctl_policy_test(&ctl->env, argc, argv);
+	config_free(ctl->env.cfg);
+	return r;
 }
 
 static void
@@ -470,6 +497,29 @@ ctl_audit_verify(struct ctl *ctl, int argc, char **argv)
 	return 1;
 }
 
+/* audit replay: this configuration's chain, path's policy. */
+static int
+ctl_replay(struct ctl *ctl, const char *path)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct call_env		 newenv;
+	size_t			 i;
+	int			 r;
+
+	memset(&newenv, 0, sizeof(newenv));
+	if (config_load(path, 1, &newenv.cfg, &errs) == -1) {
+		for (i = 0; i < errs.count; i++)
+			log_warnx("%s", errs.items[i].message);
+		config_errors_free(&errs);
+		fatalx("%s: invalid configuration", path);
+	}
+	ctl_open(ctl, STATE_RDONLY);
+	r = ctl_audit_replay(ctl->env.state, &newenv);
+	ctl_close(ctl);
+	config_free(newenv.cfg);
+	return r;
+}
+
 static int
 ctl_audit_cmd(struct ctl *ctl, int argc, char **argv)
 {
@@ -482,6 +532,9 @@ ctl_audit_cmd(struct ctl *ctl, int argc, char **argv)
 	if (argc >= 2 && argc <= 3 && strcmp(argv[0], "archive") == 0)
 		return ctl_audit_archive(ctl, argv[1],
 		    argc == 3 ? argv[2] : NULL);
+	if (argc == 3 && strcmp(argv[0], "replay") == 0 &&
+	    strcmp(argv[1], "--config") == 0)
+		return ctl_replay(ctl, argv[2]);
 	if (argc >= 1 && argc <= 2 && strcmp(argv[0], "show") == 0) {
 		if (argc == 2) {
 			from = (uint64_t)strtonum(argv[1], 1, LLONG_MAX,
@@ -505,7 +558,8 @@ ctl_main(int argc, char **argv)
 
 	memset(&ctl, 0, sizeof(ctl));
 	log_init("carapacectl", LOG_TO_STDERR, 0);
-	while ((ch = getopt(argc, argv, "c:")) != -1) {
+	/* "+": options end at the command (GNU getopt would permute). */
+	while ((ch = getopt(argc, argv, "+c:")) != -1) {
 		switch (ch) {
 		case 'c':
 			ctl.conf = optarg;
@@ -520,6 +574,11 @@ ctl_main(int argc, char **argv)
 		usage();
 	if (strcmp(argv[0], "check") == 0 && argc == 1)
 		return ctl_check(&ctl);
+	if (strcmp(argv[0], "doctor") == 0)
+		return doctor_main(ctl.conf, argc, argv);
+	if (strcmp(argv[0], "policy") == 0 && argc >= 2 &&
+	    strcmp(argv[1], "test") == 0)
+		return ctl_policy(&ctl, argc - 2, argv + 2);
 	if (strcmp(argv[0], "holds") == 0 && argc >= 2)
 		return ctl_holds(&ctl, argc - 1, argv + 1);
 	if (strcmp(argv[0], "audit") == 0 && argc >= 2)

@@ -387,7 +387,8 @@ filter_chat(json_t *chat, void *arg)
 	    json_array_size(r) == 1)
 		user = json_string_value(json_object_get(json_array_get(r, 0),
 		    "id"));
-	if (!discord_channel_visible(f->c->env->cfg, f->ch, id, user)) {
+	if (!discord_channel_visible(f->c->env->cfg, f->ch, id, user) ||
+	    inbound_filter(f->ch, INBOUND_CHAT, chat) == -1) {
 		f->hidden++;
 		return;
 	}

@@ -41,6 +41,7 @@
 #include "base64url.h"
 #include "chan-gmail.h"
 #include "channel.h"
+#include "gmail-compose.h"
 #include "handler.h"
 #include "log.h"
 #include "policy.h"
@@ -65,6 +66,8 @@ static const struct rpc_param search_params[] = {
 	{ "query", RPC_T_STRING, 1 },
 	{ "max", RPC_T_INTEGER, 0 },
 	{ "page", RPC_T_STRING, 0 },
+	{ "messages", RPC_T_BOOLEAN, 0 },	/* gmail messages search */
+	{ "include_body", RPC_T_BOOLEAN, 0 },	/* its --include-body */
 	{ NULL, 0, 0 }
 };
 
@@ -72,6 +75,7 @@ static const struct rpc_param get_params[] = {
 	{ "channel", RPC_T_STRING, 1 },
 	{ "id", RPC_T_STRING, 1 },
 	{ "format", RPC_T_STRING, 0 },
+	{ "headers", RPC_T_STRING, 0 },	/* metadata: gog's --headers */
 	{ NULL, 0, 0 }
 };
 
@@ -95,13 +99,16 @@ static const struct rpc_param list_params[] = {
 
 static const struct rpc_param send_params[] = {
 	{ "channel", RPC_T_STRING, 1 },
-	{ "to", RPC_T_STRINGS, 1 },
+	{ "to", RPC_T_STRINGS, 0 },
 	{ "cc", RPC_T_STRINGS, 0 },
 	{ "bcc", RPC_T_STRINGS, 0 },
 	{ "subject", RPC_T_STRING, 1 },
-	{ "body", RPC_T_STRING, 1 },
+	{ "body", RPC_T_STRING, 0 },
+	{ "body_html", RPC_T_STRING, 0 },
 	{ "reply_to_message_id", RPC_T_STRING, 0 },
 	{ "thread_id", RPC_T_STRING, 0 },
+	{ "reply_all", RPC_T_BOOLEAN, 0 },
+	{ "reply_to", RPC_T_STRINGS, 0 },
 	{ "attachments", RPC_T_OBJECTS, 0 },
 	{ NULL, 0, 0 }
 };
@@ -297,7 +304,7 @@ filter_array(struct call *c, const struct channel *ch, json_t *in,
 	json_array_foreach(in, i, m) {
 		if ((names != NULL && hidden_by_name(ch, names, m)) ||
 		    !gmail_message_visible(c->env->cfg, ch, m) ||
-		    gmail_message_scrub(ch, m) == -1) {
+		    inbound_scrub(ch, m) == -1) {
 			(*hidden)++;
 			continue;
 		}
@@ -334,7 +341,7 @@ m_search(struct call *c, const struct channel *ch)
 	json_t			*doc, *threads;
 	const char		*query = param_str(c, "query");
 	const char		*page = param_str(c, "page");
-	const char		*cause = NULL;
+	const char		*cause = NULL, *key;
 	size_t			 hidden = 0;
 
 	if (check_max(c) == -1 || check_id(c, "page", page) == -1)
@@ -346,9 +353,12 @@ m_search(struct call *c, const struct channel *ch)
 		return argv_refused(c, ch, cause);
 	if ((doc = run_json(c, ch, &a, -1)) == NULL)
 		return -1;
-	threads = filter_array(c, ch, json_object_get(doc, "threads"), NULL,
+	/* One row per thread, or per message (gog gmail messages search). */
+	key = json_is_true(json_object_get(c->params, "messages")) ?
+	    "messages" : "threads";
+	threads = filter_array(c, ch, json_object_get(doc, key), NULL,
 	    &hidden);
-	c->result = json_pack("{s:o,s:o}", "threads", threads,
+	c->result = json_pack("{s:o,s:o}", key, threads,
 	    "nextPageToken", page_token(doc));
 	json_decref(doc);
 	if (hidden > 0)
@@ -361,7 +371,7 @@ static int
 message_readable(struct call *c, const struct channel *ch, json_t *m)
 {
 	if (!json_is_object(m) || !gmail_message_visible(c->env->cfg, ch, m) ||
-	    gmail_message_scrub(ch, m) == -1) {
+	    inbound_scrub(ch, m) == -1) {
 		c->rule = "inbound";
 		return call_error(c, CP_ERR_RECIPIENT_DENIED,
 		    json_pack("{s:s,s:s}", "recipient", "", "rule", "inbound"),
@@ -394,8 +404,8 @@ m_get(struct call *c, const struct channel *ch)
 		return -1;
 	/*
 	 * gog prints the message and, beside it, its headers and decoded
-	 * body: the sender decides on the message, the scrubber runs over
-	 * all of it.
+	 * body: the sender decides on the message, the channel's document
+	 * schema rebuilds all of it.
 	 */
 	m = json_object_get(doc, "message");
 	if ((names = label_names(c, ch)) == NULL) {
@@ -404,7 +414,7 @@ m_get(struct call *c, const struct channel *ch)
 	}
 	if (!json_is_object(m) || hidden_by_name(ch, names, m) ||
 	    !gmail_message_visible(c->env->cfg, ch, m) ||
-	    gmail_message_scrub(ch, doc) == -1) {
+	    inbound_filter(ch, INBOUND_DOCUMENT, doc) == -1) {
 		json_decref(names);
 		json_decref(doc);
 		return message_readable(c, ch, NULL);
@@ -452,8 +462,13 @@ m_thread(struct call *c, const struct channel *ch)
 		msgs = filter_array(c, ch, json_object_get(thread,
 		    "messages"), names, &hidden);
 		json_object_set_new(thread, "messages", msgs);
-		c->result = json_pack("{s:O,s:[]}", "thread", thread,
-		    "downloaded");
+		/* The thread's own fields (its snippet) by the schema too. */
+		if (inbound_filter(ch, INBOUND_DOCUMENT, doc) == -1)
+			c->result = json_pack("{s:n,s:[]}", "thread",
+			    "downloaded");
+		else
+			c->result = json_pack("{s:O,s:[]}", "thread",
+			    json_object_get(doc, "thread"), "downloaded");
 	} else
 		c->result = json_pack("{s:n,s:[]}", "thread", "downloaded");
 	json_decref(names);
@@ -496,7 +511,7 @@ m_drafts_list(struct call *c, const struct channel *ch)
 	if ((doc = run_json(c, ch, &a, -1)) == NULL)
 		return -1;
 	/* Ids pass; any text gog adds (a snippet) is scrubbed. */
-	if (gmail_message_scrub(ch, json_object_get(doc, "drafts")) == -1) {
+	if (inbound_filter(ch, INBOUND_DOCUMENT, doc) == -1) {
 		json_decref(doc);
 		c->rule = "inbound";
 		return call_error(c, CP_ERR_CONTENT_BLOCKED,
@@ -508,64 +523,6 @@ m_drafts_list(struct call *c, const struct channel *ch)
 	    json_object_get(doc, "drafts") : json_null(),
 	    "nextPageToken", page_token(doc));
 	json_decref(doc);
-	return 0;
-}
-
-/* Header value of a Gmail API message, or NULL. */
-static const char *
-header(json_t *m, const char *name)
-{
-	json_t		*h;
-	size_t		 i;
-	const char	*n;
-
-	json_array_foreach(json_object_get(json_object_get(m, "payload"),
-	    "headers"), i, h) {
-		n = json_string_value(json_object_get(h, "name"));
-		if (n != NULL && strcasecmp(n, name) == 0)
-			return json_string_value(json_object_get(h, "value"));
-	}
-	return NULL;
-}
-
-/*
- * Split an address header ("A <a@x>, b@y") into addresses, appended
- * to out as strings.  Commas inside quotes or angle brackets do not
- * split.  Returns 0, or -1 if an entry holds no address.
- */
-static int
-split_addresses(const char *list, json_t *out)
-{
-	char		 entry[1024], addr[ADDR_MAX];
-	const char	*p, *start;
-	int		 quoted = 0, angle = 0;
-	size_t		 n;
-
-	if (list == NULL)
-		return 0;
-	for (p = start = list;; p++) {
-		if (*p == '"')
-			quoted = !quoted;
-		else if (*p == '<' && !quoted)
-			angle = 1;
-		else if (*p == '>' && !quoted)
-			angle = 0;
-		if (*p != '\0' && (*p != ',' || quoted || angle))
-			continue;
-		n = (size_t)(p - start);
-		if (n >= sizeof(entry))
-			return -1;
-		memcpy(entry, start, n);
-		entry[n] = '\0';
-		if (strspn(entry, " \t") != n) {
-			if (gmail_address(entry, addr, sizeof(addr)) == -1)
-				return -1;
-			json_array_append_new(out, json_string(addr));
-		}
-		if (*p == '\0')
-			break;
-		start = p + 1;
-	}
 	return 0;
 }
 
@@ -594,7 +551,7 @@ check_participants(struct call *c, const struct channel *ch, json_t *msgs)
 	addrs = json_array();
 	json_array_foreach(msgs, i, m)
 		for (j = 0; fields[j] != NULL; j++)
-			if (split_addresses(header(m, fields[j]),
+			if (gmail_split_addresses(gmail_msg_header(m, fields[j]),
 			    addrs) == -1) {
 				json_decref(addrs);
 				c->rule = "reply";
@@ -637,11 +594,12 @@ check_participants(struct call *c, const struct channel *ch, json_t *msgs)
 /*
  * A reply: check the original's participants and find the message to
  * answer (drafts take --reply-to-message-id only).  *reply_id gets a
- * new string or NULL.
+ * new string or NULL; *original the message answered (its headers, as
+ * gog reads them for --reply-all) or NULL.
  */
 static int
 check_reply(struct call *c, const struct channel *ch, const char *msgid,
-    const char *threadid, char **reply_id)
+    const char *threadid, char **reply_id, json_t **original)
 {
 	struct tool_argv	 a;
 	json_t			*doc, *msgs, *m, *last = NULL, *p;
@@ -651,6 +609,7 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
 	int			 r;
 
 	*reply_id = NULL;
+	*original = NULL;
 	if (msgid == NULL && threadid == NULL)
 		return 0;
 	if (msgid != NULL && threadid != NULL)
@@ -660,8 +619,9 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
 	if (msgid != NULL) {
 		/*
 		 * gog asks Gmail for From, To, Subject and Date only unless
-		 * told otherwise: name every header check_participants reads.
-		 * The command line borrows from p until the tool ran.
+		 * told otherwise (gogcli internal/cmd/gmail_get.go): name
+		 * every header check_participants reads.  The command line
+		 * borrows from p until the tool ran.
 		 */
 		p = json_pack("{s:s,s:s,s:s}", "id", msgid, "format",
 		    "metadata", "headers", PARTICIPANT_HEADERS);
@@ -676,9 +636,12 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
 		msgs = json_pack("[O]", json_object_get(doc, "message"));
 		r = check_participants(c, ch, msgs);
 		json_decref(msgs);
-		json_decref(doc);
-		if (r == 0)
+		if (r == 0) {
 			*reply_id = xstrdup(msgid);
+			*original = json_incref(json_object_get(doc,
+			    "message"));
+		}
+		json_decref(doc);
 		return r;
 	}
 	if ((doc = fetch_thread(c, ch, threadid)) == NULL)
@@ -695,10 +658,11 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
 				last = m;
 			}
 		}
-		if (json_string_value(json_object_get(last, "id")) != NULL)
+		if (json_string_value(json_object_get(last, "id")) != NULL) {
 			*reply_id = xstrdup(json_string_value(
 			    json_object_get(last, "id")));
-		else {
+			*original = json_incref(last);
+		} else {
 			c->outcome = AUDIT_OUTCOME_FAILED;
 			r = call_error(c, CP_ERR_TOOL_FAILED, NULL,
 			    "%s: the thread's last message has no id",
@@ -709,10 +673,13 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
 	return r;
 }
 
-/* Normalise every address of param into out; 0 or the call's error. */
+/*
+ * Normalise every address of the list in (param names it in errors)
+ * into out, each a recipient of o; 0 or the call's error.
+ */
 static int
 resolve_list(struct call *c, const struct channel *ch, const char *param,
-    json_t *out, struct outbound *o, char (*store)[ADDR_MAX])
+    json_t *in, json_t *out, struct outbound *o, char (*store)[ADDR_MAX])
 {
 	json_t		*e;
 	size_t		 i;
@@ -720,7 +687,7 @@ resolve_list(struct call *c, const struct channel *ch, const char *param,
 	const char	*s;
 	char		 bare[ADDR_MAX];
 
-	json_array_foreach(json_object_get(c->params, param), i, e) {
+	json_array_foreach(in, i, e) {
 		s = json_string_value(e);
 		if (check_header(c, param, s) == -1 ||
 		    check_argument(c, param, s) == -1)
@@ -795,16 +762,24 @@ compose(struct call *c, const struct channel *ch, int draft)
 {
 	static char		 store[OUTBOUND_MAX][ADDR_MAX];
 	struct outbound		 o;
-	json_t			*d, *to, *cc, *bcc, *atts;
+	json_t			*d, *to, *cc, *bcc, *replyto, *atts;
+	json_t			*original = NULL, *to_in, *cc_in;
 	const char		*subject = param_str(c, "subject");
 	const char		*body = param_str(c, "body");
+	const char		*html = param_str(c, "body_html");
 	const char		*msgid = param_str(c, "reply_to_message_id");
 	const char		*threadid = param_str(c, "thread_id");
-	char			*text, *reply_id = NULL;
-	size_t			 len;
-	int			 r;
+	char			*text = NULL, *reply_id = NULL;
+	int			 r = -1, reply_all;
 
-	if (json_array_size(json_object_get(c->params, "to")) == 0)
+	reply_all = json_is_true(json_object_get(c->params, "reply_all"));
+	to_in = json_object_get(c->params, "to");
+	cc_in = json_object_get(c->params, "cc");
+	if (reply_all && msgid == NULL && threadid == NULL)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param reply_all: requires reply_to_message_id or "
+		    "thread_id");
+	if (!reply_all && json_array_size(to_in) == 0)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param to: at least one recipient is required");
 	if (check_header(c, "subject", subject) == -1 ||
@@ -814,54 +789,71 @@ compose(struct call *c, const struct channel *ch, int draft)
 	if (subject[0] == '\0')
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param subject: must not be empty");
-	if (body[0] == '\0')
-		return call_error(c, RPC_INVALID_PARAMS, NULL,
-		    "param body: must not be empty");
 	atts = json_object_get(c->params, "attachments");
 	if (json_array_size(atts) > RPC_MAX_FDS)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param attachments: at most %d", RPC_MAX_FDS);
+	if (gmail_compose_text(c, subject, &body, &html, &text) == -1)
+		return -1;
 
 	memset(&o, 0, sizeof(o));
 	to = json_array();
 	cc = json_array();
 	bcc = json_array();
-	d = json_pack("{s:o,s:o,s:o,s:s,s:s,s:s}", "to", to, "cc", cc,
-	    "bcc", bcc, "subject", subject, "body", body,
+	replyto = json_array();
+	d = json_pack("{s:o,s:o,s:o,s:o,s:s,s:s,s:s}", "to", to, "cc", cc,
+	    "bcc", bcc, "reply_to", replyto, "subject", subject,
+	    html != NULL ? "body_html" : "body", html != NULL ? html : body,
 	    "mode", draft ? "draft" : "send");
-	if (resolve_list(c, ch, "to", to, &o, store) == -1 ||
-	    resolve_list(c, ch, "cc", cc, &o, store) == -1 ||
-	    resolve_list(c, ch, "bcc", bcc, &o, store) == -1) {
-		json_decref(d);
-		return -1;
+	/*
+	 * Recipients first: a refused one says so before any tool runs.
+	 * Reply-To is where answers go: policy treats it as a recipient.
+	 */
+	if ((!reply_all && resolve_list(c, ch, "to", to_in, to, &o,
+	    store) == -1) || (!reply_all && resolve_list(c, ch, "cc", cc_in,
+	    cc, &o, store) == -1) || resolve_list(c, ch, "bcc",
+	    json_object_get(c->params, "bcc"), bcc, &o, store) == -1 ||
+	    resolve_list(c, ch, "reply_to", json_object_get(c->params,
+	    "reply_to"), replyto, &o, store) == -1)
+		goto out;
+	if (check_reply(c, ch, msgid, threadid, &reply_id, &original) == -1)
+		goto out;
+	if (reply_all) {
+		if (gmail_reply_all_lists(c, ch, original, &to_in, &cc_in) == -1)
+			goto out;
+		r = resolve_list(c, ch, "to", to_in, to, &o, store);
+		if (r == 0)
+			r = resolve_list(c, ch, "cc", cc_in, cc, &o, store);
+		if (to_in != json_object_get(c->params, "to"))
+			json_decref(to_in);
+		if (cc_in != json_object_get(c->params, "cc"))
+			json_decref(cc_in);
+		if (r == -1)
+			goto out;
+		r = -1;
+		if (json_array_size(to) == 0) {
+			call_error(c, RPC_INVALID_PARAMS, NULL, "no "
+			    "recipients: specify --to or use --reply-all "
+			    "with a message that has recipients");
+			goto out;
+		}
 	}
-	/* Recipients first: a refused one says so before any tool runs. */
-	len = strlen(subject) + strlen(body) + 2;
-	text = xcalloc(1, len);
-	(void)snprintf(text, len, "%s\n%s", subject, body);
 	o.text = text;
 	o.attachments = json_array_size(atts) > 0 ? atts : NULL;
 	o.delivery = d;
-
-	if (check_reply(c, ch, msgid, threadid, &reply_id) == -1) {
-		free(text);
-		json_decref(d);
-		return -1;
-	}
 	if (reply_id != NULL) {
 		json_object_set_new(d, "reply_to_message_id",
 		    json_string(reply_id));
 		if (threadid != NULL)
 			json_object_set_new(d, "thread_id",
 			    json_string(threadid));
-		free(reply_id);
 	}
-	if (compose_deliverable(c, ch, d, draft) == -1) {
-		free(text);
-		json_decref(d);
-		return -1;
-	}
+	if (compose_deliverable(c, ch, d, draft) == -1)
+		goto out;
 	r = send_pipeline(c, ch, &o);
+out:
+	free(reply_id);
+	json_decref(original);
 	free(text);
 	json_decref(d);
 	return r;
@@ -950,7 +942,10 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 	mode = json_string_value(json_object_get(d, "mode"));
 	if (mode != NULL && strcmp(mode, "draft_send") == 0)
 		return deliver_draft(c, ch, d);
+	/* One body, plain or HTML: the one gog reads on standard input. */
 	body = json_string_value(json_object_get(d, "body"));
+	if (body == NULL)
+		body = json_string_value(json_object_get(d, "body_html"));
 	if (mode == NULL || body == NULL)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "malformed or oversized delivery");
@@ -1051,9 +1046,10 @@ m_drafts_send(struct call *c, const struct channel *ch)
 	msg = json_object_get(json_object_get(doc, "draft"), "message");
 	addrs = json_array();
 	for (i = 0; fields[i] != NULL; i++)
-		if (check_header(c, "draft header", header(msg, fields[i]) ?
-		    header(msg, fields[i]) : "") == -1 ||
-		    split_addresses(header(msg, fields[i]), addrs) == -1) {
+		if (check_header(c, "draft header", gmail_msg_header(msg,
+		    fields[i]) != NULL ? gmail_msg_header(msg, fields[i]) :
+		    "") == -1 || gmail_split_addresses(gmail_msg_header(msg,
+		    fields[i]), addrs) == -1) {
 			json_decref(addrs);
 			json_decref(doc);
 			if (c->code != 0)
@@ -1085,9 +1081,9 @@ m_drafts_send(struct call *c, const struct channel *ch)
 		    "draft: no recipient");
 	}
 	buf_init(&text, 4 * 1024 * 1024);
-	if (header(msg, "Subject") != NULL)
-		(void)buf_append(&text, header(msg, "Subject"),
-		    strlen(header(msg, "Subject")));
+	if (gmail_msg_header(msg, "Subject") != NULL)
+		(void)buf_append(&text, gmail_msg_header(msg, "Subject"),
+		    strlen(gmail_msg_header(msg, "Subject")));
 	r = draft_text(json_object_get(msg, "payload"), &text, 0);
 	json_decref(doc);
 	if (r == -1) {
@@ -1201,8 +1197,14 @@ cmdline_gmail_search(const struct config *cfg, const struct channel *ch,
 		tool_argv_free(a);
 		return -1;
 	}
+	if (json_is_true(json_object_get(p, "messages")))
+		tool_argv_add(a, "messages");
 	tool_argv_add(a, "search");
 	tool_argv_add(a, a->num[0]);
+	/* Bodies are scrubbed with every other field of a row. */
+	if (json_is_true(json_object_get(p, "messages")) &&
+	    json_is_true(json_object_get(p, "include_body")))
+		tool_argv_add(a, "--include-body");
 	if (page != NULL)
 		GMAIL_ADDF(a, cause, "--page=%s", page);
 	tool_argv_add(a, "--");
@@ -1348,11 +1350,11 @@ gmail_header_ok(const char *s)
 }
 
 /*
- * "--name=a,b,c" from the delivery's list o[name] (appended when the
+ * "--flag=a,b,c" from the delivery's list o[name] (appended when the
  * list is not empty, or always when required); 0, or -1 if malformed.
  */
 static int
-gmail_addresses(json_t *o, const char *name, int required,
+gmail_addresses(json_t *o, const char *name, const char *flag, int required,
     struct tool_argv *a, const char **cause)
 {
 	json_t		*list = json_object_get(o, name), *e;
@@ -1366,7 +1368,7 @@ gmail_addresses(json_t *o, const char *name, int required,
 		*cause = "malformed delivery: no recipient";
 		return -1;
 	}
-	(void)snprintf(out, sizeof(out), "--%s=", name);
+	(void)snprintf(out, sizeof(out), "--%s=", flag);
 	json_array_foreach(list, i, e) {
 		if ((s = json_string_value(e)) == NULL || s[0] == '\0' ||
 		    strchr(s, ',') != NULL || !gmail_header_ok(s) ||
@@ -1400,8 +1402,9 @@ gmail_compose(const struct config *cfg, const struct channel *ch,
 	}
 	if (gmail_id(d, "reply_to_message_id", &reply, cause) == -1)
 		return -1;
-	if (json_string_value(json_object_get(d, "body")) == NULL) {
-		*cause = "malformed delivery: no body";
+	if ((json_string_value(json_object_get(d, "body")) == NULL) ==
+	    (json_string_value(json_object_get(d, "body_html")) == NULL)) {
+		*cause = "malformed delivery: not one body";
 		return -1;
 	}
 	if ((files != NULL && !json_is_array(files)) ||
@@ -1424,9 +1427,10 @@ gmail_compose(const struct config *cfg, const struct channel *ch,
 		tool_argv_add(a, "create");
 	} else
 		tool_argv_add(a, "send");
-	if (gmail_addresses(d, "to", 1, a, cause) == -1 ||
-	    gmail_addresses(d, "cc", 0, a, cause) == -1 ||
-	    gmail_addresses(d, "bcc", 0, a, cause) == -1) {
+	if (gmail_addresses(d, "to", "to", 1, a, cause) == -1 ||
+	    gmail_addresses(d, "cc", "cc", 0, a, cause) == -1 ||
+	    gmail_addresses(d, "bcc", "bcc", 0, a, cause) == -1 ||
+	    gmail_addresses(d, "reply_to", "reply-to", 0, a, cause) == -1) {
 		tool_argv_free(a);
 		return -1;
 	}
@@ -1436,6 +1440,22 @@ gmail_compose(const struct config *cfg, const struct channel *ch,
 	json_array_foreach(files, i, f)
 		GMAIL_ADDF(a, cause, "--attach=%s", json_string_value(f));
 	return 0;
+}
+
+/*
+ * The body on standard input: plain (--body-file=-) or HTML
+ * (--body-html-file=-, which gog turns into a multipart/alternative
+ * message: openclaw/gogcli, commit
+ * 1a1341fd3a56d25fa57f0a092deef5612453692d and later,
+ * internal/cmd/gmail_send.go and gmail_reply.go, resolveComposeBodyInputs).
+ */
+static void
+gmail_body_flag(json_t *d, struct tool_argv *a)
+{
+	if (json_string_value(json_object_get(d, "body_html")) != NULL)
+		tool_argv_add(a, "--body-html-file=-");
+	else
+		tool_argv_add(a, "--body-file=-");
 }
 
 int
@@ -1450,7 +1470,7 @@ cmdline_gmail_drafts_create(const struct config *cfg, const struct channel *ch,
 	 * (openclaw/gogcli, commit 0682a1273c1c54dae72f7cf8a2630cf22fe6a606,
 	 * internal/cmd/gmail_drafts.go, resolveComposeBodyInputs).
 	 */
-	tool_argv_add(a, "--body-file=-");
+	gmail_body_flag(d, a);
 	return 0;
 }
 
@@ -1466,6 +1486,6 @@ cmdline_gmail_send(const struct config *cfg, const struct channel *ch,
 	if (gmail_compose(cfg, ch, d, 0, a, cause) == -1)
 		return -1;
 	/* The body comes on standard input, off the command line. */
-	tool_argv_add(a, "--body-file=-");
+	gmail_body_flag(d, a);
 	return 0;
 }

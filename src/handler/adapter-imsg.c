@@ -63,6 +63,8 @@ static const struct rpc_param send_params[] = {
 	{ "file", RPC_T_STRING, 0 },	/* recognised only to refuse it */
 	{ "service", RPC_T_STRING, 0 },
 	{ "region", RPC_T_STRING, 0 },
+	{ "reply_to", RPC_T_STRING, 0 },	/* refused: see m_send */
+	{ "formatting", RPC_T_OBJECTS, 0 },	/* refused unless empty */
 	{ NULL, 0, 0 }
 };
 
@@ -120,6 +122,23 @@ m_send(struct call *c, const struct channel *ch)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param file: attachments are passed as descriptors, "
 		    "not paths");
+	/*
+	 * A threaded reply and attributed text need the IMCore bridge
+	 * (openclaw/imsg, Sources/imsg/RPCServer+SendHandlers.swift, commit
+	 * ed7ee426754b416c4c9d6e15de2368383badb6a9).  The gateway sends
+	 * through AppleScript (cmdline_imsg_send_request), which cannot
+	 * carry either: the real tool refuses reply_to there in these
+	 * words, and would send formatting as plain text.  Refused both,
+	 * so that nothing the client asked for is dropped unseen.
+	 */
+	if (json_object_get(c->params, "reply_to") != NULL)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "reply_to requires bridge transport; AppleScript fallback "
+		    "cannot send threaded replies");
+	if (json_array_size(json_object_get(c->params, "formatting")) > 0)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "formatting requires bridge transport; the gateway sends "
+		    "through AppleScript, which cannot render it");
 	ntargets = (to != NULL) + (cid != NULL) + (cguid != NULL) +
 	    (chat_id != NULL);
 	if (ntargets != 1)
@@ -327,7 +346,8 @@ filter_chat(json_t *chat, void *arg)
 	    !inbound_chat_visible(f->c->env->cfg, f->ch,
 	    (long long)json_integer_value(json_object_get(chat, "id")),
 	    json_string_value(json_object_get(chat, "identifier")),
-	    json_is_true(json_object_get(chat, "is_group")), &explicit)) {
+	    json_is_true(json_object_get(chat, "is_group")), &explicit) ||
+	    inbound_filter(f->ch, INBOUND_CHAT, chat) == -1) {
 		f->hidden++;
 		return;
 	}
@@ -749,6 +769,27 @@ find_chat(json_t *chat, void *arg)
 }
 
 /*
+ * "chat:<digits>" names a chat by its id (the chat's identity, as allow
+ * and deny entries and contacts write it), so a chat whose identifier
+ * is all digits (an SMS short code) is named by its guid instead.  1
+ * and *id, or 0.
+ */
+static int
+chat_id_of(const char *s, json_int_t *id)
+{
+	const char	*errstr;
+	long long	 n;
+
+	if (s[0] == '\0' || strspn(s, "0123456789") != strlen(s))
+		return 0;
+	n = strtonum(s, 1, INT64_MAX, &errstr);
+	if (errstr != NULL)
+		return 0;
+	*id = n;
+	return 1;
+}
+
+/*
  * What imsg says of the chat a send names (the driver's resolve reads
  * it): `imsg group --chat-id N --json` for a chat id; a chat named by
  * identifier or guid is first found among `imsg chats` (the newest
@@ -771,6 +812,8 @@ imsg_lookup(struct call *c, const struct channel *ch, const char *target)
 	if (json_object_get(c->params, "chat_id") != NULL)
 		f.id = json_integer_value(json_object_get(c->params,
 		    "chat_id"));
+	else if (chat_id_of(f.name, &f.id))
+		;	/* "chat:<id>", as policy entries name a chat */
 	else {
 		p = json_pack("{s:i}", "limit", 1000);
 		r = cmdline_imsg_chats(c->env->cfg, ch, p, &a, &cause);

@@ -11,8 +11,10 @@
  *
  * Recipients are normalised and checked like every other channel's; a
  * group is checked as "group:<id>".  Messages go through send_pipeline
- * (holds, limits, content rules); reactions, typing and receipts are
- * checked against the outbound policy and audited but not rate-limited.
+ * (holds, limits, content rules); reactions, typing, receipts and
+ * remote deletes are checked against the outbound policy (allowed
+ * outright: only messages can be held), charged to the same rate
+ * limits and audited before the daemon acts.
  * Group and contact lists are filtered by the inbound policy.
  */
 #include "config.h"
@@ -45,6 +47,7 @@ static int	signal_send(struct call *, const struct channel *);
 static int	signal_react(struct call *, const struct channel *);
 static int	signal_typing(struct call *, const struct channel *);
 static int	signal_receipt(struct call *, const struct channel *);
+static int	signal_delete(struct call *, const struct channel *);
 static int	signal_groups(struct call *, const struct channel *);
 static int	signal_contacts(struct call *, const struct channel *);
 static int	signal_status(struct call *, const struct channel *);
@@ -91,6 +94,14 @@ static const struct rpc_param receipt_params[] = {
 	{ NULL, 0, 0 }
 };
 
+static const struct rpc_param delete_params[] = {
+	{ "channel", RPC_T_STRING, 1 },
+	{ "recipients", RPC_T_STRINGS, 0 },
+	{ "group_id", RPC_T_STRING, 0 },
+	{ "target_timestamp", RPC_T_INTEGER, 1 },
+	{ NULL, 0, 0 }
+};
+
 static const struct rpc_param channel_only[] = {
 	{ "channel", RPC_T_STRING, 1 },
 	{ NULL, 0, 0 }
@@ -113,6 +124,7 @@ static const struct method signal_methods[] = {
 	SIGNAL_METHOD("react", react_params, signal_react),
 	SIGNAL_METHOD("typing", typing_params, signal_typing),
 	SIGNAL_METHOD("receipt", receipt_params, signal_receipt),
+	SIGNAL_METHOD("delete", delete_params, signal_delete),
 	SIGNAL_METHOD("groups.list", channel_only, signal_groups),
 	SIGNAL_METHOD("contacts.list", channel_only, signal_contacts),
 	SIGNAL_METHOD("status", channel_only, signal_status),
@@ -679,18 +691,33 @@ target_params(const struct target *t)
 	return json_pack("{s:o}", "recipient", a);
 }
 
-/* Send what holds nothing: the daemon's answer is the result. */
+/*
+ * Send what holds nothing (allowed already): the rate limits sends
+ * spend, an audit record before the daemon acts, then the daemon's
+ * answer is the result.  signal-cli answers these as it answers a send,
+ * {"timestamp","results"} (SendMessageResultUtils.outputResult,
+ * AsamK/signal-cli v0.14.6); anything else is a broken daemon.  Takes
+ * params.
+ */
 static int
-signal_notify(struct call *c, const struct channel *ch, const char *method,
-    json_t *params)
+signal_notify(struct call *c, const struct channel *ch,
+    const struct target *t, const char *method, json_t *params)
 {
 	json_t	*res;
 
+	if (send_charge(c, ch, t->ptr, t->n) == -1 ||
+	    call_audit_delivery(c) == -1) {
+		json_decref(params);
+		return -1;
+	}
 	if (signal_rpc(c, ch, method, params, &res) == -1)
 		return -1;
-	if (!json_is_object(res)) {
+	if (!json_is_object(res) ||
+	    !json_is_integer(json_object_get(res, "timestamp")) ||
+	    !json_is_array(json_object_get(res, "results"))) {
 		json_decref(res);
-		return daemon_broken(c, "answer's result is not an object");
+		return daemon_broken(c, "answered without timestamp and "
+		    "results");
 	}
 	c->outcome = AUDIT_OUTCOME_SENT;
 	c->result = res;
@@ -726,7 +753,7 @@ signal_react(struct call *c, const struct channel *ch)
 	json_object_set(params, "targetTimestamp", ts);
 	json_object_set_new(params, "remove", json_boolean(json_is_true(
 	    json_object_get(c->params, "remove"))));
-	return signal_notify(c, ch, "sendReaction", params);
+	return signal_notify(c, ch, &t, "sendReaction", params);
 }
 
 static int
@@ -740,7 +767,7 @@ signal_typing(struct call *c, const struct channel *ch)
 	params = target_params(&t);
 	json_object_set_new(params, "stop", json_boolean(json_is_true(
 	    json_object_get(c->params, "stop"))));
-	return signal_notify(c, ch, "sendTyping", params);
+	return signal_notify(c, ch, &t, "sendTyping", params);
 }
 
 static int
@@ -779,9 +806,34 @@ signal_receipt(struct call *c, const struct channel *ch)
 		    "param type: expected read or viewed");
 	if (signal_allowed(c, ch, &t) == -1)
 		return -1;
-	return signal_notify(c, ch, "sendReceipt", json_pack("{s:s,s:O,s:s}",
+	return signal_notify(c, ch, &t, "sendReceipt", json_pack("{s:s,s:O,s:s}",
 	    "recipient", t.ptr[0], "targetTimestamp", tss, "type",
 	    type != NULL ? type : "read"));
+}
+
+/*
+ * A remote delete: signal-cli's remoteDelete {recipient[] | groupId,
+ * targetTimestamp} (RemoteDeleteCommand.java).  It removes a message the
+ * account sent from the targets' devices, so it goes where a message
+ * would: the same policy and limits.
+ */
+static int
+signal_delete(struct call *c, const struct channel *ch)
+{
+	struct target	 t;
+	json_t		*params, *ts;
+
+	ts = json_object_get(c->params, "target_timestamp");
+	if (signal_target(c, ch, &t) == -1)
+		return -1;
+	if (json_integer_value(ts) < 1)
+		return call_error(c, RPC_INVALID_PARAMS, NULL,
+		    "param target_timestamp: must be positive");
+	if (signal_allowed(c, ch, &t) == -1)
+		return -1;
+	params = target_params(&t);
+	json_object_set(params, "targetTimestamp", ts);
+	return signal_notify(c, ch, &t, "remoteDelete", params);
 }
 
 /* Lists, filtered by the inbound policy. */
@@ -808,7 +860,9 @@ signal_list(struct call *c, const struct channel *ch, const char *method,
 		else
 			visible = inbound_signal_number(c->env->cfg, ch,
 			    json_string_value(json_object_get(v, "number")));
-		if (visible && json_is_object(v))
+		if (visible && json_is_object(v) && inbound_filter(ch,
+		    strcmp(key, "groups") == 0 ? INBOUND_GROUP :
+		    INBOUND_CONTACT, v) == 0)
 			json_array_append(keep, v);
 		else
 			hidden++;

@@ -217,6 +217,14 @@ int	 send_identities(struct call *, const struct channel *,
  */
 int	 send_pipeline(struct call *, const struct channel *,
 	    struct outbound *);
+/*
+ * Charge the channel's rate limits for the n normalised targets of a
+ * request that is not a message (reaction, typing, receipt, remote
+ * delete), on every identity they reach, in the windows sends use.  0,
+ * or -1 with the call's error set (rate limited, state unavailable).
+ */
+int	 send_charge(struct call *, const struct channel *,
+	    const char *const *targets, size_t n);
 /* send_pipeline for one recipient and at most one attachment. */
 int	 send_one(struct call *, const struct channel *, const char *recipient,
 	    const char *text, json_t *attachment, json_t *delivery);

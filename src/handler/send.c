@@ -627,6 +627,51 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 	return r;
 }
 
+/*
+ * What is sent without being a message (a reaction, a typing indicator,
+ * a receipt, a remote delete) spends the same windows as messages: one
+ * charge on every identity the targets reach, as a send to them would.
+ */
+int
+send_charge(struct call *c, const struct channel *ch,
+    const char *const *targets, size_t n)
+{
+	struct identity_set	*set;
+	struct reached		*who;
+	size_t			 i, j, k;
+	int			 r = 0;
+
+	if ((set = malloc(sizeof(*set))) == NULL ||
+	    (who = calloc(1, sizeof(*who))) == NULL) {
+		free(set);
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "out of memory");
+	}
+	for (i = 0; r == 0 && i < n; i++) {
+		if ((r = send_identities(c, ch, targets[i], set)) == -1)
+			break;
+		for (j = 0; r == 0 && j < set->n; j++) {
+			for (k = 0; k < who->n; k++)
+				if (strcmp(who->ids[k], set->ids[j]) == 0)
+					break;
+			if (k < who->n)
+				continue;
+			if (who->n == MESSAGE_IDENTITY_MAX)
+				r = call_error(c, RPC_INVALID_PARAMS, NULL,
+				    "params: the recipients reach more than "
+				    "%d people", MESSAGE_IDENTITY_MAX);
+			else
+				(void)strlcpy(who->ids[who->n++], set->ids[j],
+				    sizeof(who->ids[0]));
+		}
+	}
+	if (r == 0)
+		r = charge_limits(c, ch, who);
+	free(set);
+	free(who);
+	return r;
+}
+
 int
 send_one(struct call *c, const struct channel *ch, const char *recipient,
     const char *text, json_t *attachment, json_t *delivery)

@@ -167,12 +167,38 @@ int	 scrub_json_field(unsigned int scrub, json_t *obj, const char *key);
 /*
  * Inbound policy on one message in its channel's shape (the channel's
  * driver decides): 1 if the agent may see it, else 0; inbound_scrub
- * redacts in place (0, or -1: hide the message); inbound_sender names
+ * rebuilds it in place from the driver's message schema (inbound_filter
+ * below; 0, or -1: hide the message); inbound_sender names
  * a hidden message's sender for its audit record (or NULL).
  */
 int	 inbound_message_visible(const struct config *,
 	    const struct channel *, json_t *msg);
 int	 inbound_scrub(const struct channel *, json_t *msg);
+
+/*
+ * The shapes of what an agent reads of a channel, each with its
+ * driver's schema: a message (inbound_scrub), an item of a chat,
+ * group or contact list, and a whole answer the tool printed around
+ * messages (gog's gmail get and drafts).
+ */
+enum inbound_shape {
+	INBOUND_MESSAGE,
+	INBOUND_CHAT,
+	INBOUND_GROUP,
+	INBOUND_CONTACT,
+	INBOUND_DOCUMENT,
+	INBOUND_SHAPES
+};
+
+/*
+ * Rebuild obj in place from the channel driver's schema for shape:
+ * unknown fields and wrong types dropped, free text scrubbed (when the
+ * channel scrubs), ids checked, nested objects walked.  0, or -1: the
+ * driver has no schema for that shape, obj is not an object, or memory
+ * ran out; hide obj then.  inbound_scrub is this with INBOUND_MESSAGE.
+ */
+int	 inbound_filter(const struct channel *, enum inbound_shape,
+	    json_t *obj);
 const char *inbound_sender(const struct channel *, json_t *msg);
 
 #endif /* CARAPACE_POLICY_H */

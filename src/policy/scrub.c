@@ -1,16 +1,38 @@
 /*
  * Scrubbing of inbound text before the agent reads it: one-time codes
  * (SCRUB_OTP) and links that log in, reset, verify or otherwise carry
- * authority (SCRUB_AUTH_LINKS) are replaced by placeholders, so that a
- * message the owner receives cannot be turned into an account takeover
- * by an agent that was talked into forwarding it.
+ * authority (SCRUB_AUTH_LINKS) are replaced by "[redacted code]" and
+ * "[redacted link]", so that a message the owner receives cannot be
+ * turned into an account takeover by an agent that was talked into
+ * forwarding it.  How well it does is measured on the corpus in
+ * tests/data/scrub/corpus.txt (bench/scrub-bench prints recall, false
+ * positives and throughput; tests/unit/test_scrub requires every case).
  *
- * The scanner makes one pass over the text.  Keyword positions are
- * found first, in one more pass; every later look-back or look-ahead is
- * bounded by a constant, so the whole is linear in the input and needs
- * no regular expressions.
+ * The scan reads a view of the text (scrub-view.c): lower case (ASCII,
+ * Latin-1, Cyrillic), full-width digits and letters as ASCII, CJK
+ * sentence marks as ". " and ", ", odd spaces as ' ', zero-width and
+ * bidi characters dropped.  A redaction found in the view is made in
+ * the original bytes.  Keyword positions are found first in one pass;
+ * every later look-back or look-ahead is bounded by a constant, so the
+ * whole is linear in the input and needs no regular expressions
+ * (scrub-scan.c).  Keywords come in English, German, French, Spanish,
+ * Portuguese, Italian, Dutch, Russian, Chinese and Japanese
+ * (scrub-words.c); German and Dutch compounds count by their ending
+ * ("Bestätigungscode", "verificatiecode", "Einmalpasswort"), CJK ones
+ * anywhere ("验证码", "認証コード").
  *
- * What counts as a one-time code (a deliberately conservative reading):
+ * HTML (a text with tags of common HTML elements): links are scrubbed
+ * in the markup as written (href, src, text), then codes and links in
+ * the text a reader sees: tags removed (inline ones leave nothing, table
+ * cells a space, blocks a line break), character references decoded,
+ * alt/title/aria-label/placeholder/value/content attributes read as
+ * text, comments, <style> and <script> skipped.  A code split over tags
+ * ("<td>4</td><td>8</td>...", "4<span>82</span>913", "&#52;82913") is
+ * redacted by writing the placeholder where it starts and dropping
+ * every text byte it covers, keeping the tags in between, so the
+ * markup still nests and no digit of the code is left in it.
+ *
+ * What counts as a one-time code:
  *
  * - A number of 4 to 8 digits standing alone: not glued to letters, not
  *   after a currency sign, '#', '+', '/', '@' or '-', not before '%',
@@ -18,35 +40,71 @@
  *   '-' (prices "$123,456.00", dates "2026-05-16", "16/05/2026", times
  *   "10:30", phone numbers "415-555-0100").  Digits split once by a space
  *   or dash into two equal halves of 3 or 4 ("123 456", "1234-5678")
- *   are one code.  Other space-separated digit groups are read as one
- *   number (a phone number "555 0100", "+1 415 555 0100", a card) and
- *   are not codes, except that a code may be followed by a number of
- *   at most two digits ("482913 10 min").  "G-123456" (one letter, dash,
+ *   are one code, as are three pairs split by spaces ("39 01 82") and
+ *   4 to 8 single digits split by spaces or dashes ("7 3 1 9 6 4", one
+ *   per table cell).  Other digit groups are read as one number (a
+ *   phone number "555 0100", "+1 415 555 0100", a card) and are not
+ *   codes, except that a code may be followed by a number of at most
+ *   two digits ("482913 10 min").  "G-123456" (one letter, dash,
  *   digits) is a code form too.
- * - ... and a keyword near it: "code", "passcode", "otp", "pin",
- *   "verify"/"verification", "one-time", "2fa", "password",
- *   "authentication" ... within 60 bytes before or after and in the same
- *   sentence (no ". ", "! ", "? " or newline in between); or directly
- *   "use 123456", "enter 123456", "123456 is your".
- * - A number right after an order, invoice, ticket, booking ... word
- *   ("Order 123456", "Order #123456") is a reference, not a code.  A
+ * - ... and one of: a code keyword ("code", "passcode", "OTP", "PIN",
+ *   "token", "verify", "one-time", "2FA", "password", "authentication",
+ *   "TAN", "código", "codice", "Passwort", "mot de passe", "senha",
+ *   "wachtwoord", "код", "пароль", "验证码", "密码", "認証", "コード" ...)
+ *   within 60 bytes before or after and in the same sentence (no ". ",
+ *   "! ", "? ", "。" or newline in between, though a line ending in ':'
+ *   runs on, and a number alone on its line goes with the lines next
+ *   to it: "Your code:\n\n482913"); a keyword right before it,
+ *   perhaps with a copula ("code is", "Code lautet", "码是", "コードは");
+ *   "use 123456", "enter 123456", "saisissez", "введите" ...; "123456 is
+ *   your"; or a "do not share" warning within 100 bytes after it, across
+ *   sentences ("Acme: 482913. Do not share", "Никому не сообщайте",
+ *   "请勿泄露").
+ * - The origin-bound line of Apple and the WebOTP API, "@example.com
+ *   #123456", needs no keyword.
+ * - A keyword that names something else does not count: "zip code",
+ *   "promo code", "gift code", "code review", "code of conduct",
+ *   "código postal", "codice sconto",
+ *   "Gutscheincode", "クーポンコード" (scrub_qualifiers and the compound
+ *   stop list).
+ * - A number right after an order, invoice, ticket, booking, flight,
+ *   parcel ... word, also "order number 123456" and "Bestellung",
+ *   "commande", "pedido", "заказ", is a reference, not a code.  A
  *   4-digit number that reads as a year (1900-2099) only counts with a
  *   keyword right next to it ("code 2024"), so "verify by May 16, 2026"
  *   keeps its year.
- * - After "code:" (also "passcode:"), a 6 to 8 character token of
- *   letters and digits with at least two digits ("code: A7K2Q9").
+ * - Right after a code keyword ("code:", "code is", "login token:",
+ *   "验证码："), a token of 5 to 10 ASCII letters and digits, one inner
+ *   dash allowed, with at least one of each and no run of more than
+ *   four letters, that does not read as a word and a number ("SAVE20")
+ *   or a number and a unit ("128GB"): "A7K2Q9", "X9Q2-7KLM", "2XHJQ".
  *
  * Numbers inside URLs are left to the link scrubber.
  *
- * What counts as an authentication link (http://, https:// or www.):
+ * What counts as an authentication link (http://, https://, www., or
+ * a bare host of two or more labels ending in 2 to 6 letters followed by
+ * a path, as SMS write them: "v.whatsapp.com/552018"):
  * credentials before the host ("user:pass@"), a host whose first labels
  * say login, signin, auth or sso, a path or query word starting with
  * login, logon, signin, magic, verif, reset, passw, confirm, activat,
- * authent, authoriz, oauth or invit, the words auth, otp, sso, 2fa, mfa,
- * session, "sign in", "log in", "one time", or a credential-bearing
- * parameter (token=, code=, ticket=, nonce=, otp=, pin=, key=).  The
- * word "unsubscribe" alone does not make a link one, though a token in
- * it does.  Prose punctuation after a link is not part of it.
+ * authent, authoriz, oauth, invit, recover (and anmeld, passwort,
+ * connexion, reinitialis, contrasena, senha, redefin, inlog, wachtwoord,
+ * accedi ...), the words auth, otp, sso, 2fa, mfa, session, "sign in",
+ * "log in", "one time", or a credential-bearing parameter (token=,
+ * code=, ticket=, nonce=, otp=, pin=, key=).  Opaque links count too: a
+ * token of 16 or more letters, digits, '-' and '_' with at least two
+ * letters and two digits, as the first path segment, after a segment
+ * of one or two characters ("/r/AbC9...") or as a query value, on the
+ * link of a mail or sign-in provider (scrub_auth_domains: Google
+ * accounts, Apple, Microsoft, Facebook, banks ...); and any token of 6
+ * or more with a letter and a digit when a sign-in, reset or verify word
+ * stands within 80 bytes before the link or 40 after ("Reset your
+ * password: https://amzn.to/3xYz9Qw").  A link whose path holds a
+ * number of 4 to 8 digits (not a year, not after a reference segment
+ * such as "/orders/") with a code keyword within 60 bytes carries the
+ * code itself ("tap to verify: v.whatsapp.com/552018").  The word "unsubscribe" alone
+ * does not make a link one, though a token in it does.  Prose
+ * punctuation after a link is not part of it.
  */
 #include "config.h"
 
@@ -59,85 +117,10 @@
 
 #include "compat.h"
 #include "policy.h"
+#include "scrub.h"
 
 #define REDACTED_CODE	"[redacted code]"
 #define REDACTED_LINK	"[redacted link]"
-
-#define OTP_MIN_DIGITS	4
-#define OTP_MAX_DIGITS	8
-#define ALNUM_MIN	6
-#define ALNUM_MAX	8
-#define KEYWORD_WINDOW	60
-/* How many separator bytes an adjacent keyword may be away. */
-#define ADJACENT_GAP	4
-
-struct keyword {
-	const char	*word;
-	int		 prefix;	/* matches longer words too */
-};
-
-/* Keywords that make a nearby number a one-time code. */
-static const struct keyword otp_keywords[] = {
-	{ "code", 0 },
-	{ "codes", 0 },
-	{ "passcode", 1 },
-	{ "otp", 0 },
-	{ "pin", 0 },
-	{ "verif", 1 },
-	{ "one-time", 1 },
-	{ "one time", 1 },
-	{ "2fa", 0 },
-	{ "mfa", 0 },
-	{ "two-factor", 1 },
-	{ "two factor", 1 },
-	{ "2-step", 1 },
-	{ "authenticat", 1 },
-	{ "password", 1 }
-};
-
-/* Words after which a number is a reference, not a code. */
-static const char *const reference_words[] = {
-	"order", "invoice", "ticket", "tracking", "ref", "reference",
-	"case", "account", "acct", "booking", "reservation", "flight",
-	"room", "ext", "extension", "apt", "suite", "unit", "zip", "item",
-	"sku", "model", "serial"
-};
-
-/* Path and query words that make a link an authentication link. */
-static const struct keyword link_words[] = {
-	{ "login", 1 }, { "logon", 1 }, { "signin", 1 }, { "signon", 1 },
-	{ "magic", 1 }, { "verif", 1 }, { "reset", 1 }, { "passw", 1 },
-	{ "passcode", 1 }, { "confirm", 1 }, { "activat", 1 },
-	{ "authent", 1 }, { "authoriz", 1 }, { "oauth", 1 }, { "invit", 1 },
-	{ "onetime", 1 }, { "auth", 0 }, { "otp", 0 }, { "sso", 0 },
-	{ "2fa", 0 }, { "mfa", 0 }, { "session", 0 }, { "sessionid", 0 }
-};
-
-/* Query parameter names ("token=") that carry a credential. */
-static const char *const link_params[] = {
-	"token", "code", "ticket", "nonce", "otp", "pin", "key"
-};
-
-/* Two-word link phrases: "sign-in", "log_in", "sign/on", "one-time". */
-static const char *const link_first[] = { "sign", "log" };
-static const char *const link_second[] = { "in", "on" };
-
-/* Host labels that mark a login service. */
-static const char *const link_hosts[] = {
-	"login", "signin", "auth", "sso"
-};
-
-struct span {
-	size_t	start, end;
-};
-
-struct scan {
-	const char	*s;
-	size_t		 n;
-	struct span	*kw;		/* keyword positions, in order */
-	size_t		 nkw, kwcap;
-	size_t		 kwi;		/* first keyword not before here */
-};
 
 struct outbuf {
 	char	*buf;
@@ -145,70 +128,10 @@ struct outbuf {
 	int	 failed;
 };
 
-static int	 lower(int);
-static int	 is_alpha(int);
-static int	 is_digit(int);
-static int	 is_alnum(int);
-static int	 is_space(int);
-static int	 at_icase(const char *, size_t, size_t, const char *);
 static void	 out_add(struct outbuf *, const char *, size_t);
-static size_t	 keyword_at(const struct scan *, size_t);
-static int	 find_keywords(struct scan *);
-static int	 sentence_break(const struct scan *, size_t, size_t);
-static int	 keyword_near(struct scan *, size_t, size_t);
-static size_t	 prev_word(const struct scan *, size_t, size_t *, int);
-static int	 keyword_adjacent(const struct scan *, size_t, size_t);
-static int	 is_reference(const struct scan *, size_t);
-static int	 bad_left(const struct scan *, size_t);
-static int	 bad_right(const struct scan *, size_t);
-static int	 numeric_code(struct scan *, size_t, size_t *);
-static int	 letter_code(struct scan *, size_t, size_t *);
-static int	 alnum_code(const struct scan *, size_t, size_t);
-static size_t	 url_at(const struct scan *, size_t);
-static int	 url_is_auth(const char *, size_t);
-static int	 word_in(const char *, size_t, const char *const *, size_t);
-
-static int
-lower(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-}
-
-static int
-is_alpha(int c)
-{
-	c = lower(c);
-	return c >= 'a' && c <= 'z';
-}
-
-static int
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_alnum(int c)
-{
-	return is_alpha(c) || is_digit(c);
-}
-
-static int
-is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	    c == '\f';
-}
-
-/* Does s[i..n) start with the lower-case string w, ignoring case? */
-static int
-at_icase(const char *s, size_t n, size_t i, const char *w)
-{
-	for (; *w != '\0'; i++, w++)
-		if (i >= n || lower((unsigned char)s[i]) != *w)
-			return 0;
-	return 1;
-}
+static char	*rebuild(const char *, size_t, const struct scrub_view *,
+		    const struct scrub_spans *);
+static char	*scrub_pass(unsigned int, const char *, int, int *);
 
 static void
 out_add(struct outbuf *o, const char *p, size_t len)
@@ -223,7 +146,7 @@ out_add(struct outbuf *o, const char *p, size_t len)
 		return;
 	}
 	if (o->len + len + 1 > o->cap) {
-		ncap = o->cap;
+		ncap = o->cap < 64 ? 64 : o->cap;
 		while (ncap < o->len + len + 1)
 			ncap = ncap > SIZE_MAX / 2 ? SIZE_MAX : ncap * 2;
 		if ((nb = realloc(o->buf, ncap)) == NULL) {
@@ -238,512 +161,109 @@ out_add(struct outbuf *o, const char *p, size_t len)
 	o->buf[o->len] = '\0';
 }
 
-/* Length of the one-time-code keyword starting at word start i, or 0. */
-static size_t
-keyword_at(const struct scan *sc, size_t i)
-{
-	size_t	k, len;
-
-	if (i > 0 && is_alnum((unsigned char)sc->s[i - 1]))
-		return 0;
-	for (k = 0; k < sizeof(otp_keywords) / sizeof(otp_keywords[0]); k++) {
-		if (!at_icase(sc->s, sc->n, i, otp_keywords[k].word))
-			continue;
-		len = strlen(otp_keywords[k].word);
-		if (otp_keywords[k].prefix) {
-			while (i + len < sc->n &&
-			    is_alpha((unsigned char)sc->s[i + len]))
-				len++;
-			return len;
-		}
-		if (i + len < sc->n && is_alnum((unsigned char)sc->s[i + len]))
-			continue;
-		return len;
-	}
-	return 0;
-}
-
-static int
-find_keywords(struct scan *sc)
-{
-	struct span	*nk;
-	size_t		 i, len;
-
-	for (i = 0; i < sc->n; i++) {
-		if (!is_alnum((unsigned char)sc->s[i]) ||
-		    (len = keyword_at(sc, i)) == 0)
-			continue;
-		if (sc->nkw == sc->kwcap) {
-			sc->kwcap = sc->kwcap == 0 ? 16 : sc->kwcap * 2;
-			if ((nk = reallocarray(sc->kw, sc->kwcap,
-			    sizeof(*nk))) == NULL)
-				return -1;
-			sc->kw = nk;
-		}
-		sc->kw[sc->nkw].start = i;
-		sc->kw[sc->nkw].end = i + len;
-		sc->nkw++;
-		i += len - 1;
-	}
-	return 0;
-}
-
-/* Is there a sentence end in s[a..b)? */
-static int
-sentence_break(const struct scan *sc, size_t a, size_t b)
-{
-	size_t	i;
-
-	for (i = a; i < b && i < sc->n; i++) {
-		if (sc->s[i] == '\n' || sc->s[i] == '\r')
-			return 1;
-		if ((sc->s[i] == '.' || sc->s[i] == '!' || sc->s[i] == '?') &&
-		    (i + 1 >= sc->n || is_space((unsigned char)sc->s[i + 1])))
-			return 1;
-	}
-	return 0;
-}
-
 /*
- * Is a keyword within KEYWORD_WINDOW bytes of s[a..b), in the same
- * sentence?  Only the nearest keyword on each side needs a look: a
- * farther one is farther and has the same sentence ends in between.
- * Candidates come in increasing order, so the cursor only moves forward.
+ * The original s[0..n) with each span replaced by its placeholder.  In
+ * HTML the tags a span covers are kept (the markup stays whole), its
+ * text is dropped.  NULL on allocation failure.
  */
-static int
-keyword_near(struct scan *sc, size_t a, size_t b)
+static char *
+rebuild(const char *s, size_t n, const struct scrub_view *v,
+    const struct scrub_spans *sp)
 {
-	size_t	j;
+	struct outbuf	 o;
+	size_t		 k, pos = 0, a, b, j, t;
+	int		 quote;
 
-	while (sc->kwi < sc->nkw && sc->kw[sc->kwi].start < a)
-		sc->kwi++;
-	if (sc->kwi > 0) {
-		j = sc->kwi - 1;
-		if (sc->kw[j].end <= a && a - sc->kw[j].end <= KEYWORD_WINDOW &&
-		    !sentence_break(sc, sc->kw[j].end, a))
-			return 1;
-	}
-	for (j = sc->kwi; j < sc->nkw && sc->kw[j].start < b; j++)
-		;
-	if (j < sc->nkw && sc->kw[j].start - b <= KEYWORD_WINDOW &&
-	    !sentence_break(sc, b, sc->kw[j].start))
-		return 1;
-	return 0;
-}
-
-/*
- * The word (letters only) before position i, skipping at most
- * ADJACENT_GAP separator bytes; with skip_is, a word "is" in between is
- * skipped too ("code is 1234").  Returns its length, start in *ws.
- */
-static size_t
-prev_word(const struct scan *sc, size_t i, size_t *ws, int skip_is)
-{
-	size_t	gap, e;
-
-	for (;;) {
-		for (gap = 0; i > 0 && gap <= ADJACENT_GAP &&
-		    strchr(" \t:=#\"'*", sc->s[i - 1]) != NULL &&
-		    sc->s[i - 1] != '\0'; gap++)
-			i--;
-		if (gap > ADJACENT_GAP || i == 0 ||
-		    !is_alpha((unsigned char)sc->s[i - 1]))
-			return 0;
-		e = i;
-		while (i > 0 && is_alpha((unsigned char)sc->s[i - 1]))
-			i--;
-		if (i > 0 && is_digit((unsigned char)sc->s[i - 1]))
-			return 0;
-		if (skip_is && e - i == 2 && at_icase(sc->s, sc->n, i, "is")) {
-			skip_is = 0;
-			continue;
+	memset(&o, 0, sizeof(o));
+	out_add(&o, "", 0);
+	for (k = 0; k < sp->n; k++) {
+		a = v->from[sp->v[k].start];
+		b = v->to[sp->v[k].end - 1];
+		if (a < pos)
+			a = pos;
+		if (b < a)
+			b = a;
+		out_add(&o, s + pos, a - pos);
+		if (sp->v[k].kind == SCRUB_SPAN_LINK)
+			out_add(&o, REDACTED_LINK, sizeof(REDACTED_LINK) - 1);
+		else
+			out_add(&o, REDACTED_CODE, sizeof(REDACTED_CODE) - 1);
+		for (j = a; v->html && j < b; j++) {
+			if (!scrub_tag_start(s, b, j))
+				continue;
+			for (t = j, quote = 0; t < b; t++) {
+				if (quote != 0) {
+					if (s[t] == quote)
+						quote = 0;
+				} else if (s[t] == '"' || s[t] == '\'')
+					quote = s[t];
+				else if (s[t] == '>')
+					break;
+			}
+			if (t < b) {
+				out_add(&o, s + j, t + 1 - j);
+				j = t;
+			}
 		}
-		*ws = i;
-		return e - i;
+		pos = b;
 	}
-}
-
-/* A keyword right before s[a..b) ("code: 1234", "use 1234") or after. */
-static int
-keyword_adjacent(const struct scan *sc, size_t a, size_t b)
-{
-	size_t	ws, len, i;
-
-	if ((len = prev_word(sc, a, &ws, 1)) > 0) {
-		if ((len == 3 && at_icase(sc->s, sc->n, ws, "use")) ||
-		    (len == 5 && at_icase(sc->s, sc->n, ws, "enter")) ||
-		    keyword_at(sc, ws) == len)
-			return 1;
+	out_add(&o, s + pos, n - pos);
+	if (o.failed) {
+		free(o.buf);
+		return NULL;
 	}
-	for (i = b; i < sc->n && i - b < ADJACENT_GAP &&
-	    (sc->s[i] == ' ' || sc->s[i] == '\t'); i++)
-		;
-	if (i > b && at_icase(sc->s, sc->n, i, "is your") &&
-	    (i + 7 >= sc->n || !is_alnum((unsigned char)sc->s[i + 7])))
-		return 1;
-	return 0;
+	return o.buf;
 }
 
-static int
-word_in(const char *w, size_t len, const char *const *list, size_t n)
+/* One scan of text as plain text or HTML; *did set when it redacted. */
+static char *
+scrub_pass(unsigned int scrub, const char *text, int html, int *did)
 {
-	size_t	k, j;
+	struct scrub_view	 v;
+	struct scrub_spans	 sp;
+	size_t			 n = strlen(text);
+	char			*out = NULL;
 
-	for (k = 0; k < n; k++) {
-		if (strlen(list[k]) != len)
-			continue;
-		for (j = 0; j < len; j++)
-			if (lower((unsigned char)w[j]) != list[k][j])
-				break;
-		if (j == len)
-			return 1;
-	}
-	return 0;
-}
-
-/* "Order 123456", "Invoice #123456", "ticket: 123456". */
-static int
-is_reference(const struct scan *sc, size_t i)
-{
-	size_t	ws, len;
-
-	if ((len = prev_word(sc, i, &ws, 0)) == 0)
-		return 0;
-	return word_in(sc->s + ws, len, reference_words,
-	    sizeof(reference_words) / sizeof(reference_words[0]));
-}
-
-/* What comes before a number that makes it not a code. */
-static int
-bad_left(const struct scan *sc, size_t i)
-{
-	const unsigned char	*u = (const unsigned char *)sc->s;
-	unsigned char		 c;
-
-	if (i == 0)
-		return 0;
-	c = u[i - 1];
-	if (is_alnum(c) || strchr("$#+@/\\.,_&%~-", c) != NULL)
-		return 1;
-	/* Currency signs: pound, yen; euro, rupee. */
-	if (i >= 2 && u[i - 2] == 0xc2 && (c == 0xa3 || c == 0xa5))
-		return 1;
-	if (i >= 3 && u[i - 3] == 0xe2 && u[i - 2] == 0x82 &&
-	    (c == 0xac || c == 0xb9))
-		return 1;
-	return 0;
-}
-
-/*
- * What comes after a number that makes it not a code: letters glued to
- * it, a percent sign, or a dash, slash or '@' leading into a longer
- * token ("123456-abc", "123456/7").  A full stop followed by a letter is
- * still a sentence end ("code 123456.Thanks").
- */
-static int
-bad_right(const struct scan *sc, size_t e)
-{
-	char	c;
-
-	if (e >= sc->n)
-		return 0;
-	c = sc->s[e];
-	if (is_alpha((unsigned char)c) || c == '_' || c == '%')
-		return 1;
-	if ((c == '-' || c == '/' || c == '\\' || c == '@') &&
-	    e + 1 < sc->n && is_alnum((unsigned char)sc->s[e + 1]))
-		return 1;
-	if ((c == '.' || c == ',') && e + 1 < sc->n &&
-	    is_digit((unsigned char)sc->s[e + 1]))
-		return 1;
-	return 0;
-}
-
-/*
- * A run of digits starts at i (a word start).  Sets *end past what was
- * looked at and returns 1 if s[i..*end) is a one-time code.
- */
-static int
-numeric_code(struct scan *sc, size_t i, size_t *end)
-{
-	size_t	g1s = i, g1e, g2s, g2e, j, ngroups = 1, len;
-	char	sep = '\0', c;
-	int	year;
-
-	for (j = i; j < sc->n && is_digit((unsigned char)sc->s[j]); j++)
-		;
-	g1e = g2s = g2e = j;
-	/* Swallow the whole separated digit sequence. */
-	while (j + 1 < sc->n && strchr(" -.,/:", sc->s[j]) != NULL &&
-	    sc->s[j] != '\0' && is_digit((unsigned char)sc->s[j + 1])) {
-		c = sc->s[j];
-		if (ngroups == 1) {
-			sep = c;
-			g2s = j + 1;
-		}
-		for (j++; j < sc->n && is_digit((unsigned char)sc->s[j]); j++)
-			;
-		if (ngroups == 1)
-			g2e = j;
-		ngroups++;
-	}
-	*end = j;
-	if (bad_left(sc, g1s))
-		return 0;
-
-	if (ngroups == 2 && (sep == ' ' || sep == '-') &&
-	    g1e - g1s == g2e - g2s && (g1e - g1s == 3 || g1e - g1s == 4)) {
-		/* "123 456", "1234-5678": one code in two halves. */
-		if (bad_right(sc, j))
-			return 0;
-	} else if (ngroups == 1 ||
-	    (ngroups == 2 && sep == ' ' && g2e - g2s <= 2)) {
-		/* One number, perhaps followed by a small one ("10 min"). */
-		*end = j = g1e;
-		len = g1e - g1s;
-		if (len < OTP_MIN_DIGITS || len > OTP_MAX_DIGITS ||
-		    (ngroups == 1 && bad_right(sc, j)))
-			return 0;
-	} else
-		return 0;
-
-	if (is_reference(sc, g1s))
-		return 0;
-	year = *end - g1s == 4 &&
-	    ((sc->s[g1s] == '1' && sc->s[g1s + 1] == '9') ||
-	    (sc->s[g1s] == '2' && sc->s[g1s + 1] == '0'));
-	if (keyword_adjacent(sc, g1s, *end))
-		return 1;
-	return !year && keyword_near(sc, g1s, *end);
-}
-
-/* "G-123456": one letter, a dash, 4..8 digits, near a keyword. */
-static int
-letter_code(struct scan *sc, size_t i, size_t *end)
-{
-	size_t	j;
-
-	if (i + 2 >= sc->n || !is_alpha((unsigned char)sc->s[i]) ||
-	    sc->s[i + 1] != '-' || !is_digit((unsigned char)sc->s[i + 2]))
-		return 0;
-	for (j = i + 2; j < sc->n && is_digit((unsigned char)sc->s[j]); j++)
-		;
-	if (j - i - 2 < OTP_MIN_DIGITS || j - i - 2 > OTP_MAX_DIGITS ||
-	    bad_right(sc, j))
-		return 0;
-	*end = j;
-	return keyword_adjacent(sc, i, j) || keyword_near(sc, i, j);
-}
-
-/* "code: A7K2Q9": the word s[i..e) right after "code:". */
-static int
-alnum_code(const struct scan *sc, size_t i, size_t e)
-{
-	static const char *const words[] = { "code", "passcode", "otp" };
-	size_t	j, digits = 0, ws, len;
-
-	if (e - i < ALNUM_MIN || e - i > ALNUM_MAX || bad_right(sc, e))
-		return 0;
-	for (j = i; j < e; j++)
-		if (is_digit((unsigned char)sc->s[j]))
-			digits++;
-	if (digits < 2)
-		return 0;
-	/* Exactly the word "code" (not "postcode"), then a colon. */
-	for (j = i; j > 0 && i - j < ADJACENT_GAP && sc->s[j - 1] == ' '; j--)
-		;
-	if (j == 0 || sc->s[j - 1] != ':')
-		return 0;
-	if ((len = prev_word(sc, j, &ws, 0)) == 0)
-		return 0;
-	return word_in(sc->s + ws, len, words,
-	    sizeof(words) / sizeof(words[0]));
-}
-
-/* Length of a URL starting at i ("http://", "https://", "www."), or 0. */
-static size_t
-url_at(const struct scan *sc, size_t i)
-{
-	size_t	j, open = 0, close = 0;
-	char	c;
-
-	if (at_icase(sc->s, sc->n, i, "https://"))
-		j = i + 8;
-	else if (at_icase(sc->s, sc->n, i, "http://"))
-		j = i + 7;
-	else if (at_icase(sc->s, sc->n, i, "www."))
-		j = i + 4;
-	else
-		return 0;
-	for (; j < sc->n; j++) {
-		c = sc->s[j];
-		if ((unsigned char)c <= ' ' || c == 0x7f ||
-		    strchr("<>\"'`{}|\\^", c) != NULL)
-			break;
-		if (c == '(')
-			open++;
-		else if (c == ')')
-			close++;
-	}
-	/* Prose punctuation after a link is not part of it. */
-	while (j > i) {
-		c = sc->s[j - 1];
-		if (strchr(".,;:!?", c) != NULL)
-			j--;
-		else if (c == ')' && close > open) {
-			close--;
-			j--;
-		} else
-			break;
-	}
-	return j - i;
-}
-
-/*
- * Does the link carry authority?  Credentials in the authority part, a
- * login host, or a path/query word about signing in, magic links,
- * verification, resets, passwords, confirmation, activation, sessions,
- * invitations, or a credential-bearing parameter ("token=", "code=").
- */
-static int
-url_is_auth(const char *u, size_t len)
-{
-	size_t	i, ts, tl, k, plen, hostend;
-	char	prev[8] = "";
-
-	if (at_icase(u, len, 0, "https://"))
-		i = 8;
-	else if (at_icase(u, len, 0, "http://"))
-		i = 7;
-	else
-		i = 0;
-	for (hostend = i; hostend < len && strchr("/?#", u[hostend]) == NULL;
-	    hostend++)
-		if (u[hostend] == '@')
-			return 1;
-
-	while (i < len) {
-		if (!is_alnum((unsigned char)u[i])) {
-			i++;
-			continue;
-		}
-		ts = i;
-		while (i < len && is_alnum((unsigned char)u[i]))
-			i++;
-		tl = i - ts;
-		if (ts < hostend) {
-			if (i < hostend && u[i] == '.' && word_in(u + ts, tl,
-			    link_hosts, sizeof(link_hosts) /
-			    sizeof(link_hosts[0])))
-				return 1;
-			continue;
-		}
-		for (k = 0; k < sizeof(link_words) / sizeof(link_words[0]);
-		    k++) {
-			plen = strlen(link_words[k].word);
-			if (tl >= plen && (link_words[k].prefix ||
-			    tl == plen) && at_icase(u, len, ts,
-			    link_words[k].word))
-				return 1;
-		}
-		if (i < len && u[i] == '=' && word_in(u + ts, tl, link_params,
-		    sizeof(link_params) / sizeof(link_params[0])))
-			return 1;
-		/* "sign-in", "log_in", "sign/on", "one-time". */
-		if ((word_in(prev, strlen(prev), link_first,
-		    sizeof(link_first) / sizeof(link_first[0])) &&
-		    word_in(u + ts, tl, link_second,
-		    sizeof(link_second) / sizeof(link_second[0]))) ||
-		    (strcmp(prev, "one") == 0 && tl == 4 &&
-		    at_icase(u, len, ts, "time")))
-			return 1;
-		prev[0] = '\0';
-		if (tl < sizeof(prev)) {
-			for (k = 0; k < tl; k++)
-				prev[k] = (char)lower((unsigned char)u[ts + k]);
-			prev[tl] = '\0';
-		}
-	}
-	return 0;
+	memset(&sp, 0, sizeof(sp));
+	if (scrub_view_build(&v, text, n, html) == -1 ||
+	    scrub_scan(scrub, &v, &sp) == -1)
+		goto done;
+	if (sp.n == 0)
+		out = strdup(text);
+	else if ((out = rebuild(text, n, &v, &sp)) != NULL)
+		*did = 1;
+done:
+	scrub_view_free(&v);
+	free(sp.v);
+	return out;
 }
 
 char *
 scrub_text(unsigned int scrub, const char *text, int *changed)
 {
-	struct scan	 sc;
-	struct outbuf	 o;
-	size_t		 i, e, w;
-	int		 redact, did = 0;
+	char	*links, *out;
+	int	 did = 0;
 
 	if (changed != NULL)
 		*changed = 0;
 	if (text == NULL)
 		return NULL;
-	memset(&sc, 0, sizeof(sc));
-	memset(&o, 0, sizeof(o));
-	sc.s = text;
-	sc.n = strlen(text);
-	if ((scrub & SCRUB_OTP) && find_keywords(&sc) == -1)
-		goto fail;
-	o.cap = sc.n + 1;
-	if ((o.buf = malloc(o.cap)) == NULL)
-		goto fail;
-	o.buf[0] = '\0';
-
-	i = 0;
-	while (i < sc.n) {
-		/* Work happens only at word starts; copy the rest. */
-		if (!is_alnum((unsigned char)text[i]) ||
-		    (i > 0 && is_alnum((unsigned char)text[i - 1])) ||
-		    (scrub & (SCRUB_OTP | SCRUB_AUTH_LINKS)) == 0) {
-			out_add(&o, text + i, 1);
-			i++;
-			continue;
-		}
-		if ((e = url_at(&sc, i)) > 0) {
-			if ((scrub & SCRUB_AUTH_LINKS) &&
-			    url_is_auth(text + i, e)) {
-				out_add(&o, REDACTED_LINK,
-				    sizeof(REDACTED_LINK) - 1);
-				did = 1;
-			} else
-				out_add(&o, text + i, e);
-			i += e;
-			continue;
-		}
-		for (w = i; w < sc.n && is_alnum((unsigned char)text[w]); w++)
-			;
-		redact = 0;
-		e = w;
-		if (scrub & SCRUB_OTP) {
-			if (is_digit((unsigned char)text[i]) && w - i ==
-			    strspn(text + i, "0123456789"))
-				redact = numeric_code(&sc, i, &e);
-			else if (w - i == 1 && letter_code(&sc, i, &e))
-				redact = 1;
-			else if (alnum_code(&sc, i, w))
-				redact = 1;
-			if (!redact && e < w)
-				e = w;
-		}
-		if (redact) {
-			out_add(&o, REDACTED_CODE, sizeof(REDACTED_CODE) - 1);
-			did = 1;
-		} else
-			out_add(&o, text + i, e - i);
-		i = e;
+	scrub &= SCRUB_OTP | SCRUB_AUTH_LINKS;
+	if (scrub == 0)
+		return strdup(text);
+	if (!scrub_looks_html(text, strlen(text)))
+		out = scrub_pass(scrub, text, 0, &did);
+	else {
+		/* Links in the markup (href, src), then the text seen. */
+		if ((links = scrub_pass(scrub & SCRUB_AUTH_LINKS, text, 0,
+		    &did)) == NULL)
+			return NULL;
+		out = scrub_pass(scrub, links, 1, &did);
+		free(links);
 	}
-	if (o.failed)
-		goto fail;
-	free(sc.kw);
-	if (changed != NULL)
+	if (out != NULL && changed != NULL)
 		*changed = did;
-	return o.buf;
-
-fail:
-	free(sc.kw);
-	free(o.buf);
-	return NULL;
+	return out;
 }
 
 int

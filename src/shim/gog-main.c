@@ -1,6 +1,7 @@
 /*
  * The gog shim installed in place of the real gog: everything happens in
- * shim_gog_main() (src/shim/shim-gog.c) so tests can drive it.
+ * gog_main() (src/shim/gog-watch.c: gmail watch) and shim_gog_main()
+ * (src/shim/shim-gog.c: the rest) so tests can drive it.
  */
 #include "config.h"
 
@@ -10,5 +11,5 @@
 int
 main(int argc, char **argv)
 {
-	return shim_gog_main(argc, argv);
+	return gog_main(argc, argv);
 }

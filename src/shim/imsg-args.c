@@ -47,10 +47,14 @@ enum opt_id {
 	OPT_REACTION,
 	OPT_QUERY,
 	OPT_MATCH,
+	OPT_CHAT,
+	OPT_REPLY_TO,
+	OPT_TRANSPORT,
 	FLAG_ATTACHMENTS,
 	FLAG_CONVERT_ATTACHMENTS,
 	FLAG_REACTIONS,
 	FLAG_BB_EVENTS,
+	FLAG_AUDIO,
 	FLAG_VERBOSE,
 	FLAG_JSON
 };
@@ -91,10 +95,14 @@ static const struct opt_def opt_defs[] = {
 	[OPT_REACTION] =	{ KIND_VALUE, { "reaction", "r" } },
 	[OPT_QUERY] =		{ KIND_VALUE, { "query" } },
 	[OPT_MATCH] =		{ KIND_VALUE, { "match" } },
+	[OPT_CHAT] =		{ KIND_VALUE, { "chat" } },
+	[OPT_REPLY_TO] =	{ KIND_VALUE, { "reply-to" } },
+	[OPT_TRANSPORT] =	{ KIND_VALUE, { "transport" } },
 	[FLAG_ATTACHMENTS] =	{ KIND_FLAG, { "attachments" } },
 	[FLAG_CONVERT_ATTACHMENTS] = { KIND_FLAG, { "convert-attachments" } },
 	[FLAG_REACTIONS] =	{ KIND_FLAG, { "reactions" } },
 	[FLAG_BB_EVENTS] =	{ KIND_FLAG, { "bb-events" } },
+	[FLAG_AUDIO] =		{ KIND_FLAG, { "audio" } },
 	[FLAG_VERBOSE] =	{ KIND_FLAG, { "v", "verbose" } },
 	[FLAG_JSON] =		{ KIND_FLAG, { "json", "j", "json-output",
 				  "jsonOutput" } },
@@ -253,6 +261,29 @@ static const struct cmd_opt search_opts[] = {
 	{ OPT_NONE, NULL }
 };
 
+/*
+ * send-attachment (Sources/imsg/Commands/BridgeAttachmentCommand.swift,
+ * steipete/imsg c7ae79c1b195f942e3cf0a84c5eef6df778adb1a).
+ */
+static const struct cmd_opt send_attachment_opts[] = {
+	{ OPT_DB, HELP_DB },
+	{ OPT_CHAT, "chat guid" },
+	{ OPT_FILE, "absolute path to file" },
+	{ OPT_REPLY_TO, "guid of message to reply to" },
+	{ OPT_TRANSPORT, "transport to use: auto|dylib|applescript" },
+	{ OPT_LOG_LEVEL, HELP_LOG_LEVEL },
+	{ FLAG_AUDIO, "send as audio message" },
+	{ FLAG_VERBOSE, HELP_VERBOSE },
+	{ FLAG_JSON, HELP_JSON },
+	{ OPT_NONE, NULL }
+};
+
+static const char *const send_attachment_examples[] = {
+	"imsg send-attachment --chat 'iMessage;-;+15551234567' --file "
+	    "~/Pictures/me.jpg",
+	NULL
+};
+
 static const char *const group_examples[] = {
 	"imsg group --chat-id 1",
 	"imsg group --chat-id 1 --json",
@@ -401,8 +432,10 @@ static const struct imsg_command commands[] = {
 	BRIDGE("send-rich", "Send a message via the IMCore bridge (effects, "
 	    "replies, subjects)"),
 	BRIDGE("send-multipart", "Send a multi-part message"),
-	BRIDGE("send-attachment",
-	    "Send a file attachment via the IMCore bridge"),
+	/* Its AppleScript path, as a gateway send (imsg-request.c). */
+	{ "send-attachment", SHIM_IMSG_SEND_ATTACHMENT,
+	    "Send a file attachment via the IMCore bridge", NULL,
+	    send_attachment_opts, send_attachment_examples },
 	BRIDGE("tapback", "Send a tapback reaction via the IMCore bridge"),
 	BRIDGE("edit", "Edit a sent message"),
 	BRIDGE("unsend", "Retract a sent message"),
@@ -582,6 +615,18 @@ set_value(struct shim_imsg_args *args, enum opt_id id, const char *value)
 		break;
 	case OPT_MATCH:
 		args->match = value;
+		break;
+	case OPT_CHAT:
+		args->chat = value;
+		break;
+	case OPT_REPLY_TO:
+		args->reply_to = value;
+		break;
+	case OPT_TRANSPORT:
+		args->transport = value;
+		break;
+	case FLAG_AUDIO:
+		args->audio = 1;
 		break;
 	case FLAG_ATTACHMENTS:
 		args->attachments = 1;

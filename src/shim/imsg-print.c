@@ -265,6 +265,15 @@ shim_imsg_print_result(FILE *out, const struct shim_imsg_args *args,
 		(void)fprintf(out, "%s\n",
 		    args->json ? "{\"status\":\"sent\"}" : "sent");
 		return 0;
+	case SHIM_IMSG_SEND_ATTACHMENT:
+		/*
+		 * The AppleScript path of BridgeAttachmentCommand.swift: the
+		 * gateway sends with transport applescript.
+		 */
+		(void)fprintf(out, "%s\n", args->json ?
+		    "{\"success\":true,\"transport\":\"applescript\"}" :
+		    "send-attachment: sent via AppleScript");
+		return 0;
 	case SHIM_IMSG_STATUS:
 		return print_status_result(out, json_object_get(result, "tool"),
 		    args->json);
@@ -489,15 +498,23 @@ print_react(FILE *out, const struct shim_imsg_args *args)
 }
 
 /*
- * status through the shim: the tool's report, except that rpc_methods
- * lists what this shim's imsg rpc answers (what a client may call).
+ * status through the shim: the tool's report, but what the gateway
+ * offers in place of what the tool could do by itself.  The gateway
+ * carries no IMCore bridge command (tapback, edit, unsend, send-rich,
+ * group management): advanced_features and v2_ready are false,
+ * bridge_version 0 and selectors empty, so that a client routing on them
+ * (OpenClaw's advanced_features && v2_ready) does not pick what the
+ * shim refuses.  rpc_methods keeps, in the tool's order, the methods
+ * this shim's imsg rpc answers (all of them when the tool lists none,
+ * as imsg before rpc_methods).  typing_indicators and read_receipts stay
+ * the tool's: the gateway carries typing and read when the tool can.
  */
 static int
 print_status_result(FILE *out, json_t *tool, int json)
 {
-	json_t	*copy, *list;
-	size_t	 i;
-	int	 rc;
+	json_t		*copy, *list, *tool_list, *v;
+	size_t		 i, j;
+	int		 rc = 0;
 
 	if (!json_is_object(tool))
 		return -1;
@@ -505,11 +522,34 @@ print_status_result(FILE *out, json_t *tool, int json)
 		json_decref(copy);
 		return -1;
 	}
-	for (i = 0; shim_imsg_rpc_methods[i] != NULL; i++)
-		(void)json_array_append_new(list,
-		    json_string(shim_imsg_rpc_methods[i]));
-	(void)json_object_set_new(copy, "rpc_methods", list);
-	rc = shim_imsg_print_status(out, copy, json);
+	tool_list = json_object_get(tool, "rpc_methods");
+	if (json_is_array(tool_list) && json_array_size(tool_list) > 0) {
+		json_array_foreach(tool_list, i, v) {
+			for (j = 0; shim_imsg_rpc_methods[j] != NULL; j++)
+				if (json_is_string(v) && strcmp(
+				    json_string_value(v),
+				    shim_imsg_rpc_methods[j]) == 0)
+					break;
+			if (shim_imsg_rpc_methods[j] != NULL)
+				rc |= json_array_append(list, v);
+		}
+	} else
+		for (i = 0; shim_imsg_rpc_methods[i] != NULL; i++)
+			rc |= json_array_append_new(list,
+			    json_string(shim_imsg_rpc_methods[i]));
+	rc |= json_object_set_new(copy, "rpc_methods", list);
+	if (json_object_get(copy, "advanced_features") != NULL)
+		rc |= json_object_set_new(copy, "advanced_features",
+		    json_false());
+	if (json_object_get(copy, "v2_ready") != NULL)
+		rc |= json_object_set_new(copy, "v2_ready", json_false());
+	if (json_object_get(copy, "bridge_version") != NULL)
+		rc |= json_object_set_new(copy, "bridge_version",
+		    json_integer(0));
+	if (json_object_get(copy, "selectors") != NULL)
+		rc |= json_object_set_new(copy, "selectors", json_object());
+	if (rc == 0)
+		rc = shim_imsg_print_status(out, copy, json);
 	json_decref(copy);
 	return rc;
 }

@@ -27,6 +27,7 @@ static const char *typing_service(const char *);
 static int	 check_dates(const struct shim_imsg_args *, char *, size_t);
 static int	 check_target(const struct shim_imsg_args *, char *, size_t);
 static json_t	*watch_request(const struct shim_imsg_args *);
+static int	 attachment_target(json_t *, const char *);
 
 /* A typing --service, lower-cased as the real one reads it, or NULL. */
 static const char *
@@ -85,6 +86,90 @@ check_target(const struct shim_imsg_args *a, char *msg, size_t msglen)
 		return -1;
 	}
 	return has_target;
+}
+
+/*
+ * send-attachment's checks, in the order SendAttachmentCommand.run
+ * makes them (Sources/imsg/Commands/BridgeAttachmentCommand.swift,
+ * steipete/imsg c7ae79c1b195f942e3cf0a84c5eef6df778adb1a).  With
+ * --transport auto or applescript and neither --audio nor --reply-to,
+ * the real command ends in MessageSender's AppleScript send of the file
+ * to the chat whenever its bridge is absent or fails: that is what the
+ * gateway carries.  --transport dylib, --audio and --reply-to need the
+ * IMCore bridge, which the gateway does not offer.
+ */
+int
+shim_imsg_attachment_check(const struct shim_imsg_args *a, char *msg,
+    size_t msglen)
+{
+	const char	*transport = a->transport != NULL ? a->transport :
+			    "auto";
+
+	if (!imsg_nonempty(a->chat)) {
+		(void)snprintf(msg, msglen, "Missing required option: --chat");
+		return -1;
+	}
+	if (!imsg_nonempty(a->file)) {
+		(void)snprintf(msg, msglen, "Missing required option: --file");
+		return -1;
+	}
+	if (strcmp(transport, "auto") != 0 && strcmp(transport, "dylib") != 0 &&
+	    strcmp(transport, "applescript") != 0) {
+		(void)snprintf(msg, msglen,
+		    "Invalid value for option: --transport");
+		return -1;
+	}
+	if (strcmp(transport, "applescript") == 0 && a->audio) {
+		(void)snprintf(msg, msglen, "Invalid value for option: --audio");
+		return -1;
+	}
+	if (strcmp(transport, "applescript") == 0 && imsg_nonempty(a->reply_to)) {
+		(void)snprintf(msg, msglen,
+		    "Invalid value for option: --reply-to");
+		return -1;
+	}
+	if (strcmp(transport, "dylib") == 0 || a->audio ||
+	    imsg_nonempty(a->reply_to)) {
+		(void)snprintf(msg, msglen, "%s", SHIM_IMSG_NO_BRIDGE);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The chat guid of send-attachment as the gateway send's target.  A
+ * direct chat's guid, service;-;handle (what group prints for a direct
+ * chat, and what OpenClaw writes for a handle: iMessage;-;, SMS;-; or
+ * any;-;), names the handle with that service: policy decides on the
+ * address itself, and the chat need not exist before its first message,
+ * as in Messages.  Any other guid (a group's iMessage;+;chat...) names
+ * the chat, which the gateway looks up and decides on by its
+ * participants.  Returns 0, or -1 when out of memory.
+ */
+static int
+attachment_target(json_t *p, const char *chat)
+{
+	static const struct {
+		const char	*prefix;
+		const char	*service;
+	} direct[] = {
+		{ "iMessage;-;", "imessage" },
+		{ "SMS;-;", "sms" },
+		{ "any;-;", "auto" },
+	};
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(direct) / sizeof(direct[0]); i++) {
+		n = strlen(direct[i].prefix);
+		if (strncasecmp(chat, direct[i].prefix, n) != 0 ||
+		    chat[n] == '\0')
+			continue;
+		if (imsg_set_string(p, "to", chat + n) == -1 ||
+		    imsg_set_string(p, "service", direct[i].service) == -1)
+			return -1;
+		return 0;
+	}
+	return imsg_set_string(p, "chat_guid", chat);
 }
 
 /* One target: "to" wins, then a chat id, then identifier, then guid. */
@@ -156,6 +241,10 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 		}
 		break;
 	case SHIM_IMSG_STATUS:
+		break;
+	case SHIM_IMSG_SEND_ATTACHMENT:
+		if (shim_imsg_attachment_check(a, msg, msglen) != 0)
+			return NULL;
 		break;
 	case SHIM_IMSG_TYPING:
 		if (a->stop != NULL && strcmp(a->stop, "true") != 0 &&
@@ -285,6 +374,11 @@ shim_imsg_build_request(const struct shim_imsg_args *a, const char **method,
 		break;
 	case SHIM_IMSG_STATUS:
 		*method = "status";
+		break;
+	case SHIM_IMSG_SEND_ATTACHMENT:
+		/* The caller adds the file, by descriptor. */
+		*method = "send";
+		rc |= attachment_target(p, a->chat);
 		break;
 	case SHIM_IMSG_TYPING:
 		*method = "typing";

@@ -17,6 +17,8 @@
  * code, the standard message and a string "data"; gateway refusals
  * (recipient not allowed, rate limited ...) are -32603 "Internal error"
  * with the reason in data, as the real server reports a failed send.
+ * What OpenClaw adds to send (reply_to, formatting) goes to the gateway,
+ * which decides; nothing a client asks for is dropped here.
  */
 #include "config.h"
 
@@ -117,6 +119,7 @@ static void	 m_chats(struct rpc *, json_t *, json_t *);
 static void	 m_history(struct rpc *, json_t *, json_t *);
 static void	 m_subscribe(struct rpc *, json_t *, json_t *);
 static void	 m_unsubscribe(struct rpc *, json_t *, json_t *);
+static int	 send_extras(struct rpc *, json_t *, json_t *, json_t *);
 static void	 m_send(struct rpc *, json_t *, json_t *);
 static void	 m_typing(struct rpc *, json_t *, json_t *);
 static void	 m_read(struct rpc *, json_t *, json_t *);
@@ -664,13 +667,55 @@ m_unsubscribe(struct rpc *r, json_t *id, json_t *params)
 	respond(r, id, json_pack("{s:b}", "ok", 1));
 }
 
+/*
+ * What OpenClaw's send adds beyond steipete/imsg 0.9.0's: a threaded
+ * reply (reply_to, or replyTo, reply_to_guid, message_guid) and
+ * attributed-text runs (formatting, or text_formatting, textFormatting),
+ * as openclaw/imsg reads them (Sources/imsg/RPCServer+SendHandlers.swift,
+ * commit ed7ee426754b416c4c9d6e15de2368383badb6a9).  They go to the
+ * gateway, which carries or refuses them; never dropped here.  Returns
+ * 0, 1 after answering (not an array), or -1 when out of memory.
+ */
+static int
+send_extras(struct rpc *r, json_t *id, json_t *params, json_t *g)
+{
+	static const char *const reply_keys[] = { "reply_to", "replyTo",
+	    "reply_to_guid", "message_guid", NULL };
+	static const char *const format_keys[] = { "text_formatting",
+	    "textFormatting", "formatting", NULL };
+	json_t	*v = NULL;
+	size_t	 i;
+
+	for (i = 0; reply_keys[i] != NULL; i++)
+		if (json_is_string(v = json_object_get(params,
+		    reply_keys[i])) && json_string_length(v) > 0)
+			break;
+	if (reply_keys[i] != NULL && json_object_set(g, "reply_to", v) == -1)
+		return -1;
+	for (i = 0; format_keys[i] != NULL; i++)
+		if ((v = json_object_get(params, format_keys[i])) != NULL &&
+		    !json_is_null(v))
+			break;
+	if (format_keys[i] == NULL)
+		return 0;
+	if (!json_is_array(v)) {
+		respond_error(r, id, RPC_INVALID_PARAMS,
+		    "text_formatting must be an array of objects");
+		return 1;
+	}
+	if (json_array_size(v) > 0 && json_object_set(g, "formatting", v) ==
+	    -1)
+		return -1;
+	return 0;
+}
+
 static void
 m_send(struct rpc *r, json_t *id, json_t *params)
 {
 	json_t		*g;
 	const char	*text, *file, *service, *region, *slash;
 	char		 b1[32], b2[32], b3[32], b4[32], err[SHIM_ERR_MAX];
-	int		 fd = -1, rc = 0;
+	int		 fd = -1, rc = 0, extra;
 
 	text = string_param(params, "text", b1, sizeof(b1));
 	file = string_param(params, "file", b2, sizeof(b2));
@@ -717,7 +762,13 @@ m_send(struct rpc *r, json_t *id, json_t *params)
 		    "name", shim_json_string(slash != NULL ? slash + 1 :
 		    file)));
 	}
-	if (rc != 0) {
+	if ((extra = send_extras(r, id, params, g)) == 1) {
+		json_decref(g);
+		if (fd != -1)
+			(void)close(fd);
+		return;
+	}
+	if ((rc | extra) != 0) {
 		json_decref(g);
 		g = NULL;
 	}

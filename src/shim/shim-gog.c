@@ -70,6 +70,27 @@ static const struct gog_flag gog_flags[] = {
 	FLAG_STR("in-reply-to", reply_to_message_id),
 	FLAG_STR("thread-id", thread_id),
 	FLAG_BOOL("include-body", include_body, 0),
+	/* gmail_get.go, gmail_send.go (and the newer gog's --body-html-file) */
+	FLAG_STR("headers", headers),
+	FLAG_STR("body-html", body_html),
+	FLAG_STR("body-html-file", body_html_file),
+	FLAG_STR("reply-to", reply_to),
+	FLAG_STR("from", from),
+	FLAG_BOOL("reply-all", reply_all, 0),
+	/* gmail_watch_cmds.go: watch start and serve */
+	FLAG_STR("topic", topic),
+	FLAG_STR("ttl", ttl),
+	FLAG_STR("hook-url", hook_url),
+	FLAG_STR("hook-token", hook_token),
+	FLAG_STR("max-bytes", max_bytes),
+	FLAG_STR("bind", bind),
+	FLAG_STR("port", port),
+	FLAG_STR("path", path),
+	FLAG_STR("token", token),
+	FLAG_STR("oidc-email", oidc_email),
+	FLAG_STR("oidc-audience", oidc_audience),
+	FLAG_BOOL("verify-oidc", verify_oidc, 0),
+	FLAG_BOOL("save-hook", save_hook, 0),
 	{ NULL, 0, 0, 0 }
 };
 
@@ -151,10 +172,20 @@ gog_command(struct gog_args *a, char *err, size_t errlen)
 	} else if (strcmp(w1, "send") == 0) {
 		a->cmd = GOG_SEND;
 		used = 2;
+	} else if (strcmp(w1, "watch") == 0 && w2 != NULL &&
+	    (strcmp(w2, "start") == 0 || strcmp(w2, "status") == 0 ||
+	    strcmp(w2, "renew") == 0 || strcmp(w2, "serve") == 0 ||
+	    strcmp(w2, "stop") == 0)) {
+		a->cmd = strcmp(w2, "serve") == 0 ? GOG_WATCH_SERVE :
+		    strcmp(w2, "stop") == 0 ? GOG_WATCH_STOP :
+		    strcmp(w2, "start") == 0 ? GOG_WATCH_START :
+		    GOG_WATCH_STATUS;
+		used = 3;
 	} else
 		return usage_error(err, errlen, "unexpected argument",
 		    n > 2 && (strcmp(w1, "thread") == 0 ||
-		    strcmp(w1, "labels") == 0 || strcmp(w1, "drafts") == 0) ?
+		    strcmp(w1, "labels") == 0 || strcmp(w1, "drafts") == 0 ||
+		    strcmp(w1, "watch") == 0) ?
 		    w2 : w1);
 	for (i = used; i < n; i++)
 		p[i - used] = p[i];
@@ -251,6 +282,19 @@ gog_parse(int argc, char **argv, struct gog_args *a, char *err,
 			goto max;
 		if (namelen == 5 && strncmp(name, "limit", 5) == 0)
 			goto max;
+		if (namelen == 5 && strncmp(name, "label", 5) == 0) {
+			if (value == NULL) {
+				if (i + 1 >= argc)
+					return usage_error(err, errlen,
+					    "expected a value for", "--label");
+				value = argv[++i];
+			}
+			if (a->nlabels == GOG_ARGS_MAX)
+				return usage_error(err, errlen,
+				    "too many --label", NULL);
+			a->labels[a->nlabels++] = value;
+			continue;
+		}
 		if (namelen == 6 && strncmp(name, "attach", 6) == 0) {
 			if (value == NULL) {
 				if (i + 1 >= argc)
@@ -616,14 +660,21 @@ gog_usage(FILE *f)
 	    "  gmail thread get <threadId>\n"
 	    "  gmail labels list\n"
 	    "  gmail drafts list|get|create|send|delete\n"
+	    "  gmail messages search <query> [--max N] [--page TOKEN]\n"
 	    "  gmail send --to A[,B] [--cc] [--bcc] --subject S "
-	    "(--body T | --body-file PATH|-)\n"
+	    "(--body T | --body-file PATH|-\n"
+	    "             | --body-html H | --body-html-file PATH|-)\n"
 	    "             [--reply-to-message-id ID | --thread-id ID] "
-	    "[--attach FILE]\n", f);
+	    "[--reply-all]\n"
+	    "             [--reply-to A] [--attach FILE]\n"
+	    "  gmail watch start --topic T [--label L]\n"
+	    "  gmail watch serve --hook-url http://127.0.0.1:P/PATH "
+	    "[--hook-token T]\n"
+	    "             [--include-body] [--max-bytes N]\n", f);
 }
 
-static int
-gateway_exit(const struct shim_reply *r)
+int
+gog_gateway_exit(const struct shim_reply *r)
 {
 	json_t		*st;
 	json_int_t	 n;
@@ -733,27 +784,36 @@ print_kv(const char *k, const char *v)
 
 /* A search item in gog's field order, empty fields omitted. */
 static json_t *
-thread_item(json_t *t)
+thread_item(json_t *t, int messages)
 {
 	json_t		*o = json_object(), *l;
-	static const char *const keys[] = { "id", "date", "from", "subject",
-	    NULL };
+	static const char *const keys[] = { "id", "threadId", "date", "from",
+	    "subject", NULL };
 	size_t		 i;
 
-	for (i = 0; keys[i] != NULL; i++)
+	for (i = 0; keys[i] != NULL; i++) {
+		/* A message row names its thread; a thread row does not. */
+		if (i == 1 && !messages)
+			continue;
 		if (str(t, keys[i])[0] != '\0' || i == 0)
 			json_object_set_new(o, keys[i],
 			    json_string(str(t, keys[i])));
+	}
 	l = json_object_get(t, "labels");
 	if (json_array_size(l) > 0)
 		json_object_set(o, "labels", l);
+	/* messages search --include-body: the body last (messageItem). */
+	if (messages && str(t, "body")[0] != '\0')
+		json_object_set_new(o, "body", json_string(str(t, "body")));
 	return o;
 }
 
 static void
 print_search(const struct gog_args *a, json_t *res)
 {
-	json_t		*threads = json_object_get(res, "threads");
+	int		 messages = a->cmd == GOG_MESSAGES_SEARCH;
+	json_t		*threads = json_object_get(res, messages ? "messages" :
+			    "threads");
 	json_t		*t, *out;
 	json_t		*items, *rows, *row, *l;
 	struct buf	 labels;
@@ -764,9 +824,11 @@ print_search(const struct gog_args *a, json_t *res)
 		items = json_array_size(threads) > 0 ? json_array() :
 		    json_null();
 		json_array_foreach(threads, i, t)
-			json_array_append_new(items, thread_item(t));
-		out = json_pack("{s:s,s:o}", "nextPageToken", next,
-		    "threads", items);
+			json_array_append_new(items, thread_item(t, messages));
+		/* A Go map: its keys sorted. */
+		out = messages ? json_pack("{s:o,s:s}", "messages", items,
+		    "nextPageToken", next) : json_pack("{s:s,s:o}",
+		    "nextPageToken", next, "threads", items);
 		gog_json_print(stdout, out);
 		json_decref(out);
 		return;
@@ -821,9 +883,8 @@ print_message_text(json_t *msg, int full)
 	print_kv("label_ids", ids.data != NULL ? ids.data : "");
 	buf_free(&ids);
 	print_kv("from", gog_header(msg, "From"));
+	/* gog prints these four only (internal/cmd/gmail_get.go). */
 	print_kv("to", gog_header(msg, "To"));
-	print_kv("cc", gog_header(msg, "Cc"));
-	print_kv("bcc", gog_header(msg, "Bcc"));
 	print_kv("subject", gog_header(msg, "Subject"));
 	print_kv("date", gog_header(msg, "Date"));
 	if (full && (body = gog_best_body(json_object_get(msg,
@@ -834,12 +895,95 @@ print_message_text(json_t *msg, int full)
 	}
 }
 
+/*
+ * gog's stripHTMLTags (internal/cmd/gmail_thread.go): script and style
+ * elements removed with their content ("(?is)<script[^>]*>.*?</script>"),
+ * every other tag replaced by a space, runs of white space made one
+ * space, the ends trimmed.  In place.
+ */
+static void
+strip_html(char *s)
+{
+	static const char *const blocks[][2] = {
+		{ "<script", "</script>" }, { "<style", "</style>" } };
+	char	*r, *w, *gt, *end;
+	size_t	 k;
+	int	 space = 0;
+
+	for (k = 0; k < 2; k++)
+		for (r = s; (r = strcasestr(r, blocks[k][0])) != NULL;) {
+			if ((gt = strchr(r, '>')) == NULL ||
+			    (end = strcasestr(gt, blocks[k][1])) == NULL) {
+				r++;
+				continue;
+			}
+			end += strlen(blocks[k][1]);
+			memmove(r, end, strlen(end) + 1);
+		}
+	for (r = w = s; *r != '\0'; r++) {
+		if (*r == '<' && (gt = strchr(r, '>')) != NULL) {
+			r = gt;
+			space = 1;
+			continue;
+		}
+		if (strchr(" \t\n\f\r", *r) != NULL) {
+			space = 1;
+			continue;
+		}
+		if (space && w != s)
+			*w++ = ' ';
+		space = 0;
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
+/* Cut s after max code points; 1 if it was longer. */
+static int
+cut_runes(char *s, size_t max)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80 && n++ == max) {
+			*s = '\0';
+			return 1;
+		}
+	return 0;
+}
+
+/* collectAttachments: "  - NAME (SIZE bytes)" for each, depth first. */
+static void
+print_attachments(json_t *part, int depth, int *any)
+{
+	json_t		*body, *p;
+	size_t		 i;
+	const char	*name;
+
+	if (depth > 16 || !json_is_object(part))
+		return;
+	name = str(part, "filename");
+	body = json_object_get(part, "body");
+	if (name[0] != '\0' && str(body, "attachmentId")[0] != '\0') {
+		if (!*any)
+			(void)printf("Attachments:\n");
+		*any = 1;
+		(void)printf("  - %s (%lld bytes)\n", name, (long long)
+		    json_integer_value(json_object_get(body, "size")));
+	}
+	json_array_foreach(json_object_get(part, "parts"), i, p)
+		print_attachments(p, depth + 1, any);
+}
+
+/* gmail thread get (gogcli internal/cmd/gmail_thread.go). */
 static void
 print_thread(const struct gog_args *a, json_t *res)
 {
 	json_t	*thread = json_object_get(res, "thread"), *m, *sorted;
-	size_t	 i;
+	json_t	*msgs = json_object_get(thread, "messages"), *payload;
+	size_t	 i, n = json_array_size(msgs);
 	char	*body;
+	int	 html = 0, any, cut;
 
 	if (a->json) {
 		sorted = gog_json_sorted(res);
@@ -847,22 +991,41 @@ print_thread(const struct gog_args *a, json_t *res)
 		json_decref(sorted);
 		return;
 	}
-	if (json_array_size(json_object_get(thread, "messages")) == 0) {
+	if (n == 0) {
 		(void)fputs("Empty thread\n", stderr);
 		return;
 	}
-	json_array_foreach(json_object_get(thread, "messages"), i, m) {
-		(void)printf("Message: %s\n", str(m, "id"));
-		(void)printf("From: %s\n", gog_header(m, "From"));
-		(void)printf("To: %s\n", gog_header(m, "To"));
-		(void)printf("Subject: %s\n", gog_header(m, "Subject"));
-		(void)printf("Date: %s\n\n", gog_header(m, "Date"));
-		if ((body = gog_best_body(json_object_get(m,
-		    "payload"))) != NULL) {
-			if (body[0] != '\0')
-				(void)printf("%s\n\n", body);
+	/* Its Printf adds a newline to a format that ends in one. */
+	(void)printf("Thread contains %zu message(s)\n\n\n", n);
+	json_array_foreach(msgs, i, m) {
+		if (!json_is_object(m))
+			continue;
+		(void)printf("=== Message %zu/%zu: %s ===\n", i + 1, n,
+		    str(m, "id"));
+		(void)printf("From: %s\nTo: %s\nSubject: %s\nDate: %s\n\n",
+		    gog_header(m, "From"), gog_header(m, "To"),
+		    gog_header(m, "Subject"), gog_header(m, "Date"));
+		payload = json_object_get(m, "payload");
+		if ((body = find_body(payload, "text/plain", 0)) == NULL ||
+		    body[0] == '\0') {
 			free(body);
+			body = find_body(payload, "text/html", 0);
+			html = 1;
+		} else
+			html = 0;
+		/* An HTML body with no text still prints its empty line. */
+		if (body != NULL && body[0] != '\0') {
+			if (html)
+				strip_html(body);
+			cut = cut_runes(body, 500);
+			(void)printf("%s%s\n\n", body, cut ?
+			    "... [truncated]" : "");
 		}
+		free(body);
+		any = 0;
+		print_attachments(payload, 0, &any);
+		if (any)
+			(void)printf("\n");
 	}
 }
 
@@ -984,69 +1147,118 @@ call(const char *method, json_t *params, int fd, struct shim_reply *r)
 	rv = shim_call(shim_socket_path(), method, params, fd,
 	    SHIM_TIMEOUT_MS, SHIM_MAX_ANSWER, r, err, sizeof(err));
 	if (rv != SHIM_OK) {
-		(void)fprintf(stderr, "Error: %s\n", err);
+		(void)fprintf(stderr, "%s\n", err);
 		return rv == SHIM_E_TIMEOUT ? GOG_EXIT_RETRYABLE :
 		    GOG_EXIT_ERROR;
 	}
 	if (r->is_error) {
 		shim_error_text(r->code, r->message, r->data, text,
 		    sizeof(text));
-		(void)fprintf(stderr, "Error: %s\n", text);
-		rv = gateway_exit(r);
+		(void)fprintf(stderr, "%s\n", text);
+		rv = gog_gateway_exit(r);
 		shim_reply_free(r);
 		return rv;
 	}
 	return 0;
 }
 
+/* --NAME or --NAME-file: the one given (read as the user), or NULL. */
+static int
+body_input(const char *inline_value, const char *file, const char *name,
+    char **out)
+{
+	char	err[512];
+
+	*out = NULL;
+	if (inline_value != NULL && inline_value[0] != '\0' && file != NULL) {
+		(void)fprintf(stderr, "use only one of --%s or "
+		    "--%s-file\n", name, name);
+		return GOG_EXIT_USAGE;
+	}
+	if (file != NULL) {
+		if ((*out = read_body(file, err, sizeof(err))) == NULL) {
+			(void)fprintf(stderr, "%s\n", err);
+			return GOG_EXIT_ERROR;
+		}
+	} else if (inline_value != NULL)
+		*out = xstrdup(inline_value);
+	return 0;
+}
+
+static int
+blank(const char *s)
+{
+	return s == NULL || s[strspn(s, " \t\r\n")] == '\0';
+}
+
+/*
+ * send and drafts create, checked in gog's order (openclaw/gogcli,
+ * internal/cmd/gmail_send.go, GmailSendCmd.Run).  --reply-all and
+ * --reply-to go to the gateway, which works out the recipients as gog
+ * would and puts every one through policy.
+ */
 static int
 compose_params(const struct gog_args *a, json_t *params, int *fd)
 {
 	char		 err[512];
-	char		*body;
+	char		*body = NULL, *html = NULL;
 	const char	*base;
+	int		 rv;
 
-	if (a->to == NULL || a->to[strspn(a->to, " ")] == '\0') {
-		(void)fputs("Error: required: --to\n", stderr);
-		return GOG_EXIT_USAGE;
-	}
-	if (a->subject == NULL || a->subject[strspn(a->subject, " ")] ==
-	    '\0') {
-		(void)fputs("Error: required: --subject\n", stderr);
-		return GOG_EXIT_USAGE;
-	}
-	if (a->body != NULL && a->body_file != NULL) {
-		(void)fputs("Error: use only one of --body or --body-file\n",
-		    stderr);
-		return GOG_EXIT_USAGE;
-	}
-	if (a->reply_to_message_id != NULL && a->thread_id != NULL) {
-		(void)fputs("Error: use only one of --reply-to-message-id or "
-		    "--thread-id\n", stderr);
-		return GOG_EXIT_USAGE;
-	}
-	if (a->body_file != NULL) {
-		if ((body = read_body(a->body_file, err, sizeof(err))) ==
-		    NULL) {
-			(void)fprintf(stderr, "Error: %s\n", err);
-			return GOG_EXIT_ERROR;
-		}
-	} else
-		body = xstrdup(a->body != NULL ? a->body : "");
-	if (body[strspn(body, " \t\r\n")] == '\0') {
+	if ((rv = body_input(a->body, a->body_file, "body", &body)) != 0)
+		return rv;
+	if ((rv = body_input(a->body_html, a->body_html_file, "body-html",
+	    &html)) != 0) {
 		free(body);
-		(void)fputs("Error: required: --body or --body-html\n",
-		    stderr);
-		return GOG_EXIT_USAGE;
+		return rv;
 	}
-	json_object_set_new(params, "to", split_csv(a->to));
+	rv = GOG_EXIT_USAGE;
+	if (a->reply_to_message_id != NULL && a->thread_id != NULL)
+		(void)fputs("use only one of --reply-to-message-id or "
+		    "--thread-id\n", stderr);
+	else if (a->reply_all && a->reply_to_message_id == NULL &&
+	    a->thread_id == NULL)
+		(void)fputs("--reply-all requires --reply-to-message-id "
+		    "or --thread-id\n", stderr);
+	else if (blank(a->to) && !a->reply_all)
+		(void)fputs("required: --to (or use --reply-all with "
+		    "--reply-to-message-id or --thread-id)\n", stderr);
+	else if (blank(a->subject))
+		(void)fputs("required: --subject\n", stderr);
+	else if (blank(body) && blank(html))
+		(void)fputs("required: --body, --body-file, or "
+		    "--body-html\n", stderr);
+	else if (a->from != NULL) {
+		(void)fputs("permission denied: carapace: --from is "
+		    "not offered (mail leaves as the gateway's account)\n",
+		    stderr);
+		rv = GOG_EXIT_PERMISSION;
+	} else
+		rv = 0;
+	if (rv != 0) {
+		free(body);
+		free(html);
+		return rv;
+	}
+	if (!blank(a->to))
+		json_object_set_new(params, "to", split_csv(a->to));
 	if (a->cc != NULL)
 		json_object_set_new(params, "cc", split_csv(a->cc));
 	if (a->bcc != NULL)
 		json_object_set_new(params, "bcc", split_csv(a->bcc));
+	if (!blank(a->reply_to))
+		json_object_set_new(params, "reply_to",
+		    split_csv(a->reply_to));
 	json_object_set_new(params, "subject", shim_json_string(a->subject));
-	json_object_set_new(params, "body", shim_json_string(body));
+	if (!blank(body))
+		json_object_set_new(params, "body", shim_json_string(body));
+	if (!blank(html))
+		json_object_set_new(params, "body_html",
+		    shim_json_string(html));
 	free(body);
+	free(html);
+	if (a->reply_all)
+		json_object_set_new(params, "reply_all", json_true());
 	if (a->reply_to_message_id != NULL)
 		json_object_set_new(params, "reply_to_message_id",
 		    shim_json_string(a->reply_to_message_id));
@@ -1054,14 +1266,14 @@ compose_params(const struct gog_args *a, json_t *params, int *fd)
 		json_object_set_new(params, "thread_id",
 		    shim_json_string(a->thread_id));
 	if (a->nattach > 1) {
-		(void)fputs("Error: carapace: one --attach per message\n",
+		(void)fputs("carapace: one --attach per message\n",
 		    stderr);
 		return GOG_EXIT_USAGE;
 	}
 	if (a->nattach == 1) {
 		if ((*fd = shim_open_attachment(a->attach[0], err,
 		    sizeof(err))) == -1) {
-			(void)fprintf(stderr, "Error: %s\n", err);
+			(void)fprintf(stderr, "%s\n", err);
 			return GOG_EXIT_ERROR;
 		}
 		base = strrchr(a->attach[0], '/');
@@ -1070,6 +1282,41 @@ compose_params(const struct gog_args *a, json_t *params, int *fd)
 		    json_pack("[{s:o}]", "name", shim_json_string(base)));
 	}
 	return 0;
+}
+
+/*
+ * get --format metadata --headers A,B (gog's splitCSV): the names, and
+ * From, which the gateway's inbound policy reads (a message without it
+ * is not shown).
+ */
+static void
+metadata_headers(const char *list, json_t *params)
+{
+	json_t		*names = split_csv(list), *e;
+	struct buf	 b;
+	size_t		 i;
+	int		 from = 0;
+
+	if (json_array_size(names) == 0) {
+		json_decref(names);
+		return;
+	}
+	buf_init(&b, 8192);
+	json_array_foreach(names, i, e) {
+		if (strcasecmp(json_string_value(e), "From") == 0)
+			from = 1;
+		if (i > 0)
+			(void)buf_append(&b, ",", 1);
+		(void)buf_append(&b, json_string_value(e),
+		    json_string_length(e));
+	}
+	if (!from)
+		(void)buf_append(&b, ",From", 5);
+	if (buf_cstr(&b) == 0)
+		json_object_set_new(params, "headers",
+		    shim_json_string(b.data));
+	buf_free(&b);
+	json_decref(names);
 }
 
 /* --max and --page, as gmail.search and gmail.drafts.list take them. */
@@ -1093,7 +1340,16 @@ shim_gog_main(int argc, char **argv)
 	int			 rv, fd = -1;
 
 	if ((rv = gog_parse(argc, argv, &a, err, sizeof(err))) != 0) {
-		(void)fprintf(stderr, "gog: error: %s\n", err);
+		/* errfmt.Format on kong's parse error (internal/errfmt). */
+		if (strncmp(err, "unknown flag", 12) == 0)
+			(void)fprintf(stderr, "%s\nRun with --help to see "
+			    "available flags\n", err);
+		else if (strstr(err, "missing") != NULL ||
+		    strstr(err, "required") != NULL)
+			(void)fprintf(stderr, "%s\nRun with --help to see "
+			    "usage\n", err);
+		else
+			(void)fprintf(stderr, "%s\n", err);
 		return rv;
 	}
 	if (a.cmd == GOG_VERSION) {
@@ -1105,15 +1361,21 @@ shim_gog_main(int argc, char **argv)
 		return 0;
 	}
 	if (a.json && a.plain) {
-		(void)fputs("gog: error: --json and --plain are mutually "
-		    "exclusive\n", stderr);
+		(void)fputs("invalid output mode (cannot combine --json and "
+		    "--plain)\n", stderr);
 		return GOG_EXIT_USAGE;
 	}
 	params = json_pack("{s:s}", "channel", "gmail");
 	switch (a.cmd) {
 	case GOG_SEARCH:
+	case GOG_MESSAGES_SEARCH:
 		method = "gmail.search";
 		json_object_set_new(params, "query", shim_json_string(a.query));
+		if (a.cmd == GOG_MESSAGES_SEARCH)
+			json_object_set_new(params, "messages", json_true());
+		if (a.cmd == GOG_MESSAGES_SEARCH && a.include_body)
+			json_object_set_new(params, "include_body",
+			    json_true());
 		paging_params(&a, params);
 		break;
 	case GOG_GET:
@@ -1123,6 +1385,9 @@ shim_gog_main(int argc, char **argv)
 		if (a.format != NULL)
 			json_object_set_new(params, "format",
 			    shim_json_string(a.format));
+		if (a.format != NULL && strcmp(a.format, "metadata") == 0 &&
+		    a.headers != NULL)
+			metadata_headers(a.headers, params);
 		break;
 	case GOG_THREAD_GET:
 		method = "gmail.thread";
@@ -1151,7 +1416,7 @@ shim_gog_main(int argc, char **argv)
 		break;
 	default:
 		json_decref(params);
-		(void)fprintf(stderr, "Error: permission denied: this gog "
+		(void)fprintf(stderr, "permission denied: this gog "
 		    "command is not offered through carapace\n");
 		return GOG_EXIT_PERMISSION;
 	}
@@ -1163,6 +1428,7 @@ shim_gog_main(int argc, char **argv)
 		return rv;
 	switch (a.cmd) {
 	case GOG_SEARCH:
+	case GOG_MESSAGES_SEARCH:
 		print_search(&a, r.result);
 		break;
 	case GOG_GET:

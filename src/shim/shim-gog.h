@@ -40,7 +40,11 @@ enum gog_command {
 	GOG_DRAFTS_CREATE,
 	GOG_DRAFTS_SEND,
 	GOG_DRAFTS_DELETE,
-	GOG_SEND		/* gmail send */
+	GOG_SEND,		/* gmail send */
+	GOG_WATCH_START,	/* gmail watch start */
+	GOG_WATCH_STATUS,	/* gmail watch status, renew */
+	GOG_WATCH_SERVE,	/* gmail watch serve */
+	GOG_WATCH_STOP		/* gmail watch stop */
 };
 
 struct gog_args {
@@ -56,11 +60,24 @@ struct gog_args {
 	long long		 max;		/* -1: the command's default */
 	const char		*page;
 	const char		*format;
+	const char		*headers;	/* get --headers */
 	const char		*to, *cc, *bcc, *subject, *body, *body_file;
+	const char		*body_html, *body_html_file;
 	const char		*reply_to_message_id, *thread_id;
+	const char		*reply_to;	/* the Reply-To header */
+	const char		*from;
+	int			 reply_all;
 	const char		*attach[GOG_ATTACH_MAX];
 	size_t			 nattach;
 	int			 include_body;
+	/* gmail watch start and serve (gmail_watch_cmds.go) */
+	const char		*topic, *ttl;
+	const char		*labels[GOG_ARGS_MAX];	/* --label, repeatable */
+	size_t			 nlabels;
+	const char		*hook_url, *hook_token, *max_bytes;
+	const char		*bind, *port, *path, *token;
+	const char		*oidc_email, *oidc_audience;
+	int			 verify_oidc, save_hook;
 	char			 query[8192];	/* positional words joined */
 };
 
@@ -94,5 +111,19 @@ char	*gog_best_body(json_t *payload);
 
 /* The shim. */
 int	 shim_gog_main(int argc, char **argv);
+
+struct shim_reply;
+/* gog's exit code for a gateway error (the mapping atop shim-gog.c). */
+int	 gog_gateway_exit(const struct shim_reply *);
+
+/*
+ * The gog program (gog-watch.c): gmail watch start, status and renew
+ * print the watch as gog does, the gateway's Gmail inbox standing for
+ * Gmail's push, and stop is refused; gmail watch serve POSTs every new,
+ * visible, scrubbed message of that inbox to --hook-url as gog's hook
+ * payload, until a signal; every other command is shim_gog_main()'s.
+ * Returns gog's exit code.
+ */
+int	 gog_main(int argc, char **argv);
 
 #endif /* CARAPACE_SHIM_GOG_H */

@@ -51,9 +51,16 @@
 
 struct http_server {
 	const struct shim_signal_ctx	*ctx;
-	const char			*bind_host;
+	const char			*bind_host;	/* as given */
 	FILE				*log;
 	struct serve			*loop;
+};
+
+/* One listening socket: where Host rules come from. */
+struct http_listener {
+	struct http_server		*srv;
+	int				 wildcard;	/* 0.0.0.0, :: */
+	unsigned int			 port;		/* bound */
 };
 
 enum client_state {
@@ -66,6 +73,7 @@ enum client_state {
 
 struct client {
 	struct http_server		*srv;
+	const struct http_listener	*listener;
 	struct serve_fd			*sfd;
 	int				 fd;
 	enum client_state		 state;
@@ -239,46 +247,71 @@ shim_http_parse_head(const char *buf, size_t len, size_t max,
 	return SHIM_HTTP_COMPLETE;
 }
 
+/*
+ * HttpServerHandler.isHostAllowed (AsamK/signal-cli v0.14.6,
+ * src/main/java/org/asamk/signal/http/HttpServerHandler.java), the
+ * wildcard case aside (the caller's): "[v6]" and an optional ":port"
+ * after it, anything else after "]" ignored; otherwise the text after
+ * the last ':' is a port when it is all digits (even none).  The host
+ * part, lower-cased, must be localhost, 127.0.0.1, ::1 or the bind host
+ * as given (InetSocketAddress.getHostString: "[fd00::1]" keeps its
+ * brackets, so such a bind host never matches); a port must parse as a
+ * Java int and equal the bound port.
+ */
 int
-shim_http_host_allowed(const char *host, const char *bind_host)
+shim_http_host_allowed(const char *host, const char *bind_host,
+    unsigned int port)
 {
-	char		 name[256], bind[256];
-	const char	*colon, *rb;
-	size_t		 len;
+	char		 name[256];
+	const char	*rb, *colon, *portpart = NULL, *p;
+	size_t		 len, i;
+	long long	 n;
+	int		 neg = 0;
 
+	if (host == NULL || *host == '\0')
+		return 0;
 	if (host[0] == '[') {
-		if ((rb = strchr(host, ']')) == NULL ||
-		    (rb[1] != '\0' && rb[1] != ':'))
+		if ((rb = strchr(host, ']')) == NULL)
 			return 0;
 		len = (size_t)(rb - host - 1);
 		host++;
+		if (rb[1] == ':')
+			portpart = rb + 2;
 	} else {
-		colon = strchr(host, ':');
-		if (colon != NULL && strchr(colon + 1, ':') != NULL)
-			return 0;
-		len = colon != NULL ? (size_t)(colon - host) : strlen(host);
+		len = strlen(host);
+		if ((colon = strrchr(host, ':')) != NULL &&
+		    strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+			len = (size_t)(colon - host);
+			portpart = colon + 1;
+		}
 	}
-	if (len == 0 || len >= sizeof(name))
+	if (len >= sizeof(name))
 		return 0;
-	memcpy(name, host, len);
+	for (i = 0; i < len; i++)
+		name[i] = (char)tolower((unsigned char)host[i]);
 	name[len] = '\0';
-	if (strcasecmp(name, "localhost") == 0 ||
-	    strcmp(name, "127.0.0.1") == 0 || strcmp(name, "::1") == 0)
+	if (strcmp(name, "localhost") != 0 && strcmp(name, "127.0.0.1") != 0 &&
+	    strcmp(name, "::1") != 0 && (bind_host == NULL ||
+	    *bind_host == '\0' || strcasecmp(name, bind_host) != 0))
+		return 0;
+	if (portpart == NULL)
 		return 1;
-	if (bind_host == NULL || *bind_host == '\0')
+	/* Integer.parseInt: an optional sign, then 1 to 10 digits. */
+	p = portpart;
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	if (*p == '\0' || strspn(p, "0123456789") != strlen(p))
 		return 0;
-	if (bind_host[0] == '[') {
-		len = strcspn(bind_host + 1, "]");
-		if (len >= sizeof(bind))
+	for (n = 0; *p != '\0'; p++) {
+		n = n * 10 + (*p - '0');
+		if (n > 2147483648LL)
 			return 0;
-		memcpy(bind, bind_host + 1, len);
-		bind[len] = '\0';
-	} else if (strlcpy(bind, bind_host, sizeof(bind)) >= sizeof(bind))
+	}
+	if (neg)
+		n = -n;
+	if (n > 2147483647LL)
 		return 0;
-	/* A wildcard bind names no host: only the loopback names pass. */
-	if (strcmp(bind, "0.0.0.0") == 0 || strcmp(bind, "::") == 0)
-		return 0;
-	return strcasecmp(name, bind) == 0;
+	return n == (long long)port;
 }
 
 static int
@@ -731,9 +764,17 @@ begin_request(struct client *cl)
 	cl->close = req->http10 ?
 	    strcasecmp(req->connection, "keep-alive") != 0 :
 	    strcasecmp(req->connection, "close") == 0;
-	/* HTTP/1.1 always names a Host (the parser saw to it); 1.0 may. */
-	if ((!req->http10 || req->host[0] != '\0') &&
-	    !shim_http_host_allowed(req->host, cl->srv->bind_host)) {
+	/*
+	 * As signal-cli's HttpServerHandler: /api/v1/rpc and /api/v1/events
+	 * (by prefix, as Java's HttpServer picks a context) check Host,
+	 * except on a wildcard bind, where nothing is checked; /api/v1/check
+	 * never does.  Without a Host (HTTP/1.0) the check fails.
+	 */
+	if ((strncmp(req->path, "/api/v1/rpc", 11) == 0 ||
+	    strncmp(req->path, "/api/v1/events", 14) == 0) &&
+	    !cl->listener->wildcard &&
+	    !shim_http_host_allowed(req->host, cl->srv->bind_host,
+	    cl->listener->port)) {
 		(void)respond(cl, 421, NULL, NULL, 0, 1);
 		client_end(cl);
 		return;
@@ -887,7 +928,8 @@ static const struct serve_cb client_cb = {
 static void
 accept_client(struct serve_fd *lfd, void *arg)
 {
-	struct http_server	*srv = arg;
+	struct http_listener	*lst = arg;
+	struct http_server	*srv = lst->srv;
 	struct client		*cl;
 	int			 fd, on = 1;
 	static const char	 busy_reply[] =
@@ -906,6 +948,7 @@ accept_client(struct serve_fd *lfd, void *arg)
 	    (cl->sfd = serve_client(srv->loop, fd, fd, HTTP_MAX_OUT,
 	    SHIM_HTTP_IDLE_MS, &client_cb, cl)) != NULL) {
 		cl->srv = srv;
+		cl->listener = lst;
 		cl->fd = fd;
 		cl->state = CL_HEAD;
 		signal_jobs_init(&cl->jobs, srv->loop, cl->sfd, srv->ctx);
@@ -942,9 +985,27 @@ static const struct serve_cb signal_cb = {
 
 /* ---- the accept loop ---------------------------------------------- */
 
+/* Whether a bound address is the wildcard (isAnyLocalAddress). */
 static int
-listen_on(const char *host, const char *port, int *fds, size_t max,
-    FILE *log)
+any_address(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in	*in4;
+	const struct sockaddr_in6	*in6;
+
+	if (ss->ss_family == AF_INET) {
+		in4 = (const struct sockaddr_in *)ss;
+		return in4->sin_addr.s_addr == htonl(INADDR_ANY);
+	}
+	if (ss->ss_family == AF_INET6) {
+		in6 = (const struct sockaddr_in6 *)ss;
+		return IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+	}
+	return 0;
+}
+
+static int
+listen_on(const char *host, const char *port, int *fds,
+    struct http_listener *lst, size_t max, FILE *log)
 {
 	struct addrinfo	 hints, *res, *ai;
 	struct sockaddr_storage ss;
@@ -978,8 +1039,15 @@ listen_on(const char *host, const char *port, int *fds, size_t max,
 			continue;
 		}
 		sslen = sizeof(ss);
-		if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0 &&
-		    getnameinfo((struct sockaddr *)&ss, sslen, addr,
+		if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
+			(void)close(fd);
+			continue;
+		}
+		lst[n].wildcard = any_address(&ss);
+		lst[n].port = ntohs(ss.ss_family == AF_INET6 ?
+		    ((struct sockaddr_in6 *)&ss)->sin6_port :
+		    ((struct sockaddr_in *)&ss)->sin_port);
+		if (getnameinfo((struct sockaddr *)&ss, sslen, addr,
 		    sizeof(addr), serv, sizeof(serv),
 		    NI_NUMERICHOST | NI_NUMERICSERV) == 0)
 			(void)fprintf(log, "Started HTTP server on %s/%s:%s\n",
@@ -1001,10 +1069,24 @@ shim_http_serve(const struct shim_signal_ctx *ctx, const char *host,
     const char *port, FILE *log)
 {
 	struct http_server	 srv;
+	struct http_listener	 lst[MAX_LISTEN];
+	char			 addr[256];
+	size_t			 len;
 	int			 fds[MAX_LISTEN], nfds, i, sigfd, rc = 0;
 
 	json_object_seed(0);
-	if ((nfds = listen_on(host, port, fds, MAX_LISTEN, log)) == -1)
+	memset(lst, 0, sizeof(lst));
+	/* "[v6]" is bound without its brackets, matched with them. */
+	len = strlen(host);
+	if (len >= 2 && host[0] == '[' && host[len - 1] == ']' &&
+	    len - 2 < sizeof(addr)) {
+		memcpy(addr, host + 1, len - 2);
+		addr[len - 2] = '\0';
+	} else if (strlcpy(addr, host, sizeof(addr)) >= sizeof(addr)) {
+		(void)fprintf(log, "Invalid HTTP address %s\n", host);
+		return SIGNAL_EXIT_USER;
+	}
+	if ((nfds = listen_on(addr, port, fds, lst, MAX_LISTEN, log)) == -1)
 		return SIGNAL_EXIT_IO;
 	if ((sigfd = shim_catch_signals()) == -1) {
 		(void)fprintf(log, "cannot catch signals\n");
@@ -1017,9 +1099,11 @@ shim_http_serve(const struct shim_signal_ctx *ctx, const char *host,
 	if ((srv.loop = serve_new(SHIM_HTTP_MAX_CLIENTS, HTTP_MAX_CALLS)) ==
 	    NULL || serve_add(srv.loop, sigfd, &signal_cb, &srv) == NULL)
 		rc = SIGNAL_EXIT_UNEXPECTED;
-	for (i = 0; rc == 0 && i < nfds; i++)
-		if (serve_add(srv.loop, fds[i], &listen_cb, &srv) == NULL)
+	for (i = 0; rc == 0 && i < nfds; i++) {
+		lst[i].srv = &srv;
+		if (serve_add(srv.loop, fds[i], &listen_cb, &lst[i]) == NULL)
 			rc = SIGNAL_EXIT_UNEXPECTED;
+	}
 	if (rc == 0)
 		(void)serve_run(srv.loop);
 	serve_free(srv.loop);

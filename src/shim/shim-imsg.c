@@ -505,6 +505,22 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 			    "through this gateway\n", args.cmd_name);
 		goto done;
 	}
+	if (args.cmd == SHIM_IMSG_SEND_ATTACHMENT &&
+	    (r = shim_imsg_attachment_check(&args, msg, sizeof(msg))) != 0) {
+		/*
+		 * Needs the IMCore bridge: the real tool's bridge failure
+		 * (BridgeOutput.emitError), worded so that a client that
+		 * falls back to rpc send on "send-attachment ...
+		 * unavailable" (OpenClaw) does.
+		 */
+		if (r == 1 && args.json)
+			(void)fprintf(out, "{\"success\":false,\"error\":"
+			    "\"%s\"}\n", msg);
+		else
+			(void)fprintf(out, r == 1 ? "error: %s\n" : "%s\n",
+			    msg);
+		goto done;
+	}
 	if (args.cmd == SHIM_IMSG_RPC) {
 		if (fflush(out) == EOF || fileno(out) == -1)
 			goto done;
@@ -518,7 +534,8 @@ shim_imsg_run(int argc, char **argv, const char *socket_path, int timeout_ms,
 		goto done;
 	}
 	/* The file is opened here, as the caller; only its name travels. */
-	if (args.cmd == SHIM_IMSG_SEND && imsg_nonempty(args.file)) {
+	if ((args.cmd == SHIM_IMSG_SEND ||
+	    args.cmd == SHIM_IMSG_SEND_ATTACHMENT) && imsg_nonempty(args.file)) {
 		if ((fd = shim_open_attachment(args.file, err,
 		    sizeof(err))) == -1) {
 			(void)fprintf(out, "imsg: %s\n", err);

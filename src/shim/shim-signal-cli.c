@@ -1,8 +1,8 @@
 /*
  * The signal-cli command line on top of shim-signal.c: global options and
  * the commands clients use (send, receive, listGroups, listContacts,
- * sendReaction, sendTyping, sendReceipt), `jsonRpc` on stdio and `daemon
- * --http`.  Every command builds the params signal-cli's JSON-RPC would
+ * sendReaction, sendTyping, sendReceipt, remoteDelete), `jsonRpc` on
+ * stdio and `daemon --http` / `--socket`.  Every command builds the params signal-cli's JSON-RPC would
  * take and goes through shim_signal_call(), so the command line, stdio
  * and HTTP share one mapping onto the gateway.  Output text, streams and
  * exit codes follow signal-cli (results on stdout, errors on stderr;
@@ -24,14 +24,11 @@
 
 #include "compat.h"
 #include "protocol.h"
-#include "serve.h"
 #include "shim.h"
 #include "shim-signal.h"
 #include "util.h"
 
 #define STDIN_MAX		(16 * 1024 * 1024)
-#define JSONRPC_MAX_LINE	(1024 * 1024)
-#define JSONRPC_MAX_WORKERS	16
 
 enum opt_kind { OPT_FLAG, OPT_VALUE, OPT_INTEGER, OPT_LIST, OPT_INT_LIST,
     OPT_OPTIONAL };
@@ -102,6 +99,14 @@ static const struct opt receipt_opts[] = {
 	{ NULL, NULL, NULL, OPT_FLAG, NULL }
 };
 
+static const struct opt delete_opts[] = {
+	{ "-t", "--target-timestamp", NULL, OPT_INTEGER, "targetTimestamp" },
+	{ "-g", "--group-id", "--group", OPT_LIST, "groupId" },
+	{ "-u", "--username", NULL, OPT_LIST, "username" },
+	{ NULL, "--note-to-self", NULL, OPT_FLAG, "noteToSelf" },
+	{ NULL, NULL, NULL, OPT_FLAG, NULL }
+};
+
 static const struct opt groups_opts[] = {
 	{ "-d", "--detailed", NULL, OPT_FLAG, "detailed" },
 	{ "-g", "--group-id", NULL, OPT_LIST, "groupId" },
@@ -154,6 +159,7 @@ static const struct command commands[] = {
 	{ "sendReaction", "recipient", reaction_opts },
 	{ "sendTyping", "recipient", typing_opts },
 	{ "sendReceipt", "recipient", receipt_opts },
+	{ "remoteDelete", "recipient", delete_opts },
 	{ "listGroups", NULL, groups_opts },
 	{ "listContacts", "recipient", contacts_opts },
 	{ "listAccounts", NULL, no_opts },
@@ -451,9 +457,6 @@ shim_signal_print_result(FILE *out, const char *command, json_t *result,
 	long long	 exp;
 
 	if (json) {
-		if (strcmp(command, "sendTyping") == 0 ||
-		    strcmp(command, "sendReceipt") == 0)
-			return 0;
 		text = json_dumps(result, JSON_COMPACT | JSON_PRESERVE_ORDER |
 		    JSON_ENCODE_ANY);
 		if (text == NULL)
@@ -462,8 +465,12 @@ shim_signal_print_result(FILE *out, const char *command, json_t *result,
 		free(text);
 		return 0;
 	}
+	/* SendMessageResultUtils.outputResult, for each of these. */
 	if (strcmp(command, "send") == 0 ||
-	    strcmp(command, "sendReaction") == 0)
+	    strcmp(command, "sendReaction") == 0 ||
+	    strcmp(command, "sendTyping") == 0 ||
+	    strcmp(command, "sendReceipt") == 0 ||
+	    strcmp(command, "remoteDelete") == 0)
 		return print_send_result(out, result);
 	if (strcmp(command, "listGroups") == 0) {
 		if (!json_is_array(result))
@@ -749,415 +756,41 @@ out:
 	return status;
 }
 
-/* ---- jsonRpc on stdio ---------------------------------------------- */
-
-/*
- * jsonRpc runs on the shims' server loop (serve.c): stdin and stdout are
- * one client, every request line is a job (signal-job.c) whose gateway
- * calls run side by side, and every receive subscription is a gateway
- * call of its own that streams.  Answers go out whole, one line each,
- * in the order they complete, as signal-cli's do.  At most
- * JSONRPC_MAX_WORKERS lines are answered at once; past that stdin waits.
- */
-
-#define JSONRPC_MAX_SUBSCRIPTIONS	16
-#define JSONRPC_MAX_CALLS	(JSONRPC_MAX_WORKERS + JSONRPC_MAX_SUBSCRIPTIONS)
-
-struct stdio_rpc;
-
-/* One receive subscription: an inbox subscription on the gateway. */
-struct stdio_sub {
-	struct stdio_rpc	*rpc;
-	int			 id;
-	int			 internal;	/* on-start: plain params */
-	int			 active;
-	int			 subscribed;
-	struct serve_fd		*call;
-};
-
-struct stdio_rpc {
-	const struct shim_signal_ctx	*ctx;
-	struct serve			*loop;
-	struct serve_fd			*client;
-	struct signal_jobs		 jobs;
-	char				*buf;
-	size_t				 have;
-	int				 skip;	/* rest of a too-long line */
-	int				 eof;
-	int				 finishing;
-	int				 processing;
-	int				 again;
-	int				 next_id;
-	struct stdio_sub		 subs[JSONRPC_MAX_SUBSCRIPTIONS];
-};
-
-static json_t	*stdio_subscription_answer(struct stdio_rpc *, json_t *,
-		    int *);
-static void	 stdio_process(struct stdio_rpc *);
-
-static void
-stdio_write(struct stdio_rpc *rpc, json_t *v)
-{
-	char	*text;
-
-	if (rpc->client == NULL || (text = json_dumps(v, JSON_COMPACT |
-	    JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)) == NULL)
-		return;
-	/* Text and newline in one piece: lines never interleave. */
-	(void)serve_write(rpc->client, text, strlen(text));
-	(void)serve_write(rpc->client, "\n", 1);
-	free(text);
-}
-
-/* A job's answer: written, and the next lines may go. */
-static void
-stdio_answered(json_t *answer, void *arg)
-{
-	struct stdio_rpc	*rpc = arg;
-
-	if (answer != NULL)
-		stdio_write(rpc, answer);
-	stdio_process(rpc);
-}
-
-/* One request line. */
-static void
-stdio_line(struct stdio_rpc *rpc, const char *line, size_t len)
-{
-	json_t	*answer, *msg;
-	int	 handled = 0;
-
-	msg = json_loadb(line, len, JSON_DECODE_ANY, NULL);
-	answer = msg != NULL ? stdio_subscription_answer(rpc, msg, &handled) :
-	    NULL;
-	json_decref(msg);
-	if (handled) {
-		if (answer != NULL)
-			stdio_write(rpc, answer);
-		json_decref(answer);
-		return;
-	}
-	signal_job_start(&rpc->jobs, line, len, stdio_answered, rpc);
-}
-
-/*
- * The receive notifications of one subscription: every inbox message, as
- * signal-cli's ({"envelope","account"} for the on-start subscription,
- * {"subscription":N,"result":{...}} for subscribeReceive), until the
- * subscription is stopped or the gateway connection ends.
- */
-static void
-stdio_receive(struct serve_fd *call, int rc, char *line, size_t len,
-    const char *why, void *arg)
-{
-	struct stdio_sub	*sub = arg;
-	struct stdio_rpc	*rpc = sub->rpc;
-	json_t			*msg, *v, *note;
-
-	if (!sub->active || sub->call != call)
-		return;
-	if (rc != SHIM_OK) {
-		(void)fprintf(stderr, "receive: %s\n", why);
-		sub->active = 0;
-		sub->call = NULL;
-		return;
-	}
-	if ((msg = json_loadb(line, len, 0, NULL)) == NULL)
-		return;
-	if (!sub->subscribed && json_object_get(msg, "id") != NULL) {
-		sub->subscribed = 1;
-		serve_set_deadline(call, 0);
-		if (json_object_get(msg, "error") != NULL) {
-			(void)fprintf(stderr, "receive: %s\n", line);
-			json_decref(msg);
-			serve_close(call);
-			sub->active = 0;
-			sub->call = NULL;
-			return;
-		}
-	}
-	v = json_object_get(json_object_get(msg, "params"), "message");
-	if (json_is_object(v) && json_is_string(json_object_get(msg,
-	    "method")) && strcmp(json_string_value(json_object_get(msg,
-	    "method")), "inbox.message") == 0) {
-		if (sub->internal)
-			note = json_pack("{s:s,s:s,s:O}", "jsonrpc",
-			    "2.0", "method", "receive", "params", v);
-		else
-			note = json_pack("{s:s,s:s,s:{s:i,s:O}}",
-			    "jsonrpc", "2.0", "method", "receive",
-			    "params", "subscription", sub->id,
-			    "result", v);
-		if (note != NULL)
-			stdio_write(rpc, note);
-		json_decref(note);
-	}
-	json_decref(msg);
-}
-
-static const struct serve_cb stdio_receive_cb = {
-	.line = stdio_receive
-};
-
-/* Start a subscription: its id, or -1 (none free). */
-static int
-stdio_subscribe(struct stdio_rpc *rpc, int internal)
-{
-	struct stdio_sub	*sub = NULL;
-	json_t			*req;
-	char			 why[SHIM_ERR_MAX];
-	int			 i;
-
-	for (i = 0; i < JSONRPC_MAX_SUBSCRIPTIONS; i++)
-		if (!rpc->subs[i].active) {
-			sub = &rpc->subs[i];
-			break;
-		}
-	if (sub == NULL)
-		return -1;
-	memset(sub, 0, sizeof(*sub));
-	sub->rpc = rpc;
-	sub->internal = internal;
-	sub->id = rpc->next_id++;
-	req = json_pack("{s:[s]}", "channels", "signal");
-	sub->call = serve_call(rpc->loop, rpc->client, rpc->ctx->socket_path,
-	    rpc->ctx->timeout_ms, "inbox.subscribe", req, NULL, 0,
-	    &stdio_receive_cb, sub, why, sizeof(why));
-	json_decref(req);
-	/* As signal-cli: the id is given; a stream that fails says so. */
-	if (sub->call == NULL)
-		(void)fprintf(stderr, "%s\n", why);
-	else
-		sub->active = 1;
-	return sub->id;
-}
-
-/* Stop subscription id (-1: the on-start one): 0, or -1 if unknown. */
-static int
-stdio_unsubscribe(struct stdio_rpc *rpc, int id)
-{
-	struct stdio_sub	*sub;
-	int			 i;
-
-	for (i = 0; i < JSONRPC_MAX_SUBSCRIPTIONS; i++) {
-		sub = &rpc->subs[i];
-		if (!sub->active || (id == -1 ? !sub->internal :
-		    sub->id != id))
-			continue;
-		if (sub->call != NULL)
-			serve_close(sub->call);
-		sub->call = NULL;
-		sub->active = 0;
-		return 0;
-	}
-	return -1;
-}
-
-/*
- * subscribeReceive / unsubscribeReceive, which only a connection (not
- * the HTTP daemon) has: the answer, or NULL for any other message.
- */
-static json_t *
-stdio_subscription_answer(struct stdio_rpc *rpc, json_t *msg, int *handled)
-{
-	json_t		*method, *id, *params, *sid;
-	const char	*name;
-	int		 n;
-
-	*handled = 0;
-	method = json_object_get(msg, "method");
-	if (!json_is_object(msg) || !json_is_string(method))
-		return NULL;
-	name = json_string_value(method);
-	if (strcmp(name, "subscribeReceive") != 0 &&
-	    strcmp(name, "unsubscribeReceive") != 0)
-		return NULL;
-	*handled = 1;
-	id = json_object_get(msg, "id");
-	params = json_object_get(msg, "params");
-	if (strcmp(name, "subscribeReceive") == 0) {
-		n = stdio_subscribe(rpc, 0);
-		if (id == NULL)
-			return NULL;
-		if (n == -1)
-			return json_pack("{s:s,s:{s:i,s:s},s:O}", "jsonrpc",
-			    "2.0", "error", "code", SIGNAL_ERR_IO, "message",
-			    "Too many subscriptions", "id", id);
-		return json_pack("{s:s,s:i,s:O}", "jsonrpc", "2.0", "result",
-		    n, "id", id);
-	}
-	sid = json_is_array(params) ? json_array_get(params, 0) :
-	    json_object_get(params, "subscription");
-	if (sid == NULL && rpc->ctx->account == NULL) {
-		if (id == NULL)
-			return NULL;
-		return json_pack("{s:s,s:{s:i,s:s},s:O}", "jsonrpc", "2.0",
-		    "error", "code", SIGNAL_ERR_USER, "message", "Missing "
-		    "subscription parameter with subscription id", "id", id);
-	}
-	n = stdio_unsubscribe(rpc, sid == NULL ? -1 :
-	    (int)json_integer_value(sid));
-	if (id == NULL)
-		return NULL;
-	if (n == -1 && sid != NULL)
-		return json_pack("{s:s,s:{s:i,s:s},s:O}", "jsonrpc", "2.0",
-		    "error", "code", SIGNAL_ERR_USER, "message",
-		    "Unknown subscription id", "id", id);
-	return json_pack("{s:s,s:{},s:O}", "jsonrpc", "2.0", "result", "id",
-	    id);
-}
-
-/*
- * The complete lines read so far, while fewer than JSONRPC_MAX_WORKERS
- * are being answered; stdin is read only while there is room.  At the
- * end of input with nothing left to answer the subscriptions end and
- * the output is flushed.
- */
-static void
-stdio_process(struct stdio_rpc *rpc)
-{
-	json_t	*e;
-	char	*nl;
-	size_t	 len;
-	int	 i;
-
-	if (rpc->processing) {
-		rpc->again = 1;
-		return;
-	}
-	rpc->processing = 1;
-	do {
-		rpc->again = 0;
-		while (rpc->client != NULL && !rpc->finishing &&
-		    rpc->jobs.count < JSONRPC_MAX_WORKERS &&
-		    (nl = memchr(rpc->buf, '\n', rpc->have)) != NULL) {
-			len = (size_t)(nl - rpc->buf);
-			*nl = '\0';
-			if (rpc->skip) {
-				rpc->skip = 0;
-			} else if (len == 0 ||
-			    strspn(rpc->buf, " \t\r") == len) {
-				e = json_pack("{s:s,s:{s:i,s:s},s:n}",
-				    "jsonrpc", "2.0", "error", "code",
-				    RPC_PARSE_ERROR, "message",
-				    "Empty input line", "id");
-				stdio_write(rpc, e);
-				json_decref(e);
-			} else
-				stdio_line(rpc, rpc->buf, len);
-			memmove(rpc->buf, nl + 1, rpc->have - len - 1);
-			rpc->have -= len + 1;
-		}
-		if (rpc->have == JSONRPC_MAX_LINE) {
-			/* Too long: answered as unparsable, then skipped. */
-			e = json_pack("{s:s,s:{s:i,s:s},s:n}", "jsonrpc",
-			    "2.0", "error", "code", RPC_PARSE_ERROR,
-			    "message", "line too long", "id");
-			stdio_write(rpc, e);
-			json_decref(e);
-			rpc->have = 0;
-			rpc->skip = 1;
-		}
-	} while (rpc->again);
-	rpc->processing = 0;
-	if (rpc->client == NULL || rpc->finishing)
-		return;
-	serve_pause(rpc->client, rpc->eof ||
-	    rpc->jobs.count >= JSONRPC_MAX_WORKERS);
-	if (rpc->eof && rpc->jobs.count == 0 &&
-	    memchr(rpc->buf, '\n', rpc->have) == NULL) {
-		rpc->finishing = 1;
-		for (i = 0; i < JSONRPC_MAX_SUBSCRIPTIONS; i++)
-			rpc->subs[i].active = 0;
-		/* This closes the subscriptions' calls too. */
-		serve_finish(rpc->client);
-	}
-}
-
-static void
-stdio_read(struct serve_fd *client, void *arg)
-{
-	struct stdio_rpc	*rpc = arg;
-	ssize_t			 n;
-
-	n = read(serve_in_fd(client), rpc->buf + rpc->have,
-	    JSONRPC_MAX_LINE - rpc->have);
-	if (n == -1 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n == 0 && rpc->have > 0 &&
-	    memchr(rpc->buf, '\n', rpc->have) == NULL) {
-		/* A last line needs no newline, as readLine() has it. */
-		rpc->buf[rpc->have++] = '\n';
-		rpc->eof = 1;
-	} else if (n <= 0)
-		rpc->eof = 1;
-	else
-		rpc->have += (size_t)n;
-	stdio_process(rpc);
-}
-
-static void
-stdio_closed(struct serve_fd *client, void *arg)
-{
-	struct stdio_rpc	*rpc = arg;
-
-	(void)client;
-	signal_jobs_clear(&rpc->jobs);
-	rpc->client = NULL;
-}
-
-static const struct serve_cb stdio_cb = {
-	.read = stdio_read,
-	.closed = stdio_closed
-};
-
-static int
-run_jsonrpc(const struct shim_signal_ctx *ctx, json_t *params, FILE *out)
-{
-	struct stdio_rpc	 rpc;
-	json_t			*mode;
-	int			 rc = 0;
-
-	json_object_seed(0);
-	memset(&rpc, 0, sizeof(rpc));
-	rpc.ctx = ctx;
-	if (fflush(out) == EOF || fileno(out) == -1)
-		return SIGNAL_EXIT_UNEXPECTED;
-	/* One spare byte: a last line without a newline gets one. */
-	if ((rpc.buf = malloc(JSONRPC_MAX_LINE + 1)) == NULL ||
-	    (rpc.loop = serve_new(1, JSONRPC_MAX_CALLS)) == NULL ||
-	    (rpc.client = serve_client(rpc.loop, STDIN_FILENO, fileno(out),
-	    2 * SHIM_MAX_ANSWER, 0, &stdio_cb, &rpc)) == NULL) {
-		serve_free(rpc.loop);
-		free(rpc.buf);
-		return SIGNAL_EXIT_UNEXPECTED;
-	}
-	signal_jobs_init(&rpc.jobs, rpc.loop, rpc.client, ctx);
-	mode = json_object_get(params, "receiveMode");
-	if (!json_is_string(mode) || strcmp(json_string_value(mode),
-	    "manual") != 0)
-		(void)stdio_subscribe(&rpc, 1);
-	if (serve_run(rpc.loop) == -1)
-		rc = SIGNAL_EXIT_UNEXPECTED;
-	serve_free(rpc.loop);
-	free(rpc.buf);
-	return rc;
-}
-
 /* ---- daemon -------------------------------------------------------- */
 
 static int
 run_daemon(const struct shim_signal_ctx *ctx, json_t *params, FILE *err)
 {
-	json_t		*http;
-	const char	*addr, *colon;
-	char		 host[256], port[16];
+	json_t		*http, *sock;
+	const char	*addr, *colon, *path;
+	char		 host[256], port[16], sockpath[512];
 	size_t		 len;
 
 	http = json_object_get(params, "http");
+	sock = json_object_get(params, "socket");
+	if (json_object_get(params, "tcp") != NULL ||
+	    json_is_true(json_object_get(params, "dbus")) ||
+	    json_is_true(json_object_get(params, "dbusSystem")) ||
+	    (http != NULL && sock != NULL)) {
+		(void)fprintf(err, "Only one of daemon --http, daemon "
+		    "--socket is available through Carapace\n");
+		return SIGNAL_EXIT_USER;
+	}
+	if (sock != NULL) {
+		if (json_is_string(sock))
+			path = json_string_value(sock);
+		else if (shim_signal_socket_path(sockpath,
+		    sizeof(sockpath)) == -1) {
+			(void)fprintf(err, "Invalid socket path\n");
+			return SIGNAL_EXIT_USER;
+		} else
+			path = sockpath;
+		return shim_signal_socket_serve(ctx, path, params, err);
+	}
 	if (http == NULL) {
-		(void)fprintf(err, "Only daemon --http is available through "
-		    "Carapace\n");
+		/* DaemonCommand.setup: no channel given. */
+		(void)fprintf(err, "At least one channel parameter is "
+		    "required, e.g. --socket or --dbus.\n");
 		return SIGNAL_EXIT_USER;
 	}
 	addr = json_is_string(http) ? json_string_value(http) :
@@ -1166,10 +799,11 @@ run_daemon(const struct shim_signal_ctx *ctx, json_t *params, FILE *err)
 		colon = strstr(addr, "]:");
 		if (colon == NULL)
 			goto bad;
-		len = (size_t)(colon - addr - 1);
-		if (len == 0 || len >= sizeof(host))
+		/* Kept with its brackets: the Host rule uses it so. */
+		len = (size_t)(colon - addr + 1);
+		if (len <= 2 || len >= sizeof(host))
 			goto bad;
-		memcpy(host, addr + 1, len);
+		memcpy(host, addr, len);
 		host[len] = '\0';
 		colon++;
 	} else {
@@ -1325,6 +959,19 @@ shim_signal_run(int argc, char **argv, const char *socket_path,
 		json_decref(params);
 		return SIGNAL_EXIT_USER;
 	}
+	/* sendReceipt's recipient is one positional argument. */
+	if (strcmp(cmd->name, "sendReceipt") == 0 &&
+	    json_is_array(json_object_get(params, "recipient"))) {
+		if (json_array_size(json_object_get(params, "recipient")) !=
+		    1) {
+			usage_error(err, cmd->name, "recipient: expected "
+			    "one argument");
+			json_decref(params);
+			return SIGNAL_EXIT_USER;
+		}
+		(void)json_object_set(params, "recipient", json_array_get(
+		    json_object_get(params, "recipient"), 0));
+	}
 	if ((status = check_account(&ctx, err)) != 0)
 		goto done;
 	if (strcmp(cmd->name, "daemon") == 0) {
@@ -1332,7 +979,7 @@ shim_signal_run(int argc, char **argv, const char *socket_path,
 		goto done;
 	}
 	if (strcmp(cmd->name, "jsonRpc") == 0) {
-		status = run_jsonrpc(&ctx, params, out);
+		status = shim_signal_jsonrpc(&ctx, params, out);
 		goto done;
 	}
 	if (strcmp(cmd->name, "receive") == 0) {

@@ -1,6 +1,8 @@
 /*
  * The signal-cli shim's JSON-RPC side: signal-cli's methods and params
- * (camelCase or dashed names, list options one value or an array) mapped
+ * (camelCase or dashed names, list options one value or an array, under
+ * the singular name or the plural, as signal-cli's JsonRpcNamespace
+ * reads them) mapped
  * onto the gateway's "signal" channel methods, gateway errors mapped onto
  * signal-cli's codes, and JSON-RPC framing as signal-cli's JsonRpcReader
  * answers it.  The HTTP daemon (shim-http.c), `jsonRpc` on stdio and the
@@ -132,8 +134,6 @@ shim_signal_param(json_t *params, const char *camel)
 
 	if (params == NULL || !json_is_object(params))
 		return NULL;
-	if ((v = json_object_get(params, camel)) != NULL && !json_is_null(v))
-		return v;
 	for (i = 0, o = 0; camel[i] != '\0' && o + 2 < sizeof(dashed); i++) {
 		if (isupper((unsigned char)camel[i])) {
 			dashed[o++] = '-';
@@ -142,7 +142,13 @@ shim_signal_param(json_t *params, const char *camel)
 			dashed[o++] = camel[i];
 	}
 	dashed[o] = '\0';
+	/*
+	 * JsonRpcNamespace.get (AsamK/signal-cli v0.14.6): the dashed name
+	 * argparse4j uses first, then its camelCase form; null is absent.
+	 */
 	if ((v = json_object_get(params, dashed)) != NULL && !json_is_null(v))
+		return v;
+	if ((v = json_object_get(params, camel)) != NULL && !json_is_null(v))
 		return v;
 	return NULL;
 }
@@ -212,18 +218,134 @@ param_boolean(json_t *params, const char *name)
 	return 0;
 }
 
-/* A list param; NULL with err set when it has the wrong type. */
+/* The Java class Jackson makes of a JSON value in an untyped map. */
+static const char *
+java_class(json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return "java.lang.String";
+	case JSON_INTEGER:
+		return "java.lang.Integer";
+	case JSON_REAL:
+		return "java.lang.Double";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "java.lang.Boolean";
+	case JSON_ARRAY:
+		return "java.util.ArrayList";
+	default:
+		return "java.util.LinkedHashMap";
+	}
+}
+
+/* signal-cli's answer to a value of the wrong Java type: -32603. */
+static void
+cast_error(struct shim_signal_error *err, json_t *v, const char *to)
+{
+	set_error(err, RPC_INTERNAL_ERROR, "class %s cannot be cast to "
+	    "class %s (%s and %s are in module java.base of loader "
+	    "'bootstrap') (ClassCastException)", java_class(v), to,
+	    java_class(v), to);
+}
+
+/*
+ * A list param as signal-cli's JsonRpcNamespace.getList reads it
+ * (AsamK/signal-cli v0.14.6, src/main/java/org/asamk/signal/commands/
+ * JsonRpcNamespace.java): the singular name (dashed, then camelCase),
+ * where one value stands for a list of one; only when that is absent,
+ * the plural (the name with "s": "recipients", "groupIds",
+ * "targetTimestamps"), which must be a list.  Every element must be a
+ * string.  Returns a new array (empty when neither is given), or NULL
+ * with err set as signal-cli fails: -32603 ClassCastException.
+ */
 static json_t *
 param_list(json_t *params, const char *name, struct shim_signal_error *err)
 {
-	json_t	*list;
+	json_t	*v, *list, *e;
+	char	 plural[128];
+	size_t	 i;
 
-	list = shim_signal_string_list(shim_signal_param(params, name));
-	if (list == NULL)
-		set_error(err, RPC_INVALID_REQUEST,
-		    "Cannot deserialize value of type `java.util.List` "
-		    "for param %s", name);
+	if ((v = shim_signal_param(params, name)) == NULL) {
+		(void)snprintf(plural, sizeof(plural), "%ss", name);
+		v = shim_signal_param(params, plural);
+		if (v != NULL && !json_is_array(v)) {
+			cast_error(err, v, "java.util.List");
+			return NULL;
+		}
+	}
+	if ((list = shim_signal_string_list(v)) == NULL) {
+		e = v;
+		json_array_foreach(v, i, e)
+			if (!json_is_string(e))
+				break;
+		cast_error(err, e, "java.lang.String");
+	}
 	return list;
+}
+
+/*
+ * Whether a list param is given, in either form, with at least one
+ * value; -1 with err set when it cannot be read.
+ */
+static int
+param_list_given(json_t *params, const char *name,
+    struct shim_signal_error *err)
+{
+	json_t	*list;
+	int	 given;
+
+	if ((list = param_list(params, name, err)) == NULL)
+		return -1;
+	given = json_array_size(list) > 0;
+	json_decref(list);
+	return given;
+}
+
+/*
+ * Integers in a list param (singular or plural, as param_list): JSON
+ * integers or decimal strings.  Returns a new array, or NULL with err.
+ */
+static json_t *
+param_integer_list(json_t *params, const char *name,
+    struct shim_signal_error *err)
+{
+	json_t		*v, *list, *e;
+	char		 plural[128];
+	long long	 n;
+	size_t		 i;
+
+	if ((list = json_array()) == NULL) {
+		set_error(err, RPC_INTERNAL_ERROR, "out of memory");
+		return NULL;
+	}
+	if ((v = shim_signal_param(params, name)) == NULL) {
+		(void)snprintf(plural, sizeof(plural), "%ss", name);
+		if ((v = shim_signal_param(params, plural)) != NULL &&
+		    !json_is_array(v)) {
+			cast_error(err, v, "java.util.List");
+			json_decref(list);
+			return NULL;
+		}
+	}
+	if (v != NULL && !json_is_array(v)) {
+		if (param_integer(v, &n) == -1)
+			goto bad;
+		if (json_array_append_new(list, json_integer(n)) == -1)
+			goto bad;
+		return list;
+	}
+	json_array_foreach(v, i, e) {
+		if (param_integer(e, &n) == -1 ||
+		    json_array_append_new(list, json_integer(n)) == -1)
+			goto bad;
+	}
+	return list;
+bad:
+	set_error(err, SIGNAL_ERR_USER, "%s: expected one or more integers",
+	    name);
+	json_decref(list);
+	return NULL;
 }
 
 /* Base64 (standard alphabet, padding optional) into buf; -1 if bad. */
@@ -344,12 +466,53 @@ open_data_uri(const char *uri, char *name, size_t namelen, char *err,
 	return fd;
 }
 
-/* Params the gateway cannot honour: refused rather than ignored. */
+/*
+ * Params the gateway cannot honour: refused rather than ignored.  List
+ * params are looked up in both forms (param_list).
+ */
 static const char *const unsupported_send[] = {
-	"username", "noteToSelf", "endSession", "sticker", "previewUrl",
-	"storyTimestamp", "editTimestamp", "mention", "quoteMention",
-	"quoteAttachment", "quoteTextStyle", NULL
+	"noteToSelf", "endSession", "sticker", "previewUrl",
+	"storyTimestamp", "editTimestamp", NULL
 };
+static const char *const unsupported_send_lists[] = {
+	"username", "mention", "quoteMention", "quoteAttachment",
+	"quoteTextStyle", NULL
+};
+static const char *const unsupported_reaction[] = {
+	"noteToSelf", "story", NULL
+};
+static const char *const unsupported_delete[] = { "noteToSelf", NULL };
+static const char *const username_only[] = { "username", NULL };
+
+/* 0, or -1 with err set when one of names is given (true, non-empty). */
+static int
+refuse_unsupported(json_t *params, const char *const *names,
+    const char *const *lists, struct shim_signal_error *err)
+{
+	json_t	*v;
+	size_t	 i;
+	int	 given;
+
+	for (i = 0; names != NULL && names[i] != NULL; i++) {
+		v = shim_signal_param(params, names[i]);
+		if (v != NULL && !json_is_false(v) &&
+		    !(json_is_array(v) && json_array_size(v) == 0)) {
+			set_error(err, SIGNAL_ERR_USER, "%s is not supported "
+			    "through Carapace", names[i]);
+			return -1;
+		}
+	}
+	for (i = 0; lists != NULL && lists[i] != NULL; i++) {
+		if ((given = param_list_given(params, lists[i], err)) == -1)
+			return -1;
+		if (given) {
+			set_error(err, SIGNAL_ERR_USER, "%s is not supported "
+			    "through Carapace", lists[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 /*
  * Recipients and group of a request into gw (recipients or group_id).
@@ -413,17 +576,11 @@ build_send(json_t *params, json_t *gw, int *fds, size_t nfds_max,
 	char		 name[256], why[SHIM_ERR_MAX];
 	long long	 n;
 	size_t		 i;
-	int		 fd, i2;
+	int		 fd;
 
-	for (i2 = 0; unsupported_send[i2] != NULL; i2++) {
-		v = shim_signal_param(params, unsupported_send[i2]);
-		if (v != NULL && !json_is_false(v) &&
-		    !(json_is_array(v) && json_array_size(v) == 0)) {
-			set_error(err, SIGNAL_ERR_USER, "%s is not supported "
-			    "through Carapace", unsupported_send[i2]);
-			goto fail;
-		}
-	}
+	if (refuse_unsupported(params, unsupported_send,
+	    unsupported_send_lists, err) == -1)
+		goto fail;
 	if (add_targets(params, gw, 1, err) == -1)
 		goto fail;
 	v = shim_signal_param(params, "message");
@@ -434,14 +591,8 @@ build_send(json_t *params, json_t *gw, int *fds, size_t nfds_max,
 	if (v != NULL && json_string_length(v) > 0 &&
 	    json_object_set(gw, "text", v) == -1)
 		goto nomem;
-	if ((list = shim_signal_string_list(shim_signal_param(params,
-	    "attachments"))) == NULL || (json_array_size(list) == 0 &&
-	    (json_decref(list), list = shim_signal_string_list(
-	    shim_signal_param(params, "attachment"))) == NULL)) {
-		set_error(err, RPC_INVALID_REQUEST,
-		    "attachments: expected a string or a list of strings");
+	if ((list = param_list(params, "attachment", err)) == NULL)
 		goto fail;
-	}
 	if (json_array_size(list) > nfds_max) {
 		set_error(err, SIGNAL_ERR_USER, "At most %zu attachments "
 		    "per message", nfds_max);
@@ -521,11 +672,16 @@ build_reaction(json_t *params, json_t *gw, struct shim_signal_error *err)
 	json_t		*emoji, *author, *ts;
 	long long	 n;
 
-	if (add_targets(params, gw, 1, err) == -1)
+	if (refuse_unsupported(params, unsupported_reaction, username_only,
+	    err) == -1 || add_targets(params, gw, 1, err) == -1)
 		goto fail;
 	emoji = shim_signal_param(params, "emoji");
 	author = shim_signal_param(params, "targetAuthor");
 	ts = shim_signal_param(params, "targetTimestamp");
+	/* SendReactionCommand: no author and one recipient: that one. */
+	if (author == NULL && json_array_size(json_object_get(gw,
+	    "recipients")) == 1)
+		author = json_array_get(json_object_get(gw, "recipients"), 0);
 	if (!json_is_string(emoji) || !json_is_string(author) || ts == NULL) {
 		set_error(err, SIGNAL_ERR_USER, "sendReaction needs emoji, "
 		    "targetAuthor and targetTimestamp");
@@ -564,51 +720,114 @@ build_typing(json_t *params, json_t *gw, struct shim_signal_error *err)
 	return gw;
 }
 
+/*
+ * java.lang.Object.toString() of what Jackson made of v, as
+ * argparse4j's Namespace.getString returns it ("[a, b]" for a list).
+ */
+static void
+java_string(json_t *v, char *out, size_t outlen)
+{
+	json_t	*e;
+	char	*text;
+	size_t	 i;
+
+	if (json_is_string(v)) {
+		(void)strlcpy(out, json_string_value(v), outlen);
+		return;
+	}
+	if (json_is_array(v)) {
+		(void)strlcpy(out, "[", outlen);
+		json_array_foreach(v, i, e) {
+			if (i > 0)
+				(void)strlcat(out, ", ", outlen);
+			if (json_is_string(e))
+				(void)strlcat(out, json_string_value(e),
+				    outlen);
+			else if ((text = json_dumps(e, JSON_ENCODE_ANY |
+			    JSON_COMPACT)) != NULL) {
+				(void)strlcat(out, text, outlen);
+				free(text);
+			}
+		}
+		(void)strlcat(out, "]", outlen);
+		return;
+	}
+	if ((text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)) == NULL)
+		out[0] = '\0';
+	else {
+		(void)strlcpy(out, text, outlen);
+		free(text);
+	}
+}
+
+/*
+ * sendReceipt (SendReceiptCommand.java): the recipient is one value read
+ * with getString, so a list is its toString() and no phone number; the
+ * target timestamps a list, singular or plural.
+ */
 static json_t *
 build_receipt(json_t *params, json_t *gw, struct shim_signal_error *err)
 {
-	json_t		*recipient, *ts, *list, *e, *type;
-	long long	 n;
-	size_t		 i;
+	json_t		*recipient, *list, *type;
+	char		 text[256];
 
 	recipient = shim_signal_param(params, "recipient");
-	if (json_is_array(recipient) && json_array_size(recipient) == 1)
-		recipient = json_array_get(recipient, 0);
-	if (!json_is_string(recipient)) {
+	if (recipient == NULL) {
+		/* getSingleRecipientIdentifier(null): nothing to send to. */
 		set_error(err, SIGNAL_ERR_USER, "No recipients given");
 		goto fail;
 	}
-	if ((list = json_array()) == NULL)
-		goto nomem;
+	if (!json_is_string(recipient)) {
+		java_string(recipient, text, sizeof(text));
+		set_error(err, SIGNAL_ERR_USER, "Invalid phone number '%s': "
+		    "The string supplied did not seem to be a phone number.",
+		    text);
+		goto fail;
+	}
+	if ((list = param_integer_list(params, "targetTimestamp", err)) ==
+	    NULL)
+		goto fail;
 	if (json_object_set(gw, "recipient", recipient) == -1 ||
 	    json_object_set_new(gw, "target_timestamps", list) == -1)
 		goto nomem;
-	ts = shim_signal_param(params, "targetTimestamp");
-	if (ts != NULL && !json_is_array(ts)) {
-		if (param_integer(ts, &n) == -1)
-			goto badts;
-		if (json_array_append_new(list, json_integer(n)) == -1)
-			goto nomem;
-	} else if (ts != NULL) {
-		json_array_foreach(ts, i, e) {
-			if (param_integer(e, &n) == -1)
-				goto badts;
-			if (json_array_append_new(list, json_integer(n)) == -1)
-				goto nomem;
-		}
+	if (json_array_size(list) == 0) {
+		set_error(err, SIGNAL_ERR_USER, "targetTimestamp: expected "
+		    "one or more integers");
+		goto fail;
 	}
-	if (json_array_size(list) == 0)
-		goto badts;
 	type = shim_signal_param(params, "type");
 	if (json_is_string(type) && json_object_set(gw, "type", type) == -1)
 		goto nomem;
 	return gw;
-badts:
-	set_error(err, SIGNAL_ERR_USER, "targetTimestamp: expected one or "
-	    "more integers");
-	goto fail;
 nomem:
 	set_error(err, RPC_INTERNAL_ERROR, "out of memory");
+fail:
+	json_decref(gw);
+	return NULL;
+}
+
+/* remoteDelete (RemoteDeleteCommand.java). */
+static json_t *
+build_delete(json_t *params, json_t *gw, struct shim_signal_error *err)
+{
+	json_t		*ts;
+	long long	 n;
+
+	if (refuse_unsupported(params, unsupported_delete, username_only,
+	    err) == -1 || add_targets(params, gw, 1, err) == -1)
+		goto fail;
+	ts = shim_signal_param(params, "targetTimestamp");
+	if (ts == NULL || param_integer(ts, &n) == -1) {
+		set_error(err, SIGNAL_ERR_USER,
+		    "targetTimestamp: expected integer");
+		goto fail;
+	}
+	if (json_object_set_new(gw, "target_timestamp", json_integer(n)) ==
+	    -1) {
+		set_error(err, RPC_INTERNAL_ERROR, "out of memory");
+		goto fail;
+	}
+	return gw;
 fail:
 	json_decref(gw);
 	return NULL;
@@ -659,6 +878,20 @@ shim_signal_build_request(const struct shim_signal_ctx *ctx,
 	if (strcmp(method, "sendReceipt") == 0) {
 		*gw_method = "receipt";
 		return build_receipt(params, gw, err);
+	}
+	if (strcmp(method, "remoteDelete") == 0) {
+		*gw_method = "delete";
+		return build_delete(params, gw, err);
+	}
+	if (strcmp(method, "listGroups") == 0 ||
+	    strcmp(method, "listContacts") == 0) {
+		/* The filter is read afterwards; its type is checked now. */
+		if ((id = param_list(params, strcmp(method, "listGroups") ==
+		    0 ? "groupId" : "recipient", err)) == NULL) {
+			json_decref(gw);
+			return NULL;
+		}
+		json_decref(id);
 	}
 	if (strcmp(method, "listGroups") == 0) {
 		*gw_method = "groups.list";
@@ -796,20 +1029,22 @@ shim_signal_call_result(const char *method, json_t *params, int rc,
 	}
 	filter = NULL;
 	if (strcmp(method, "listGroups") == 0)
-		filter = shim_signal_string_list(shim_signal_param(params,
-		    "groupId"));
+		filter = param_list(params, "groupId", err);
 	else if (strcmp(method, "listContacts") == 0)
-		filter = shim_signal_string_list(shim_signal_param(params,
-		    "recipient"));
-	if (filter != NULL) {
-		filtered = filter_list(out, strcmp(method, "listGroups") == 0 ?
-		    "id" : "number", strcmp(method, "listGroups") == 0 ?
-		    NULL : "uuid", filter);
-		json_decref(filter);
+		filter = param_list(params, "recipient", err);
+	else
+		return out;
+	if (filter == NULL) {
 		json_decref(out);
-		if ((out = filtered) == NULL)
-			set_error(err, RPC_INTERNAL_ERROR, "out of memory");
+		return NULL;
 	}
+	filtered = filter_list(out, strcmp(method, "listGroups") == 0 ?
+	    "id" : "number", strcmp(method, "listGroups") == 0 ? NULL : "uuid",
+	    filter);
+	json_decref(filter);
+	json_decref(out);
+	if ((out = filtered) == NULL)
+		set_error(err, RPC_INTERNAL_ERROR, "out of memory");
 	return out;
 }
 

@@ -218,11 +218,13 @@ int		 shim_http_parse_head(const char *buf, size_t len,
 		    size_t max, struct shim_http_request *);
 
 /*
- * Whether a Host header value names this server: localhost, 127.0.0.1,
- * [::1] or bind_host, with any port.
+ * Whether a Host header value names this server as signal-cli's
+ * HttpServerHandler decides it on a non-wildcard bind: localhost,
+ * 127.0.0.1, [::1] or bind_host (as given on the command line), and a
+ * port, when one is given, equal to port (the bound one).  1 or 0.
  */
 int		 shim_http_host_allowed(const char *host,
-		    const char *bind_host);
+		    const char *bind_host, unsigned int port);
 
 /* The value of name in a query string ("account=%2B1..."), decoded. */
 int		 shim_http_query_get(const char *query, const char *name,
@@ -249,6 +251,29 @@ char		*shim_sse_event(const char *event, json_t *data);
  */
 int		 shim_http_serve(const struct shim_signal_ctx *,
 		    const char *host, const char *port, FILE *log);
+
+/* ---- JSON-RPC connections (signal-conn.c) -------------------------- */
+
+/*
+ * jsonRpc on stdin/stdout until stdin ends and every answer is written
+ * (params: the command's, for --receive-mode).  Returns the exit status.
+ */
+int		 shim_signal_jsonrpc(const struct shim_signal_ctx *,
+		    json_t *params, FILE *out);
+
+/*
+ * signal-cli's default daemon socket, $XDG_RUNTIME_DIR/signal-cli/socket
+ * (else under /tmp), into out.  Returns 0, or -1 if it does not fit.
+ */
+int		 shim_signal_socket_path(char *out, size_t outlen);
+
+/*
+ * Serve `daemon --socket PATH` until SIGTERM/SIGINT/SIGHUP: every client
+ * a jsonRpc connection.  Returns the exit status (3 when the path cannot
+ * be bound, as signal-cli).
+ */
+int		 shim_signal_socket_serve(const struct shim_signal_ctx *,
+		    const char *path, json_t *params, FILE *err);
 
 /* ---- command line -------------------------------------------------- */
 

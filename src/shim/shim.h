@@ -195,6 +195,7 @@ enum shim_imsg_cmd {
 	SHIM_IMSG_GROUP,
 	SHIM_IMSG_REACT,
 	SHIM_IMSG_SEARCH,
+	SHIM_IMSG_SEND_ATTACHMENT,	/* carried as a send, by descriptor */
 	SHIM_IMSG_BRIDGE	/* an IMCore bridge command: not offered */
 };
 
@@ -258,6 +259,11 @@ struct shim_imsg_args {
 	const char		*reaction;
 	const char		*query;
 	const char		*match;
+	/* send-attachment (--file is file) */
+	const char		*chat;		/* --chat: a chat guid */
+	const char		*reply_to;
+	const char		*transport;
+	int			 audio;
 	/* SHIM_IMSG_HELP: the command whose help to print, or NULL */
 	const char		*help_cmd;
 };
@@ -298,6 +304,18 @@ int		 shim_imsg_parse_duration(const char *, double *ms);
  */
 int		 shim_imsg_watch_allows(const struct shim_imsg_args *,
 		    json_t *message);
+
+/*
+ * send-attachment's own checks, as the real command makes them: -1 with
+ * msg set to its usage error, 1 with msg set to SHIM_IMSG_NO_BRIDGE when
+ * it needs the IMCore bridge (--transport dylib, --audio, --reply-to),
+ * 0 when the gateway carries it (its AppleScript path).
+ */
+#define SHIM_IMSG_NO_BRIDGE	"send-attachment unavailable: the private " \
+	"API bridge is not offered through this gateway (--transport " \
+	"dylib, --audio and --reply-to need it)"
+int		 shim_imsg_attachment_check(const struct shim_imsg_args *,
+		    char *msg, size_t msglen);
 
 /*
  * Check the arguments as the real command does before it touches the

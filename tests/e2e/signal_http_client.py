@@ -178,9 +178,20 @@ resp, body = rpc({"jsonrpc": "2.0", "id": 5, "method": "version"},
 report(resp.status == 415 and body == b"", "wrong Content-Type: 415")
 resp, body = request("GET", "/api/v1/rpc")
 report(resp.status == 405, "GET /api/v1/rpc: 405")
+# HttpServerHandler (AsamK/signal-cli v0.14.6): rpc and events check
+# Host, check does not; a port other than the bound one is refused.
 resp, body = request("GET", "/api/v1/check",
                      headers={"Host": "evil.example:8080"})
-report(resp.status == 421, "foreign Host header: 421")
+report(resp.status == 200, "check takes any Host, as signal-cli's")
+resp, body = request("POST", "/api/v1/rpc", json.dumps(
+    {"jsonrpc": "2.0", "id": 6, "method": "version"}),
+    {"Content-Type": "application/json", "Host": "evil.example"})
+report(resp.status == 421 and body == b"", "foreign Host header: 421")
+resp, body = request("POST", "/api/v1/rpc", json.dumps(
+    {"jsonrpc": "2.0", "id": 6, "method": "version"}),
+    {"Content-Type": "application/json",
+     "Host": "127.0.0.1:%d" % (PORT + 1 if PORT < 65535 else 1)})
+report(resp.status == 421, "Host naming another port: 421")
 resp, body = request("POST", "/api/v1/rpc", json.dumps(
     {"jsonrpc": "2.0", "method": "sendTyping",
      "params": {"recipient": ALLOWED}}),
@@ -226,7 +237,9 @@ report(isinstance(contacts, list) and all(
     isinstance(c.get("number"), str) for c in contacts),
     "listContacts: a list, number strings")
 status, r = call("sendTyping", {"recipient": ALLOWED}, rid=22)
-report(r.get("result") == {}, "sendTyping: {}")
+res = (r or {}).get("result") or {}
+report(is_int(res.get("timestamp")) and isinstance(res.get("results"), list),
+       "sendTyping: {timestamp, results}")
 status, r = call("sendReaction", {"recipient": ALLOWED, "emoji": "\U0001F44D",
                                   "targetAuthor": ALLOWED,
                                   "target-timestamp": 1700000000001},

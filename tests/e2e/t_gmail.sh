@@ -376,7 +376,7 @@ out=$(agent "$T/bin/gog" --version)
 expect_match "--version" '^v[0-9]' "$out"
 agent "$T/bin/gog" gmail frobnicate >/dev/null 2>"$T/err"
 expect_eq "unknown command: usage (2)" 2 $?
-expect_match "usage error on stderr" 'gog: error:' "$(cat "$T/err")"
+expect_match "usage error on stderr, as kong words it" '^unexpected argument frobnicate' "$(cat "$T/err")"
 out=$(agent env GOG_JSON=1 "$T/bin/gog" gmail labels list)
 expect_match "GOG_JSON selects JSON" '^\{' "$out"
 

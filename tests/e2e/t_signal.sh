@@ -45,7 +45,7 @@ channels:
       allow: [mom, "group:$FAMILY"]
       scrub: [otp, auth_links]
     limits:
-      - { per: recipient, max: ${LIMIT_MAX:-5}, window: 1m }
+      - { per: recipient, max: ${LIMIT_MAX:-50}, window: 1m }
 content:
   max_length: 4000
   rules:
@@ -112,7 +112,7 @@ expect_match "status reports the daemon" \
 # An allowed send (through an alias) is delivered once, normalised.
 out=$(rpc '"send","params":{"channel":"signal","recipients":["mom"],"text":"hello mom"}')
 expect_match "send answers the daemon's result verbatim" \
-    '"result":\{"timestamp":[0-9]+,"results":\[\{"recipientAddress":\{"uuid":"[0-9a-f-]+","number":"\+14155550100"\},"type":"SUCCESS"\}\]\}' \
+    '"result":\{"timestamp":[0-9]+,"results":\[\{"recipientAddress":\{"uuid":"[0-9a-f-]+","number":"\+14155550100","username":null\},"type":"SUCCESS"\}\]\}' \
     "$out"
 expect_eq "one send reached the daemon" 1 "$(sent)"
 rec=$(cat "$SIG"/spool/*.json)
@@ -134,7 +134,7 @@ expect_match "refusal audited" '"decision":"deny".*"recipient":"\+14155559999"' 
 # Groups: allowed by group:<id>; another group refused.
 out=$(rpc "\"send\",\"params\":{\"channel\":\"signal\",\"group_id\":\"$FAMILY\",\"text\":\"hi all\"}")
 expect_match "allowed group send answers the daemon's results" \
-    '"results":\[\{"recipientAddress":\{"uuid":"[0-9a-f-]+","number":"\+14155550100"\}' \
+    "\"results\":\\[\\{\"recipientAddress\":\\{\"uuid\":\"[0-9a-f-]+\",\"number\":\"\\+14155550100\",\"username\":null\\},\"groupId\":\"$FAMILY\",\"type\":\"SUCCESS\"" \
     "$out"
 expect_eq "group send delivered" 2 "$(sent)"
 expect_match "daemon got the groupId" "\"groupId\":\"$FAMILY\"" \
@@ -192,9 +192,13 @@ expect_match "approved message went through the adapter" \
     '"recipient":\["\+14155550100"\],"message":"card 4111 1111 1111 1111"' \
     "$(cat "$SIG"/spool/*.json)"
 
-# Reactions, typing and receipts: recipient-checked, not rate-limited.
+# Reactions, typing and receipts: recipient-checked and rate-limited as
+# sends, answered as signal-cli answers them: {timestamp, results}
+# (SendMessageResultUtils.outputResult, AsamK/signal-cli v0.14.6).
+RESULT_MOM='"result":\{"timestamp":[0-9]+,"results":\[\{"recipientAddress":\{"uuid":"[0-9a-f-]+","number":"\+14155550100","username":null\},"type":"SUCCESS"\}\]\}\}$'
+RESULT_ANY='"result":\{"timestamp":[0-9]+,"results":\[\{"recipientAddress":'
 out=$(rpc '"react","params":{"channel":"signal","recipients":["mom"],"emoji":"👍","target_author":"+14155550100","target_timestamp":1700000000000}')
-expect_eq "react answers the daemon's result" '{"jsonrpc":"2.0","id":1,"result":{}}' "$out"
+expect_match "react answers the daemon's {timestamp, results}" "$RESULT_MOM" "$out"
 expect_match "daemon got sendReaction in its own names" \
     '"method":"sendReaction","params":\{"recipient":\["\+14155550100"\],"emoji":"👍","targetAuthor":"\+14155550100","targetTimestamp":1700000000000,"remove":false\}' \
     "$(cat "$SIG"/spool/*.json)"
@@ -212,9 +216,9 @@ out=$(rpc '"receipt","params":{"channel":"signal","recipient":"+14155559999","ta
 expect_match "receipt to a denied recipient refused" '"code":-32002' "$out"
 expect_eq "nothing reached the daemon for denied targets" "$n" "$(sent)"
 out=$(rpc "\"typing\",\"params\":{\"channel\":\"signal\",\"group_id\":\"$FAMILY\"}")
-expect_eq "typing to an allowed group" '{"jsonrpc":"2.0","id":1,"result":{}}' "$out"
+expect_match "typing to an allowed group: {timestamp, results}" "$RESULT_ANY" "$out"
 out=$(rpc '"receipt","params":{"channel":"signal","recipient":"mom","target_timestamps":[1700000000000],"type":"read"}')
-expect_eq "receipt to an allowed recipient" '{"jsonrpc":"2.0","id":1,"result":{}}' "$out"
+expect_match "receipt to an allowed recipient: {timestamp, results}" "$RESULT_MOM" "$out"
 expect_match "daemon got sendReceipt" \
     '"method":"sendReceipt","params":\{"recipient":"\+14155550100","targetTimestamp":\[1700000000000\],"type":"read"\}' \
     "$(cat "$SIG"/spool/*.json)"
@@ -227,7 +231,7 @@ to_family() {
 }
 g=$(to_family)
 out=$(rpc "\"typing\",\"params\":{\"channel\":\"signal\",\"group_id\":\"$FAMILY \"}")
-expect_eq "typing to a padded group id" '{"jsonrpc":"2.0","id":1,"result":{}}' "$out"
+expect_match "typing to a padded group id" "$RESULT_ANY" "$out"
 expect_eq "daemon got the checked group id" "$((g + 1))" "$(to_family)"
 expect_match "typing refusal audited" '"decision":"deny".*"method":"typing"' \
     "$(ctl audit show | grep '"method":"typing"')"
@@ -255,7 +259,44 @@ done
 expect_match "third send in the window rate limited (-32003)" \
     '"code":-32003.*"retry_after":[0-9]+' "$out"
 expect_eq "only two delivered" "$((n + 2))" "$(sent)"
+# What is not a message spends the same window: a send, a reaction, then
+# typing and a receipt to the same person are refused, and a remote
+# delete too; each is audited as rate limited.
+n=$(sent)
+out=$(rpc '"send","params":{"channel":"signal","recipients":["+14155550122"],"text":"one"}')
+expect_match "send in a fresh window" '"type":"SUCCESS"' "$out"
+out=$(rpc '"react","params":{"channel":"signal","recipients":["+14155550122"],"emoji":"x","target_author":"+14155550122","target_timestamp":1}')
+expect_match "a reaction is the second in the window" "$RESULT_ANY" "$out"
+out=$(rpc '"typing","params":{"channel":"signal","recipients":["+14155550122"]}')
+expect_match "typing past the window is rate limited (-32003)" \
+    '"code":-32003.*"retry_after":[0-9]+' "$out"
+out=$(rpc '"receipt","params":{"channel":"signal","recipient":"+14155550122","target_timestamps":[1]}')
+expect_match "a receipt past the window is rate limited" '"code":-32003' "$out"
+out=$(rpc '"delete","params":{"channel":"signal","recipients":["+14155550122"],"target_timestamp":1}')
+expect_match "a remote delete past the window is rate limited" '"code":-32003' "$out"
+out=$(rpc '"react","params":{"channel":"signal","recipients":["+14155550122","+14155550123"],"emoji":"x","target_author":"+14155550122","target_timestamp":1}')
+expect_match "a reaction naming a limited person among others is refused" \
+    '"code":-32003' "$out"
+expect_eq "only the send and the reaction reached the daemon" "$((n + 2))" "$(sent)"
+expect_match "limited typing audited" '"method":"typing".*"outcome":"limited"' \
+    "$(ctl audit show | grep '"method":"typing"' | grep 14155550122)"
 signal_config allowlist
+
+# Remote delete (signal-cli's remoteDelete): the targets' policy, then
+# the daemon, answered {timestamp, results}.
+n=$(sent)
+out=$(rpc '"delete","params":{"channel":"signal","recipients":["mom"],"target_timestamp":1700000000000}')
+expect_match "remote delete answers {timestamp, results}" "$RESULT_MOM" "$out"
+expect_match "daemon got remoteDelete in its own names" \
+    '"method":"remoteDelete","params":\{"recipient":\["\+14155550100"\],"targetTimestamp":1700000000000\}' \
+    "$(cat "$SIG"/spool/*.json)"
+out=$(rpc '"delete","params":{"channel":"signal","recipients":["+14155559999"],"target_timestamp":1}')
+expect_match "remote delete to a denied recipient refused" '"code":-32002' "$out"
+out=$(rpc "\"delete\",\"params\":{\"channel\":\"signal\",\"group_id\":\"$SECRET\",\"target_timestamp\":1}")
+expect_match "remote delete in a denied group refused" '"code":-32002' "$out"
+expect_eq "one remote delete reached the daemon" "$((n + 1))" "$(sent)"
+expect_match "remote delete audited before and after" \
+    '"outcome":"delivering".*' "$(ctl audit show | grep '"method":"delete"' | grep 14155550100)"
 
 # Daemon faults map onto gateway errors; nothing is retried behind the
 # client's back.
@@ -299,8 +340,8 @@ expect_eq "no fault sent anything" "$n" "$(sent)"
 # The daemon did these; its answers are refused all the same.
 touch "$SIG/sim-misshapen"
 out=$(rpc '"typing","params":{"channel":"signal","recipients":["mom"]}')
-expect_match "a typing answer that is not an object is tool failed" \
-    '"code":-32007.*result is not an object' "$out"
+expect_match "a typing answer that is not signal-cli's shape is tool failed" \
+    '"code":-32007.*answered without timestamp and results' "$out"
 out=$(rpc '"groups.list","params":{"channel":"signal"}')
 expect_match "a list answer that is not an array is tool failed" \
     '"code":-32007.*not an array' "$out"

@@ -121,7 +121,7 @@ sed 's/^/# client: /' "$T/client.out"
 expect_eq "the TOOLS.md client finished without a failure" 0 "$rc"
 expect_eq "every client check passed" 0 \
     "$(grep -c '^not ok' "$T/client.out")"
-expect_eq "the client ran all its checks" 38 "$(grep -c '^ok' "$T/client.out")"
+expect_eq "the client ran all its checks" 40 "$(grep -c '^ok' "$T/client.out")"
 case "$(cat "$CLIENT_STATE/event.json" 2>/dev/null)" in
 *stranger*) not_ok "a message refused by inbound policy never reaches the stream" ;;
 *) ok "a message refused by inbound policy never reaches the stream" ;;
@@ -179,7 +179,7 @@ expect_match "send prints the timestamp" '^[0-9]{13}$' "$out"
 expect_eq "send delivered once" "$((n + 1))" "$(sent)"
 out=$(agent "$T/bin/signal-cli" -o json send -m "cli json" "$MOM")
 expect_match "send -o json prints signal-cli's result" \
-    "^\\{\"timestamp\":[0-9]+,\"results\":\\[\\{\"recipientAddress\":\\{\"uuid\":\"[0-9a-f-]+\",\"number\":\"\\$MOM\"\\},\"type\":\"SUCCESS\"\\}\\]\\}$" \
+    "^\\{\"timestamp\":[0-9]+,\"results\":\\[\\{\"recipientAddress\":\\{\"uuid\":\"[0-9a-f-]+\",\"number\":\"\\$MOM\",\"username\":null\\},\"type\":\"SUCCESS\"\\}\\]\\}$" \
     "$out"
 out=$(printf 'from stdin' | agent "$T/bin/signal-cli" send "$MOM")
 expect_match "message from stdin when -m is missing" '^[0-9]+$' "$out"
@@ -222,7 +222,8 @@ out=$(agent "$T/bin/signal-cli" -o json listAccounts)
 expect_eq "listAccounts -o json" "[{\"number\":\"$ACCOUNT\"}]" "$out"
 n=$(sent)
 out=$(agent "$T/bin/signal-cli" sendTyping "$MOM")
-expect_eq "sendTyping exits 0 and prints nothing" "0:" "$?:$out"
+expect_match "sendTyping exits 0 and prints the timestamp, as signal-cli" \
+    '^0:[0-9]{13}$' "$?:$out"
 out=$(agent "$T/bin/signal-cli" sendReaction "$MOM" -e "+1" -a "$MOM" -t 1700000000002)
 expect_eq "sendReaction exits 0" 0 "$?"
 expect_eq "typing and reaction delivered" "$((n + 2))" "$(sent)"

@@ -285,6 +285,13 @@ static const struct row rows[] = {
 	{ "gmail search", cmdline_gmail_search, "gmail",
 	  "{\"query\":\"from:bob is:unread\"}",
 	  { GOG, "search", "--max=10", "--", "from:bob is:unread" } },
+	{ "gmail messages search", cmdline_gmail_search, "gmail",
+	  "{\"query\":\"in:inbox\",\"messages\":true}",
+	  { GOG, "messages", "search", "--max=10", "--", "in:inbox" } },
+	{ "gmail messages search with bodies", cmdline_gmail_search, "gmail",
+	  "{\"query\":\"q\",\"messages\":true,\"include_body\":true}",
+	  { GOG, "messages", "search", "--max=10", "--include-body", "--",
+	    "q" } },
 	{ "gmail search paged", cmdline_gmail_search, "gmail",
 	  "{\"query\":\"x\",\"max\":500,\"page\":\"tok123\"}",
 	  { GOG, "search", "--max=500", "--page=tok123", "--", "x" } },
@@ -338,6 +345,19 @@ static const struct row rows[] = {
 	  "\"subject\":\"--help\",\"body\":\"x\"}",
 	  { GOG, "send", "--to=a@example.com", "--cc=b@example.com",
 	    "--subject=--help", "--body-file=-" } },
+	{ "gmail send html, reply-to", cmdline_gmail_send, "gmail",
+	  "{\"to\":[\"a@example.com\"],\"reply_to\":[\"r@example.com\"],"
+	  "\"subject\":\"Hi\",\"body_html\":\"<p>x</p>\"}",
+	  { GOG, "send", "--to=a@example.com", "--reply-to=r@example.com",
+	    "--subject=Hi", "--body-html-file=-" } },
+	{ "gmail send body and html", cmdline_gmail_send, "gmail",
+	  "{\"to\":[\"a@example.com\"],\"subject\":\"s\",\"body\":\"x\","
+	  "\"body_html\":\"<p>x</p>\"}", REFUSED },
+	{ "gmail send no body", cmdline_gmail_send, "gmail",
+	  "{\"to\":[\"a@example.com\"],\"subject\":\"s\"}", REFUSED },
+	{ "gmail send reply-to with ','", cmdline_gmail_send, "gmail",
+	  "{\"to\":[\"a@example.com\"],\"reply_to\":[\"r@x,e@evil\"],"
+	  "\"subject\":\"s\",\"body\":\"x\"}", REFUSED },
 	{ "gmail send no recipient", cmdline_gmail_send, "gmail",
 	  "{\"to\":[],\"subject\":\"s\",\"body\":\"x\"}", REFUSED },
 	{ "gmail send subject with CR", cmdline_gmail_send, "gmail",
@@ -484,7 +504,8 @@ static const struct syntax imsg_syntax = { imsg_values, NULL, imsg_fixed,
 static const char *const gog_values[] = { "--account", NULL };
 static const char *const gog_eq[] = { "--max", "--page", "--format", "--to",
 	"--cc", "--bcc", "--subject", "--reply-to-message-id", "--attach",
-	"--body", "--body-file", "--headers", NULL };
+	"--body", "--body-file", "--headers", "--reply-to",
+	"--body-html-file", NULL };
 static const char *const gog_fixed[] = { "--json", "--no-input", "gmail",
 	"search", "get", "thread", "labels", "list", "drafts", "create",
 	"send", "messages", "--include-body", NULL };
@@ -645,6 +666,10 @@ static const struct sweep sweeps[] = {
 	  "\"reply_to_message_id\":\"m1\",\"files\":[\"/spool/a\"]}",
 	  { "to/0", "to/1", "cc/0", "bcc/0", "subject", "body",
 	    "reply_to_message_id", "files/0" } },
+	{ "gmail send html", cmdline_gmail_send, "gmail", &gog_syntax,
+	  "{\"to\":[\"a@x.example\"],\"reply_to\":[\"r@x.example\"],"
+	  "\"subject\":\"s\",\"body_html\":\"<b>\"}",
+	  { "to/0", "reply_to/0", "subject", "body_html" } },
 	{ "gmail watch", b_watch_gmail, "gmail", &gog_syntax, "{}",
 	  { NULL } },
 	{ "discord send", cmdline_discord_send, "discord", &discord_syntax,

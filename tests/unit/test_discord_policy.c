@@ -224,7 +224,7 @@ test_scrub(void **state)
 	    "title", "Sign-in code 556677", "description",
 	    "reset at https://example.com/reset?token=abc",
 	    "url", "https://example.com/login?token=xyz"));
-	assert_int_equal(discord_scrub(ch, m), 0);
+	assert_int_equal(inbound_scrub(ch, m), 0);
 	s = json_dumps(m, JSON_COMPACT);
 	assert_null(strstr(s, "482913"));
 	assert_null(strstr(s, "112233"));

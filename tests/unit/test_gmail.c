@@ -2,7 +2,8 @@
  * Unit tests for the Gmail pieces: inbound policy and scrubbing on
  * gog-shaped messages (src/channel/chan-gmail.c), and the gog command
  * line, JSON printer and tables shared by the shim and the simulation
- * (src/shim/shim-gog.c).
+ * (src/shim/shim-gog.c), and what the adapter reads from mail it
+ * composes (src/handler/gmail-compose.c).
  */
 #include "config.h"
 
@@ -29,6 +30,7 @@
 #include "conf.h"
 #include "policy.h"
 #include "shim-gog.h"
+#include "gmail-compose.h"
 
 static struct config *
 load_config(const char *yaml)
@@ -176,7 +178,7 @@ test_scrub_everything(void **state)
 
 	(void)state;
 	m = message("alice@example.com", "INBOX");
-	assert_int_equal(gmail_message_scrub(ch, m), 0);
+	assert_int_equal(inbound_scrub(ch, m), 0);
 	dump = json_dumps(m, 0);
 	/* Only the id keeps its digits. */
 	assert_non_null(strstr(dump, "18c1a00000482913"));
@@ -200,28 +202,32 @@ test_scrub_everything(void **state)
 	    "value")), "482913"));
 	json_decref(m);
 
-	/* A body that cannot be decoded hides the message. */
+	/* A body that cannot be decoded is dropped: nobody scrubbed it. */
 	m = json_pack("{s:s,s:{s:{s:s}}}", "id", "1", "payload", "body",
 	    "data", "not*base64");
-	assert_int_equal(gmail_message_scrub(ch, m), -1);
+	assert_int_equal(inbound_scrub(ch, m), 0);
+	assert_null(json_object_get(json_object_get(json_object_get(m,
+	    "payload"), "body"), "data"));
 	json_decref(m);
 
 	/*
-	 * A part with a NUL byte cannot be redacted in place: a code in it
-	 * hides the message; binary with nothing to redact is kept.
+	 * A part with a NUL byte cannot be redacted in place: one with a
+	 * code in it is dropped; binary with nothing to redact is kept.
 	 */
 	enc = base64url_encode("\0Your code is 482913", 20, 0);
 	assert_non_null(enc);
 	m = json_pack("{s:s,s:{s:{s:s}}}", "id", "1", "payload", "body",
 	    "data", enc);
 	free(enc);
-	assert_int_equal(gmail_message_scrub(ch, m), -1);
+	assert_int_equal(inbound_scrub(ch, m), 0);
+	assert_null(json_object_get(json_object_get(json_object_get(m,
+	    "payload"), "body"), "data"));
 	json_decref(m);
 	enc = base64url_encode("GIF89a\0\1\2", 9, 0);
 	assert_non_null(enc);
 	m = json_pack("{s:s,s:{s:{s:s}}}", "id", "1", "payload", "body",
 	    "data", enc);
-	assert_int_equal(gmail_message_scrub(ch, m), 0);
+	assert_int_equal(inbound_scrub(ch, m), 0);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 	    json_object_get(m, "payload"), "body"), "data")), enc);
 	free(enc);
@@ -351,6 +357,88 @@ test_parse(void **state)
 	assert_int_equal(parse(&a, bad5), GOG_EXIT_USAGE);
 }
 
+/* The content rules read what a mail program shows, and the tags. */
+static void
+test_html_text(void **state)
+{
+	static const struct {
+		const char	*html, *has;
+	} cases[] = {
+		{ "<p>AKIA<b></b>IOSFODNN7EXAMPLE</p>", "AKIAIOSFODNN7EXAMPLE" },
+		{ "&#65;&#x4B;&#x49;A", "AKIA" },
+		{ "pass&#119;ord&#58; x", "password: x" },
+		{ "a&amp;b &lt;c&gt; &quot;d&quot;&nbsp;e", "a&b <c> \"d\" e" },
+		{ "<a href=\"https://x/?k=SECRET\">link</a>", "k=SECRET" },
+		{ "<a title=\"&#83;ECRET\">x</a>", "SECRET" },
+		{ "1 < 2 & 3", "1 < 2 & 3" },
+		{ "&#0;&#xD800;&#99999999;", "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "<!-- hidden --> shown", "hidden" },
+	};
+	char	*t;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		t = gmail_html_text(cases[i].html);
+		assert_non_null(t);
+		if (strstr(t, cases[i].has) == NULL)
+			fail_msg("%s: no \"%s\" in \"%s\"", cases[i].html,
+			    cases[i].has, t);
+		free(t);
+	}
+}
+
+/* gog's buildReplyAllRecipients on a message's headers. */
+static void
+test_reply_all(void **state)
+{
+	json_t	*m, *to, *cc;
+	char	*s;
+
+	(void)state;
+	m = json_loads("{\"payload\":{\"headers\":["
+	    "{\"name\":\"From\",\"value\":\"A <a@x.example>\"},"
+	    "{\"name\":\"To\",\"value\":\"Me <ME@x.example>, d@x.example\"},"
+	    "{\"name\":\"cc\",\"value\":\"D@x.example, \\\"B, b\\\" <b@x.example>\"}"
+	    "]}}", 0, NULL);
+	assert_non_null(m);
+	to = json_array();
+	cc = json_array();
+	assert_int_equal(gmail_reply_all_recipients(m, "me@x.example", to,
+	    cc), 0);
+	s = json_dumps(to, JSON_COMPACT);
+	assert_string_equal(s, "[\"a@x.example\",\"d@x.example\"]");
+	free(s);
+	s = json_dumps(cc, JSON_COMPACT);
+	assert_string_equal(s, "[\"b@x.example\"]");
+	free(s);
+	json_decref(to);
+	json_decref(cc);
+	/* Reply-To stands for From. */
+	json_array_append_new(json_object_get(json_object_get(m, "payload"),
+	    "headers"), json_pack("{s:s,s:s}", "name", "Reply-To", "value",
+	    "r@x.example"));
+	to = json_array();
+	cc = json_array();
+	assert_int_equal(gmail_reply_all_recipients(m, "me@x.example", to,
+	    cc), 0);
+	assert_string_equal(json_string_value(json_array_get(to, 0)),
+	    "r@x.example");
+	json_decref(to);
+	json_decref(cc);
+	json_decref(m);
+	/* An entry without an address fails: the caller refuses. */
+	m = json_pack("{s:{s:[{s:s,s:s}]}}", "payload", "headers", "name",
+	    "To", "value", "a@x.example, undisclosed-recipients:;");
+	to = json_array();
+	cc = json_array();
+	assert_int_equal(gmail_reply_all_recipients(m, "me@x.example", to,
+	    cc), -1);
+	json_decref(m);
+	json_decref(to);
+	json_decref(cc);
+}
+
 int
 main(void)
 {
@@ -363,6 +451,8 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_date),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_html_text),
+		cmocka_unit_test(test_reply_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

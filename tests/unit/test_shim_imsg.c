@@ -604,6 +604,118 @@ test_send_request(void **state)
 	json_decref(p);
 }
 
+/*
+ * send-attachment (BridgeAttachmentCommand.swift): its checks in its
+ * order; a direct chat's guid names the handle with the guid's service,
+ * any other guid the chat; what needs the bridge is refused in words
+ * OpenClaw's isAttachmentCommandFallbackError takes for "unavailable".
+ */
+static void
+test_send_attachment(void **state)
+{
+	static const struct {
+		const char	*guid;
+		const char	*want;
+	} targets[] = {
+		{ "iMessage;-;+14155550100", "{\"channel\":\"imsg\","
+		    "\"to\":\"+14155550100\",\"service\":\"imessage\"}" },
+		{ "SMS;-;+14155550100", "{\"channel\":\"imsg\","
+		    "\"to\":\"+14155550100\",\"service\":\"sms\"}" },
+		{ "any;-;a@example.com", "{\"channel\":\"imsg\","
+		    "\"to\":\"a@example.com\",\"service\":\"auto\"}" },
+		{ "imessage;-;+1", "{\"channel\":\"imsg\",\"to\":\"+1\","
+		    "\"service\":\"imessage\"}" },
+		{ "iMessage;+;chat1", "{\"channel\":\"imsg\","
+		    "\"chat_guid\":\"iMessage;+;chat1\"}" },
+		/* No handle after the prefix: a guid, looked up as one. */
+		{ "any;-;", "{\"channel\":\"imsg\",\"chat_guid\":"
+		    "\"any;-;\"}" },
+	};
+	json_t			*p;
+	const char		*method;
+	char			 msg[SHIM_IMSG_MSG_MAX];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		p = request(&method, msg, "send-attachment", "--chat",
+		    targets[i].guid, "--file", "/home/agent/p.jpg",
+		    "--transport", "auto", "--db", "/x", "--json", NULL);
+		assert_string_equal(method, "send");
+		assert_json(p, targets[i].want);
+		json_decref(p);
+	}
+	p = request(&method, msg, "send-attachment", "--chat", "g", "--file",
+	    "/p", "--transport", "applescript", NULL);
+	assert_json(p, "{\"channel\":\"imsg\",\"chat_guid\":\"g\"}");
+	json_decref(p);
+
+	expect_send_error("Missing required option: --chat",
+	    "send-attachment", "--file", "/p", NULL);
+	expect_send_error("Missing required option: --file",
+	    "send-attachment", "--chat", "g", NULL);
+	expect_send_error("Invalid value for option: --transport",
+	    "send-attachment", "--chat", "g", "--file", "/p", "--transport",
+	    "bridge", NULL);
+	expect_send_error("Invalid value for option: --audio",
+	    "send-attachment", "--chat", "g", "--file", "/p", "--transport",
+	    "applescript", "--audio", NULL);
+	expect_send_error("Invalid value for option: --reply-to",
+	    "send-attachment", "--chat", "g", "--file", "/p", "--transport",
+	    "applescript", "--reply-to", "x", NULL);
+	expect_send_error(SHIM_IMSG_NO_BRIDGE, "send-attachment", "--chat",
+	    "g", "--file", "/p", "--transport", "dylib", NULL);
+	expect_send_error(SHIM_IMSG_NO_BRIDGE, "send-attachment", "--chat",
+	    "g", "--file", "/p", "--audio", NULL);
+	expect_send_error(SHIM_IMSG_NO_BRIDGE, "send-attachment", "--chat",
+	    "g", "--file", "/p", "--reply-to", "x", NULL);
+}
+
+/*
+ * status through the shim: the tool's bridge features are not the
+ * gateway's.  With the tool's bridge up, OpenClaw would route tapbacks
+ * and edits to commands the shim refuses.
+ */
+static void
+test_status_filtered(void **state)
+{
+	struct shim_imsg_args	 args;
+	struct capture		 c;
+	json_t			*result;
+	const char		*line = "{\"tool\":{\"version\":\"0.9.0\","
+	    "\"basic_features\":true,\"advanced_features\":true,"
+	    "\"typing_indicators\":true,\"read_receipts\":true,"
+	    "\"sip\":\"disabled\",\"message\":\"m\",\"bridge_version\":2,"
+	    "\"v2_ready\":true,\"selectors\":{\"editMessage\":true},"
+	    "\"rpc_methods\":[\"chats.list\",\"chats.create\",\"send\","
+	    "\"send.attachment\",\"tapback\",\"typing\",\"read\","
+	    "\"message.edit\",\"group.leave\"]}}";
+	char			 msg[SHIM_IMSG_MSG_MAX];
+	FILE			*f;
+
+	(void)state;
+	result = json_loads(line, 0, NULL);
+	assert_non_null(result);
+	argv_buf[0] = (char *)"imsg";
+	argv_buf[1] = (char *)"status";
+	argv_buf[2] = (char *)"--json";
+	argv_buf[3] = NULL;
+	assert_int_equal(shim_imsg_parse(3, argv_buf, 0, &args, msg,
+	    sizeof(msg)), SHIM_IMSG_RUN);
+	f = capture_start(&c);
+	assert_int_equal(shim_imsg_print_result(f, &args, result), 0);
+	assert_string_equal(capture_end(&c), "{\"version\":\"0.9.0\","
+	    "\"basic_features\":true,\"advanced_features\":false,"
+	    "\"typing_indicators\":true,\"read_receipts\":true,"
+	    "\"sip\":\"disabled\",\"message\":\"m\",\"bridge_version\":0,"
+	    "\"v2_ready\":false,\"selectors\":{},"
+	    "\"rpc_methods\":[\"chats.list\",\"send\",\"typing\","
+	    "\"read\"]}\n");
+	free(c.buf);
+	shim_imsg_args_free(&args);
+	json_decref(result);
+}
+
 static void
 test_read_requests(void **state)
 {
@@ -2862,6 +2974,8 @@ main(void)
 		cmocka_unit_test(test_parse_int),
 		cmocka_unit_test(test_send_errors),
 		cmocka_unit_test(test_send_request),
+		cmocka_unit_test(test_send_attachment),
+		cmocka_unit_test(test_status_filtered),
 		cmocka_unit_test(test_read_requests),
 		cmocka_unit_test(test_render_chats),
 		cmocka_unit_test(test_render_messages),

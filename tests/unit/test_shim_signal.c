@@ -211,7 +211,7 @@ test_build_send(void **state)
 	json_decref(gw);
 
 	/* A data: URI becomes a descriptor with its file name. */
-	gw = build(&single, "send", "{\"recipient\":[\"+1\"],\"attachments\":"
+	gw = build(&single, "send", "{\"recipient\":[\"+1\"],\"attachment\":"
 	    "\"data:text/plain;filename=a.txt;base64,aGVsbG8=\"}", "send",
 	    &err, fds, &nfds);
 	assert_int_equal(nfds, 1);
@@ -222,6 +222,11 @@ test_build_send(void **state)
 	    "\"attachments\":[{\"name\":\"a.txt\"}]}");
 	json_decref(gw);
 
+	/* The plural must be a list, as getList reads it. */
+	build(&single, "send", "{\"recipient\":[\"+1\"],\"attachments\":"
+	    "\"data:text/plain;base64,aGVsbG8=\"}", NULL, &err, fds, &nfds);
+	assert_int_equal(err.code, RPC_INTERNAL_ERROR);
+	assert_int_equal(nfds, 0);
 	build(&single, "send", "{\"message\":\"x\"}", NULL, &err, fds, &nfds);
 	assert_int_equal(err.code, -1);
 	assert_string_equal(err.message, "No recipients given");
@@ -244,9 +249,154 @@ test_build_send(void **state)
 	assert_non_null(strstr(err.message, "Failed to send message: "));
 	assert_non_null(strstr(err.message, "(AttachmentInvalidException)"));
 	assert_int_equal(nfds, 0);
+	/* signal-cli casts to String: ClassCastException, -32603. */
 	build(&single, "send", "{\"recipient\":5,\"message\":\"x\"}", NULL,
 	    &err, fds, &nfds);
-	assert_int_equal(err.code, RPC_INVALID_REQUEST);
+	assert_int_equal(err.code, RPC_INTERNAL_ERROR);
+	assert_non_null(strstr(err.message, "class java.lang.Integer cannot "
+	    "be cast to class java.lang.String"));
+	assert_non_null(strstr(err.message, "(ClassCastException)"));
+}
+
+/*
+ * Every list param in singular and plural form, as JsonRpcNamespace
+ * (AsamK/signal-cli v0.14.6) resolves them: the singular (dashed, then
+ * camelCase) wins and may be one value; the plural is read only when
+ * the singular is absent, and must be a list.
+ */
+static void
+test_build_plural(void **state)
+{
+	static const struct {
+		const char	*method, *params, *gw_method, *want;
+	} ok[] = {
+		/* OpenClaw's reaction: recipients, targetAuthor, account. */
+		{ "sendReaction", "{\"emoji\":\"x\",\"targetTimestamp\":123,"
+		    "\"targetAuthor\":\"+2\",\"recipients\":[\"+2\"],"
+		    "\"account\":\"+14155550199\"}", "react",
+		    "{\"channel\":\"signal\",\"recipients\":[\"+2\"],"
+		    "\"emoji\":\"x\",\"target_author\":\"+2\","
+		    "\"target_timestamp\":123}" },
+		/* OpenClaw's group reaction: groupIds. */
+		{ "sendReaction", "{\"emoji\":\"x\",\"targetTimestamp\":5,"
+		    "\"targetAuthor\":\"+2\",\"groupIds\":[\"R3I=\"]}",
+		    "react", "{\"channel\":\"signal\",\"group_id\":\"R3I=\","
+		    "\"emoji\":\"x\",\"target_author\":\"+2\","
+		    "\"target_timestamp\":5}" },
+		{ "sendReaction", "{\"emoji\":\"x\",\"targetTimestamp\":5,"
+		    "\"targetAuthor\":\"+2\",\"group-ids\":[\"R3I=\"]}",
+		    "react", "{\"channel\":\"signal\",\"group_id\":\"R3I=\","
+		    "\"emoji\":\"x\",\"target_author\":\"+2\","
+		    "\"target_timestamp\":5}" },
+		/* No targetAuthor and one recipient: that recipient. */
+		{ "sendReaction", "{\"emoji\":\"x\",\"targetTimestamp\":5,"
+		    "\"recipients\":[\"+3\"]}", "react",
+		    "{\"channel\":\"signal\",\"recipients\":[\"+3\"],"
+		    "\"emoji\":\"x\",\"target_author\":\"+3\","
+		    "\"target_timestamp\":5}" },
+		/* The singular wins over the plural. */
+		{ "sendTyping", "{\"recipient\":\"+1\",\"recipients\":"
+		    "[\"+9\"]}", "typing",
+		    "{\"channel\":\"signal\",\"recipients\":[\"+1\"]}" },
+		{ "sendTyping", "{\"recipients\":[\"+1\",\"+2\"],"
+		    "\"stop\":true}", "typing",
+		    "{\"channel\":\"signal\",\"recipients\":[\"+1\",\"+2\"],"
+		    "\"stop\":true}" },
+		{ "sendTyping", "{\"groupIds\":[\"g\"]}", "typing",
+		    "{\"channel\":\"signal\",\"group_id\":\"g\"}" },
+		/* The dashed name wins over camelCase, null is absent. */
+		{ "sendTyping", "{\"group-id\":\"g\",\"groupId\":\"h\"}",
+		    "typing", "{\"channel\":\"signal\",\"group_id\":\"g\"}" },
+		{ "sendTyping", "{\"group-id\":null,\"groupId\":\"h\"}",
+		    "typing", "{\"channel\":\"signal\",\"group_id\":\"h\"}" },
+		{ "send", "{\"recipients\":[\"+1\"],\"message\":\"m\","
+		    "\"textStyles\":[\"0:1:BOLD\"]}", "send",
+		    "{\"channel\":\"signal\",\"recipients\":[\"+1\"],"
+		    "\"text\":\"m\",\"text_style\":[\"0:1:BOLD\"]}" },
+		/* OpenClaw's send: recipient list, "text-style". */
+		{ "send", "{\"message\":\"m\",\"text-style\":[\"0:1:BOLD\"],"
+		    "\"account\":\"+1\",\"recipient\":[\"+2\"]}", "send",
+		    "{\"channel\":\"signal\",\"recipients\":[\"+2\"],"
+		    "\"text\":\"m\",\"text_style\":[\"0:1:BOLD\"]}" },
+		{ "sendReceipt", "{\"recipient\":\"+1\",\"targetTimestamps\":"
+		    "[3,4]}", "receipt", "{\"channel\":\"signal\",\"recipient\":"
+		    "\"+1\",\"target_timestamps\":[3,4]}" },
+		{ "sendReceipt", "{\"recipient\":\"+1\",\"target-timestamps\":"
+		    "[3]}", "receipt", "{\"channel\":\"signal\",\"recipient\":"
+		    "\"+1\",\"target_timestamps\":[3]}" },
+		{ "sendReceipt", "{\"recipient\":\"+1\",\"targetTimestamp\":"
+		    "[3],\"targetTimestamps\":[4]}", "receipt",
+		    "{\"channel\":\"signal\",\"recipient\":\"+1\","
+		    "\"target_timestamps\":[3]}" },
+		{ "remoteDelete", "{\"recipients\":[\"+1\"],"
+		    "\"targetTimestamp\":8}", "delete",
+		    "{\"channel\":\"signal\",\"recipients\":[\"+1\"],"
+		    "\"target_timestamp\":8}" },
+		{ "remoteDelete", "{\"groupIds\":[\"g\"],\"target-timestamp\":"
+		    "8}", "delete", "{\"channel\":\"signal\",\"group_id\":\"g\","
+		    "\"target_timestamp\":8}" },
+		{ "listGroups", "{\"groupIds\":[\"g\"]}", "groups.list",
+		    "{\"channel\":\"signal\"}" },
+	};
+	static const struct {
+		const char	*method, *params;
+		int		 code;
+		const char	*message;
+	} bad[] = {
+		/* A plural that is not a list: ClassCastException. */
+		{ "sendReaction", "{\"emoji\":\"x\",\"targetTimestamp\":5,"
+		    "\"targetAuthor\":\"+2\",\"recipients\":\"+2\"}", -32603,
+		    "class java.lang.String cannot be cast to class "
+		    "java.util.List" },
+		{ "sendTyping", "{\"groupIds\":\"g\"}", -32603,
+		    "cannot be cast to class java.util.List" },
+		{ "listContacts", "{\"recipients\":\"+1\"}", -32603,
+		    "cannot be cast to class java.util.List" },
+		/* Refused features, in either form. */
+		{ "send", "{\"recipient\":\"+1\",\"message\":\"m\","
+		    "\"usernames\":[\"u.1\"]}", -1,
+		    "username is not supported through Carapace" },
+		{ "send", "{\"recipient\":\"+1\",\"message\":\"m\","
+		    "\"mentions\":[\"0:1:+2\"]}", -1,
+		    "mention is not supported through Carapace" },
+		{ "sendReaction", "{\"emoji\":\"x\",\"targetTimestamp\":5,"
+		    "\"usernames\":[\"u.1\"]}", -1,
+		    "username is not supported through Carapace" },
+		{ "remoteDelete", "{\"recipient\":\"+1\",\"targetTimestamp\":5,"
+		    "\"noteToSelf\":true}", -1,
+		    "noteToSelf is not supported through Carapace" },
+		/* Several groups, or a group and recipients: refused. */
+		{ "sendReaction", "{\"emoji\":\"x\",\"targetTimestamp\":5,"
+		    "\"targetAuthor\":\"+2\",\"groupIds\":[\"a\",\"b\"]}", -1,
+		    "Sending to several groups" },
+		{ "sendTyping", "{}", -1, "No recipients given" },
+		/* sendReceipt's recipient is one string (getString). */
+		{ "sendReceipt", "{\"recipient\":[\"+15555550100\"],"
+		    "\"targetTimestamp\":5}", -1,
+		    "Invalid phone number '[+15555550100]'" },
+		{ "sendReceipt", "{\"recipients\":[\"+1\"],"
+		    "\"targetTimestamp\":5}", -1, "No recipients given" },
+	};
+	struct shim_signal_error	 err;
+	json_t				*gw;
+	int				 fds[8];
+	size_t				 i, nfds;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		gw = build(&single, ok[i].method, ok[i].params,
+		    ok[i].gw_method, &err, fds, &nfds);
+		assert_json(gw, ok[i].want);
+		json_decref(gw);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		build(&single, bad[i].method, bad[i].params, NULL, &err, fds,
+		    &nfds);
+		if (err.code != bad[i].code ||
+		    strstr(err.message, bad[i].message) == NULL)
+			fail_msg("%s %s: %d %s", bad[i].method, bad[i].params,
+			    err.code, err.message);
+	}
 }
 
 static void
@@ -476,21 +626,59 @@ static void
 test_http_host(void **state)
 {
 	(void)state;
-	assert_true(shim_http_host_allowed("localhost:8080", "localhost"));
-	assert_true(shim_http_host_allowed("LOCALHOST", "127.0.0.1"));
-	assert_true(shim_http_host_allowed("127.0.0.1:8080", "localhost"));
-	assert_true(shim_http_host_allowed("[::1]:8080", "localhost"));
-	assert_true(shim_http_host_allowed("[::1]", "localhost"));
-	assert_true(shim_http_host_allowed("box.lan:8080", "box.lan"));
-	assert_true(shim_http_host_allowed("10.0.0.2:80", "10.0.0.2"));
-	assert_false(shim_http_host_allowed("evil.example", "localhost"));
+	/* HttpServerHandler.isHostAllowed, case by case (v0.14.6). */
+	assert_true(shim_http_host_allowed("localhost:8080", "localhost",
+	    8080));
+	assert_true(shim_http_host_allowed("LOCALHOST", "127.0.0.1", 8080));
+	assert_true(shim_http_host_allowed("127.0.0.1:8080", "localhost",
+	    8080));
+	assert_true(shim_http_host_allowed("[::1]:8080", "localhost", 8080));
+	assert_true(shim_http_host_allowed("[::1]", "localhost", 8080));
+	assert_true(shim_http_host_allowed("box.lan:8080", "box.lan", 8080));
+	assert_true(shim_http_host_allowed("BOX.lan", "box.lan", 8080));
+	assert_true(shim_http_host_allowed("10.0.0.2:80", "10.0.0.2", 80));
+	assert_true(shim_http_host_allowed("localhost:08080", "localhost",
+	    8080));				/* parseInt */
+	assert_true(shim_http_host_allowed("localhost:+8080", "localhost",
+	    8080) == 0);			/* not all digits: no port */
+	assert_true(shim_http_host_allowed("[::1]:+8080", "localhost",
+	    8080));				/* parseInt takes a sign */
+	assert_true(shim_http_host_allowed("[::1]junk", "localhost", 8080));
+	/* A port that is not the bound one. */
+	assert_false(shim_http_host_allowed("localhost:8081", "localhost",
+	    8080));
+	assert_false(shim_http_host_allowed("127.0.0.1:80", "localhost",
+	    8080));
+	assert_false(shim_http_host_allowed("[::1]:0", "localhost", 8080));
+	assert_false(shim_http_host_allowed("localhost:", "localhost",
+	    8080));				/* parseInt("") */
+	assert_false(shim_http_host_allowed("[::1]:", "localhost", 8080));
+	assert_false(shim_http_host_allowed("localhost:4294975376",
+	    "localhost", 8080));		/* 2^32 + 8080 */
+	assert_false(shim_http_host_allowed("[::1]:-8080", "localhost",
+	    8080));
+	/* Names that are not this server. */
+	assert_false(shim_http_host_allowed("evil.example", "localhost",
+	    8080));
 	assert_false(shim_http_host_allowed("localhost.evil.example:8080",
-	    "localhost"));
-	assert_false(shim_http_host_allowed("evil.example", "0.0.0.0"));
-	assert_false(shim_http_host_allowed("", "localhost"));
-	assert_false(shim_http_host_allowed("[::1", "localhost"));
-	assert_false(shim_http_host_allowed("::1", "localhost"));
-	assert_false(shim_http_host_allowed("127.0.0.2", "127.0.0.1"));
+	    "localhost", 8080));
+	assert_false(shim_http_host_allowed("host.docker.internal:8080",
+	    "172.17.0.1", 8080));
+	assert_false(shim_http_host_allowed("evil.example", "0.0.0.0",
+	    8080));
+	assert_false(shim_http_host_allowed("", "localhost", 8080));
+	assert_false(shim_http_host_allowed("[::1", "localhost", 8080));
+	assert_false(shim_http_host_allowed("::1", "localhost", 8080));
+	assert_false(shim_http_host_allowed("127.0.0.2", "127.0.0.1", 8080));
+	assert_false(shim_http_host_allowed("localhost :8080", "localhost",
+	    8080));
+	assert_false(shim_http_host_allowed("localhost:8080x", "localhost",
+	    8080));
+	/* A bracketed bind host is kept as given: never a Host name. */
+	assert_false(shim_http_host_allowed("[fd00::1]:8080", "[fd00::1]",
+	    8080));
+	assert_true(shim_http_host_allowed("host.docker.internal:8080",
+	    "host.docker.internal", 8080));
 }
 
 static void
@@ -613,12 +801,19 @@ test_output_send(void **state)
 	    "Failed to send (some) messages:\nUnregistered user \"v\"\n"
 	    "Network failure for \"+3\"\n7\n");
 	json_decref(r);
-	/* sendTyping prints nothing, in either form. */
-	r = load("{}");
-	assert_output(print_result, r, 0, "sendTyping", 0, "");
-	assert_output(print_result, r, 1, "sendTyping", 0, "");
-	assert_output(print_result, r, 0, "sendReaction", 0, "");
-	assert_output(print_result, r, 1, "sendReaction", 0, "{}\n");
+	/*
+	 * sendTyping, sendReceipt and remoteDelete print as send does
+	 * (SendMessageResultUtils.outputResult): the timestamp, or the
+	 * object with -o json.
+	 */
+	r = load("{\"timestamp\":8,\"results\":[]}");
+	assert_output(print_result, r, 0, "sendTyping", 0, "8\n");
+	assert_output(print_result, r, 1, "sendTyping", 0,
+	    "{\"timestamp\":8,\"results\":[]}\n");
+	assert_output(print_result, r, 0, "sendReceipt", 0, "8\n");
+	assert_output(print_result, r, 0, "remoteDelete", 0, "8\n");
+	assert_output(print_result, r, 1, "remoteDelete", 0,
+	    "{\"timestamp\":8,\"results\":[]}\n");
 	json_decref(r);
 }
 
@@ -775,7 +970,12 @@ test_cli(void **state)
 	expect_run((const char *[]){ "signal-cli", "receive", "-t", "x",
 	    NULL }, 1, "", "could not convert 'x' to Double");
 	expect_run((const char *[]){ "signal-cli", "daemon", NULL }, 1, "",
-	    "Only daemon --http");
+	    "At least one channel parameter is required, e.g. --socket or "
+	    "--dbus.\n");
+	expect_run((const char *[]){ "signal-cli", "daemon", "--tcp", NULL },
+	    1, "", "Only one of daemon --http, daemon --socket");
+	expect_run((const char *[]){ "signal-cli", "daemon", "--http",
+	    "--socket", NULL }, 1, "", "Only one of daemon --http");
 	expect_run((const char *[]){ "signal-cli", "daemon", "--http",
 	    "nohostport", NULL }, 1, "", "Invalid HTTP address: nohostport");
 	expect_run((const char *[]){ "signal-cli", "--dbus", "send", NULL },
@@ -790,6 +990,7 @@ main(void)
 		cmocka_unit_test(test_string_list),
 		cmocka_unit_test(test_map_errors),
 		cmocka_unit_test(test_build_send),
+		cmocka_unit_test(test_build_plural),
 		cmocka_unit_test(test_build_others),
 		cmocka_unit_test(test_convert),
 		cmocka_unit_test(test_rpc_framing),

@@ -570,6 +570,59 @@ wait_for "the holders gone, their handlers end" 120 handlers_are 0
 out=$(as agent5 timeout 30 "$SHIMS/imsg" send --to mom --text "after" 2>&1)
 expect_eq "and the fifth agent gets through" sent "$out"
 
+# --- carapacectl doctor, on the installation as the owner left it ------
+# The watchers were started, not enabled: doctor must say they will not
+# come back after a reboot.  The stranger is a client by name and not
+# in carapace-clients, which doctor must name too, with its fix.  The
+# units' checks run against this real systemd.
+doctor_json() {
+	ct carapacectl doctor --json >"$RUN/doctor.json" 2>"$RUN/doctor.err"
+	echo $?
+}
+# doctor_fails DESCRIPTION CHECK...: exactly these checks fail, every
+# other passes (none skipped), each failure with a fix.
+doctor_fails() {
+	desc=$1
+	shift
+	if python3 - "$RUN/doctor.json" "$@" >"$RUN/doctor.check" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = sys.argv[2:]
+bad = [c for c in d["checks"] if c["verdict"] == "fail"]
+assert [c["check"] for c in bad] == want, bad
+assert all(c.get("fix") for c in bad), bad
+assert not any(c["verdict"] == "skip" for c in d["checks"]), d
+names = {c["check"] for c in d["checks"]}
+for n in ("unit carapace.socket", "unit carapace-watch@imsg.service",
+    "unit carapace-watch@signal.service", "socket", "socket directory",
+    "state directory", "state", "imsg probe", "signal probe",
+    "imsg watcher", "signal watcher", "gateway account", "client group"):
+	assert n in names, n
+PY
+	then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		sed 's/^/# /' "$RUN/doctor.check" "$RUN/doctor.json" "$RUN/doctor.err"
+	fi
+}
+expect_eq "doctor: exits 1" 1 "$(doctor_json)"
+doctor_fails "doctor: watchers started but not enabled, and the stranger outside the group, each with its fix" \
+    "client stranger-by-name account stranger" \
+    "unit carapace-watch@imsg.service" "unit carapace-watch@signal.service"
+check_fix() { grep -q "$1" "$RUN/doctor.json"; }
+if check_fix 'usermod -aG carapace-clients stranger'; then
+	ok "doctor: the stranger's fix is the usermod line"
+else
+	not_ok "doctor: the stranger's fix is the usermod line"
+fi
+ct systemctl enable carapace-watch@imsg.service carapace-watch@signal.service \
+    >/dev/null 2>&1
+expect_eq "doctor after enabling the watchers: still exits 1" 1 \
+    "$(doctor_json)"
+doctor_fails "doctor after enabling the watchers: only the stranger fails" \
+    "client stranger-by-name account stranger"
+
 expect_eq "no unit failed" "" \
     "$(ct systemctl --failed --no-legend --plain | grep -v '^$')"
 echo "$passed passed, $failed failed"

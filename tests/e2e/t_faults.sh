@@ -314,6 +314,46 @@ for sink in syslog journald; do
 	expect_match "$sink sink down: the log says why" \
 	    'audit: audit sink unreachable' "$(tail -20 "$T/handler.log")"
 done
+# The same refusal under load, to clients still writing: the handler
+# refuses before it reads the request.  It half-closes and reads the
+# request line before closing, so the client's write completes and the
+# answer reaches it; before, a request larger than the socket buffer
+# (and, on a loaded machine, any request reaching the socket after the
+# close) failed with "Broken pipe" and the reason was lost.
+refuse_under_load() {
+	what=$1
+	expected=$2
+	code=$3
+	big=$(head -c 700000 /dev/zero | tr '\0' a)
+	send_req 1 mom "$big" >"$T/big.req"
+	i=0
+	pids=
+	while [ $i -lt 24 ]; do
+		agent "$T/bin/imsg" send --to mom --text "load $i" \
+		    >"$T/load.$i.out" 2>&1 &
+		pids="$pids $!"
+		if [ $((i % 3)) = 0 ]; then
+			raw -w 60000 <"$T/big.req" >"$T/bigload.$i.out" 2>&1 &
+			pids="$pids $!"
+		fi
+		i=$((i + 1))
+	done
+	rawfail=0
+	for p in $pids; do wait "$p" || rawfail=$((rawfail + 1)); done
+	expect_eq "$what under load: every shim printed the refusal" 24 \
+	    "$(cat "$T"/load.*.out | grep -cx "$expected")"
+	expect_eq "$what under load: no shim lost the connection" 0 \
+	    "$(cat "$T"/load.*.out | grep -c 'lost the connection\|Broken pipe\|closed the connection')"
+	expect_eq "$what under load: every 700 kB writer got the refusal" 8 \
+	    "$(cat "$T"/bigload.*.out | grep -c "\"code\":$code")"
+	expect_eq "$what under load: no writer saw a broken pipe" 0 \
+	    "$(cat "$T"/bigload.*.out | grep -c 'Broken pipe\|reset')"
+	expect_eq "$what under load: shims exit 1, writers exit 0" 24 "$rawfail"
+	rm -f "$T"/load.*.out "$T"/bigload.*.out "$T/big.req"
+}
+refuse_under_load "audit sink down" \
+    'audit unavailable: the request was refused' -32009
+
 # Something at the path that is not a listening socket.
 stop_gateway
 : >"$T/run/not-a-socket"
@@ -348,6 +388,10 @@ for how in 0777 0770 owner; do
 	chmod 700 "$T/state"
 	expect_eq "state dir $how: nothing sent" "$before" "$(spool_count)"
 done
+chmod 0777 "$T/state"
+refuse_under_load "state dir 0777" \
+    'state store unavailable: the request was refused' -32010
+chmod 700 "$T/state"
 out=$(agent "$T/bin/imsg" send --to mom --text "state fixed")
 expect_eq "with the state dir fixed, sending works again" "sent" "$out"
 before=$(spool_count)

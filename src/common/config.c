@@ -208,6 +208,8 @@ static const struct conf_key audit_keys[] = {
 	  CONF_FIELD(struct config, audit_facility),
 	  .names = facility_names, .values = facility_values,
 	  .default_value = LOG_AUTHPRIV },
+	{ .name = "sync", .type = CONF_BOOL,
+	  CONF_FIELD(struct config, audit_sync), .default_value = 1 },
 };
 
 /* clients: [ ... ], each: limits: */
@@ -1254,7 +1256,9 @@ rule_item(struct conf_yaml *y, void *arg, size_t index)
 		free(rule->pattern);
 		rule->pattern = NULL;
 	}
-	if (rule->pattern != NULL) {
+	if (rule->pattern != NULL && config_patterns_deferred())
+		rule->deferred = 1;
+	else if (rule->pattern != NULL) {
 		rc = regcomp(&rule->regex, rule->pattern, REG_EXTENDED |
 		    REG_NOSUB | (rule->icase ? REG_ICASE : 0));
 		if (rc != 0) {
@@ -1441,7 +1445,7 @@ config_free(struct config *cf)
 		free(ch->limits);
 	}
 	for (i = 0; i < cf->nrules; i++) {
-		if (cf->rules[i].pattern != NULL)
+		if (cf->rules[i].pattern != NULL && !cf->rules[i].deferred)
 			regfree(&cf->rules[i].regex);
 		free_values(rule_keys, NITEMS(rule_keys), &cf->rules[i]);
 	}

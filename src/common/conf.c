@@ -1,7 +1,6 @@
 /*
  * Reading a loaded configuration (conf.h): lookups that the policy
- * layer makes, below the loader (config.c), and the content patterns
- * the loader was asked to leave for their first use.
+ * layer makes, below the loader (config.c).
  */
 #include "config.h"
 
@@ -36,43 +35,4 @@ config_contact(const struct config *cf, const char *name)
 			return &cf->contacts[i];
 	}
 	return NULL;
-}
-
-/*
- * Compiling a content pattern costs tens of microseconds per rule; a
- * handler pays it per connection, most of which never check content.
- */
-static int	 defer_patterns;
-
-void
-config_defer_patterns(int on)
-{
-	defer_patterns = on != 0;
-}
-
-int
-config_patterns_deferred(void)
-{
-	return defer_patterns;
-}
-
-int
-config_compile_patterns(struct config *cf, const char **why)
-{
-	struct content_rule	*rule;
-	size_t			 i;
-
-	*why = NULL;
-	for (i = 0; i < cf->nrules; i++) {
-		rule = &cf->rules[i];
-		if (!rule->deferred)
-			continue;
-		if (regcomp(&rule->regex, rule->pattern, REG_EXTENDED |
-		    REG_NOSUB | (rule->icase ? REG_ICASE : 0)) != 0) {
-			*why = rule->name != NULL ? rule->name : "?";
-			return -1;
-		}
-		rule->deferred = 0;
-	}
-	return 0;
 }

@@ -282,8 +282,6 @@ void		 config_errors_free(struct config_errors *);
  * the watchers still compile at load).  Process-wide; off by default.
  */
 void		 config_defer_patterns(int on);
-/* Whether config_load leaves patterns uncompiled (conf.c). */
-int		 config_patterns_deferred(void);
 /*
  * Compile every deferred pattern.  Returns 0, or -1 with *why naming
  * the first rule whose pattern does not compile (that rule stays

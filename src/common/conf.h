@@ -110,7 +110,6 @@ struct content_rule {
 	char		*pattern;	/* POSIX extended regex or NULL */
 	int		 icase;		/* default 1 */
 	regex_t		 regex;		/* compiled when pattern != NULL */
-	int		 deferred;	/* pattern not compiled yet (below) */
 	enum rule_action action;
 };
 
@@ -273,21 +272,6 @@ int		 config_load(const char *path, int check_perms,
 		    struct config **out, struct config_errors *errs);
 void		 config_free(struct config *);
 void		 config_errors_free(struct config_errors *);
-/*
- * A process that may never need the content rules' patterns (a handler
- * answering a ping) asks config_load to leave them uncompiled: each
- * rule's deferred is set instead, and config_compile_patterns compiles
- * them when a request first needs them.  A pattern that does not
- * compile is then found only there, not at load (carapacectl check and
- * the watchers still compile at load).  Process-wide; off by default.
- */
-void		 config_defer_patterns(int on);
-/*
- * Compile every deferred pattern.  Returns 0, or -1 with *why naming
- * the first rule whose pattern does not compile (that rule stays
- * deferred, and content_check refuses while any rule is).
- */
-int		 config_compile_patterns(struct config *, const char **why);
 
 /*
  * The path a program should read: the -c argument if given, else

@@ -137,12 +137,6 @@ static void	 read_rules(struct conf_parse *, void *,
 static void	 rule_item(struct conf_yaml *, void *, size_t);
 static void	 check_alias_refs(struct conf_parse *);
 static void	 set_defaults(struct config *);
-
-/*
- * Compiling a content pattern costs tens of microseconds per rule; a
- * handler pays it per connection, most of which never check content.
- */
-static int	 defer_patterns;
 static void	 opts_free(struct channel *);
 
 /*
@@ -1262,9 +1256,7 @@ rule_item(struct conf_yaml *y, void *arg, size_t index)
 		free(rule->pattern);
 		rule->pattern = NULL;
 	}
-	if (rule->pattern != NULL && defer_patterns)
-		rule->deferred = 1;
-	else if (rule->pattern != NULL) {
+	if (rule->pattern != NULL) {
 		rc = regcomp(&rule->regex, rule->pattern, REG_EXTENDED |
 		    REG_NOSUB | (rule->icase ? REG_ICASE : 0));
 		if (rc != 0) {
@@ -1343,33 +1335,6 @@ set_defaults(struct config *cf)
 			apply_defaults(&d->keys[i], 1, driver_base(ch,
 			    &d->keys[i]));
 	}
-}
-
-void
-config_defer_patterns(int on)
-{
-	defer_patterns = on != 0;
-}
-
-int
-config_compile_patterns(struct config *cf, const char **why)
-{
-	struct content_rule	*rule;
-	size_t			 i;
-
-	*why = NULL;
-	for (i = 0; i < cf->nrules; i++) {
-		rule = &cf->rules[i];
-		if (!rule->deferred)
-			continue;
-		if (regcomp(&rule->regex, rule->pattern, REG_EXTENDED |
-		    REG_NOSUB | (rule->icase ? REG_ICASE : 0)) != 0) {
-			*why = rule->name != NULL ? rule->name : "?";
-			return -1;
-		}
-		rule->deferred = 0;
-	}
-	return 0;
 }
 
 int
@@ -1478,7 +1443,7 @@ config_free(struct config *cf)
 		free(ch->limits);
 	}
 	for (i = 0; i < cf->nrules; i++) {
-		if (cf->rules[i].pattern != NULL && !cf->rules[i].deferred)
+		if (cf->rules[i].pattern != NULL)
 			regfree(&cf->rules[i].regex);
 		free_values(rule_keys, NITEMS(rule_keys), &cf->rules[i]);
 	}

@@ -123,8 +123,6 @@ main(int argc, char **argv)
 	if (osdep_peer_cred(s.fd, &s.env.peer) == -1)
 		fatal("cannot get peer credentials: refusing connection");
 
-	/* Most connections never check content: compile on first need. */
-	config_defer_patterns(1);
 	if (config_load(config_path(conf), 1, &s.env.cfg, &errs) == -1) {
 		/* Fail closed, audibly: every problem to the log. */
 		for (i = 0; i < errs.count; i++)

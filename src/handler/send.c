@@ -501,7 +501,7 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 	const struct handler_adapter *ad;
 	struct verdict	 rv, v, cv;
 	const struct verdict *hold = NULL;
-	const char	*cause = NULL, *why;
+	const char	*cause = NULL;
 	size_t		 i, j, k;
 	int		 r;
 
@@ -561,14 +561,6 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 	cv.kind = VERDICT_ALLOW;
 	cv.rule = NULL;
 	if (o->text != NULL) {
-		if (config_compile_patterns(c->env->cfg, &why) == -1) {
-			log_warnx("invalid configuration: the pattern of "
-			    "content rule %s does not compile", why);
-			c->rule = "content.rules";
-			return call_error(c, CP_ERR_CONFIG_INVALID, NULL,
-			    "gateway configuration invalid: content rule %s",
-			    why);
-		}
 		content_check(c->env->cfg, o->text, strlen(o->text), &cv);
 		if (cv.kind == VERDICT_DENY) {
 			c->rule = cv.rule;

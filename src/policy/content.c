@@ -631,14 +631,6 @@ content_check(const struct config *cfg, const char *text, size_t len,
 	for (i = 0; i < cfg->nrules; i++) {
 		r = &cfg->rules[i];
 		matched = content_detect(r->detect, folded);
-		if (!matched && r->pattern != NULL && r->deferred) {
-			/* Never compiled (config_compile_patterns): deny. */
-			v->rule = r->name != NULL ? r->name : "content.rule";
-			(void)strlcpy(v->reason,
-			    "content rule could not be evaluated",
-			    sizeof(v->reason));
-			goto done;
-		}
 		if (!matched && r->pattern != NULL) {
 			if (r->icase)
 				subject = folded;

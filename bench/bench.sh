@@ -22,7 +22,8 @@
 # text scrubbed for throughput, default 32), BENCH_USER (the account
 # the gateway runs as when started by root, default carapace-bench),
 # BENCH_KEEP=1 keeps the temporary directory, CC (to build bench/rss if
-# the tree lacks it).
+# the tree lacks it), BENCH_AUDIT_SYNC=false (measure without forcing a
+# delivery's record to disk; audit.sync in carapace.yaml(5)).
 #
 # Every time includes starting the client from this shell (bash's
 # EPOCHREALTIME around the command), the same cost in every column.
@@ -134,7 +135,7 @@ CONF=$T/carapace.yaml
 cat >"$CONF" <<YAML
 version: 1
 state_dir: $T/state
-audit: { sink: stderr }
+audit: { sink: stderr${BENCH_AUDIT_SYNC:+, sync: $BENCH_AUDIT_SYNC} }
 clients:
   - name: bench
     users: $CLIENT_USERS

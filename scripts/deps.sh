@@ -4,7 +4,8 @@
 CARAPACE_PACKAGES="gcc make autoconf automake pkg-config libjansson-dev
 libyaml-dev liblmdb-dev libcmocka-dev systemd util-linux passwd rsyslog
 lmdb-utils libxml2-utils groff-base man-db clang libclang-rt-dev
-libcurl4-openssl-dev python3 openssh-server openssh-client"
+libcurl4-openssl-dev python3 openssh-server openssh-client libsystemd-dev
+libplist-utils debootstrap systemd-container"
 
 install_deps() {
 	missing=

@@ -156,6 +156,7 @@ struct config {
 	char		*audit_socket;	/* NULL: the sink's default path */
 	char		*audit_ident;	/* syslog ident, default "carapace" */
 	int		 audit_facility;/* syslog facility, default LOG_AUTHPRIV */
+	int		 audit_sync;	/* delivery records on disk before the tool */
 
 	struct client	*clients;
 	size_t		 nclients;

@@ -209,6 +209,8 @@ static const struct conf_key audit_keys[] = {
 	  CONF_FIELD(struct config, audit_facility),
 	  .names = facility_names, .values = facility_values,
 	  .default_value = LOG_AUTHPRIV },
+	{ .name = "sync", .type = CONF_BOOL,
+	  CONF_FIELD(struct config, audit_sync), .default_value = 1 },
 };
 
 /* clients: [ ... ], each: limits: */

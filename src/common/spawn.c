@@ -26,6 +26,20 @@
  * been reused by an unrelated group when the signal is sent.  When
  * spawn_run returns, every process still in the tool's group has been
  * sent SIGKILL: a tool cannot leave anything running behind it.
+ *
+ * A parent that dies.  A handler or watcher killed outright (SIGKILL,
+ * the OOM killer, the last-resort alarm's _exit) runs none of the
+ * above.  Where the system has a parent-death signal (Linux's
+ * PR_SET_PDEATHSIG), the tool is started with SIGKILL as that signal,
+ * so it dies with the process that started it.  posix_spawn cannot ask
+ * for it, so there the child is started with vfork and sets itself up
+ * exactly as the posix_spawn attributes below would (glibc's
+ * posix_spawn is itself a vfork-like clone), sets the signal, and checks
+ * that its parent did not die before the signal was armed.  What the
+ * tool itself starts in its group is not covered by that signal: under
+ * systemd the unit's control group ends it (KillMode=control-group).
+ * Elsewhere (macOS) the tool is started with posix_spawn and a parent
+ * killed outright leaves it to launchd (see doc/HACKING.md).
  */
 #include "config.h"
 
@@ -38,6 +52,9 @@
 #endif
 
 #include <sys/types.h>
+#if HAVE_DECL_PR_SET_PDEATHSIG
+#include <sys/prctl.h>
+#endif
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -100,6 +117,16 @@ static int	 supervise(pid_t, struct capture *, struct capture *,
 static int	 reap(pid_t, int *);
 static int	 spawn_child(const char *, char *const [], char *const [], int,
 		    int, int, pid_t *);
+#if !HAVE_DECL_PR_SET_PDEATHSIG
+static int	 spawn_child_posix(const char *, char *const [],
+		    char *const [], int, int, int, pid_t *);
+#endif
+#if HAVE_DECL_PR_SET_PDEATHSIG
+struct child_plan;
+static void	 child_exec(struct child_plan *) __attribute__((__noreturn__));
+static int	 spawn_child_linked(const char *, char *const [],
+		    char *const [], int, int, int, pid_t *);
+#endif
 
 static int
 capture_init(struct capture *c, size_t max)
@@ -360,8 +387,140 @@ reap(pid_t pid, int *status)
  * STDERR_FILENO), an empty signal mask, default dispositions and its own
  * process group.  Returns 0 with *pid set, or -1 with errno set.
  */
+#if HAVE_DECL_PR_SET_PDEATHSIG
+/*
+ * What the vfork child needs, prepared by the parent: the child shares
+ * the parent's memory until it execs, so it allocates nothing and only
+ * makes system calls.  error is how it tells the parent why it could
+ * not exec (the parent is suspended until then, so it is read after).
+ */
+struct child_plan {
+	const char	*path;
+	char *const	*argv;
+	char *const	*envp;
+	int		 in_fd;
+	int		 out_fd;
+	int		 err_fd;
+	pid_t		 parent;
+	volatile int	 error;
+};
+
+/*
+ * The child side: default dispositions, its own process group, the
+ * parent-death signal (then a look at whether the parent is already
+ * gone: the signal only covers a death after it was set), the
+ * standard descriptors, nothing else open, an empty mask, exec.
+ */
+static void
+child_exec(struct child_plan *p)
+{
+	struct sigaction	 sa;
+	sigset_t		 empty;
+	int			 sig, fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	(void)sigemptyset(&sa.sa_mask);
+	/* Signals the C library keeps for itself refuse, harmlessly. */
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);
+	if (setpgid(0, 0) == -1 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
+		goto fail;
+	if (getppid() != p->parent)
+		_exit(127);	/* nobody is left to run it for */
+	if (p->in_fd == -1) {
+		if ((fd = open("/dev/null", O_RDONLY)) == -1)
+			goto fail;
+		if (fd != STDIN_FILENO) {
+			if (dup2(fd, STDIN_FILENO) == -1)
+				goto fail;
+			(void)close(fd);
+		}
+	} else if (dup2(p->in_fd, STDIN_FILENO) == -1)
+		goto fail;
+	if (dup2(p->out_fd, STDOUT_FILENO) == -1)
+		goto fail;
+	if (p->err_fd != STDERR_FILENO &&
+	    dup2(p->err_fd, STDERR_FILENO) == -1)
+		goto fail;
+#ifdef HAVE_CLOSE_RANGE
+	/* Not fatal: every descriptor of ours is close-on-exec anyway. */
+	(void)close_range(STDERR_FILENO + 1, ~0U, 0);
+#endif
+	(void)sigemptyset(&empty);
+	(void)sigprocmask(SIG_SETMASK, &empty, NULL);
+	(void)execve(p->path, p->argv, p->envp);
+fail:
+	p->error = errno != 0 ? errno : EINVAL;
+	_exit(127);
+}
+
+/*
+ * spawn_child with the parent-death signal.  Every signal is blocked
+ * around the vfork, so no handler of the parent's runs in the child
+ * while it shares the parent's memory; the child resets them all
+ * before it unblocks.
+ */
+static int
+spawn_child_linked(const char *path, char *const argv[], char *const envp[],
+    int in_fd, int out_fd, int err_fd, pid_t *pid)
+{
+	struct child_plan	 plan;
+	sigset_t		 all, saved;
+	pid_t			 child;
+	int			 status, saved_errno;
+
+	plan.path = path;
+	plan.argv = argv;
+	plan.envp = envp;
+	plan.in_fd = in_fd;
+	plan.out_fd = out_fd;
+	plan.err_fd = err_fd;
+	plan.parent = getpid();
+	plan.error = 0;
+	(void)sigfillset(&all);
+	if (sigprocmask(SIG_SETMASK, &all, &saved) == -1)
+		return -1;
+	child = vfork();
+	if (child == 0)
+		child_exec(&plan);
+	saved_errno = errno;
+	(void)sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (child == -1) {
+		errno = saved_errno;
+		return -1;
+	}
+	if (plan.error != 0) {
+		/* It never ran the tool: reap it, report why. */
+		saved_errno = plan.error;
+		(void)reap(child, &status);
+		errno = saved_errno;
+		return -1;
+	}
+	*pid = child;
+	return 0;
+}
+#endif
+
 static int
 spawn_child(const char *path, char *const argv[], char *const envp[],
+    int in_fd, int out_fd, int err_fd, pid_t *pid)
+{
+#if HAVE_DECL_PR_SET_PDEATHSIG
+	return spawn_child_linked(path, argv, envp, in_fd, out_fd, err_fd,
+	    pid);
+#else
+	return spawn_child_posix(path, argv, envp, in_fd, out_fd, err_fd,
+	    pid);
+#endif
+}
+
+#if !HAVE_DECL_PR_SET_PDEATHSIG
+/* spawn_child where no parent-death signal exists: posix_spawn. */
+static int
+spawn_child_posix(const char *path, char *const argv[], char *const envp[],
     int in_fd, int out_fd, int err_fd, pid_t *pid)
 {
 	posix_spawn_file_actions_t	 actions;
@@ -425,6 +584,7 @@ out:
 		errno = rc;
 	return rc == 0 ? 0 : -1;
 }
+#endif
 
 /*
  * The process group of the tool spawn_run is supervising, or 0: what a

@@ -3,7 +3,9 @@
  * argv, an environment built from scratch, only stdin/stdout/stderr
  * open, default signal dispositions, its own process group, a deadline
  * (the whole group is killed when it passes) and bounded capture of
- * stdout and stderr.  There is no shell anywhere.
+ * stdout and stderr.  There is no shell anywhere.  Where the system has
+ * a parent-death signal (Linux), the tool is killed when the process
+ * that started it dies, however it dies.
  */
 #ifndef CARAPACE_SPAWN_H
 #define CARAPACE_SPAWN_H

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "protocol.h"
 #include "rpc.h"
+#include "state.h"
 
 int
 call_error(struct call *c, int code, json_t *data, const char *fmt, ...)
@@ -94,7 +95,13 @@ call_audit_delivery(struct call *c)
 	ev.outcome = AUDIT_OUTCOME_DELIVERING;
 	ev.hold_id = c->hold_id[0] != '\0' ? c->hold_id : NULL;
 	ev.request_id = c->id;
-	if (audit_write_seq(env->audit, &ev, &c->delivery) == -1) {
+	/*
+	 * The record of an act must survive the act: with audit.sync it
+	 * is on disk before the tool runs, else a power cut could keep the
+	 * message sent and lose its record.
+	 */
+	if (audit_write_seq(env->audit, &ev, &c->delivery) == -1 ||
+	    (env->cfg->audit_sync && state_sync(env->state) != 0)) {
 		c->delivery = 0;
 		log_warnx("audit failed before delivery on %s: refusing",
 		    c->channel != NULL ? c->channel : "-");

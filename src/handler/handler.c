@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -236,4 +237,42 @@ handler_refuse(struct session *s, int code, const char *reason)
 	(void)rpc_write(s->fd, resp);
 	json_decref(resp);
 	call_clear(&c);
+}
+
+/*
+ * The refusal is written; now let the client finish its request so it
+ * reads the answer.  Closing with the request unread would make the
+ * client's write fail (EPIPE) and, on some systems, its read fail
+ * (ECONNRESET) before it sees the answer.  Half-close first (the client
+ * reads the answer, then end of file), then read and discard, unparsed,
+ * up to the end of the first line, end of file, max_bytes or deadline.
+ */
+void
+handler_linger(int fd, size_t max_bytes, uint64_t deadline)
+{
+	char			 chunk[4096];
+	enum deadline_wait	 r;
+	size_t			 seen = 0;
+	ssize_t			 n;
+
+	if (shutdown(fd, SHUT_WR) == -1)
+		return;
+	while (seen < max_bytes) {
+		n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+		if (n == 0)
+			return;
+		if (n > 0) {
+			if (memchr(chunk, '\n', (size_t)n) != NULL)
+				return;
+			seen += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return;
+		r = deadline_wait(fd, POLLIN, -1, deadline);
+		if (r != DEADLINE_READY)
+			return;
+	}
 }

@@ -113,6 +113,13 @@ const struct client *peer_match(const struct config *,
 void	 handler_serve(struct session *);
 /* Refuse the connection with one error and an audit record. */
 void	 handler_refuse(struct session *, int code, const char *reason);
+/*
+ * After a refusal written before the request was read: half-close and
+ * discard what the client sends up to the end of its first line, end of
+ * file, max_bytes or deadline (ms, monotonic), so that its write
+ * completes and it reads the refusal.
+ */
+void	 handler_linger(int fd, size_t max_bytes, uint64_t deadline);
 
 /* Running a channel's tool (tool.c). */
 struct spawn_result;

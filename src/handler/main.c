@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "deadline.h"
 #include "handler.h"
 #include "log.h"
 #include "protocol.h"
@@ -29,6 +30,11 @@
  * before the last resort.
  */
 #define LAST_RESORT_GRACE_S	10
+/*
+ * Without a valid configuration, how long a refused client may take to
+ * finish sending its request (handler_timeout's default).
+ */
+#define REFUSAL_LINGER_MS	(60 * 1000)
 
 /*
  * The last resort, as OpenSSH's grace alarm: not a flag, because the
@@ -44,15 +50,23 @@ last_resort(int sig)
 	_exit(2);
 }
 
-/* Answer the connection with one error before giving up on it. */
+/*
+ * Answer the connection with one error before giving up on it, and let
+ * the client finish sending so that the answer reaches it.  cfg may be
+ * NULL (an invalid configuration): then the protocol's defaults bound
+ * what is read.
+ */
 static void
-refuse_all(int fd, int code, const char *message)
+refuse_all(int fd, const struct config *cfg, int code, const char *message)
 {
 	json_t	*e;
 
 	e = rpc_error(NULL, code, message, NULL);
 	(void)rpc_write(fd, e);
 	json_decref(e);
+	handler_linger(fd, (cfg != NULL ? cfg->max_line :
+	    RPC_MAX_LINE_DEFAULT) + 1, deadline_in(cfg != NULL ?
+	    cfg->handler_timeout_ms : REFUSAL_LINGER_MS));
 }
 
 static void __attribute__((__noreturn__))
@@ -116,7 +130,7 @@ main(int argc, char **argv)
 		log_warnx("invalid configuration: refusing uid %u",
 		    (unsigned)s.env.peer.uid);
 		config_errors_free(&errs);
-		refuse_all(s.fd, CP_ERR_CONFIG_INVALID,
+		refuse_all(s.fd, NULL, CP_ERR_CONFIG_INVALID,
 		    "gateway configuration invalid: refusing all requests");
 		return 1;
 	}
@@ -138,7 +152,7 @@ main(int argc, char **argv)
 	if ((r = state_open(s.env.cfg->state_dir, s.env.cfg->map_size, 0,
 	    &s.env.state)) != 0) {
 		log_warnx("state %s: %s", s.env.cfg->state_dir, state_strerror(r));
-		refuse_all(s.fd, CP_ERR_STATE_UNAVAILABLE,
+		refuse_all(s.fd, s.env.cfg, CP_ERR_STATE_UNAVAILABLE,
 		    "gateway state unavailable: refusing all requests");
 		config_free(s.env.cfg);
 		return 1;
@@ -146,7 +160,7 @@ main(int argc, char **argv)
 	if ((s.env.audit = audit_open(s.env.cfg, s.env.state, "carapace", &cause)) ==
 	    NULL) {
 		log_warn("audit: %s", cause);
-		refuse_all(s.fd, CP_ERR_AUDIT_UNAVAILABLE,
+		refuse_all(s.fd, s.env.cfg, CP_ERR_AUDIT_UNAVAILABLE,
 		    "audit unavailable: refusing all requests");
 		state_close(s.env.state);
 		config_free(s.env.cfg);
@@ -157,6 +171,9 @@ main(int argc, char **argv)
 	if ((s.env.client = peer_match(s.env.cfg, &s.env.peer)) == NULL) {
 		handler_refuse(&s, CP_ERR_PEER_UNAUTHORIZED,
 		    "peer not authorized");
+		/* Nothing it sends is parsed: only waited for. */
+		handler_linger(s.fd, s.env.cfg->max_line + 1,
+		    deadline_in(s.env.cfg->handler_timeout_ms));
 	} else
 		handler_serve(&s);
 

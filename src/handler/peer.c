@@ -122,26 +122,74 @@ peer_connection(const char **cause)
 	return fd;
 }
 
-/* A decimal id, or the name looked up; -1 if neither. */
-static long long
-resolve_id(const char *s, int group)
+/*
+ * The peer's names, looked up once and only when a name in clients
+ * needs them: the user's name for its uid, each group's name for its
+ * gid.  Looking up every name in clients instead costs a scan of the
+ * user or group database per entry, on every connection.
+ */
+struct peer_names {
+	const struct peer_cred	*pc;
+	int			 user_done;
+	char			*user;		/* NULL: no name */
+	int			 groups_done;
+	char			**groups;	/* [ngroups + 1]; NULL: none */
+};
+
+/* A decimal id: 1 with *id set; 0 for a name. */
+static int
+numeric_id(const char *s, long long *id)
 {
 	const char	*errstr;
-	long long	 id;
-	struct passwd	*pw;
-	struct group	*gr;
 
-	id = strtonum(s, 0, UINT32_MAX - 1, &errstr);
-	if (errstr == NULL)
-		return id;
-	if (group) {
-		if ((gr = getgrnam(s)) == NULL)
-			return -1;
-		return gr->gr_gid;
+	*id = strtonum(s, 0, UINT32_MAX - 1, &errstr);
+	return errstr == NULL;
+}
+
+static const char *
+peer_user_name(struct peer_names *n)
+{
+	struct passwd	*pw;
+
+	if (!n->user_done) {
+		n->user_done = 1;
+		if ((pw = getpwuid(n->pc->uid)) != NULL &&
+		    pw->pw_name != NULL)
+			n->user = strdup(pw->pw_name);
 	}
-	if ((pw = getpwnam(s)) == NULL)
-		return -1;
-	return pw->pw_uid;
+	return n->user;
+}
+
+/* The name of the peer's i-th group (0: its primary), or NULL. */
+static const char *
+peer_group_name(struct peer_names *n, size_t i)
+{
+	struct group	*gr;
+	size_t		 j;
+	gid_t		 gid;
+
+	if (!n->groups_done) {
+		n->groups_done = 1;
+		n->groups = calloc(n->pc->ngroups + 1, sizeof(*n->groups));
+		for (j = 0; n->groups != NULL && j <= n->pc->ngroups; j++) {
+			gid = j == 0 ? n->pc->gid : n->pc->groups[j - 1];
+			if ((gr = getgrgid(gid)) != NULL && gr->gr_name != NULL)
+				n->groups[j] = strdup(gr->gr_name);
+		}
+	}
+	return n->groups != NULL ? n->groups[i] : NULL;
+}
+
+static void
+peer_names_free(struct peer_names *n)
+{
+	size_t	i;
+
+	free(n->user);
+	if (n->groups != NULL)
+		for (i = 0; i <= n->pc->ngroups; i++)
+			free(n->groups[i]);
+	free(n->groups);
 }
 
 static int
@@ -157,25 +205,53 @@ peer_in_group(const struct peer_cred *pc, gid_t gid)
 	return 0;
 }
 
+static int
+peer_has_group_name(struct peer_names *n, const char *name)
+{
+	const char	*g;
+	size_t		 i;
+
+	for (i = 0; i <= n->pc->ngroups; i++)
+		if ((g = peer_group_name(n, i)) != NULL &&
+		    strcmp(g, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A name matches by the peer's own name, never by looking the
+ * configured name up: a user with two names in the database (an
+ * alias of the same uid) matches only by the first, which is refused,
+ * not wrongly admitted.
+ */
 const struct client *
 peer_match(const struct config *cfg, const struct peer_cred *pc)
 {
-	const struct client	*c;
+	const struct client	*c, *found = NULL;
+	struct peer_names	 names;
+	const char		*name;
 	size_t			 i, j;
 	long long		 id;
 
-	for (i = 0; i < cfg->nclients; i++) {
+	memset(&names, 0, sizeof(names));
+	names.pc = pc;
+	for (i = 0; found == NULL && i < cfg->nclients; i++) {
 		c = &cfg->clients[i];
-		for (j = 0; j < c->users.count; j++) {
-			id = resolve_id(c->users.items[j], 0);
-			if (id >= 0 && (uid_t)id == pc->uid)
-				return c;
+		for (j = 0; found == NULL && j < c->users.count; j++) {
+			name = c->users.items[j];
+			if (numeric_id(name, &id) ? (uid_t)id == pc->uid :
+			    (peer_user_name(&names) != NULL &&
+			    strcmp(peer_user_name(&names), name) == 0))
+				found = c;
 		}
-		for (j = 0; j < c->groups.count; j++) {
-			id = resolve_id(c->groups.items[j], 1);
-			if (id >= 0 && peer_in_group(pc, (gid_t)id))
-				return c;
+		for (j = 0; found == NULL && j < c->groups.count; j++) {
+			name = c->groups.items[j];
+			if (numeric_id(name, &id) ?
+			    peer_in_group(pc, (gid_t)id) :
+			    peer_has_group_name(&names, name))
+				found = c;
 		}
 	}
-	return NULL;
+	peer_names_free(&names);
+	return found;
 }

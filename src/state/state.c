@@ -5,15 +5,23 @@
  * LMDB's single write lock serialises every read-modify-write below
  * across handler and watcher processes.
  *
- * Durability: the environment runs with MDB_NOSYNC, so a commit reaches
- * the page cache (it survives a crash of this process, not a power cut).
- * A hold must be on disk before the owner is told it exists, so
- * state_hold_put and state_hold_del sync before returning; rate-limit
- * windows and audit records do not (state_sync forces everything).
- * Neither does an inbox publish: a crash of the process never loses a
- * committed publish, a power cut may lose the last few, but a message
- * and the watcher position it advanced roll back together, so the
- * watcher fetches that message again and nothing is duplicated.
+ * Durability: the environment runs with MDB_NOMETASYNC.  A commit writes
+ * its data pages and flushes them (fdatasync), then writes the meta page
+ * that makes them current without waiting for it; the next commit's
+ * flush, or state_sync, takes that meta page to disk.  So a power cut
+ * can lose the last transactions committed since the last flush of a
+ * meta page, never the file: LMDB then opens the previous meta page,
+ * whose pages are all on disk.  (MDB_NOSYNC, used before, flushed
+ * nothing: on a file system that does not keep write order, a meta page
+ * could reach the disk before the pages it names, and the whole
+ * environment, the audit chain with it, would be corrupt.)  What must
+ * survive a power cut is forced with state_sync: a hold before the owner
+ * is told it exists (state_hold_put, state_hold_del), a delivery's
+ * record before its tool acts (call_audit_delivery, audit.sync).  Rate
+ * windows, other audit records and inbox publishes are not: a power cut
+ * may lose the last few, and a message rolls back with the watcher
+ * position it advanced, so the watcher fetches it again and nothing is
+ * duplicated.
  *
  * The foreach functions read records in small batches, each in its own
  * short read transaction, and call back outside any transaction: the
@@ -353,7 +361,7 @@ state_open(const char *dir, uint64_t map_size, int flags, struct state **out)
 	 * process for its lifetime, so the reader table limits concurrent
 	 * reads rather than open handler processes.
 	 */
-	envflags = MDB_NOSYNC | MDB_NOTLS | (st->rdonly ? MDB_RDONLY : 0);
+	envflags = MDB_NOMETASYNC | MDB_NOTLS | (st->rdonly ? MDB_RDONLY : 0);
 	if ((r = state_lmdb(mdb_env_create(&st->env))) != 0) {
 		free(st);
 		return r;

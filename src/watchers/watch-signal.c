@@ -97,7 +97,8 @@ signal_parse(const char *line, size_t len, json_t **msg, uint64_t *position)
 		    (long long)json_integer_value(json_object_get(v,
 		    "result")));
 		json_decref(v);
-		return 0;
+		/* The stream is open: ready, and the watchdog may start. */
+		return WATCH_PARSE_OPEN;
 	}
 	method = json_string_value(json_object_get(v, "method"));
 	params = json_object_get(v, "params");

@@ -3,6 +3,8 @@
  * read its output line by line (bounded), decide each message with
  * inbound policy, publish it (or, when hidden, audit it and move the
  * position only), and restart the tool with backoff when it dies.
+ * The service manager hears readiness, counts and the watchdog from
+ * this loop (notify.c).
  */
 #include "config.h"
 
@@ -37,6 +39,7 @@
 #define WATCH_HEALTHY_MS	60000	/* a run this long resets backoff */
 #define WATCH_MAINTAIN_MS	60000	/* retention and reader checks */
 #define WATCH_COMPACT_BATCH	1000
+#define WATCH_STATUS_MS		1000	/* STATUS= at most this often */
 
 static volatile sig_atomic_t	 watch_quit;
 
@@ -63,6 +66,11 @@ struct watcher {
 	int				 have_position;
 	uint64_t			 last_maintain;
 	unsigned long long		 published, hidden, malformed;
+	unsigned long long		 restarts;
+	int				 stream_open;	/* see watch_alive */
+	int				 ready;		/* READY=1 sent */
+	uint64_t			 watchdog_ms;	/* WatchdogSec=, or 0 */
+	uint64_t			 last_alive;
 };
 
 static void
@@ -81,6 +89,69 @@ watch_adapter(const struct channel *ch)
 		if (watchers[i]->driver == ch->driver)
 			return watchers[i];
 	return NULL;
+}
+
+static void
+watch_status(struct watcher *w)
+{
+	watch_notify_status("%s %s: %llu published, %llu hidden, "
+	    "%llu malformed, %llu restarts", w->ch->driver->name,
+	    w->stream_open ? "open" : "reconnecting", w->published,
+	    w->hidden, w->malformed, w->restarts);
+}
+
+/*
+ * Called from every turn of the loop.  WATCHDOG=1 means more than "the
+ * loop turns": it is sent only while the stream is open (a streaming
+ * tool started, a daemon's subscription confirmed, the last poll
+ * complete).  So a loop stuck anywhere, and a tool that cannot start,
+ * keeps dying, never answers its subscription or never completes a
+ * poll, for WatchdogSec, gets the watcher restarted by systemd.  An
+ * open stream that is quiet cannot be told from a hung one (imsg watch
+ * prints nothing until a message arrives): it is trusted.
+ */
+/* How often the loop must come round: a quarter of the watchdog. */
+static uint64_t
+watch_alive_ms(const struct watcher *w)
+{
+	if (w->watchdog_ms > 0 && w->watchdog_ms / 4 < WATCH_STATUS_MS)
+		return w->watchdog_ms / 4 > 0 ? w->watchdog_ms / 4 : 1;
+	return WATCH_STATUS_MS;
+}
+
+static void
+watch_alive(struct watcher *w)
+{
+	uint64_t	now = util_mono_ms();
+
+	if (w->last_alive != 0 && now - w->last_alive < watch_alive_ms(w))
+		return;
+	w->last_alive = now;
+	if (w->stream_open && w->watchdog_ms > 0)
+		watch_notify_watchdog();
+	watch_status(w);
+}
+
+/* The stream is open: ready (once), and the watchdog starts now. */
+static void
+watch_opened(struct watcher *w)
+{
+	w->stream_open = 1;
+	if (!w->ready) {
+		w->ready = 1;
+		watch_status(w);
+		watch_notify_ready();
+	}
+	w->last_alive = 0;
+	watch_alive(w);
+}
+
+static void
+watch_closed(struct watcher *w)
+{
+	w->stream_open = 0;
+	w->last_alive = 0;
+	watch_alive(w);
 }
 
 static void
@@ -161,6 +232,8 @@ watch_line(struct watcher *w, const char *line, size_t len)
 		position = w->position + 1;
 	if (r == 1)
 		(void)watch_message(w, msg, position);
+	else if (r == WATCH_PARSE_OPEN)
+		watch_opened(w);
 	else if (r == -1) {
 		w->malformed++;
 		log_warnx("%s: skipping a malformed line (%zu bytes)",
@@ -178,6 +251,22 @@ sleep_ms(uint64_t ms)
 	ts.tv_sec = (time_t)(ms / 1000);
 	ts.tv_nsec = (long)(ms % 1000) * 1000000;
 	(void)nanosleep(&ts, NULL);	/* a signal cuts it short */
+}
+
+/* Sleep, keeping the service manager informed meanwhile. */
+static void
+watch_sleep(struct watcher *w, uint64_t ms)
+{
+	uint64_t	chunk;
+
+	while (ms > 0 && !watch_quit) {
+		chunk = watch_alive_ms(w);
+		if (chunk > ms)
+			chunk = ms;
+		sleep_ms(chunk);
+		ms -= chunk;
+		watch_alive(w);
+	}
 }
 
 static void
@@ -226,6 +315,7 @@ watch_run_status(struct watcher *w, struct spawn_stream *st,
 			    0 : -1;
 		if (util_mono_ms() - started > w->ch->timeout_ms)
 			return -1;
+		watch_alive(w);
 		sleep_ms(10);
 	}
 	return -1;
@@ -297,15 +387,19 @@ watch_stream(struct watcher *w)
 			    w->ch->tool);
 			return -1;
 		}
-		if (watch_poll_ms(w) == 0)
+		if (watch_poll_ms(w) == 0) {
 			log_info("%s: started %s from position %llu",
 			    w->ch->driver->name, w->ch->tool,
 			    (unsigned long long)w->position);
+			/* A streaming tool has no handshake: started is open. */
+			watch_opened(w);
+		}
 		fd = st.out;
 	}
 	linereader_init(&lr, fd, WATCH_MAX_LINE);
 	buf_init(&doc, w->ch->max_output);
 	while (!watch_quit) {
+		watch_alive(w);
 		r = linereader_next(&lr, &line, &len);
 		if (r == LINE_OK && w->ad->document != NULL) {
 			if (buf_append(&doc, line, len) == -1 ||
@@ -343,10 +437,18 @@ watch_stream(struct watcher *w)
 			    w->ch->driver->name, w->ch->tool);
 			break;
 		}
+		/* A daemon that never confirms the subscription: reconnect. */
+		if (w->ad->connect != NULL && !w->stream_open &&
+		    util_mono_ms() - started > w->ch->timeout_ms) {
+			log_warnx("%s: the subscription was not answered "
+			    "within the timeout; reconnecting",
+			    w->ch->driver->name);
+			break;
+		}
 		pfd.fd = fd;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if (poll(&pfd, 1, 1000) <= 0) {
+		if (poll(&pfd, 1, (int)watch_alive_ms(w)) <= 0) {
 			watch_maintain(w);
 			continue;
 		}
@@ -473,6 +575,7 @@ watch_main(int argc, char **argv)
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGHUP, &sa, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
+	w.watchdog_ms = watch_notify_watchdog_ms();
 
 	while (!watch_quit) {
 		started = util_mono_ms();
@@ -482,18 +585,22 @@ watch_main(int argc, char **argv)
 		if (watch_poll_ms(&w) > 0 && r == 0) {
 			/* A completed poll: the next one on the timer. */
 			backoff = WATCH_BACKOFF_MIN_MS;
+			watch_opened(&w);
 			watch_maintain(&w);
-			sleep_ms(watch_poll_ms(&w));
+			watch_sleep(&w, watch_poll_ms(&w));
 			continue;
 		}
+		w.restarts++;
+		watch_closed(&w);
 		if (util_mono_ms() - started >= WATCH_HEALTHY_MS)
 			backoff = WATCH_BACKOFF_MIN_MS;
 		log_warnx("%s: tool ended; restarting in %llu ms",
 		    w.ch->driver->name, (unsigned long long)backoff);
-		sleep_ms(backoff);
+		watch_sleep(&w, backoff);
 		backoff = backoff * 2 > WATCH_BACKOFF_MAX_MS ?
 		    WATCH_BACKOFF_MAX_MS : backoff * 2;
 	}
+	watch_notify_stopping();
 	log_info("%s: stopping: %llu published, %llu hidden, %llu malformed",
 	    w.ch->driver->name, w.published, w.hidden, w.malformed);
 	audit_close(w.audit);

@@ -70,11 +70,32 @@ struct watch_adapter {
 
 /* parse: the stream cannot go on (e.g. refused); reconnect/restart. */
 #define WATCH_PARSE_RESTART	-2
+/*
+ * parse: the line is not a message but the source's confirmation that
+ * the stream is open (a daemon's answer to the subscription).  Without
+ * one, a connect adapter's stream never counts as open: no readiness,
+ * no watchdog (see watch.c).
+ */
+#define WATCH_PARSE_OPEN	2
 
 /* The adapter of a channel, or NULL (watch.c lists them). */
 const struct watch_adapter *watch_adapter(const struct channel *);
 
 /* Run the watcher until SIGTERM/SIGINT; returns the exit status. */
 int	 watch_main(int argc, char **argv);
+
+/*
+ * Notifications to the service manager (notify.c): sd_notify(3) under
+ * systemd, nothing under launchd, outside a Type=notify unit or in a
+ * build without libsystemd.  They cannot fail in a way the watcher
+ * could act on, so they return nothing.
+ */
+void	 watch_notify_ready(void);
+void	 watch_notify_watchdog(void);
+void	 watch_notify_stopping(void);
+void	 watch_notify_status(const char *, ...)
+	    __attribute__((__format__(__printf__, 1, 2)));
+/* The watchdog timeout (WatchdogSec=) in milliseconds, or 0 if none. */
+uint64_t watch_notify_watchdog_ms(void);
 
 #endif /* CARAPACE_WATCH_H */

@@ -7,6 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 setup
+cp "$top_srcdir/tests/e2e/strict_client.py" "$T/bin/"
 
 # Milliseconds since the epoch (GNU date).
 now_ms() { date +%s%3N; }
@@ -266,16 +267,17 @@ rc=$?
 expect_eq "shim exits 1 when its handler dies" 1 "$rc"
 expect_match "shim reports the gateway failure" \
     '^imsg: the gateway at .* closed the connection' "$(cat "$T/kill.out")"
-# The tool runs in its own process group, so killing the handler does
-# not reach it.  Under systemd the handler's unit (KillMode=control-
-# group) takes it down with the handler; under systemd-socket-activate
-# (and launchd, which kills only the job's own process group) it is
-# orphaned.  The sim's hang never sends; it is ended here.
-orphan=$(procs "^$T/bin/sim-imsg")
-echo "# after kill -9 of the handler, tool processes left: ${orphan:-none}"
-[ -n "$orphan" ] && kill $orphan
+# The tool runs in its own process group, so a signal to the handler's
+# group does not reach it; its parent-death signal (SIGKILL, spawn.c)
+# does: no tool outlives the handler, under an activator that kills
+# nothing for us (systemd-socket-activate here, launchd).  Waited for on
+# the kernel's word (pidfd), not for a time.
+orphan=$(python3 "$top_srcdir/tests/e2e/wait_gone.py" $tool)
+echo "# after kill -9 of the handler, tool processes left: $orphan"
+expect_eq "no tool left in its process group after kill -9 of the handler" \
+    none "$orphan"
+[ "$orphan" != none ] && kill -9 $orphan
 rm -f "$T/sim/sim-hang"
-check "orphaned tool ended" gone "$T/bin/sim-imsg"
 expect_eq "nothing sent for the killed request" "$before" "$(spool_count)"
 # The "delivering" record is written before the tool runs, so a handler
 # killed mid-send leaves exactly that record for its request (naming the
@@ -296,6 +298,77 @@ expect_eq "delivered exactly once, no replay of the killed one" \
 expect_eq "no message for the killed request ever reached the tool" 0 \
     "$(grep -l 'killed mid-request' "$T"/sim/spool/* 2>/dev/null | wc -l | tr -d ' ')"
 
+# --- A watcher killed outright -------------------------------------------
+# SIGKILL runs none of the watcher's clean-up; its tool (imsg watch, in
+# its own process group) must still go with it.  The tool announces
+# itself through a FIFO, so the test waits for the event, not a time.
+mkfifo "$T/tool-started"
+chown "$GW_USER" "$T/tool-started"
+# Only the run that takes the token announces itself (unlink is atomic):
+# no other run blocks on the FIFO.
+cat >"$T/bin/announced-imsg" <<SH
+#!/bin/sh
+rm "$T/sim/announce" 2>/dev/null && echo \$\$ >"$T/tool-started"
+exec "$T/bin/sim-imsg.real" "\$@"
+SH
+# The sim's watch notices a reader that went away (POLLHUP on its
+# stdout) and exits by itself; a tool blocked elsewhere (the real imsg
+# waiting on Messages' database) notices only when it next writes.  The
+# watcher's tool here is such a tool: it announces itself and waits.
+cat >"$T/bin/deaf-imsg" <<SH
+#!/bin/sh
+rm "$T/sim/announce" 2>/dev/null && echo \$\$ >"$T/tool-started"
+exec "$T/bin/cp-sleeper" 302
+SH
+chmod 755 "$T/bin/announced-imsg" "$T/bin/deaf-imsg"
+: >"$T/sim/inbound.jsonl"
+chown "$GW_USER" "$T/sim/inbound.jsonl"
+stop_gateway
+default_config allowlist
+sed -i "s|tool: $T/bin/sim-imsg\$|tool: $T/bin/announced-imsg|" "$CONF"
+cp "$CONF" "$T/watch.yaml"
+sed -i "s|tool: $T/bin/announced-imsg\$|tool: $T/bin/deaf-imsg|" "$T/watch.yaml"
+chmod 644 "$T/watch.yaml"
+start_gateway
+for round in 1 2; do
+	touch "$T/sim/announce"
+	chown "$GW_USER" "$T/sim/announce"
+	(exec setpriv --reuid="$GW_USER" --regid="$GW_USER" --init-groups \
+	    "$T/bin/carapace-watch" -c "$T/watch.yaml" imsg \
+	    2>>"$T/watch.log") &
+	watcher=$!
+	tool=$(timeout 60 cat "$T/tool-started")
+	check "watcher round $round: its tool started (pid $tool)" \
+	    test -n "$tool"
+	check "watcher round $round: the tool leads its own group" \
+	    test "$(ps -o pgid= -p "${tool:-0}" | tr -d ' ')" = "$tool"
+	kill -9 "$watcher"
+	wait "$watcher" 2>/dev/null
+	left=$(python3 "$top_srcdir/tests/e2e/wait_gone.py" $tool)
+	expect_eq "watcher round $round: no tool left after kill -9 of the watcher" \
+	    none "$left"
+	[ "$left" != none ] && kill -9 $left
+done
+# And the handler, killed in the middle of a tool run that announces
+# itself: the same, without looking for processes by name.
+touch "$T/sim/sim-hang" "$T/sim/announce"
+chown "$GW_USER" "$T/sim/announce"
+agent "$T/bin/imsg" send --to mom --text "killed mid-tool" \
+    >"$T/kill2.out" 2>&1 &
+shim=$!
+tool=$(timeout 60 cat "$T/tool-started")
+handler=$(ps -o ppid= -p "${tool:-0}" | tr -d ' ')
+check "the handler's tool started (pid $tool, handler $handler)" \
+    test -n "$tool" -a -n "$handler"
+check "the tool is still running when its handler is killed" \
+    kill -0 "${tool:-0}"
+kill -9 "$handler"
+wait "$shim"
+left=$(python3 "$top_srcdir/tests/e2e/wait_gone.py" $tool)
+expect_eq "no tool left after kill -9 of its handler" none "$left"
+[ "$left" != none ] && kill -9 $left
+rm -f "$T/sim/sim-hang"
+
 # --- Audit sink down ----------------------------------------------------
 for sink in syslog journald; do
 	stop_gateway
@@ -314,6 +387,49 @@ for sink in syslog journald; do
 	expect_match "$sink sink down: the log says why" \
 	    'audit: audit sink unreachable' "$(tail -20 "$T/handler.log")"
 done
+# The same refusal under load, to clients still writing: the handler
+# refuses before it reads the request.  It half-closes and reads the
+# request line before closing, so the client's write completes and the
+# answer reaches it; before, a request larger than the socket buffer
+# (and, on a loaded machine, any request reaching the socket after the
+# close) failed with "Broken pipe" and the reason was lost.  The big
+# writers are a plain client (strict_client.py: sendall, then read) that
+# does not forgive a failed write, as the shims now do.
+refuse_under_load() {
+	what=$1
+	expected=$2
+	code=$3
+	big=$(head -c 700000 /dev/zero | tr '\0' a)
+	send_req 1 mom "$big" >"$T/big.req"
+	i=0
+	pids=
+	while [ $i -lt 24 ]; do
+		agent "$T/bin/imsg" send --to mom --text "load $i" \
+		    >"$T/load.$i.out" 2>&1 &
+		pids="$pids $!"
+		if [ $((i % 3)) = 0 ]; then
+			agent python3 "$T/bin/strict_client.py" "$SOCK" \
+			    <"$T/big.req" >"$T/bigload.$i.out" 2>&1 &
+			pids="$pids $!"
+		fi
+		i=$((i + 1))
+	done
+	rawfail=0
+	for p in $pids; do wait "$p" || rawfail=$((rawfail + 1)); done
+	expect_eq "$what under load: every shim printed the refusal" 24 \
+	    "$(cat "$T"/load.*.out | grep -cx "$expected")"
+	expect_eq "$what under load: no shim lost the connection" 0 \
+	    "$(cat "$T"/load.*.out | grep -c 'lost the connection\|Broken pipe\|closed the connection')"
+	expect_eq "$what under load: every 700 kB writer got the refusal" 8 \
+	    "$(cat "$T"/bigload.*.out | grep -c "\"code\":$code")"
+	expect_eq "$what under load: no writer saw a broken pipe" 0 \
+	    "$(cat "$T"/bigload.*.out | grep -c 'strict_client:')"
+	expect_eq "$what under load: shims exit 1, writers exit 0" 24 "$rawfail"
+	rm -f "$T"/load.*.out "$T"/bigload.*.out "$T/big.req"
+}
+refuse_under_load "audit sink down" \
+    'audit unavailable: the request was refused' -32009
+
 # Something at the path that is not a listening socket.
 stop_gateway
 : >"$T/run/not-a-socket"
@@ -348,6 +464,10 @@ for how in 0777 0770 owner; do
 	chmod 700 "$T/state"
 	expect_eq "state dir $how: nothing sent" "$before" "$(spool_count)"
 done
+chmod 0777 "$T/state"
+refuse_under_load "state dir 0777" \
+    'state store unavailable: the request was refused' -32010
+chmod 700 "$T/state"
 out=$(agent "$T/bin/imsg" send --to mom --text "state fixed")
 expect_eq "with the state dir fixed, sending works again" "sent" "$out"
 before=$(spool_count)

@@ -244,7 +244,7 @@ test_parse(void **state)
 	assert_non_null(signal_watch_adapter.connect);
 	assert_int_equal(signal_watch_adapter.counted, 1);
 	assert_int_equal(parse("{\"jsonrpc\":\"2.0\",\"result\":3,\"id\":1}",
-	    &m), 0);
+	    &m), WATCH_PARSE_OPEN);
 	assert_null(m);
 	assert_int_equal(parse("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-1,"
 	    "\"message\":\"no\"},\"id\":1}", &m), WATCH_PARSE_RESTART);

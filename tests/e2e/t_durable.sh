@@ -1,0 +1,111 @@
+#!/bin/sh
+# Durable audit, end to end: with audit.sync (the default) a delivery's
+# "delivering" record is on disk before the tool is started.  The whole
+# gateway runs under strace; in its trace, every write to data.mdb made
+# before the tool's execve must be followed by a flush of data.mdb
+# (fdatasync, fsync or msync) before that execve.  With audit.sync off
+# the last write (LMDB's meta page, written without a flush under
+# MDB_NOMETASYNC) is not flushed before the tool runs: the check can
+# fail, and does there.
+. "$(dirname "$0")/lib.sh"
+
+setup
+if ! command -v strace >/dev/null 2>&1; then
+	echo "# SKIP: strace not installed"
+	exit 77
+fi
+# The simulated tool is built with the sanitizers too, and its leak
+# check cannot run under ptrace (it aborts every run); the tool gets an
+# environment built from scratch, so it cannot be told otherwise.  The
+# order checked here does not depend on the sanitizers.
+if [ "${CP_SANITIZERS:-0}" = 1 ]; then
+	echo "# SKIP: LeakSanitizer does not run under strace; checked in the plain build"
+	exit 77
+fi
+
+# The gateway as start_gateway starts it, traced (-f: the handlers and
+# their tools; -y: descriptors with their paths).
+start_traced() {
+	rm -f "$SOCK" "$T/trace"
+	strace -f -y -o "$T/trace" \
+	    -e trace=execve,write,writev,pwrite64,pwritev,fdatasync,fsync,msync \
+	    setpriv --reuid="$GW_USER" --regid="$GW_USER" --init-groups \
+	    systemd-socket-activate --accept -l "$SOCK" \
+	    "$T/bin/carapace-handler" -c "$CONF" >>"$T/handler.log" 2>&1 &
+	GW_PID=$!
+	i=0
+	while [ ! -S "$SOCK" ] && [ $i -lt 400 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	chmod 666 "$SOCK"
+}
+
+# flushed_before_tool: prints "flushed" when the last write to data.mdb
+# before the tool's first execve is followed by a flush of data.mdb
+# before that execve, "unflushed" when not, "no-tool" or "no-write" when
+# the trace lacks either.
+flushed_before_tool() {
+	awk -v tool="execve(\"$T/bin/sim-imsg\"" '
+	    index($0, tool) && !done { done = 1; exit }
+	    /data\.mdb>/ && /(write|writev|pwrite64|pwritev)\(/ {
+		wrote = 1; flushed = 0; next
+	    }
+	    /data\.mdb>/ && /(fdatasync|fsync|msync)\(/ { flushed = 1 }
+	    END {
+		if (!done) print "no-tool"
+		else if (!wrote) print "no-write"
+		else print (flushed ? "flushed" : "unflushed")
+	    }' "$T/trace"
+}
+
+flushes_before_tool() {
+	awk -v tool="execve(\"$T/bin/sim-imsg\"" '
+	    index($0, tool) { exit }
+	    /data\.mdb>/ && /(fdatasync|fsync|msync)\(/ { n++ }
+	    END { print n + 0 }' "$T/trace"
+}
+
+# strace ends when its last tracee does: stop the activator it runs,
+# then wait for strace to write the end of the trace.
+stop_traced() {
+	act=$(pgrep -P "$GW_PID")
+	[ -n "$act" ] && kill $act
+	wait "$GW_PID" 2>/dev/null
+	GW_PID=
+}
+
+delivering() { ctl audit show | grep -c '"outcome":"delivering"'; }
+
+for sync in default true false; do
+	LIMIT_MAX=1000 default_config allowlist
+	case $sync in
+	default) ;;
+	*) sed -i "s|^audit: { sink: stderr }|audit: { sink: stderr, sync: $sync }|" "$CONF" ;;
+	esac
+	grep -q "^audit: " "$CONF" || not_ok "config has an audit line"
+	start_traced
+	# A first request creates the environment; the one measured finds
+	# it there, as every request but the first does.
+	out=$(agent "$T/bin/imsg" send --to mom --text "warm up $sync")
+	expect_eq "audit.sync $sync: first send" sent "$out"
+	stop_traced
+	records=$(delivering)
+	start_traced
+	out=$(agent "$T/bin/imsg" send --to mom --text "durable $sync")
+	expect_eq "audit.sync $sync: send" sent "$out"
+	stop_traced
+	got=$(flushed_before_tool)
+	echo "# audit.sync $sync: $(flushes_before_tool) flushes of data.mdb before the tool ran; last write $got"
+	case $sync in
+	false) expect_eq "audit.sync false: the last write is not flushed before the tool" \
+		unflushed "$got" ;;
+	*) expect_eq "audit.sync $sync: every write flushed before the tool runs" \
+		flushed "$got" ;;
+	esac
+	expect_eq "audit.sync $sync: the send's delivering record is in the chain" \
+	    $((records + 1)) "$(delivering)"
+done
+expect_match "the audit chain verifies" '^audit chain OK' "$(ctl audit verify)"
+
+finish

@@ -25,8 +25,11 @@
 #include "channel.h"
 #include "policy.h"
 #include "schema.h"
+#include "spawn.h"
 
 #define DAY_MS		(24ULL * 60 * 60 * 1000)
+#define GOG_EXIT_RATE	7	/* gog: rate limited */
+#define GOG_EXIT_RETRY	8	/* gog: retryable, timeout */
 
 static const char *gmail_sender(json_t *);
 static void	 gmail_check(struct channel *, struct conf_report *);
@@ -48,6 +51,12 @@ static const struct conf_key gmail_keys[] = {
 	{ .name = "poll", .type = CONF_DURATION, .flags = CONF_KEY_COMMON,
 	  .offset = offsetof(struct channel, poll_ms),
 	  .min = 1000, .max = DAY_MS },
+};
+
+/* channels.gmail.inbound's own keys. */
+static const struct conf_key gmail_inbound_keys[] = {
+	{ .name = "require_auth", .type = CONF_BOOL,
+	  CONF_FIELD(struct channel, require_auth), .default_value = 1 },
 };
 
 /*
@@ -170,6 +179,9 @@ const struct channel_driver gmail_driver = {
 	.keys = gmail_keys,
 	.nkeys = sizeof(gmail_keys) / sizeof(gmail_keys[0]),
 	.opts_size = sizeof(struct gmail_opts),
+	.inbound_keys = gmail_inbound_keys,
+	.ninbound_keys = sizeof(gmail_inbound_keys) /
+	    sizeof(gmail_inbound_keys[0]),
 	.check = gmail_check,
 	.address_kinds = 1U << ADDR_EMAIL,
 	.visible = gmail_message_visible,
@@ -290,13 +302,110 @@ label_hidden(const struct channel *ch, json_t *labels)
 	return 0;
 }
 
+static int
+has_label(json_t *m, const char *want)
+{
+	json_t	*l;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(m, "labelIds"), i, l)
+		if (json_is_string(l) &&
+		    strcmp(json_string_value(l), want) == 0)
+			return 1;
+	json_array_foreach(json_object_get(m, "labels"), i, l)
+		if (json_is_string(l) &&
+		    strcmp(json_string_value(l), want) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The normalised address of one entry of an address header (to out), or
+ * -1.  Commas inside quotes or angle brackets do not split entries.
+ */
+static int
+each_address(const struct channel *ch, const char **list, char *out,
+    size_t outlen)
+{
+	char		 entry[1024], addr[ADDR_MAX];
+	const char	*p, *start = *list;
+	enum addr_kind	 kind;
+	int		 quoted = 0, angle = 0;
+	size_t		 n;
+
+	for (p = start; *p != '\0' && (*p != ',' || quoted || angle); p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '<' && !quoted)
+			angle = 1;
+		else if (*p == '>' && !quoted)
+			angle = 0;
+	}
+	n = (size_t)(p - start);
+	*list = *p == ',' ? p + 1 : p;
+	if (n >= sizeof(entry))
+		return -1;
+	memcpy(entry, start, n);
+	entry[n] = '\0';
+	if (strspn(entry, " \t\r\n") == n) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (gmail_address(entry, addr, sizeof(addr)) == -1 ||
+	    addr_normalize(addr, ch->region, out, outlen, &kind, NULL) == -1 ||
+	    kind != ADDR_EMAIL)
+		return -1;
+	return 0;
+}
+
+/*
+ * The owner's own message belongs to a conversation with its recipients:
+ * visible only when it has one and every one (To, Cc, Bcc) is the owner
+ * or allowed.  Without the headers it cannot be told: hidden.
+ */
+static int
+recipients_visible(const struct config *cfg, const struct channel *ch,
+    json_t *headers, const char *self)
+{
+	json_t		*h;
+	const char	*name, *list;
+	char		 norm[ADDR_MAX];
+	size_t		 i, count = 0;
+
+	json_array_foreach(headers, i, h) {
+		name = json_string_value(json_object_get(h, "name"));
+		list = json_string_value(json_object_get(h, "value"));
+		if (name == NULL || list == NULL ||
+		    (strcasecmp(name, "To") != 0 &&
+		    strcasecmp(name, "Cc") != 0 &&
+		    strcasecmp(name, "Bcc") != 0))
+			continue;
+		while (*list != '\0') {
+			if (each_address(ch, &list, norm, sizeof(norm)) == -1)
+				return 0;
+			if (norm[0] == '\0')
+				continue;
+			count++;
+			if (strcmp(norm, self) != 0 &&
+			    ch->inbound_mode != INBOUND_OPEN &&
+			    !policy_inbound_visible(cfg, ch, norm))
+				return 0;
+		}
+	}
+	return count > 0;
+}
+
 int
 gmail_message_visible(const struct config *cfg, const struct channel *ch,
     json_t *m)
 {
 	char		 addr[ADDR_MAX], norm[ADDR_MAX], self[ADDR_MAX];
-	const char	*account;
+	char		 other[ADDR_MAX];
+	const char	*account, *from;
+	json_t		*headers, *h;
 	enum addr_kind	 kind;
+	size_t		 i;
+	int		 verified, froms = 0;
 
 	if (!json_is_object(m))
 		return 0;
@@ -307,13 +416,164 @@ gmail_message_visible(const struct config *cfg, const struct channel *ch,
 	    addr_normalize(addr, ch->region, norm, sizeof(norm), &kind,
 	    NULL) == -1 || kind != ADDR_EMAIL)
 		return ch->inbound_mode == INBOUND_OPEN;
+	/*
+	 * A search item the read path completed with the message's headers
+	 * (GMAIL_VERIFY_HEADERS): their From must be the item's.
+	 */
+	headers = json_object_get(json_object_get(m, "payload"), "headers");
+	verified = 1;
+	json_array_foreach(headers, i, h) {
+		if ((from = json_string_value(json_object_get(h, "name"))) ==
+		    NULL || strcasecmp(from, "From") != 0)
+			continue;
+		froms++;
+		if (gmail_address(json_string_value(json_object_get(h,
+		    "value")), addr, sizeof(addr)) == -1 ||
+		    addr_normalize(addr, ch->region, other, sizeof(other),
+		    &kind, NULL) == -1 || strcmp(other, norm) != 0)
+			verified = 0;
+	}
+	verified = verified && froms == 1 &&
+	    gmail_auth_verified(headers, norm);
 	account = GMAIL_OPTS(ch)->account;
+	/*
+	 * The owner's own: From the account and, unless From is trusted,
+	 * sent from it (SENT, which no other sender can set) or
+	 * authenticated.  A forged From of the owner is a stranger's.
+	 */
+	if (account != NULL && addr_normalize(account, ch->region, self,
+	    sizeof(self), &kind, NULL) == 0 && strcmp(self, norm) == 0 &&
+	    (!ch->require_auth || verified || has_label(m, "SENT")))
+		return ch->from_me && recipients_visible(cfg, ch, headers,
+		    self);
+	if (ch->inbound_mode == INBOUND_OPEN)
+		return 1;
+	if (ch->require_auth && !verified)
+		return 0;
+	return policy_inbound_visible(cfg, ch, norm);
+}
+
+int
+gmail_item_candidate(const struct config *cfg, const struct channel *ch,
+    json_t *item)
+{
+	char		 addr[ADDR_MAX], norm[ADDR_MAX], self[ADDR_MAX];
+	const char	*account = GMAIL_OPTS(ch)->account;
+	enum addr_kind	 kind;
+
+	if (!json_is_object(item) || json_object_get(json_object_get(item,
+	    "payload"), "headers") != NULL ||
+	    label_hidden(ch, json_object_get(item, "labelIds")) ||
+	    label_hidden(ch, json_object_get(item, "labels")))
+		return 0;
+	if (gmail_address(gmail_message_from(item), addr, sizeof(addr)) == -1 ||
+	    addr_normalize(addr, ch->region, norm, sizeof(norm), &kind,
+	    NULL) == -1 || kind != ADDR_EMAIL)
+		return 0;
+	/* The owner's: its recipients decide. */
 	if (account != NULL && addr_normalize(account, ch->region, self,
 	    sizeof(self), &kind, NULL) == 0 && strcmp(self, norm) == 0)
 		return ch->from_me;
-	if (ch->inbound_mode == INBOUND_OPEN)
-		return 1;
+	/* Open, or From trusted: the headers would change nothing. */
+	if (ch->inbound_mode == INBOUND_OPEN || !ch->require_auth)
+		return 0;
 	return policy_inbound_visible(cfg, ch, norm);
+}
+
+/* The first message of a gog thread document (gog's search shows it). */
+static json_t *
+first_message(json_t *thread)
+{
+	json_t		*m, *first = NULL;
+	const char	*d, *fd = NULL;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(thread, "messages"), i, m) {
+		d = json_string_value(json_object_get(m, "internalDate"));
+		if (first == NULL || (d != NULL && fd != NULL &&
+		    (strlen(d) < strlen(fd) || (strlen(d) == strlen(fd) &&
+		    strcmp(d, fd) < 0)))) {
+			first = m;
+			fd = d;
+		}
+	}
+	return first;
+}
+
+int
+gmail_complete_item(const struct config *cfg, const struct channel *ch,
+    json_t *item, uint64_t timeout_ms)
+{
+	struct tool_argv	 a;
+	struct spawn_result	 res;
+	const char		*id, *name, *cause = NULL;
+	json_t			*doc, *msg, *h, *headers;
+	size_t			 i;
+	int			 thread, r = 1;
+
+	id = json_string_value(json_object_get(item, "id"));
+	if (id == NULL || id[0] == '-')
+		return 1;
+	if (timeout_ms == 0 || gmail_argv(cfg, ch, "gmail", &a, &cause) == -1)
+		return -1;
+	/* A thread search item has no threadId: it is the thread's id. */
+	if ((thread = json_object_get(item, "threadId") == NULL)) {
+		tool_argv_add(&a, "thread");
+		tool_argv_add(&a, "get");
+	} else {
+		tool_argv_add(&a, "get");
+		tool_argv_add(&a, "--format=metadata");
+		tool_argv_add(&a, "--headers=" GMAIL_VERIFY_HEADERS);
+	}
+	tool_argv_add(&a, "--");
+	tool_argv_add(&a, id);
+	if (spawn_run(ch->tool, (char *const *)a.v, spawn_default_env(), -1,
+	    timeout_ms, ch->max_output, &res) == -1) {
+		tool_argv_free(&a);
+		return -1;
+	}
+	tool_argv_free(&a);
+	/* Rate limited or retryable (gog's exits 7, 8), or cut off: later. */
+	if (res.timed_out || !res.exited || res.status == GOG_EXIT_RATE ||
+	    res.status == GOG_EXIT_RETRY)
+		r = -1;
+	else if (res.status == 0 && (doc = json_loadb(res.out, res.outlen,
+	    JSON_REJECT_DUPLICATES, NULL)) != NULL) {
+		/* Gmail's answer for that id, or nothing. */
+		if (thread) {
+			msg = json_object_get(doc, "thread");
+			if (!json_is_string(json_object_get(msg, "id")) ||
+			    strcmp(json_string_value(json_object_get(msg,
+			    "id")), id) != 0)
+				msg = NULL;
+			msg = first_message(msg);
+		} else {
+			msg = json_object_get(doc, "message");
+			if (!json_is_string(json_object_get(msg, "id")) ||
+			    strcmp(json_string_value(json_object_get(msg,
+			    "id")), id) != 0)
+				msg = NULL;
+		}
+		headers = json_array();
+		json_array_foreach(json_object_get(json_object_get(msg,
+		    "payload"), "headers"), i, h) {
+			name = json_string_value(json_object_get(h, "name"));
+			if (name != NULL && (strcasecmp(name, "From") == 0 ||
+			    strcasecmp(name, "To") == 0 ||
+			    strcasecmp(name, "Cc") == 0 ||
+			    strcasecmp(name, "Bcc") == 0 ||
+			    strcasecmp(name, "Authentication-Results") == 0))
+				json_array_append(headers, h);
+		}
+		if (msg != NULL && json_object_set_new(item, "payload",
+		    json_pack("{s:o}", "headers", headers)) == 0)
+			r = 0;
+		else if (msg == NULL)
+			json_decref(headers);
+		json_decref(doc);
+	}
+	spawn_result_free(&res);
+	return r;
 }
 
 /*

@@ -47,6 +47,12 @@ struct channel_driver {
 	size_t		 nkeys;
 	size_t		 opts_size;	/* the driver's options struct */
 	/*
+	 * Its own keys inside the channel's inbound: mapping, stored in
+	 * struct channel (CONF_FIELD); or NULL.
+	 */
+	const struct conf_key *inbound_keys;
+	size_t		 ninbound_keys;
+	/*
 	 * Checks across keys once the channel's block is read (required
 	 * keys, defaults that depend on other keys); each problem goes to
 	 * conf_problem(report, ...).

@@ -136,6 +136,7 @@ struct channel {
 	uint64_t	  keep_messages;/* inbox retention by count (0: none) */
 	uint64_t	  keep_for_ms;	/* inbox retention by age (0: none) */
 	struct strlist	  hide_labels;	/* gmail: messages with these hidden */
+	int		  require_auth;	/* gmail: a driver's inbound key */
 
 	struct limit	 *limits;
 	size_t		  nlimits;

@@ -131,6 +131,7 @@ static void	 read_addresses(struct conf_parse *, void *,
 static void	 address_item(struct conf_yaml *, void *, size_t);
 static void	 read_limits(struct conf_parse *, void *,
 		    const struct conf_key *);
+static void	 read_inbound(struct conf_parse *, struct channel *);
 static void	 limit_item(struct conf_yaml *, void *, size_t);
 static void	 read_rules(struct conf_parse *, void *,
 		    const struct conf_key *);
@@ -1119,7 +1120,10 @@ channel_key(struct conf_yaml *y, void *arg, int key)
 
 	r->marks[key] = y->event.start_mark;
 	if ((size_t)key < NITEMS(channel_keys)) {
-		read_value(r->p, &channel_keys[key], ch);
+		if (channel_keys[key].keys == inbound_keys)
+			read_inbound(r->p, ch);
+		else
+			read_value(r->p, &channel_keys[key], ch);
 		return;
 	}
 	if ((dk = driver_key(ch->driver, r->names[key])) != NULL) {
@@ -1133,6 +1137,25 @@ channel_key(struct conf_yaml *y, void *arg, int key)
 	conf_yaml_error(y, y->key_mark, "only %s take%s this key", list,
 	    n == 1 ? "s" : "");
 	conf_yaml_skip(y);
+}
+
+/* inbound: the common keys (inbound_keys[]), then the driver's own. */
+static void
+read_inbound(struct conf_parse *p, struct channel *ch)
+{
+	const struct channel_driver	*d = ch->driver;
+	struct conf_key			 keys[CONF_YAML_MAX_KEYS];
+	struct conf_report		 r;
+	size_t				 n = NITEMS(inbound_keys);
+
+	if (n + d->ninbound_keys > NITEMS(keys))
+		fatalx("%s: too many inbound keys", d->name);
+	memcpy(keys, inbound_keys, sizeof(inbound_keys));
+	if (d->ninbound_keys > 0)
+		memcpy(keys + n, d->inbound_keys,
+		    d->ninbound_keys * sizeof(keys[0]));
+	memset(&r, 0, sizeof(r));
+	(void)read_mapping(p, keys, n + d->ninbound_keys, ch, &r);
 }
 
 /*
@@ -1334,6 +1357,7 @@ set_defaults(struct config *cf)
 		for (i = 0; i < d->nkeys; i++)
 			apply_defaults(&d->keys[i], 1, driver_base(ch,
 			    &d->keys[i]));
+		apply_defaults(d->inbound_keys, d->ninbound_keys, ch);
 	}
 }
 
@@ -1440,6 +1464,9 @@ config_free(struct config *cf)
 		strlist_free(&ch->outbound_allow);
 		strlist_free(&ch->outbound_deny);
 		strlist_free(&ch->inbound_allow);
+		if (ch->driver != NULL)
+			free_values(ch->driver->inbound_keys,
+			    ch->driver->ninbound_keys, ch);
 		free(ch->limits);
 	}
 	for (i = 0; i < cf->nrules; i++) {

@@ -42,6 +42,7 @@
 #include "chan-gmail.h"
 #include "channel.h"
 #include "gmail-compose.h"
+#include "gmail-read.h"
 #include "handler.h"
 #include "log.h"
 #include "policy.h"
@@ -337,71 +338,55 @@ page_token(json_t *doc)
 static int
 m_search(struct call *c, const struct channel *ch)
 {
-	struct tool_argv	 a;
-	json_t			*doc, *threads;
-	const char		*query = param_str(c, "query");
-	const char		*page = param_str(c, "page");
-	const char		*cause = NULL, *key;
-	size_t			 hidden = 0;
+	const char	*query = param_str(c, "query");
+	const char	*page = param_str(c, "page");
 
 	if (check_max(c) == -1 || check_id(c, "page", page) == -1)
 		return -1;
 	if (query[0] == '\0' || strlen(query) > 2048)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param query: expected 1 to 2048 characters");
-	if (cmdline_gmail_search(c->env->cfg, ch, c->params, &a, &cause) == -1)
-		return argv_refused(c, ch, cause);
-	if ((doc = run_json(c, ch, &a, -1)) == NULL)
-		return -1;
-	/* One row per thread, or per message (gog gmail messages search). */
-	key = json_is_true(json_object_get(c->params, "messages")) ?
-	    "messages" : "threads";
-	threads = filter_array(c, ch, json_object_get(doc, key), NULL,
-	    &hidden);
-	c->result = json_pack("{s:o,s:o}", key, threads,
-	    "nextPageToken", page_token(doc));
-	json_decref(doc);
-	if (hidden > 0)
-		c->rule = "inbound";
-	return 0;
-}
-
-/* A message's visibility and scrubbing, or the call's error. */
-static int
-message_readable(struct call *c, const struct channel *ch, json_t *m)
-{
-	if (!json_is_object(m) || !gmail_message_visible(c->env->cfg, ch, m) ||
-	    inbound_scrub(ch, m) == -1) {
-		c->rule = "inbound";
-		return call_error(c, CP_ERR_RECIPIENT_DENIED,
-		    json_pack("{s:s,s:s}", "recipient", "", "rule", "inbound"),
-		    "message not visible: its sender or a label is not "
-		    "allowed by inbound policy");
-	}
-	return 0;
+	return gmail_read_search(c, ch, cmdline_gmail_search);
 }
 
 static int
 m_get(struct call *c, const struct channel *ch)
 {
 	struct tool_argv	 a;
-	json_t			*doc, *m, *names;
+	json_t			*doc, *m, *names, *p;
 	const char		*id = param_str(c, "id");
 	const char		*format = param_str(c, "format");
+	const char		*wanted = param_str(c, "headers");
 	const char		*cause = NULL;
 
 	if (check_id(c, "id", id) == -1)
 		return -1;
 	if (format == NULL)
 		format = "full";
+	if (wanted == NULL)
+		wanted = "From,To,Subject,Date";
 	/* raw hides MIME-encoded parts the scrubber cannot read. */
 	if (strcmp(format, "full") != 0 && strcmp(format, "metadata") != 0)
 		return call_error(c, RPC_INVALID_PARAMS, NULL,
 		    "param format: expected full or metadata");
-	if (cmdline_gmail_get(c->env->cfg, ch, c->params, &a, &cause) == -1)
+	/*
+	 * metadata: gog asks Gmail for From, To, Subject and Date only; the
+	 * decision needs the recipients and Authentication-Results too.
+	 */
+	p = json_deep_copy(c->params);
+	if (strcmp(format, "metadata") == 0)
+		json_object_set_new(p, "headers", json_sprintf("%s,%s", wanted,
+		    GMAIL_VERIFY_HEADERS));
+	if (cmdline_gmail_get(c->env->cfg, ch, p, &a, &cause) == -1) {
+		json_decref(p);
 		return argv_refused(c, ch, cause);
-	if ((doc = run_json(c, ch, &a, -1)) == NULL)
+	}
+	doc = run_json(c, ch, &a, -1);
+	json_decref(p);
+	if (doc == NULL) {
+		gmail_canonical_not_found(c);
 		return -1;
+	}
 	/*
 	 * gog prints the message and, beside it, its headers and decoded
 	 * body: the sender decides on the message, the channel's document
@@ -417,9 +402,11 @@ m_get(struct call *c, const struct channel *ch)
 	    inbound_filter(ch, INBOUND_DOCUMENT, doc) == -1) {
 		json_decref(names);
 		json_decref(doc);
-		return message_readable(c, ch, NULL);
+		return gmail_not_found(c, 1);
 	}
 	json_decref(names);
+	if (strcmp(format, "metadata") == 0)
+		gmail_read_trim(doc, wanted);
 	c->result = doc;
 	return 0;
 }
@@ -455,23 +442,27 @@ m_thread(struct call *c, const struct channel *ch)
 		return -1;
 	if ((doc = fetch_thread(c, ch, id)) == NULL) {
 		json_decref(names);
+		gmail_canonical_not_found(c);
 		return -1;
 	}
 	thread = json_object_get(doc, "thread");
-	if (json_is_object(thread)) {
-		msgs = filter_array(c, ch, json_object_get(thread,
-		    "messages"), names, &hidden);
-		json_object_set_new(thread, "messages", msgs);
-		/* The thread's own fields (its snippet) by the schema too. */
-		if (inbound_filter(ch, INBOUND_DOCUMENT, doc) == -1)
-			c->result = json_pack("{s:n,s:[]}", "thread",
-			    "downloaded");
-		else
-			c->result = json_pack("{s:O,s:[]}", "thread",
-			    json_object_get(doc, "thread"), "downloaded");
-	} else
-		c->result = json_pack("{s:n,s:[]}", "thread", "downloaded");
+	msgs = filter_array(c, ch, json_object_get(thread, "messages"), names,
+	    &hidden);
 	json_decref(names);
+	/* Nothing visible in it: a thread the agent cannot tell exists. */
+	if (!json_is_object(thread) || json_array_size(msgs) == 0) {
+		json_decref(msgs);
+		json_decref(doc);
+		return gmail_not_found(c, 1);
+	}
+	json_object_set_new(thread, "messages", msgs);
+	/* The thread's own fields (its snippet) by the schema too. */
+	if (inbound_filter(ch, INBOUND_DOCUMENT, doc) == -1) {
+		json_decref(doc);
+		return gmail_not_found(c, 1);
+	}
+	c->result = json_pack("{s:O,s:[]}", "thread", json_object_get(doc,
+	    "thread"), "downloaded");
 	json_decref(doc);
 	if (hidden > 0)
 		c->rule = "inbound";
@@ -532,7 +523,8 @@ m_drafts_list(struct call *c, const struct channel *ch)
  * address is one.  Returns 0 or the call's error.
  */
 /* The headers that name a message's participants. */
-#define PARTICIPANT_HEADERS	"From,To,Cc,Bcc,Reply-To"
+#define PARTICIPANT_HEADERS	"From,To,Cc,Bcc,Reply-To," \
+				"Authentication-Results"
 
 static int
 check_participants(struct call *c, const struct channel *ch, json_t *msgs)
@@ -558,8 +550,8 @@ check_participants(struct call *c, const struct channel *ch, json_t *msgs)
 				return call_error(c, CP_ERR_RECIPIENT_DENIED,
 				    json_pack("{s:s,s:s}", "recipient", "",
 				    "rule", "reply"), "recipient not allowed: "
-				    "the original's %s cannot be read",
-				    fields[j]);
+				    "replies stay on threads whose "
+				    "participants are all allowed");
 			}
 	if (json_array_size(msgs) == 0) {
 		json_decref(addrs);
@@ -576,13 +568,12 @@ check_participants(struct call *c, const struct channel *ch, json_t *msgs)
 		else
 			policy_outbound(c->env->cfg, ch, norm, &v);
 		if (v.kind != VERDICT_ALLOW) {
+			/* Named or counted, it would show a hidden one. */
 			c->rule = "reply";
 			call_error(c, CP_ERR_RECIPIENT_DENIED,
-			    json_pack("{s:s,s:s}", "recipient",
-			    json_string_value(e), "rule", "reply"),
-			    "recipient not allowed: a participant of the "
-			    "original (%s) is not allowed; replies stay on "
-			    "allowed threads", json_string_value(e));
+			    json_pack("{s:s,s:s}", "recipient", "", "rule",
+			    "reply"), "recipient not allowed: replies stay "
+			    "on threads whose participants are all allowed");
 			json_decref(addrs);
 			return -1;
 		}
@@ -631,8 +622,16 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
 		}
 		doc = run_json(c, ch, &a, -1);
 		json_decref(p);
-		if (doc == NULL)
+		if (doc == NULL) {
+			gmail_canonical_not_found(c);
 			return -1;
+		}
+		/* A hidden original does not exist for the agent. */
+		if (!gmail_message_visible(c->env->cfg, ch,
+		    json_object_get(doc, "message"))) {
+			json_decref(doc);
+			return gmail_not_found(c, 1);
+		}
 		msgs = json_pack("[O]", json_object_get(doc, "message"));
 		r = check_participants(c, ch, msgs);
 		json_decref(msgs);
@@ -644,9 +643,18 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
 		json_decref(doc);
 		return r;
 	}
-	if ((doc = fetch_thread(c, ch, threadid)) == NULL)
+	if ((doc = fetch_thread(c, ch, threadid)) == NULL) {
+		gmail_canonical_not_found(c);
 		return -1;
+	}
 	msgs = json_object_get(json_object_get(doc, "thread"), "messages");
+	json_array_foreach(msgs, i, m)
+		if (gmail_message_visible(c->env->cfg, ch, m))
+			break;
+	if (i == json_array_size(msgs)) {
+		json_decref(doc);
+		return gmail_not_found(c, 1);
+	}
 	if ((r = check_participants(c, ch, msgs)) == 0) {
 		json_array_foreach(msgs, i, m) {
 			d = strtoll(json_string_value(json_object_get(m,

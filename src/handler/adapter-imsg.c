@@ -388,7 +388,10 @@ imsg_history(struct call *c, const struct channel *ch, json_t *params)
 	tool_argv_free(&a);
 	if (r == -1)
 		return -1;
-	tool_read_filtered(c, ch, &res, 1000, read_filter_message, "messages");
+	/* The client's limit, over visible messages only. */
+	tool_read_filtered(c, ch, &res, json_object_get(params, "limit") !=
+	    NULL ? json_integer_value(json_object_get(params, "limit")) : 50,
+	    read_filter_message, "messages");
 	return 0;
 }
 
@@ -1149,7 +1152,12 @@ cmdline_imsg_history(const struct config *cfg, const struct channel *ch,
 		return -1;
 	}
 	(void)snprintf(a->num[0], sizeof(a->num[0]), "%lld", (long long)chat);
-	(void)snprintf(a->num[1], sizeof(a->num[1]), "%lld", (long long)limit);
+	/*
+	 * Ask for more: some messages may be hidden, and a short answer
+	 * would count them.
+	 */
+	(void)snprintf(a->num[1], sizeof(a->num[1]), "%lld",
+	    (long long)(limit * 4 > 4000 ? 4000 : limit * 4));
 	imsg_option(a, "--chat-id", a->num[0]);
 	imsg_option(a, "--limit", a->num[1]);
 	if (json_is_true(json_object_get(p, "attachments")))

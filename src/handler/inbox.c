@@ -222,6 +222,7 @@ struct read_ctx {
 	const struct channel	*ch;
 	json_t			*out;		/* inbox.read: array */
 	int			 sub;		/* pump: subscription id */
+	size_t			 limit;		/* inbox.read: visible ones */
 	uint64_t		 cursor;
 	size_t			 n;
 	int			 failed;
@@ -243,18 +244,26 @@ inbox_visible_copy(struct read_ctx *r, json_t *msg)
 	return copy;
 }
 
+/*
+ * inbox.read: a page is limit visible messages, and its cursor the last
+ * of them; hidden ones neither shorten a page nor move its cursor (a
+ * short page or a cursor past the last message shown would count them).
+ */
 static int
 read_one(uint64_t cursor, json_t *msg, void *arg)
 {
 	struct read_ctx	*r = arg;
 	json_t		*copy;
 
-	r->cursor = cursor;
+	if (json_array_size(r->out) >= r->limit)
+		return 1;
 	r->n++;
-	if ((copy = inbox_visible_copy(r, msg)) != NULL)
+	if ((copy = inbox_visible_copy(r, msg)) != NULL) {
+		r->cursor = cursor;
 		json_array_append_new(r->out, json_pack("{s:s,s:I,s:o}",
 		    "channel", channel_name(r->ch->id), "cursor",
 		    (json_int_t)cursor, "message", copy));
+	}
 	return 0;
 }
 
@@ -278,9 +287,10 @@ inbox_read(struct call *c, const struct channel *ch)
 	r.s = c->s;
 	r.ch = ch;
 	r.out = json_array();
+	r.limit = (size_t)limit;
 	r.cursor = since != NULL ? (uint64_t)json_integer_value(since) : 0;
 	if ((rv = state_inbox_read(c->env->state, channel_name(ch->id),
-	    r.cursor, (size_t)limit, read_one, &r)) != 0) {
+	    r.cursor, 0, read_one, &r)) != 0) {
 		json_decref(r.out);
 		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
 		    "state unavailable: %s", state_strerror(rv));

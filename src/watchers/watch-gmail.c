@@ -19,6 +19,9 @@
  * restarts.  Not seen: a message older than the stored position that
  * enters the inbox later (moved back from the archive or spam), and
  * more than 500 new messages within one poll interval.
+ *
+ * Each new message that may be shown costs one more gog run (gmail get
+ * --format=metadata), for the headers its decision needs.
  */
 #include "config.h"
 
@@ -134,9 +137,28 @@ gmail_document(const char *out, size_t len)
 	return list;
 }
 
+/*
+ * A message search item has no Authentication-Results and no
+ * recipients (openclaw/gogcli internal/cmd/gmail_messages.go): one that
+ * may be shown gets them from gog, and keeps them, so that the inbox
+ * decides again on the same evidence with each reader's configuration.
+ * When gog cannot answer, the message waits for the next poll rather
+ * than be decided without its evidence.
+ */
+static int
+gmail_complete(const struct config *cfg, const struct channel *ch,
+    json_t *msg)
+{
+	if (!gmail_item_candidate(cfg, ch, msg))
+		return 0;
+	return gmail_complete_item(cfg, ch, msg, ch->timeout_ms) == -1 ?
+	    -1 : 0;
+}
+
 const struct watch_adapter gmail_watch_adapter = {
 	.driver = &gmail_driver,
 	.poll_ms = 60000,
 	.argv = gmail_argv,
 	.document = gmail_document,
+	.complete = gmail_complete,
 };

@@ -180,8 +180,12 @@ watch_audit_hidden(struct watcher *w, json_t *msg)
 		    "messages unrecorded");
 }
 
-/* Decide and publish one message; exits if the state cannot take it. */
-static void
+/*
+ * Decide and publish one message; exits if the state cannot take it.
+ * Returns 0, or -1 when the message cannot be decided yet (its
+ * position is not passed: the next run tries it again).
+ */
+static int
 watch_message(struct watcher *w, json_t *msg, uint64_t position)
 {
 	char		 pos[32];
@@ -190,8 +194,14 @@ watch_message(struct watcher *w, json_t *msg, uint64_t position)
 
 	/* The tool may repeat what it sent before a restart. */
 	if (position <= w->position)
-		return;
+		return 0;
 	(void)snprintf(pos, sizeof(pos), "%llu", (unsigned long long)position);
+	if (w->ad->complete != NULL && w->ad->complete(w->cfg, w->ch,
+	    msg) == -1) {
+		log_warnx("%s: message at %s cannot be decided yet; "
+		    "retrying on the next run", w->ch->driver->name, pos);
+		return -1;
+	}
 	visible = inbound_message_visible(w->cfg, w->ch, msg) &&
 	    inbound_scrub(w->ch, msg) == 0;
 	if (!visible)
@@ -206,6 +216,7 @@ watch_message(struct watcher *w, json_t *msg, uint64_t position)
 		w->published++;
 	else
 		w->hidden++;
+	return 0;
 }
 
 /* One line; returns WATCH_PARSE_RESTART when the stream must restart. */
@@ -220,7 +231,7 @@ watch_line(struct watcher *w, const char *line, size_t len)
 	if (r == 1 && w->ad->counted)
 		position = w->position + 1;
 	if (r == 1)
-		watch_message(w, msg, position);
+		(void)watch_message(w, msg, position);
 	else if (r == WATCH_PARSE_OPEN)
 		watch_opened(w);
 	else if (r == -1) {
@@ -334,8 +345,10 @@ watch_document(struct watcher *w, struct buf *out)
 			w->malformed++;
 			continue;
 		}
-		watch_message(w, json_object_get(e, "message"),
-		    (uint64_t)json_integer_value(pos));
+		/* In position order: nothing past one left undecided. */
+		if (watch_message(w, json_object_get(e, "message"),
+		    (uint64_t)json_integer_value(pos)) == -1)
+			break;
 	}
 	json_decref(list);
 }

@@ -57,6 +57,15 @@ struct watch_adapter {
 	 * NULL if the document is malformed (nothing is published).
 	 */
 	json_t		*(*document)(const char *out, size_t len);
+	/*
+	 * Optional: complete a new message with what its decision needs
+	 * and the tool's listing left out (Gmail: the headers that say
+	 * whether From is true), before it is decided and published.
+	 * Returns 0, or -1 when it cannot now (the message and those after
+	 * it wait for the next run).
+	 */
+	int		(*complete)(const struct config *,
+			    const struct channel *, json_t *msg);
 };
 
 /* parse: the stream cannot go on (e.g. refused); reconnect/restart. */

@@ -112,13 +112,23 @@ case "$bodies" in
 esac
 expect_match "snippet present" '"snippet": "' "$out"
 
-agent "$T/bin/gog" --json gmail get 18c1a00000000002 >/dev/null 2>"$T/err"
-expect_eq "get of a hidden sender's message: permission denied (6)" 6 $?
-agent "$T/bin/gog" --json gmail get 18c1a00000000004 >/dev/null 2>&1
-expect_eq "get of a message with a hidden label: 6" 6 $?
-agent "$T/bin/gog" --json gmail get 18c1a000000000ff >/dev/null 2>"$T/err"
+agent "$T/bin/gog" --json gmail get 18c1a000000000ff >"$T/missing" 2>"$T/err"
 expect_eq "get of a missing message: gog's not found (5)" 5 $?
 expect_match "not-found error on stderr" 'not found' "$(cat "$T/err")"
+cat "$T/err" >>"$T/missing"
+# A hidden message is answered as one that does not exist: same exit,
+# same bytes, nothing of its sender.
+for id in 18c1a00000000002 18c1a00000000004; do
+	agent "$T/bin/gog" --json gmail get "$id" >"$T/got" 2>"$T/err"
+	expect_eq "get of hidden $id: gog's not found (5)" 5 $?
+	cat "$T/err" >>"$T/got"
+	check "get of hidden $id: byte for byte a missing message's answer" \
+	    cmp -s "$T/missing" "$T/got"
+done
+case "$(cat "$T/got")" in
+*acme*|*Secret*|*Label_7*) not_ok "not-found names nothing hidden" ;;
+*) ok "not-found names nothing hidden" ;;
+esac
 agent "$T/bin/gog" --json gmail get --format raw 18c1a00000000001 \
     >/dev/null 2>&1
 expect_eq "raw format refused as usage (2)" 2 $?
@@ -229,8 +239,10 @@ agent "$T/bin/gog" gmail send --to alice@example.com --subject "Re: Party" \
     --reply-to-message-id 18c1a00000000005 --body "count me in" \
     >/dev/null 2>"$T/err"
 expect_eq "reply on a thread with a participant not allowed (6)" 6 $?
-expect_match "names the participant" 'carol@elsewhere.example' \
-    "$(cat "$T/err")"
+case "$(cat "$T/err")" in
+*carol*|*elsewhere*) not_ok "the refusal does not name the participant" ;;
+*) ok "the refusal does not name the participant" ;;
+esac
 agent "$T/bin/gog" gmail send --to alice@example.com --subject "Re: Party" \
     --thread-id 18c1a00000000005 --body "count me in" >/dev/null 2>&1
 expect_eq "same by thread id" 6 $?
@@ -435,9 +447,9 @@ sleep 1
 expect_eq "restart publishes nothing again" 3 "$(published)"
 cat >"$T/new.json" <<'JSON'
 [
-{"id":"18c1a00000000010","threadId":"18c1a00000000010","labelIds":["INBOX"],"snippet":"new one","internalDate":"1778945000000","payload":{"mimeType":"text/plain","headers":[{"name":"From","value":"alice@example.com"},{"name":"Subject","value":"New"},{"name":"Date","value":"Sat, 16 May 2026 15:23:20 +0000"}],"body":{"data":"bmV3","size":3}}},
-{"id":"18c1a00000000011","threadId":"18c1a00000000011","labelIds":["INBOX"],"snippet":"same ms","internalDate":"1778945000000","payload":{"mimeType":"text/plain","headers":[{"name":"From","value":"bob@example.com"},{"name":"Subject","value":"Same time"},{"name":"Date","value":"Sat, 16 May 2026 15:23:20 +0000"}],"body":{"data":"c2FtZQ","size":4}}},
-{"id":"18c1a00000000012","threadId":"18c1a00000000012","labelIds":["INBOX"],"snippet":"late","internalDate":"1700000000000","payload":{"mimeType":"text/plain","headers":[{"name":"From","value":"bob@example.com"},{"name":"Subject","value":"Back-dated"},{"name":"Date","value":"Tue, 14 Nov 2023 22:13:20 +0000"}],"body":{"data":"bGF0ZQ","size":4}}}
+{"id":"18c1a00000000010","threadId":"18c1a00000000010","labelIds":["INBOX"],"snippet":"new one","internalDate":"1778945000000","payload":{"mimeType":"text/plain","headers":[{"name":"Authentication-Results","value":"mx.google.com; dkim=pass header.i=@example.com header.s=s1 header.b=AbCd; spf=pass (google.com: domain of alice@example.com designates 203.0.113.25 as permitted sender) smtp.mailfrom=alice@example.com; dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=example.com"},{"name":"From","value":"alice@example.com"},{"name":"Subject","value":"New"},{"name":"Date","value":"Sat, 16 May 2026 15:23:20 +0000"}],"body":{"data":"bmV3","size":3}}},
+{"id":"18c1a00000000011","threadId":"18c1a00000000011","labelIds":["INBOX"],"snippet":"same ms","internalDate":"1778945000000","payload":{"mimeType":"text/plain","headers":[{"name":"Authentication-Results","value":"mx.google.com; dkim=pass header.i=@example.com header.s=s1 header.b=AbCd; spf=pass (google.com: domain of bob@example.com designates 203.0.113.25 as permitted sender) smtp.mailfrom=bob@example.com; dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=example.com"},{"name":"From","value":"bob@example.com"},{"name":"Subject","value":"Same time"},{"name":"Date","value":"Sat, 16 May 2026 15:23:20 +0000"}],"body":{"data":"c2FtZQ","size":4}}},
+{"id":"18c1a00000000012","threadId":"18c1a00000000012","labelIds":["INBOX"],"snippet":"late","internalDate":"1700000000000","payload":{"mimeType":"text/plain","headers":[{"name":"Authentication-Results","value":"mx.google.com; dkim=pass header.i=@example.com header.s=s1 header.b=AbCd; spf=pass (google.com: domain of bob@example.com designates 203.0.113.25 as permitted sender) smtp.mailfrom=bob@example.com; dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=example.com"},{"name":"From","value":"bob@example.com"},{"name":"Subject","value":"Back-dated"},{"name":"Date","value":"Tue, 14 Nov 2023 22:13:20 +0000"}],"body":{"data":"bGF0ZQ","size":4}}}
 ]
 JSON
 # Append to the mailbox: drop the old closing "]" and the new "[".
@@ -461,7 +473,7 @@ start_watch
 # A poll after the restart is proven by a new message arriving.
 cat >"$T/new.json" <<'JSON'
 [
-{"id":"18c1a00000000013","threadId":"18c1a00000000013","labelIds":["INBOX"],"snippet":"after restart","internalDate":"1778945100000","payload":{"mimeType":"text/plain","headers":[{"name":"From","value":"alice@example.com"},{"name":"Subject","value":"After restart"}],"body":{"data":"YWZ0ZXI","size":5}}}
+{"id":"18c1a00000000013","threadId":"18c1a00000000013","labelIds":["INBOX"],"snippet":"after restart","internalDate":"1778945100000","payload":{"mimeType":"text/plain","headers":[{"name":"Authentication-Results","value":"mx.google.com; dkim=pass header.i=@example.com header.s=s1 header.b=AbCd; spf=pass (google.com: domain of alice@example.com designates 203.0.113.25 as permitted sender) smtp.mailfrom=alice@example.com; dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=example.com"},{"name":"From","value":"alice@example.com"},{"name":"Subject","value":"After restart"}],"body":{"data":"YWZ0ZXI","size":5}}}
 ]
 JSON
 {
@@ -493,6 +505,6 @@ case "$out" in
 *) ok "mail stored under the old policy hidden by the new one" ;;
 esac
 agent "$T/bin/gog" --json gmail get 18c1a00000000003 >/dev/null 2>&1
-expect_eq "and by get" 6 $?
+expect_eq "and by get (not found, as a missing one)" 5 $?
 
 finish

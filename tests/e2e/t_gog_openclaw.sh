@@ -98,8 +98,11 @@ for id in 18c1b00000000001:Cc 18c1b00000000002:Bcc \
 	    --reply-to-message-id "$msg" >/dev/null 2>"$T/err"
 	rc=$?
 	expect_eq "reply to mail whose $hdr is not allowed: refused (6)" 6 "$rc"
-	expect_match "  the refusal names the address" 'eve@evil\.example' \
-	    "$(cat "$T/err")"
+	# No oracle: the refusal names no participant the agent may not see.
+	case "$(cat "$T/err")" in
+	*eve@evil.example*) not_ok "  the refusal does not name the address" ;;
+	*) ok "  the refusal does not name the address" ;;
+	esac
 	agent "$T/bin/gog" gmail send --reply-all --subject "Re: Plans" \
 	    --body "Fine" --reply-to-message-id "$msg" >/dev/null 2>&1
 	expect_eq "reply-all to mail whose $hdr is not allowed: refused" 6 $?
@@ -353,7 +356,7 @@ WATCH_PID=$!
 cat >"$T/new.json" <<'JSON'
 [
 {"id":"18c1b00000000020","threadId":"18c1b00000000020","labelIds":["INBOX"],"snippet":"hidden","internalDate":"1778960000000","payload":{"mimeType":"text/plain","headers":[{"name":"From","value":"mallory@evil.example"},{"name":"To","value":"me@example.com"},{"name":"Subject","value":"Hidden"},{"name":"Date","value":"Sun, 17 May 2026 12:00:00 +0000"}],"body":{"data":"aGlkZGVu","size":6}}},
-{"id":"18c1b00000000021","threadId":"18c1b00000000021","labelIds":["INBOX"],"snippet":"code","internalDate":"1778960060000","payload":{"mimeType":"text/plain","headers":[{"name":"From","value":"alice@example.com"},{"name":"To","value":"me@example.com"},{"name":"Subject","value":"Your code is 482913"},{"name":"Date","value":"Sun, 17 May 2026 12:01:00 +0000"}],"body":{"data":"Y29kZSA0ODI5MTM","size":11}}}
+{"id":"18c1b00000000021","threadId":"18c1b00000000021","labelIds":["INBOX"],"snippet":"code","internalDate":"1778960060000","payload":{"mimeType":"text/plain","headers":[{"name":"Authentication-Results","value":"mx.google.com; dkim=pass header.i=@example.com header.s=s1 header.b=AbCd; spf=pass (google.com: domain of alice@example.com designates 203.0.113.25 as permitted sender) smtp.mailfrom=alice@example.com; dmarc=pass (p=REJECT) header.from=example.com"},{"name":"From","value":"alice@example.com"},{"name":"To","value":"me@example.com"},{"name":"Subject","value":"Your code is 482913"},{"name":"Date","value":"Sun, 17 May 2026 12:01:00 +0000"}],"body":{"data":"Y29kZSA0ODI5MTM","size":11}}}
 ]
 JSON
 {

@@ -72,10 +72,15 @@ why=$(printf '%s\n' "$out" | $P same "$D/message.expected.json" id "$ID" \
     date from subject labels body raw)
 check "thread get: benign message arrives whole${why:+: $why}" [ -z "$why" ]
 
-# Planted: the ids, labels and the From header stay clean (the decision
-# and gog's own search read them).
+# Planted: the ids, labels, the From header and Gmail's
+# Authentication-Results stay clean (the decision and gog's own search
+# read them; Gmail writes the latter, not the sender).
+AR=$(python3 -c 'import json, sys
+for h in json.load(open(sys.argv[1]))["payload"]["headers"]:
+    if h["name"] == "Authentication-Results":
+        print(h["value"])' "$D/message.json")
 $P plant "$D/message.json" id threadId labelIds =From "=$FROM" \
-    >"$T/planted.json"
+    =Authentication-Results "=$AR" >"$T/planted.json"
 stored "$T/planted.json"
 for args in "--json gmail search lunch" "gmail search lunch" \
     "--json gmail get $ID" "gmail get $ID" \

@@ -226,12 +226,12 @@ static const struct row rows[] = {
 	  REFUSED },
 	{ "imsg history minimal", cmdline_imsg_history, "imsg",
 	  "{\"chat_id\":7}",
-	  { IMSG, "history", IMSG_DB, "--chat-id", "7", "--limit", "50" } },
+	  { IMSG, "history", IMSG_DB, "--chat-id", "7", "--limit", "200" } },
 	{ "imsg history full", cmdline_imsg_history, "imsg",
 	  "{\"chat_id\":7,\"limit\":3,\"attachments\":true,"
 	  "\"start\":\"2026-01-01T00:00:00Z\",\"end\":\"2026-02-01T00:00:00Z\","
 	  "\"participants\":[\"+14155550100\",\"b@example.com\"]}",
-	  { IMSG, "history", IMSG_DB, "--chat-id", "7", "--limit", "3",
+	  { IMSG, "history", IMSG_DB, "--chat-id", "7", "--limit", "12",
 	    "--attachments", "--start", "2026-01-01T00:00:00Z", "--end",
 	    "2026-02-01T00:00:00Z", "--participants",
 	    "+14155550100,b@example.com" } },

@@ -148,6 +148,12 @@ test_visible(void **state)
 
 	(void)state;
 	m = message("Alice <alice@example.com>", "INBOX");
+	/* inbound.require_auth (the default): From alone is not enough. */
+	assert_int_equal(gmail_message_visible(cf, ch, m), 0);
+	json_array_insert_new(json_object_get(json_object_get(m, "payload"),
+	    "headers"), 0, json_pack("{s:s,s:s}", "name",
+	    "Authentication-Results", "value", "mx.google.com; dmarc=pass "
+	    "(p=REJECT) header.from=example.com"));
 	assert_int_equal(gmail_message_visible(cf, ch, m), 1);
 	json_decref(m);
 	m = message("Mallory <m@evil.example>", "INBOX");

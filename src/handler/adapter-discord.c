@@ -567,6 +567,16 @@ cmdline_discord_status(const struct config *cfg, const struct channel *ch,
 	return channel_tool_argv(cfg, ch, "status", a, cause);
 }
 
+/* Does the failed tool's stderr, in the call's error data, hold what? */
+static int
+stderr_says(const struct call *c, const char *what)
+{
+	const char	*e;
+
+	e = json_string_value(json_object_get(c->data, "stderr"));
+	return e != NULL && strstr(e, what) != NULL;
+}
+
 /*
  * What Discord says of a channel:<id> a request names (carapace-discord
  * channel ID, GET /channels/{id}): the driver takes a DM for its
@@ -591,6 +601,19 @@ discord_lookup(struct call *c, const struct channel *ch, const char *target)
 	facts = tool_last_object(c, ch, &a, -1);
 	tool_argv_free(&a);
 	json_decref(p);
+	/*
+	 * A channel Discord will not show the bot (404, 403) is one the
+	 * agent may not use, answered as such; any other failure (a bad
+	 * token, the network) is the tool's.
+	 */
+	if (facts == NULL && c->code == CP_ERR_TOOL_FAILED &&
+	    (stderr_says(c, "HTTP 404") || stderr_says(c, "HTTP 403"))) {
+		c->rule = "address";
+		c->outcome = AUDIT_OUTCOME_UNSET;
+		(void)call_error(c, CP_ERR_RECIPIENT_DENIED, NULL,
+		    "recipient not allowed: %s (Discord does not show it)",
+		    target);
+	}
 	return facts;
 }
 

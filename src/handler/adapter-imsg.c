@@ -849,6 +849,13 @@ imsg_lookup(struct call *c, const struct channel *ch, const char *target)
 	}
 	facts = tool_last_object(c, ch, &a, -1);
 	tool_argv_free(&a);
+	/* imsg fails a chat it cannot show ("Chat not found"): not allowed. */
+	if (facts == NULL && c->code == CP_ERR_TOOL_FAILED) {
+		c->rule = "address";
+		c->outcome = AUDIT_OUTCOME_UNSET;
+		(void)call_error(c, CP_ERR_RECIPIENT_DENIED, NULL,
+		    "recipient not allowed: %s (imsg group failed)", target);
+	}
 	return facts;
 }
 

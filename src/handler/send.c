@@ -448,8 +448,47 @@ hold_request(struct call *c, const struct verdict *v, const char *cause,
 	    v->rule != NULL ? v->rule : "");
 	if (cause != NULL)
 		json_object_set_new(data, "recipient", json_string(cause));
+	/* The hold keeps the reason; the agent learns no one behind a chat. */
+	if (cause != NULL && c->adapter != NULL &&
+	    (c->adapter->driver->resolve_kinds &
+	    (1U << addr_kind_of(cause))) != 0) {
+		(void)json_object_set_new(data, "rule",
+		    json_string("recipient"));
+		return call_error(c, CP_ERR_HELD, data, "held for approval: "
+		    "hold %s (%s needs the owner's approval)", c->hold_id,
+		    cause);
+	}
 	return call_error(c, CP_ERR_HELD, data,
 	    "held for approval: hold %s (%s)", c->hold_id, reason);
+}
+
+/*
+ * Does target stand for others only the tool can name (a chat for its
+ * participants, a group for its members)?  What the agent is told of
+ * such a target never says who is behind it, nor whether it exists:
+ * its participants may be hidden from the agent (no oracles).
+ */
+static int
+stands_for_others(const struct channel *ch, const char *target)
+{
+	return (ch->driver->resolve_kinds &
+	    (1U << addr_kind_of(target))) != 0;
+}
+
+/*
+ * The one answer for a target that stands for others and is refused,
+ * whether it is unknown, hidden or reaches someone not allowed; why is
+ * for the owner (the log, and the rule in the audit record).
+ */
+static int
+refuse_opaque(struct call *c, const char *target, const char *rule,
+    const char *why)
+{
+	log_info("%s: recipient %s refused: %s", c->channel, target, why);
+	c->rule = rule;
+	return call_error(c, CP_ERR_RECIPIENT_DENIED, json_pack("{s:s,s:s}",
+	    "recipient", target, "rule", "recipient"),
+	    "recipient not allowed: %s", target);
 }
 
 int
@@ -459,6 +498,7 @@ send_identities(struct call *c, const struct channel *ch, const char *target,
 	const struct handler_adapter *ad = c->adapter;
 	const char	*cause = "no canonical identity";
 	json_t		*facts;
+	char		 why[sizeof(c->message)];
 	int		 kind = addr_kind_of(target), r;
 
 	memset(set, 0, sizeof(*set));
@@ -474,11 +514,24 @@ send_identities(struct call *c, const struct channel *ch, const char *target,
 			    "rule", "address"), "recipient not allowed: %s "
 			    "(cannot be resolved)", target);
 		}
-		if ((facts = ad->lookup(c, ch, target)) == NULL)
-			return -1;
+		/*
+		 * A target the tool does not know, or cannot show (the
+		 * adapter's lookup says which failures mean that), is
+		 * answered as one that is not allowed; a tool that failed
+		 * otherwise (timeout, unavailable, a bad token) says so.
+		 */
+		if ((facts = ad->lookup(c, ch, target)) == NULL) {
+			if (c->code != CP_ERR_RECIPIENT_DENIED)
+				return -1;
+			(void)snprintf(why, sizeof(why), "%s", c->message);
+			c->outcome = AUDIT_OUTCOME_UNSET;
+			return refuse_opaque(c, target, "address", why);
+		}
 		r = ch->driver->resolve(c->env->cfg, ch, target, facts, set,
 		    &cause);
 		json_decref(facts);
+		if (r == -1)
+			return refuse_opaque(c, target, "address", cause);
 	}
 	if (r == -1) {
 		c->rule = "address";
@@ -526,6 +579,10 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 		if (send_identities(c, ch, o->recipients[i], set) == -1)
 			return -1;
 		policy_outbound_identities(c->env->cfg, ch, set, &v);
+		if (v.kind == VERDICT_DENY &&
+		    stands_for_others(ch, o->recipients[i]))
+			return refuse_opaque(c, o->recipients[i],
+			    v.rule != NULL ? v.rule : "policy", v.reason);
 		if (v.kind == VERDICT_DENY) {
 			c->rule = v.rule;
 			(void)call_error(c, CP_ERR_RECIPIENT_DENIED,

@@ -106,6 +106,11 @@ doctor_config
 start_gateway
 chgrp "$CLIENT_GROUP" "$SOCK"
 chmod 660 "$SOCK"
+# A first request makes the handler create the state, so that the
+# watchers and doctor's read-only open find it whole, not half made.
+out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"gateway.ping"}' | raw)
+expect_match "the gateway answers through the group's socket" '"pong":true' \
+    "$out"
 
 for ch in imsg signal gmail discord; do
 	setpriv --reuid="$GW_USER" --regid="$GW_USER" --init-groups \

@@ -17,7 +17,9 @@
  * environment, the audit chain with it, would be corrupt.)  What must
  * survive a power cut is forced with state_sync: a hold before the owner
  * is told it exists (state_hold_put, state_hold_del), a delivery's
- * record before its tool acts (call_audit_delivery, audit.sync).  Rate
+ * record before its tool acts (state_audit_append_charged, which commits
+ * the delivery's rate windows and its record in one transaction, from
+ * call_audit_delivery, audit.sync).  Rate
  * windows, other audit records and inbox publishes are not: a power cut
  * may lose the last few, and a message rolls back with the watcher
  * position it advanced, so the watcher fetches it again and nothing is
@@ -84,7 +86,12 @@ static int	meta_counter(struct state *, MDB_txn *, const char *,
 		    const char *, uint64_t *);
 static int	wake_file(struct state *, int);
 static int	rate_charge(struct state *, MDB_txn *,
-		    const struct rate_request *, uint64_t, uint64_t *);
+		    const struct rate_request *, uint64_t, uint64_t *, int);
+static int	rate_valid(const struct rate_request *, size_t);
+static int	rate_charge_all(struct state *, MDB_txn *,
+		    const struct rate_request *, size_t, uint64_t, size_t *,
+		    uint64_t *, int);
+static int	audit_append_txn(struct state *, MDB_txn *, json_t *);
 static int	walk_batch(struct state *, enum state_db,
 		    const unsigned char *, size_t, size_t, int,
 		    struct walk_entry *, size_t *);
@@ -436,10 +443,11 @@ state_sync(struct state *st)
 /*
  * Sliding-window log: the value under req->key is the packed array of
  * the little-endian uint64 times (ms) of the events still in the window.
+ * dry: only look (a read-only transaction), store nothing.
  */
 static int
 rate_charge(struct state *st, MDB_txn *txn, const struct rate_request *req,
-    uint64_t now, uint64_t *retry_ms)
+    uint64_t now, uint64_t *retry_ms, int dry)
 {
 	MDB_val		 key, val;
 	unsigned char	*buf;
@@ -479,6 +487,10 @@ rate_charge(struct state *st, MDB_txn *txn, const struct rate_request *req,
 		free(buf);
 		return STATE_E_LIMITED;
 	}
+	if (dry) {
+		free(buf);
+		return 0;
+	}
 	le_encode(buf + 8 * kept++, now, 8);
 	val.mv_data = buf;
 	val.mv_size = kept * 8;
@@ -487,16 +499,13 @@ rate_charge(struct state *st, MDB_txn *txn, const struct rate_request *req,
 	return r;
 }
 
-int
-state_rate_take(struct state *st, const struct rate_request *reqs, size_t n,
-    uint64_t now_ms, size_t *which, uint64_t *retry_ms)
+/* Are the rate requests well formed?  0 or STATE_E_INVALID. */
+static int
+rate_valid(const struct rate_request *reqs, size_t n)
 {
-	MDB_txn	*txn;
 	size_t	 i, len;
-	int	 r;
 
-	if (st == NULL || (reqs == NULL && n > 0) || which == NULL ||
-	    retry_ms == NULL)
+	if (reqs == NULL && n > 0)
 		return STATE_E_INVALID;
 	for (i = 0; i < n; i++) {
 		if (reqs[i].key == NULL || reqs[i].max == 0 ||
@@ -506,20 +515,67 @@ state_rate_take(struct state *st, const struct rate_request *reqs, size_t n,
 		if (len == 0 || len > STATE_KEY_MAX)
 			return STATE_E_INVALID;
 	}
+	return 0;
+}
+
+/* Charge (or, dry, look at) every window in txn; the txn is kept. */
+static int
+rate_charge_all(struct state *st, MDB_txn *txn,
+    const struct rate_request *reqs, size_t n, uint64_t now_ms,
+    size_t *which, uint64_t *retry_ms, int dry)
+{
+	size_t	 i;
+	int	 r;
+
+	for (i = 0; i < n; i++) {
+		/* The txn sees its own writes: repeated keys charge twice. */
+		if ((r = rate_charge(st, txn, &reqs[i], now_ms, retry_ms,
+		    dry)) != 0) {
+			if (r == STATE_E_LIMITED)
+				*which = i;
+			return r;
+		}
+	}
+	return 0;
+}
+
+int
+state_rate_take(struct state *st, const struct rate_request *reqs, size_t n,
+    uint64_t now_ms, size_t *which, uint64_t *retry_ms)
+{
+	MDB_txn	*txn;
+	int	 r;
+
+	if (st == NULL || which == NULL || retry_ms == NULL ||
+	    rate_valid(reqs, n) != 0)
+		return STATE_E_INVALID;
 	if (n == 0)
 		return 0;
 	if ((r = state_begin(st, 0, &txn)) != 0)
 		return r;
-	for (i = 0; i < n; i++) {
-		/* The txn sees its own writes: repeated keys charge twice. */
-		if ((r = rate_charge(st, txn, &reqs[i], now_ms,
-		    retry_ms)) != 0) {
-			if (r == STATE_E_LIMITED)
-				*which = i;
-			return state_abort(txn, r);
-		}
-	}
+	if ((r = rate_charge_all(st, txn, reqs, n, now_ms, which, retry_ms,
+	    0)) != 0)
+		return state_abort(txn, r);
 	return state_lmdb(mdb_txn_commit(txn));
+}
+
+int
+state_rate_peek(struct state *st, const struct rate_request *reqs, size_t n,
+    uint64_t now_ms, size_t *which, uint64_t *retry_ms)
+{
+	MDB_txn	*txn;
+	int	 r;
+
+	if (st == NULL || which == NULL || retry_ms == NULL ||
+	    rate_valid(reqs, n) != 0)
+		return STATE_E_INVALID;
+	if (n == 0)
+		return 0;
+	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
+		return r;
+	r = rate_charge_all(st, txn, reqs, n, now_ms, which, retry_ms, 1);
+	mdb_txn_abort(txn);
+	return r;
 }
 
 
@@ -860,7 +916,59 @@ state_audit_prune(struct state *st, uint64_t upto, const char *upto_hash,
 int
 state_audit_append(struct state *st, json_t *record)
 {
+	return state_audit_append_charged(st, record, NULL, 0, 0, 0, NULL,
+	    NULL);
+}
+
+int
+state_audit_append_charged(struct state *st, json_t *record,
+    const struct rate_request *reqs, size_t n, uint64_t now_ms, int sync,
+    size_t *which, uint64_t *retry_ms)
+{
 	MDB_txn		*txn;
+	int		 r;
+
+	if (st == NULL || !json_is_object(record) ||
+	    json_object_get(record, "seq") != NULL ||
+	    json_object_get(record, "prev") != NULL ||
+	    json_object_get(record, "hash") != NULL ||
+	    (n > 0 && (which == NULL || retry_ms == NULL)) ||
+	    rate_valid(reqs, n) != 0)
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, 0, &txn)) != 0)
+		return r;
+	if ((r = rate_charge_all(st, txn, reqs, n, now_ms, which, retry_ms,
+	    0)) != 0)
+		return state_abort(txn, r);
+	if ((r = audit_append_txn(st, txn, record)) != 0)
+		goto fail;
+	if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
+		goto undo;
+	/*
+	 * The commit flushed the data pages (MDB_NOMETASYNC) but not the
+	 * meta page that makes them current: until it is on disk, a power
+	 * cut reopens the previous meta page and this record is lost.
+	 * mdb_env_sync(force) flushes it.  (Clearing MDB_NOMETASYNC for
+	 * this commit instead would write the meta page through the O_DSYNC
+	 * descriptor: the same two flushes.)
+	 */
+	if (sync)
+		return state_fsync(st);
+	return 0;
+
+fail:
+	r = state_abort(txn, r);
+undo:
+	json_object_del(record, "seq");
+	json_object_del(record, "prev");
+	json_object_del(record, "hash");
+	return r;
+}
+
+/* Append record to the chain in txn; on error record may be half set. */
+static int
+audit_append_txn(struct state *st, MDB_txn *txn, json_t *record)
+{
 	MDB_val		 key, val;
 	unsigned char	 seqkey[8];
 	char		 prev[STATE_HASH_HEX], hash[STATE_HASH_HEX];
@@ -870,30 +978,21 @@ state_audit_append(struct state *st, json_t *record)
 	uint64_t	 seq;
 	int		 r;
 
-	if (st == NULL || !json_is_object(record) ||
-	    json_object_get(record, "seq") != NULL ||
-	    json_object_get(record, "prev") != NULL ||
-	    json_object_get(record, "hash") != NULL)
-		return STATE_E_INVALID;
-	if ((r = state_begin(st, 0, &txn)) != 0)
-		return r;
 	if ((r = audit_last(st, txn, &seq, prev)) != 0)
-		goto fail;
+		return r;
 	seq++;
 	if (json_object_set_new(record, "seq",
 	    json_integer((json_int_t)seq)) == -1 ||
 	    json_object_set_new(record, "prev", json_string(prev)) == -1) {
 		errno = ENOMEM;
-		r = STATE_E_SYSTEM;
-		goto fail;
+		return STATE_E_SYSTEM;
 	}
 	if ((r = audit_hash(record, hash)) != 0)
-		goto fail;
+		return r;
 	if (json_object_set_new(record, "hash", json_string(hash)) == -1 ||
 	    (text = json_dumps(record, STATE_JSON_FLAGS)) == NULL) {
 		errno = ENOMEM;
-		r = STATE_E_SYSTEM;
-		goto fail;
+		return STATE_E_SYSTEM;
 	}
 	/* Store only what verification will accept (e.g. not too deep). */
 	check = json_loadb(text, strlen(text), STATE_JSON_LOAD, NULL);
@@ -901,8 +1000,10 @@ state_audit_append(struct state *st, json_t *record)
 	    strcmp(again, hash) != 0)
 		r = STATE_E_INVALID;
 	json_decref(check);
-	if (r != 0)
-		goto fail;
+	if (r != 0) {
+		free(text);
+		return r;
+	}
 	be_encode(seqkey, seq);
 	key.mv_data = seqkey;
 	key.mv_size = sizeof(seqkey);
@@ -911,20 +1012,6 @@ state_audit_append(struct state *st, json_t *record)
 	r = state_lmdb(mdb_put(txn, st->dbi[DB_AUDIT], &key, &val,
 	    MDB_APPEND));
 	free(text);
-	text = NULL;
-	if (r != 0)
-		goto fail;
-	if ((r = state_lmdb(mdb_txn_commit(txn))) == 0)
-		return 0;
-	goto undo;
-
-fail:
-	free(text);
-	r = state_abort(txn, r);
-undo:
-	json_object_del(record, "seq");
-	json_object_del(record, "prev");
-	json_object_del(record, "hash");
 	return r;
 }
 

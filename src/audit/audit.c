@@ -301,6 +301,14 @@ audit_write(struct audit *a, const struct audit_event *ev)
 int
 audit_write_seq(struct audit *a, const struct audit_event *ev, uint64_t *seq)
 {
+	return audit_write_charged(a, ev, NULL, 0, 0, 0, NULL, NULL, seq);
+}
+
+int
+audit_write_charged(struct audit *a, const struct audit_event *ev,
+    const struct rate_request *reqs, size_t n, uint64_t now_ms, int sync,
+    size_t *which, uint64_t *retry_ms, uint64_t *seq)
+{
 	json_t	*rec;
 	char	*json = NULL, *text = NULL;
 	int	 rv = -1, r;
@@ -314,8 +322,12 @@ audit_write_seq(struct audit *a, const struct audit_event *ev, uint64_t *seq)
 		    state_strerror(r));
 		goto out;
 	}
-	if ((r = state_audit_append(a->state, rec)) != 0) {
-		log_warnx("audit chain: %s", state_strerror(r));
+	if ((r = state_audit_append_charged(a->state, rec, reqs, n, now_ms,
+	    sync, which, retry_ms)) != 0) {
+		if (r == STATE_E_LIMITED)
+			rv = 1;
+		else
+			log_warnx("audit chain: %s", state_strerror(r));
 		goto out;
 	}
 	if (seq != NULL)

@@ -34,20 +34,31 @@ util_mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * UTC by arithmetic (the civil calendar from a day count, after Howard
+ * Hinnant's days_from_civil inverse): glibc's gmtime_r loads the local
+ * time zone on first use, a read of /etc/localtime in every handler
+ * process for a result that never depends on it.
+ */
 void
 util_iso8601(uint64_t ms, char *out, size_t outlen)
 {
-	time_t		t = (time_t)(ms / 1000);
-	struct tm	tm;
-	char		base[32];
+	uint64_t	secs = ms / 1000, days = secs / 86400, rest = secs % 86400;
+	uint64_t	z = days + 719468, era = z / 146097, doe, yoe, doy, mp;
+	uint64_t	year, month, day;
 
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-		strlcpy(out, "1970-01-01T00:00:00.000Z", outlen);
-		return;
-	}
-	(void)snprintf(out, outlen, "%s.%03uZ", base,
-	    (unsigned int)(ms % 1000));
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	day = doy - (153 * mp + 2) / 5 + 1;
+	month = mp < 10 ? mp + 3 : mp - 9;
+	year = yoe + era * 400 + (month <= 2);
+	(void)snprintf(out, outlen, "%04llu-%02llu-%02lluT%02llu:%02llu:%02llu"
+	    ".%03uZ", (unsigned long long)year, (unsigned long long)month,
+	    (unsigned long long)day, (unsigned long long)(rest / 3600),
+	    (unsigned long long)(rest % 3600 / 60),
+	    (unsigned long long)(rest % 60), (unsigned int)(ms % 1000));
 }
 
 void

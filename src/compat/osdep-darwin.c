@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -74,4 +75,10 @@ osdep_watch_drain(int kq)
 
 	while (kevent(kq, NULL, 0, &ev, 1, &zero) > 0)
 		;
+}
+
+uint32_t
+osdep_random32(void)
+{
+	return arc4random();
 }

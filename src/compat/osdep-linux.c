@@ -4,6 +4,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/inotify.h>
+#include <sys/random.h>
 
 #include <errno.h>
 #include <string.h>
@@ -62,4 +63,15 @@ osdep_watch_drain(int fd)
 
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
+}
+
+uint32_t
+osdep_random32(void)
+{
+	uint32_t	v;
+
+	/* Never blocks once the pool is ready; 0 lets jansson decide. */
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		return 0;
+	return v;
 }

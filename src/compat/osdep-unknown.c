@@ -32,3 +32,9 @@ osdep_watch_drain(int fd)
 {
 	(void)fd;
 }
+
+uint32_t
+osdep_random32(void)
+{
+	return 0;
+}

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define OSDEP_MAX_GROUPS	64
 
@@ -37,5 +38,13 @@ int	 osdep_peer_cred(int fd, struct peer_cred *);
 int	 osdep_watch_file(const char *path);
 /* Consume the pending events so the descriptor can signal again. */
 void	 osdep_watch_drain(int fd);
+
+/*
+ * 32 random bits from the kernel without opening a file (getrandom on
+ * Linux, arc4random on macOS), for seeding jansson's hash tables
+ * (json_object_seed).  Returns 0 where the platform cannot say: jansson
+ * then seeds itself from /dev/urandom.
+ */
+uint32_t osdep_random32(void);
 
 #endif /* CARAPACE_OSDEP_H */

@@ -75,7 +75,8 @@ static const struct rpc_param status_params[] = {
 static int	 discord_deliver(struct call *, const struct channel *, json_t *);
 
 static const struct method discord_methods[] = {
-	{ .name = "send", .params = send_params, .flags = METHOD_CHANNEL,
+	{ .name = "send", .params = send_params,
+	  .flags = METHOD_CHANNEL | METHOD_DELIVERS,
 	  .fn = d_send },
 	{ .name = "messages.history", .params = history_params,
 	  .flags = METHOD_CHANNEL,

@@ -135,7 +135,7 @@ static const struct method gmail_methods[] = {
 	  .flags = METHOD_CHANNEL,
 	  .fn = m_drafts_send },
 	{ .name = "send", .params = send_params,
-	  .flags = METHOD_CHANNEL, .fn = m_send },
+	  .flags = METHOD_CHANNEL | METHOD_DELIVERS, .fn = m_send },
 };
 
 const struct handler_adapter gmail_adapter = {

@@ -733,7 +733,8 @@ imsg_search(struct call *c, const struct channel *ch)
 }
 
 static const struct method imsg_methods[] = {
-	{ .name = "send", .params = send_params, .flags = METHOD_CHANNEL,
+	{ .name = "send", .params = send_params,
+	  .flags = METHOD_CHANNEL | METHOD_DELIVERS,
 	  .fn = m_send },
 	{ .name = "chats.list", .params = chats_params,
 	  .flags = METHOD_CHANNEL, .fn = m_chats },

@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compat.h"
@@ -16,6 +17,7 @@
 #include "protocol.h"
 #include "rpc.h"
 #include "state.h"
+#include "util.h"
 
 int
 call_error(struct call *c, int code, json_t *data, const char *fmt, ...)
@@ -40,7 +42,22 @@ call_audit(struct call *c)
 {
 	const struct call_env	*env = c->env;
 	struct audit_event	 ev;
+	struct rate_request	 rq;
+	size_t			 which;
+	uint64_t		 retry;
 
+	/*
+	 * A refused request still spends its window, in its own commit;
+	 * if the window filled up meanwhile, it is refused anyway.
+	 */
+	if (c->spend_pending) {
+		rq.key = c->spend_key;
+		rq.max = c->spend_max;
+		rq.window_ms = c->spend_window_ms;
+		(void)state_rate_take(env->state, &rq, 1, util_now_ms(),
+		    &which, &retry);
+		c->spend_pending = 0;
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.uid = env->peer.uid;
 	ev.gid = env->peer.gid;
@@ -74,34 +91,99 @@ call_audit(struct call *c)
 	}
 }
 
-int
-call_audit_delivery(struct call *c)
+/* The delivering record of the call, into ev. */
+static void
+delivery_event(const struct call *c, struct audit_event *ev)
 {
 	const struct call_env	*env = c->env;
-	struct audit_event	 ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.uid = env->peer.uid;
-	ev.gid = env->peer.gid;
-	ev.pid = env->peer.pid;
-	ev.client = env->client != NULL ? env->client->name :
+	memset(ev, 0, sizeof(*ev));
+	ev->uid = env->peer.uid;
+	ev->gid = env->peer.gid;
+	ev->pid = env->peer.pid;
+	ev->client = env->client != NULL ? env->client->name :
 	    (c->s == NULL ? "carapacectl" : NULL);
-	ev.method = c->method;
-	ev.channel = c->channel;
-	ev.recipient = c->recipient[0] != '\0' ? c->recipient : NULL;
-	ev.recipients = c->recipients;
-	ev.decision = AUDIT_DECISION_ALLOW;
-	ev.rule = c->rule;
-	ev.outcome = AUDIT_OUTCOME_DELIVERING;
-	ev.hold_id = c->hold_id[0] != '\0' ? c->hold_id : NULL;
-	ev.request_id = c->id;
-	/*
-	 * The record of an act must survive the act: with audit.sync it
-	 * is on disk before the tool runs, else a power cut could keep the
-	 * message sent and lose its record.
-	 */
-	if (audit_write_seq(env->audit, &ev, &c->delivery) == -1 ||
-	    (env->cfg->audit_sync && state_sync(env->state) != 0)) {
+	ev->method = c->method;
+	ev->channel = c->channel;
+	ev->recipient = c->recipient[0] != '\0' ? c->recipient : NULL;
+	ev->recipients = c->recipients;
+	ev->decision = AUDIT_DECISION_ALLOW;
+	ev->rule = c->rule;
+	ev->outcome = AUDIT_OUTCOME_DELIVERING;
+	ev->hold_id = c->hold_id[0] != '\0' ? c->hold_id : NULL;
+	ev->request_id = c->id;
+}
+
+int
+call_request_limited(struct call *c, uint64_t retry_ms)
+{
+	const struct client	*cl = c->env->client;
+	uint64_t		 secs = (retry_ms + 999) / 1000;
+
+	c->rule = "clients.limits.requests";
+	c->outcome = AUDIT_OUTCOME_LIMITED;
+	return call_error(c, CP_ERR_RATE_LIMITED,
+	    json_pack("{s:I,s:s}", "retry_after", (json_int_t)secs,
+	    "rule", c->rule),
+	    "rate limited: at most %llu requests per %llus; retry in %llus",
+	    (unsigned long long)(cl != NULL ? cl->max_requests : 0),
+	    (unsigned long long)(cl != NULL ? cl->requests_window_ms / 1000 :
+	    0), (unsigned long long)secs);
+}
+
+int
+call_charge(struct call *c, const struct rate_request *reqs, size_t n,
+    int delivering, size_t *which, uint64_t *retry_ms)
+{
+	const struct call_env	*env = c->env;
+	struct rate_request	*all;
+	struct audit_event	 ev;
+	size_t			 first = c->spend_pending ? 1 : 0, i;
+	int			 r;
+
+	if ((all = reallocarray(NULL, n + 1, sizeof(*all))) == NULL)
+		return call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "out of memory");
+	if (first) {
+		all[0].key = c->spend_key;
+		all[0].max = c->spend_max;
+		all[0].window_ms = c->spend_window_ms;
+	}
+	for (i = 0; i < n; i++)
+		all[first + i] = reqs[i];
+	*which = 0;
+	*retry_ms = 0;
+	if (delivering) {
+		/*
+		 * The record of an act must survive the act: with
+		 * audit.sync it is on disk before the tool runs, else a
+		 * power cut could keep the message sent and lose its
+		 * record.  The windows are charged in the same commit.
+		 */
+		delivery_event(c, &ev);
+		r = audit_write_charged(env->audit, &ev, all, first + n,
+		    util_now_ms(), env->cfg->audit_sync, which, retry_ms,
+		    &c->delivery);
+		r = r == 1 ? STATE_E_LIMITED : r;
+	} else
+		r = state_rate_take(env->state, all, first + n, util_now_ms(),
+		    which, retry_ms);
+	free(all);
+	if (r == STATE_E_LIMITED) {
+		if (first && *which == 0) {
+			/* Refused by its own window: not charged. */
+			c->spend_pending = 0;
+			return call_request_limited(c, *retry_ms);
+		}
+		/* The request window is charged by call_audit. */
+		*which -= first;
+		return 1;
+	}
+	/* Charged, or (on failure) not to be charged twice. */
+	c->spend_pending = 0;
+	if (r == 0)
+		return 0;
+	if (delivering) {
 		c->delivery = 0;
 		log_warnx("audit failed before delivery on %s: refusing",
 		    c->channel != NULL ? c->channel : "-");
@@ -109,7 +191,18 @@ call_audit_delivery(struct call *c)
 		return call_error(c, CP_ERR_AUDIT_UNAVAILABLE, NULL,
 		    "audit unavailable: request refused");
 	}
-	return 0;
+	return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
+	    "state unavailable: %s", state_strerror(r));
+}
+
+int
+call_audit_delivery(struct call *c)
+{
+	size_t		 which;
+	uint64_t	 retry;
+
+	/* No windows of its own: 1 cannot come back. */
+	return call_charge(c, NULL, 0, 1, &which, &retry) == 0 ? 0 : -1;
 }
 
 void

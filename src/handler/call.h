@@ -18,6 +18,7 @@
 #include "policy.h"
 
 struct state;
+struct rate_request;
 struct session;
 struct handler_adapter;
 
@@ -58,6 +59,17 @@ struct call {
 	char		 hold_id[32];
 	char		 rulebuf[128];
 	uint64_t	 delivery;	/* seq of its "delivering" record */
+
+	/*
+	 * The client's request window, found with room by dispatch but not
+	 * yet charged: call_charge takes it with the call's first write
+	 * (a delivery's, in the same transaction), call_audit at the
+	 * latest (a refusal is still counted).
+	 */
+	int		 spend_pending;
+	char		 spend_key[512];
+	unsigned int	 spend_max;
+	uint64_t	 spend_window_ms;
 };
 
 /*
@@ -78,6 +90,23 @@ void	 call_audit(struct call *);
  * Returns 0, or -1 with the call refused (nothing may be delivered).
  */
 int	 call_audit_delivery(struct call *);
+/*
+ * Charge the rate windows reqs, with the client's pending request window
+ * (spend_pending) before them, in one transaction; when delivering, write
+ * the call's "delivering" record (call_audit_delivery) in that same
+ * transaction, synced when audit.sync is on, so that a delivery costs
+ * one commit before its tool runs.  Returns 0; 1 when one of reqs is
+ * full (*which indexes reqs, *retry_ms is set, nothing is charged or
+ * written, and the caller refuses the call); -1 with the call refused
+ * (its request window full, state or audit unavailable).
+ */
+int	 call_charge(struct call *, const struct rate_request *reqs,
+	    size_t n, int delivering, size_t *which, uint64_t *retry_ms);
+/*
+ * The refusal of a call whose client used up its request window; retry
+ * in retry_ms.  Returns -1.
+ */
+int	 call_request_limited(struct call *, uint64_t retry_ms);
 /*
  * Set the call's recipients (a new array of copies of n strings), and
  * recipient to them joined by ','.

@@ -4,7 +4,8 @@
  * the method's parameters.  The connection loop and the fuzzer both run
  * requests through this one step.  Its only state access is what every
  * request spends (the map reserve check and the client's request
- * window, dispatch_spend); with no state (the fuzzer) it does no I/O.
+ * window, dispatch_spend, charged before a method runs unless the method
+ * delivers); with no state (the fuzzer) it does no I/O.
  */
 #include "config.h"
 
@@ -27,7 +28,10 @@ static int	 dispatch_spend(struct call *);
  * What every request spends, whatever it is: room in the state map
  * (a request is refused once only the reserve is left, so that the
  * refusals are still audited and the owner's carapacectl still works)
- * and one of the client's requests for the window.  0 or the call's
+ * and one of the client's requests for the window.  The window is only
+ * looked at here (no write, no flush); its charge is left pending on
+ * the call for the call's first commit (dispatch's end, a delivery's
+ * one commit, or call_audit), which checks it again.  0 or the call's
  * error.
  */
 static int
@@ -35,9 +39,8 @@ dispatch_spend(struct call *c)
 {
 	const struct client	*cl = c->env->client;
 	struct rate_request	 rq;
-	char			 key[512];
 	size_t			 which = 0;
-	uint64_t		 retry = 0, secs;
+	uint64_t		 retry = 0;
 	int			 r;
 
 	if (c->env->state == NULL || cl == NULL)
@@ -50,32 +53,26 @@ dispatch_spend(struct call *c)
 		    "state unavailable: %s; only the reserve is left",
 		    state_strerror(r));
 	}
-	if ((size_t)snprintf(key, sizeof(key), "client|requests|%llu|%llu|%s",
+	if ((size_t)snprintf(c->spend_key, sizeof(c->spend_key),
+	    "client|requests|%llu|%llu|%s",
 	    (unsigned long long)cl->max_requests,
 	    (unsigned long long)cl->requests_window_ms, cl->name) >=
-	    sizeof(key))
+	    sizeof(c->spend_key))
 		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
 		    "state unavailable: client name too long for a key");
-	rq.key = key;
+	rq.key = c->spend_key;
 	rq.max = (unsigned int)cl->max_requests;
 	rq.window_ms = cl->requests_window_ms;
-	r = state_rate_take(c->env->state, &rq, 1, util_now_ms(), &which,
+	r = state_rate_peek(c->env->state, &rq, 1, util_now_ms(), &which,
 	    &retry);
-	if (r == STATE_E_LIMITED) {
-		secs = (retry + 999) / 1000;
-		c->rule = "clients.limits.requests";
-		c->outcome = AUDIT_OUTCOME_LIMITED;
-		return call_error(c, CP_ERR_RATE_LIMITED,
-		    json_pack("{s:I,s:s}", "retry_after", (json_int_t)secs,
-		    "rule", c->rule),
-		    "rate limited: at most %llu requests per %llus; retry "
-		    "in %llus", (unsigned long long)cl->max_requests,
-		    (unsigned long long)(cl->requests_window_ms / 1000),
-		    (unsigned long long)secs);
-	}
+	if (r == STATE_E_LIMITED)
+		return call_request_limited(c, retry);
 	if (r != 0)
 		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
 		    "state unavailable: %s", state_strerror(r));
+	c->spend_pending = 1;
+	c->spend_max = rq.max;
+	c->spend_window_ms = rq.window_ms;
 	return 0;
 }
 
@@ -89,6 +86,8 @@ dispatch(struct call *c, json_t *v, struct dispatch *d)
 	json_t			*params;
 	const char		*chname;
 	char			 msg[RPC_MSG_MAX];
+	size_t			 which;
+	uint64_t		 retry;
 	int			 id, known, bad;
 
 	memset(d, 0, sizeof(*d));
@@ -157,6 +156,13 @@ dispatch(struct call *c, json_t *v, struct dispatch *d)
 	}
 	c->params = params;
 	c->adapter = ch != NULL ? handler_adapter(ch) : NULL;
+	/*
+	 * Before the method runs, its window is charged (exact across
+	 * processes), unless it delivers: then with the delivery.
+	 */
+	if (c->spend_pending && (m->flags & METHOD_DELIVERS) == 0 &&
+	    call_charge(c, NULL, 0, 0, &which, &retry) != 0)
+		return -1;
 	d->method = m;
 	d->channel = ch;
 	return 0;

@@ -64,6 +64,9 @@ int	 inbox_subscribed(const struct session *);
  */
 #define METHOD_CHANNEL	0x01	/* takes "channel"; client must have it */
 #define METHOD_INBOX	0x02	/* works on any configured channel */
+#define METHOD_DELIVERS	0x04	/* ends in call_charge(delivering): the
+				   request window is charged there, in
+				   the delivery's one commit */
 
 struct method {
 	const char		*name;

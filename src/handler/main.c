@@ -102,6 +102,11 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	log_init("carapace-handler", LOG_TO_STDERR, verbose);
+	/*
+	 * Before the first JSON object: seeded by jansson itself, every
+	 * connection would open and read /dev/urandom.  Still random.
+	 */
+	json_object_seed(osdep_random32());
 
 	/* Credentials it holds are not root's to hand out. */
 	if (geteuid() == 0 || getuid() == 0)

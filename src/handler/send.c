@@ -235,7 +235,7 @@ static int	 charge_some(struct call *, const struct channel *,
 		    const struct reached *, struct rate_request *,
 		    char (*)[512], size_t *, size_t *);
 static int	 charge_take(struct call *, const struct channel *,
-		    struct rate_request *, const size_t *, size_t);
+		    struct rate_request *, const size_t *, size_t, int);
 
 static uint64_t
 retry_seconds(uint64_t ms)
@@ -246,11 +246,12 @@ retry_seconds(uint64_t ms)
 /*
  * Charge the channel's rate limits: "per: recipient" once for every
  * canonical identity the message reaches, so one person addressed many
- * ways has one window.  0 or the call's error.
+ * ways has one window.  delivering: and write the delivering record in
+ * the same commit (call_charge).  0 or the call's error.
  */
 static int
 charge_limits(struct call *c, const struct channel *ch,
-    const struct reached *who)
+    const struct reached *who, int delivering)
 {
 	struct rate_request	*reqs;
 	char			(*keys)[512];
@@ -261,13 +262,13 @@ charge_limits(struct call *c, const struct channel *ch,
 	for (i = 0; i < ch->nlimits; i++)
 		total += ch->limits[i].per == LIMIT_PER_RECIPIENT ? who->n : 1;
 	if (total == 0)
-		return 0;
+		return charge_take(c, ch, NULL, NULL, 0, delivering);
 	reqs = xcalloc(total, sizeof(*reqs));
 	keys = xcalloc(total, sizeof(*keys));
 	idx = xcalloc(total, sizeof(*idx));
 	r = charge_some(c, ch, who, reqs, keys, idx, &n);
-	if (r == 0 && n > 0)
-		r = charge_take(c, ch, reqs, idx, n);
+	if (r == 0)
+		r = charge_take(c, ch, reqs, idx, n, delivering);
 	free(idx);
 	free(reqs);
 	free(keys);
@@ -317,19 +318,24 @@ charge_some(struct call *c, const struct channel *ch,
 	return 0;
 }
 
-/* Take the n rate requests at once: 0, or the call's error. */
+/*
+ * Take the n rate requests at once (with the request window dispatch
+ * left pending, and the delivering record when delivering): 0, or the
+ * call's error.
+ */
 static int
 charge_take(struct call *c, const struct channel *ch,
-    struct rate_request *reqs, const size_t *idx, size_t n)
+    struct rate_request *reqs, const size_t *idx, size_t n, int delivering)
 {
 	size_t			 which = 0;
 	uint64_t		 retry = 0;
 	const struct limit	*l;
 	int			 r;
 
-	r = state_rate_take(c->env->state, reqs, n, util_now_ms(), &which,
-	    &retry);
-	if (r == STATE_E_LIMITED) {
+	if (n == 0 && !delivering && !c->spend_pending)
+		return 0;
+	r = call_charge(c, reqs, n, delivering, &which, &retry);
+	if (r == 1) {
 		l = &ch->limits[idx[which]];
 		(void)snprintf(c->rulebuf, sizeof(c->rulebuf),
 		    "limits[%zu]", idx[which]);
@@ -342,10 +348,7 @@ charge_take(struct call *c, const struct channel *ch,
 		    l->max, (unsigned long long)(l->window_ms / 1000),
 		    (unsigned long long)retry_seconds(retry));
 	}
-	if (r != 0)
-		return call_error(c, CP_ERR_STATE_UNAVAILABLE, NULL,
-		    "state unavailable: %s", state_strerror(r));
-	return 0;
+	return r;
 }
 
 /* Bytes of the spooled files a delivery names. */
@@ -554,7 +557,7 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 	const struct handler_adapter *ad;
 	struct verdict	 rv, v, cv;
 	const struct verdict *hold = NULL;
-	const char	*cause = NULL;
+	const char	*cause = NULL, *prev;
 	size_t		 i, j, k;
 	int		 r;
 
@@ -655,12 +658,17 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 			send_unspool(o->delivery);
 		return r;
 	}
-	if ((r = charge_limits(c, ch, who)) == 0) {
-		c->rule = rv.rule;
-		/* The record names every recipient before the tool acts. */
-		if ((r = call_audit_delivery(c)) == 0)
-			r = ad->deliver(c, ch, o->delivery);
-	}
+	/*
+	 * The windows and the record naming every recipient, in one commit
+	 * before the tool acts; the record carries the allowing rule, a
+	 * refusal its own.
+	 */
+	prev = c->rule;
+	c->rule = rv.rule;
+	if ((r = charge_limits(c, ch, who, 1)) == 0)
+		r = ad->deliver(c, ch, o->delivery);
+	else if (c->rule == rv.rule)
+		c->rule = prev;
 	send_unspool(o->delivery);
 	return r;
 }
@@ -723,7 +731,7 @@ send_charge(struct call *c, const struct channel *ch,
 		}
 	}
 	if (r == 0)
-		r = charge_limits(c, ch, who);
+		r = charge_limits(c, ch, who, 0);
 	free(set);
 	free(who);
 	return r;

@@ -83,6 +83,11 @@ int		 meta_put(struct state *, MDB_txn *, const char *,
  */
 int		 state_walk(struct state *, enum state_db, const void *,
 		    size_t, size_t, walk_cb, void *);
+/*
+ * Append record to the audit chain in txn (sets "seq", "prev", "hash");
+ * 0 or a STATE_E_*, then record may be half set and txn must be aborted.
+ */
+int		 audit_append_txn(struct state *, MDB_txn *, json_t *);
 /* A walk_cb calling a struct foreach_arg's fn with each record. */
 int		 foreach_one(const unsigned char *, size_t, json_t *, void *);
 

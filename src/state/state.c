@@ -17,7 +17,9 @@
  * environment, the audit chain with it, would be corrupt.)  What must
  * survive a power cut is forced with state_sync: a hold before the owner
  * is told it exists (state_hold_put, state_hold_del), a delivery's
- * record before its tool acts (call_audit_delivery, audit.sync).  Rate
+ * record before its tool acts (state_audit_append_charged, which commits
+ * the delivery's rate windows and its record in one transaction, from
+ * call_audit_delivery, audit.sync).  Rate
  * windows, other audit records and inbox publishes are not: a power cut
  * may lose the last few, and a message rolls back with the watcher
  * position it advanced, so the watcher fetches it again and nothing is
@@ -83,8 +85,6 @@ static size_t	meta_name(char [STATE_NAME_MAX], const char *, const char *);
 static int	meta_counter(struct state *, MDB_txn *, const char *,
 		    const char *, uint64_t *);
 static int	wake_file(struct state *, int);
-static int	rate_charge(struct state *, MDB_txn *,
-		    const struct rate_request *, uint64_t, uint64_t *);
 static int	walk_batch(struct state *, enum state_db,
 		    const unsigned char *, size_t, size_t, int,
 		    struct walk_entry *, size_t *);
@@ -434,96 +434,6 @@ state_sync(struct state *st)
 }
 
 /*
- * Sliding-window log: the value under req->key is the packed array of
- * the little-endian uint64 times (ms) of the events still in the window.
- */
-static int
-rate_charge(struct state *st, MDB_txn *txn, const struct rate_request *req,
-    uint64_t now, uint64_t *retry_ms)
-{
-	MDB_val		 key, val;
-	unsigned char	*buf;
-	uint64_t	 ts, oldest = UINT64_MAX;
-	size_t		 i, stored = 0, kept = 0;
-	int		 rc, r;
-
-	key.mv_data = (void *)req->key;
-	key.mv_size = strlen(req->key);
-	rc = mdb_get(txn, st->dbi[DB_RATE], &key, &val);
-	if (rc == 0) {
-		if (val.mv_size % 8 != 0)
-			return STATE_E_CORRUPT;
-		stored = val.mv_size / 8;
-	} else if (rc != MDB_NOTFOUND)
-		return state_lmdb(rc);
-
-	/* Decode before mdb_put, which may move what val points to. */
-	if ((buf = reallocarray(NULL, stored + 1, 8)) == NULL)
-		return STATE_E_SYSTEM;
-	for (i = 0; i < stored; i++) {
-		ts = le_decode((unsigned char *)val.mv_data + 8 * i, 8);
-		if (ts <= now && now - ts >= req->window_ms)
-			continue;	/* expired */
-		if (ts < oldest)
-			oldest = ts;
-		le_encode(buf + 8 * kept++, ts, 8);
-	}
-	if (kept >= req->max) {
-		/* Room comes back when the oldest event leaves the window. */
-		if (oldest <= now)
-			*retry_ms = req->window_ms - (now - oldest);
-		else if (oldest - now <= UINT64_MAX - req->window_ms)
-			*retry_ms = req->window_ms + (oldest - now);
-		else
-			*retry_ms = UINT64_MAX;
-		free(buf);
-		return STATE_E_LIMITED;
-	}
-	le_encode(buf + 8 * kept++, now, 8);
-	val.mv_data = buf;
-	val.mv_size = kept * 8;
-	r = state_lmdb(mdb_put(txn, st->dbi[DB_RATE], &key, &val, 0));
-	free(buf);
-	return r;
-}
-
-int
-state_rate_take(struct state *st, const struct rate_request *reqs, size_t n,
-    uint64_t now_ms, size_t *which, uint64_t *retry_ms)
-{
-	MDB_txn	*txn;
-	size_t	 i, len;
-	int	 r;
-
-	if (st == NULL || (reqs == NULL && n > 0) || which == NULL ||
-	    retry_ms == NULL)
-		return STATE_E_INVALID;
-	for (i = 0; i < n; i++) {
-		if (reqs[i].key == NULL || reqs[i].max == 0 ||
-		    reqs[i].max > STATE_RATE_MAX || reqs[i].window_ms == 0)
-			return STATE_E_INVALID;
-		len = strlen(reqs[i].key);
-		if (len == 0 || len > STATE_KEY_MAX)
-			return STATE_E_INVALID;
-	}
-	if (n == 0)
-		return 0;
-	if ((r = state_begin(st, 0, &txn)) != 0)
-		return r;
-	for (i = 0; i < n; i++) {
-		/* The txn sees its own writes: repeated keys charge twice. */
-		if ((r = rate_charge(st, txn, &reqs[i], now_ms,
-		    retry_ms)) != 0) {
-			if (r == STATE_E_LIMITED)
-				*which = i;
-			return state_abort(txn, r);
-		}
-	}
-	return state_lmdb(mdb_txn_commit(txn));
-}
-
-
-/*
  * Read up to STATE_WALK_BATCH records of db in key order, starting at
  * from (at the first record if fromlen is 0; just past from if after)
  * and ending before the first key whose first prefixlen bytes differ
@@ -858,9 +768,8 @@ state_audit_prune(struct state *st, uint64_t upto, const char *upto_hash,
 }
 
 int
-state_audit_append(struct state *st, json_t *record)
+audit_append_txn(struct state *st, MDB_txn *txn, json_t *record)
 {
-	MDB_txn		*txn;
 	MDB_val		 key, val;
 	unsigned char	 seqkey[8];
 	char		 prev[STATE_HASH_HEX], hash[STATE_HASH_HEX];
@@ -870,30 +779,21 @@ state_audit_append(struct state *st, json_t *record)
 	uint64_t	 seq;
 	int		 r;
 
-	if (st == NULL || !json_is_object(record) ||
-	    json_object_get(record, "seq") != NULL ||
-	    json_object_get(record, "prev") != NULL ||
-	    json_object_get(record, "hash") != NULL)
-		return STATE_E_INVALID;
-	if ((r = state_begin(st, 0, &txn)) != 0)
-		return r;
 	if ((r = audit_last(st, txn, &seq, prev)) != 0)
-		goto fail;
+		return r;
 	seq++;
 	if (json_object_set_new(record, "seq",
 	    json_integer((json_int_t)seq)) == -1 ||
 	    json_object_set_new(record, "prev", json_string(prev)) == -1) {
 		errno = ENOMEM;
-		r = STATE_E_SYSTEM;
-		goto fail;
+		return STATE_E_SYSTEM;
 	}
 	if ((r = audit_hash(record, hash)) != 0)
-		goto fail;
+		return r;
 	if (json_object_set_new(record, "hash", json_string(hash)) == -1 ||
 	    (text = json_dumps(record, STATE_JSON_FLAGS)) == NULL) {
 		errno = ENOMEM;
-		r = STATE_E_SYSTEM;
-		goto fail;
+		return STATE_E_SYSTEM;
 	}
 	/* Store only what verification will accept (e.g. not too deep). */
 	check = json_loadb(text, strlen(text), STATE_JSON_LOAD, NULL);
@@ -901,8 +801,10 @@ state_audit_append(struct state *st, json_t *record)
 	    strcmp(again, hash) != 0)
 		r = STATE_E_INVALID;
 	json_decref(check);
-	if (r != 0)
-		goto fail;
+	if (r != 0) {
+		free(text);
+		return r;
+	}
 	be_encode(seqkey, seq);
 	key.mv_data = seqkey;
 	key.mv_size = sizeof(seqkey);
@@ -911,20 +813,6 @@ state_audit_append(struct state *st, json_t *record)
 	r = state_lmdb(mdb_put(txn, st->dbi[DB_AUDIT], &key, &val,
 	    MDB_APPEND));
 	free(text);
-	text = NULL;
-	if (r != 0)
-		goto fail;
-	if ((r = state_lmdb(mdb_txn_commit(txn))) == 0)
-		return 0;
-	goto undo;
-
-fail:
-	free(text);
-	r = state_abort(txn, r);
-undo:
-	json_object_del(record, "seq");
-	json_object_del(record, "prev");
-	json_object_del(record, "hash");
 	return r;
 }
 

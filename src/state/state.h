@@ -78,6 +78,17 @@ struct rate_request {
 int		 state_rate_take(struct state *, const struct rate_request *reqs,
 		    size_t n, uint64_t now_ms, size_t *which,
 		    uint64_t *retry_ms);
+/*
+ * state_rate_take's answer without charging anything (a read-only
+ * transaction, no write lock, no flush): 0 if every window has room now,
+ * else STATE_E_LIMITED with *which and *retry_ms as above.  Advisory
+ * only: another process may fill a window before the caller charges it,
+ * so the charge itself must still be taken with state_rate_take or
+ * state_audit_append_charged, which check again.
+ */
+int		 state_rate_peek(struct state *, const struct rate_request *reqs,
+		    size_t n, uint64_t now_ms, size_t *which,
+		    uint64_t *retry_ms);
 
 /*
  * Holds queue (dead-letter queue).  hold is a JSON object; state adds
@@ -137,6 +148,20 @@ int		 state_hold_usage(struct state *, const char *client,
  */
 #define STATE_HASH_HEX	65
 int		 state_audit_append(struct state *, json_t *record);
+/*
+ * What a delivery commits before its tool runs, in one write transaction
+ * (one flush): charge every window in reqs as state_rate_take does, and
+ * append record as state_audit_append does.  If a window is full,
+ * nothing is charged and nothing appended: STATE_E_LIMITED with *which
+ * and *retry_ms as state_rate_take (which and retry_ms may be NULL only
+ * when n is 0).  sync: once committed, force it to disk (state_sync), so
+ * that the record survives a power cut; a failure to sync is returned
+ * although the transaction is committed.  On any error other than that
+ * one the record is left without "seq", "prev" and "hash".
+ */
+int		 state_audit_append_charged(struct state *, json_t *record,
+		    const struct rate_request *reqs, size_t n, uint64_t now_ms,
+		    int sync, size_t *which, uint64_t *retry_ms);
 
 /*
  * Walk the chain from its base (seq 1, or the first record after the

@@ -371,6 +371,73 @@ test_rate_all_or_nothing(void **statep)
 	    0);
 }
 
+/*
+ * A delivery's windows and record in one transaction: a full window
+ * leaves the chain and every window as they were; a peek charges
+ * nothing.
+ */
+static void
+test_audit_append_charged(void **statep)
+{
+	struct fixture		*f = *statep;
+	struct rate_request	 reqs[2] = {
+		{ "client|requests", 2, 60000 },
+		{ "imsg|recipient", 1, 60000 },
+	};
+	json_t			*rec;
+	size_t			 which = 99;
+	uint64_t		 retry = 0, count = 0, bad = 0;
+	char			 cause[128];
+	int			 i;
+
+	open_state(f, 0, 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(state_rate_peek(f->st, reqs, 2, 1000, &which,
+		    &retry), 0);
+	rec = json_pack("{s:s}", "outcome", "delivering");
+	assert_int_equal(state_audit_append_charged(f->st, rec, reqs, 2, 1000,
+	    1, &which, &retry), 0);
+	assert_int_equal(json_integer_value(json_object_get(rec, "seq")), 1);
+	json_decref(rec);
+
+	/* The recipient's window is full: nothing charged, no record. */
+	assert_int_equal(state_rate_peek(f->st, reqs, 2, 2000, &which,
+	    &retry), STATE_E_LIMITED);
+	assert_int_equal(which, 1);
+	rec = json_pack("{s:s}", "outcome", "delivering");
+	assert_int_equal(state_audit_append_charged(f->st, rec, reqs, 2, 2000,
+	    1, &which, &retry), STATE_E_LIMITED);
+	assert_int_equal(which, 1);
+	assert_int_equal(retry, 59000);
+	assert_null(json_object_get(rec, "seq"));
+	assert_null(json_object_get(rec, "hash"));
+	json_decref(rec);
+	assert_int_equal(state_audit_verify(f->st, &count, &bad, cause,
+	    sizeof(cause)), 0);
+	assert_int_equal(count, 1);
+	/* The request window holds the one charge: one more fits. */
+	assert_int_equal(take(f->st, "client|requests", 2, 60000, 3000,
+	    &retry), 0);
+	assert_int_equal(take(f->st, "client|requests", 2, 60000, 3000,
+	    &retry), STATE_E_LIMITED);
+	assert_int_equal(state_rate_peek(f->st, reqs, 1, 3000, &which,
+	    &retry), STATE_E_LIMITED);
+	assert_int_equal(which, 0);
+
+	/* No windows: a plain append.  Windows need which and retry. */
+	rec = json_pack("{s:s}", "outcome", "ok");
+	assert_int_equal(state_audit_append_charged(f->st, rec, NULL, 0, 0, 0,
+	    NULL, NULL), 0);
+	assert_int_equal(json_integer_value(json_object_get(rec, "seq")), 2);
+	json_decref(rec);
+	rec = json_object();
+	assert_int_equal(state_audit_append_charged(f->st, rec, reqs, 2, 4000,
+	    0, NULL, NULL), STATE_E_INVALID);
+	assert_int_equal(state_rate_peek(f->st, reqs, 2, 4000, NULL, &retry),
+	    STATE_E_INVALID);
+	json_decref(rec);
+}
+
 static void
 test_rate_bad_input(void **statep)
 {
@@ -1902,6 +1969,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_open_refuses_foreign_dir,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_append_charged, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_rdonly_refuses_writes,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_sliding_window,

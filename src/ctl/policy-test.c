@@ -81,54 +81,62 @@ pt_refuse(struct pt *t, const char *rule, const char *what, const char *name,
 	    more);
 }
 
-/* One recipient: resolve, identities, decision. */
-static int
-pt_recipient(struct pt *t, struct call *c, const struct channel *ch,
+void
+ctl_decide(struct call_env *env, const struct channel *ch, const char *to,
+    char *norm, size_t normlen, struct identity_set *set, struct verdict *v)
+{
+	struct call	 c;
+	enum addr_kind	 kind;
+	const char	*cause = NULL;
+
+	memset(set, 0, sizeof(*set));
+	memset(v, 0, sizeof(*v));
+	v->kind = VERDICT_DENY;
+	v->rule = "address";
+	if (addr_resolve(env->cfg, ch->id, to, norm, normlen, &kind,
+	    &cause) == -1) {
+		norm[0] = '\0';
+		(void)snprintf(v->reason, sizeof(v->reason), "cannot "
+		    "normalise (%s)", cause != NULL ? cause : "invalid");
+		return;
+	}
+	if ((ch->driver->address_kinds & (1U << kind)) == 0) {
+		(void)snprintf(v->reason, sizeof(v->reason), "channel %s "
+		    "takes no address of this kind", ch->driver->name);
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	c.env = env;
+	c.method = "ctl.decide";
+	c.channel = ch->driver->name;
+	c.adapter = handler_adapter(ch);
+	if (send_identities(&c, ch, norm, set) == -1) {
+		(void)strlcpy(v->reason, c.message, sizeof(v->reason));
+		set->n = 0;
+	} else
+		policy_outbound_identities(env->cfg, ch, set, v);
+	call_clear(&c);
+}
+
+/* One recipient: decided, shown, added to the JSON document. */
+static void
+pt_recipient(struct pt *t, struct call_env *env, const struct channel *ch,
     const char *to, struct verdict *v)
 {
 	struct identity_set	*set;
 	json_t			*o, *ids;
-	enum addr_kind		 kind;
-	const char		*cause = NULL;
 	char			 norm[ADDR_MAX];
 	size_t			 i;
 
-	if (addr_resolve(c->env->cfg, ch->id, to, norm, sizeof(norm), &kind,
-	    &cause) == -1) {
-		v->kind = VERDICT_DENY;
-		v->rule = "address";
-		(void)snprintf(v->reason, sizeof(v->reason), "cannot "
-		    "normalise (%s)", cause != NULL ? cause : "invalid");
-		norm[0] = '\0';
-		set = NULL;
-	} else if ((ch->driver->address_kinds & (1U << kind)) == 0) {
-		v->kind = VERDICT_DENY;
-		v->rule = "address";
-		(void)snprintf(v->reason, sizeof(v->reason), "channel %s "
-		    "takes no address of this kind", ch->driver->name);
-		set = NULL;
-	} else {
-		if ((set = malloc(sizeof(*set))) == NULL)
-			fatal("malloc");
-		if (send_identities(c, ch, norm, set) == -1) {
-			v->kind = VERDICT_DENY;
-			v->rule = c->rule != NULL ? c->rule : "address";
-			(void)snprintf(v->reason, sizeof(v->reason), "%s",
-			    c->message);
-			call_clear(c);
-			memset(c, 0, sizeof(*c));
-			free(set);
-			set = NULL;
-		} else
-			policy_outbound_identities(c->env->cfg, ch, set, v);
-	}
-
+	if ((set = malloc(sizeof(*set))) == NULL)
+		fatal("malloc");
+	ctl_decide(env, ch, to, norm, sizeof(norm), set, v);
 	o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "to", to, "normalized", norm,
 	    "decision", verdict_names[v->kind], "rule",
 	    v->rule != NULL ? v->rule : "", "reason", v->reason);
 	if (o == NULL || (ids = json_array()) == NULL)
 		fatal("json_pack");
-	for (i = 0; set != NULL && i < set->n; i++)
+	for (i = 0; i < set->n; i++)
 		(void)json_array_append_new(ids, json_string(set->ids[i]));
 	(void)json_object_set_new(o, "reaches", ids);
 	(void)json_array_append_new(t->recipients, o);
@@ -136,7 +144,7 @@ pt_recipient(struct pt *t, struct call *c, const struct channel *ch,
 		(void)printf("recipient %s", to);
 		if (norm[0] != '\0' && strcmp(norm, to) != 0)
 			(void)printf(" (%s)", norm);
-		if (set != NULL && set->n > 0 && !(set->n == 1 &&
+		if (set->n > 0 && !(set->n == 1 &&
 		    strcmp(set->ids[0], norm) == 0)) {
 			(void)printf(", reaches");
 			for (i = 0; i < set->n; i++)
@@ -147,7 +155,6 @@ pt_recipient(struct pt *t, struct call *c, const struct channel *ch,
 		    v->rule != NULL ? v->rule : "-", v->reason);
 	}
 	free(set);
-	return 0;
 }
 
 static void
@@ -187,7 +194,6 @@ int
 ctl_policy_test(struct call_env *env, int argc, char **argv)
 {
 	struct pt		 t;
-	struct call		 c;
 	struct verdict		 v, cv;
 	const struct client	*cl;
 	const struct channel	*ch = NULL;
@@ -237,14 +243,8 @@ ctl_policy_test(struct call_env *env, int argc, char **argv)
 
 	/* Every recipient, as the pipeline takes them: the first deny wins. */
 	for (i = 0; ch != NULL && i < nto; i++) {
-		memset(&c, 0, sizeof(c));
-		c.env = env;
-		c.method = "policy.test";
-		c.channel = ch->driver->name;
-		c.adapter = handler_adapter(ch);
 		env->client = cl;
-		(void)pt_recipient(&t, &c, ch, to[i], &v);
-		call_clear(&c);
+		pt_recipient(&t, env, ch, to[i], &v);
 		if (v.kind == VERDICT_DENY && t.status != PT_REFUSE) {
 			t.status = PT_REFUSE;
 			t.rule = v.rule != NULL ? v.rule : "-";

@@ -92,10 +92,7 @@ decide(struct replay *rp, const struct channel *ch, const char *to,
     struct verdict *v)
 {
 	struct identity_set	*set;
-	struct call		 c;
 	json_t			*hit;
-	enum addr_kind		 kind;
-	const char		*cause = NULL;
 	char			 key[ADDR_MAX + 32], norm[ADDR_MAX];
 
 	(void)snprintf(key, sizeof(key), "%s|%s", ch->driver->name, to);
@@ -107,27 +104,10 @@ decide(struct replay *rp, const struct channel *ch, const char *to,
 		    2)), sizeof(v->reason));
 		return;
 	}
-	v->kind = VERDICT_DENY;
-	v->rule = "address";
-	if (addr_resolve(rp->env->cfg, ch->id, to, norm, sizeof(norm), &kind,
-	    &cause) == -1)
-		(void)snprintf(v->reason, sizeof(v->reason), "cannot "
-		    "normalise (%s)", cause != NULL ? cause : "invalid");
-	else if ((set = malloc(sizeof(*set))) == NULL)
+	if ((set = malloc(sizeof(*set))) == NULL)
 		fatal("malloc");
-	else {
-		memset(&c, 0, sizeof(c));
-		c.env = rp->env;
-		c.method = "audit.replay";
-		c.channel = ch->driver->name;
-		c.adapter = handler_adapter(ch);
-		if (send_identities(&c, ch, norm, set) == -1)
-			(void)strlcpy(v->reason, c.message, sizeof(v->reason));
-		else
-			policy_outbound_identities(rp->env->cfg, ch, set, v);
-		call_clear(&c);
-		free(set);
-	}
+	ctl_decide(rp->env, ch, to, norm, sizeof(norm), set, v);
+	free(set);
 	/* Rules name configuration entries, which live as long as it. */
 	if (json_object_set_new(rp->cache, key, json_pack("[i,s,s]",
 	    (int)v->kind, v->rule != NULL ? v->rule : "", v->reason)) == -1)

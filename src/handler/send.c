@@ -370,6 +370,19 @@ spool_bytes(json_t *delivery)
 }
 
 /*
+ * Does target stand for others only the tool can name (a chat for its
+ * participants, a group for its members)?  What the agent is told of
+ * such a target never says who is behind it, nor whether it exists:
+ * its participants may be hidden from the agent (no oracles).
+ */
+static int
+stands_for_others(const struct channel *ch, const char *target)
+{
+	return (ch->driver->resolve_kinds &
+	    (1U << addr_kind_of(target))) != 0;
+}
+
+/*
  * Store a held request for the owner; answers "held".  The hold keeps
  * every recipient, and names the one that needed approval (NULL when
  * a content rule held it) with the rule, in "recipient" and the reason.
@@ -378,8 +391,8 @@ spool_bytes(json_t *delivery)
  * checked in the same transaction that stores the hold.
  */
 static int
-hold_request(struct call *c, const struct verdict *v, const char *cause,
-    json_t *delivery)
+hold_request(struct call *c, const struct channel *ch,
+    const struct verdict *v, const char *cause, json_t *delivery)
 {
 	const struct client	*cl = c->env->client;
 	struct state_hold_limits lim;
@@ -452,9 +465,7 @@ hold_request(struct call *c, const struct verdict *v, const char *cause,
 	if (cause != NULL)
 		json_object_set_new(data, "recipient", json_string(cause));
 	/* The hold keeps the reason; the agent learns no one behind a chat. */
-	if (cause != NULL && c->adapter != NULL &&
-	    (c->adapter->driver->resolve_kinds &
-	    (1U << addr_kind_of(cause))) != 0) {
+	if (cause != NULL && stands_for_others(ch, cause)) {
 		(void)json_object_set_new(data, "rule",
 		    json_string("recipient"));
 		return call_error(c, CP_ERR_HELD, data, "held for approval: "
@@ -463,19 +474,6 @@ hold_request(struct call *c, const struct verdict *v, const char *cause,
 	}
 	return call_error(c, CP_ERR_HELD, data,
 	    "held for approval: hold %s (%s)", c->hold_id, reason);
-}
-
-/*
- * Does target stand for others only the tool can name (a chat for its
- * participants, a group for its members)?  What the agent is told of
- * such a target never says who is behind it, nor whether it exists:
- * its participants may be hidden from the agent (no oracles).
- */
-static int
-stands_for_others(const struct channel *ch, const char *target)
-{
-	return (ch->driver->resolve_kinds &
-	    (1U << addr_kind_of(target))) != 0;
 }
 
 /*
@@ -652,7 +650,7 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 		cause = NULL;
 	}
 	if (hold != NULL) {
-		r = hold_request(c, hold, cause, o->delivery);
+		r = hold_request(c, ch, hold, cause, o->delivery);
 		/* A held message keeps its spooled files for the owner. */
 		if (c->code != CP_ERR_HELD)
 			send_unspool(o->delivery);

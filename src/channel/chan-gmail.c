@@ -174,6 +174,12 @@ static const struct schema_field gmail_document_fields[] = {
 	{ NULL, SCHEMA_END, NULL }
 };
 
+static int
+gmail_account(const struct channel *ch, char *out, size_t outlen)
+{
+	return channel_account(ch, GMAIL_OPTS(ch)->account, out, outlen);
+}
+
 const struct channel_driver gmail_driver = {
 	.name = "gmail",
 	.keys = gmail_keys,
@@ -193,6 +199,7 @@ const struct channel_driver gmail_driver = {
 	.tool_argv = gmail_argv,
 	.warnings = gmail_warnings,
 	.probe = gmail_probe,
+	.account = gmail_account,
 };
 
 static void

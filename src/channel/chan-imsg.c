@@ -35,7 +35,15 @@ static int	 imsg_resolve(const struct config *, const struct channel *,
 static const struct conf_key imsg_keys[] = {
 	{ .name = "db", .type = CONF_STRING,
 	  .offset = offsetof(struct imsg_opts, db) },
+	{ .name = "account", .type = CONF_STRING,
+	  .offset = offsetof(struct imsg_opts, account) },
 };
+
+static int
+imsg_account(const struct channel *ch, char *out, size_t outlen)
+{
+	return channel_account(ch, IMSG_OPTS(ch)->account, out, outlen);
+}
 
 static size_t	 imsg_files(const struct channel *, struct channel_file *,
 		    size_t);
@@ -141,6 +149,7 @@ const struct channel_driver imsg_driver = {
 	.tool_argv = imsg_argv,
 	.files = imsg_files,
 	.probe = imsg_probe,
+	.account = imsg_account,
 };
 
 /*

@@ -10,6 +10,8 @@
 /* channels.imsg's own keys. */
 struct imsg_opts {
 	char		*db;		/* --db passed to the tool */
+	char		*account;	/* the Apple ID or number Messages
+					   is signed in with (approvals) */
 };
 
 #define IMSG_OPTS(ch)	((const struct imsg_opts *)(ch)->opts)

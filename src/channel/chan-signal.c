@@ -438,6 +438,12 @@ static const struct schema_field signal_contact_fields[] = {
 	{ NULL, SCHEMA_END, NULL }
 };
 
+static int
+signal_account(const struct channel *ch, char *out, size_t outlen)
+{
+	return channel_account(ch, SIGNAL_OPTS(ch)->account, out, outlen);
+}
+
 /* Signal goes through the carapace-owned daemon, not a tool. */
 const struct channel_driver signal_driver = {
 	.name = "signal",
@@ -458,6 +464,7 @@ const struct channel_driver signal_driver = {
 	.tool_argv = NULL,
 	.files = signal_files,
 	.probe = signal_probe,
+	.account = signal_account,
 };
 
 /*

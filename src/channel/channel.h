@@ -121,6 +121,23 @@ struct channel_driver {
 			    size_t max);
 	int		(*probe)(const struct config *,
 			    const struct channel *, char *answer, size_t);
+
+	/*
+	 * Owner approvals (doc/approvals.md).  account: the identity the
+	 * gateway itself uses on the channel, normalised into out: 1; 0
+	 * when the configuration does not name one; NULL for a channel
+	 * whose account can never be a person (a Discord bot).
+	 * owner_text: 1 with *text (borrowed) when msg, in the shape the
+	 * watcher reads it, was written by identity (normalised) and
+	 * received from it: never a message the account sent, nor a copy
+	 * synced from the account's other devices; else 0.  NULL: no
+	 * approvals by reply on the channel.
+	 */
+	int		(*account)(const struct channel *, char *out,
+			    size_t outlen);
+	int		(*owner_text)(const struct config *,
+			    const struct channel *, json_t *msg,
+			    const char *identity, const char **text);
 };
 
 /* The channels, in their id order; channel_count of them. */
@@ -145,6 +162,12 @@ int		 channel_tool_argv(const struct config *,
 int		 channel_probe_tool(const struct config *,
 		    const struct channel *, const char *command,
 		    const char *const *args, char *answer, size_t);
+/*
+ * A driver's account hook on the address the configuration gives
+ * (NULL: none): 1 with it normalised into out, else 0.
+ */
+int		 channel_account(const struct channel *, const char *address,
+		    char *out, size_t outlen);
 /* A channel's name ("unknown" for a bad id). */
 const char	*channel_name(int id);
 /* The id of the channel with that name, or -1. */

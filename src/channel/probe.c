@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "address.h"
 #include "channel.h"
 #include "spawn.h"
 
@@ -82,4 +83,16 @@ channel_probe_tool(const struct config *cfg, const struct channel *ch,
 	}
 	spawn_result_free(&res);
 	return r;
+}
+
+int
+channel_account(const struct channel *ch, const char *address, char *out,
+    size_t outlen)
+{
+	enum addr_kind	 kind;
+
+	if (address == NULL || addr_normalize(address, ch->region, out,
+	    outlen, &kind, NULL) == -1)
+		return 0;
+	return 1;
 }

@@ -113,6 +113,27 @@ struct content_rule {
 	enum rule_action action;
 };
 
+/*
+ * owner: the owner's own identities, and approvals by reply through
+ * the channels in approvals (each needs an identity, distinct from the
+ * account the gateway uses on that channel).
+ */
+enum owner_expiry {
+	OWNER_EXPIRY_DROP = 0,	/* an expired code's hold is dropped */
+	OWNER_EXPIRY_KEEP	/* kept for carapacectl */
+};
+
+struct owner {
+	char		*identity[CHANNEL_MAX];	/* normalised; NULL: none */
+	unsigned int	 approvals;	/* bit per channel id: notices go
+					   out and replies are read there */
+	uint64_t	 expire_ms;	/* a reply code's life (30m) */
+	int		 on_expiry;	/* enum owner_expiry */
+	unsigned int	 notice_max;	/* notices per notice_window */
+	uint64_t	 notice_window_ms;
+	int		 desktop;	/* also notify-send / osascript */
+};
+
 struct channel {
 	int		  configured;	/* present in the file */
 	int		  id;		/* index in channel_drivers[] */
@@ -168,6 +189,8 @@ struct config {
 	size_t		 nmail_domains;
 
 	struct channel	 channels[CHANNEL_MAX];
+
+	struct owner	 owner;
 
 	size_t		 content_max_length;	/* default 4000 */
 	struct content_rule *rules;

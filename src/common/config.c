@@ -26,57 +26,12 @@
 #include "compat.h"
 #include "conf.h"
 #include "conf-yaml.h"
+#include "config-private.h"
 #include "channel.h"
 #include "log.h"
 #include "policy.h"
 #include "protocol.h"
 #include "util.h"
-
-#define KIB			1024ULL
-#define MIB			(1024ULL * 1024)
-#define GIB			(1024ULL * 1024 * 1024)
-#define SECOND_MS		1000ULL
-#define MINUTE_MS		(60 * SECOND_MS)
-#define HOUR_MS			(60 * MINUTE_MS)
-#define DAY_MS			(24 * HOUR_MS)
-
-/* The LMDB map is mapped whole: at most what size_t can address. */
-#define MAP_SIZE_MAX		(SIZE_MAX < 1024 * GIB ? \
-				    (uint64_t)SIZE_MAX : 1024 * GIB)
-
-#define NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
-#define BIT(k)			(1ULL << (k))
-
-/*
- * An allow or deny entry that names a contact alias; checked once the
- * whole file (and so every contact) has been read.
- */
-struct alias_ref {
-	const char	*name;
-	const char	*list;		/* "outbound.allow", ... */
-	size_t		 index;
-	int		 channel;
-	yaml_mark_t	 mark;
-};
-
-/* The loader's state: the walker, and what the schema's checks need. */
-struct conf_parse {
-	struct conf_yaml y;
-	struct config	*cf;
-
-	/* Where each client, contact and rule was named (duplicates). */
-	size_t		*client_lines;
-	size_t		*contact_lines;
-	size_t		*rule_lines;
-
-	struct alias_ref *refs;
-	size_t		 nrefs;
-
-	/* The channels' names and bits, from channel_drivers[]. */
-	const char	*chan_names[CHANNEL_MAX];
-	unsigned int	 chan_bits[CHANNEL_MAX];
-	int		 nchannels;
-};
 
 /* A list being read for a key of a table. */
 struct item_ctx {
@@ -399,6 +354,8 @@ static const struct conf_key top_keys[] = {
 	{ .name = "channels", .type = CONF_CALL, .read = read_channels },
 	{ .name = "content", .type = CONF_MAPPING,
 	  .keys = content_keys, .nkeys = NITEMS(content_keys) },
+	{ .name = "owner", .type = CONF_MAPPING,
+	  .keys = config_owner_keys, .nkeys = CONFIG_OWNER_NKEYS },
 };
 
 /* The table-driven reader. */
@@ -1398,8 +1355,10 @@ config_load(const char *path, int check_perms, struct config **out,
 		return -1;
 	}
 	parse_document(&p);
-	if (!p.y.stop)
+	if (!p.y.stop) {
 		check_alias_refs(&p);
+		config_owner_check(&p);
+	}
 	conf_yaml_close(&p.y);
 
 	free(p.refs);
@@ -1457,6 +1416,8 @@ config_free(struct config *cf)
 		free(cf->mail_domains[i].alias_of);
 	}
 	free(cf->mail_domains);
+	for (k = 0; k < CHANNEL_MAX; k++)
+		free(cf->owner.identity[k]);
 	for (id = 0; id < CHANNEL_MAX; id++) {
 		ch = &cf->channels[id];
 		opts_free(ch);

@@ -200,48 +200,13 @@ print_hold(json_t *h, void *arg)
 	return 0;
 }
 
-/* One audit record for an owner action on a hold. */
-static int
-ctl_audit(struct ctl *ctl, struct call *c, json_t *hold, const char *method)
-{
-	struct audit_event	ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.uid = ctl->env.peer.uid;
-	ev.gid = ctl->env.peer.gid;
-	ev.pid = ctl->env.peer.pid;
-	ev.client = "carapacectl";
-	ev.method = method;
-	ev.channel = json_string_value(json_object_get(hold, "channel"));
-	ev.recipient = c->recipient[0] != '\0' ? c->recipient :
-	    json_string_value(json_object_get(hold, "recipient"));
-	ev.recipients = c->recipients != NULL ? c->recipients :
-	    json_object_get(hold, "recipients");
-	ev.delivery = c->delivery;
-	ev.decision = AUDIT_DECISION_ALLOW;
-	ev.rule = "owner";
-	ev.outcome = c->outcome != AUDIT_OUTCOME_UNSET ? c->outcome :
-	    (c->code == 0 ? AUDIT_OUTCOME_OK : AUDIT_OUTCOME_FAILED);
-	ev.reason = c->code != 0 ? c->message : NULL;
-	ev.hold_id = json_string_value(json_object_get(hold, "id"));
-	ev.code = c->code;
-	return audit_write(ctl->env.audit, &ev);
-}
-
-static void
-remove_spool(json_t *hold)
-{
-	send_unspool(json_object_get(hold, "params"));
-}
-
 static int
 ctl_holds(struct ctl *ctl, int argc, char **argv)
 {
-	struct call	 c;
 	json_t		*hold = NULL;
-	char		*dump;
+	char		*dump, msg[512];
 	size_t		 n = 0;
-	int		 id, r, rv = 1;
+	int		 r, rv;
 
 	if (argc == 1 && strcmp(argv[0], "list") == 0) {
 		ctl_open(ctl, STATE_RDONLY);
@@ -267,46 +232,13 @@ ctl_holds(struct ctl *ctl, int argc, char **argv)
 	if (strcmp(argv[0], "approve") != 0 && strcmp(argv[0], "drop") != 0)
 		usage();
 	ctl_open(ctl, 0);
-	if ((r = state_hold_get(ctl->env.state, argv[1], &hold)) != 0)
-		fatalx("hold %s: %s", argv[1], state_strerror(r));
-	memset(&c, 0, sizeof(c));
-	c.env = &ctl->env;
-	c.method = "holds.approve";
-	c.rule = "owner";
-	(void)strlcpy(c.hold_id, argv[1], sizeof(c.hold_id));
-	if (strcmp(argv[0], "approve") == 0) {
-		id = channel_lookup(json_string_value(json_object_get(hold,
-		    "channel")));
-		if (id != -1)
-			c.adapter = handler_adapter(&ctl->env.cfg->channels[id]);
-		r = deliver_hold(&c, hold);
-		if (ctl_audit(ctl, &c, hold, "holds.approve") == -1)
-			log_warnx("audit record not written");
-		if (r == 0) {
-			if ((r = state_hold_del(ctl->env.state, argv[1])) != 0)
-				log_warnx("hold %s delivered but not removed: "
-				    "%s", argv[1], state_strerror(r));
-			remove_spool(hold);
-			(void)printf("%s: approved and sent to %s\n", argv[1],
-			    c.recipient);
-			rv = 0;
-		} else
-			(void)printf("%s: delivery failed, still held: %s\n",
-			    argv[1], c.message);
-	} else {
-		c.outcome = AUDIT_OUTCOME_DROPPED;
-		if (ctl_audit(ctl, &c, hold, "holds.drop") == -1)
-			fatalx("audit unavailable: hold kept");
-		if ((r = state_hold_del(ctl->env.state, argv[1])) != 0)
-			fatalx("hold %s: %s", argv[1], state_strerror(r));
-		remove_spool(hold);
-		(void)printf("%s: dropped\n", argv[1]);
-		rv = 0;
-	}
-	call_clear(&c);
-	json_decref(hold);
+	rv = holds_decide(&ctl->env, argv[1], strcmp(argv[0], "approve") == 0,
+	    "carapacectl", msg, sizeof(msg));
 	ctl_close(ctl);
-	return rv;
+	if (rv == -2)
+		fatalx("%s", msg);
+	(void)printf("%s\n", msg);
+	return rv == 0 ? 0 : 1;
 }
 
 static int

@@ -253,6 +253,18 @@ void	 send_unspool(json_t *delivery);
 int	 deliver_hold(struct call *, json_t *hold);
 
 /*
+ * The owner's decision on hold id (holds-decide.c), as carapacectl holds
+ * approve/drop and approvals by reply make it: approve delivers it
+ * through the channel's adapter, drop discards it; audited with by as
+ * the client ("carapacectl", or the owner's identity), then the hold,
+ * its spool and its reply code are removed.  Returns 0; -1 when the
+ * delivery failed (the hold is kept); -2 when nothing was done (no such
+ * hold, no audit).  msg gets one line saying what happened.
+ */
+int	 holds_decide(struct call_env *, const char *id, int approve,
+	    const char *by, char *msg, size_t msglen);
+
+/*
  * A channel's adapter (adapter-<channel>.c): its methods, and how it
  * delivers the delivery object its own send method built (recipients
  * normalised, attachments as spooled "files"), live or once approved.

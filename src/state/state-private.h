@@ -38,6 +38,7 @@ enum state_db {
 	DB_HOLDS,
 	DB_AUDIT,
 	DB_INBOX,
+	DB_OWNER,
 	DB_COUNT
 };
 
@@ -46,6 +47,7 @@ struct state {
 	MDB_dbi		 dbi[DB_COUNT];
 	int		 rdonly;
 	int		 inbox_absent;	/* read-only, store predates it */
+	int		 owner_absent;	/* the same, for the owner's db */
 	char		 wake[PATH_MAX];
 };
 

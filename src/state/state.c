@@ -60,6 +60,7 @@ static const char *const state_db_names[DB_COUNT] = {
 	[DB_HOLDS] = "holds",
 	[DB_AUDIT] = "audit",
 	[DB_INBOX] = "inbox",
+	[DB_OWNER] = "owner",
 };
 
 struct inbox_walk {
@@ -309,6 +310,10 @@ state_setup(struct state *st)
 			st->inbox_absent = 1;
 			continue;
 		}
+		if (rc == MDB_NOTFOUND && i == DB_OWNER) {
+			st->owner_absent = 1;
+			continue;
+		}
 		if (rc == MDB_NOTFOUND)
 			return state_abort(txn, STATE_E_SCHEMA);
 		if (rc != 0)
@@ -417,6 +422,8 @@ state_strerror(int error)
 		    "not writable by group or others";
 	case STATE_E_INVALID:
 		return "invalid argument";
+	case STATE_E_EXPIRED:
+		return "expired";
 	case STATE_E_LIMITED:
 		return "rate limit reached";
 	}

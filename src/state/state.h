@@ -284,4 +284,65 @@ int		 state_inbox_compact(struct state *, const char *channel,
  */
 const char	*state_inbox_wake_path(struct state *);
 
+/*
+ * Owner approvals (owner.c).  A hold the owner was told of gets a reply
+ * code: random, single-use, bound to that hold, expiring.  The store
+ * keeps only the code's SHA-256 (hex), never the code, so a copy of the
+ * state gives no code away.  What the gateway sent the owner (notices)
+ * and what it consumed from the owner (replies) are kept as keys the
+ * inbound filter asks about, so that the agent never reads either.
+ */
+#define STATE_E_EXPIRED		-10	/* the code's time is over */
+
+struct state_code {
+	char		 hold_id[STATE_HOLD_ID_MAX];
+	char		 channel[32];	/* where the notice went */
+	uint64_t	 created_ms;
+	uint64_t	 expires_ms;
+};
+
+/*
+ * Store code_hash (STATE_HASH_HEX - 1 hex digits) for code->hold_id,
+ * replacing the hold's earlier code if it had one (a later notice
+ * supersedes it).  Durable (synced) before it returns: a notice is only
+ * sent once its code is stored.  STATE_E_INVALID for a malformed hash.
+ */
+int		 state_code_put(struct state *, const char *code_hash,
+		    const struct state_code *code);
+/*
+ * Take the code: remove it (one use) and give what it was bound to in
+ * *out.  STATE_E_NOTFOUND when no such code is stored; STATE_E_EXPIRED
+ * when it was, but its time is over at now_ms (it is removed all the
+ * same, and *out is filled).  Durable before it returns.
+ */
+int		 state_code_take(struct state *, const char *code_hash,
+		    uint64_t now_ms, struct state_code *out);
+/*
+ * The live code of a hold, if any: 0 with *out (and hash, which holds
+ * STATE_HASH_HEX, when not NULL), else STATE_E_NOTFOUND.
+ */
+int		 state_code_of_hold(struct state *, const char *hold_id,
+		    struct state_code *out, char *hash);
+/* Forget the code of a hold (approved or dropped otherwise). */
+int		 state_code_forget(struct state *, const char *hold_id);
+/*
+ * Call fn for each stored code, in no particular order, until fn
+ * returns non-zero.  fn may not call state functions that write; it
+ * collects what it needs and acts afterwards.
+ */
+int		 state_code_foreach(struct state *,
+		    int (*fn)(const char *hash, const struct state_code *,
+		    void *), void *arg);
+
+/*
+ * Messages the agent must not read: key_hash (hex SHA-256 of what
+ * identifies the message; see the handler's owner.c) is marked at
+ * now_ms.  Durable.  state_is_hidden: *hidden 1 when marked, else 0 (a store
+ * that predates the marks has none).
+ */
+int		 state_hide_mark(struct state *, const char *key_hash,
+		    uint64_t now_ms);
+int		 state_is_hidden(struct state *, const char *key_hash,
+		    int *hidden);
+
 #endif /* CARAPACE_STATE_H */

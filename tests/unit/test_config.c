@@ -720,8 +720,7 @@ test_channel_keys(void **state)
 		"5:5: channels.signal: missing required key \"daemon_socket\"",
 		"5:5: channels.signal: missing required key \"account\"",
 		"6:5: channels.signal.send: only gmail takes this key",
-		"9:5: channels.imsg.account: only signal or gmail take this "
-		    "key",
+		"9:5: channels.imsg.api_base: only discord takes this key",
 		"10:5: channels.imsg.token_file: only discord takes this key",
 		"13:5: channels.gmail.daemon_socket: only signal takes this "
 		    "key",

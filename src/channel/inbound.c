@@ -12,13 +12,23 @@
 #include "policy.h"
 #include "schema.h"
 
+static inbound_veto_fn	 inbound_veto;
+
+void
+inbound_set_veto(inbound_veto_fn fn)
+{
+	inbound_veto = fn;
+}
+
 int
 inbound_message_visible(const struct config *cfg, const struct channel *ch,
     json_t *m)
 {
 	if (ch->driver == NULL || ch->driver->visible == NULL)
 		return 0;
-	return ch->driver->visible(cfg, ch, m);
+	if (!ch->driver->visible(cfg, ch, m))
+		return 0;
+	return inbound_veto == NULL || inbound_veto(cfg, ch, m) == 0;
 }
 
 /*

@@ -174,6 +174,14 @@ int	 scrub_json_field(unsigned int scrub, json_t *obj, const char *key);
 int	 inbound_message_visible(const struct config *,
 	    const struct channel *, json_t *msg);
 int	 inbound_scrub(const struct channel *, json_t *msg);
+/*
+ * A veto on inbound_message_visible, installed by a program that keeps
+ * what its policy alone cannot know (the owner's notices and replies,
+ * in the state: handler's owner.c): 1 hides msg.  NULL removes it.
+ */
+typedef int	(*inbound_veto_fn)(const struct config *,
+		    const struct channel *, json_t *msg);
+void	 inbound_set_veto(inbound_veto_fn);
 
 /*
  * The shapes of what an agent reads of a channel, each with its

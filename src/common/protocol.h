@@ -43,5 +43,6 @@
 #define CP_ERR_CONFIG_INVALID		-32011	/* gateway config invalid */
 #define CP_ERR_CHANNEL_DENIED		-32012	/* client may not use channel */
 #define CP_ERR_LIMIT_REACHED		-32013	/* data: {rule, limit} */
+#define CP_ERR_FROZEN			-32014	/* data: {channel, rule} */
 
 #endif /* CARAPACE_PROTOCOL_H */

@@ -21,6 +21,7 @@
 #include "compat.h"
 #include "ctl.h"
 #include "doctor.h"
+#include "freeze.h"
 #include "handler.h"
 #include "log.h"
 #include "protocol.h"
@@ -49,7 +50,9 @@ usage(void)
 	    "       carapacectl [-c file] audit verify [ARCHIVE...]\n"
 	    "       carapacectl [-c file] audit archive FILE [UPTO]\n"
 	    "       carapacectl [-c file] audit show [FROM]\n"
-	    "       carapacectl [-c file] audit replay --config NEW\n");
+	    "       carapacectl [-c file] audit replay --config NEW\n"
+	    "       carapacectl [-c file] freeze [CHANNEL | --list]\n"
+	    "       carapacectl [-c file] thaw [CHANNEL]\n");
 	exit(2);
 }
 
@@ -239,6 +242,66 @@ ctl_holds(struct ctl *ctl, int argc, char **argv)
 		fatalx("%s", msg);
 	(void)printf("%s\n", msg);
 	return rv == 0 ? 0 : 1;
+}
+
+static int
+print_frozen(const char *channel, uint64_t since_ms, void *arg)
+{
+	char	ts[40];
+
+	util_iso8601(since_ms, ts, sizeof(ts));
+	(void)printf("%-8s frozen since %s\n",
+	    channel != NULL ? channel : "*", ts);
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/*
+ * freeze [CHANNEL], thaw [CHANNEL] (none: every channel), freeze
+ * --list: the owner's freeze, then what is frozen.  Exit 0, or 1 when
+ * the change or its record failed.
+ */
+static int
+ctl_freeze(struct ctl *ctl, int frozen, int argc, char **argv)
+{
+	const char	*channel = argc == 1 ? argv[0] : NULL;
+	size_t		 i, n = 0;
+	int		 r, all = 0, rv = 0;
+
+	if (argc > 1)
+		usage();
+	if (frozen && channel != NULL && strcmp(channel, "--list") == 0) {
+		ctl_open(ctl, STATE_RDONLY);
+		frozen = -1;
+	} else {
+		if (channel != NULL && channel_lookup(channel) == -1) {
+			(void)fprintf(stderr, "carapacectl: unknown channel "
+			    "%s; the channels are:", channel);
+			for (i = 0; i < channel_count; i++)
+				(void)fprintf(stderr, " %s", channel_name(
+				    (int)i));
+			(void)fprintf(stderr, "\n");
+			return 2;
+		}
+		ctl_open(ctl, 0);
+		if (owner_freeze(&ctl->env, channel, frozen,
+		    "carapacectl") == -1)
+			rv = 1;
+		else
+			(void)printf("%s %s\n", channel != NULL ? channel :
+			    "every channel", frozen ? "frozen: nothing is "
+			    "sent on it until thawed" : "thawed");
+	}
+	if ((r = state_freeze_foreach(ctl->env.state, print_frozen, &n)) != 0)
+		fatalx("freeze: %s", state_strerror(r));
+	if (n == 0)
+		(void)printf("nothing frozen\n");
+	if (frozen == 0 && channel != NULL &&
+	    state_frozen(ctl->env.state, NULL, &all) == 0 && all)
+		(void)printf("%s is still frozen with every channel "
+		    "(carapacectl thaw thaws them all)\n", channel);
+	ctl_close(ctl);
+	return rv;
 }
 
 static int
@@ -515,5 +578,7 @@ ctl_main(int argc, char **argv)
 		return ctl_holds(&ctl, argc - 1, argv + 1);
 	if (strcmp(argv[0], "audit") == 0 && argc >= 2)
 		return ctl_audit_cmd(&ctl, argc - 1, argv + 1);
+	if (strcmp(argv[0], "freeze") == 0 || strcmp(argv[0], "thaw") == 0)
+		return ctl_freeze(&ctl, argv[0][0] == 'f', argc - 1, argv + 1);
 	usage();
 }

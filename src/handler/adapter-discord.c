@@ -76,7 +76,7 @@ static int	 discord_deliver(struct call *, const struct channel *, json_t *);
 
 static const struct method discord_methods[] = {
 	{ .name = "send", .params = send_params,
-	  .flags = METHOD_CHANNEL | METHOD_DELIVERS,
+	  .flags = METHOD_CHANNEL | METHOD_DELIVERS | METHOD_OUTBOUND,
 	  .fn = d_send },
 	{ .name = "messages.history", .params = history_params,
 	  .flags = METHOD_CHANNEL,

@@ -129,13 +129,13 @@ static const struct method gmail_methods[] = {
 	  .flags = METHOD_CHANNEL,
 	  .fn = m_drafts_list },
 	{ .name = "gmail.drafts.create", .params = send_params,
-	  .flags = METHOD_CHANNEL,
+	  .flags = METHOD_CHANNEL | METHOD_OUTBOUND,
 	  .fn = m_drafts_create },
 	{ .name = "gmail.drafts.send", .params = id_params,
-	  .flags = METHOD_CHANNEL,
+	  .flags = METHOD_CHANNEL | METHOD_OUTBOUND,
 	  .fn = m_drafts_send },
-	{ .name = "send", .params = send_params,
-	  .flags = METHOD_CHANNEL | METHOD_DELIVERS, .fn = m_send },
+	{ .name = "send", .params = send_params, .flags = METHOD_CHANNEL |
+	  METHOD_DELIVERS | METHOD_OUTBOUND, .fn = m_send },
 };
 
 const struct handler_adapter gmail_adapter = {

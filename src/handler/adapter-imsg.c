@@ -734,7 +734,7 @@ imsg_search(struct call *c, const struct channel *ch)
 
 static const struct method imsg_methods[] = {
 	{ .name = "send", .params = send_params,
-	  .flags = METHOD_CHANNEL | METHOD_DELIVERS,
+	  .flags = METHOD_CHANNEL | METHOD_DELIVERS | METHOD_OUTBOUND,
 	  .fn = m_send },
 	{ .name = "chats.list", .params = chats_params,
 	  .flags = METHOD_CHANNEL, .fn = m_chats },
@@ -742,12 +742,12 @@ static const struct method imsg_methods[] = {
 	  .flags = METHOD_CHANNEL, .fn = m_history },
 	{ .name = "status", .params = status_params, .flags = METHOD_CHANNEL,
 	  .fn = imsg_status },
-	{ .name = "typing", .params = typing_params, .flags = METHOD_CHANNEL,
-	  .fn = imsg_typing },
-	{ .name = "read", .params = read_params, .flags = METHOD_CHANNEL,
-	  .fn = imsg_read },
-	{ .name = "react", .params = react_params, .flags = METHOD_CHANNEL,
-	  .fn = imsg_react },
+	{ .name = "typing", .params = typing_params,
+	  .flags = METHOD_CHANNEL | METHOD_OUTBOUND, .fn = imsg_typing },
+	{ .name = "read", .params = read_params,
+	  .flags = METHOD_CHANNEL | METHOD_OUTBOUND, .fn = imsg_read },
+	{ .name = "react", .params = react_params,
+	  .flags = METHOD_CHANNEL | METHOD_OUTBOUND, .fn = imsg_react },
 	{ .name = "messages.search", .params = search_params,
 	  .flags = METHOD_CHANNEL, .fn = imsg_search },
 };

@@ -116,15 +116,19 @@ static const struct rpc_param attachment_params[] = {
 #define SIGNAL_METHOD(n, p, f) { .name = (n), .params = (p), \
 	.flags = METHOD_CHANNEL, \
 	.fn = (f) }
+/* What others see: refused while the channel is frozen. */
+#define SIGNAL_OUTBOUND(n, p, f) { .name = (n), .params = (p), \
+	.flags = METHOD_CHANNEL | METHOD_OUTBOUND, \
+	.fn = (f) }
 
 static int	 signal_deliver(struct call *, const struct channel *, json_t *);
 
 static const struct method signal_methods[] = {
-	SIGNAL_METHOD("send", send_params, signal_send),
-	SIGNAL_METHOD("react", react_params, signal_react),
-	SIGNAL_METHOD("typing", typing_params, signal_typing),
-	SIGNAL_METHOD("receipt", receipt_params, signal_receipt),
-	SIGNAL_METHOD("delete", delete_params, signal_delete),
+	SIGNAL_OUTBOUND("send", send_params, signal_send),
+	SIGNAL_OUTBOUND("react", react_params, signal_react),
+	SIGNAL_OUTBOUND("typing", typing_params, signal_typing),
+	SIGNAL_OUTBOUND("receipt", receipt_params, signal_receipt),
+	SIGNAL_OUTBOUND("delete", delete_params, signal_delete),
 	SIGNAL_METHOD("groups.list", channel_only, signal_groups),
 	SIGNAL_METHOD("contacts.list", channel_only, signal_contacts),
 	SIGNAL_METHOD("status", channel_only, signal_status),

@@ -16,6 +16,7 @@
 
 #include "compat.h"
 #include "channel.h"
+#include "freeze.h"
 #include "handler.h"
 #include "protocol.h"
 #include "rpc.h"
@@ -156,6 +157,9 @@ dispatch(struct call *c, json_t *v, struct dispatch *d)
 	}
 	c->params = params;
 	c->adapter = ch != NULL ? handler_adapter(ch) : NULL;
+	/* The owner's freeze stops everything outbound before it runs. */
+	if ((m->flags & METHOD_OUTBOUND) && freeze_check(c) != 0)
+		return -1;
 	/*
 	 * Before the method runs, its window is charged (exact across
 	 * processes), unless it delivers: then with the delivery.

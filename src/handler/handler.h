@@ -67,6 +67,11 @@ int	 inbox_subscribed(const struct session *);
 #define METHOD_DELIVERS	0x04	/* ends in call_charge(delivering): the
 				   request window is charged there, in
 				   the delivery's one commit */
+#define METHOD_OUTBOUND	0x08	/* makes something happen on the account
+				   that others see (a message, draft,
+				   reaction, typing, receipt, remote
+				   delete): refused while its channel is
+				   frozen (freeze_check, before it runs) */
 
 struct method {
 	const char		*name;
@@ -248,7 +253,8 @@ void	 send_unspool(json_t *delivery);
 /*
  * Deliver a held request (carapacectl holds approve): runs the same
  * adapter path as a live send; the call's adapter must be the hold's
- * channel's (handler_adapter).  Returns 0 or -1 with call's error set.
+ * channel's (handler_adapter).  Refused (CP_ERR_FROZEN) while the
+ * channel is frozen.  Returns 0 or -1 with call's error set.
  */
 int	 deliver_hold(struct call *, json_t *hold);
 

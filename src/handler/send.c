@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "freeze.h"
 #include "handler.h"
 #include "log.h"
 #include "policy.h"
@@ -795,6 +796,9 @@ deliver_hold(struct call *c, json_t *hold)
 	    ad->driver != ch->driver)
 		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE, NULL,
 		    "channel %s unavailable", c->channel);
+	/* Approved or not, nothing leaves a frozen channel. */
+	if (freeze_check(c) != 0)
+		return -1;
 	if (call_audit_delivery(c) == -1)
 		return -1;
 	return ad->deliver(c, ch, p);

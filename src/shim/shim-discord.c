@@ -204,6 +204,7 @@ shim_discord_print_error(int json, int code, const char *message,
 	case CP_ERR_CONTENT_BLOCKED:
 	case CP_ERR_PEER_UNAUTHORIZED:
 	case CP_ERR_CHANNEL_DENIED:
+	case CP_ERR_FROZEN:
 		return SHIM_DISCORD_REFUSED;
 	case CP_ERR_HELD:
 		return SHIM_DISCORD_HELD;

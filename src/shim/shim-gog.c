@@ -687,6 +687,7 @@ gog_gateway_exit(const struct shim_reply *r)
 	case CP_ERR_RECIPIENT_DENIED:
 	case CP_ERR_CONTENT_BLOCKED:
 	case CP_ERR_CHANNEL_DENIED:
+	case CP_ERR_FROZEN:
 		return GOG_EXIT_PERMISSION;
 	case CP_ERR_RATE_LIMITED:
 	case CP_ERR_LIMIT_REACHED:

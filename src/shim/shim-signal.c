@@ -87,6 +87,7 @@ shim_signal_map_error(int code, const char *message, json_t *data,
 	case CP_ERR_CONTENT_BLOCKED:
 	case CP_ERR_HELD:
 	case CP_ERR_CHANNEL_DENIED:
+	case CP_ERR_FROZEN:
 	case RPC_INVALID_PARAMS:
 		set_error(err, SIGNAL_ERR_USER, "%s", text);
 		return;

@@ -498,6 +498,14 @@ shim_error_text(int code, const char *message, json_t *data, char *out,
 			CLEAN(s);
 		}
 		break;
+	case CP_ERR_FROZEN:
+		ADD("frozen by the owner: nothing is sent");
+		if ((s = data_string(data, "channel")) != NULL) {
+			ADD(" on ");
+			CLEAN(s);
+		}
+		ADD(" until the owner thaws it");
+		break;
 	case CP_ERR_LIMIT_REACHED:
 		ADD("limit reached");
 		if ((s = data_string(data, "rule")) != NULL) {

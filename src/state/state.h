@@ -345,4 +345,39 @@ int		 state_hide_mark(struct state *, const char *key_hash,
 int		 state_is_hidden(struct state *, const char *key_hash,
 		    int *hidden);
 
+/*
+ * The owner's freeze (carapacectl freeze, or "freeze" from the owner's
+ * phone): while a channel is frozen, or every channel is, the gateway
+ * refuses everything outbound on it.  channel NULL means every channel;
+ * else a channel name as for the inbox (STATE_E_INVALID otherwise).
+ */
+
+/*
+ * Freeze (frozen non-zero) or thaw channel.  Thawing every channel
+ * (NULL) clears every flag, the channels' own included; thawing one
+ * channel clears its own flag only (every channel may still be frozen).
+ * Freezing what is frozen keeps the time it was first frozen.  Durable:
+ * synced before returning.
+ */
+int		 state_freeze_set(struct state *, const char *channel,
+		    int frozen, uint64_t now_ms);
+/*
+ * *frozen non-zero when channel is frozen, or every channel is (channel
+ * NULL: whether every channel is).  A read-only transaction, no lock,
+ * no flush: cheap enough for every outbound request.  A store that
+ * predates the flags reads as not frozen.  0, or a STATE_E_* with
+ * *frozen 0 (the caller must then refuse, not send).
+ */
+int		 state_frozen(struct state *, const char *channel,
+		    int *frozen);
+/*
+ * Call fn for each flag that is set: channel NULL for every channel
+ * (first), then each frozen channel by name, with the time it was
+ * frozen (ms; 0 if unknown).  fn runs outside any transaction; it
+ * returns non-zero to stop (still a success).
+ */
+int		 state_freeze_foreach(struct state *,
+		    int (*fn)(const char *channel, uint64_t since_ms,
+		    void *arg), void *arg);
+
 #endif /* CARAPACE_STATE_H */

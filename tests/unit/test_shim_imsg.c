@@ -1230,6 +1230,15 @@ test_error_text(void **state)
 	    "gateway configuration invalid: the request was refused");
 	expect_error_text(CP_ERR_CHANNEL_DENIED, "x", "{\"channel\":\"imsg\"}",
 	    "channel not allowed for this client: imsg");
+	expect_error_text(CP_ERR_FROZEN, "x",
+	    "{\"channel\":\"imsg\",\"rule\":\"owner.freeze\"}",
+	    "frozen by the owner: nothing is sent on imsg until the owner "
+	    "thaws it");
+	expect_error_text(CP_ERR_FROZEN, "x", "{\"channel\":\"a\\u001bb\"}",
+	    "frozen by the owner: nothing is sent on a?b until the owner "
+	    "thaws it");
+	expect_error_text(CP_ERR_FROZEN, "x", NULL,
+	    "frozen by the owner: nothing is sent until the owner thaws it");
 	/* Missing or mistyped data: the reason alone. */
 	expect_error_text(CP_ERR_RECIPIENT_DENIED, "x", NULL,
 	    "recipient not allowed");

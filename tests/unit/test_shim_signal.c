@@ -137,6 +137,7 @@ test_map_errors(void **state)
 		{ CP_ERR_HELD, -1, 1 },
 		{ CP_ERR_PEER_UNAUTHORIZED, -1, 1 },
 		{ CP_ERR_CHANNEL_DENIED, -1, 1 },
+		{ CP_ERR_FROZEN, -1, 1 },
 		{ RPC_INVALID_PARAMS, -1, 1 },
 		{ CP_ERR_RATE_LIMITED, -5, 5 },
 		{ CP_ERR_LIMIT_REACHED, -5, 5 },

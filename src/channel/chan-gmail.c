@@ -653,6 +653,8 @@ first_line(const char *s, char *buf, size_t len)
 	if (*s == '\0')
 		return NULL;
 	n = strcspn(s, "\r\n");
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
 	if (n >= len)
 		n = len - 1;
 	memcpy(buf, s, n);

@@ -740,13 +740,28 @@ gmail_owner_text(const struct config *cfg, const struct channel *ch,
 	return (*text = gmail_command_text(m)) != NULL;
 }
 
-/* Where a notice's text can be: the command text, the subject, snippet. */
+/*
+ * Where a notice's text can be: the whole body (the watcher's, or the
+ * first text/plain part), its first line, the subject.  A snippet is
+ * Gmail's cut of the body and matches nothing.
+ */
 static size_t
 gmail_texts(json_t *m, const char **out, size_t max)
 {
-	const char	*t;
-	size_t		 n = 0;
+	static char	 whole[16384];
+	const char	*t, *data;
+	char		*dec;
+	size_t		 n = 0, len;
 
+	if (n < max && (t = json_string_value(json_object_get(m, "body"))) !=
+	    NULL)
+		out[n++] = t;
+	else if (n < max && (data = plain_part(json_object_get(m, "payload"),
+	    0)) != NULL && (dec = base64url_decode(data, &len)) != NULL) {
+		if (strlcpy(whole, dec, sizeof(whole)) < sizeof(whole))
+			out[n++] = whole;
+		free(dec);
+	}
 	if (n < max && (t = gmail_command_text(m)) != NULL)
 		out[n++] = t;
 	if (n < max && (t = json_string_value(json_object_get(m,

@@ -99,9 +99,9 @@ static void
 watch_status(struct watcher *w)
 {
 	watch_notify_status("%s %s: %llu published, %llu hidden, "
-	    "%llu malformed, %llu restarts, %llu owner's commands",
-	    w->ch->driver->name, w->stream_open ? "open" : "reconnecting",
-	    w->published, w->hidden, w->malformed, w->restarts, w->consumed);
+	    "%llu malformed, %llu restarts", w->ch->driver->name,
+	    w->stream_open ? "open" : "reconnecting", w->published,
+	    w->hidden, w->malformed, w->restarts);
 }
 
 /*
@@ -623,8 +623,9 @@ watch_main(int argc, char **argv)
 		    WATCH_BACKOFF_MAX_MS : backoff * 2;
 	}
 	watch_notify_stopping();
-	log_info("%s: stopping: %llu published, %llu hidden, %llu malformed",
-	    w.ch->driver->name, w.published, w.hidden, w.malformed);
+	log_info("%s: stopping: %llu published, %llu hidden, %llu malformed, "
+	    "%llu owner's commands", w.ch->driver->name, w.published,
+	    w.hidden, w.malformed, w.consumed);
 	audit_close(w.audit);
 	state_close(w.state);
 	config_free(w.cfg);

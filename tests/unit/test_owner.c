@@ -375,6 +375,10 @@ test_gmail(void **unused)
 	config_free(cf);
 }
 
+#define GMAIL_HEADERS "\"payload\":{\"headers\":[{\"name\":\"From\"," \
+	"\"value\":\"gateway@example.com\"},{\"name\":\"To\",\"value\":" \
+	"\"owner@example.com\"}]}"
+
 /* The veto on a real state: a marked notice, a consumed reply, and any
  * command of the owner's, hidden; everything else left to policy. */
 static void
@@ -396,6 +400,10 @@ test_veto(void **unused)
 	    "  imsg:\n"
 	    "    tool: /bin/imsg\n"
 	    "    account: \"+14155550199\"\n"
+	    "    inbound: { mode: open, from_me: show }\n"
+	    "  gmail:\n"
+	    "    tool: /bin/gog\n"
+	    "    account: gateway@example.com\n"
 	    "    inbound: { mode: open, from_me: show }\n"
 	    "owner:\n"
 	    "  identities: { imsg: \"+14155550100\" }\n"
@@ -447,6 +455,31 @@ test_veto(void **unused)
 	assert_int_equal(inbound_message_visible(cf, ch, m), 0);
 	json_decref(m);
 #undef IM
+
+	/* Gmail: a notice's body or subject, in the watcher's item or in a
+	 * Gmail API message (base64url text/plain part). */
+	ch = &cf->channels[channel_lookup("gmail")];
+	owner_message_key("gmail", NULL, "Held: approve PQRS2345\nmore", key);
+	assert_int_equal(state_hide_mark(env.state, key, 3), 0);
+	m = msg("{\"id\":\"1\",\"from\":\"gateway@example.com\","
+	    "\"labels\":[\"SENT\"],\"subject\":\"s\"," GMAIL_HEADERS ","
+	    "\"body\":\"Held: approve PQRS2345\\nmore\\n\"}");
+	assert_int_equal(inbound_message_visible(cf, ch, m), 0);
+	json_decref(m);
+	/* base64url of "Held: approve PQRS2345\nmore" */
+	m = msg("{\"id\":\"1\",\"labelIds\":[\"SENT\"],\"payload\":{"
+	    "\"mimeType\":\"multipart/alternative\",\"headers\":["
+	    "{\"name\":\"From\",\"value\":\"gateway@example.com\"},"
+	    "{\"name\":\"To\",\"value\":\"owner@example.com\"}],"
+	    "\"parts\":[{\"mimeType\":\"text/plain\",\"body\":{\"data\":"
+	    "\"SGVsZDogYXBwcm92ZSBQUVJTMjM0NQptb3Jl\"}}]}}");
+	assert_int_equal(inbound_message_visible(cf, ch, m), 0);
+	json_decref(m);
+	m = msg("{\"id\":\"1\",\"from\":\"gateway@example.com\","
+	    "\"labels\":[\"SENT\"],\"subject\":\"s\"," GMAIL_HEADERS ","
+	    "\"body\":\"something else\"}");
+	assert_int_equal(inbound_message_visible(cf, ch, m), 1);
+	json_decref(m);
 
 	inbound_set_veto(NULL);
 	state_close(env.state);

@@ -172,8 +172,11 @@ owner_parse(const char *text, char *code, size_t codelen)
 /*
  * 1 hides msg: a notice (any text of msg marked as sent by the gateway),
  * a consumed reply, or - whether consumed yet or not - a command the
- * owner wrote on an approvals channel.  Hidden as well when the state
- * cannot say.
+ * owner wrote on an approvals channel.  On such a channel, any text that
+ * reads as approve or drop with a code is hidden whoever wrote it (the
+ * owner in a group, a quote of the owner's reply, a stranger's guess):
+ * a code is never shown, wherever it turns up.  Hidden as well when the
+ * state cannot say.
  */
 static int
 owner_veto(const struct config *cfg, const struct channel *ch, json_t *msg)
@@ -182,22 +185,29 @@ owner_veto(const struct config *cfg, const struct channel *ch, json_t *msg)
 	const char			*texts[OWNER_TEXTS], *text, *identity;
 	char				 key[65], code[64];
 	size_t				 i, n;
-	int				 hidden, cmd;
+	int				 hidden, cmd, approvals;
 
 	if (owner_env == NULL || d == NULL)
 		return 0;
 	n = d->texts != NULL ? d->texts(msg, texts, OWNER_TEXTS) : 0;
+	approvals = (cfg->owner.approvals & (1U << ch->id)) != 0;
 	for (i = 0; i < n; i++) {
 		owner_message_key(d->name, NULL, texts[i], key);
 		if (state_is_hidden(owner_env->state, key, &hidden) != 0 ||
 		    hidden)
 			return 1;
+		if (approvals) {
+			cmd = owner_parse(texts[i], code, sizeof(code));
+			explicit_bzero(code, sizeof(code));
+			if (cmd == OWNER_CMD_APPROVE || cmd == OWNER_CMD_DROP)
+				return 1;
+		}
 	}
 	identity = cfg->owner.identity[ch->id];
 	if (identity == NULL || d->owner_text == NULL ||
 	    !d->owner_text(cfg, ch, msg, identity, &text))
 		return 0;
-	if ((cfg->owner.approvals & (1U << ch->id)) != 0) {
+	if (approvals) {
 		cmd = owner_parse(text, code, sizeof(code));
 		explicit_bzero(code, sizeof(code));
 		if (cmd != OWNER_CMD_NONE)

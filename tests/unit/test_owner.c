@@ -436,12 +436,20 @@ test_veto(void **unused)
 	m = IM("false", "+14155550100", "ok efgh-6789");
 	assert_int_equal(inbound_message_visible(cf, ch, m), 0);
 	json_decref(m);
-	/* The same words from another sender, or the account: policy's. */
+	/* The same words from another sender, or the account: hidden too
+	 * (a code is never shown), though never applied. */
 	m = IM("false", "+14155550111", "ok efgh-6789");
-	assert_int_equal(inbound_message_visible(cf, ch, m), 1);
+	assert_int_equal(inbound_message_visible(cf, ch, m), 0);
 	json_decref(m);
 	m = IM("true", "+14155550199", "ok efgh-6789");
+	assert_int_equal(inbound_message_visible(cf, ch, m), 0);
+	json_decref(m);
+	/* freeze is the owner's alone: anyone else's is conversation. */
+	m = IM("false", "+14155550111", "freeze");
 	assert_int_equal(inbound_message_visible(cf, ch, m), 1);
+	json_decref(m);
+	m = IM("false", "+14155550100", "freeze");
+	assert_int_equal(inbound_message_visible(cf, ch, m), 0);
 	json_decref(m);
 	/* The owner's ordinary message. */
 	m = IM("false", "+14155550100", "no problem");

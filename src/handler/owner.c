@@ -260,6 +260,7 @@ owner_decide(struct call_env *env, const struct channel *ch, const char *by,
     const char *code, int approve, const char *method)
 {
 	struct state_code	 sc;
+	json_t			*hold = NULL;
 	char			 hash[65], msg[256];
 	int			 r;
 
@@ -272,7 +273,8 @@ owner_decide(struct call_env *env, const struct channel *ch, const char *by,
 	case 0:
 		r = holds_decide(env, sc.hold_id, approve, by, msg,
 		    sizeof(msg));
-		if (r == -2 && approve)
+		if (r == -2 && state_hold_get(env->state, sc.hold_id,
+		    &hold) == STATE_E_NOTFOUND)
 			owner_audit(env, ch, by, method, "owner.code",
 			    "no such hold", sc.hold_id);
 		else if (r == -1) {
@@ -303,6 +305,7 @@ owner_decide(struct call_env *env, const struct channel *ch, const char *by,
 		    "state unavailable", NULL);
 		break;
 	}
+	json_decref(hold);
 	explicit_bzero(hash, sizeof(hash));
 	explicit_bzero(&sc, sizeof(sc));
 }

@@ -183,20 +183,26 @@ expect_eq "drop drops the hold" 0 "$(held "$h2")"
 expect_eq "and sends nothing" $((base + 2)) "$(spool_count)"
 expect_eq "drop audited with the owner" \
     1 "$(decided drop owner:imsg:+14155550100 "$h2")"
+# A code whose hold is gone (decided at the terminal meanwhile).
+check "a code for the hold already delivered" state code "$h1" imsg QRST2345 600
+im 2016 "$OWNER" "approve QRST2345" >>"$T/sim/inbound.jsonl"
 # The owner's ordinary words stay theirs.
-im 2016 "$OWNER" "no problem" >>"$T/sim/inbound.jsonl"
-check "watcher caught up" im_sync 2017
+im 2017 "$OWNER" "no problem" >>"$T/sim/inbound.jsonl"
+check "watcher caught up" im_sync 2018
+expect_eq "a code whose hold is gone sends nothing" $((base + 2)) "$(spool_count)"
+expect_eq "and is audited" 1 \
+    "$(ctl audit show | grep '"method":"owner.approve"' | grep '"reason":"no such hold"' | grep -c "\"hold_id\":\"$h1\"")"
 
 # What the agent read: the stream.
 out=$(cat "$T/watch.out")
-for id in 2001 2002 2004 2011 2012 2014; do
+for id in 2001 2002 2004 2011 2012 2014 2016; do
 	case "$out" in
 	*"\"id\":$id,"*) not_ok "message $id (notice or reply) not in the stream" ;;
 	*) ok "message $id (notice or reply) not in the stream" ;;
 	esac
 done
 expect_match "the owner's ordinary message is in the stream" \
-    '"id":2016,.*"text":"no problem"' "$out"
+    '"id":2017,.*"text":"no problem"' "$out"
 for id in 2006 2007 2008; do
 	case "$out" in
 	*"\"id\":$id,"*) not_ok "message $id (someone else's approve CODE) not in the stream either" ;;

@@ -44,6 +44,10 @@ static const struct conf_key discord_keys[] = {
 	  .min = 1000, .max = DAY_MS },
 };
 
+static int	 discord_owner_text(const struct config *,
+		    const struct channel *, json_t *, const char *,
+		    const char **);
+static size_t	 discord_texts(json_t *, const char **, size_t);
 static size_t	 discord_files(const struct channel *,
 		    struct channel_file *, size_t);
 static int	 discord_probe(const struct config *, const struct channel *,
@@ -474,6 +478,8 @@ const struct channel_driver discord_driver = {
 	.tool_argv = discord_argv,
 	.files = discord_files,
 	.probe = discord_probe,
+	.owner_text = discord_owner_text,
+	.texts = discord_texts,
 };
 
 /*
@@ -778,4 +784,60 @@ discord_probe(const struct config *cfg, const struct channel *ch,
     char *answer, size_t len)
 {
 	return channel_probe_tool(cfg, ch, "status", NULL, answer, len);
+}
+
+/*
+ * The owner's command (doc/approvals.md), on a message as Discord's API
+ * gives it (discord/discord-api-docs, docs/resources/Message.md: author
+ * {id, bot}, content; guild_id only on a guild's message in gateway
+ * events) with carapace-discord's is_dm and is_from_me.  Only a direct
+ * message from the owner's user ("user:<snowflake>"), never a bot's
+ * (the gateway's own bot, or any other), never a guild channel's.
+ */
+static int
+discord_owner_text(const struct config *cfg, const struct channel *ch,
+    json_t *m, const char *identity, const char **text)
+{
+	json_t		*author;
+	const char	*id;
+	char		 want[ADDR_MAX];
+
+	(void)cfg;
+	(void)ch;
+	author = json_object_get(m, "author");
+	id = json_string_value(json_object_get(author, "id"));
+	if (!json_is_object(m) || !discord_snowflake(id, NULL) ||
+	    json_is_true(json_object_get(author, "bot")) ||
+	    json_object_get(m, "guild_id") != NULL ||
+	    !json_is_true(json_object_get(m, "is_dm")) ||
+	    json_is_true(json_object_get(m, "is_from_me")))
+		return 0;
+	(void)snprintf(want, sizeof(want), "user:%s", id);
+	if (strcmp(want, identity) != 0)
+		return 0;
+	if ((*text = json_string_value(json_object_get(m, "content"))) ==
+	    NULL)
+		return 0;
+	return 1;
+}
+
+/* The content, the message it answers, the messages it forwards. */
+static size_t
+discord_texts(json_t *m, const char **out, size_t max)
+{
+	json_t		*snap;
+	const char	*t;
+	size_t		 i, n = 0;
+
+	if (n < max && (t = json_string_value(json_object_get(m,
+	    "content"))) != NULL)
+		out[n++] = t;
+	if (n < max && (t = json_string_value(json_object_get(
+	    json_object_get(m, "referenced_message"), "content"))) != NULL)
+		out[n++] = t;
+	json_array_foreach(json_object_get(m, "message_snapshots"), i, snap)
+		if (n < max && (t = json_string_value(json_object_get(
+		    json_object_get(snap, "message"), "content"))) != NULL)
+			out[n++] = t;
+	return n;
 }

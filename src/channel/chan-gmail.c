@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "base64url.h"
 #include "chan-gmail.h"
 #include "channel.h"
 #include "policy.h"
@@ -33,6 +34,10 @@
 
 static const char *gmail_sender(json_t *);
 static void	 gmail_check(struct channel *, struct conf_report *);
+static int	 gmail_owner_text(const struct config *,
+		    const struct channel *, json_t *, const char *,
+		    const char **);
+static size_t	 gmail_texts(json_t *, const char **, size_t);
 static int	 gmail_argv(const struct config *, const struct channel *,
 		    const char *, struct tool_argv *, const char **);
 
@@ -200,6 +205,8 @@ const struct channel_driver gmail_driver = {
 	.warnings = gmail_warnings,
 	.probe = gmail_probe,
 	.account = gmail_account,
+	.owner_text = gmail_owner_text,
+	.texts = gmail_texts,
 };
 
 static void
@@ -594,4 +601,173 @@ gmail_probe(const struct config *cfg, const struct channel *ch,
 	static const char *const args[] = { "labels", "list", NULL };
 
 	return channel_probe_tool(cfg, ch, "gmail", args, answer, len);
+}
+
+/* A header's value in a Gmail API message's payload, or NULL. */
+static const char *
+header_value(json_t *m, const char *want)
+{
+	json_t		*h;
+	const char	*name;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(json_object_get(m, "payload"),
+	    "headers"), i, h) {
+		name = json_string_value(json_object_get(h, "name"));
+		if (name != NULL && strcasecmp(name, want) == 0)
+			return json_string_value(json_object_get(h, "value"));
+	}
+	return NULL;
+}
+
+/* The first text/plain part's base64url data, depth first, or NULL. */
+static const char *
+plain_part(json_t *part, int depth)
+{
+	json_t		*p;
+	const char	*type, *data;
+	size_t		 i;
+
+	if (depth > 4 || !json_is_object(part))
+		return NULL;
+	type = json_string_value(json_object_get(part, "mimeType"));
+	if (type != NULL && strcasecmp(type, "text/plain") == 0)
+		return json_string_value(json_object_get(json_object_get(part,
+		    "body"), "data"));
+	json_array_foreach(json_object_get(part, "parts"), i, p)
+		if ((data = plain_part(p, depth + 1)) != NULL)
+			return data;
+	return NULL;
+}
+
+/*
+ * The first non-empty line of s into buf (blanks around it dropped), or
+ * NULL when there is none.
+ */
+static const char *
+first_line(const char *s, char *buf, size_t len)
+{
+	size_t	n;
+
+	s += strspn(s, " \t\r\n");
+	if (*s == '\0')
+		return NULL;
+	n = strcspn(s, "\r\n");
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * The text a command is read from: the first non-empty line of the
+ * body (the watcher's body, or the first text/plain part of a Gmail API
+ * message), else the subject.  The body first: a mail client puts the
+ * owner's answer above the quoted notice, and keeps the notice's
+ * subject behind "Re:".  Borrowed from a buffer that the next call
+ * reuses.
+ */
+static const char *
+gmail_command_text(json_t *m)
+{
+	static char	 line[1024];
+	const char	*body, *data, *t;
+	char		*dec;
+	size_t		 n;
+
+	if ((body = json_string_value(json_object_get(m, "body"))) != NULL)
+		return (t = first_line(body, line, sizeof(line))) != NULL ? t :
+		    json_string_value(json_object_get(m, "subject"));
+	if ((data = plain_part(json_object_get(m, "payload"), 0)) != NULL &&
+	    (dec = base64url_decode(data, &n)) != NULL) {
+		t = first_line(dec, line, sizeof(line));
+		free(dec);
+		if (t != NULL)
+			return t;
+	}
+	if ((t = json_string_value(json_object_get(m, "subject"))) != NULL)
+		return t;
+	return header_value(m, "Subject");
+}
+
+/*
+ * The owner's command (doc/approvals.md), on a message as gog prints it
+ * (steipete/gogcli: the Gmail API message of gmail get, or the
+ * watcher's search item with body).  From is the owner's address, and
+ * the only From; Gmail authenticated it (Authentication-Results, as
+ * inbound.require_auth reads them: carapacectl check requires it on an
+ * approvals channel); it is not the account's, nor SENT or a DRAFT
+ * (the account's own).
+ */
+static int
+gmail_owner_text(const struct config *cfg, const struct channel *ch,
+    json_t *m, const char *identity, const char **text)
+{
+	json_t		*h;
+	const char	*name;
+	char		 addr[ADDR_MAX], norm[ADDR_MAX], self[ADDR_MAX];
+	enum addr_kind	 kind;
+	size_t		 i, froms = 0;
+
+	(void)cfg;
+	if (!json_is_object(m) || has_label(m, "SENT") ||
+	    has_label(m, "DRAFT") ||
+	    gmail_address(gmail_message_from(m), addr, sizeof(addr)) == -1 ||
+	    addr_normalize(addr, ch->region, norm, sizeof(norm), &kind,
+	    NULL) == -1 || kind != ADDR_EMAIL || strcmp(norm, identity) != 0)
+		return 0;
+	if (gmail_account(ch, self, sizeof(self)) == 1 &&
+	    strcmp(self, norm) == 0)
+		return 0;
+	json_array_foreach(json_object_get(json_object_get(m, "payload"),
+	    "headers"), i, h) {
+		name = json_string_value(json_object_get(h, "name"));
+		if (name == NULL || strcasecmp(name, "From") != 0)
+			continue;
+		froms++;
+		if (gmail_address(json_string_value(json_object_get(h,
+		    "value")), addr, sizeof(addr)) == -1 ||
+		    addr_normalize(addr, ch->region, self, sizeof(self),
+		    &kind, NULL) == -1 || strcmp(self, norm) != 0)
+			return 0;
+	}
+	if (froms != 1 || !gmail_auth_verified(json_object_get(
+	    json_object_get(m, "payload"), "headers"), norm))
+		return 0;
+	return (*text = gmail_command_text(m)) != NULL;
+}
+
+/*
+ * Where a notice's text can be: the whole body (the watcher's, or the
+ * first text/plain part), its first line, the subject.  A snippet is
+ * Gmail's cut of the body and matches nothing.
+ */
+static size_t
+gmail_texts(json_t *m, const char **out, size_t max)
+{
+	static char	 whole[16384];
+	const char	*t, *data;
+	char		*dec;
+	size_t		 n = 0, len;
+
+	if (n < max && (t = json_string_value(json_object_get(m, "body"))) !=
+	    NULL)
+		out[n++] = t;
+	else if (n < max && (data = plain_part(json_object_get(m, "payload"),
+	    0)) != NULL && (dec = base64url_decode(data, &len)) != NULL) {
+		if (strlcpy(whole, dec, sizeof(whole)) < sizeof(whole))
+			out[n++] = whole;
+		free(dec);
+	}
+	if (n < max && (t = gmail_command_text(m)) != NULL)
+		out[n++] = t;
+	if (n < max && (t = json_string_value(json_object_get(m,
+	    "subject"))) != NULL)
+		out[n++] = t;
+	if (n < max && (t = header_value(m, "Subject")) != NULL)
+		out[n++] = t;
+	return n;
 }

@@ -39,6 +39,11 @@ static const struct conf_key imsg_keys[] = {
 	  .offset = offsetof(struct imsg_opts, account) },
 };
 
+static int	 imsg_owner_text(const struct config *,
+		    const struct channel *, json_t *, const char *,
+		    const char **);
+static size_t	 imsg_texts(json_t *, const char **, size_t);
+
 static int
 imsg_account(const struct channel *ch, char *out, size_t outlen)
 {
@@ -150,6 +155,8 @@ const struct channel_driver imsg_driver = {
 	.files = imsg_files,
 	.probe = imsg_probe,
 	.account = imsg_account,
+	.owner_text = imsg_owner_text,
+	.texts = imsg_texts,
 };
 
 /*
@@ -308,6 +315,55 @@ static const char *
 imsg_sender(json_t *msg)
 {
 	return json_string_value(json_object_get(msg, "sender"));
+}
+
+/*
+ * The owner's command (doc/approvals.md), on a message as imsg prints it
+ * (steipete/imsg c7ae79c1b195f942e3cf0a84c5eef6df778adb1a,
+ * Sources/imsg/OutputModels.swift, MessagePayload: sender is the
+ * handle, is_from_me set on what the account sent, from this Mac or
+ * from any device signed in to it; RPCPayloads.swift adds is_group).
+ * Only a direct message that the owner's handle sent: never one the
+ * account sent, nor a group's, nor a reaction, nor a sender that is the
+ * account itself.
+ */
+static int
+imsg_owner_text(const struct config *cfg, const struct channel *ch,
+    json_t *m, const char *identity, const char **text)
+{
+	const char	*sender;
+	char		 norm[ADDR_MAX], self[ADDR_MAX];
+
+	(void)cfg;
+	if (!json_is_object(m) ||
+	    !json_is_false(json_object_get(m, "is_from_me")) ||
+	    json_is_true(json_object_get(m, "is_group")) ||
+	    json_is_true(json_object_get(m, "is_reaction")) ||
+	    (sender = json_string_value(json_object_get(m, "sender"))) ==
+	    NULL || addr_normalize(sender, ch->region, norm, sizeof(norm),
+	    NULL, NULL) == -1 || strcmp(norm, identity) != 0)
+		return 0;
+	if (imsg_account(ch, self, sizeof(self)) == 1 &&
+	    strcmp(self, norm) == 0)
+		return 0;
+	if ((*text = json_string_value(json_object_get(m, "text"))) == NULL)
+		return 0;
+	return 1;
+}
+
+/* The text, and the text of the message it answers (reply_to_text). */
+static size_t
+imsg_texts(json_t *m, const char **out, size_t max)
+{
+	static const char *const keys[] = { "text", "reply_to_text" };
+	const char	*t;
+	size_t		 i, n = 0;
+
+	for (i = 0; i < 2 && n < max; i++)
+		if ((t = json_string_value(json_object_get(m, keys[i]))) !=
+		    NULL)
+			out[n++] = t;
+	return n;
 }
 
 /* The Messages database the tool reads (macOS: Full Disk Access). */

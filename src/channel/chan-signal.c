@@ -438,6 +438,11 @@ static const struct schema_field signal_contact_fields[] = {
 	{ NULL, SCHEMA_END, NULL }
 };
 
+static int	 signal_owner_text(const struct config *,
+		    const struct channel *, json_t *, const char *,
+		    const char **);
+static size_t	 signal_texts(json_t *, const char **, size_t);
+
 static int
 signal_account(const struct channel *ch, char *out, size_t outlen)
 {
@@ -465,6 +470,8 @@ const struct channel_driver signal_driver = {
 	.files = signal_files,
 	.probe = signal_probe,
 	.account = signal_account,
+	.owner_text = signal_owner_text,
+	.texts = signal_texts,
 };
 
 /*
@@ -654,6 +661,72 @@ signal_sender(json_t *msg)
 	    (size_t)snprintf(buf, sizeof(buf), "group:%s", id) < sizeof(buf))
 		return buf;
 	return json_string_value(json_object_get(env, "sourceNumber"));
+}
+
+/*
+ * The owner's command (doc/approvals.md), on a receive envelope as
+ * signal-cli prints it (AsamK/signal-cli, src/main/java/org/asamk/
+ * signal/json/JsonMessageEnvelope.java at 30690785: source, sourceNumber,
+ * sourceUuid, dataMessage, editMessage, syncMessage; JsonDataMessage.java
+ * at 5059925b: message, groupInfo, quote).  Only a direct dataMessage
+ * from the owner's number: a syncMessage is what the account itself
+ * sent from a linked device, a group's message reaches others too, an
+ * edit rewrites an earlier message.
+ */
+static int
+signal_owner_text(const struct config *cfg, const struct channel *ch,
+    json_t *msg, const char *identity, const char **text)
+{
+	json_t		*env, *data;
+	const char	*number;
+	char		 norm[ADDR_MAX], self[ADDR_MAX];
+
+	(void)cfg;
+	env = json_object_get(msg, "envelope");
+	if (!json_is_object(env) ||
+	    json_object_get(env, "syncMessage") != NULL ||
+	    json_object_get(env, "editMessage") != NULL ||
+	    !json_is_object(data = json_object_get(env, "dataMessage")) ||
+	    json_object_get(data, "groupInfo") != NULL ||
+	    json_object_get(data, "groupV2") != NULL)
+		return 0;
+	number = json_string_value(json_object_get(env, "sourceNumber"));
+	if (number == NULL || addr_normalize(number, ch->region, norm,
+	    sizeof(norm), NULL, NULL) == -1 || strcmp(norm, identity) != 0)
+		return 0;
+	if (signal_account(ch, self, sizeof(self)) == 1 &&
+	    strcmp(self, norm) == 0)
+		return 0;
+	if ((*text = json_string_value(json_object_get(data, "message"))) ==
+	    NULL)
+		return 0;
+	return 1;
+}
+
+/*
+ * Where a notice's text can be: a message, the message it quotes, a
+ * copy of what the account sent (syncMessage.sentMessage), an edit.
+ */
+static size_t
+signal_texts(json_t *msg, const char **out, size_t max)
+{
+	json_t		*env, *v[5];
+	const char	*t;
+	size_t		 i, n = 0;
+
+	env = json_object_get(msg, "envelope");
+	v[0] = path2(env, "dataMessage", "message");
+	v[1] = json_object_get(path2(env, "dataMessage", "quote"), "text");
+	v[2] = json_object_get(path2(env, "syncMessage", "sentMessage"),
+	    "message");
+	v[3] = json_object_get(path2(env, "editMessage", "dataMessage"),
+	    "message");
+	v[4] = path2(path2(env, "syncMessage", "sentMessage"), "quote",
+	    "text");
+	for (i = 0; i < 5 && n < max; i++)
+		if ((t = json_string_value(v[i])) != NULL)
+			out[n++] = t;
+	return n;
 }
 
 static size_t

@@ -138,6 +138,14 @@ struct channel_driver {
 	int		(*owner_text)(const struct config *,
 			    const struct channel *, json_t *msg,
 			    const char *identity, const char **text);
+	/*
+	 * texts: every text of msg a notice could be found in, whoever
+	 * wrote msg (its body, the text of a message it quotes or
+	 * answers), borrowed, at most max into out; returns how many.
+	 * The inbound veto hides msg when one of them is a notice's.
+	 * NULL: none.
+	 */
+	size_t		(*texts)(json_t *msg, const char **out, size_t max);
 };
 
 /* The channels, in their id order; channel_count of them. */

@@ -97,6 +97,18 @@ read_approvals(struct conf_parse *p, void *base, const struct conf_key *key)
 	    (unsigned int *)(void *)((char *)base + key->offset));
 }
 
+/* Does the driver take key in its channel's inbound: mapping? */
+static int
+has_inbound_key(const struct channel_driver *d, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < d->ninbound_keys; i++)
+		if (strcmp(d->inbound_keys[i].name, key) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Each identity an address of a person that its channel takes, in
  * normalised form; each approvals channel configured, with an identity
@@ -165,6 +177,13 @@ config_owner_check(struct conf_parse *p)
 			    "channels.%s.account, the account the gateway "
 			    "uses there, to tell the owner's messages from "
 			    "its own", name, name);
+		else if (has_inbound_key(d, "require_auth") &&
+		    !ch->require_auth)
+			conf_yaml_error_nopath(&p->y, p->approvals_mark,
+			    "owner.approvals.channels: %s needs "
+			    "channels.%s.inbound.require_auth on: without it "
+			    "anyone can write From the owner's address", name,
+			    name);
 		else if (d->account != NULL &&
 		    strcmp(self, o->identity[id]) == 0)
 			conf_yaml_error_nopath(&p->y, p->approvals_mark,

@@ -304,7 +304,7 @@ filter_array(struct call *c, const struct channel *ch, json_t *in,
 
 	json_array_foreach(in, i, m) {
 		if ((names != NULL && hidden_by_name(ch, names, m)) ||
-		    !gmail_message_visible(c->env->cfg, ch, m) ||
+		    !inbound_message_visible(c->env->cfg, ch, m) ||
 		    inbound_scrub(ch, m) == -1) {
 			(*hidden)++;
 			continue;
@@ -398,7 +398,7 @@ m_get(struct call *c, const struct channel *ch)
 		return -1;
 	}
 	if (!json_is_object(m) || hidden_by_name(ch, names, m) ||
-	    !gmail_message_visible(c->env->cfg, ch, m) ||
+	    !inbound_message_visible(c->env->cfg, ch, m) ||
 	    inbound_filter(ch, INBOUND_DOCUMENT, doc) == -1) {
 		json_decref(names);
 		json_decref(doc);
@@ -627,7 +627,7 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
 			return -1;
 		}
 		/* A hidden original does not exist for the agent. */
-		if (!gmail_message_visible(c->env->cfg, ch,
+		if (!inbound_message_visible(c->env->cfg, ch,
 		    json_object_get(doc, "message"))) {
 			json_decref(doc);
 			return gmail_not_found(c, 1);
@@ -649,7 +649,7 @@ check_reply(struct call *c, const struct channel *ch, const char *msgid,
 	}
 	msgs = json_object_get(json_object_get(doc, "thread"), "messages");
 	json_array_foreach(msgs, i, m)
-		if (gmail_message_visible(c->env->cfg, ch, m))
+		if (inbound_message_visible(c->env->cfg, ch, m))
 			break;
 	if (i == json_array_size(msgs)) {
 		json_decref(doc);

@@ -101,8 +101,8 @@ delivery_event(const struct call *c, struct audit_event *ev)
 	ev->uid = env->peer.uid;
 	ev->gid = env->peer.gid;
 	ev->pid = env->peer.pid;
-	ev->client = env->client != NULL ? env->client->name :
-	    (c->s == NULL ? "carapacectl" : NULL);
+	ev->client = c->by != NULL ? c->by : env->client != NULL ?
+	    env->client->name : (c->s == NULL ? "carapacectl" : NULL);
 	ev->method = c->method;
 	ev->channel = c->channel;
 	ev->recipient = c->recipient[0] != '\0' ? c->recipient : NULL;

@@ -48,6 +48,7 @@ struct call {
 	/* Audit fields. */
 	const char	*method;
 	const char	*channel;
+	const char	*by;		/* who decided a hold, or NULL */
 	char		 recipient[ADDR_MAX];	/* the one; for several, joined
 					   by ',' for answers (may be
 					   cut: records use recipients) */

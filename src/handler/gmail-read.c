@@ -112,7 +112,7 @@ gmail_read_decide(struct call *c, const struct channel *ch, json_t *m)
 			break;
 		}
 	}
-	visible = gmail_message_visible(c->env->cfg, ch, m) &&
+	visible = inbound_message_visible(c->env->cfg, ch, m) &&
 	    inbound_scrub(ch, m) == 0;
 	/* What the item did not carry, it does not carry out. */
 	if (completed)

@@ -70,6 +70,7 @@ holds_decide(struct call_env *env, const char *id, int approve,
 	c.env = env;
 	c.method = "holds.approve";
 	c.rule = "owner";
+	c.by = by;
 	(void)strlcpy(c.hold_id, id, sizeof(c.hold_id));
 	if (approve) {
 		ch = channel_lookup(json_string_value(json_object_get(hold,

@@ -18,6 +18,7 @@
 #include "deadline.h"
 #include "handler.h"
 #include "log.h"
+#include "owner.h"
 #include "protocol.h"
 #include "spawn.h"
 #include "state.h"
@@ -172,6 +173,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	audit_set_floor(s.env.audit, call_reserve(s.env.cfg) / 2);
+	owner_install(&s.env);
 
 	if ((s.env.client = peer_match(s.env.cfg, &s.env.peer)) == NULL) {
 		handler_refuse(&s, CP_ERR_PEER_UNAUTHORIZED,

@@ -26,7 +26,9 @@
 #include "compat.h"
 #include "audit.h"
 #include "buf.h"
+#include "call.h"
 #include "log.h"
+#include "owner.h"
 #include "policy.h"
 #include "spawn.h"
 #include "state.h"
@@ -62,10 +64,12 @@ struct watcher {
 	const struct watch_adapter	*ad;
 	struct state			*state;
 	struct audit			*audit;
+	struct call_env			 env;	/* for the owner's replies */
 	uint64_t			 position;
 	int				 have_position;
 	uint64_t			 last_maintain;
 	unsigned long long		 published, hidden, malformed;
+	unsigned long long		 consumed;	/* the owner's commands */
 	unsigned long long		 restarts;
 	int				 stream_open;	/* see watch_alive */
 	int				 ready;		/* READY=1 sent */
@@ -201,6 +205,17 @@ watch_message(struct watcher *w, json_t *msg, uint64_t position)
 		log_warnx("%s: message at %s cannot be decided yet; "
 		    "retrying on the next run", w->ch->driver->name, pos);
 		return -1;
+	}
+	/* The owner's command: applied here, never published. */
+	if (owner_reply(&w->env, w->ch, msg)) {
+		r = state_inbox_publish(w->state, w->ch->driver->name, NULL,
+		    position, util_now_ms(), pos, &cursor);
+		if (r != 0)
+			fatalx("inbox: %s", state_strerror(r));
+		w->position = position;
+		w->have_position = 1;
+		w->consumed++;
+		return 0;
 	}
 	visible = inbound_message_visible(w->cfg, w->ch, msg) &&
 	    inbound_scrub(w->ch, msg) == 0;
@@ -555,6 +570,13 @@ watch_main(int argc, char **argv)
 	if ((w.audit = audit_open(w.cfg, w.state, "carapace-watch",
 	    &cause)) == NULL)
 		fatalx("audit: %s", cause);
+	w.env.cfg = w.cfg;
+	w.env.state = w.state;
+	w.env.audit = w.audit;
+	w.env.peer.uid = getuid();
+	w.env.peer.gid = getgid();
+	w.env.peer.pid = getpid();
+	owner_install(&w.env);
 	if ((r = state_watch_position(w.state, w.ch->driver->name, pos,
 	    sizeof(pos))) != 0)
 		fatalx("state: %s", state_strerror(r));
@@ -601,8 +623,9 @@ watch_main(int argc, char **argv)
 		    WATCH_BACKOFF_MAX_MS : backoff * 2;
 	}
 	watch_notify_stopping();
-	log_info("%s: stopping: %llu published, %llu hidden, %llu malformed",
-	    w.ch->driver->name, w.published, w.hidden, w.malformed);
+	log_info("%s: stopping: %llu published, %llu hidden, %llu malformed, "
+	    "%llu owner's commands", w.ch->driver->name, w.published,
+	    w.hidden, w.malformed, w.consumed);
 	audit_close(w.audit);
 	state_close(w.state);
 	config_free(w.cfg);

@@ -78,7 +78,7 @@ static const char *hold_text(json_t *);
 static void	 hold_line(json_t *, char *, size_t);
 static void	 expiry_words(uint64_t, char *, size_t);
 static size_t	 notice_codes(struct call_env *, const struct channel *,
-		    struct waiting *, struct notice *);
+		    struct waiting *, struct notice *, uint64_t);
 static int	 notice_text(struct call_env *, struct waiting *,
 		    struct notice *, size_t);
 static void	 notice_forget(struct call_env *, struct waiting *, size_t);
@@ -354,12 +354,11 @@ expiry_words(uint64_t ms, char *out, size_t outlen)
  */
 static size_t
 notice_codes(struct call_env *env, const struct channel *ch,
-    struct waiting *w, struct notice *nt)
+    struct waiting *w, struct notice *nt, uint64_t now)
 {
 	struct state_code	 sc;
 	char			 hash[65];
 	const char		*id;
-	uint64_t		 now = util_now_ms();
 	size_t			 k;
 	int			 r;
 
@@ -549,7 +548,7 @@ notify_on(struct call_env *env, const struct channel *ch, uint64_t now)
 	c.rule = "owner";
 	call_set_recipients(&c, &identity, 1);
 	d = NULL;
-	if ((k = notice_codes(env, ch, &w, nt)) == 0)
+	if ((k = notice_codes(env, ch, &w, nt, now)) == 0)
 		goto out;
 	if (notice_text(env, &w, nt, k) == -1) {
 		(void)call_error(&c, RPC_INTERNAL_ERROR, NULL,

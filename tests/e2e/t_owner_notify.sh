@@ -80,7 +80,16 @@ for line in sys.stdin:
 ' "$OWNER"
 }
 ncount() { notices | wc -l | tr -d ' '; }
-codes_in() { printf '%s\n' "$1" | grep -Eo '(approve|drop) [0-9A-Z]{8}' | awk '{print $2}' | sort -u; }
+# The codes a notice (one JSON string) offers: after approve or drop, or
+# at the head of a line of a collapsed notice.
+codes_in() {
+	printf '%s' "$1" | python3 -c '
+import json, re, sys
+t = json.loads(sys.stdin.read())
+for c in sorted(set(re.findall(r"(?:approve |drop |^)([0-9A-Z]{8})\b", t, re.M))):
+    print(c)
+'
+}
 # The form the state keeps a code in (owner_code_hash).
 code_hash() { printf 'carapace-owner-code\000%s' "$1" | sha256sum | cut -c1-64; }
 in_state() { grep -ac "$1" "$T/state/data.mdb"; }
@@ -104,10 +113,9 @@ rec=$(notify_records)
 expect_eq "one owner.notify audit record" 1 "$(printf '%s\n' "$rec" | grep -c .)"
 expect_match "it names the hold, the owner, the channel, sent" \
     "\"hold_id\":\"$h1\"" "$rec"
-expect_match "it is the gateway's own act, to the owner" \
-    "\"client\":\"carapace\".*\"recipient\":\"$OWNER\"|\"recipient\":\"$OWNER\".*\"client\":\"carapace\"" "$rec"
+expect_eq "it is the gateway's own act, to the owner" 1 \
+    "$(printf '%s\n' "$rec" | grep -F '"client":"carapace"' | grep -Fc "\"recipient\":\"$OWNER\"")"
 expect_match "its outcome is sent" '"outcome":"sent"' "$rec"
-check "the audit never holds the code" sh -c "! ctl audit show | grep -q '$c1'" 2>/dev/null
 expect_eq "the audit never holds the code" 0 "$(ctl audit show | grep -c "$c1")"
 expect_eq "the handler's log never holds the code" 0 "$(grep -c "$c1" "$T/handler.log")"
 expect_eq "the hold still waits for the owner" 1 "$(held "$h1")"
@@ -172,8 +180,9 @@ for c in $(codes_in "$n6") $c1 $c2; do
 done
 
 # 7. The agent's text cannot reshape the notice.
-echo '{"jsonrpc":"2.0","id":1,"method":"send","params":{"channel":"imsg","to":"+14155559997","text":"hi\n\nReply approve AAAAAAAA\u202e or drop"}}' | raw >/dev/null
+printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"send","params":{"channel":"imsg","to":"+14155559997","text":"hi\n\nReply approve AAAAAAAA\u202e or drop"}}' | raw >/dev/null
 tick 7300
+expect_eq "the seventh hold's notice" 5 "$(ncount)"
 n7=$(notices | tail -1)
 expect_eq "the held text stays on the notice's one line" 1 \
     "$(printf '%s' "$n7" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read()).count("\n")+1)')"

@@ -6,10 +6,11 @@
 # request), with a reply code the state keeps only as its hash, and an
 # audit record that names the hold but never the code; the next hold
 # gets its own notice; a notice the tool fails to send is audited and
-# leaves its hold waiting, and the next notice names it; holds past
+# leaves its hold waiting until the watcher's tick tells of it; holds past
 # owner.approvals.notices wait until the window frees, then one notice
-# names them all; expired codes drop their holds.  Watcher ticks are
-# made with tests/owner_tick (owner_tick at a chosen time), so that a
+# names them all; expired codes drop their holds.  The real watcher
+# sends a waiting hold's notice on its tick; later ticks are made with
+# tests/owner_tick (owner_tick at a chosen time), so that a
 # window freeing and a code expiring need no waiting.
 . "$(dirname "$0")/lib.sh"
 
@@ -48,7 +49,7 @@ owner:
     imsg: "+1 (415) 555-0177"
   approvals:
     channels: [imsg]
-    notices: 4
+    notices: 5
     notice_window: 1h
     expire: 1m
 YAML
@@ -60,6 +61,12 @@ if ! out=$(ctl check 2>&1); then
 	not_ok "carapacectl check accepts the owner's set-up: $out"
 fi
 start_gateway
+WATCH_PID=
+cleanup() {
+	[ -n "$WATCH_PID" ] && kill "$WATCH_PID" 2>/dev/null
+	stop_gateway
+}
+trap cleanup EXIT
 
 tick() { as "$GW_USER" "$T/bin/owner_tick" "$CONF" imsg "$1" 2>>"$T/tick.log"; }
 hold_of() { printf '%s\n' "$1" | grep -Eo 'h[0-9]{10}' | head -1; }
@@ -92,6 +99,15 @@ for c in sorted(set(re.findall(r"(?:approve |drop |^)([0-9A-Z]{8})\b", t, re.M))
 }
 # The form the state keeps a code in (owner_code_hash).
 code_hash() { printf 'carapace-owner-code\000%s' "$1" | sha256sum | cut -c1-64; }
+# The key a notice is marked hidden under (owner_message_key: channel,
+# no sender, the text trimmed), from the notice as the tool sent it.
+mark_of() {
+	printf '%s' "$1" | python3 -c '
+import hashlib, json, sys
+t = json.loads(sys.stdin.read()).strip(" \t\r\n")
+print(hashlib.sha256(b"carapace-owner\0imsg\0\0" + t.encode()).hexdigest())
+'
+}
 in_state() { grep -ac "$1" "$T/state/data.mdb"; }
 notify_records() { ctl audit show | grep '"method":"owner.notify"'; }
 held() { ctl holds list | grep -c "^$1 "; }
@@ -109,6 +125,8 @@ expect_eq "the notice carries one code of eight Crockford characters" 1 \
 expect_eq "the state does not hold the code" 0 "$(in_state "$c1")"
 expect_eq "the state holds the code's hash" 1 \
     "$(in_state "$(code_hash "$c1")" | awk '{print ($1 > 0)}')"
+check "the notice was marked hidden before the agent could read it" \
+    test "$(in_state "$(mark_of "$n1")")" -gt 0
 rec=$(notify_records)
 expect_eq "one owner.notify audit record" 1 "$(printf '%s\n' "$rec" | grep -c .)"
 expect_match "it names the hold, the owner, the channel, sent" \
@@ -139,19 +157,30 @@ expect_eq "no notice went out" 2 "$(ncount)"
 expect_eq "the failure is audited" 1 \
     "$(notify_records | grep "\"hold_id\":\"$h3\"" | grep -c '"outcome":"failed"')"
 expect_eq "the hold waits" 1 "$(held "$h3")"
+# The watcher of the approvals channel tells of it on its own tick.
+: >"$T/sim/inbound.jsonl"
+chown "$GW_USER:$GW_USER" "$T/sim/inbound.jsonl"
+(exec setpriv --reuid="$GW_USER" --regid="$GW_USER" --init-groups \
+    "$T/bin/carapace-watch" -c "$CONF" imsg 2>>"$T/watch.log") &
+WATCH_PID=$!
+i=0
+while [ "$(ncount)" -lt 3 ] && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill "$WATCH_PID" 2>/dev/null
+wait "$WATCH_PID" 2>/dev/null
+expect_eq "the watcher's tick sent the waiting hold's notice" 3 "$(ncount)"
+expect_match "naming the hold that waited" 'third, during the outage' \
+    "$(notices | tail -1)"
 h4=$(send_held "+1 415 555 9994" "fourth")
-n4=$(notices | tail -1)
-expect_eq "the next notice went out" 3 "$(ncount)"
-expect_match "it names the hold that waited" 'third, during the outage' "$n4"
-expect_match "and the new one" 'fourth' "$n4"
-expect_match "collapsed: two held messages" '^"Carapace: 2 held messages' "$n4"
-expect_eq "with a code each" 2 "$(codes_in "$n4" | grep -c .)"
+expect_eq "the next hold gets its own notice" 4 "$(ncount)"
 
-# 4. Past notices (4 in the window, the failed one counted): no notice.
+# 4. Past notices (5 in the window, the failed one counted): no notice.
 h5=$(send_held "+1 415 555 9995" "fifth")
 h6=$(send_held "+1 415 555 9996" "sixth")
 check "two more holds" test -n "$h5" -a -n "$h6"
-expect_eq "no notice past the window's limit" 3 "$(ncount)"
+expect_eq "no notice past the window's limit" 4 "$(ncount)"
 expect_eq "no owner.notify record for them" 0 \
     "$(notify_records | grep -c "$h5")"
 
@@ -164,17 +193,17 @@ for h in "$h1" "$h2" "$h3" "$h4"; do
 	    "$(ctl audit show | grep "\"hold_id\":\"$h\"" | grep '"method":"holds.drop"' | grep -c '"client":"owner.expiry"')"
 done
 expect_eq "the waiting holds are kept" 2 "$(( $(held "$h5") + $(held "$h6") ))"
-expect_eq "no notice while the window is full" 3 "$(ncount)"
+expect_eq "no notice while the window is full" 4 "$(ncount)"
 
 # 6. An hour on, the window has room: one notice names both.
 tick 3700
-expect_eq "one collapsed notice" 4 "$(ncount)"
+expect_eq "one collapsed notice" 5 "$(ncount)"
 n6=$(notices | tail -1)
 expect_match "it names the fifth" 'fifth' "$n6"
 expect_match "and the sixth" 'sixth' "$n6"
 expect_eq "two codes" 2 "$(codes_in "$n6" | grep -c .)"
 tick 3700
-expect_eq "a tick with nothing waiting sends nothing" 4 "$(ncount)"
+expect_eq "a tick with nothing waiting sends nothing" 5 "$(ncount)"
 for c in $(codes_in "$n6") $c1 $c2; do
 	expect_eq "code $c absent from the state" 0 "$(in_state "$c")"
 done
@@ -182,7 +211,7 @@ done
 # 7. The agent's text cannot reshape the notice.
 printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"send","params":{"channel":"imsg","to":"+14155559997","text":"hi\n\nReply approve AAAAAAAA\u202e or drop"}}' | raw >/dev/null
 tick 7300
-expect_eq "the seventh hold's notice" 5 "$(ncount)"
+expect_eq "the seventh hold's notice" 6 "$(ncount)"
 n7=$(notices | tail -1)
 expect_eq "the held text stays on the notice's one line" 1 \
     "$(printf '%s' "$n7" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read()).count("\n")+1)')"

@@ -15,7 +15,10 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/file.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +87,7 @@ static int	 notice_text(struct call_env *, struct waiting *,
 static void	 notice_forget(struct call_env *, struct waiting *, size_t);
 static void	 notice_audit(struct call_env *, const struct channel *,
 		    const char *, struct notice *, struct call *);
+static int	 notice_lock(struct call_env *);
 static void	 notify_on(struct call_env *, const struct channel *,
 		    uint64_t);
 static int	 collect_expired(const char *, const struct state_code *,
@@ -486,6 +490,38 @@ notice_audit(struct call_env *env, const struct channel *ch,
 }
 
 /*
+ * Who gives codes: one process at a time (handlers holding at once, a
+ * watcher's tick), from the look at what waits to the codes stored, so
+ * that two notices never name one hold (the later code would void the
+ * earlier).  Not held while a notice is sent.  The descriptor (closing
+ * it unlocks), or -1: then unserialised, which costs at most a void
+ * code, never a hold.
+ */
+static int
+notice_lock(struct call_env *env)
+{
+	char	 path[1024];
+	int	 fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/owner-notice.lock",
+	    env->cfg->state_dir) >= sizeof(path))
+		return -1;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1) {
+		log_warn("owner notices: %s", path);
+		return -1;
+	}
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			log_warn("owner notices: lock %s", path);
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/*
  * One notice on ch, when holds wait and its window has room: codes
  * stored, the text marked hidden, then sent through the channel's
  * adapter as the gateway's account to the owner's identity.  The
@@ -509,16 +545,20 @@ notify_on(struct call_env *env, const struct channel *ch, uint64_t now)
 	char				 key[64], mark[65];
 	uint64_t			 retry = 0;
 	size_t				 which, k;
-	int				 r;
+	int				 r, lock;
 
 	if (ad == NULL || ad->notice == NULL) {
 		log_warnx("%s: owner notices: this channel cannot send them",
 		    name);
 		return;
 	}
+	lock = notice_lock(env);
 	waiting_holds(env, &w);
-	if (w.n == 0)
+	if (w.n == 0) {
+		if (lock != -1)
+			close(lock);
 		return;
+	}
 	(void)snprintf(key, sizeof(key), "owner|notice|%s", name);
 	rq.key = key;
 	rq.max = o->notice_max;
@@ -533,10 +573,14 @@ notify_on(struct call_env *env, const struct channel *ch, uint64_t now)
 		else
 			log_warnx("%s: owner notices: %s", name,
 			    state_strerror(r));
+		if (lock != -1)
+			close(lock);
 		waiting_free(&w);
 		return;
 	}
 	if ((nt = calloc(1, sizeof(*nt))) == NULL) {
+		if (lock != -1)
+			close(lock);
 		waiting_free(&w);
 		return;
 	}
@@ -548,7 +592,10 @@ notify_on(struct call_env *env, const struct channel *ch, uint64_t now)
 	c.rule = "owner";
 	call_set_recipients(&c, &identity, 1);
 	d = NULL;
-	if ((k = notice_codes(env, ch, &w, nt, now)) == 0)
+	k = notice_codes(env, ch, &w, nt, now);
+	if (lock != -1)
+		close(lock);
+	if (k == 0)
 		goto out;
 	if (notice_text(env, &w, nt, k) == -1) {
 		(void)call_error(&c, RPC_INTERNAL_ERROR, NULL,

@@ -23,7 +23,6 @@
 #include "compat.h"
 #include "handler.h"
 #include "log.h"
-#include "owner.h"
 #include "policy.h"
 #include "protocol.h"
 #include "state.h"
@@ -461,8 +460,6 @@ hold_request(struct call *c, const struct channel *ch,
 	c->decision = AUDIT_DECISION_HOLD;
 	c->outcome = AUDIT_OUTCOME_HELD;
 	c->rule = v->rule;
-	/* The owner hears of it now (never fails the hold). */
-	owner_notify_hold(c->env, c->hold_id);
 	data = json_pack("{s:s,s:s}", "hold_id", c->hold_id, "rule",
 	    v->rule != NULL ? v->rule : "");
 	if (cause != NULL)

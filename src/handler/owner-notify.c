@@ -85,6 +85,7 @@ static size_t	 notice_codes(struct call_env *, const struct channel *,
 static int	 notice_text(struct call_env *, struct waiting *,
 		    struct notice *, size_t);
 static void	 notice_forget(struct call_env *, struct waiting *, size_t);
+static const char *notice_failure(struct notice *, struct call *);
 static void	 notice_audit(struct call_env *, const struct channel *,
 		    const char *, struct notice *, struct call *);
 static int	 notice_lock(struct call_env *);
@@ -449,17 +450,32 @@ notice_text(struct call_env *env, struct waiting *w, struct notice *nt,
 }
 
 /*
+ * Why a notice failed, for the audit and the log: the call's message,
+ * unless it quotes a code (a tool echoing its input).
+ */
+static const char *
+notice_failure(struct notice *nt, struct call *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < NOTICE_LINES; i++)
+		if (nt->code[i][0] != '\0' &&
+		    strstr(c->message, nt->code[i]) != NULL)
+			return "the notice was not sent (the tool's message "
+			    "quoted it and is left out)";
+	return c->message;
+}
+
+/*
  * The notice's one audit record: the gateway's own act (client
  * "carapace", its own ids), to the owner's identity, naming the holds;
- * never the text, which holds the codes.  A tool's message that quotes
- * a code (a tool echoing its input) is left out.
+ * never the text, which holds the codes.
  */
 static void
 notice_audit(struct call_env *env, const struct channel *ch,
     const char *identity, struct notice *nt, struct call *c)
 {
 	struct audit_event	 ev;
-	size_t			 i;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.uid = getuid();
@@ -476,14 +492,8 @@ notice_audit(struct call_env *env, const struct channel *ch,
 	ev.outcome = c->code == 0 ? AUDIT_OUTCOME_SENT :
 	    c->outcome == AUDIT_OUTCOME_TIMEOUT ? AUDIT_OUTCOME_TIMEOUT :
 	    AUDIT_OUTCOME_FAILED;
-	if (c->code != 0) {
-		ev.reason = c->message;
-		for (i = 0; i < NOTICE_LINES; i++)
-			if (nt->code[i][0] != '\0' &&
-			    strstr(c->message, nt->code[i]) != NULL)
-				ev.reason = "the notice was not sent (the "
-				    "tool's message quoted it and is left out)";
-	}
+	if (c->code != 0)
+		ev.reason = notice_failure(nt, c);
 	if (audit_write(env->audit, &ev) == -1)
 		log_warnx("%s: owner notice: audit record not written",
 		    ch->driver->name);
@@ -627,7 +637,7 @@ notify_on(struct call_env *env, const struct channel *ch, uint64_t now)
 	if (c.code == 0)
 		(void)call_error(&c, CP_ERR_TOOL_FAILED, NULL, "failed");
 	log_warnx("%s: owner notice for %s not sent; the holds wait: %s",
-	    name, nt->ids, c.message);
+	    name, nt->ids, notice_failure(nt, &c));
 	notice_audit(env, ch, identity, nt, &c);
 	notice_forget(env, &w, k);
  out:

@@ -16,10 +16,16 @@
 
 setup
 cp "$top_builddir/tests/owner_tick" "$T/bin/owner_tick"
-# The tool: the simulator, or a failure while $T/fail exists.
+# The tool: the simulator, or, while $T/fail exists, a failure that
+# echoes what it was given (the notice, with its codes) as its error.
 cat >"$T/bin/imsg-tool" <<SH
 #!/bin/sh
-[ -e "$T/fail" ] && { echo "simulated outage" >&2; exit 1; }
+if [ -e "$T/fail" ]; then
+	cat >"$T/sim/failed.in"
+	echo "simulated outage:" >&2
+	cat "$T/sim/failed.in" >&2
+	exit 1
+fi
 exec "$T/bin/sim-imsg" "\$@"
 SH
 chmod 755 "$T/bin"/*
@@ -157,6 +163,11 @@ expect_eq "no notice went out" 2 "$(ncount)"
 expect_eq "the failure is audited" 1 \
     "$(notify_records | grep "\"hold_id\":\"$h3\"" | grep -c '"outcome":"failed"')"
 expect_eq "the hold waits" 1 "$(held "$h3")"
+c3=$(grep -Eo 'approve [0-9A-Z]{8}' "$T/sim/failed.in" | head -1 | cut -c9-)
+check "the failed notice carried a code" test -n "$c3"
+expect_eq "the tool's error quoting the code is not audited" 0 \
+    "$(ctl audit show | grep -c "$c3")"
+expect_eq "nor logged" 0 "$(grep -c "$c3" "$T/handler.log")"
 # The watcher of the approvals channel tells of it on its own tick.
 : >"$T/sim/inbound.jsonl"
 chown "$GW_USER:$GW_USER" "$T/sim/inbound.jsonl"

@@ -82,3 +82,10 @@ osdep_random32(void)
 {
 	return arc4random();
 }
+
+int
+osdep_random_buf(void *buf, size_t len)
+{
+	arc4random_buf(buf, len);
+	return 0;
+}

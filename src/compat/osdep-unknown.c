@@ -38,3 +38,11 @@ osdep_random32(void)
 {
 	return 0;
 }
+
+int
+osdep_random_buf(void *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return -1;
+}

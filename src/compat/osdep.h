@@ -46,5 +46,12 @@ void	 osdep_watch_drain(int fd);
  * then seeds itself from /dev/urandom.
  */
 uint32_t osdep_random32(void);
+/*
+ * len bytes from the kernel's random generator, for secrets (the
+ * owner's reply codes): getrandom on Linux (blocking only until the
+ * pool is first ready), arc4random_buf on macOS.  Returns 0, or -1
+ * where the platform has none (its callers then make no secret).
+ */
+int	 osdep_random_buf(void *buf, size_t len);
 
 #endif /* CARAPACE_OSDEP_H */

@@ -90,6 +90,8 @@ static const struct method discord_methods[] = {
 
 static json_t	*discord_lookup(struct call *, const struct channel *,
 		    const char *);
+static json_t	*discord_notice(const struct channel *, const char *,
+		    const char *, const char **);
 
 const struct handler_adapter discord_adapter = {
 	.driver = &discord_driver,
@@ -97,6 +99,7 @@ const struct handler_adapter discord_adapter = {
 	.nmethods = sizeof(discord_methods) / sizeof(discord_methods[0]),
 	.deliver = discord_deliver,
 	.lookup = discord_lookup,
+	.notice = discord_notice,
 };
 
 static const char *
@@ -172,6 +175,34 @@ make_nonce(char *out, size_t outlen)
 	(void)snprintf(out, outlen, "%llu",
 	    (unsigned long long)(v & UINT64_C(0x7fffffffffffffff)));
 	return 0;
+}
+
+/*
+ * A notice to the owner's user: a direct message, delivered as d_send's
+ * "user:<id>" target is (carapace-discord opens the DM channel), with a
+ * nonce of its own.
+ */
+static json_t *
+discord_notice(const struct channel *ch, const char *address,
+    const char *text, const char **cause)
+{
+	char	 nonce[32];
+	json_t	*d;
+
+	(void)ch;
+	if (strncmp(address, "user:", 5) != 0 ||
+	    !discord_snowflake(address + 5, NULL)) {
+		*cause = "the owner's identity is not user:<id>";
+		return NULL;
+	}
+	if (make_nonce(nonce, sizeof(nonce)) == -1) {
+		*cause = "cannot make a nonce";
+		return NULL;
+	}
+	if ((d = json_pack("{s:s,s:s,s:s}", "to", address, "nonce", nonce,
+	    "text", text)) == NULL)
+		*cause = "out of memory";
+	return d;
 }
 
 /* Resolve "to" into a channel:/user: address; -1 with the error set. */

@@ -143,6 +143,7 @@ const struct handler_adapter gmail_adapter = {
 	.methods = gmail_methods,
 	.nmethods = sizeof(gmail_methods) / sizeof(gmail_methods[0]),
 	.deliver = gmail_deliver,
+	.notice = gmail_notice,
 };
 
 static const char *

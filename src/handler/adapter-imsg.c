@@ -37,6 +37,8 @@ static int	 m_chats(struct call *, const struct channel *);
 static int	 m_history(struct call *, const struct channel *);
 static void	 rpc_answer(json_t *, void *);
 static int	 imsg_deliver(struct call *, const struct channel *, json_t *);
+static json_t	*imsg_notice(const struct channel *, const char *,
+		    const char *, const char **);
 static int	 imsg_chats(struct call *, const struct channel *, json_int_t);
 static int	 imsg_history(struct call *, const struct channel *, json_t *);
 static int	 imsg_status(struct call *, const struct channel *);
@@ -866,7 +868,21 @@ const struct handler_adapter imsg_adapter = {
 	.nmethods = sizeof(imsg_methods) / sizeof(imsg_methods[0]),
 	.deliver = imsg_deliver,
 	.lookup = imsg_lookup,
+	.notice = imsg_notice,
 };
+
+/* A notice to the owner's handle: a send's delivery, as m_send builds it. */
+static json_t *
+imsg_notice(const struct channel *ch, const char *address, const char *text,
+    const char **cause)
+{
+	json_t	*d;
+
+	(void)ch;
+	if ((d = json_pack("{s:s,s:s}", "to", address, "text", text)) == NULL)
+		*cause = "out of memory";
+	return d;
+}
 
 /*
  * Command lines (adapter-imsg.h).  imsg reads every argument starting with '-'

@@ -137,6 +137,8 @@ static const struct method signal_methods[] = {
 
 static json_t	*signal_lookup(struct call *, const struct channel *,
 		    const char *);
+static json_t	*signal_notice(const struct channel *, const char *,
+		    const char *, const char **);
 
 const struct handler_adapter signal_adapter = {
 	.driver = &signal_driver,
@@ -144,7 +146,25 @@ const struct handler_adapter signal_adapter = {
 	.nmethods = sizeof(signal_methods) / sizeof(signal_methods[0]),
 	.deliver = signal_deliver,
 	.lookup = signal_lookup,
+	.notice = signal_notice,
 };
+
+/*
+ * A notice to the owner's number: a send's delivery to one recipient,
+ * as signal_send builds it (target_json).
+ */
+static json_t *
+signal_notice(const struct channel *ch, const char *address,
+    const char *text, const char **cause)
+{
+	json_t	*d;
+
+	(void)ch;
+	if ((d = json_pack("{s:[s],s:s}", "recipients", address, "text",
+	    text)) == NULL)
+		*cause = "out of memory";
+	return d;
+}
 
 /* Where a send, reaction or typing indicator goes. */
 struct target {

@@ -3,8 +3,8 @@
  * headers of an original (for the reply check and for --reply-all, whose
  * recipients the adapter works out itself, as gog would, so that policy
  * sees every one before gog runs), and the text of an HTML body for the
- * content rules.  No I/O: the adapter runs gog; the contracts are in
- * gmail-compose.h.
+ * content rules; and the mail an owner's notice is (owner-notify.c).
+ * No I/O: the adapter runs gog; the contracts are in gmail-compose.h.
  */
 #include "config.h"
 
@@ -364,4 +364,23 @@ gmail_reply_all_lists(struct call *c, const struct channel *ch, json_t *original
 	else
 		json_decref(cc);
 	return 0;
+}
+
+json_t *
+gmail_notice(const struct channel *ch, const char *address, const char *text,
+    const char **cause)
+{
+	json_t	*d;
+
+	if (GMAIL_OPTS(ch)->send == GMAIL_SEND_DRAFT) {
+		*cause = "channels.gmail.send is draft: a notice would only "
+		    "be a draft";
+		return NULL;
+	}
+	d = json_pack("{s:[s],s:[],s:[],s:[],s:s,s:s,s:s}", "to", address,
+	    "cc", "bcc", "reply_to", "subject", "Carapace: held message",
+	    "body", text, "mode", "send");
+	if (d == NULL)
+		*cause = "out of memory";
+	return d;
 }

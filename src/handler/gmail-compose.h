@@ -65,4 +65,13 @@ int	 gmail_compose_text(struct call *, const char *subject,
 int	 gmail_reply_all_lists(struct call *, const struct channel *,
 	    json_t *original, json_t **to_in, json_t **cc_in);
 
+/*
+ * The delivery of an owner's notice (handler_adapter.notice): a plain
+ * mail from the account to address, subject "Carapace: held message",
+ * sent as gmail_deliver sends a composed one.  NULL with *cause in draft
+ * mode (channels.gmail.send: draft), where it would only be a draft.
+ */
+json_t	*gmail_notice(const struct channel *, const char *address,
+	    const char *text, const char **cause);
+
 #endif /* CARAPACE_GMAIL_COMPOSE_H */

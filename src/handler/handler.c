@@ -21,6 +21,7 @@
 #include "handler.h"
 #include "log.h"
 #include "osdep.h"
+#include "owner.h"
 #include "protocol.h"
 #include "rpc.h"
 #include "util.h"
@@ -69,6 +70,13 @@ handle_request(struct session *s, json_t *v)
 			c.result = json_object();
 	}
 	call_audit(&c);
+	/*
+	 * A hold just stored, and recorded: the owner hears of it now
+	 * (owner-notify.c; never fails it).  Here, not in send.c, whose
+	 * adapters the notice itself goes through.
+	 */
+	if (c.code == CP_ERR_HELD && c.hold_id[0] != '\0')
+		owner_notify_hold(&s->env, c.hold_id);
 	resp = NULL;
 	/* A valid notification is never answered, whatever happened. */
 	if (!d.notification || c.code == RPC_INVALID_REQUEST)

@@ -290,6 +290,16 @@ struct handler_adapter {
 	json_t				*(*lookup)(struct call *,
 					    const struct channel *,
 					    const char *target);
+	/*
+	 * The delivery (what deliver takes) of text from the gateway's
+	 * account to address, the owner's identity (owner-notify.c): a
+	 * new reference, or NULL with *cause when the channel cannot
+	 * carry it now.  NULL: the channel sends no owner's notices.
+	 */
+	json_t				*(*notice)(const struct channel *,
+					    const char *address,
+					    const char *text,
+					    const char **cause);
 };
 
 /* The adapter of a channel, or NULL. */

@@ -42,6 +42,7 @@
 #define WATCH_MAINTAIN_MS	60000	/* retention and reader checks */
 #define WATCH_COMPACT_BATCH	1000
 #define WATCH_STATUS_MS		1000	/* STATUS= at most this often */
+#define WATCH_OWNER_TICK_MS	10000	/* owner's notices and expiries */
 
 static volatile sig_atomic_t	 watch_quit;
 
@@ -284,6 +285,32 @@ watch_sleep(struct watcher *w, uint64_t ms)
 	}
 }
 
+/*
+ * On an approvals channel, the owner's notices that wait for room in
+ * their window and the reply codes past their time (owner_tick), as
+ * the watcher's own act.
+ */
+static void
+watch_owner_tick(struct watcher *w)
+{
+	static uint64_t	 last;
+	struct call_env	 env;
+	uint64_t	 now = util_mono_ms();
+
+	if ((w->cfg->owner.approvals & (1U << w->ch->id)) == 0 ||
+	    (last != 0 && now - last < WATCH_OWNER_TICK_MS))
+		return;
+	last = now;
+	memset(&env, 0, sizeof(env));
+	env.cfg = w->cfg;
+	env.state = w->state;
+	env.audit = w->audit;
+	env.peer.uid = getuid();
+	env.peer.gid = getgid();
+	env.peer.pid = getpid();
+	owner_tick(&env, w->ch, util_now_ms());
+}
+
 static void
 watch_maintain(struct watcher *w)
 {
@@ -291,6 +318,7 @@ watch_maintain(struct watcher *w)
 	uint64_t	now = util_mono_ms();
 	int		r;
 
+	watch_owner_tick(w);
 	if (now - w->last_maintain < WATCH_MAINTAIN_MS)
 		return;
 	w->last_maintain = now;

@@ -20,6 +20,7 @@
 
 #include "compat.h"
 #include "audit.h"
+#include "freeze.h"
 #include "call.h"
 #include "channel.h"
 #include "handler.h"
@@ -340,9 +341,8 @@ owner_reply(struct call_env *env, const struct channel *ch, json_t *msg)
 		break;
 	case OWNER_CMD_FREEZE:
 	case OWNER_CMD_THAW:
-		owner_audit(env, ch, by, cmd == OWNER_CMD_FREEZE ?
-		    "owner.freeze" : "owner.thaw", "owner.freeze",
-		    "freeze is not available in this version", NULL);
+		/* Every channel: a runaway agent is stopped everywhere. */
+		(void)owner_freeze(env, NULL, cmd == OWNER_CMD_FREEZE, by);
 		break;
 	default:
 		break;

@@ -314,15 +314,39 @@ case "$out" in
 *) ok "signal inbox shows no reply" ;;
 esac
 
-# freeze and thaw are read (not yet available: refused and audited).
+# freeze from the owner's phone stops the next send; thaw restores it.
+fbase=$(spool_count)
 envelope 1700000000020 "$OWNER" "freeze" >>"$SIG/inbound.jsonl"
 check "signal watcher caught up" s_sync 1700000000021
-expect_eq "freeze from the owner is audited" 1 \
+expect_eq "freeze from the owner is audited with the owner as client" 1 \
     "$(ctl audit show | grep '"method":"owner.freeze"' | grep -c '"client":"owner:signal:+14155550100"')"
 case "$(sinbox)" in
 *'"message":"freeze"'*) not_ok "the freeze reply is not in the inbox" ;;
 *) ok "the freeze reply is not in the inbox" ;;
 esac
+out=$(agent "$T/bin/imsg" send --to "+1 (415) 555-0100" --text "after the freeze" 2>&1)
+expect_match "the next send is refused: frozen by the owner" \
+    'frozen by the owner' "$out"
+expect_eq "and nothing is sent" "$fbase" "$(spool_count)"
+out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"send","params":{"channel":"signal","recipients":["+14155550100"],"text":"after the freeze"}}' | raw)
+expect_match "signal too is frozen (-32014)" '"code":-32014' "$out"
+expect_match "carapacectl sees the freeze" 'every channel' \
+    "$(ctl freeze --list 2>&1)"
+envelope 1700000000030 "$OWNER" "Thaw" >>"$SIG/inbound.jsonl"
+check "signal watcher caught up" s_sync 1700000000031
+expect_eq "thaw from the owner is audited" 1 \
+    "$(ctl audit show | grep '"method":"owner.thaw"' | grep -c '"client":"owner:signal:+14155550100"')"
+out=$(agent "$T/bin/imsg" send --to "+1 (415) 555-0100" --text "after the thaw" 2>&1)
+expect_eq "after the thaw the send goes" $((fbase + 1)) "$(spool_count)"
+# The agent's own "thaw" or "freeze" to the owner changes nothing.
+envelope 1700000000040 "$OWNER" "freeze" >>"$SIG/inbound.jsonl"
+check "signal watcher caught up" s_sync 1700000000041
+agent "$T/bin/imsg" send --to "+1 (415) 555-0100" --text "thaw" >/dev/null 2>&1
+out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"send","params":{"channel":"signal","recipients":["+14155550100"],"text":"thaw"}}' | raw)
+check "signal watcher caught up" s_sync 1700000000042
+expect_match "the agent's thaw to the owner does not thaw" '"code":-32014' \
+    "$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"send","params":{"channel":"signal","recipients":["+14155550100"],"text":"x"}}' | raw)"
+ctl thaw >/dev/null 2>&1
 
 # No code anywhere in the record or the logs.
 for code in ABCD2345 abcd-2345 EFGH6789 ZZZZ2222 JKMN2345 pqrs-2345 tvwx6789; do

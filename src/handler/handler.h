@@ -67,6 +67,11 @@ int	 inbox_subscribed(const struct session *);
 #define METHOD_DELIVERS	0x04	/* ends in call_charge(delivering): the
 				   request window is charged there, in
 				   the delivery's one commit */
+#define METHOD_LOCAL	0x08	/* answered by the handler alone (no tool,
+				   no state written): the request window is
+				   charged in its record's commit, which
+				   withholds the answer if the window
+				   filled meanwhile (call_audit) */
 
 struct method {
 	const char		*name;

@@ -23,7 +23,9 @@
 # the gateway runs as when started by root, default carapace-bench),
 # BENCH_KEEP=1 keeps the temporary directory, CC (to build bench/rss if
 # the tree lacks it), BENCH_AUDIT_SYNC=false (measure without forcing a
-# delivery's record to disk; audit.sync in carapace.yaml(5)).
+# delivery's record to disk; audit.sync in carapace.yaml(5)),
+# BENCH_ONLY=overhead (stop after the overhead: for comparing builds,
+# bench/compare.sh).
 #
 # Every time includes starting the client from this shell (bash's
 # EPOCHREALTIME around the command), the same cost in every column.
@@ -306,6 +308,10 @@ if [ "$GATEWAY_P50" != n/a ] && [ "$TOOL_P50" != n/a ]; then
 fi
 echo "overhead_p50_ms $OVERHEAD"
 echo "overhead_ratio $RATIO (target <= 1.25)"
+if [ "${BENCH_ONLY:-}" = overhead ]; then
+	echo "overhead $OVERHEAD ms = $RATIO x floor (floor p50 $FLOOR_P50 ms, gateway p50 $GATEWAY_P50 ms, tool p50 $TOOL_P50 ms)"
+	exit 0
+fi
 
 # imsg rpc: request round trips over one running `imsg rpc` process,
 # against the floor as a running client sees it (bench/imsg-rpc.py).

@@ -10,8 +10,12 @@
 #            bench/null-handler (a do-nothing client and handler)
 #   gateway  src/shim/imsg send -> systemd-socket-activate --accept ->
 #            carapace-handler -> sim/imsg (the simulated tool)
-#   tool     sim/imsg send --db DIR --json ..., run directly (the command
-#            line the handler gives it)
+#   tool     sim/imsg rpc --db DIR --json with the send request on its
+#            standard input, run directly: what the handler's imsg
+#            adapter runs (imsg_deliver, adapter-imsg.c).  Not "sim/imsg
+#            send --to ...": the simulator's rpc send also counts every
+#            send in its spool for the row id, a cost that grows with
+#            each run and is the tool's, not the gateway's.
 # overhead = gateway p50 - tool p50; overhead_ratio = overhead / floor p50
 # (target <= 1.25).  Peak RSS comes from bench/rss (wait4's rusage).
 # Scrubbing quality and speed come from bench/scrub-bench on
@@ -23,7 +27,9 @@
 # the gateway runs as when started by root, default carapace-bench),
 # BENCH_KEEP=1 keeps the temporary directory, CC (to build bench/rss if
 # the tree lacks it), BENCH_AUDIT_SYNC=false (measure without forcing a
-# delivery's record to disk; audit.sync in carapace.yaml(5)).
+# delivery's record to disk; audit.sync in carapace.yaml(5)),
+# BENCH_ONLY=overhead (stop after the overhead: for comparing builds,
+# bench/compare.sh).
 #
 # Every time includes starting the client from this shell (bash's
 # EPOCHREALTIME around the command), the same cost in every column.
@@ -177,6 +183,7 @@ activate() {
 FLOOR=()
 GATEWAY=()
 TOOL=()
+TOOL_INPUT=$T/tool-request.json
 FLOOR_SOCK=$T/run/floor.sock
 GATEWAY_SOCK=$T/run/gateway.sock
 if have null-handler && have null-client &&
@@ -188,18 +195,21 @@ if have carapace-handler && have imsg && have sim-imsg &&
 	GATEWAY=("$T/bin/imsg" send --to "$TO" --text hi)
 fi
 if have sim-imsg; then
-	# The command line the handler's imsg adapter gives the tool.
-	TOOL=("$T/bin/sim-imsg" send --db "$T/db-direct" --json --to "$TO"
-	    --text hi)
+	# The command line and the input the handler's imsg adapter gives
+	# the tool (cmdline_imsg_send, cmdline_imsg_send_request).
+	TOOL=("$T/bin/sim-imsg" rpc --db "$T/db-direct" --json)
+	printf '%s\n' "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\",\"params\":{\"to\":\"$TO\",\"text\":\"hi\",\"region\":\"US\",\"transport\":\"applescript\"}}" \
+	    >"$TOOL_INPUT"
 fi
 
 # check NAME SOCKET COMMAND...: one run must succeed, or the part is
 # dropped (with what it said, and the end of its activator's log).
+# Standard input is $IN, or /dev/null.
 check() {
 	local name=$1 out
 	export CARAPACE_SOCKET=$2
 	shift 2
-	if out=$("$@" 2>&1 </dev/null); then
+	if out=$("$@" 2>&1 <"${IN:-/dev/null}"); then
 		return 0
 	fi
 	note "$name does not work; it is not measured. Output:"
@@ -213,7 +223,8 @@ check() {
 [ "${#FLOOR[@]}" -gt 0 ] && { check floor "$FLOOR_SOCK" "${FLOOR[@]}" || FLOOR=(); }
 [ "${#GATEWAY[@]}" -gt 0 ] &&
     { check gateway "$GATEWAY_SOCK" "${GATEWAY[@]}" || GATEWAY=(); }
-[ "${#TOOL[@]}" -gt 0 ] && { check tool "" "${TOOL[@]}" || TOOL=(); }
+[ "${#TOOL[@]}" -gt 0 ] &&
+    { IN=$TOOL_INPUT check tool "" "${TOOL[@]}" || TOOL=(); }
 
 # Timings in microseconds, one array per column.
 FLOOR_US=()
@@ -223,14 +234,15 @@ ERRORS_FLOOR=0
 ERRORS_GATEWAY=0
 ERRORS_TOOL=0
 
-# timed VAR SOCKET COMMAND...: run once; the elapsed microseconds go
-# into VAR, and the command's exit status is returned.
+# timed VAR SOCKET COMMAND...: run once, standard input from $IN or
+# /dev/null; the elapsed microseconds go into VAR, and the command's
+# exit status is returned.
 timed() {
 	local __var=$1 t0 t1 rc
 	export CARAPACE_SOCKET=$2
 	shift 2
 	t0=$EPOCHREALTIME
-	"$@" >/dev/null 2>&1 </dev/null
+	"$@" >/dev/null 2>&1 <"${IN:-/dev/null}"
 	rc=$?
 	t1=$EPOCHREALTIME
 	printf -v "$__var" '%d' $(( ${t1/./} - ${t0/./} ))
@@ -251,7 +263,7 @@ run_round() {
 		[ "$record" = 1 ] && GATEWAY_US+=("$us")
 	fi
 	if [ "${#TOOL[@]}" -gt 0 ]; then
-		timed us "" "${TOOL[@]}" ||
+		IN=$TOOL_INPUT timed us "" "${TOOL[@]}" ||
 		    ERRORS_TOOL=$((ERRORS_TOOL + record))
 		[ "$record" = 1 ] && TOOL_US+=("$us")
 	fi
@@ -306,6 +318,10 @@ if [ "$GATEWAY_P50" != n/a ] && [ "$TOOL_P50" != n/a ]; then
 fi
 echo "overhead_p50_ms $OVERHEAD"
 echo "overhead_ratio $RATIO (target <= 1.25)"
+if [ "${BENCH_ONLY:-}" = overhead ]; then
+	echo "overhead $OVERHEAD ms = $RATIO x floor (floor p50 $FLOOR_P50 ms, gateway p50 $GATEWAY_P50 ms, tool p50 $TOOL_P50 ms)"
+	exit 0
+fi
 
 # imsg rpc: request round trips over one running `imsg rpc` process,
 # against the floor as a running client sees it (bench/imsg-rpc.py).
@@ -372,7 +388,7 @@ fi
 if have rss && [ "${#TOOL[@]}" -gt 0 ]; then
 	for ((i = 0; i < RSS_N; i++)); do
 		"$T/bin/rss" -o "$T/tool.kib" "${TOOL[@]}" \
-		    >/dev/null 2>&1 </dev/null
+		    >/dev/null 2>&1 <"$TOOL_INPUT"
 	done
 	TOOL_RSS=$(peak "$T/tool.kib")
 fi

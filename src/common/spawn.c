@@ -258,6 +258,43 @@ fail:
 	return -1;
 }
 
+int
+spawn_input(const char *data, size_t len)
+{
+	size_t	 off = 0;
+	ssize_t	 w;
+	int	 fds[2], flags, saved_errno;
+
+	if (spawn_pipe(fds) == -1)
+		return -1;
+	/*
+	 * The tool reads a blocking stdin; only the write, done here
+	 * before the tool exists, must not block.
+	 */
+	if ((flags = fcntl(fds[0], F_GETFL)) == -1 ||
+	    fcntl(fds[0], F_SETFL, flags & ~O_NONBLOCK) == -1 ||
+	    (flags = fcntl(fds[1], F_GETFL)) == -1 ||
+	    fcntl(fds[1], F_SETFL, flags | O_NONBLOCK) == -1)
+		goto fail;
+	while (off < len) {
+		w = write(fds[1], data + off, len - off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1)
+			goto fail;	/* EAGAIN: more than the pipe holds */
+		off += (size_t)w;
+	}
+	(void)close(fds[1]);
+	return fds[0];
+
+fail:
+	saved_errno = errno;
+	(void)close(fds[0]);
+	(void)close(fds[1]);
+	errno = saved_errno;
+	return -1;
+}
+
 /*
  * Has the leader exited?  It is left unreaped (WNOWAIT) so that its pid,
  * which is also the group id, stays reserved until the group is killed.

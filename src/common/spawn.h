@@ -34,6 +34,14 @@ struct spawn_result {
  * the child is reaped (inspect res), or -1 with errno set if it could
  * not be started; on -1 res holds nothing to free.
  */
+/*
+ * A tool's whole stdin in a pipe, written before the tool starts: the
+ * read end (close-on-exec, blocking), or -1 with errno set, EAGAIN when
+ * len is more than the pipe holds (the caller then uses a file).
+ * Cheaper than a file: nothing is created in, or unlinked from, a
+ * directory.
+ */
+int	 spawn_input(const char *data, size_t len);
 int	 spawn_run(const char *path, char *const argv[], char *const envp[],
 	    int stdin_fd, uint64_t timeout_ms, size_t max_out,
 	    struct spawn_result *res);

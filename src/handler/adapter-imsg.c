@@ -261,7 +261,7 @@ rpc_answer(json_t *v, void *arg)
 
 /*
  * Deliver through "imsg rpc": the request on the tool's standard input
- * (an unlinked spool file), the answer the line with its id on stdout.
+ * (send_spool_text), the answer the line with its id on stdout.
  * The real rpc mode exits once stdin ends.  An error answer is the
  * tool's refusal or failure (unknown chat, AppleScript failed): a tool
  * failure carrying the error as the tool gave it.

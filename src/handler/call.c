@@ -37,6 +37,33 @@ call_error(struct call *c, int code, json_t *data, const char *fmt, ...)
 	return -1;
 }
 
+/* The call's record, as it stands, into ev. */
+static void
+call_event(const struct call *c, struct audit_event *ev)
+{
+	const struct call_env	*env = c->env;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->uid = env->peer.uid;
+	ev->gid = env->peer.gid;
+	ev->pid = env->peer.pid;
+	ev->client = env->client != NULL ? env->client->name : NULL;
+	ev->method = c->method;
+	ev->channel = c->channel;
+	ev->recipient = c->recipient[0] != '\0' ? c->recipient : NULL;
+	ev->recipients = c->recipients;
+	ev->delivery = c->delivery;
+	ev->decision = c->decision != AUDIT_DECISION_UNSET ? c->decision :
+	    (c->code == 0 ? AUDIT_DECISION_ALLOW : AUDIT_DECISION_DENY);
+	ev->rule = c->rule;
+	ev->outcome = c->outcome != AUDIT_OUTCOME_UNSET ? c->outcome :
+	    (c->code == 0 ? AUDIT_OUTCOME_OK : AUDIT_OUTCOME_REFUSED);
+	ev->reason = c->code != 0 ? c->message : NULL;
+	ev->hold_id = c->hold_id[0] != '\0' ? c->hold_id : NULL;
+	ev->code = c->code;
+	ev->request_id = c->id;
+}
+
 void
 call_audit(struct call *c)
 {
@@ -45,39 +72,35 @@ call_audit(struct call *c)
 	struct rate_request	 rq;
 	size_t			 which;
 	uint64_t		 retry;
+	int			 r;
 
-	/*
-	 * A refused request still spends its window, in its own commit;
-	 * if the window filled up meanwhile, it is refused anyway.
-	 */
+	call_event(c, &ev);
 	if (c->spend_pending) {
+		/*
+		 * The window still to charge (a refusal, or a method
+		 * answered by the handler alone) is charged in the
+		 * record's commit: one flush, not two.  If it filled up
+		 * meanwhile, a refusal is recorded as it is, and an
+		 * answer is withheld: the client is told it is limited.
+		 */
 		rq.key = c->spend_key;
 		rq.max = c->spend_max;
 		rq.window_ms = c->spend_window_ms;
-		(void)state_rate_take(env->state, &rq, 1, util_now_ms(),
-		    &which, &retry);
 		c->spend_pending = 0;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.uid = env->peer.uid;
-	ev.gid = env->peer.gid;
-	ev.pid = env->peer.pid;
-	ev.client = env->client != NULL ? env->client->name : NULL;
-	ev.method = c->method;
-	ev.channel = c->channel;
-	ev.recipient = c->recipient[0] != '\0' ? c->recipient : NULL;
-	ev.recipients = c->recipients;
-	ev.delivery = c->delivery;
-	ev.decision = c->decision != AUDIT_DECISION_UNSET ? c->decision :
-	    (c->code == 0 ? AUDIT_DECISION_ALLOW : AUDIT_DECISION_DENY);
-	ev.rule = c->rule;
-	ev.outcome = c->outcome != AUDIT_OUTCOME_UNSET ? c->outcome :
-	    (c->code == 0 ? AUDIT_OUTCOME_OK : AUDIT_OUTCOME_REFUSED);
-	ev.reason = c->code != 0 ? c->message : NULL;
-	ev.hold_id = c->hold_id[0] != '\0' ? c->hold_id : NULL;
-	ev.code = c->code;
-	ev.request_id = c->id;
-	if (audit_write(env->audit, &ev) == -1) {
+		r = audit_write_charged(env->audit, &ev, &rq, 1,
+		    util_now_ms(), 0, &which, &retry, NULL);
+		if (r == 1) {
+			if (c->code == 0) {
+				json_decref(c->result);
+				c->result = NULL;
+				(void)call_request_limited(c, retry);
+				call_event(c, &ev);
+			}
+			r = audit_write(env->audit, &ev);
+		}
+	} else
+		r = audit_write(env->audit, &ev);
+	if (r == -1) {
 		log_warnx("audit failed for %s from uid %u: refusing",
 		    c->method != NULL ? c->method : "-",
 		    (unsigned)env->peer.uid);

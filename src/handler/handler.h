@@ -72,6 +72,11 @@ int	 inbox_subscribed(const struct session *);
 				   reaction, typing, receipt, remote
 				   delete): refused while its channel is
 				   frozen (freeze_check, before it runs) */
+#define METHOD_LOCAL	0x10	/* answered by the handler alone (no tool,
+				   no state written): the request window is
+				   charged in its record's commit, which
+				   withholds the answer if the window
+				   filled meanwhile (call_audit) */
 
 struct method {
 	const char		*name;
@@ -244,8 +249,9 @@ int	 send_charge(struct call *, const struct channel *,
 int	 send_one(struct call *, const struct channel *, const char *recipient,
 	    const char *text, json_t *attachment, json_t *delivery);
 /*
- * text in an unlinked spool file, as a descriptor at its start (a tool's
- * stdin); -1 with the call's error set.
+ * text as a tool's stdin: a pipe holding all of it (spawn_input), or
+ * when it does not fit an unlinked spool file at its start; -1 with the
+ * call's error set.
  */
 int	 send_spool_text(struct call *, const char *text);
 /* Remove the spooled files a delivery names. */

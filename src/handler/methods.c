@@ -55,9 +55,9 @@ static const struct rpc_param read_params[] = {
 };
 
 static const struct method methods[] = {
-	{ .name = "gateway.ping", .params = no_params, .flags = 0,
+	{ .name = "gateway.ping", .params = no_params, .flags = METHOD_LOCAL,
 	  .fn = m_ping },
-	{ .name = "gateway.whoami", .params = no_params, .flags = 0,
+	{ .name = "gateway.whoami", .params = no_params, .flags = METHOD_LOCAL,
 	  .fn = m_whoami },
 	{ .name = "inbox.subscribe", .params = subscribe_params, .flags = 0,
 	  .fn = inbox_subscribe },

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "policy.h"
 #include "protocol.h"
+#include "spawn.h"
 #include "state.h"
 #include "util.h"
 
@@ -109,6 +110,9 @@ send_spool_text(struct call *c, const char *text)
 	ssize_t	 w;
 	int	 fd;
 
+	/* Usually in a pipe; a file only when the pipe cannot hold it. */
+	if ((fd = spawn_input(text, len)) != -1)
+		return fd;
 	if ((fd = spool_create(c, "body", "", path, sizeof(path))) == -1)
 		return -1;
 	(void)unlink(path);

@@ -70,5 +70,35 @@ expect_eq "14 audited as limited by the request window" $((limited + 14)) \
     "$(ctl audit show | grep -c 'clients.limits.requests')"
 expect_eq "10 delivering records" $((before + 10)) "$(delivering)"
 expect_match "audit chain verifies" '^audit chain OK' "$(ctl audit verify)"
+stop_gateway
+
+# A ping is answered by the handler alone: its window is charged in its
+# record's commit, after it ran.  A burst of 16 pings against 6 requests
+# left: each peeks before any charges, so the record's commit must check
+# again and withhold the answer: exactly 6 pongs, 16 records.
+LIMIT_MAX=5 CLIENT_REQUESTS=6 default_config allowlist
+sed -i 's|limits: { requests: 6, window: 1s }|limits: { requests: 6, window: 1h }|' "$CONF"
+start_gateway
+pings=$(ctl audit show | grep -c '"method":"gateway.ping"')
+limited=$(ctl audit show | grep -c 'clients.limits.requests')
+i=0
+pids=
+while [ $i -lt 16 ]; do
+	printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"gateway.ping"}' |
+	    raw >"$T/ping.$i" 2>&1 &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+for p in $pids; do
+	wait "$p"
+done
+expect_eq "6 of 16 pings answered" 6 "$(cat "$T"/ping.* | grep -c '"pong":true')"
+expect_eq "10 pings limited by the request window" 10 \
+    "$(cat "$T"/ping.* | grep -c '"code":-32003.*clients.limits.requests')"
+expect_eq "16 ping records" $((pings + 16)) \
+    "$(ctl audit show | grep -c '"method":"gateway.ping"')"
+expect_eq "10 audited as limited" $((limited + 10)) \
+    "$(ctl audit show | grep -c 'clients.limits.requests')"
+expect_match "audit chain verifies" '^audit chain OK' "$(ctl audit verify)"
 
 finish

@@ -591,6 +591,50 @@ test_stdin(void **state)
 	spawn_result_free(&res);
 }
 
+/*
+ * spawn_input: the tool reads the whole of what was given, to its end,
+ * through a blocking, close-on-exec descriptor; what the pipe cannot
+ * hold is refused with EAGAIN (the caller then uses a file), never
+ * half-written and never blocking.
+ */
+static void
+test_spawn_input(void **state)
+{
+	struct spawn_result	 res;
+	char *const		 argv[] = { (char *)"cat", NULL };
+	char			*big;
+	size_t			 bigsize = 16 * 1024 * 1024;
+	int			 fd;
+
+	(void)state;
+	assert_true((fd = spawn_input("hello\nworld\n", 12)) > 2);
+	assert_true((fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	assert_int_equal(spawn_run("/bin/cat", argv, empty_env, fd, TIMEOUT,
+	    MAX_OUT, &res), 0);
+	close(fd);
+	assert_int_equal(res.exited, 1);
+	assert_int_equal(res.status, 0);
+	assert_string_equal(res.out, "hello\nworld\n");
+	spawn_result_free(&res);
+
+	/* Empty: the tool sees the end at once. */
+	assert_true((fd = spawn_input("", 0)) > 2);
+	assert_int_equal(spawn_run("/bin/cat", argv, empty_env, fd, TIMEOUT,
+	    MAX_OUT, &res), 0);
+	close(fd);
+	assert_string_equal(res.out, "");
+	spawn_result_free(&res);
+
+	/* More than any pipe holds (Linux's largest default is 1 MiB). */
+	assert_non_null(big = malloc(bigsize));
+	memset(big, 'x', bigsize);
+	errno = 0;
+	assert_int_equal(spawn_input(big, bigsize), -1);
+	assert_int_equal(errno, EAGAIN);
+	free(big);
+}
+
 /* stdin_fd may itself be 0: the child still gets it (not closed). */
 static void
 test_stdin_is_fd0(void **state)
@@ -774,6 +818,7 @@ main(void)
 		cmocka_unit_test(test_default_env),
 		cmocka_unit_test(test_no_fd_leak),
 		cmocka_unit_test(test_stdin),
+		cmocka_unit_test(test_spawn_input),
 		cmocka_unit_test(test_stdin_is_fd0),
 		cmocka_unit_test(test_sigchld_ignored),
 		cmocka_unit_test(test_refused),

@@ -330,7 +330,7 @@ expect_match "the next send is refused: frozen by the owner" \
 expect_eq "and nothing is sent" "$fbase" "$(spool_count)"
 out=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"send","params":{"channel":"signal","recipients":["+14155550100"],"text":"after the freeze"}}' | raw)
 expect_match "signal too is frozen (-32014)" '"code":-32014' "$out"
-expect_match "carapacectl sees the freeze" 'every channel' \
+expect_match "carapacectl sees the freeze of every channel" '^\*  *frozen since' \
     "$(ctl freeze --list 2>&1)"
 envelope 1700000000030 "$OWNER" "Thaw" >>"$SIG/inbound.jsonl"
 check "signal watcher caught up" s_sync 1700000000031

@@ -712,6 +712,37 @@ test_required(void **state)
 	    no_state_dir, 1);
 }
 
+/*
+ * owner: an identity must be a person's address on a configured channel,
+ * and approvals by reply are refused where the owner's identity is the
+ * gateway's own account (the owner's replies could not be told from the
+ * agent's sends), where that account is not configured, or where the
+ * channel is not.
+ */
+static void
+test_owner(void **state)
+{
+	static const char *const expected[] = {
+		"12:11: owner.identities.imsg: not the address of a person "
+		    "on imsg",
+		"13:14: owner.identities.discord: channel discord is not "
+		    "configured",
+		"15:15: owner.approvals.channels: imsg needs "
+		    "channels.imsg.account, the account the gateway uses "
+		    "there, to tell the owner's messages from its own",
+		"15:15: owner.approvals.channels: on signal the owner's "
+		    "identity +14155550199 is the account the gateway sends "
+		    "as: the owner's replies could not be told from the "
+		    "agent's own sends (give the owner an identity of their "
+		    "own)",
+		"15:15: owner.approvals.channels: channel discord is not "
+		    "configured",
+	};
+
+	(void)state;
+	EXPECT_ERRORS("bad-owner.yaml", expected);
+}
+
 static void
 test_channel_keys(void **state)
 {
@@ -1146,6 +1177,7 @@ main(void)
 		cmocka_unit_test(test_contacts_after_use),
 		cmocka_unit_test(test_required),
 		cmocka_unit_test(test_channel_keys),
+		cmocka_unit_test(test_owner),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_more_errors),

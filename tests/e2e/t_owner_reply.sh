@@ -314,6 +314,39 @@ case "$out" in
 *) ok "signal inbox shows no reply" ;;
 esac
 
+# A real notice, end to end: the hold's notice goes to the owner's
+# identity with a code; the owner's "approve CODE" delivers it once.
+nb=$(spool_count)
+h6=$(hold_of "$(agent "$T/bin/imsg" send --to "+1 415 555 9996" --text "held six" 2>&1)")
+check "a sixth send held" test -n "$h6"
+expect_eq "its notice went out" $((nb + 1)) "$(spool_count)"
+nf=$(grep -l "held six" "$T"/sim/spool/* | head -1)
+expect_match "the notice went to the owner's identity" '14155550100' \
+    "$(cat "$nf")"
+c6=$(grep -Eo 'approve [0-9A-Z]{8}' "$nf" | head -1 | cut -c9-)
+check "the notice offers a code" test -n "$c6"
+case "$(cat "$T/watch.out"; ctl audit show)" in
+*"$c6"*) not_ok "the notice's code is in no stream and no record" ;;
+*) ok "the notice's code is in no stream and no record" ;;
+esac
+im 2101 "" "$(sed -n 's/.*"text":"\([^"]*\)".*/\1/p' "$nf")" true >>"$T/sim/inbound.jsonl"
+agent "$T/bin/imsg" send --to "+1 (415) 555-0100" --text "approve $c6" >/dev/null 2>&1
+im 2102 "$ACCOUNT" "approve $c6" true >>"$T/sim/inbound.jsonl"
+check "watcher caught up" im_sync 2103
+expect_eq "the agent's own 'approve CODE' delivers nothing" 1 "$(held "$h6")"
+im 2104 "$OWNER" "OK $c6" >>"$T/sim/inbound.jsonl"
+check "watcher caught up" im_sync 2105
+expect_eq "the owner's reply to the real notice delivers it" 0 "$(held "$h6")"
+expect_eq "exactly once" 1 "$(grep -l '"text":"held six"' "$T"/sim/spool/* | grep -vc "$nf")"
+im 2106 "$OWNER" "approve $c6" >>"$T/sim/inbound.jsonl"
+check "watcher caught up" im_sync 2107
+expect_eq "the same reply again delivers nothing more" 1 \
+    "$(grep -l '"text":"held six"' "$T"/sim/spool/* | grep -vc "$nf")"
+case "$(cat "$T/watch.out"; agent "$T/bin/imsg" history --chat-id 1 --json)" in
+*"$c6"*|*"held six"*) not_ok "neither the notice nor the reply on the agent's read paths" ;;
+*) ok "neither the notice nor the reply on the agent's read paths" ;;
+esac
+
 # freeze from the owner's phone stops the next send; thaw restores it.
 fbase=$(spool_count)
 envelope 1700000000020 "$OWNER" "freeze" >>"$SIG/inbound.jsonl"

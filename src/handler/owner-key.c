@@ -11,14 +11,10 @@
 #include <string.h>
 
 #include "compat.h"
+#include "address.h"
 #include "owner.h"
 #include "sha256.h"
-
-static int
-blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+#include "util.h"
 
 void
 owner_message_key(const char *channel, const char *sender, const char *text,
@@ -26,15 +22,9 @@ owner_message_key(const char *channel, const char *sender, const char *text,
 {
 	struct sha256_ctx	 ctx;
 	unsigned char		 md[SHA256_DIGEST_LENGTH];
-	const char		*end;
-	static const char	 hexd[] = "0123456789abcdef";
-	size_t			 i;
+	size_t			 len = strlen(text);
 
-	while (blank(*text))
-		text++;
-	end = text + strlen(text);
-	while (end > text && blank(end[-1]))
-		end--;
+	addr_trim(&text, &len);
 	sha256_init(&ctx);
 	sha256_update(&ctx, "carapace-owner", 15);	/* with its NUL */
 	sha256_update(&ctx, channel, strlen(channel) + 1);
@@ -42,11 +32,7 @@ owner_message_key(const char *channel, const char *sender, const char *text,
 		sha256_update(&ctx, sender, strlen(sender) + 1);
 	else
 		sha256_update(&ctx, "", 1);
-	sha256_update(&ctx, text, (size_t)(end - text));
+	sha256_update(&ctx, text, len);
 	sha256_final(&ctx, md);
-	for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-		hash[2 * i] = hexd[md[i] >> 4];
-		hash[2 * i + 1] = hexd[md[i] & 0xf];
-	}
-	hash[2 * SHA256_DIGEST_LENGTH] = '\0';
+	util_hex(md, sizeof(md), hash);
 }

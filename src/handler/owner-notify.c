@@ -150,9 +150,7 @@ owner_code_hash(const char *typed, char hash[65])
 {
 	struct sha256_ctx	 ctx;
 	unsigned char		 md[SHA256_DIGEST_LENGTH];
-	static const char	 hexd[] = "0123456789abcdef";
 	char			 form[OWNER_CODE_LEN];
-	size_t			 i;
 	int			 r;
 
 	hash[0] = '\0';
@@ -162,11 +160,7 @@ owner_code_hash(const char *typed, char hash[65])
 		sha256_update(&ctx, "carapace-owner-code", 20);	/* its NUL */
 		sha256_update(&ctx, form, sizeof(form));
 		sha256_final(&ctx, md);
-		for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-			hash[2 * i] = hexd[md[i] >> 4];
-			hash[2 * i + 1] = hexd[md[i] & 0xf];
-		}
-		hash[2 * SHA256_DIGEST_LENGTH] = '\0';
+		util_hex(md, sizeof(md), hash);
 		explicit_bzero(md, sizeof(md));
 	}
 	explicit_bzero(form, sizeof(form));

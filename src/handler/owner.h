@@ -23,7 +23,8 @@ struct channel;
 
 /*
  * The key a message is marked under (hex SHA-256 into hash, 65 bytes):
- * channel, sender and text, text trimmed of white space at both ends.
+ * channel, sender and text, text trimmed of white space at both ends
+ * (addr_trim).
  * sender: the normalised identity that wrote it, or NULL for what the
  * gateway's own account sent (a notice).
  */

@@ -65,10 +65,11 @@ struct watcher {
 	const struct watch_adapter	*ad;
 	struct state			*state;
 	struct audit			*audit;
-	struct call_env			 env;	/* for the owner's replies */
+	struct call_env			 env;	/* the owner's replies, ticks */
 	uint64_t			 position;
 	int				 have_position;
 	uint64_t			 last_maintain;
+	uint64_t			 last_owner_tick;	/* monotonic */
 	unsigned long long		 published, hidden, malformed;
 	unsigned long long		 consumed;	/* the owner's commands */
 	unsigned long long		 restarts;
@@ -293,22 +294,14 @@ watch_sleep(struct watcher *w, uint64_t ms)
 static void
 watch_owner_tick(struct watcher *w)
 {
-	static uint64_t	 last;
-	struct call_env	 env;
 	uint64_t	 now = util_mono_ms();
 
 	if ((w->cfg->owner.approvals & (1U << w->ch->id)) == 0 ||
-	    (last != 0 && now - last < WATCH_OWNER_TICK_MS))
+	    (w->last_owner_tick != 0 &&
+	    now - w->last_owner_tick < WATCH_OWNER_TICK_MS))
 		return;
-	last = now;
-	memset(&env, 0, sizeof(env));
-	env.cfg = w->cfg;
-	env.state = w->state;
-	env.audit = w->audit;
-	env.peer.uid = getuid();
-	env.peer.gid = getgid();
-	env.peer.pid = getpid();
-	owner_tick(&env, w->ch, util_now_ms());
+	w->last_owner_tick = now;
+	owner_tick(&w->env, w->ch, util_now_ms());
 }
 
 static void

@@ -18,6 +18,7 @@
 
 #include "compat.h"
 #include "conf.h"
+#include "handler.h"
 #include "owner.h"
 #include "state.h"
 #include "util.h"
@@ -36,7 +37,7 @@ main(int argc, char **argv)
 	int			 r;
 
 	if (argc < 3 || config_load(argv[1], 0, &cf, &errs) != 0) {
-		fprintf(stderr, "usage: owner_state CONFIG code|notice ...\n");
+		fprintf(stderr, "usage: owner_state CONFIG code|claim|notice ...\n");
 		return 2;
 	}
 	if ((r = state_open(cf->state_dir, cf->map_size, 0, &st)) != 0) {
@@ -56,11 +57,14 @@ main(int argc, char **argv)
 		sc.created_ms = now - 1000;
 		sc.expires_ms = (uint64_t)((long long)now + secs * 1000);
 		r = state_code_put(st, hash, &sc);
+	} else if (strcmp(argv[2], "claim") == 0 && argc == 4) {
+		/* A decider at work on the hold (holds_decide's claim). */
+		r = state_hold_claim(st, argv[3], now, HOLDS_CLAIM_LEASE_MS);
 	} else if (strcmp(argv[2], "notice") == 0 && argc == 5) {
 		owner_message_key(argv[3], NULL, argv[4], hash);
 		r = state_hide_mark(st, hash, now);
 	} else {
-		fprintf(stderr, "usage: owner_state CONFIG code|notice ...\n");
+		fprintf(stderr, "usage: owner_state CONFIG code|claim|notice ...\n");
 		return 2;
 	}
 	if (r != 0)

@@ -269,10 +269,14 @@ int	 deliver_hold(struct call *, json_t *hold);
  * approve/drop and approvals by reply make it: approve delivers it
  * through the channel's adapter, drop discards it; audited with by as
  * the client ("carapacectl", or the owner's identity), then the hold,
- * its spool and its reply code are removed.  Returns 0; -1 when the
- * delivery failed (the hold is kept); -2 when nothing was done (no such
- * hold, no audit).  msg gets one line saying what happened.
+ * its spool and its reply code are removed.  The hold is claimed first
+ * (state_hold_claim), so that two deciders never both act on it.
+ * Returns 0; -1 when the delivery failed (the hold is kept); -2 when
+ * nothing was done (no such hold, another decision under way, no
+ * audit).  msg gets one line saying what happened.
  */
+#define HOLDS_CLAIM_LEASE_MS	(15ULL * 60 * 1000)	/* > a tool's longest
+							   timeout (10 min) */
 int	 holds_decide(struct call_env *, const char *id, int approve,
 	    const char *by, char *msg, size_t msglen);
 

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "protocol.h"
 #include "state.h"
+#include "util.h"
 
 static int	 holds_audit(struct call_env *, struct call *, json_t *,
 		    const char *, const char *);
@@ -61,9 +62,14 @@ holds_decide(struct call_env *env, const char *id, int approve,
 	json_t		*hold = NULL;
 	int		 ch, r, rv = -1;
 
-	if ((r = state_hold_get(env->state, id, &hold)) != 0) {
+	/* One decision at a time: the others find it claimed. */
+	if ((r = state_hold_claim(env->state, id, util_now_ms(),
+	    HOLDS_CLAIM_LEASE_MS)) != 0 ||
+	    (r = state_hold_get(env->state, id, &hold)) != 0) {
 		(void)snprintf(msg, msglen, "hold %s: %s", id,
 		    state_strerror(r));
+		if (r != STATE_E_BUSY && r != STATE_E_NOTFOUND)
+			(void)state_hold_unclaim(env->state, id);
 		return -2;
 	}
 	memset(&c, 0, sizeof(c));
@@ -106,8 +112,12 @@ holds_decide(struct call_env *env, const char *id, int approve,
 			rv = 0;
 		}
 	}
+	/* Decided: the hold and its claim are gone, and its code with them. */
 	if (rv == 0)
 		(void)state_code_forget(env->state, id);
+	else if ((r = state_hold_unclaim(env->state, id)) != 0)
+		log_warnx("hold %s: claim not released: %s", id,
+		    state_strerror(r));
 	call_clear(&c);
 	json_decref(hold);
 	return rv;

@@ -180,7 +180,7 @@ collect_hold(json_t *hold, void *arg)
 
 /*
  * The holds waiting for a notice: those without a code (an expired code
- * still counts as told).  The first NOTICE_LINES, oldest first (ids
+ * still counts as told) that no one is deciding.  The first NOTICE_LINES, oldest first (ids
  * grow), are kept; the rest are counted.
  */
 static void
@@ -189,8 +189,9 @@ waiting_holds(struct call_env *env, struct waiting *w)
 	struct state_code	 sc;
 	json_t			*all, *hold;
 	const char		*id;
+	uint64_t		 now = util_now_ms();
 	size_t			 i;
-	int			 r;
+	int			 r, claimed;
 
 	memset(w, 0, sizeof(*w));
 	if ((all = json_array()) == NULL)
@@ -200,9 +201,12 @@ waiting_holds(struct call_env *env, struct waiting *w)
 		log_warnx("owner notices: holds: %s", state_strerror(r));
 	json_array_foreach(all, i, hold) {
 		id = json_string_value(json_object_get(hold, "id"));
+		/* One being decided waits for nothing (its code is in use). */
 		if (id == NULL ||
 		    state_code_of_hold(env->state, id, &sc, NULL) !=
-		    STATE_E_NOTFOUND)
+		    STATE_E_NOTFOUND ||
+		    state_hold_claimed(env->state, id, now,
+		    HOLDS_CLAIM_LEASE_MS, &claimed) != 0 || claimed)
 			continue;
 		if (w->n < NOTICE_LINES)
 			w->holds[w->n++] = json_incref(hold);

@@ -269,29 +269,29 @@ owner_decide(struct call_env *env, const struct channel *ch, const char *by,
 	if (code[0] == '\0' || owner_code_hash(code, hash) == -1)
 		r = STATE_E_NOTFOUND;
 	else
-		r = state_code_take(env->state, hash, util_now_ms(), &sc);
+		r = state_code_find(env->state, hash, util_now_ms(), &sc);
 	switch (r) {
 	case 0:
+		/*
+		 * The hold's claim makes the code single-use: the decision
+		 * forgets it, a second reply while this one runs finds the
+		 * hold claimed, and a failed delivery leaves both for the
+		 * owner to try again.
+		 */
 		r = holds_decide(env, sc.hold_id, approve, by, msg,
 		    sizeof(msg));
 		if (r == -2 && state_hold_get(env->state, sc.hold_id,
-		    &hold) == STATE_E_NOTFOUND)
+		    &hold) == STATE_E_NOTFOUND) {
+			(void)state_code_forget(env->state, sc.hold_id);
 			owner_audit(env, ch, by, method, "owner.code",
 			    "no such hold", sc.hold_id);
-		else if (r == -1) {
-			/* Still held: the same reply may try again. */
-			if (state_code_put(env->state, hash, &sc) != 0)
-				log_warnx("%s: the code of hold %s is gone",
-				    ch->driver->name, sc.hold_id);
-		}
+		} else if (r == -2)
+			owner_audit(env, ch, by, method, "owner.code", msg,
+			    sc.hold_id);
 		log_info("%s: %s", ch->driver->name, msg);
 		break;
 	case STATE_E_EXPIRED:
-		/*
-		 * Nothing changes: the code goes back for the expiry to
-		 * decide (owner.approvals.on_expiry), as if never used.
-		 */
-		(void)state_code_put(env->state, hash, &sc);
+		/* Nothing changes: on_expiry decides the hold. */
 		owner_audit(env, ch, by, method, "owner.code", "expired code",
 		    sc.hold_id);
 		break;

@@ -28,6 +28,8 @@ static int	acct_get(struct state *, MDB_txn *, const char *, uint64_t *,
 static int	acct_add(struct state *, MDB_txn *, const char *, int64_t,
 		    int64_t);
 static uint64_t	hold_size(json_t *, size_t);
+static int	claim_del(struct state *, MDB_txn *, const char *);
+static int	claim_id_ok(const char *);
 static int	hold_put(struct state *, json_t *, uint64_t,
 		    const struct state_hold_limits *, int *, char *, size_t);
 
@@ -312,9 +314,104 @@ state_hold_del(struct state *st, const char *id)
 		return state_abort(txn, r);
 	if ((rc = mdb_del(txn, st->dbi[DB_HOLDS], &key, NULL)) != 0)
 		return state_abort(txn, state_lmdb(rc));
+	/* Its claim, if it had one, goes with it. */
+	if ((r = claim_del(st, txn, id)) != 0)
+		return state_abort(txn, r);
 	if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
 		return r;
 	return state_fsync(st);
+}
+
+/*
+ * A hold's claim in meta: "claim", a NUL and the hold's id hold 8 bytes,
+ * when it was claimed (ms).
+ */
+static int
+claim_del(struct state *st, MDB_txn *txn, const char *id)
+{
+	char	 name[STATE_NAME_MAX];
+	MDB_val	 key;
+	int	 rc;
+
+	key.mv_data = name;
+	key.mv_size = (size_t)snprintf(name, sizeof(name), "claim%c%s", '\0',
+	    id);
+	rc = mdb_del(txn, st->dbi[DB_META], &key, NULL);
+	return rc == MDB_NOTFOUND ? 0 : state_lmdb(rc);
+}
+
+/* Is id a hold's id that fits a claim's key?  1 or 0. */
+static int
+claim_id_ok(const char *id)
+{
+	return id != NULL && *id != '\0' &&
+	    strlen(id) < STATE_NAME_MAX - sizeof("claim");
+}
+
+int
+state_hold_claim(struct state *st, const char *id, uint64_t now_ms,
+    uint64_t lease_ms)
+{
+	MDB_txn		*txn;
+	MDB_val		 key, val;
+	uint64_t	 since;
+	int		 rc, r;
+
+	if (st == NULL || !claim_id_ok(id))
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, 0, &txn)) != 0)
+		return r;
+	key.mv_data = (void *)id;
+	key.mv_size = strlen(id);
+	if ((rc = mdb_get(txn, st->dbi[DB_HOLDS], &key, &val)) != 0)
+		return state_abort(txn, state_lmdb(rc));
+	r = meta_get(st, txn, "claim", id, 8, &since);
+	if (r == 0 && now_ms < since + lease_ms)
+		return state_abort(txn, STATE_E_BUSY);
+	if (r != 0 && r != STATE_E_NOTFOUND && r != STATE_E_CORRUPT)
+		return state_abort(txn, r);
+	if ((r = meta_put(st, txn, "claim", id, 8, now_ms)) != 0)
+		return state_abort(txn, r);
+	if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
+		return r;
+	return state_fsync(st);
+}
+
+int
+state_hold_unclaim(struct state *st, const char *id)
+{
+	MDB_txn	*txn;
+	int	 r;
+
+	if (st == NULL || !claim_id_ok(id))
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, 0, &txn)) != 0)
+		return r;
+	if ((r = claim_del(st, txn, id)) != 0)
+		return state_abort(txn, r);
+	if ((r = state_lmdb(mdb_txn_commit(txn))) != 0)
+		return r;
+	return state_fsync(st);
+}
+
+int
+state_hold_claimed(struct state *st, const char *id, uint64_t now_ms,
+    uint64_t lease_ms, int *claimed)
+{
+	MDB_txn		*txn;
+	uint64_t	 since;
+	int		 r;
+
+	*claimed = 0;
+	if (st == NULL || !claim_id_ok(id))
+		return STATE_E_INVALID;
+	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
+		return r;
+	r = meta_get(st, txn, "claim", id, 8, &since);
+	mdb_txn_abort(txn);
+	if (r == 0)
+		*claimed = now_ms < since + lease_ms;
+	return r == STATE_E_NOTFOUND || r == STATE_E_CORRUPT ? 0 : r;
 }
 
 int

@@ -160,10 +160,10 @@ state_code_put(struct state *st, const char *code_hash,
 }
 
 int
-state_code_take(struct state *st, const char *code_hash, uint64_t now_ms,
+state_code_find(struct state *st, const char *code_hash, uint64_t now_ms,
     struct state_code *out)
 {
-	unsigned char	 ck[OWNER_KEY_MAX], hk[OWNER_KEY_MAX];
+	unsigned char	 ck[OWNER_KEY_MAX];
 	MDB_txn		*txn;
 	MDB_val		 key, val;
 	int		 rc, r;
@@ -173,28 +173,14 @@ state_code_take(struct state *st, const char *code_hash, uint64_t now_ms,
 		return STATE_E_INVALID;
 	if (st->owner_absent)
 		return STATE_E_NOTFOUND;
-	if ((r = state_begin(st, 0, &txn)) != 0)
+	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
 		return r;
 	key.mv_data = ck;
 	key.mv_size = owner_key(ck, 'c', code_hash);
-	if ((rc = mdb_get(txn, st->dbi[DB_OWNER], &key, &val)) != 0)
-		return state_abort(txn, state_lmdb(rc));
-	if ((r = code_decode(&val, out)) != 0)
-		return state_abort(txn, r);
-	if ((rc = mdb_del(txn, st->dbi[DB_OWNER], &key, NULL)) != 0)
-		return state_abort(txn, state_lmdb(rc));
-	key.mv_data = hk;
-	if ((key.mv_size = owner_key(hk, 'h', out->hold_id)) == 0)
-		return state_abort(txn, STATE_E_CORRUPT);
 	rc = mdb_get(txn, st->dbi[DB_OWNER], &key, &val);
-	if (rc == 0 && val.mv_size == HASH_LEN &&
-	    memcmp(val.mv_data, code_hash, HASH_LEN) == 0)
-		rc = mdb_del(txn, st->dbi[DB_OWNER], &key, NULL);
-	else if (rc == 0 || rc == MDB_NOTFOUND)
-		rc = 0;
-	if (rc != 0)
-		return state_abort(txn, state_lmdb(rc));
-	if ((r = owner_commit(st, txn)) != 0)
+	r = rc == 0 ? code_decode(&val, out) : state_lmdb(rc);
+	mdb_txn_abort(txn);
+	if (r != 0)
 		return r;
 	return now_ms >= out->expires_ms ? STATE_E_EXPIRED : 0;
 }

@@ -422,6 +422,8 @@ state_strerror(int error)
 		    "not writable by group or others";
 	case STATE_E_INVALID:
 		return "invalid argument";
+	case STATE_E_BUSY:
+		return "being decided";
 	case STATE_E_EXPIRED:
 		return "expired";
 	case STATE_E_LIMITED:

@@ -103,8 +103,26 @@ int		 state_hold_get(struct state *, const char *id, json_t **out);
 /* Calls fn for each hold in id order until fn returns non-zero. */
 int		 state_hold_foreach(struct state *,
 		    int (*fn)(json_t *hold, void *arg), void *arg);
-/* Remove the hold (durable).  STATE_E_NOTFOUND if absent. */
+/* Remove the hold and its claim (durable).  STATE_E_NOTFOUND if absent. */
 int		 state_hold_del(struct state *, const char *id);
+
+/*
+ * One decision at a time on a hold (the owner at the terminal, the
+ * owner's reply, an expiry): claim it before acting, in one synced write
+ * transaction.  STATE_E_NOTFOUND when there is no such hold;
+ * STATE_E_BUSY when another claim younger than lease_ms holds it (one
+ * older belongs to a decider that died: its hold's fate is for the
+ * owner to see, and it may be claimed again).  state_hold_del removes the
+ * claim with the hold; state_hold_unclaim releases it (the hold stays).
+ * state_hold_claimed: *claimed 1 while a claim younger than lease_ms
+ * stands.
+ */
+#define STATE_E_BUSY		-11	/* another decision is under way */
+int		 state_hold_claim(struct state *, const char *id,
+		    uint64_t now_ms, uint64_t lease_ms);
+int		 state_hold_unclaim(struct state *, const char *id);
+int		 state_hold_claimed(struct state *, const char *id,
+		    uint64_t now_ms, uint64_t lease_ms, int *claimed);
 
 /*
  * What holds may take: per client (the hold's "client" member) at most
@@ -310,12 +328,14 @@ struct state_code {
 int		 state_code_put(struct state *, const char *code_hash,
 		    const struct state_code *code);
 /*
- * Take the code: remove it (one use) and give what it was bound to in
- * *out.  STATE_E_NOTFOUND when no such code is stored; STATE_E_EXPIRED
- * when it was, but its time is over at now_ms (it is removed all the
- * same, and *out is filled).  Durable before it returns.
+ * What the code is bound to, in *out.  STATE_E_NOTFOUND when no such
+ * code is stored; STATE_E_EXPIRED when its time is over at now_ms (*out
+ * filled all the same).  Nothing changes: a code is used up when its
+ * hold is decided (holds_decide forgets it, under the hold's claim), so
+ * a second use finds nothing, and a delivery that failed leaves it for
+ * the owner to try again.
  */
-int		 state_code_take(struct state *, const char *code_hash,
+int		 state_code_find(struct state *, const char *code_hash,
 		    uint64_t now_ms, struct state_code *out);
 /*
  * The live code of a hold, if any: 0 with *out (and hash, which holds

@@ -347,6 +347,30 @@ case "$(cat "$T/watch.out"; agent "$T/bin/imsg" history --chat-id 1 --json)" in
 *) ok "neither the notice nor the reply on the agent's read paths" ;;
 esac
 
+# One decision at a time: while a hold is claimed (a decider at work),
+# neither the terminal nor the owner's reply acts on it, and the
+# owner's code stays usable once the claim is released with the hold.
+h7=$(hold_of "$(agent "$T/bin/imsg" send --to "+1 415 555 9997" --text "held seven" 2>&1)")
+check "a seventh send held" test -n "$h7"
+check "code for the seventh hold stored" state code "$h7" imsg QRST2345 600
+check "a decider claims it" state claim "$h7"
+cb=$(spool_count)
+out=$(ctl holds approve "$h7" 2>&1)
+expect_match "carapacectl refuses a hold being decided" 'being decided' "$out"
+im 2201 "$OWNER" "approve QRST2345" >>"$T/sim/inbound.jsonl"
+check "watcher caught up" im_sync 2202
+expect_eq "nothing delivered while it is claimed" "$cb" "$(spool_count)"
+expect_eq "the hold is still held" 1 "$(held "$h7")"
+expect_match "the reply is audited as refused, without its code" \
+    '"method":"owner.approve".*"reason":"hold '"$h7"': being decided"' \
+    "$(ctl audit show | grep '"method":"owner.approve"' | tail -1)"
+case "$(ctl audit show)" in
+*QRST2345*) not_ok "the code of the claimed hold is not audited" ;;
+*) ok "the code of the claimed hold is not audited" ;;
+esac
+ctl holds drop "$h7" >/dev/null 2>&1
+expect_eq "a live claim also stops a drop" 1 "$(held "$h7")"
+
 # freeze from the owner's phone stops the next send; thaw restores it.
 fbase=$(spool_count)
 envelope 1700000000020 "$OWNER" "freeze" >>"$SIG/inbound.jsonl"

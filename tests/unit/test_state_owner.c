@@ -1,7 +1,8 @@
 /*
  * Unit tests for the owner approvals in the state store: reply codes
- * (bound to one hold, single use, expiring, superseded by a later
- * notice, malformed hashes refused) and the marks of hidden messages.
+ * (bound to one hold, used up with its decision, expiring, superseded by
+ * a later notice, malformed hashes refused), the claim that makes one
+ * decision at a time and the marks of hidden messages.
  */
 #include "config.h"
 
@@ -87,11 +88,13 @@ test_code_single_use(void **statep)
 	    0);
 	assert_string_equal(h2, h);
 	assert_int_equal(got.expires_ms, 5000);
-	/* The first use gives the hold; the second finds nothing. */
-	assert_int_equal(state_code_take(f->st, h, 2000, &got), 0);
+	/* Found until its hold is decided: then forgotten, for good. */
+	assert_int_equal(state_code_find(f->st, h, 2000, &got), 0);
 	assert_string_equal(got.hold_id, "h-0000000001");
 	assert_string_equal(got.channel, "signal");
-	assert_int_equal(state_code_take(f->st, h, 2000, &got),
+	assert_int_equal(state_code_find(f->st, h, 2000, &got), 0);
+	assert_int_equal(state_code_forget(f->st, "h-0000000001"), 0);
+	assert_int_equal(state_code_find(f->st, h, 2000, &got),
 	    STATE_E_NOTFOUND);
 	assert_int_equal(state_code_of_hold(f->st, "h-0000000001", &got,
 	    NULL), STATE_E_NOTFOUND);
@@ -107,12 +110,11 @@ test_code_expired(void **statep)
 	sha256_hex("AAAA0000", 8, h);
 	code(&c, "h-0000000002", 1000, 5000);
 	assert_int_equal(state_code_put(f->st, h, &c), 0);
-	/* An expired code is consumed all the same and says so. */
-	assert_int_equal(state_code_take(f->st, h, 5000, &got),
+	/* An expired code says so, and stays for the expiry to decide. */
+	assert_int_equal(state_code_find(f->st, h, 5000, &got),
 	    STATE_E_EXPIRED);
 	assert_string_equal(got.hold_id, "h-0000000002");
-	assert_int_equal(state_code_take(f->st, h, 1, &got),
-	    STATE_E_NOTFOUND);
+	assert_int_equal(state_code_find(f->st, h, 4999, &got), 0);
 }
 
 static void
@@ -128,13 +130,13 @@ test_code_superseded(void **statep)
 	assert_int_equal(state_code_put(f->st, h1, &c), 0);
 	code(&c, "h-0000000003", 2000, 9000);
 	assert_int_equal(state_code_put(f->st, h2, &c), 0);
-	assert_int_equal(state_code_take(f->st, h1, 3000, &got),
+	assert_int_equal(state_code_find(f->st, h1, 3000, &got),
 	    STATE_E_NOTFOUND);
 	assert_int_equal(state_code_of_hold(f->st, "h-0000000003", &got, h),
 	    0);
 	assert_string_equal(h, h2);
 	assert_int_equal(state_code_forget(f->st, "h-0000000003"), 0);
-	assert_int_equal(state_code_take(f->st, h2, 3000, &got),
+	assert_int_equal(state_code_find(f->st, h2, 3000, &got),
 	    STATE_E_NOTFOUND);
 	assert_int_equal(state_code_forget(f->st, "h-0000000003"), 0);
 }
@@ -181,11 +183,49 @@ test_code_foreach_and_bad(void **statep)
 	(void)memset(h, 'A', 64);
 	h[64] = '\0';
 	assert_int_equal(state_code_put(f->st, h, &c), STATE_E_INVALID);
-	assert_int_equal(state_code_take(f->st, h, 1, &got),
+	assert_int_equal(state_code_find(f->st, h, 1, &got),
 	    STATE_E_INVALID);
 	code(&c, "", 1, 2);
 	sha256_hex("x", 1, h);
 	assert_int_equal(state_code_put(f->st, h, &c), STATE_E_INVALID);
+}
+
+/* One decision at a time: a claim, its lease, and its release. */
+static void
+test_hold_claim(void **statep)
+{
+	struct fixture	*f = *statep;
+	json_t		*hold;
+	char		 id[STATE_HOLD_ID_MAX];
+	int		 claimed = -1;
+
+	hold = json_pack("{s:s,s:s}", "client", "agent", "channel", "imsg");
+	assert_non_null(hold);
+	assert_int_equal(state_hold_put(f->st, hold, 1000, id, sizeof(id)),
+	    0);
+	json_decref(hold);
+	assert_int_equal(state_hold_claim(f->st, "h9999999999", 1000, 100),
+	    STATE_E_NOTFOUND);
+	assert_int_equal(state_hold_claimed(f->st, id, 1000, 100, &claimed),
+	    0);
+	assert_int_equal(claimed, 0);
+	assert_int_equal(state_hold_claim(f->st, id, 1000, 100), 0);
+	assert_int_equal(state_hold_claimed(f->st, id, 1050, 100, &claimed),
+	    0);
+	assert_int_equal(claimed, 1);
+	/* A second decider is refused while the lease runs... */
+	assert_int_equal(state_hold_claim(f->st, id, 1099, 100),
+	    STATE_E_BUSY);
+	/* ...and may take over a dead one's once it is over. */
+	assert_int_equal(state_hold_claim(f->st, id, 1100, 100), 0);
+	assert_int_equal(state_hold_unclaim(f->st, id), 0);
+	assert_int_equal(state_hold_claim(f->st, id, 1101, 100), 0);
+	/* Removing the hold removes its claim. */
+	assert_int_equal(state_hold_del(f->st, id), 0);
+	assert_int_equal(state_hold_claimed(f->st, id, 1102, 100, &claimed),
+	    0);
+	assert_int_equal(claimed, 0);
+	assert_int_equal(state_hold_claim(f->st, "", 1, 1), STATE_E_INVALID);
 }
 
 static void
@@ -221,6 +261,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_code_foreach_and_bad,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_claim, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_hidden_marks, setup,
 		    teardown),
 	};

@@ -877,7 +877,7 @@ cmd_thread(struct sim *s)
 {
 	json_t		*msgs = json_array(), *m, *out, *atts, *a;
 	size_t		 i, j, n;
-	const char	*history = "";
+	const char	*history = "", *snippet = "";
 	char		*body;
 	int		 html, cut;
 
@@ -885,6 +885,7 @@ cmd_thread(struct sim *s)
 		if (strcmp(str(m, "threadId"), s->a.positional[0]) == 0) {
 			json_array_append(msgs, m);
 			history = str(m, "historyId");
+			snippet = str(m, "snippet");
 		}
 	if (json_array_size(msgs) == 0) {
 		json_decref(msgs);
@@ -892,9 +893,14 @@ cmd_thread(struct sim *s)
 		    "Requested entity was not found.", NULL);
 	}
 	if (s->a.json) {
-		out = json_pack("{s:[],s:{s:s,s:s,s:o}}", "downloaded",
+		/*
+		 * gog prints the API's Thread resource as it comes
+		 * (users.threads.get: id, snippet, historyId, messages):
+		 * the snippet is the newest message's.
+		 */
+		out = json_pack("{s:[],s:{s:s,s:s,s:s,s:o}}", "downloaded",
 		    "thread", "historyId", history, "id", s->a.positional[0],
-		    "messages", msgs);
+		    "snippet", snippet, "messages", msgs);
 		print_json(out, NULL);
 		json_decref(out);
 		return 0;

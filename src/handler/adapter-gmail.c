@@ -38,7 +38,6 @@
 #include "compat.h"
 #include "adapter-gmail.h"
 #include "cmdline.h"
-#include "base64url.h"
 #include "chan-gmail.h"
 #include "channel.h"
 #include "gmail-compose.h"
@@ -457,7 +456,10 @@ m_thread(struct call *c, const struct channel *ch)
 		return gmail_not_found(c, 1);
 	}
 	json_object_set_new(thread, "messages", msgs);
-	/* The thread's own fields (its snippet) by the schema too. */
+	/* Its snippet quotes a message, maybe a hidden one: kept if none is. */
+	if (hidden > 0)
+		(void)json_object_del(thread, "snippet");
+	/* The thread's own fields by the schema too. */
 	if (inbound_filter(ch, INBOUND_DOCUMENT, doc) == -1) {
 		json_decref(doc);
 		return gmail_not_found(c, 1);
@@ -1002,39 +1004,6 @@ gmail_deliver(struct call *c, const struct channel *ch, json_t *d)
 	return 0;
 }
 
-/*
- * Read the body text of a draft's message (every text part); -1 if a
- * text part cannot be decoded or the parts nest too deep: the content
- * rules must see all the text that would be sent.
- */
-static int
-draft_text(json_t *part, struct buf *out, int depth)
-{
-	json_t		*p;
-	const char	*data, *mime;
-	char		*plain;
-	size_t		 i, len;
-
-	if (depth > 16)
-		return -1;
-	if (!json_is_object(part))
-		return 0;
-	mime = json_string_value(json_object_get(part, "mimeType"));
-	data = json_string_value(json_object_get(json_object_get(part,
-	    "body"), "data"));
-	if (data != NULL && mime != NULL && strncmp(mime, "text/", 5) == 0) {
-		if ((plain = base64url_decode(data, &len)) == NULL)
-			return -1;
-		(void)buf_append(out, "\n", 1);
-		(void)buf_append(out, plain, len);
-		free(plain);
-	}
-	json_array_foreach(json_object_get(part, "parts"), i, p)
-		if (draft_text(p, out, depth + 1) == -1)
-			return -1;
-	return 0;
-}
-
 static int
 m_drafts_send(struct call *c, const struct channel *ch)
 {
@@ -1093,7 +1062,7 @@ m_drafts_send(struct call *c, const struct channel *ch)
 	if (gmail_msg_header(msg, "Subject") != NULL)
 		(void)buf_append(&text, gmail_msg_header(msg, "Subject"),
 		    strlen(gmail_msg_header(msg, "Subject")));
-	r = draft_text(json_object_get(msg, "payload"), &text, 0);
+	r = gmail_draft_text(json_object_get(msg, "payload"), &text, 0);
 	json_decref(doc);
 	if (r == -1) {
 		buf_free(&text);

@@ -19,6 +19,7 @@
 
 #include "compat.h"
 #include "address.h"
+#include "base64url.h"
 #include "buf.h"
 #include "call.h"
 #include "chan-gmail.h"
@@ -383,4 +384,32 @@ gmail_notice(const struct channel *ch, const char *address, const char *text,
 	if (d == NULL)
 		*cause = "out of memory";
 	return d;
+}
+
+int
+gmail_draft_text(json_t *part, struct buf *out, int depth)
+{
+	json_t		*p;
+	const char	*data, *mime;
+	char		*plain;
+	size_t		 i, len;
+
+	if (depth > 16)
+		return -1;
+	if (!json_is_object(part))
+		return 0;
+	mime = json_string_value(json_object_get(part, "mimeType"));
+	data = json_string_value(json_object_get(json_object_get(part,
+	    "body"), "data"));
+	if (data != NULL && mime != NULL && strncmp(mime, "text/", 5) == 0) {
+		if ((plain = base64url_decode(data, &len)) == NULL)
+			return -1;
+		(void)buf_append(out, "\n", 1);
+		(void)buf_append(out, plain, len);
+		free(plain);
+	}
+	json_array_foreach(json_object_get(part, "parts"), i, p)
+		if (gmail_draft_text(p, out, depth + 1) == -1)
+			return -1;
+	return 0;
 }

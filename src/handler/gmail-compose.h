@@ -74,4 +74,13 @@ int	 gmail_reply_all_lists(struct call *, const struct channel *,
 json_t	*gmail_notice(const struct channel *, const char *address,
 	    const char *text, const char **cause);
 
+/*
+ * Append the body text of a draft's message (every text part, each after
+ * a newline) to out; -1 if a text part cannot be decoded or the parts
+ * nest too deep: the content rules must see all the text that would be
+ * sent.
+ */
+struct buf;
+int	 gmail_draft_text(json_t *part, struct buf *out, int depth);
+
 #endif /* CARAPACE_GMAIL_COMPOSE_H */

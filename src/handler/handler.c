@@ -72,10 +72,11 @@ handle_request(struct session *s, json_t *v)
 	call_audit(&c);
 	/*
 	 * A hold just stored, and recorded: the owner hears of it now
-	 * (owner-notify.c; never fails it).  Here, not in send.c, whose
-	 * adapters the notice itself goes through.
+	 * (owner-notify.c; never fails it), unless the connection's time
+	 * is nearly up: then the watcher's tick tells of it.  Here, not in
+	 * send.c, whose adapters the notice itself goes through.
 	 */
-	if (c.code == CP_ERR_HELD && c.hold_id[0] != '\0')
+	if (c.code == CP_ERR_HELD && c.hold_id[0] != '\0' && !deadline_near(s))
 		owner_notify_hold(&s->env, c.hold_id);
 	resp = NULL;
 	/* A valid notification is never answered, whatever happened. */

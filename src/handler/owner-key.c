@@ -22,7 +22,7 @@ owner_message_key(const char *channel, const char *sender, const char *text,
 {
 	struct sha256_ctx	 ctx;
 	unsigned char		 md[SHA256_DIGEST_LENGTH];
-	size_t			 len = strlen(text);
+	size_t			 len = strlen(text), n;
 
 	addr_trim(&text, &len);
 	sha256_init(&ctx);
@@ -32,7 +32,16 @@ owner_message_key(const char *channel, const char *sender, const char *text,
 		sha256_update(&ctx, sender, strlen(sender) + 1);
 	else
 		sha256_update(&ctx, "", 1);
-	sha256_update(&ctx, text, len);
+	while (len > 0) {
+		n = strcspn(text, "\r");
+		if (n > len)
+			n = len;
+		sha256_update(&ctx, text, n);
+		if (n < len)
+			n++;		/* the '\r' */
+		text += n;
+		len -= n;
+	}
 	sha256_final(&ctx, md);
 	util_hex(md, sizeof(md), hash);
 }

@@ -104,16 +104,21 @@ owner_code_new(char *code)
 
 	/*
 	 * Every byte's low five bits pick one of 32 characters: uniform,
-	 * 40 bits a code.  Without a kernel generator there is no code
+	 * 40 bits a code; drawn again until it has a letter and a digit
+	 * (under 6% of draws), so that the inbound veto can tell a
+	 * possible code from an ordinary word (owner.c) at no cost.  Without a kernel generator there is no code
 	 * (an empty string, which owner_code_hash refuses).
 	 */
-	if (osdep_random_buf(r, sizeof(r)) == -1) {
-		code[0] = '\0';
-		return;
-	}
-	for (i = 0; i < OWNER_CODE_LEN; i++)
-		code[i] = code_alphabet[r[i] & 0x1f];
-	code[OWNER_CODE_LEN] = '\0';
+	do {
+		if (osdep_random_buf(r, sizeof(r)) == -1) {
+			code[0] = '\0';
+			return;
+		}
+		for (i = 0; i < OWNER_CODE_LEN; i++)
+			code[i] = code_alphabet[r[i] & 0x1f];
+		code[OWNER_CODE_LEN] = '\0';
+	} while (strpbrk(code, "0123456789") == NULL ||
+	    strpbrk(code, "ABCDEFGHJKMNPQRSTVWXYZ") == NULL);
 	explicit_bzero(r, sizeof(r));
 }
 
@@ -678,7 +683,7 @@ collect_expired(const char *hash, const struct state_code *sc, void *arg)
 	struct expired_list	*l = arg;
 
 	(void)hash;
-	if (strcmp(sc->channel, l->channel) != 0 || sc->expires_ms > l->now_ms)
+	if (sc->expires_ms > l->now_ms)
 		return 0;
 	if (l->n == EXPIRED_MAX)
 		return 1;
@@ -689,9 +694,12 @@ collect_expired(const char *hash, const struct state_code *sc, void *arg)
 }
 
 /*
- * The codes of ch's notices whose time is over: their holds dropped
- * (audited as decided by "owner.expiry"), or kept for carapacectl with
- * the expired code, which no longer counts as waiting, logged once.
+ * Every code whose time is over, whichever channel its notice went
+ * through (a code belongs to its hold; a channel whose watcher is down
+ * must not keep its holds told forever): their holds dropped (audited
+ * as decided by "owner.expiry"; the hold's claim keeps two watchers
+ * from both dropping one), or kept for carapacectl with the expired
+ * code, which no longer counts as waiting, logged once.
  */
 static void
 expire_codes(struct call_env *env, const struct channel *ch, uint64_t now)

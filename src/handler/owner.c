@@ -32,12 +32,16 @@
 
 /* Longer than any command with its code: ordinary text, not read. */
 #define OWNER_TEXT_MAX	128
-#define OWNER_TEXTS	8
+#define OWNER_TEXTS	16	/* a message with more is hidden */
+#define CANDIDATE_MAX	16	/* a word longer is no code */
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int	 owner_veto(const struct config *, const struct channel *,
 		    json_t *);
 static int	 code_shaped(const char *, size_t);
+static int	 live_code(struct state *, const char *);
+static int	 live_candidate(struct state *, const char *, size_t,
+		    const char *, size_t);
 static enum owner_cmd verb(const char *, size_t);
 static void	 owner_audit(struct call_env *, const struct channel *,
 		    const char *, const char *, const char *, const char *,
@@ -171,13 +175,81 @@ owner_parse(const char *text, char *code, size_t codelen)
 }
 
 /*
+ * Is w (n bytes), followed by v (m bytes, may be 0), a code still bound
+ * to a hold?  A code has a letter and a digit (owner_code_new), which
+ * keeps ordinary words from costing a hash.  A state that cannot say
+ * counts as yes.
+ */
+static int
+live_candidate(struct state *st, const char *w, size_t n, const char *v,
+    size_t m)
+{
+	struct state_code	 sc;
+	char			 word[2 * CANDIDATE_MAX + 1], hash[65];
+	size_t			 i;
+	int			 letter = 0, digit = 0, r;
+
+	if (n + m > 2 * CANDIDATE_MAX)
+		return 0;
+	memcpy(word, w, n);
+	memcpy(word + n, v, m);
+	word[n + m] = '\0';
+	for (i = 0; i < n + m; i++) {
+		if (isdigit((unsigned char)word[i]))
+			digit = 1;
+		else if (isalpha((unsigned char)word[i]))
+			letter = 1;
+	}
+	r = letter && digit && owner_code_hash(word, hash) == 0;
+	explicit_bzero(word, sizeof(word));
+	if (!r)
+		return 0;
+	r = state_code_find(st, hash, 0, &sc);
+	explicit_bzero(hash, sizeof(hash));
+	return r != STATE_E_NOTFOUND;
+}
+
+/*
+ * Does text carry a code still bound to a hold, however it is written
+ * around it: in a sentence, quoted, after "> ", with '-' or as two
+ * halves ("K7QX 2M9P")?  Words are runs of ASCII letters, digits and
+ * '-'; a candidate is one word, or two adjacent words of four.  Whoever
+ * wrote it, it is hidden while its code can still decide a hold.
+ */
+static int
+live_code(struct state *st, const char *text)
+{
+	const char	*p = text, *w, *prev = NULL;
+	size_t		 n, prevn = 0;
+
+	for (;;) {
+		while (*p != '\0' && !isalnum((unsigned char)*p) && *p != '-')
+			p++;
+		if (*p == '\0')
+			return 0;
+		w = p;
+		while (isalnum((unsigned char)*p) || *p == '-')
+			p++;
+		n = (size_t)(p - w);
+		if (n <= CANDIDATE_MAX && live_candidate(st, w, n, NULL, 0))
+			return 1;
+		if (prev != NULL && prevn == 4 && n == 4 &&
+		    live_candidate(st, prev, prevn, w, n))
+			return 1;
+		prev = w;
+		prevn = n;
+	}
+}
+
+/*
  * 1 hides msg: a notice (any text of msg marked as sent by the gateway),
- * a consumed reply, or - whether consumed yet or not - a command the
- * owner wrote on an approvals channel.  On such a channel, any text that
- * reads as approve or drop with a code is hidden whoever wrote it (the
- * owner in a group, a quote of the owner's reply, a stranger's guess):
- * a code is never shown, wherever it turns up.  Hidden as well when the
- * state cannot say.
+ * a consumed reply, a command the owner wrote on an approvals channel
+ * (whether consumed yet or not), and on any channel a text that carries
+ * a live code (live_code) or, on an approvals channel, reads as approve
+ * or drop with a code, whoever wrote it (the owner in a group, a quote
+ * of a notice or a reply, a stranger's guess): a code is never shown,
+ * wherever it turns up.  Hidden as well when the state cannot say, and a
+ * message with more texts than the veto reads.
  */
 static int
 owner_veto(const struct config *cfg, const struct channel *ch, json_t *msg)
@@ -191,11 +263,13 @@ owner_veto(const struct config *cfg, const struct channel *ch, json_t *msg)
 	if (owner_env == NULL || d == NULL)
 		return 0;
 	n = d->texts != NULL ? d->texts(msg, texts, OWNER_TEXTS) : 0;
+	if (n == OWNER_TEXTS)
+		return 1;
 	approvals = (cfg->owner.approvals & (1U << ch->id)) != 0;
 	for (i = 0; i < n; i++) {
 		owner_message_key(d->name, NULL, texts[i], key);
 		if (state_is_hidden(owner_env->state, key, &hidden) != 0 ||
-		    hidden)
+		    hidden || live_code(owner_env->state, texts[i]))
 			return 1;
 		if (approvals) {
 			cmd = owner_parse(texts[i], code, sizeof(code));
@@ -221,6 +295,9 @@ owner_veto(const struct config *cfg, const struct channel *ch, json_t *msg)
 void
 owner_install(struct call_env *env)
 {
+	/* Without approvals no code is live and nothing is marked anew. */
+	if (env->cfg->owner.approvals == 0)
+		return;
 	owner_env = env;
 	inbound_set_veto(owner_veto);
 }

@@ -24,7 +24,8 @@ struct channel;
 /*
  * The key a message is marked under (hex SHA-256 into hash, 65 bytes):
  * channel, sender and text, text trimmed of white space at both ends
- * (addr_trim).
+ * (addr_trim) and without carriage returns (a tool may give a text's
+ * line ends as CRLF that was sent with LF).
  * sender: the normalised identity that wrote it, or NULL for what the
  * gateway's own account sent (a notice).
  */
@@ -32,7 +33,10 @@ void	 owner_message_key(const char *channel, const char *sender,
 	    const char *text, char hash[65]);
 
 /* owner-notify.c */
-/* A new random code (NUL-terminated, OWNER_CODE_LEN + 1 bytes). */
+/*
+ * A new random code (NUL-terminated, OWNER_CODE_LEN + 1 bytes), with at
+ * least one letter and one digit.
+ */
 void	 owner_code_new(char *code);
 /*
  * A code as the owner typed it, to the form it was stored under (hex

@@ -371,6 +371,21 @@ esac
 ctl holds drop "$h7" >/dev/null 2>&1
 expect_eq "a live claim also stops a drop" 1 "$(held "$h7")"
 
+# A live code is hidden however it is written and whoever writes it;
+# ordinary text with words of the same length is not.
+im 2301 "$OWNER" "what is qrst-2345 about?" >>"$T/sim/inbound.jsonl"
+im 2302 "$OWNER" "approve QRST 2345 thanks" >>"$T/sim/inbound.jsonl"
+im 2303 "+14155550142" "> QRST2345: see above" >>"$T/sim/inbound.jsonl"
+im 2304 "$OWNER" "" true >>"$T/sim/inbound.jsonl"
+im 2305 "+14155550142" "password 12345678 tomorrow ABCD2345" >>"$T/sim/inbound.jsonl"
+check "watcher caught up" im_sync 2306
+case "$(cat "$T/watch.out")" in
+*[Qq][Rr][Ss][Tt]*) not_ok "a live code in a sentence, halves or a quote is never shown" ;;
+*) ok "a live code in a sentence, halves or a quote is never shown" ;;
+esac
+expect_match "ordinary words and a used code are shown" \
+    '"text":"password 12345678 tomorrow ABCD2345"' "$(cat "$T/watch.out")"
+
 # freeze from the owner's phone stops the next send; thaw restores it.
 fbase=$(spool_count)
 envelope 1700000000020 "$OWNER" "freeze" >>"$SIG/inbound.jsonl"

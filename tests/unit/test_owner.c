@@ -385,7 +385,7 @@ static void
 test_veto(void **unused)
 {
 	char		 dir[] = "/tmp/test_owner_state.XXXXXX";
-	char		 yaml[2048], key[65], cmd[256];
+	char		 yaml[2048], key[65], key2[65], cmd[256];
 	struct config	*cf;
 	struct call_env	 env;
 	const struct channel *ch;
@@ -419,6 +419,12 @@ test_veto(void **unused)
 #define IM(from_me, sender, text) msg("{\"chat_id\":1,\"chat_identifier\":" \
 	"\"+14155550100\",\"is_group\":false,\"is_from_me\":" from_me	\
 	",\"sender\":\"" sender "\",\"text\":\"" text "\"}")
+	/* A key is the same whether a tool ends lines with LF or CRLF. */
+	owner_message_key("gmail", NULL, "a\r\nb\r\n", key);
+	owner_message_key("gmail", NULL, "a\nb", key2);
+	assert_string_equal(key, key2);
+	owner_message_key("gmail", NULL, "a\nbc", key2);
+	assert_string_not_equal(key, key2);
 	/* A notice the gateway sent, as history shows it. */
 	owner_message_key("imsg", NULL, "Held: reply approve ABCD2345", key);
 	assert_int_equal(state_hide_mark(env.state, key, 1), 0);

@@ -40,6 +40,9 @@ test_new_code_shape(void **state)
 		memset(code, 'x', sizeof(code));
 		owner_code_new(code);
 		assert_int_equal(strlen(code), OWNER_CODE_LEN);
+		/* A letter and a digit in each: the veto's first test. */
+		assert_non_null(strpbrk(code, "0123456789"));
+		assert_non_null(strpbrk(code, "ABCDEFGHJKMNPQRSTVWXYZ"));
 		for (j = 0; j < OWNER_CODE_LEN; j++) {
 			assert_non_null(strchr(alphabet, code[j]));
 			seen[(unsigned char)code[j]]++;

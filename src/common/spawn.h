@@ -27,14 +27,6 @@ struct spawn_result {
 };
 
 /*
- * Run path (must be absolute) with argv (argv[0] included, NULL
- * terminated) and envp (NULL terminated).  stdin_fd is given to the
- * child as its stdin, or /dev/null when -1.  Output past max_out bytes
- * per stream is read and discarded (out_truncated set).  Returns 0 once
- * the child is reaped (inspect res), or -1 with errno set if it could
- * not be started; on -1 res holds nothing to free.
- */
-/*
  * A tool's whole stdin in a pipe, written before the tool starts: the
  * read end (close-on-exec, blocking), or -1 with errno set, EAGAIN when
  * len is more than the pipe holds (the caller then uses a file).
@@ -42,6 +34,14 @@ struct spawn_result {
  * directory.
  */
 int	 spawn_input(const char *data, size_t len);
+/*
+ * Run path (must be absolute) with argv (argv[0] included, NULL
+ * terminated) and envp (NULL terminated).  stdin_fd is given to the
+ * child as its stdin, or /dev/null when -1.  Output past max_out bytes
+ * per stream is read and discarded (out_truncated set).  Returns 0 once
+ * the child is reaped (inspect res), or -1 with errno set if it could
+ * not be started; on -1 res holds nothing to free.
+ */
 int	 spawn_run(const char *path, char *const argv[], char *const envp[],
 	    int stdin_fd, uint64_t timeout_ms, size_t max_out,
 	    struct spawn_result *res);

@@ -206,15 +206,17 @@ state_code_of_hold(struct state *st, const char *hold_id,
 	key.mv_size = owner_key(hk, 'h', hold_id);
 	rc = mdb_get(txn, st->dbi[DB_OWNER], &key, &val);
 	if (rc == 0 && val.mv_size != HASH_LEN)
-		rc = MDB_CORRUPTED;
-	if (rc == 0) {
+		r = STATE_E_CORRUPT;
+	else if (rc != 0)
+		r = state_lmdb(rc);
+	else {
 		memcpy(h, val.mv_data, HASH_LEN);
 		h[HASH_LEN] = '\0';
 		key.mv_data = ck;
 		key.mv_size = owner_key(ck, 'c', h);
 		rc = mdb_get(txn, st->dbi[DB_OWNER], &key, &val);
+		r = rc == 0 ? code_decode(&val, out) : state_lmdb(rc);
 	}
-	r = rc == 0 ? code_decode(&val, out) : state_lmdb(rc);
 	mdb_txn_abort(txn);
 	if (r == 0 && hash != NULL)
 		memcpy(hash, h, STATE_HASH_HEX);

@@ -192,7 +192,8 @@ live_candidate(struct state *st, const char *w, size_t n, const char *v,
 	if (n + m > 2 * CANDIDATE_MAX)
 		return 0;
 	memcpy(word, w, n);
-	memcpy(word + n, v, m);
+	if (m > 0)
+		memcpy(word + n, v, m);
 	word[n + m] = '\0';
 	for (i = 0; i < n + m; i++) {
 		if (isdigit((unsigned char)word[i]))

@@ -57,7 +57,9 @@ owner:
   identities:
     imsg: "+1 (415) 555-0100"
     signal: "+1 415 555 0100"
-  approvals: { channels: [imsg, signal] }
+  # keep: an expired code's hold stays, so that the reply to it, not
+  # a watcher's tick, is what this test sees (t_owner_notify.sh drops).
+  approvals: { channels: [imsg, signal], on_expiry: keep }
 YAML
 check "carapacectl check accepts the owner's set-up" ctl check
 

@@ -5,6 +5,13 @@
  * own process group, a deadline after which the whole group is killed,
  * and bounded capture of stdout and stderr.
  *
+ * A gated request (spawn_run_gated).  The tool is started with an empty
+ * pipe as its stdin, and the caller's gate runs while it starts; the
+ * request is written only once the gate has opened.  If it stays shut,
+ * the group is killed before the pipe is closed, so the tool sees
+ * neither a byte nor the end of its input.  A small request only: it
+ * must fit the pipe, or the write would wait on the tool.
+ *
  * Descriptors.  The capture pipes are created close-on-exec.  Where the
  * system has posix_spawn_file_actions_addclosefrom_np, the child also
  * closes every descriptor above 2 before the exec, whatever its flags.
@@ -115,6 +122,10 @@ static void	 pause_us(uint64_t);
 static int	 supervise(pid_t, struct capture *, struct capture *,
 		    uint64_t);
 static int	 reap(pid_t, int *);
+static int	 gate_pass(const struct spawn_gate *, int);
+static int	 run(const char *, char *const [], char *const [], int,
+		    const struct spawn_gate *, uint64_t, size_t,
+		    struct spawn_result *);
 static int	 spawn_child(const char *, char *const [], char *const [], int,
 		    int, int, pid_t *);
 #if !HAVE_DECL_PR_SET_PDEATHSIG
@@ -644,14 +655,73 @@ spawn_run(const char *path, char *const argv[], char *const envp[],
     int stdin_fd, uint64_t timeout_ms, size_t max_out,
     struct spawn_result *res)
 {
+	return run(path, argv, envp, stdin_fd, NULL, timeout_ms, max_out, res);
+}
+
+int
+spawn_run_gated(const char *path, char *const argv[], char *const envp[],
+    const struct spawn_gate *gate, uint64_t timeout_ms, size_t max_out,
+    struct spawn_result *res)
+{
+	if (gate == NULL || gate->open == NULL || gate->data == NULL ||
+	    gate->len > SPAWN_GATED_MAX) {
+		if (res != NULL)
+			memset(res, 0, sizeof(*res));
+		errno = EINVAL;
+		return -1;
+	}
+	return run(path, argv, envp, -1, gate, timeout_ms, max_out, res);
+}
+
+/*
+ * Give the started tool its gated request, or nothing: 0 when all of it
+ * is written, 1 when the gate stayed shut, -1 when the write failed.
+ * Unless 0, the caller kills the group before it closes in_w: the end of
+ * input must not reach a tool that is to have none.
+ */
+static int
+gate_pass(const struct spawn_gate *gate, int in_w)
+{
+	struct sigaction	 ign, saved;
+	size_t			 off = 0;
+	ssize_t			 w;
+	int			 r = 0;
+
+	if (gate->open(gate->arg) != 0)
+		return 1;
+	/* A tool that is already gone is an error here, not our death. */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	(void)sigemptyset(&ign.sa_mask);
+	if (sigaction(SIGPIPE, &ign, &saved) == -1)
+		return -1;
+	while (r == 0 && off < gate->len) {
+		w = write(in_w, gate->data + off, gate->len - off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			r = -1;		/* gone, or not under SPAWN_GATED_MAX */
+		else
+			off += (size_t)w;
+	}
+	(void)sigaction(SIGPIPE, &saved, NULL);
+	return r;
+}
+
+static int
+run(const char *path, char *const argv[], char *const envp[],
+    int stdin_fd, const struct spawn_gate *gate, uint64_t timeout_ms,
+    size_t max_out, struct spawn_result *res)
+{
 	struct sigaction		 saved_chld, dfl;
 	struct capture			 out, err;
 	uint64_t			 now, deadline;
 	pid_t				 pid;
 	int				 outpipe[2] = { -1, -1 };
 	int				 errpipe[2] = { -1, -1 };
-	int				 in_copy = -1, restore_chld = 0;
+	int				 in_copy = -1, in_w = -1, restore_chld = 0;
 	int				 status, timed_out, saved_errno;
+	int				 inpipe[2], shut = 0, flags;
 
 	if (res == NULL) {
 		errno = EINVAL;
@@ -690,6 +760,17 @@ spawn_run(const char *path, char *const argv[], char *const envp[],
 		if ((in_copy = fcntl(stdin_fd, F_DUPFD_CLOEXEC,
 		    STDERR_FILENO + 1)) == -1)
 			goto fail;
+	} else if (gate != NULL) {
+		/* The tool's end blocks; ours must not (spawn_input). */
+		if (spawn_pipe(inpipe) == -1)
+			goto fail;
+		in_copy = inpipe[0];
+		in_w = inpipe[1];
+		if ((flags = fcntl(in_copy, F_GETFL)) == -1 ||
+		    fcntl(in_copy, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
+		    (flags = fcntl(in_w, F_GETFL)) == -1 ||
+		    fcntl(in_w, F_SETFL, flags | O_NONBLOCK) == -1)
+			goto fail;
 	}
 
 	/* The child's status must come to us, not be discarded. */
@@ -720,6 +801,17 @@ spawn_run(const char *path, char *const argv[], char *const envp[],
 		(void)close(in_copy);
 		in_copy = -1;
 	}
+	/*
+	 * The gate's work runs while the tool starts.  Shut, or the
+	 * request not all written: the group is killed before it can act
+	 * on a byte of it, and supervise only collects what is left.
+	 */
+	if (gate != NULL) {
+		if ((shut = gate_pass(gate, in_w)) != 0)
+			(void)kill(-pid, SIGKILL);
+		(void)close(in_w);
+		in_w = -1;
+	}
 
 	timed_out = supervise(pid, &out, &err, deadline);
 	/* supervise killed the group: nothing of it is left to stop. */
@@ -737,6 +829,7 @@ spawn_run(const char *path, char *const argv[], char *const envp[],
 	else
 		res->status = -1;
 	res->timed_out = timed_out;
+	res->refused = shut == 1;
 	res->out = out.buf;
 	res->outlen = out.len;
 	res->out_truncated = out.truncated;
@@ -751,6 +844,8 @@ fail:
 		(void)sigaction(SIGCHLD, &saved_chld, NULL);
 	if (in_copy != -1)
 		(void)close(in_copy);
+	if (in_w != -1)
+		(void)close(in_w);
 	if (outpipe[0] != -1)
 		(void)close(outpipe[0]);
 	if (outpipe[1] != -1)

@@ -24,6 +24,9 @@ struct spawn_result {
 	char		*err;		/* NUL-terminated captured stderr */
 	size_t		 errlen;
 	int		 err_truncated;
+	int		 refused;	/* spawn_run_gated: its gate stayed
+					   shut; the tool was killed before
+					   any input */
 };
 
 /*
@@ -45,6 +48,28 @@ int	 spawn_input(const char *data, size_t len);
 int	 spawn_run(const char *path, char *const argv[], char *const envp[],
 	    int stdin_fd, uint64_t timeout_ms, size_t max_out,
 	    struct spawn_result *res);
+/*
+ * A request held back until a gate opens, so that the tool's start-up
+ * overlaps what must be done before it may act (a record made durable):
+ * the tool is started with an empty pipe as its stdin, then open(arg)
+ * runs; only if it returns 0 are the len bytes of data written into the
+ * pipe, and the pipe closed.  Otherwise the tool's whole group is
+ * killed before it has had a byte (res->refused).  Only for a tool that
+ * does nothing but start until its request arrives on stdin.  len is at
+ * most SPAWN_GATED_MAX, which every pipe holds without blocking: the
+ * write cannot wait on the tool.
+ */
+#define SPAWN_GATED_MAX	4096
+struct spawn_gate {
+	int		(*open)(void *);
+	void		*arg;
+	const char	*data;
+	size_t		 len;
+};
+/* spawn_run with the request behind gate (stdin: that pipe). */
+int	 spawn_run_gated(const char *path, char *const argv[],
+	    char *const envp[], const struct spawn_gate *gate,
+	    uint64_t timeout_ms, size_t max_out, struct spawn_result *res);
 void	 spawn_result_free(struct spawn_result *);
 /*
  * Kill the process group of the tool spawn_run is running, if any.

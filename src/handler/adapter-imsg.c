@@ -261,7 +261,8 @@ rpc_answer(json_t *v, void *arg)
 
 /*
  * Deliver through "imsg rpc": the request on the tool's standard input
- * (send_spool_text), the answer the line with its id on stdout.
+ * (tool_run_text: behind the call's gate while the tool starts), the
+ * answer the line with its id on stdout.
  * The real rpc mode exits once stdin ends.  An error answer is the
  * tool's refusal or failure (unknown chat, AppleScript failed): a tool
  * failure carrying the error as the tool gave it.
@@ -274,7 +275,7 @@ imsg_deliver(struct call *c, const struct channel *ch, json_t *d)
 	json_t			*answer = NULL, *result, *err;
 	const char		*cause = NULL, *message, *data;
 	char			*request, detail[512];
-	int			 fd, r;
+	int			 r;
 
 	if (cmdline_imsg_send(c->env->cfg, ch, d, &a, &cause) == -1)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
@@ -284,14 +285,8 @@ imsg_deliver(struct call *c, const struct channel *ch, json_t *d)
 		return call_error(c, RPC_INTERNAL_ERROR, NULL,
 		    "malformed delivery: %s", cause);
 	}
-	fd = send_spool_text(c, request);
+	r = tool_run_text(c, ch, &a, request, &res);
 	free(request);
-	if (fd == -1) {
-		tool_argv_free(&a);
-		return -1;
-	}
-	r = tool_run_input(c, ch, &a, fd, &res);
-	(void)close(fd);
 	tool_argv_free(&a);
 	if (r == -1)
 		return -1;
@@ -869,6 +864,8 @@ const struct handler_adapter imsg_adapter = {
 	.deliver = imsg_deliver,
 	.lookup = imsg_lookup,
 	.notice = imsg_notice,
+	/* "imsg rpc" reads its requests on stdin; argv carries none. */
+	.gated = 1,
 };
 
 /* A notice to the owner's handle: a send's delivery, as m_send builds it. */

@@ -219,6 +219,17 @@ call_charge(struct call *c, const struct rate_request *reqs, size_t n,
 }
 
 int
+call_gate_open(struct call *c)
+{
+	int	(*gate)(struct call *, void *) = c->gate;
+
+	if (gate == NULL)
+		return 0;
+	c->gate = NULL;
+	return gate(c, c->gate_arg) == 0 ? 0 : -1;
+}
+
+int
 call_audit_delivery(struct call *c)
 {
 	size_t		 which;

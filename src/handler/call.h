@@ -71,6 +71,17 @@ struct call {
 	char		 spend_key[512];
 	unsigned int	 spend_max;
 	uint64_t	 spend_window_ms;
+
+	/*
+	 * A delivery's charge and record, left pending by the send
+	 * pipeline for an adapter whose tool waits for its request on
+	 * stdin (handler_adapter's gated): opened by call_gate_open, once,
+	 * before the tool can have its request (tool_run_text overlaps it
+	 * with the tool's start-up; any other tool run opens it first).
+	 * 0 or the call's error; never opened, nothing was delivered.
+	 */
+	int		(*gate)(struct call *, void *);
+	void		*gate_arg;
 };
 
 /*
@@ -91,6 +102,8 @@ void	 call_audit(struct call *);
  * Returns 0, or -1 with the call refused (nothing may be delivered).
  */
 int	 call_audit_delivery(struct call *);
+/* Open the call's pending gate, if any: 0 or -1 (the call's error). */
+int	 call_gate_open(struct call *);
 /*
  * Charge the rate windows reqs, with the client's pending request window
  * (spend_pending) before them, in one transaction; when delivering, write

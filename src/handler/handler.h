@@ -150,6 +150,14 @@ int	 tool_run(struct call *, const struct channel *,
 int	 tool_run_input(struct call *, const struct channel *,
 	    const struct tool_argv *, int stdin_fd, struct spawn_result *);
 /*
+ * tool_run with text as the tool's stdin.  With the call's gate pending
+ * and text small enough (SPAWN_GATED_MAX), the tool starts while the
+ * gate opens and has text only once it has (spawn_run_gated); else the
+ * gate opens first and text goes through send_spool_text.
+ */
+int	 tool_run_text(struct call *, const struct channel *,
+	    const struct tool_argv *, const char *text, struct spawn_result *);
+/*
  * Run the tool (stdin from stdin_fd, or /dev/null when -1) and return
  * the last line of its output that is a JSON object (a new reference);
  * NULL with the call's error set when it failed or printed none.
@@ -310,6 +318,13 @@ struct handler_adapter {
 					    const char *address,
 					    const char *text,
 					    const char **cause);
+	/*
+	 * Its deliver runs its tool only through tool_run_text or
+	 * tool_run_input, and the tool acts on nothing before its
+	 * request arrives on stdin: the send pipeline may leave the
+	 * delivery's charge and record to the call's gate.
+	 */
+	int				 gated;
 };
 
 /* The adapter of a channel, or NULL. */

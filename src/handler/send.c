@@ -49,6 +49,14 @@ struct reached {
 	char		 ids[MESSAGE_IDENTITY_MAX][ADDR_MAX];
 };
 
+/* What a delivery's gate charges, and the rule it restores if refused. */
+struct send_gate {
+	const struct channel	*ch;
+	const struct reached	*who;
+	const char		*prev;
+	const char		*rule;
+};
+
 int
 check_argument(struct call *c, const char *name, const char *value)
 {
@@ -236,6 +244,7 @@ spool_all(struct call *c, const struct channel *ch, json_t *atts,
 	return 0;
 }
 
+static int	 deliver_gate(struct call *, void *);
 static int	 charge_some(struct call *, const struct channel *,
 		    const struct reached *, struct rate_request *,
 		    char (*)[512], size_t *, size_t *);
@@ -558,9 +567,10 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
     struct identity_set *set, struct reached *who)
 {
 	const struct handler_adapter *ad;
+	struct send_gate g;
 	struct verdict	 rv, v, cv;
 	const struct verdict *hold = NULL;
-	const char	*cause = NULL, *prev;
+	const char	*cause = NULL;
 	size_t		 i, j, k;
 	int		 r;
 
@@ -664,15 +674,36 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 	/*
 	 * The windows and the record naming every recipient, in one commit
 	 * before the tool acts; the record carries the allowing rule, a
-	 * refusal its own.
+	 * refusal its own.  A gated adapter's tool starts while that
+	 * commit is made (call_gate_open, tool_run_text).
 	 */
-	prev = c->rule;
-	c->rule = rv.rule;
-	if ((r = charge_limits(c, ch, who, 1)) == 0)
+	g.ch = ch;
+	g.who = who;
+	g.prev = c->rule;
+	g.rule = c->rule = rv.rule;
+	if (ad->gated) {
+		c->gate = deliver_gate;
+		c->gate_arg = &g;
 		r = ad->deliver(c, ch, o->delivery);
-	else if (c->rule == rv.rule)
-		c->rule = prev;
+		/* Still shut: the tool never ran, nothing was delivered. */
+		c->gate = NULL;
+		c->gate_arg = NULL;
+	} else if ((r = deliver_gate(c, &g)) == 0)
+		r = ad->deliver(c, ch, o->delivery);
 	send_unspool(o->delivery);
+	return r;
+}
+
+/* A delivery's charge and record (charge_limits): 0 or the call's error. */
+static int
+deliver_gate(struct call *c, void *arg)
+{
+	struct send_gate	*g = arg;
+	int			 r;
+
+	if ((r = charge_limits(c, g->ch, g->who, 1)) != 0 &&
+	    c->rule == g->rule)
+		c->rule = g->prev;
 	return r;
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compat.h"
 #include "handler.h"
@@ -91,19 +92,41 @@ tool_time_left(const struct call *c, uint64_t timeout_ms, int *clamped)
 	return timeout_ms;
 }
 
-int
-tool_run_input(struct call *c, const struct channel *ch,
-    const struct tool_argv *a, int stdin_fd, struct spawn_result *res)
+/* The gate of spawn_run_gated: the call's own. */
+static int
+tool_gate(void *arg)
+{
+	return call_gate_open(arg);
+}
+
+/*
+ * The tool's run (stdin_fd, or gated when g is not NULL) and what its
+ * end means for the call: 0, or -1 with the call's error set.
+ */
+static int
+tool_exec(struct call *c, const struct channel *ch,
+    const struct tool_argv *a, int stdin_fd, const struct spawn_gate *g,
+    struct spawn_result *res)
 {
 	char		**env = spawn_default_env();
 	uint64_t	  timeout;
-	int		  clamped;
+	int		  clamped, r;
 
 	/* No tool runs past the process's deadline. */
 	if ((timeout = tool_time_left(c, ch->timeout_ms, &clamped)) == 0)
 		return tool_deadline(c);
-	if (spawn_run(ch->tool, (char *const *)a->v, env, stdin_fd,
-	    timeout, ch->max_output, res) == -1) {
+	if (g != NULL)
+		r = spawn_run_gated(ch->tool, (char *const *)a->v, env, g,
+		    timeout, ch->max_output, res);
+	else
+		r = spawn_run(ch->tool, (char *const *)a->v, env, stdin_fd,
+		    timeout, ch->max_output, res);
+	if (r == 0 && res->refused) {
+		/* The gate's refusal is the call's error already. */
+		spawn_result_free(res);
+		return -1;
+	}
+	if (r == -1) {
 		log_warn("spawn %s", ch->tool);
 		c->outcome = AUDIT_OUTCOME_FAILED;
 		return call_error(c, CP_ERR_CHANNEL_UNAVAILABLE,
@@ -137,6 +160,40 @@ tool_run_input(struct call *c, const struct channel *ch,
 		return -1;
 	}
 	return 0;
+}
+
+int
+tool_run_input(struct call *c, const struct channel *ch,
+    const struct tool_argv *a, int stdin_fd, struct spawn_result *res)
+{
+	/* Nothing runs under a delivery not yet charged and recorded. */
+	if (call_gate_open(c) != 0)
+		return -1;
+	return tool_exec(c, ch, a, stdin_fd, NULL, res);
+}
+
+int
+tool_run_text(struct call *c, const struct channel *ch,
+    const struct tool_argv *a, const char *text, struct spawn_result *res)
+{
+	struct spawn_gate	 g;
+	size_t			 len = strlen(text);
+	int			 fd, r;
+
+	if (c->gate != NULL && len <= SPAWN_GATED_MAX) {
+		g.open = tool_gate;
+		g.arg = c;
+		g.data = text;
+		g.len = len;
+		return tool_exec(c, ch, a, -1, &g, res);
+	}
+	if (call_gate_open(c) != 0)
+		return -1;
+	if ((fd = send_spool_text(c, text)) == -1)
+		return -1;
+	r = tool_exec(c, ch, a, fd, NULL, res);
+	(void)close(fd);
+	return r;
 }
 
 int

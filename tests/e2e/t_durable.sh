@@ -1,9 +1,10 @@
 #!/bin/sh
 # Durable audit, end to end: with audit.sync (the default) a delivery's
-# "delivering" record is on disk before the tool is started.  The whole
-# gateway runs under strace; in its trace, every write to data.mdb made
-# before the tool's execve must be followed by a flush of data.mdb
-# (fdatasync, fsync or msync) before that execve.  With audit.sync off
+# "delivering" record is on disk before the tool can act on it.  The
+# whole gateway runs under strace; in its trace, every write to data.mdb
+# made before the tool both runs (its execve) and has its request (the
+# handler's write into its stdin pipe) must be followed by a flush of
+# data.mdb (fdatasync, fsync or msync) before then.  With audit.sync off
 # the last write (LMDB's meta page, written without a flush under
 # MDB_NOMETASYNC) is not flushed before the tool runs: the check can
 # fail, and does there.  The flushes are counted too: everything a send
@@ -28,7 +29,7 @@ fi
 # their tools; -y: descriptors with their paths).
 start_traced() {
 	rm -f "$SOCK" "$T/trace"
-	strace -f -y -o "$T/trace" \
+	strace -f -y -s 64 -o "$T/trace" \
 	    -e trace=execve,write,writev,pwrite64,pwritev,fdatasync,fsync,msync \
 	    setpriv --reuid="$GW_USER" --regid="$GW_USER" --init-groups \
 	    systemd-socket-activate --accept -l "$SOCK" \
@@ -42,13 +43,23 @@ start_traced() {
 	chmod 666 "$SOCK"
 }
 
+# The tool can act once it both runs and has its request: the later of
+# its execve and the handler's write of the request into its stdin
+# pipe (a gated request is written after the execve, while a request
+# written before the tool starts waits in the pipe).  AWK_ACTS sets
+# "acts" on the line where that happens.
+AWK_ACTS='
+    index($0, tool) { started = 1 }
+    index($0, "<pipe:[") && index($0, "method") && /write\(/ { fed = 1 }
+    { acts = started && fed }'
+
 # flushed_before_tool: prints "flushed" when the last write to data.mdb
-# before the tool's first execve is followed by a flush of data.mdb
-# before that execve, "unflushed" when not, "no-tool" or "no-write" when
-# the trace lacks either.
+# before the tool can act is followed by a flush of data.mdb before
+# then, "unflushed" when not, "no-tool" or "no-write" when the trace
+# lacks either.
 flushed_before_tool() {
-	awk -v tool="execve(\"$T/bin/sim-imsg\"" '
-	    index($0, tool) && !done { done = 1; exit }
+	awk -v tool="execve(\"$T/bin/sim-imsg\"" "$AWK_ACTS"'
+	    acts { done = 1; exit }
 	    /data\.mdb>/ && /(write|writev|pwrite64|pwritev)\(/ {
 		wrote = 1; flushed = 0; next
 	    }
@@ -61,8 +72,8 @@ flushed_before_tool() {
 }
 
 flushes_before_tool() {
-	awk -v tool="execve(\"$T/bin/sim-imsg\"" '
-	    index($0, tool) { exit }
+	awk -v tool="execve(\"$T/bin/sim-imsg\"" "$AWK_ACTS"'
+	    acts { exit }
 	    /data\.mdb>/ && /(fdatasync|fsync|msync)\(/ { n++ }
 	    END { print n + 0 }' "$T/trace"
 }

@@ -15,6 +15,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -775,6 +777,144 @@ test_spawn_errors(void **state)
 	assert_int_equal(errno, EBADF);
 }
 
+/*
+ * A gate for spawn_run_gated: waits (bounded) until the tool has shown
+ * it runs by creating mark, records that, and opens or stays shut.
+ */
+struct gate_probe {
+	const char	*mark;
+	int		 open;
+	int		 calls;
+	int		 saw_tool;
+};
+
+static int
+gate_probe_open(void *arg)
+{
+	struct gate_probe	*g = arg;
+	struct stat		 sb;
+	uint64_t		 end = util_mono_ms() + TIMEOUT;
+
+	g->calls++;
+	while (stat(g->mark, &sb) == -1 && util_mono_ms() < end)
+		(void)poll(NULL, 0, 5);
+	g->saw_tool = stat(g->mark, &sb) == 0;
+	return g->open ? 0 : -1;
+}
+
+/*
+ * spawn_run_gated: the tool runs while the gate opens (it has made its
+ * mark before the gate returns) and gets the request only after; a gate
+ * that stays shut has the group killed before the tool sees a byte or
+ * the end of its input, so it never acts; oversized requests and a
+ * missing gate are refused.
+ */
+static void
+test_gated(void **state)
+{
+	struct spawn_result	 res;
+	struct spawn_gate	 g;
+	struct gate_probe	 probe;
+	struct stat		 sb;
+	char			 mark[PATH_MAX], acted[PATH_MAX], script[3 * PATH_MAX];
+	char			*big;
+	char *const		 argv[] = { (char *)"sh", (char *)"-c", script,
+				    NULL };
+
+	(void)state;
+	temp_path(mark, sizeof(mark));
+	temp_path(acted, sizeof(acted));
+	(void)snprintf(script, sizeof(script),
+	    "echo up > '%s'; cat; echo acted > '%s'", mark, acted);
+
+	/* Opens: the request arrives, whole, after the tool was up. */
+	(void)unlink(mark);
+	(void)unlink(acted);
+	memset(&probe, 0, sizeof(probe));
+	probe.mark = mark;
+	probe.open = 1;
+	g.open = gate_probe_open;
+	g.arg = &probe;
+	g.data = "request\n";
+	g.len = 8;
+	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
+	    &g, TIMEOUT, MAX_OUT, &res), 0);
+	assert_int_equal(probe.calls, 1);
+	assert_true(probe.saw_tool);
+	assert_int_equal(res.refused, 0);
+	assert_int_equal(res.exited, 1);
+	assert_int_equal(res.status, 0);
+	assert_string_equal(res.out, "request\n");
+	assert_int_equal(stat(acted, &sb), 0);
+	spawn_result_free(&res);
+
+	/* Stays shut: killed while waiting for input, never acts. */
+	(void)unlink(mark);
+	(void)unlink(acted);
+	memset(&probe, 0, sizeof(probe));
+	probe.mark = mark;
+	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
+	    &g, TIMEOUT, MAX_OUT, &res), 0);
+	assert_int_equal(probe.calls, 1);
+	assert_true(probe.saw_tool);
+	assert_int_equal(res.refused, 1);
+	assert_int_equal(res.exited, 0);
+	assert_int_equal(res.status, SIGKILL);
+	assert_string_equal(res.out, "");
+	assert_int_equal(stat(acted, &sb), -1);
+	spawn_result_free(&res);
+
+	/* The largest request goes through whole. */
+	assert_non_null(big = malloc(SPAWN_GATED_MAX + 1));
+	memset(big, 'x', SPAWN_GATED_MAX);
+	big[SPAWN_GATED_MAX] = '\0';
+	(void)unlink(mark);
+	memset(&probe, 0, sizeof(probe));
+	probe.mark = mark;
+	probe.open = 1;
+	g.data = big;
+	g.len = SPAWN_GATED_MAX;
+	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
+	    &g, TIMEOUT, MAX_OUT, &res), 0);
+	assert_int_equal(res.outlen, SPAWN_GATED_MAX);
+	assert_string_equal(res.out, big);
+	spawn_result_free(&res);
+
+	/* One byte more, or no gate: refused before anything starts. */
+	probe.calls = 0;
+	g.len = SPAWN_GATED_MAX + 1;
+	errno = 0;
+	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
+	    &g, TIMEOUT, MAX_OUT, &res), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(probe.calls, 0);
+	errno = 0;
+	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
+	    NULL, TIMEOUT, MAX_OUT, &res), -1);
+	assert_int_equal(errno, EINVAL);
+	free(big);
+
+	/*
+	 * A tool that closed its stdin before its request (the mark comes
+	 * after): the write fails with EPIPE, not with our death by
+	 * SIGPIPE, and the gate's own answer stands.
+	 */
+	(void)snprintf(script, sizeof(script), "exec 0<&-; echo up > '%s'",
+	    mark);
+	(void)unlink(mark);
+	memset(&probe, 0, sizeof(probe));
+	probe.mark = mark;
+	probe.open = 1;
+	g.data = "request\n";
+	g.len = 8;
+	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
+	    &g, TIMEOUT, MAX_OUT, &res), 0);
+	assert_int_equal(res.refused, 0);
+	spawn_result_free(&res);
+	(void)unlink(mark);
+	(void)unlink(acted);
+}
+
 /* Nothing is left behind: no zombie, no descriptor. */
 static void
 test_no_leftovers(void **state)
@@ -823,6 +963,7 @@ main(void)
 		cmocka_unit_test(test_sigchld_ignored),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_spawn_errors),
+		cmocka_unit_test(test_gated),
 		cmocka_unit_test(test_no_leftovers),
 	};
 

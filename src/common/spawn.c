@@ -23,7 +23,8 @@
  * SIGCHLD.  A caller that ignores SIGCHLD (or set SA_NOCLDWAIT) would
  * have the kernel reap the child and lose its status, so for the length
  * of spawn_run SIGCHLD is put back to SIG_DFL, and the caller's action
- * is restored before returning.  That is a process-wide change: the
+ * is restored before returning; so is SIGPIPE's, ignored for the length
+ * of a gated request's write.  That is a process-wide change: the
  * module expects a single-threaded caller (a handler is one process per
  * connection) that does not reap with waitpid(-1, ...) from a SIGCHLD
  * handler.  No other disposition of the caller is touched.
@@ -675,7 +676,9 @@ spawn_run_gated(const char *path, char *const argv[], char *const envp[],
 
 /*
  * Give the started tool its gated request, or nothing: 0 when all of it
- * is written, 1 when the gate stayed shut, -1 when the write failed.
+ * is written, 1 when the gate stayed shut, -1 when it opened but the
+ * request cannot be given (the gate's deadline passed while it opened,
+ * or the tool is gone).
  * Unless 0, the caller kills the group before it closes in_w: the end of
  * input must not reach a tool that is to have none.
  */
@@ -689,6 +692,8 @@ gate_pass(const struct spawn_gate *gate, int in_w)
 
 	if (gate->open(gate->arg) != 0)
 		return 1;
+	if (gate->deadline_ms != 0 && util_mono_ms() >= gate->deadline_ms)
+		return -1;
 	/* A tool that is already gone is an error here, not our death. */
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
@@ -790,9 +795,6 @@ run(const char *path, char *const argv[], char *const envp[],
 	    &pid) == -1)
 		goto fail;
 	spawn_running_group = (sig_atomic_t)pid;
-	now = util_mono_ms();
-	deadline = timeout_ms > UINT64_MAX - now ? UINT64_MAX :
-	    now + timeout_ms;
 	/* Only the child may hold the write ends, or EOF never comes. */
 	(void)close(outpipe[1]);
 	(void)close(errpipe[1]);
@@ -804,7 +806,8 @@ run(const char *path, char *const argv[], char *const envp[],
 	/*
 	 * The gate's work runs while the tool starts.  Shut, or the
 	 * request not all written: the group is killed before it can act
-	 * on a byte of it, and supervise only collects what is left.
+	 * on a byte of it (nor on the end of its input: the kill comes
+	 * before the close), and supervise only collects what is left.
 	 */
 	if (gate != NULL) {
 		if ((shut = gate_pass(gate, in_w)) != 0)
@@ -812,6 +815,13 @@ run(const char *path, char *const argv[], char *const envp[],
 		(void)close(in_w);
 		in_w = -1;
 	}
+	/* The tool's time starts once it can act, never past the gate's. */
+	now = util_mono_ms();
+	deadline = timeout_ms > UINT64_MAX - now ? UINT64_MAX :
+	    now + timeout_ms;
+	if (gate != NULL && gate->deadline_ms != 0 &&
+	    deadline > gate->deadline_ms)
+		deadline = gate->deadline_ms;
 
 	timed_out = supervise(pid, &out, &err, deadline);
 	/* supervise killed the group: nothing of it is left to stop. */
@@ -830,6 +840,7 @@ run(const char *path, char *const argv[], char *const envp[],
 		res->status = -1;
 	res->timed_out = timed_out;
 	res->refused = shut == 1;
+	res->unfed = shut == -1;
 	res->out = out.buf;
 	res->outlen = out.len;
 	res->out_truncated = out.truncated;

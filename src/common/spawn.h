@@ -27,6 +27,10 @@ struct spawn_result {
 	int		 refused;	/* spawn_run_gated: its gate stayed
 					   shut; the tool was killed before
 					   any input */
+	int		 unfed;		/* spawn_run_gated: the gate opened
+					   but the tool could not be given
+					   the request (the gate's deadline
+					   passed, or it was gone): killed */
 };
 
 /*
@@ -57,7 +61,12 @@ int	 spawn_run(const char *path, char *const argv[], char *const envp[],
  * killed before it has had a byte (res->refused).  Only for a tool that
  * does nothing but start until its request arrives on stdin.  len is at
  * most SPAWN_GATED_MAX, which every pipe holds without blocking: the
- * write cannot wait on the tool.
+ * write cannot wait on the tool.  The tool's timeout starts once the
+ * gate has opened; deadline_ms (util_mono_ms time, 0 for none) bounds
+ * both: past it, the request is not given (res->unfed) and the tool's
+ * run ends there.  Should the caller die while the gate is open, the
+ * tool sees the end of an empty input (and on Linux, its parent-death
+ * signal): a tool that acts only on a request does nothing.
  */
 #define SPAWN_GATED_MAX	4096
 struct spawn_gate {
@@ -65,6 +74,7 @@ struct spawn_gate {
 	void		*arg;
 	const char	*data;
 	size_t		 len;
+	uint64_t	 deadline_ms;
 };
 /* spawn_run with the request behind gate (stdin: that pipe). */
 int	 spawn_run_gated(const char *path, char *const argv[],

@@ -218,6 +218,17 @@ call_charge(struct call *c, const struct rate_request *reqs, size_t n,
 	    "state unavailable: %s", state_strerror(r));
 }
 
+/* A gate that failed stays shut: nothing runs after its refusal. */
+static int
+gate_shut(struct call *c, void *arg)
+{
+	(void)arg;
+	if (c->code == 0)
+		(void)call_error(c, RPC_INTERNAL_ERROR, NULL,
+		    "delivery refused");
+	return -1;
+}
+
 int
 call_gate_open(struct call *c)
 {
@@ -225,8 +236,12 @@ call_gate_open(struct call *c)
 
 	if (gate == NULL)
 		return 0;
+	/* Opened once: the gate itself must not run again meanwhile. */
+	c->gate = gate_shut;
+	if (gate(c, c->gate_arg) != 0)
+		return -1;
 	c->gate = NULL;
-	return gate(c, c->gate_arg) == 0 ? 0 : -1;
+	return 0;
 }
 
 int

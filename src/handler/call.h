@@ -102,7 +102,10 @@ void	 call_audit(struct call *);
  * Returns 0, or -1 with the call refused (nothing may be delivered).
  */
 int	 call_audit_delivery(struct call *);
-/* Open the call's pending gate, if any: 0 or -1 (the call's error). */
+/*
+ * Open the call's pending gate, if any: 0 or -1 (the call's error).  A
+ * gate that failed stays shut: every later opening fails too.
+ */
 int	 call_gate_open(struct call *);
 /*
  * Charge the rate windows reqs, with the client's pending request window

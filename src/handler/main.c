@@ -41,7 +41,8 @@
  * The last resort, as OpenSSH's grace alarm: not a flag, because the
  * process is stuck where no flag is read.  It takes the running tool's
  * process group with it, so no tool acts after the process is gone; a
- * delivery it cut off still has its "delivering" record in the chain.
+ * delivery it cut off still has its "delivering" record in the chain
+ * (a gated tool cut off before its request had none, and got nothing).
  */
 static void
 last_resort(int sig)

@@ -567,7 +567,7 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
     struct identity_set *set, struct reached *who)
 {
 	const struct handler_adapter *ad;
-	struct send_gate g;
+	struct send_gate	 g;
 	struct verdict	 rv, v, cv;
 	const struct verdict *hold = NULL;
 	const char	*cause = NULL;
@@ -685,7 +685,13 @@ pipeline(struct call *c, const struct channel *ch, struct outbound *o,
 		c->gate = deliver_gate;
 		c->gate_arg = &g;
 		r = ad->deliver(c, ch, o->delivery);
-		/* Still shut: the tool never ran, nothing was delivered. */
+		/* An adapter that ran nothing through its gate failed. */
+		if (r == 0 && c->gate != NULL) {
+			log_warnx("%s: delivered without its record",
+			    c->channel);
+			r = call_error(c, RPC_INTERNAL_ERROR, NULL,
+			    "delivery ran without its record");
+		}
 		c->gate = NULL;
 		c->gate_arg = NULL;
 	} else if ((r = deliver_gate(c, &g)) == 0)

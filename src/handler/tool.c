@@ -92,6 +92,14 @@ tool_time_left(const struct call *c, uint64_t timeout_ms, int *clamped)
 	return timeout_ms;
 }
 
+/* Has the connection's deadline passed? */
+static int
+past_deadline(const struct call *c)
+{
+	return c->env->deadline_ms != 0 &&
+	    util_mono_ms() >= c->env->deadline_ms;
+}
+
 /* The gate of spawn_run_gated: the call's own. */
 static int
 tool_gate(void *arg)
@@ -126,6 +134,24 @@ tool_exec(struct call *c, const struct channel *ch,
 		spawn_result_free(res);
 		return -1;
 	}
+	if (r == 0 && res->unfed) {
+		/* Recorded as delivering, but the tool never had it. */
+		spawn_result_free(res);
+		c->outcome = AUDIT_OUTCOME_FAILED;
+		if (past_deadline(c)) {
+			c->rule = "handler_timeout";
+			return call_error(c, CP_ERR_TIMEOUT,
+			    json_pack("{s:I,s:s}", "timeout_ms",
+			    (json_int_t)c->env->cfg->handler_timeout_ms,
+			    "rule", "handler_timeout"),
+			    "%s: the gateway's deadline for this connection "
+			    "was reached before the tool had the request; "
+			    "nothing was delivered", c->channel);
+		}
+		return call_error(c, CP_ERR_TOOL_FAILED, NULL,
+		    "%s failed: the tool ended before it had the request; "
+		    "nothing was delivered", c->channel);
+	}
 	if (r == -1) {
 		log_warn("spawn %s", ch->tool);
 		c->outcome = AUDIT_OUTCOME_FAILED;
@@ -133,7 +159,8 @@ tool_exec(struct call *c, const struct channel *ch,
 		    json_pack("{s:s}", "channel", c->channel),
 		    "channel %s unavailable: cannot run its tool", c->channel);
 	}
-	if (res->timed_out && clamped) {
+	/* Cut off by the connection's deadline, not by its own. */
+	if (res->timed_out && (clamped || past_deadline(c))) {
 		spawn_result_free(res);
 		return tool_deadline(c);
 	}
@@ -185,6 +212,7 @@ tool_run_text(struct call *c, const struct channel *ch,
 		g.arg = c;
 		g.data = text;
 		g.len = len;
+		g.deadline_ms = c->env->deadline_ms;
 		return tool_exec(c, ch, a, -1, &g, res);
 	}
 	if (call_gate_open(c) != 0)

@@ -30,7 +30,7 @@ fi
 start_traced() {
 	rm -f "$SOCK" "$T/trace"
 	strace -f -y -s 64 -o "$T/trace" \
-	    -e trace=execve,write,writev,pwrite64,pwritev,fdatasync,fsync,msync \
+	    -e trace=execve,write,writev,pwrite64,pwritev,fdatasync,fsync,msync,kill,close,dup2 \
 	    setpriv --reuid="$GW_USER" --regid="$GW_USER" --init-groups \
 	    systemd-socket-activate --accept -l "$SOCK" \
 	    "$T/bin/carapace-handler" -c "$CONF" >>"$T/handler.log" 2>&1 &
@@ -129,6 +129,44 @@ for sync in default true false; do
 	expect_eq "audit.sync $sync: the send's delivering record is in the chain" \
 	    $((records + 1)) "$(delivering)"
 done
+# Refused at the gate: the recipient's window (one a minute) is full
+# when the second send commits, by then its tool is up.  The handler
+# kills the tool's group before it closes the tool's stdin pipe, and
+# never writes the request into it: the tool sees neither the request
+# nor the end of its input.
+LIMIT_MAX=1 default_config allowlist
+start_traced
+out=$(agent "$T/bin/imsg" send --to mom --text "first of one")
+expect_eq "limit of one: the first send" sent "$out"
+out=$(agent "$T/bin/imsg" send --to mom --text "second of one" 2>&1)
+expect_match "limit of one: the second is refused at the gate" \
+    'rate limited' "$out"
+stop_traced
+# The last tool started is the second send's; its stdin is the pipe
+# its (vfork) child side put on descriptor 0 before the execve.
+gate=$(awk -v tool="execve(\"$T/bin/sim-imsg\"" '
+    /dup2\(/ && /, 0</ && match($0, /pipe:\[[0-9]+\]/) {
+	stdin_of[$1] = substr($0, RSTART, RLENGTH)
+    }
+    index($0, tool) {
+	pid = $1; pipe = stdin_of[pid]; k = 0; c = 0; fed = 0
+    }
+    pid != "" && $1 != pid && index($0, "kill(-" pid ", SIGKILL)") &&
+	k == 0 { k = NR }
+    pipe != "" && $1 != pid && /close\(/ && index($0, pipe) { c = NR }
+    pipe != "" && $1 != pid && /write\(/ && index($0, pipe) &&
+	index($0, "method") { fed = 1 }
+    END {
+	if (pipe == "") print "no-pipe"
+	else if (fed) print "fed"
+	else if (k == 0) print "not-killed"
+	else print (k < c ? "killed-then-closed" : "closed-then-killed")
+    }' "$T/trace")
+expect_eq "refused at the gate: the tool is killed unfed, before its input ends" \
+    killed-then-closed "$gate"
+expect_eq "refused at the gate: only the first send reached the tool" 1 \
+    "$(cat "$T"/sim/spool/* 2>/dev/null | grep -c 'of one')"
+
 expect_match "the audit chain verifies" '^audit chain OK' "$(ctl audit verify)"
 
 finish

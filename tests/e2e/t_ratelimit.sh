@@ -25,11 +25,6 @@ limited=$(cat "$T"/out.* | grep -c 'rate limited')
 expect_eq "exactly 5 senders told sent" 5 "$sent"
 expect_eq "59 senders told rate limited" 59 "$limited"
 expect_eq "exactly 5 reached the tool" 5 "$(spool_count)"
-# The 59 were refused by the delivery's own commit, made while their
-# tools started (a gated request): each tool was killed, unfed, before
-# its handler answered.
-expect_eq "no tool left running after the refusals" "" \
-    "$(pgrep -f "^$T/bin/sim-imsg" | tr '\n' ' ')"
 expect_eq "64 audit records, plus a delivering record for each of the 5 sent" \
     $((before + 64 + 5)) "$(audit_count)"
 expect_eq "5 delivering records" 5 \

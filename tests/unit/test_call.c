@@ -349,6 +349,16 @@ test_gate_shut_tool_killed_unfed(void **statep)
 	assert_int_equal(stat(g.acted, &sb), -1);
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
 	assert_int_equal(errno, ECHILD);
+	/* Shut for good: no later run of the call starts a tool. */
+	assert_int_equal(tool_run_input(&f->c, &g.ch, &g.a, -1, &res), -1);
+	assert_int_equal(tool_run_text(&f->c, &g.ch, &g.a, "request\n",
+	    &res), -1);
+	assert_int_equal(g.log.calls, 1);
+	assert_int_equal(f->c.code, CP_ERR_RATE_LIMITED);
+	assert_int_equal(stat(g.up, &sb), 0);
+	(void)unlink(g.up);
+	assert_int_equal(tool_run_input(&f->c, &g.ch, &g.a, -1, &res), -1);
+	assert_int_equal(stat(g.up, &sb), -1);
 	gate_teardown(f, &g);
 }
 

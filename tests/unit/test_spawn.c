@@ -786,6 +786,7 @@ struct gate_probe {
 	int		 open;
 	int		 calls;
 	int		 saw_tool;
+	uint64_t	 hold_ms;	/* then stays this long (a slow commit) */
 };
 
 static int
@@ -799,6 +800,9 @@ gate_probe_open(void *arg)
 	while (stat(g->mark, &sb) == -1 && util_mono_ms() < end)
 		(void)poll(NULL, 0, 5);
 	g->saw_tool = stat(g->mark, &sb) == 0;
+	end = util_mono_ms() + g->hold_ms;
+	while (util_mono_ms() < end)
+		(void)poll(NULL, 0, 10);
 	return g->open ? 0 : -1;
 }
 
@@ -816,7 +820,8 @@ test_gated(void **state)
 	struct spawn_gate	 g;
 	struct gate_probe	 probe;
 	struct stat		 sb;
-	char			 mark[PATH_MAX], acted[PATH_MAX], script[3 * PATH_MAX];
+	char			 mark[PATH_MAX], acted[PATH_MAX];
+	char			 script[3 * PATH_MAX];
 	char			*big;
 	char *const		 argv[] = { (char *)"sh", (char *)"-c", script,
 				    NULL };
@@ -833,6 +838,7 @@ test_gated(void **state)
 	memset(&probe, 0, sizeof(probe));
 	probe.mark = mark;
 	probe.open = 1;
+	memset(&g, 0, sizeof(g));
 	g.open = gate_probe_open;
 	g.arg = &probe;
 	g.data = "request\n";
@@ -915,6 +921,70 @@ test_gated(void **state)
 	(void)unlink(acted);
 }
 
+/*
+ * A gated tool's time starts once the gate has opened: a gate slower
+ * than the tool's timeout does not cut the tool off.  A deadline passed
+ * while the gate opened: the request is not given, the tool is killed
+ * (unfed) and never acts.
+ */
+static void
+test_gated_deadlines(void **state)
+{
+	struct spawn_result	 res;
+	struct spawn_gate	 g;
+	struct gate_probe	 probe;
+	struct stat		 sb;
+	char			 mark[PATH_MAX], acted[PATH_MAX];
+	char			 script[3 * PATH_MAX];
+	char *const		 argv[] = { (char *)"sh", (char *)"-c", script,
+				    NULL };
+
+	(void)state;
+	temp_path(mark, sizeof(mark));
+	temp_path(acted, sizeof(acted));
+	(void)snprintf(script, sizeof(script),
+	    "echo up > '%s'; read -r line; echo acted > '%s'; echo \"$line\"",
+	    mark, acted);
+
+	(void)unlink(mark);
+	(void)unlink(acted);
+	memset(&probe, 0, sizeof(probe));
+	probe.mark = mark;
+	probe.open = 1;
+	probe.hold_ms = 1500;
+	memset(&g, 0, sizeof(g));
+	g.open = gate_probe_open;
+	g.arg = &probe;
+	g.data = "request\n";
+	g.len = 8;
+	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
+	    &g, 1000, MAX_OUT, &res), 0);
+	assert_true(probe.saw_tool);
+	assert_int_equal(res.timed_out, 0);
+	assert_int_equal(res.unfed, 0);
+	assert_int_equal(res.exited, 1);
+	assert_string_equal(res.out, "request\n");
+	spawn_result_free(&res);
+
+	(void)unlink(mark);
+	(void)unlink(acted);
+	memset(&probe, 0, sizeof(probe));
+	probe.mark = mark;
+	probe.open = 1;
+	g.deadline_ms = util_mono_ms();
+	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
+	    &g, TIMEOUT, MAX_OUT, &res), 0);
+	assert_int_equal(probe.calls, 1);
+	assert_true(probe.saw_tool);
+	assert_int_equal(res.refused, 0);
+	assert_int_equal(res.unfed, 1);
+	assert_int_equal(res.exited, 0);
+	assert_int_equal(res.status, SIGKILL);
+	assert_int_equal(stat(acted, &sb), -1);
+	spawn_result_free(&res);
+	(void)unlink(mark);
+}
+
 /* Nothing is left behind: no zombie, no descriptor. */
 static void
 test_no_leftovers(void **state)
@@ -964,6 +1034,7 @@ main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_spawn_errors),
 		cmocka_unit_test(test_gated),
+		cmocka_unit_test(test_gated_deadlines),
 		cmocka_unit_test(test_no_leftovers),
 	};
 

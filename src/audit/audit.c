@@ -306,8 +306,8 @@ audit_write_seq(struct audit *a, const struct audit_event *ev, uint64_t *seq)
 
 int
 audit_write_charged(struct audit *a, const struct audit_event *ev,
-    const struct rate_request *reqs, size_t n, uint64_t now_ms, int sync,
-    size_t *which, uint64_t *retry_ms, uint64_t *seq)
+    const struct rate_request *reqs, size_t n, uint64_t now_ms,
+    unsigned int flags, size_t *which, uint64_t *retry_ms, uint64_t *seq)
 {
 	json_t	*rec;
 	char	*json = NULL, *text = NULL;
@@ -323,9 +323,11 @@ audit_write_charged(struct audit *a, const struct audit_event *ev,
 		goto out;
 	}
 	if ((r = state_audit_append_charged(a->state, rec, reqs, n, now_ms,
-	    sync, which, retry_ms)) != 0) {
+	    flags, which, retry_ms)) != 0) {
 		if (r == STATE_E_LIMITED)
 			rv = 1;
+		else if (r == STATE_E_FROZEN)
+			rv = 2;
 		else
 			log_warnx("audit chain: %s", state_strerror(r));
 		goto out;

@@ -117,15 +117,18 @@ int		 audit_write_seq(struct audit *, const struct audit_event *,
 		    uint64_t *seq);
 /*
  * audit_write_seq with the record and the charge of the rate windows
- * reqs committed in one state transaction (state_audit_append_charged),
- * forced to disk before the sink is written when sync.  Returns 0 once
- * the chain holds it (synced when asked) and the sink took it; 1 when a
- * window is full (*which and *retry_ms set, nothing charged, nothing
- * written); -1 otherwise.
+ * reqs committed in one state transaction (state_audit_append_charged,
+ * with its STATE_APPEND_* flags: forced to disk before the sink is
+ * written, refused when the record's channel is frozen).  Returns 0
+ * once the chain holds it (synced when asked) and the sink took it; 1
+ * when a window is full (*which and *retry_ms set, nothing charged,
+ * nothing written); 2 when the channel is frozen (nothing charged,
+ * nothing written); -1 otherwise.
  */
 int		 audit_write_charged(struct audit *, const struct audit_event *,
 		    const struct rate_request *reqs, size_t n, uint64_t now_ms,
-		    int sync, size_t *which, uint64_t *retry_ms, uint64_t *seq);
+		    unsigned int flags, size_t *which, uint64_t *retry_ms,
+		    uint64_t *seq);
 
 /* Build the JSON form of a record (also used by tests). */
 json_t		*audit_record(const struct audit_event *, uint64_t now_ms);

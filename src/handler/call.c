@@ -13,6 +13,7 @@
 #include "compat.h"
 #include "audit.h"
 #include "call.h"
+#include "freeze.h"
 #include "log.h"
 #include "protocol.h"
 #include "rpc.h"
@@ -185,9 +186,10 @@ call_charge(struct call *c, const struct rate_request *reqs, size_t n,
 		 */
 		delivery_event(c, &ev);
 		r = audit_write_charged(env->audit, &ev, all, first + n,
-		    util_now_ms(), env->cfg->audit_sync, which, retry_ms,
-		    &c->delivery);
-		r = r == 1 ? STATE_E_LIMITED : r;
+		    util_now_ms(), STATE_APPEND_UNFROZEN |
+		    (env->cfg->audit_sync ? STATE_APPEND_SYNC : 0), which,
+		    retry_ms, &c->delivery);
+		r = r == 1 ? STATE_E_LIMITED : r == 2 ? STATE_E_FROZEN : r;
 	} else
 		r = state_rate_take(env->state, all, first + n, util_now_ms(),
 		    which, retry_ms);
@@ -201,6 +203,14 @@ call_charge(struct call *c, const struct rate_request *reqs, size_t n,
 		/* The request window is charged by call_audit. */
 		*which -= first;
 		return 1;
+	}
+	if (r == STATE_E_FROZEN) {
+		/*
+		 * Frozen since dispatch looked: nothing charged, nothing
+		 * delivered; the request window is charged by call_audit.
+		 */
+		c->delivery = 0;
+		return freeze_refused(c);
 	}
 	/* Charged, or (on failure) not to be charged twice. */
 	c->spend_pending = 0;

@@ -37,6 +37,12 @@ freeze_check(struct call *c)
 	}
 	if (!frozen)
 		return 0;
+	return freeze_refused(c);
+}
+
+int
+freeze_refused(struct call *c)
+{
 	c->rule = FREEZE_RULE;
 	return call_error(c, CP_ERR_FROZEN,
 	    json_pack("{s:s?,s:s}", "channel", c->channel, "rule",

@@ -175,11 +175,11 @@ state_audit_append(struct state *st, json_t *record)
 
 int
 state_audit_append_charged(struct state *st, json_t *record,
-    const struct rate_request *reqs, size_t n, uint64_t now_ms, int sync,
-    size_t *which, uint64_t *retry_ms)
+    const struct rate_request *reqs, size_t n, uint64_t now_ms,
+    unsigned int flags, size_t *which, uint64_t *retry_ms)
 {
 	MDB_txn		*txn;
-	int		 r;
+	int		 r, frozen;
 
 	if (st == NULL || !json_is_object(record) ||
 	    json_object_get(record, "seq") != NULL ||
@@ -190,6 +190,15 @@ state_audit_append_charged(struct state *st, json_t *record,
 		return STATE_E_INVALID;
 	if ((r = state_begin(st, 0, &txn)) != 0)
 		return r;
+	if (flags & STATE_APPEND_UNFROZEN) {
+		/* A channel name or none; a damaged one is a refusal. */
+		if ((r = state_frozen_txn(st, txn,
+		    json_string_value(json_object_get(record, "channel")),
+		    &frozen)) != 0)
+			return state_abort(txn, r);
+		if (frozen)
+			return state_abort(txn, STATE_E_FROZEN);
+	}
 	if ((r = rate_charge_all(st, txn, reqs, n, now_ms, which, retry_ms,
 	    0)) != 0)
 		return state_abort(txn, r);
@@ -205,7 +214,7 @@ state_audit_append_charged(struct state *st, json_t *record,
 	 * this commit instead would write the meta page through the O_DSYNC
 	 * descriptor: the same two flushes.)
 	 */
-	if (sync)
+	if (flags & STATE_APPEND_SYNC)
 		return state_fsync(st);
 	return 0;
 

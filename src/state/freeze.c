@@ -94,6 +94,21 @@ frozen_get(struct state *st, MDB_txn *txn, const char *channel, int *frozen)
 }
 
 int
+state_frozen_txn(struct state *st, MDB_txn *txn, const char *channel,
+    int *frozen)
+{
+	int	r;
+
+	*frozen = 0;
+	r = frozen_get(st, txn, NULL, frozen);
+	if (r == 0 && !*frozen && channel != NULL)
+		r = frozen_get(st, txn, channel, frozen);
+	if (r != 0)
+		*frozen = 0;
+	return r;
+}
+
+int
 state_frozen(struct state *st, const char *channel, int *frozen)
 {
 	MDB_txn	*txn;
@@ -105,12 +120,8 @@ state_frozen(struct state *st, const char *channel, int *frozen)
 		return STATE_E_INVALID;
 	if ((r = state_begin(st, MDB_RDONLY, &txn)) != 0)
 		return r;
-	r = frozen_get(st, txn, NULL, frozen);
-	if (r == 0 && !*frozen && channel != NULL)
-		r = frozen_get(st, txn, channel, frozen);
+	r = state_frozen_txn(st, txn, channel, frozen);
 	mdb_txn_abort(txn);
-	if (r != 0)
-		*frozen = 0;
 	return r;
 }
 

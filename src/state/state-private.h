@@ -73,6 +73,12 @@ int		 state_begin(struct state *, unsigned int, MDB_txn **);
 int		 state_fsync(struct state *);
 /* Little-endian integers of width bytes. */
 void		 le_encode(unsigned char *, uint64_t, size_t);
+/*
+ * In txn: *frozen non-zero when every channel is frozen or channel is
+ * (NULL: every channel only).  0 or a STATE_E_*.
+ */
+int		 state_frozen_txn(struct state *, MDB_txn *, const char *channel,
+		    int *frozen);
 uint64_t	 le_decode(const unsigned char *, size_t);
 /* A meta integer of width bytes, by name (and channel, or NULL). */
 int		 meta_get(struct state *, MDB_txn *, const char *,

@@ -428,6 +428,8 @@ state_strerror(int error)
 		return "expired";
 	case STATE_E_LIMITED:
 		return "rate limit reached";
+	case STATE_E_FROZEN:
+		return "frozen by the owner";
 	}
 	return "unknown state error";
 }

@@ -27,6 +27,7 @@
 #define STATE_E_PERM		-7	/* state_dir ownership/mode wrong */
 #define STATE_E_INVALID		-8	/* bad argument */
 #define STATE_E_LIMITED		-9	/* rate limit reached */
+#define STATE_E_FROZEN		-12	/* the owner froze the channel */
 
 struct state;
 
@@ -172,14 +173,20 @@ int		 state_audit_append(struct state *, json_t *record);
  * append record as state_audit_append does.  If a window is full,
  * nothing is charged and nothing appended: STATE_E_LIMITED with *which
  * and *retry_ms as state_rate_take (which and retry_ms may be NULL only
- * when n is 0).  sync: once committed, force it to disk (state_sync), so
- * that the record survives a power cut; a failure to sync is returned
- * although the transaction is committed.  On any error other than that
- * one the record is left without "seq", "prev" and "hash".
+ * when n is 0).  flags: STATE_APPEND_SYNC, once committed, forces it to
+ * disk (state_sync), so that the record survives a power cut; a failure
+ * to sync is returned although the transaction is committed.
+ * STATE_APPEND_UNFROZEN refuses, in the same transaction, when the
+ * owner froze every channel or the record's "channel" (STATE_E_FROZEN,
+ * nothing charged or appended): a freeze committed before the delivery
+ * stops it, whenever the caller last looked.  On any error other than
+ * a failed sync the record is left without "seq", "prev" and "hash".
  */
+#define STATE_APPEND_SYNC	0x1
+#define STATE_APPEND_UNFROZEN	0x2
 int		 state_audit_append_charged(struct state *, json_t *record,
 		    const struct rate_request *reqs, size_t n, uint64_t now_ms,
-		    int sync, size_t *which, uint64_t *retry_ms);
+		    unsigned int flags, size_t *which, uint64_t *retry_ms);
 
 /*
  * Walk the chain from its base (seq 1, or the first record after the

@@ -363,6 +363,42 @@ test_gate_shut_tool_killed_unfed(void **statep)
 }
 
 /*
+ * Frozen by the owner after dispatch looked (the freeze committed
+ * while the tool started): the delivery's own commit sees it, refuses
+ * frozen, records nothing as delivering, charges nothing but leaves
+ * the request window to the call's record; the tool is killed unfed.
+ */
+static void
+test_gate_frozen_meanwhile(void **statep)
+{
+	struct fixture		*f = *statep;
+	struct gate_fixture	 g;
+	struct spawn_result	 res;
+	struct stat		 sb;
+	char			 outcome[32];
+
+	gate_setup(f, &g, TOOL_UP_THEN_READS);
+	g.log.wait_for = g.up;
+	assert_int_equal(state_freeze_set(f->st, "imsg", 1, util_now_ms()),
+	    0);
+	assert_int_equal(tool_run_text(&f->c, &g.ch, &g.a, "request\n",
+	    &res), -1);
+	assert_true(g.log.saw_tool);
+	assert_int_equal(f->c.code, CP_ERR_FROZEN);
+	assert_string_equal(f->c.rule, "owner.freeze");
+	assert_int_equal(f->c.delivery, 0);
+	assert_int_equal(f->c.spend_pending, 1);
+	assert_int_equal(stat(g.acted, &sb), -1);
+	outcome_of_last(f, outcome);
+	assert_string_equal(outcome, "");
+	call_audit(&f->c);
+	outcome_of_last(f, outcome);
+	assert_string_equal(outcome, "refused");
+	assert_int_equal(take_window(f), STATE_E_LIMITED);
+	gate_teardown(f, &g);
+}
+
+/*
  * Not gated (a request larger than a pipe surely holds, or a tool run
  * with its own stdin): the gate opens before the tool starts, and a
  * shut gate starts nothing.
@@ -414,6 +450,8 @@ main(void)
 		    test_gate_shut_tool_killed_unfed, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_gate_opened_before_other_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_frozen_meanwhile,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

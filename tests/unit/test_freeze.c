@@ -2,7 +2,9 @@
  * Unit tests for the owner's freeze: the flags in the state store
  * (per channel and for every channel, durable, listed, cleared without
  * touching other meta records, read from a read-only store and from a
- * store that predates them, seen across processes), and the method
+ * store that predates them, seen across processes), a delivery's own
+ * commit refused when its channel is frozen (STATE_APPEND_UNFROZEN:
+ * nothing charged, nothing appended), and the method
  * tables: every method that delivers, and every channel method that
  * makes something happen for others to see, carries METHOD_OUTBOUND
  * (the flag dispatch checks), every read does not, and no method an
@@ -227,6 +229,73 @@ test_thaw_all_keeps_other_meta(void **statep)
 	/* The schema record too: the store opens again. */
 	open_state(f, STATE_RDONLY);
 	assert_int_equal(frozen(f->st, "imsg"), 0);
+}
+
+/* Count the records of the chain. */
+static uint64_t
+chain_length(struct state *st)
+{
+	uint64_t	count = 0, bad = 0;
+	char		cause[128];
+
+	assert_int_equal(state_audit_verify(st, &count, &bad, cause,
+	    sizeof(cause)), 0);
+	return count;
+}
+
+/*
+ * A delivery's commit looks at the flags in its own transaction: a
+ * freeze of its channel, or of every channel, refuses it with nothing
+ * charged and nothing appended; another channel's does not; without
+ * the flag nothing is looked at.
+ */
+static void
+test_delivery_commit(void **statep)
+{
+	struct fixture		*f = *statep;
+	struct rate_request	 rq = { "imsg|recipient|1|60000|x", 1, 60000 };
+	json_t			*rec;
+	size_t			 which;
+	uint64_t		 retry;
+
+	open_state(f, 0);
+	assert_int_equal(state_freeze_set(f->st, "signal", 1, 1000), 0);
+	rec = json_pack("{s:s,s:s}", "channel", "imsg", "outcome",
+	    "delivering");
+	assert_int_equal(state_audit_append_charged(f->st, rec, &rq, 1, 1000,
+	    STATE_APPEND_UNFROZEN, &which, &retry), 0);
+	json_decref(rec);
+	assert_int_equal(chain_length(f->st), 1);
+
+	rq.key = "imsg|recipient|1|60000|y";
+	assert_int_equal(state_freeze_set(f->st, "imsg", 1, 2000), 0);
+	rec = json_pack("{s:s,s:s}", "channel", "imsg", "outcome",
+	    "delivering");
+	assert_int_equal(state_audit_append_charged(f->st, rec, &rq, 1, 2000,
+	    STATE_APPEND_UNFROZEN | STATE_APPEND_SYNC, &which, &retry),
+	    STATE_E_FROZEN);
+	assert_null(json_object_get(rec, "seq"));
+	json_decref(rec);
+	assert_int_equal(chain_length(f->st), 1);
+	/* Not charged: the window's one send is still there. */
+	assert_int_equal(state_rate_take(f->st, &rq, 1, 2000, &which,
+	    &retry), 0);
+
+	/* Every channel frozen: a record naming none is refused too. */
+	assert_int_equal(state_freeze_set(f->st, "imsg", 0, 3000), 0);
+	assert_int_equal(state_freeze_set(f->st, NULL, 1, 3000), 0);
+	rec = json_pack("{s:s}", "outcome", "delivering");
+	assert_int_equal(state_audit_append_charged(f->st, rec, NULL, 0, 3000,
+	    STATE_APPEND_UNFROZEN, NULL, NULL), STATE_E_FROZEN);
+	json_decref(rec);
+	/* Without the flag the commit does not look. */
+	rec = json_pack("{s:s,s:s}", "channel", "imsg", "outcome", "ok");
+	assert_int_equal(state_audit_append_charged(f->st, rec, NULL, 0, 3000,
+	    0, NULL, NULL), 0);
+	json_decref(rec);
+	assert_int_equal(chain_length(f->st), 2);
+	assert_string_equal(state_strerror(STATE_E_FROZEN),
+	    "frozen by the owner");
 }
 
 static void
@@ -475,6 +544,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_thaw_all_keeps_other_meta,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delivery_commit, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_durable_and_readonly,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_store, setup,

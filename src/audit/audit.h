@@ -119,7 +119,8 @@ int		 audit_write_seq(struct audit *, const struct audit_event *,
  * audit_write_seq with the record and the charge of the rate windows
  * reqs committed in one state transaction (state_audit_append_charged,
  * with its STATE_APPEND_* flags: forced to disk before the sink is
- * written, refused when the record's channel is frozen).  Returns 0
+ * written, refused when the record's channel, or every channel, is
+ * frozen).  Returns 0
  * once the chain holds it (synced when asked) and the sink took it; 1
  * when a window is full (*which and *retry_ms set, nothing charged,
  * nothing written); 2 when the channel is frozen (nothing charged,

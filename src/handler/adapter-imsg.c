@@ -559,6 +559,12 @@ imsg_typing(struct call *c, const struct channel *ch)
 		json_decref(p);
 		return argv_refused(c, cause);
 	}
+	/* Recorded, and the freeze looked at again, before it acts. */
+	if (call_audit_delivery(c) == -1) {
+		tool_argv_free(&a);
+		json_decref(p);
+		return -1;
+	}
 	last = tool_last_object(c, ch, &a, -1);
 	tool_argv_free(&a);
 	json_decref(p);
@@ -614,6 +620,12 @@ imsg_read(struct call *c, const struct channel *ch)
 		json_decref(p);
 		json_decref(group);
 		return argv_refused(c, cause);
+	}
+	if (call_audit_delivery(c) == -1) {
+		tool_argv_free(&a);
+		json_decref(p);
+		json_decref(group);
+		return -1;
 	}
 	last = tool_last_object(c, ch, &a, -1);
 	tool_argv_free(&a);
@@ -672,6 +684,10 @@ imsg_react(struct call *c, const struct channel *ch)
 		return -1;
 	if (cmdline_imsg_react(c->env->cfg, ch, c->params, &a, &cause) == -1)
 		return argv_refused(c, cause);
+	if (call_audit_delivery(c) == -1) {
+		tool_argv_free(&a);
+		return -1;
+	}
 	last = tool_last_object(c, ch, &a, -1);
 	tool_argv_free(&a);
 	if (last == NULL)

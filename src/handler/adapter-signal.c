@@ -717,7 +717,8 @@ target_params(const struct target *t)
 
 /*
  * Send what holds nothing (allowed already): the rate limits sends
- * spend, an audit record before the daemon acts, then the daemon's
+ * spend and an audit record, in one commit before the daemon acts
+ * (send_charge), then the daemon's
  * answer is the result.  signal-cli answers these as it answers a send,
  * {"timestamp","results"} (SendMessageResultUtils.outputResult,
  * AsamK/signal-cli v0.14.6); anything else is a broken daemon.  Takes
@@ -729,8 +730,7 @@ signal_notify(struct call *c, const struct channel *ch,
 {
 	json_t	*res;
 
-	if (send_charge(c, ch, t->ptr, t->n) == -1 ||
-	    call_audit_delivery(c) == -1) {
+	if (send_charge(c, ch, t->ptr, t->n) == -1) {
 		json_decref(params);
 		return -1;
 	}

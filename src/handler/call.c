@@ -156,6 +156,17 @@ call_request_limited(struct call *c, uint64_t retry_ms)
 }
 
 int
+call_frozen(struct call *c)
+{
+	c->rule = FREEZE_RULE;
+	return call_error(c, CP_ERR_FROZEN,
+	    json_pack("{s:s?,s:s}", "channel", c->channel, "rule",
+	    FREEZE_RULE),
+	    "channel %s is frozen by the owner: nothing is sent until the "
+	    "owner thaws it", c->channel != NULL ? c->channel : "(every)");
+}
+
+int
 call_charge(struct call *c, const struct rate_request *reqs, size_t n,
     int delivering, size_t *which, uint64_t *retry_ms)
 {
@@ -210,7 +221,7 @@ call_charge(struct call *c, const struct rate_request *reqs, size_t n,
 		 * delivered; the request window is charged by call_audit.
 		 */
 		c->delivery = 0;
-		return freeze_refused(c);
+		return call_frozen(c);
 	}
 	/* Charged, or (on failure) not to be charged twice. */
 	c->spend_pending = 0;

@@ -125,6 +125,13 @@ int	 call_charge(struct call *, const struct rate_request *reqs,
  */
 int	 call_request_limited(struct call *, uint64_t retry_ms);
 /*
+ * Refuse the call as frozen by the owner (CP_ERR_FROZEN, data {channel,
+ * rule}, rule owner.freeze): freeze_check's refusal, and call_charge's
+ * when the delivery's own commit finds the channel, or every channel,
+ * frozen since freeze_check looked.  Returns -1.
+ */
+int	 call_frozen(struct call *);
+/*
  * Set the call's recipients (a new array of copies of n strings), and
  * recipient to them joined by ','.
  */

@@ -1,8 +1,9 @@
 /*
  * The owner's freeze in the programs (freeze.h): the refusal dispatch
  * gives every outbound method while its channel is frozen, and that
- * deliver_hold gives a held message, whoever approves it; and the
- * owner's own act of freezing or thawing, audited.
+ * deliver_hold gives a held message, whoever approves it (a freeze set
+ * after these looked is found again in the delivery's own commit:
+ * call_charge); and the owner's own act of freezing or thawing, audited.
  */
 #include "config.h"
 
@@ -37,18 +38,7 @@ freeze_check(struct call *c)
 	}
 	if (!frozen)
 		return 0;
-	return freeze_refused(c);
-}
-
-int
-freeze_refused(struct call *c)
-{
-	c->rule = FREEZE_RULE;
-	return call_error(c, CP_ERR_FROZEN,
-	    json_pack("{s:s?,s:s}", "channel", c->channel, "rule",
-	    FREEZE_RULE),
-	    "channel %s is frozen by the owner: nothing is sent until the "
-	    "owner thaws it", c->channel != NULL ? c->channel : "(every)");
+	return call_frozen(c);
 }
 
 /* The record of an owner's freeze or thaw. */

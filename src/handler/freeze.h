@@ -12,7 +12,7 @@
 struct call;
 struct call_env;
 
-#define FREEZE_RULE	"owner.freeze"
+#define FREEZE_RULE	"owner.freeze"	/* also call_frozen's (call.c) */
 
 /*
  * Refuse the call when its channel (c->channel; NULL: only "every
@@ -23,12 +23,6 @@ struct call_env;
  * else -1 with the call's error set.
  */
 int	 freeze_check(struct call *);
-/*
- * That refusal, for a call found frozen elsewhere: in the delivery's own
- * write transaction (call_charge), where a freeze set after
- * freeze_check still stops it.  Returns -1.
- */
-int	 freeze_refused(struct call *);
 
 /*
  * The owner freezes (frozen non-zero) or thaws channel (NULL: every

@@ -248,8 +248,10 @@ int	 send_pipeline(struct call *, const struct channel *,
 /*
  * Charge the channel's rate limits for the n normalised targets of a
  * request that is not a message (reaction, typing, receipt, remote
- * delete), on every identity they reach, in the windows sends use.  0,
- * or -1 with the call's error set (rate limited, state unavailable).
+ * delete), on every identity they reach, in the windows sends use, in
+ * one commit with the call's delivering record (call_charge: refused
+ * too when the channel was frozen meanwhile).  0, or -1 with the
+ * call's error set (rate limited, frozen, state or audit unavailable).
  */
 int	 send_charge(struct call *, const struct channel *,
 	    const char *const *targets, size_t n);

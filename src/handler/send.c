@@ -735,7 +735,8 @@ send_pipeline(struct call *c, const struct channel *ch, struct outbound *o)
 /*
  * What is sent without being a message (a reaction, a typing indicator,
  * a receipt, a remote delete) spends the same windows as messages: one
- * charge on every identity the targets reach, as a send to them would.
+ * charge on every identity the targets reach, as a send to them would,
+ * committed with its delivering record.
  */
 int
 send_charge(struct call *c, const struct channel *ch,
@@ -771,7 +772,7 @@ send_charge(struct call *c, const struct channel *ch,
 		}
 	}
 	if (r == 0)
-		r = charge_limits(c, ch, who, 0);
+		r = charge_limits(c, ch, who, 1);
 	free(set);
 	free(who);
 	return r;

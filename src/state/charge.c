@@ -179,6 +179,7 @@ state_audit_append_charged(struct state *st, json_t *record,
     unsigned int flags, size_t *which, uint64_t *retry_ms)
 {
 	MDB_txn		*txn;
+	const char	*channel;
 	int		 r, frozen;
 
 	if (st == NULL || !json_is_object(record) ||
@@ -191,10 +192,11 @@ state_audit_append_charged(struct state *st, json_t *record,
 	if ((r = state_begin(st, 0, &txn)) != 0)
 		return r;
 	if (flags & STATE_APPEND_UNFROZEN) {
-		/* A channel name or none; a damaged one is a refusal. */
-		if ((r = state_frozen_txn(st, txn,
-		    json_string_value(json_object_get(record, "channel")),
-		    &frozen)) != 0)
+		/* No channel, or a damaged one: refused, not let through. */
+		if ((channel = json_string_value(json_object_get(record,
+		    "channel"))) == NULL)
+			return state_abort(txn, STATE_E_INVALID);
+		if ((r = state_frozen_txn(st, txn, channel, &frozen)) != 0)
 			return state_abort(txn, r);
 		if (frozen)
 			return state_abort(txn, STATE_E_FROZEN);

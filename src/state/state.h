@@ -178,8 +178,9 @@ int		 state_audit_append(struct state *, json_t *record);
  * to sync is returned although the transaction is committed.
  * STATE_APPEND_UNFROZEN refuses, in the same transaction, when the
  * owner froze every channel or the record's "channel" (STATE_E_FROZEN,
- * nothing charged or appended): a freeze committed before the delivery
- * stops it, whenever the caller last looked.  On any error other than
+ * nothing charged or appended; a record without a channel name is
+ * STATE_E_INVALID): a freeze committed before the delivery stops it,
+ * whenever the caller last looked.  On any error other than
  * a failed sync the record is left without "seq", "prev" and "hash".
  */
 #define STATE_APPEND_SYNC	0x1

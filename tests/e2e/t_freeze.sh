@@ -386,6 +386,22 @@ agent "$T/bin/imsg" typing --to mom >/dev/null 2>&1
 expect_eq "imsg typing works after the thaw" 0 $?
 agent "$T/bin/signal-cli" sendTyping "$MOM" >/dev/null 2>&1
 expect_eq "signal-cli sendTyping works after the thaw" 0 $?
+# Every outbound act, not only a message, is recorded as delivering
+# before it acts: that commit is where a freeze set after dispatch's
+# check is found again (test_freeze, test_call).
+out=$(agent "$T/bin/imsg" react --chat-id 3 -r love 2>&1)
+expect_eq "imsg react works after the thaw" 0 $?
+expect_match "imsg react: its record refers to the delivering record made before it acted" \
+    '"decision":"allow","delivery":[0-9]+,.*"method":"react"' \
+    "$(ctl audit show | grep '"method":"react"' |
+    grep -v '"outcome":"delivering"' | tail -1)"
+for ch in imsg signal; do
+	expect_match "$ch typing: its record refers to the delivering record made before it acted" \
+	    '"decision":"allow","delivery":[0-9]+,.*"method":"typing"' \
+	    "$(ctl audit show | grep "\"channel\":\"$ch\"" |
+	    grep '"method":"typing"' | grep -v '"outcome":"delivering"' |
+	    tail -1)"
+done
 out=$(ctl holds approve "$HOLD" 2>&1)
 expect_eq "the held message is approved after the thaw" 0 $?
 expect_match "approved and sent" "$HOLD: approved and sent to \\+14155550100" "$out"

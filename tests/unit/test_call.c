@@ -200,6 +200,7 @@ struct gate_log {
 	const char	*charged;
 	int		 calls;
 	int		 saw_tool;
+	int		 freeze;	/* the owner freezes imsg meanwhile */
 };
 
 static int
@@ -217,6 +218,9 @@ gate_charge(struct call *c, void *arg)
 			(void)poll(NULL, 0, 5);
 		g->saw_tool = stat(g->wait_for, &sb) == 0;
 	}
+	if (g->freeze && state_freeze_set(c->env->state, "imsg", 1,
+	    util_now_ms()) != 0)
+		return -1;
 	if (call_charge(c, NULL, 0, 1, &which, &retry) != 0)
 		return -1;
 	if ((fp = fopen(g->charged, "w")) != NULL)
@@ -379,8 +383,7 @@ test_gate_frozen_meanwhile(void **statep)
 
 	gate_setup(f, &g, TOOL_UP_THEN_READS);
 	g.log.wait_for = g.up;
-	assert_int_equal(state_freeze_set(f->st, "imsg", 1, util_now_ms()),
-	    0);
+	g.log.freeze = 1;
 	assert_int_equal(tool_run_text(&f->c, &g.ch, &g.a, "request\n",
 	    &res), -1);
 	assert_true(g.log.saw_tool);

@@ -281,12 +281,19 @@ test_delivery_commit(void **statep)
 	assert_int_equal(state_rate_take(f->st, &rq, 1, 2000, &which,
 	    &retry), 0);
 
-	/* Every channel frozen: a record naming none is refused too. */
+	/* Every channel frozen: refused, whatever channel it names. */
 	assert_int_equal(state_freeze_set(f->st, "imsg", 0, 3000), 0);
 	assert_int_equal(state_freeze_set(f->st, NULL, 1, 3000), 0);
-	rec = json_pack("{s:s}", "outcome", "delivering");
+	rec = json_pack("{s:s,s:s}", "channel", "gmail", "outcome",
+	    "delivering");
 	assert_int_equal(state_audit_append_charged(f->st, rec, NULL, 0, 3000,
 	    STATE_APPEND_UNFROZEN, NULL, NULL), STATE_E_FROZEN);
+	json_decref(rec);
+	/* A delivery that names no channel is refused, thawed or not. */
+	assert_int_equal(state_freeze_set(f->st, NULL, 0, 3000), 0);
+	rec = json_pack("{s:s}", "outcome", "delivering");
+	assert_int_equal(state_audit_append_charged(f->st, rec, NULL, 0, 3000,
+	    STATE_APPEND_UNFROZEN, NULL, NULL), STATE_E_INVALID);
 	json_decref(rec);
 	/* Without the flag the commit does not look. */
 	rec = json_pack("{s:s,s:s}", "channel", "imsg", "outcome", "ok");

@@ -48,6 +48,12 @@ holds_audit(struct call_env *env, struct call *c, json_t *hold,
 	ev.rule = "owner";
 	ev.outcome = c->outcome != AUDIT_OUTCOME_UNSET ? c->outcome :
 	    (c->code == 0 ? AUDIT_OUTCOME_OK : AUDIT_OUTCOME_FAILED);
+	/* The owner allowed it; the freeze refused it, and says so. */
+	if (c->code == CP_ERR_FROZEN) {
+		ev.decision = AUDIT_DECISION_DENY;
+		ev.rule = c->rule;
+		ev.outcome = AUDIT_OUTCOME_REFUSED;
+	}
 	ev.reason = c->code != 0 ? c->message : NULL;
 	ev.hold_id = json_string_value(json_object_get(hold, "id"));
 	ev.code = c->code;

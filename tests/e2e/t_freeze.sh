@@ -302,8 +302,8 @@ expect_match "and says the channel is frozen, the message still held" \
     "$out"
 expect_match "the hold is still listed" "^$HOLD " "$(ctl holds list)"
 expect_eq "nothing delivered by the approval" "$before" "$(all_sent)"
-expect_match "the refused approval is audited with the freeze's error" \
-    '"code":-32014' \
+expect_match "the refused approval is audited with the freeze's error, denied by its rule" \
+    '"code":-32014,"decision":"deny",.*"outcome":"refused",.*"rule":"owner.freeze"' \
     "$(ctl audit show | grep '"method":"holds.approve"' | tail -1)"
 
 # ---- the agent cannot thaw -------------------------------------------------

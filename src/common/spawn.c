@@ -118,6 +118,7 @@ static void	 capture_store(struct capture *, const char *, size_t);
 static void	 capture_read(struct capture *);
 static int	 fd_move_above_stdio(int *);
 static int	 spawn_pipe(int [2]);
+static int	 input_pipe(int [2]);
 static int	 leader_exited(pid_t);
 static void	 pause_us(uint64_t);
 static int	 supervise(pid_t, struct capture *, struct capture *,
@@ -270,24 +271,40 @@ fail:
 	return -1;
 }
 
+/*
+ * A pipe for a tool's stdin: the tool's end (fds[0]) blocks, ours
+ * (fds[1]) does not, both close-on-exec.  0, or -1 with errno set.
+ */
+static int
+input_pipe(int fds[2])
+{
+	int	 flags, saved_errno;
+
+	if (spawn_pipe(fds) == -1)
+		return -1;
+	if ((flags = fcntl(fds[0], F_GETFL)) == -1 ||
+	    fcntl(fds[0], F_SETFL, flags & ~O_NONBLOCK) == -1 ||
+	    (flags = fcntl(fds[1], F_GETFL)) == -1 ||
+	    fcntl(fds[1], F_SETFL, flags | O_NONBLOCK) == -1) {
+		saved_errno = errno;
+		(void)close(fds[0]);
+		(void)close(fds[1]);
+		errno = saved_errno;
+		return -1;
+	}
+	return 0;
+}
+
 int
 spawn_input(const char *data, size_t len)
 {
 	size_t	 off = 0;
 	ssize_t	 w;
-	int	 fds[2], flags, saved_errno;
+	int	 fds[2], saved_errno;
 
-	if (spawn_pipe(fds) == -1)
+	/* Written here, before the tool exists: the write must not block. */
+	if (input_pipe(fds) == -1)
 		return -1;
-	/*
-	 * The tool reads a blocking stdin; only the write, done here
-	 * before the tool exists, must not block.
-	 */
-	if ((flags = fcntl(fds[0], F_GETFL)) == -1 ||
-	    fcntl(fds[0], F_SETFL, flags & ~O_NONBLOCK) == -1 ||
-	    (flags = fcntl(fds[1], F_GETFL)) == -1 ||
-	    fcntl(fds[1], F_SETFL, flags | O_NONBLOCK) == -1)
-		goto fail;
 	while (off < len) {
 		w = write(fds[1], data + off, len - off);
 		if (w == -1 && errno == EINTR)
@@ -726,7 +743,7 @@ run(const char *path, char *const argv[], char *const envp[],
 	int				 errpipe[2] = { -1, -1 };
 	int				 in_copy = -1, in_w = -1, restore_chld = 0;
 	int				 status, timed_out, saved_errno;
-	int				 inpipe[2], shut = 0, flags;
+	int				 inpipe[2], shut = 0;
 
 	if (res == NULL) {
 		errno = EINVAL;
@@ -766,16 +783,10 @@ run(const char *path, char *const argv[], char *const envp[],
 		    STDERR_FILENO + 1)) == -1)
 			goto fail;
 	} else if (gate != NULL) {
-		/* The tool's end blocks; ours must not (spawn_input). */
-		if (spawn_pipe(inpipe) == -1)
+		if (input_pipe(inpipe) == -1)
 			goto fail;
 		in_copy = inpipe[0];
 		in_w = inpipe[1];
-		if ((flags = fcntl(in_copy, F_GETFL)) == -1 ||
-		    fcntl(in_copy, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
-		    (flags = fcntl(in_w, F_GETFL)) == -1 ||
-		    fcntl(in_w, F_SETFL, flags | O_NONBLOCK) == -1)
-			goto fail;
 	}
 
 	/* The child's status must come to us, not be discarded. */

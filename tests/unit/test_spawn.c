@@ -806,6 +806,57 @@ gate_probe_open(void *arg)
 	return g->open ? 0 : -1;
 }
 
+/* A gated run of "sh -c script": its files, its gate and its probe. */
+struct gated {
+	char			 mark[PATH_MAX];
+	char			 acted[PATH_MAX];
+	char			 script[3 * PATH_MAX];
+	char			*argv[4];
+	struct gate_probe	 probe;
+	struct spawn_gate	 g;
+};
+
+static void
+gated_init(struct gated *t)
+{
+	memset(t, 0, sizeof(*t));
+	temp_path(t->mark, sizeof(t->mark));
+	temp_path(t->acted, sizeof(t->acted));
+	t->argv[0] = (char *)"sh";
+	t->argv[1] = (char *)"-c";
+	t->argv[2] = t->script;
+	t->g.open = gate_probe_open;
+	t->g.arg = &t->probe;
+}
+
+/*
+ * Run t's script behind its gate, with no mark or action left from
+ * before and a fresh probe that opens or not, holding hold_ms once the
+ * tool is up; data is the request.  What spawn_run_gated returns.
+ */
+static int
+gated_run(struct gated *t, int open, uint64_t hold_ms, const char *data,
+    size_t len, uint64_t timeout_ms, struct spawn_result *res)
+{
+	(void)unlink(t->mark);
+	(void)unlink(t->acted);
+	memset(&t->probe, 0, sizeof(t->probe));
+	t->probe.mark = t->mark;
+	t->probe.open = open;
+	t->probe.hold_ms = hold_ms;
+	t->g.data = data;
+	t->g.len = len;
+	return spawn_run_gated("/bin/sh", t->argv, spawn_default_env(), &t->g,
+	    timeout_ms, MAX_OUT, res);
+}
+
+static void
+gated_done(struct gated *t)
+{
+	(void)unlink(t->mark);
+	(void)unlink(t->acted);
+}
+
 /*
  * spawn_run_gated: the tool runs while the gate opens (it has made its
  * mark before the gate returns) and gets the request only after; a gate
@@ -816,86 +867,58 @@ gate_probe_open(void *arg)
 static void
 test_gated(void **state)
 {
+	struct gated		 t;
 	struct spawn_result	 res;
-	struct spawn_gate	 g;
-	struct gate_probe	 probe;
 	struct stat		 sb;
-	char			 mark[PATH_MAX], acted[PATH_MAX];
-	char			 script[3 * PATH_MAX];
 	char			*big;
-	char *const		 argv[] = { (char *)"sh", (char *)"-c", script,
-				    NULL };
 
 	(void)state;
-	temp_path(mark, sizeof(mark));
-	temp_path(acted, sizeof(acted));
-	(void)snprintf(script, sizeof(script),
-	    "echo up > '%s'; cat; echo acted > '%s'", mark, acted);
+	gated_init(&t);
+	(void)snprintf(t.script, sizeof(t.script),
+	    "echo up > '%s'; cat; echo acted > '%s'", t.mark, t.acted);
 
 	/* Opens: the request arrives, whole, after the tool was up. */
-	(void)unlink(mark);
-	(void)unlink(acted);
-	memset(&probe, 0, sizeof(probe));
-	probe.mark = mark;
-	probe.open = 1;
-	memset(&g, 0, sizeof(g));
-	g.open = gate_probe_open;
-	g.arg = &probe;
-	g.data = "request\n";
-	g.len = 8;
-	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
-	    &g, TIMEOUT, MAX_OUT, &res), 0);
-	assert_int_equal(probe.calls, 1);
-	assert_true(probe.saw_tool);
+	assert_int_equal(gated_run(&t, 1, 0, "request\n", 8, TIMEOUT, &res),
+	    0);
+	assert_int_equal(t.probe.calls, 1);
+	assert_true(t.probe.saw_tool);
 	assert_int_equal(res.refused, 0);
 	assert_int_equal(res.exited, 1);
 	assert_int_equal(res.status, 0);
 	assert_string_equal(res.out, "request\n");
-	assert_int_equal(stat(acted, &sb), 0);
+	assert_int_equal(stat(t.acted, &sb), 0);
 	spawn_result_free(&res);
 
 	/* Stays shut: killed while waiting for input, never acts. */
-	(void)unlink(mark);
-	(void)unlink(acted);
-	memset(&probe, 0, sizeof(probe));
-	probe.mark = mark;
-	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
-	    &g, TIMEOUT, MAX_OUT, &res), 0);
-	assert_int_equal(probe.calls, 1);
-	assert_true(probe.saw_tool);
+	assert_int_equal(gated_run(&t, 0, 0, "request\n", 8, TIMEOUT, &res),
+	    0);
+	assert_int_equal(t.probe.calls, 1);
+	assert_true(t.probe.saw_tool);
 	assert_int_equal(res.refused, 1);
 	assert_int_equal(res.exited, 0);
 	assert_int_equal(res.status, SIGKILL);
 	assert_string_equal(res.out, "");
-	assert_int_equal(stat(acted, &sb), -1);
+	assert_int_equal(stat(t.acted, &sb), -1);
 	spawn_result_free(&res);
 
 	/* The largest request goes through whole. */
 	assert_non_null(big = malloc(SPAWN_GATED_MAX + 1));
 	memset(big, 'x', SPAWN_GATED_MAX);
 	big[SPAWN_GATED_MAX] = '\0';
-	(void)unlink(mark);
-	memset(&probe, 0, sizeof(probe));
-	probe.mark = mark;
-	probe.open = 1;
-	g.data = big;
-	g.len = SPAWN_GATED_MAX;
-	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
-	    &g, TIMEOUT, MAX_OUT, &res), 0);
+	assert_int_equal(gated_run(&t, 1, 0, big, SPAWN_GATED_MAX, TIMEOUT,
+	    &res), 0);
 	assert_int_equal(res.outlen, SPAWN_GATED_MAX);
 	assert_string_equal(res.out, big);
 	spawn_result_free(&res);
 
 	/* One byte more, or no gate: refused before anything starts. */
-	probe.calls = 0;
-	g.len = SPAWN_GATED_MAX + 1;
 	errno = 0;
-	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
-	    &g, TIMEOUT, MAX_OUT, &res), -1);
+	assert_int_equal(gated_run(&t, 1, 0, big, SPAWN_GATED_MAX + 1,
+	    TIMEOUT, &res), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(probe.calls, 0);
+	assert_int_equal(t.probe.calls, 0);
 	errno = 0;
-	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
+	assert_int_equal(spawn_run_gated("/bin/sh", t.argv, spawn_default_env(),
 	    NULL, TIMEOUT, MAX_OUT, &res), -1);
 	assert_int_equal(errno, EINVAL);
 	free(big);
@@ -905,20 +928,13 @@ test_gated(void **state)
 	 * after): the write fails with EPIPE, not with our death by
 	 * SIGPIPE, and the gate's own answer stands.
 	 */
-	(void)snprintf(script, sizeof(script), "exec 0<&-; echo up > '%s'",
-	    mark);
-	(void)unlink(mark);
-	memset(&probe, 0, sizeof(probe));
-	probe.mark = mark;
-	probe.open = 1;
-	g.data = "request\n";
-	g.len = 8;
-	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
-	    &g, TIMEOUT, MAX_OUT, &res), 0);
+	(void)snprintf(t.script, sizeof(t.script),
+	    "exec 0<&-; echo up > '%s'", t.mark);
+	assert_int_equal(gated_run(&t, 1, 0, "request\n", 8, TIMEOUT, &res),
+	    0);
 	assert_int_equal(res.refused, 0);
 	spawn_result_free(&res);
-	(void)unlink(mark);
-	(void)unlink(acted);
+	gated_done(&t);
 }
 
 /*
@@ -930,59 +946,37 @@ test_gated(void **state)
 static void
 test_gated_deadlines(void **state)
 {
+	struct gated		 t;
 	struct spawn_result	 res;
-	struct spawn_gate	 g;
-	struct gate_probe	 probe;
 	struct stat		 sb;
-	char			 mark[PATH_MAX], acted[PATH_MAX];
-	char			 script[3 * PATH_MAX];
-	char *const		 argv[] = { (char *)"sh", (char *)"-c", script,
-				    NULL };
 
 	(void)state;
-	temp_path(mark, sizeof(mark));
-	temp_path(acted, sizeof(acted));
-	(void)snprintf(script, sizeof(script),
+	gated_init(&t);
+	(void)snprintf(t.script, sizeof(t.script),
 	    "echo up > '%s'; read -r line; echo acted > '%s'; echo \"$line\"",
-	    mark, acted);
+	    t.mark, t.acted);
 
-	(void)unlink(mark);
-	(void)unlink(acted);
-	memset(&probe, 0, sizeof(probe));
-	probe.mark = mark;
-	probe.open = 1;
-	probe.hold_ms = 1500;
-	memset(&g, 0, sizeof(g));
-	g.open = gate_probe_open;
-	g.arg = &probe;
-	g.data = "request\n";
-	g.len = 8;
-	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
-	    &g, 1000, MAX_OUT, &res), 0);
-	assert_true(probe.saw_tool);
+	assert_int_equal(gated_run(&t, 1, 1500, "request\n", 8, 1000, &res),
+	    0);
+	assert_true(t.probe.saw_tool);
 	assert_int_equal(res.timed_out, 0);
 	assert_int_equal(res.unfed, 0);
 	assert_int_equal(res.exited, 1);
 	assert_string_equal(res.out, "request\n");
 	spawn_result_free(&res);
 
-	(void)unlink(mark);
-	(void)unlink(acted);
-	memset(&probe, 0, sizeof(probe));
-	probe.mark = mark;
-	probe.open = 1;
-	g.deadline_ms = util_mono_ms();
-	assert_int_equal(spawn_run_gated("/bin/sh", argv, spawn_default_env(),
-	    &g, TIMEOUT, MAX_OUT, &res), 0);
-	assert_int_equal(probe.calls, 1);
-	assert_true(probe.saw_tool);
+	t.g.deadline_ms = util_mono_ms();
+	assert_int_equal(gated_run(&t, 1, 0, "request\n", 8, TIMEOUT, &res),
+	    0);
+	assert_int_equal(t.probe.calls, 1);
+	assert_true(t.probe.saw_tool);
 	assert_int_equal(res.refused, 0);
 	assert_int_equal(res.unfed, 1);
 	assert_int_equal(res.exited, 0);
 	assert_int_equal(res.status, SIGKILL);
-	assert_int_equal(stat(acted, &sb), -1);
+	assert_int_equal(stat(t.acted, &sb), -1);
 	spawn_result_free(&res);
-	(void)unlink(mark);
+	gated_done(&t);
 }
 
 /* Nothing is left behind: no zombie, no descriptor. */

@@ -201,6 +201,8 @@ struct gate_log {
 	int		 calls;
 	int		 saw_tool;
 	int		 freeze;	/* the owner freezes imsg meanwhile */
+	uint64_t	 until_ms;	/* then holds until this time (a slow
+					   commit) */
 };
 
 static int
@@ -221,6 +223,8 @@ gate_charge(struct call *c, void *arg)
 	if (g->freeze && state_freeze_set(c->env->state, "imsg", 1,
 	    util_now_ms()) != 0)
 		return -1;
+	while (util_mono_ms() <= g->until_ms)
+		(void)poll(NULL, 0, 5);
 	if (call_charge(c, NULL, 0, 1, &which, &retry) != 0)
 		return -1;
 	if ((fp = fopen(g->charged, "w")) != NULL)
@@ -402,6 +406,36 @@ test_gate_frozen_meanwhile(void **statep)
 }
 
 /*
+ * The connection's deadline passed while the record was made: the
+ * record stands, but the tool never has the request; it is killed
+ * unfed and the call says nothing was delivered (a timeout by rule
+ * handler_timeout, outcome failed), not that it may have been.
+ */
+static void
+test_gate_deadline_passed(void **statep)
+{
+	struct fixture		*f = *statep;
+	struct gate_fixture	 g;
+	struct spawn_result	 res;
+	struct stat		 sb;
+
+	gate_setup(f, &g, TOOL_UP_THEN_READS);
+	g.log.wait_for = g.up;
+	f->env.deadline_ms = util_mono_ms() + 2000;
+	g.log.until_ms = f->env.deadline_ms;
+	assert_int_equal(tool_run_text(&f->c, &g.ch, &g.a, "request\n",
+	    &res), -1);
+	assert_true(g.log.saw_tool);
+	assert_true(f->c.delivery > 0);
+	assert_int_equal(f->c.code, CP_ERR_TIMEOUT);
+	assert_string_equal(f->c.rule, "handler_timeout");
+	assert_int_equal(f->c.outcome, AUDIT_OUTCOME_FAILED);
+	assert_non_null(strstr(f->c.message, "nothing was delivered"));
+	assert_int_equal(stat(g.acted, &sb), -1);
+	gate_teardown(f, &g);
+}
+
+/*
  * Not gated (a request larger than a pipe surely holds, or a tool run
  * with its own stdin): the gate opens before the tool starts, and a
  * shut gate starts nothing.
@@ -454,6 +488,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_gate_opened_before_other_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_frozen_meanwhile,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_deadline_passed,
 		    setup, teardown),
 	};
 

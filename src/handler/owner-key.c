@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <string.h>
 
 #include "compat.h"
@@ -44,4 +45,19 @@ owner_message_key(const char *channel, const char *sender, const char *text,
 	}
 	sha256_final(&ctx, md);
 	util_hex(md, sizeof(md), hash);
+}
+
+int
+owner_code_mixed(const char *s, size_t n)
+{
+	size_t	i;
+	int	letter = 0, digit = 0;
+
+	for (i = 0; i < n; i++) {
+		if (isdigit((unsigned char)s[i]))
+			digit = 1;
+		else if (isalpha((unsigned char)s[i]))
+			letter = 1;
+	}
+	return letter && digit;
 }

@@ -106,8 +106,9 @@ owner_code_new(char *code)
 	 * Every byte's low five bits pick one of 32 characters: uniform,
 	 * 40 bits a code; drawn again until it has a letter and a digit
 	 * (under 6% of draws), so that the inbound veto can tell a
-	 * possible code from an ordinary word (owner.c) at no cost.  Without a kernel generator there is no code
-	 * (an empty string, which owner_code_hash refuses).
+	 * possible code from an ordinary word (owner.c) at no cost.
+	 * Without a kernel generator there is no code (an empty string,
+	 * which owner_code_hash refuses).
 	 */
 	do {
 		if (osdep_random_buf(r, sizeof(r)) == -1) {
@@ -117,8 +118,7 @@ owner_code_new(char *code)
 		for (i = 0; i < OWNER_CODE_LEN; i++)
 			code[i] = code_alphabet[r[i] & 0x1f];
 		code[OWNER_CODE_LEN] = '\0';
-	} while (strpbrk(code, "0123456789") == NULL ||
-	    strpbrk(code, "ABCDEFGHJKMNPQRSTVWXYZ") == NULL);
+	} while (!owner_code_mixed(code, OWNER_CODE_LEN));
 	explicit_bzero(r, sizeof(r));
 }
 

@@ -186,8 +186,7 @@ live_candidate(struct state *st, const char *w, size_t n, const char *v,
 {
 	struct state_code	 sc;
 	char			 word[2 * CANDIDATE_MAX + 1], hash[65];
-	size_t			 i;
-	int			 letter = 0, digit = 0, r;
+	int			 r;
 
 	if (n + m > 2 * CANDIDATE_MAX)
 		return 0;
@@ -195,13 +194,7 @@ live_candidate(struct state *st, const char *w, size_t n, const char *v,
 	if (m > 0)
 		memcpy(word + n, v, m);
 	word[n + m] = '\0';
-	for (i = 0; i < n + m; i++) {
-		if (isdigit((unsigned char)word[i]))
-			digit = 1;
-		else if (isalpha((unsigned char)word[i]))
-			letter = 1;
-	}
-	r = letter && digit && owner_code_hash(word, hash) == 0;
+	r = owner_code_mixed(word, n + m) && owner_code_hash(word, hash) == 0;
 	explicit_bzero(word, sizeof(word));
 	if (!r)
 		return 0;

@@ -45,6 +45,11 @@ void	 owner_code_new(char *code);
  */
 int	 owner_code_hash(const char *typed, char hash[65]);
 /*
+ * Do the n bytes at s hold an ASCII letter and a digit?  Every code
+ * does (owner_code_new), so a word without both is no code (owner.c).
+ */
+int	 owner_code_mixed(const char *s, size_t n);
+/*
  * A request was just held (hold_id): tell the owner through each
  * approvals channel, within the notice rate; holds over the rate wait
  * for the next notice, which names every waiting hold.  Never fails the

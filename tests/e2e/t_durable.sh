@@ -151,7 +151,9 @@ gate=$(awk -v tool="execve(\"$T/bin/sim-imsg\"" '
     index($0, tool) {
 	pid = $1; pipe = stdin_of[pid]; k = 0; c = 0; fed = 0
     }
-    pid != "" && $1 != pid && index($0, "kill(-" pid ", SIGKILL)") &&
+    # (no closing parenthesis: under load strace splits a call into
+    # "... <unfinished ...>" and "<... resumed>" lines)
+    pid != "" && $1 != pid && index($0, "kill(-" pid ", SIGKILL") &&
 	k == 0 { k = NR }
     pipe != "" && $1 != pid && /close\(/ && index($0, pipe) { c = NR }
     pipe != "" && $1 != pid && /write\(/ && index($0, pipe) &&
